@@ -1,0 +1,44 @@
+# GovOps — the README's two commands call `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PROTOS := $(shell find proto -name '*.proto')
+
+.PHONY: setup run test proto migrate seed keys lint bench clean-proto
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Generated code is not committed: it is rebuilt from the .proto files by the pinned grpcio-tools.
+proto: $(STAMP)
+	$(BIN)/python -m govkit.protogen
+
+keys: $(STAMP)
+	$(BIN)/govops dev keys
+
+migrate: $(STAMP) proto
+	$(BIN)/govops-migrate all
+
+setup: $(STAMP) proto keys migrate
+
+seed: setup
+	$(BIN)/govops dev seed
+
+# Sets everything up, seeds the demo, starts all ten processes; Ctrl-C stops them all.
+run: seed
+	$(BIN)/govops dev banner
+	$(BIN)/honcho -f Procfile start
+
+test: setup
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/python -m compileall -q services tests bench

@@ -1,0 +1,1 @@
+"""budget: configuration base, O&M fee composition, quota standard, compilation and execution."""

@@ -1,0 +1,1 @@
+"""evaluation: live layered KPIs from events, the nine-grid evaluation system, rectification and accountability."""

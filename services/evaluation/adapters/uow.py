@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from govkit.uow import SqlUnitOfWork
+
+from .facts import FactRepository
+
+
+class EvaluationUnitOfWork(SqlUnitOfWork):
+    def bind(self, conn) -> None:
+        self.facts = FactRepository(conn)

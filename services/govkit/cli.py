@@ -1,0 +1,254 @@
+"""`govops`: the command line for people (typer + rich).
+
+Token: $GOVOPS_TOKEN if set; otherwise, on a development machine, a short-lived admin token is
+minted with the local key that `make run` generated (the org service issues real tokens later).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import grpc
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from . import config as govconfig
+
+app = typer.Typer(help="GovOps: e-government O&M management", no_args_is_help=True)
+dev = typer.Typer(help="Development helpers: keys, demo seed", no_args_is_help=True)
+token_app = typer.Typer(help="Tokens", no_args_is_help=True)
+ticket_app = typer.Typer(help="Tickets", no_args_is_help=True)
+kpi_app = typer.Typer(help="Live KPIs", no_args_is_help=True)
+org_app = typer.Typer(help="Org units", no_args_is_help=True)
+for name, sub in (("dev", dev), ("token", token_app), ("ticket", ticket_app), ("kpi", kpi_app),
+                  ("org", org_app)):
+    app.add_typer(sub, name=name)
+
+console = Console()
+ADMIN_CLAIMS = {"roles": ["system_admin"], "perms": ["*"], "scopes": [{"unit": "*", "subtree": True}]}
+
+
+def _signer():
+    from .auth import TokenSigner
+
+    s = govconfig.load("org")
+    if not s.private_key_file.exists():
+        console.print(f"[red]no signing key at {s.private_key_file}; run `make keys` (or `govops dev keys`)")
+        raise typer.Exit(2)
+    return TokenSigner.from_file(s.private_key_file, issuer=s.token_issuer, audience=s.token_audience)
+
+
+def _token() -> str:
+    return os.environ.get("GOVOPS_TOKEN") or _signer().mint("dev-admin", name="开发管理员", ttl_seconds=600,
+                                                            **ADMIN_CLAIMS)
+
+
+def _channel(service: str):
+    from .client import channel
+
+    return channel(govconfig.load(service).grpc_target, _token())
+
+
+def _fail(err: grpc.RpcError) -> None:
+    from .grpc_server import iter_bad_request
+
+    console.print(f"[red]{err.code().name}[/red]: {err.details()}")
+    for field, reason in iter_bad_request(err):
+        console.print(f"  [yellow]{field}[/yellow]: {reason}")
+    raise typer.Exit(1)
+
+
+# ---- dev ----------------------------------------------------------------------------------
+@dev.command("keys")
+def dev_keys():
+    """Generate the local token signing key pair (development only; kept in .govops/keys)."""
+    from .auth import generate_keypair
+
+    s = govconfig.load("org")
+    created = generate_keypair(s.private_key_file, s.public_key_file)
+    console.print(("created" if created else "kept existing") + f" signing keys in {s.private_key_file.parent}")
+
+
+@dev.command("seed")
+def dev_seed():
+    """Seed the demo: departments with Chinese names and a few tickets (safe to run again)."""
+    from .demo import seed
+
+    seed(console)
+
+
+@dev.command("banner")
+def dev_banner():
+    """Print where to connect."""
+    table = Table(title="GovOps — local processes")
+    for col in ("service", "gRPC", "worker metrics", "gRPC metrics"):
+        table.add_column(col)
+    for svc in govconfig.SERVICES:
+        table.add_row(svc, govconfig.load(svc).grpc_target,
+                      f":{govconfig.default_metrics_port(svc, 'worker')}/metrics",
+                      f":{govconfig.default_metrics_port(svc, 'grpc')}/metrics")
+    console.print(table)
+    console.print("In another terminal: [bold].venv/bin/govops kpi watch[/bold], then "
+                  "[bold].venv/bin/govops ticket create --title 打印机无法连接 --department fgw[/bold]")
+
+
+# ---- token --------------------------------------------------------------------------------
+@token_app.command("mint")
+def token_mint(
+    subject: str = typer.Option("dev-admin", help="token subject"),
+    unit: list[str] = typer.Option(["*"], help="org unit ids in scope ('*' = all)"),
+    perm: list[str] = typer.Option(["*"], help="permissions ('*' = all)"),
+    role: list[str] = typer.Option(["system_admin"], help="roles"),
+    ttl: int = typer.Option(3600, help="lifetime in seconds"),
+):
+    """Mint a development token with the local key (org issues real tokens later)."""
+    print(_signer().mint(subject, roles=role, perms=perm, ttl_seconds=ttl,
+                         scopes=[{"unit": u, "subtree": True} for u in unit]))
+
+
+# ---- ticket -------------------------------------------------------------------------------
+_CATEGORIES = {"infrastructure": 1, "application": 2, "information_resource": 3}
+_PRIORITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+
+
+@ticket_app.command("create")
+def ticket_create(
+    title: str = typer.Option(..., help="title (Chinese welcome)"),
+    department: str = typer.Option(..., help="org unit id, e.g. fgw"),
+    description: str = typer.Option("", help="description"),
+    category: str = typer.Option("infrastructure", help="|".join(_CATEGORIES)),
+    priority: str = typer.Option("medium", help="|".join(_PRIORITIES)),
+    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
+):
+    """Create a ticket."""
+    from govops.ticket.v1 import ticket_pb2 as pb
+    from govops.ticket.v1 import ticket_pb2_grpc
+
+    request = pb.CreateTicketRequest(
+        title=title, description=description, department=department,
+        category=_CATEGORIES.get(category, 99), priority=_PRIORITIES.get(priority, 99),
+        idempotency_key=idempotency_key or "")
+    with _channel("ticket") as ch:
+        try:
+            reply = ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(request, timeout=10)
+        except grpc.RpcError as err:
+            _fail(err)
+    t = reply.ticket
+    console.print(f"{'replayed' if reply.replayed else 'created'} ticket [bold]{t.id}[/bold] "
+                  f"「{t.title}」 for {t.department}")
+
+
+@ticket_app.command("get")
+def ticket_get(ticket_id: str):
+    """Show one ticket."""
+    from google.protobuf.json_format import MessageToDict
+
+    from govops.ticket.v1 import ticket_pb2 as pb
+    from govops.ticket.v1 import ticket_pb2_grpc
+
+    with _channel("ticket") as ch:
+        try:
+            reply = ticket_pb2_grpc.TicketServiceStub(ch).GetTicket(pb.GetTicketRequest(id=ticket_id), timeout=10)
+        except grpc.RpcError as err:
+            _fail(err)
+    console.print_json(data=MessageToDict(reply.ticket))
+
+
+# ---- kpi ----------------------------------------------------------------------------------
+def _kpi_request(unit: list[str], name: list[str]):
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    return pb.KpiFilter(subjects=unit, names=name)
+
+
+def _kpi_table(values: dict) -> Table:
+    table = Table(title="GovOps live KPIs (organisation level)")
+    for col in ("org unit", "KPI", "window", "value", "updated"):
+        table.add_column(col)
+    for (subject, name, window), (value, at) in sorted(values.items()):
+        table.add_row(subject, name, window, f"{value:g}", at)
+    return table
+
+
+@kpi_app.command("get")
+def kpi_get(unit: list[str] = typer.Option([], help="org unit ids"),
+            name: list[str] = typer.Option([], help="KPI names")):
+    """Print a snapshot of the live KPIs."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+    from govops.evaluation.v1 import evaluation_pb2_grpc
+
+    with _channel("evaluation") as ch:
+        try:
+            reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
+                pb.GetKpisRequest(filter=_kpi_request(unit, name)), timeout=10)
+        except grpc.RpcError as err:
+            _fail(err)
+    console.print(_kpi_table({(k.subject, k.name, k.window): (k.value, k.updated_at.ToJsonString())
+                              for k in reply.kpis}))
+
+
+@kpi_app.command("watch")
+def kpi_watch(unit: list[str] = typer.Option([], help="org unit ids"),
+              name: list[str] = typer.Option([], help="KPI names")):
+    """Watch the live KPIs change (Ctrl-C to stop)."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+    from govops.evaluation.v1 import evaluation_pb2_grpc
+
+    values: dict = {}
+    with _channel("evaluation") as ch:
+        stream = evaluation_pb2_grpc.EvaluationServiceStub(ch).WatchKpis(
+            pb.WatchKpisRequest(filter=_kpi_request(unit, name), include_snapshot=True))
+        try:
+            with Live(_kpi_table(values), console=console, refresh_per_second=10) as live:
+                for msg in stream:
+                    k = msg.kpi
+                    values[(k.subject, k.name, k.window)] = (k.value, k.updated_at.ToJsonString())
+                    live.update(_kpi_table(values))
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.CANCELLED:
+                _fail(err)
+        except KeyboardInterrupt:
+            stream.cancel()
+
+
+@kpi_app.command("rebuild")
+def kpi_rebuild():
+    """Flush the live KPIs in Redis and rebuild them from the facts in PostgreSQL."""
+    from evaluation.adapters.kpi_store import KpiStore
+    from evaluation.adapters.uow import EvaluationUnitOfWork
+    from evaluation.handlers import rebuild_live_kpis
+
+    from .db import make_engine
+
+    s = govconfig.load("evaluation")
+    engine = make_engine(s.database_url, pool_size=1)
+    n = rebuild_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
+    console.print(f"rebuilt live KPIs from {n} facts")
+
+
+# ---- org ----------------------------------------------------------------------------------
+@org_app.command("units")
+def org_units():
+    """List org units."""
+    from govops.org.v1 import org_pb2 as pb
+    from govops.org.v1 import org_pb2_grpc
+
+    with _channel("org") as ch:
+        try:
+            reply = org_pb2_grpc.OrgServiceStub(ch).ListOrgUnits(pb.ListOrgUnitsRequest(), timeout=10)
+        except grpc.RpcError as err:
+            _fail(err)
+    table = Table(title="Org units")
+    for col in ("id", "name", "parent", "kind"):
+        table.add_column(col)
+    for u in reply.org_units:
+        table.add_row(u.id, u.name, u.parent_id, pb.OrgUnitKind.Name(u.kind))
+    console.print(table)
+
+
+def main() -> None:
+    sys.exit(app())

@@ -1,0 +1,40 @@
+"""Client side of the gRPC APIs for the CLI, tests and benchmarks: a channel that sends the
+bearer token and a correlation id with every call."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+
+
+class _Metadata(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    def __init__(self, token: str | None):
+        self.token = token
+
+    def _details(self, details):
+        metadata = list(details.metadata or [])
+        keys = {k for k, _ in metadata}
+        if self.token and "authorization" not in keys:
+            metadata.append(("authorization", f"Bearer {self.token}"))
+        if "x-correlation-id" not in keys:
+            metadata.append(("x-correlation-id", uuid.uuid4().hex))
+        return details._replace(metadata=metadata) if hasattr(details, "_replace") else _Details(
+            details.method, details.timeout, metadata, details.credentials,
+            getattr(details, "wait_for_ready", None), getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+
+class _Details(grpc.ClientCallDetails):
+    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression):
+        self.method, self.timeout, self.metadata = method, timeout, metadata
+        self.credentials, self.wait_for_ready, self.compression = credentials, wait_for_ready, compression
+
+
+def channel(target: str, token: str | None) -> grpc.Channel:
+    return grpc.intercept_channel(grpc.insecure_channel(target), _Metadata(token))

@@ -1,0 +1,93 @@
+"""Configuration from the environment (12-factor), with defaults for the standard local ports."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICES = ("org", "ticket", "budget", "outsource", "evaluation")
+
+# Index of each service in the fixed port plan: gRPC 5005x, worker metrics 910x, gRPC metrics 920x.
+_PORT_INDEX = {name: i + 1 for i, name in enumerate(SERVICES)}
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_grpc_port(service: str) -> int:
+    return 50050 + _PORT_INDEX[service]
+
+
+def default_metrics_port(service: str, process: str) -> int:
+    return (9100 if process == "worker" else 9200) + _PORT_INDEX[service]
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    process: str  # "worker", "grpc" or "tool"
+    pg_url: str
+    db_prefix: str
+    amqp_uri: str
+    redis_url: str
+    grpc_port: int
+    metrics_port: int
+    public_key_file: Path
+    private_key_file: Path
+    token_issuer: str
+    token_audience: str
+    log_level: str
+    relay_backstop_seconds: float
+    grpc_max_workers: int
+
+    @property
+    def database_name(self) -> str:
+        return f"{self.db_prefix}{self.service}"
+
+    @property
+    def database_url(self) -> str:
+        override = os.environ.get(f"GOVOPS_{self.service.upper()}_DATABASE_URL")
+        return override or f"{self.pg_url.rstrip('/')}/{self.database_name}"
+
+    @property
+    def grpc_target(self) -> str:
+        """Where clients (CLI, other tools) reach this service's gRPC server."""
+        return _env(f"GOVOPS_{self.service.upper()}_GRPC_TARGET",
+                    f"127.0.0.1:{default_grpc_port(self.service)}")
+
+    def nameko_config(self) -> dict:
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "max_workers": int(_env("GOVOPS_NAMEKO_MAX_WORKERS", "10")),
+            "serializer": "json",
+            "SERVICE_NAME": self.service,
+        }
+
+
+def load(service: str, process: str = "tool") -> Settings:
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    key_dir = Path(_env("GOVOPS_KEY_DIR", str(REPO_ROOT / ".govops" / "keys")))
+    return Settings(
+        service=service,
+        process=process,
+        pg_url=_env("GOVOPS_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432"),
+        db_prefix=_env("GOVOPS_DB_PREFIX", "govops_"),
+        amqp_uri=_env("GOVOPS_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+        redis_url=_env("GOVOPS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        grpc_port=int(_env("GOVOPS_GRPC_PORT", str(default_grpc_port(service)))
+                      if process == "grpc" else default_grpc_port(service)),
+        metrics_port=int(_env("GOVOPS_METRICS_PORT", str(default_metrics_port(service, process)))),
+        public_key_file=Path(_env("GOVOPS_JWT_PUBLIC_KEY_FILE", str(key_dir / "jwt_public.pem"))),
+        private_key_file=Path(_env("GOVOPS_JWT_PRIVATE_KEY_FILE", str(key_dir / "jwt_private.pem"))),
+        token_issuer=_env("GOVOPS_TOKEN_ISSUER", "govops-org"),
+        token_audience=_env("GOVOPS_TOKEN_AUDIENCE", "govops"),
+        log_level=_env("GOVOPS_LOG_LEVEL", "INFO"),
+        relay_backstop_seconds=float(_env("GOVOPS_RELAY_BACKSTOP_SECONDS", "5")),
+        grpc_max_workers=int(_env("GOVOPS_GRPC_MAX_WORKERS", "16")),
+    )

@@ -1,0 +1,79 @@
+"""Domain error vocabulary shared by every service.
+
+Plain Python: transports map these to their own codes through one table each
+(govkit.grpc_server.ERROR_TABLE for gRPC, govkit.nameko_ext for RPC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error a caller is meant to see."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    reason: str
+
+
+class InvalidArgument(DomainError):
+    """One or more input fields are wrong; each violation names its field."""
+
+    def __init__(self, violations: list[FieldViolation] | FieldViolation | None = None,
+                 message: str | None = None, *, field: str | None = None, reason: str | None = None):
+        if field is not None:
+            violations = [FieldViolation(field, reason or "is invalid")]
+        if isinstance(violations, FieldViolation):
+            violations = [violations]
+        self.violations = list(violations or [])
+        super().__init__(message or "; ".join(f"{v.field}: {v.reason}" for v in self.violations)
+                         or "invalid argument")
+
+
+class NotFound(DomainError):
+    pass
+
+
+class AlreadyExists(DomainError):
+    pass
+
+
+class FailedPrecondition(DomainError):
+    pass
+
+
+class PermissionDenied(DomainError):
+    pass
+
+
+class Unauthenticated(DomainError):
+    pass
+
+
+class Validator:
+    """Collects field violations so a caller learns every bad field at once."""
+
+    def __init__(self) -> None:
+        self.violations: list[FieldViolation] = []
+
+    def fail(self, field: str, reason: str) -> None:
+        self.violations.append(FieldViolation(field, reason))
+
+    def text(self, field: str, value: str, *, required: bool = True, max_len: int | None = None) -> str:
+        value = (value or "").strip()
+        if required and not value:
+            self.fail(field, "must not be empty")
+        elif max_len is not None and len(value) > max_len:
+            self.fail(field, f"must be at most {max_len} characters (got {len(value)})")
+        return value
+
+    def check(self) -> None:
+        if self.violations:
+            raise InvalidArgument(self.violations)

@@ -1,0 +1,106 @@
+"""Unit of work: one transaction per use case; its commit writes the collected domain events as
+outbox rows in the same transaction, and wakes the relay with NOTIFY (delivered at commit)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection, Engine
+
+from . import logs
+from .db import OUTBOX_CHANNEL, kit_tables
+from .events import Envelope, Event
+
+_KIT_META = sa.MetaData()
+OUTBOX, INBOX = kit_tables(_KIT_META)
+
+
+class UnitOfWork:
+    """What handlers see: repositories as attributes, `collect`, `commit`, `seen`."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __enter__(self):
+        self.events = []
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.rollback()
+
+    def collect(self, *events: Event) -> None:
+        self.events.extend(events)
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def rollback(self) -> None:
+        raise NotImplementedError
+
+    def seen(self, consumer: str, event_id: str) -> bool:
+        """Inbox: record `event_id` for `consumer`; True if it was already recorded.
+
+        Recorded in this unit's transaction, so the effect and the dedupe commit together."""
+        raise NotImplementedError
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """SQLAlchemy Core implementation. Subclasses build their repositories in `bind`."""
+
+    def __init__(self, engine: Engine):
+        super().__init__()
+        self.engine = engine
+        self.conn: Connection | None = None
+        self.envelopes: list[Envelope] = []
+
+    def bind(self, conn: Connection) -> None:
+        """Create this service's repositories on the open connection."""
+
+    def __enter__(self):
+        super().__enter__()
+        self.envelopes = []
+        self.conn = self.engine.connect()
+        self.conn.begin()
+        self.bind(self.conn)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.rollback()
+        finally:
+            if self.conn is not None:
+                self.conn.close()
+                self.conn = None
+
+    def commit(self) -> None:
+        assert self.conn is not None, "commit outside `with uow:`"
+        correlation_id = logs.current("correlation_id")
+        self.envelopes = [Envelope.wrap(e, correlation_id) for e in self.events]
+        write_outbox(self.conn, self.envelopes)
+        self.conn.commit()
+        self.events = []
+        self.conn.begin()
+
+    def rollback(self) -> None:
+        if self.conn is not None and self.conn.in_transaction():
+            self.conn.rollback()
+
+    def seen(self, consumer: str, event_id: str) -> bool:
+        assert self.conn is not None
+        inserted = self.conn.execute(
+            pg_insert(INBOX)
+            .values(consumer=consumer, event_id=event_id)
+            .on_conflict_do_nothing()
+        ).rowcount
+        return inserted == 0
+
+
+def write_outbox(conn: Connection, envelopes: Iterable[Envelope]) -> None:
+    rows = [{"id": uuid.UUID(e.id), "type": e.type, "envelope": e.to_dict()} for e in envelopes]
+    if not rows:
+        return
+    conn.execute(OUTBOX.insert(), rows)
+    conn.execute(sa.text("SELECT pg_notify(:c, '')"), {"c": OUTBOX_CHANNEL})

@@ -1,0 +1,1 @@
+"""outsource: vendors, outsourcing projects, contracts, vendor SLA, acceptance and scorecards."""
