@@ -39,7 +39,7 @@ def create_ticket(cmd: CreateTicket, uow, caller: Principal) -> Created:
 def get_ticket(cmd: GetTicket, uow, caller: Principal) -> Ticket:
     with uow:
         ticket = uow.tickets.get(cmd.ticket_id)
-    if ticket is None:
+    if ticket is None or not caller.scope.allows(ticket.department):
         # Outside the caller's scope reads the same as missing: no existence leak.
         raise NotFound(f"ticket {cmd.ticket_id} not found")
     return ticket

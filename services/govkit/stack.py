@@ -1,0 +1,176 @@
+"""Run the GovOps processes as real subprocesses, for end-to-end tests and benchmarks.
+
+Each stack gets its own database prefix, Redis database and RabbitMQ vhost through the
+environment, so it never disturbs a `make run` stack on the same machine.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config as govconfig
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_vhost(vhost: str) -> None:
+    """Create a RabbitMQ vhost for guest (rabbitmqctl: the management plugin may be off)."""
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True, text=True, check=True)
+    if vhost not in listed.stdout.split():
+        subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                       check=True, capture_output=True)
+
+
+def delete_vhost(vhost: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    env: dict
+    log_path: Path
+    popen: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        self.popen = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.popen and self.popen.poll() is None:
+            os.kill(self.popen.pid, sig)
+            self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@dataclass
+class Stack:
+    name: str
+    workdir: Path
+    services: tuple[str, ...] = govconfig.SERVICES
+    redis_db: int = 14
+    processes: dict[str, Process] = field(default_factory=dict)
+    grpc_ports: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("GOVOPS_")}
+        base.update({
+            "GOVOPS_DB_PREFIX": f"{self.name}_",
+            "GOVOPS_AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.name}",
+            "GOVOPS_REDIS_URL": f"redis://127.0.0.1:6379/{self.redis_db}",
+            "GOVOPS_KEY_DIR": str(self.workdir / "keys"),
+            "GOVOPS_LOG_LEVEL": "WARNING",
+            "PYTHONWARNINGS": "ignore",
+        })
+        for svc, port in self.grpc_ports.items():
+            base[f"GOVOPS_{svc.upper()}_GRPC_TARGET"] = f"127.0.0.1:{port}"
+        return base
+
+    def prepare(self) -> None:
+        """Keys, vhost, fresh databases and migrations, an empty Redis database."""
+        from .auth import generate_keypair
+        from .db import drop_database
+
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        generate_keypair(self.workdir / "keys" / "jwt_private.pem", self.workdir / "keys" / "jwt_public.pem")
+        delete_vhost(self.name)
+        ensure_vhost(self.name)
+        env = self.env
+        for svc in self.services:
+            drop_database(f"{env.get('GOVOPS_PG_URL', 'postgresql+psycopg2://postgres@127.0.0.1:5432')}/{self.name}_{svc}")
+        subprocess.run([str(BIN / "govops-migrate"), *self.services], env=env, check=True,
+                       capture_output=True)
+        import redis
+
+        redis.Redis.from_url(env["GOVOPS_REDIS_URL"]).flushdb()
+
+    def process(self, svc: str, kind: str) -> Process:
+        key = f"{svc}-{kind}"
+        if key not in self.processes:
+            env = dict(self.env)
+            env["GOVOPS_METRICS_PORT"] = str(free_port())
+            if kind == "grpc":
+                self.grpc_ports.setdefault(svc, free_port())
+                env["GOVOPS_GRPC_PORT"] = str(self.grpc_ports[svc])
+            self.processes[key] = Process(key, [str(BIN / f"govops-{kind}"), svc], env,
+                                          self.workdir / f"{key}.log")
+        return self.processes[key]
+
+    def start(self, kinds=("worker", "grpc")) -> None:
+        for svc in self.services:
+            for kind in kinds:
+                self.process(svc, kind).start()
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        deadline = time.monotonic() + timeout
+        for key, port in self.grpc_ports.items():
+            while True:
+                try:
+                    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+                        reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        break
+                except grpc.RpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{key}-grpc not healthy; see {self.workdir}")
+                time.sleep(0.1)
+        wait_for_consumers(self.name, timeout=max(1.0, deadline - time.monotonic()))
+
+    def stop(self) -> None:
+        for p in self.processes.values():
+            p.stop()
+
+    def target(self, svc: str) -> str:
+        return f"127.0.0.1:{self.grpc_ports[svc]}"
+
+    def token(self, **claims) -> str:
+        from .auth import TokenSigner
+
+        signer = TokenSigner.from_file(self.workdir / "keys" / "jwt_private.pem",
+                                       issuer="govops-org", audience="govops")
+        claims.setdefault("perms", ["*"])
+        claims.setdefault("scopes", [{"unit": "*", "subtree": True}])
+        return signer.mint(claims.pop("subject", "stack-admin"), **claims)
+
+
+def wait_for_consumers(vhost: str, timeout: float = 30.0) -> None:
+    """Until every queue in the vhost has a consumer (the workers are subscribed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "consumers"],
+                             capture_output=True, text=True).stdout
+        rows = [line.split() for line in out.splitlines() if line.strip() and not line.startswith("name")]
+        if rows and all(len(r) == 2 and r[1] != "0" for r in rows):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"queues without consumers in vhost {vhost}: {rows}")
+        time.sleep(0.2)

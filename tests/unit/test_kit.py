@@ -1,0 +1,98 @@
+"""The shared kit's pure parts: envelope, tokens, UTF-8 field finder, permission tables."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from govkit.auth import TokenSigner, TokenVerifier, generate_keypair
+from govkit.errors import Unauthenticated
+from govkit.events import Envelope
+from govkit.grpc_server import find_invalid_utf8, permissions_for
+from ticket.domain.events import TicketCreated
+
+
+def _keys(tmp_path, name):
+    generate_keypair(tmp_path / f"{name}.key", tmp_path / f"{name}.pub")
+    signer = TokenSigner.from_file(tmp_path / f"{name}.key", issuer="govops-org", audience="govops")
+    return signer, (tmp_path / f"{name}.pub").read_bytes()
+
+
+def test_envelope_uses_cloudevents_names_and_round_trips(tmp_path):
+    from datetime import datetime, timezone
+
+    event = TicketCreated("t1", "标题", "fgw", "application", "high", "new", "u1",
+                          datetime(2026, 11, 25, tzinfo=timezone.utc))
+    env = Envelope.wrap(event, "corr-1")
+    raw = env.to_dict()
+    assert {"id", "source", "type", "time", "subject", "dept", "correlationid", "data",
+            "specversion", "datacontenttype"} <= raw.keys()
+    assert raw["specversion"] == "1.0" and raw["source"] == "ticket"
+    assert raw["type"] == "govops.ticket.ticket_created.v1" and env.name == "ticket_created"
+    assert raw["data"]["created_at"] == "2026-11-25T00:00:00+00:00"
+    assert Envelope.from_dict(raw) == env
+    with pytest.raises(ValueError):
+        Envelope.from_dict({"id": "x"})
+
+
+def test_tokens_verify_and_carry_scope(tmp_path):
+    signer, pub = _keys(tmp_path, "a")
+    verifier = TokenVerifier(pub, issuer="govops-org", audience="govops")
+    p = verifier.verify(signer.mint("张三", perms=["ticket.create"], scopes=[{"unit": "fgw"}]))
+    assert p.subject == "张三" and p.has("ticket.create") and not p.has("ticket.read")
+    assert p.scope.allows("fgw") and not p.scope.allows("czj")
+
+
+def test_expired_tampered_and_foreign_tokens_are_refused(tmp_path):
+    signer, pub = _keys(tmp_path, "a")
+    other, _ = _keys(tmp_path, "b")
+    verifier = TokenVerifier(pub, issuer="govops-org", audience="govops", leeway=0)
+    expired = signer.mint("u", ttl_seconds=-10)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.verify(expired)
+    good = signer.mint("u")
+    head, body, sig = good.split(".")
+    tampered = ".".join([head, body[:-2] + ("AA" if body[-2:] != "AA" else "BB"), sig])
+    with pytest.raises(Unauthenticated):
+        verifier.verify(tampered)
+    with pytest.raises(Unauthenticated, match="unknown key"):
+        verifier.verify(other.mint("u"))
+
+
+def test_key_rotation_accepts_old_and_new_keys(tmp_path):
+    old, old_pub = _keys(tmp_path, "old")
+    new, new_pub = _keys(tmp_path, "new")
+    verifier = TokenVerifier(old_pub + new_pub, issuer="govops-org", audience="govops")
+    assert verifier.verify(old.mint("u")).subject == "u"
+    assert verifier.verify(new.mint("v")).subject == "v"
+
+
+def test_invalid_utf8_is_traced_to_its_field():
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    good = pb.CreateTicketRequest(title="好", description="ok", department="fgw").SerializeToString()
+    bad = good.replace("好".encode(), b"\xff\xfe\xfd")
+    assert find_invalid_utf8(pb.CreateTicketRequest.DESCRIPTOR, good) is None
+    assert find_invalid_utf8(pb.CreateTicketRequest.DESCRIPTOR, bad) == "title"
+
+
+def test_every_method_of_every_service_declares_a_permission():
+    import importlib
+
+    from govkit.config import SERVICES
+
+    for svc in SERVICES:
+        module = importlib.import_module(f"{svc}.grpc_api")
+        pb = importlib.import_module(f"govops.{svc}.v1.{svc}_pb2")
+        for service in pb.DESCRIPTOR.services_by_name.values():
+            table = permissions_for(service, module.PERMISSIONS)
+            assert len(table) == len(service.methods)
+            assert all(perm.startswith(f"{svc}.") for perm in table.values())
+
+
+def test_a_missing_permission_declaration_is_refused_at_start():
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    with pytest.raises(RuntimeError, match="GetTicket"):
+        permissions_for(pb.DESCRIPTOR.services_by_name["TicketService"], {"CreateTicket": "ticket.create"})

@@ -1,0 +1,27 @@
+from govkit.events import Envelope
+from evaluation.domain import kpis
+
+
+def _env(name, data):
+    return Envelope(id="e1", source="ticket", type=f"govops.ticket.{name}.v1", time="2026-11-25T00:00:00+00:00",
+                    subject="t1", dept=data.get("department"), correlationid=None, data=data)
+
+
+def test_ticket_created_moves_created_and_open_for_its_department():
+    deltas = kpis.deltas_for(_env("ticket_created", {"department": "czj"}))
+    assert {(d.key.level, d.key.subject, d.name, d.delta) for d in deltas} == {
+        (kpis.Level.ORGANIZATION, "czj", "tickets_created", 1),
+        (kpis.Level.ORGANIZATION, "czj", "tickets_open", 1),
+    }
+
+
+def test_unknown_events_move_nothing():
+    assert kpis.deltas_for(_env("ticket_frobbed", {"department": "czj"})) == []
+
+
+def test_filter_matches_level_subject_and_name():
+    v = kpis.KpiValue(kpis.KpiKey(kpis.Level.ORGANIZATION, "czj"), "tickets_open", 3, None)
+    assert kpis.KpiFilter().matches(v)
+    assert kpis.KpiFilter(subjects=frozenset({"czj"}), names=frozenset({"tickets_open"})).matches(v)
+    assert not kpis.KpiFilter(subjects=frozenset({"fgw"})).matches(v)
+    assert not kpis.KpiFilter(level=kpis.Level.PROCESS).matches(v)

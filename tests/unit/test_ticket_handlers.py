@@ -1,0 +1,129 @@
+"""Ticket use cases against an in-memory unit of work: no servers."""
+
+from __future__ import annotations
+
+import pytest
+
+from govkit.auth import Principal, Scope
+from govkit.errors import InvalidArgument, NotFound, PermissionDenied
+from govkit.uow import UnitOfWork
+from ticket import handlers
+from ticket.domain.commands import CreateTicket, GetTicket
+from ticket.domain.model import TITLE_MAX, Status
+
+
+class FakeTickets:
+    def __init__(self, store: dict, scope: Scope):
+        self.store, self.scope = store, scope
+
+    def add(self, ticket) -> bool:
+        if ticket.idempotency_key and any(
+                (t.requester, t.idempotency_key) == (ticket.requester, ticket.idempotency_key)
+                for t in self.store.values()):
+            return False
+        self.store[ticket.id] = ticket
+        return True
+
+    def get(self, ticket_id):
+        t = self.store.get(ticket_id)
+        return t if t and self.scope.allows(t.department) else None
+
+    def by_idempotency_key(self, requester, key):
+        return next((t for t in self.store.values()
+                     if (t.requester, t.idempotency_key) == (requester, key)), None)
+
+
+class FakeUnitOfWork(UnitOfWork):
+    def __init__(self, scope=Scope(None)):
+        super().__init__()
+        self.committed_store: dict = {}
+        self.published: list = []
+        self.scope = scope
+
+    def __enter__(self):
+        super().__enter__()
+        self._pending = dict(self.committed_store)
+        self.tickets = FakeTickets(self._pending, self.scope)
+        return self
+
+    def commit(self):
+        self.committed_store = dict(self._pending)
+        self.published.extend(self.events)
+        self.events = []
+
+    def rollback(self):
+        self._pending = dict(self.committed_store)
+        self.events = []
+
+
+def caller(units=None, subject="u1"):
+    scope = Scope(None) if units is None else Scope(frozenset(units))
+    return Principal(subject, subject, (), frozenset({"*"}), scope)
+
+
+def cmd(**kw):
+    base = dict(title="打印机无法连接", description="三楼", department="fgw",
+                category="infrastructure", priority="medium")
+    base.update(kw)
+    return CreateTicket(**base)
+
+
+def test_create_stores_ticket_and_records_one_event():
+    uow = FakeUnitOfWork()
+    result = handlers.create_ticket(cmd(), uow, caller())
+    assert not result.replayed
+    assert result.ticket.status is Status.NEW
+    assert list(uow.committed_store) == [result.ticket.id]
+    [event] = uow.published
+    assert event.event_name() == "ticket_created"
+    assert event.event_type() == "govops.ticket.ticket_created.v1"
+    assert event.event_dept() == "fgw" and event.event_subject() == result.ticket.id
+    assert event.event_data()["title"] == "打印机无法连接"
+
+
+def test_every_bad_field_is_reported_at_once_and_nothing_is_written():
+    uow = FakeUnitOfWork()
+    with pytest.raises(InvalidArgument) as err:
+        handlers.create_ticket(cmd(title="  ", department="", priority="urgent", category=""), uow, caller())
+    fields = {v.field: v.reason for v in err.value.violations}
+    assert set(fields) == {"title", "department", "priority", "category"}
+    assert "critical" in fields["priority"]
+    assert fields["category"] == "is required"
+    assert uow.committed_store == {} and uow.published == []
+
+
+def test_oversized_title_names_the_limit():
+    with pytest.raises(InvalidArgument) as err:
+        handlers.create_ticket(cmd(title="长" * (TITLE_MAX + 1)), FakeUnitOfWork(), caller())
+    [v] = err.value.violations
+    assert v.field == "title" and str(TITLE_MAX) in v.reason
+
+
+def test_department_outside_scope_is_refused():
+    uow = FakeUnitOfWork()
+    with pytest.raises(PermissionDenied):
+        handlers.create_ticket(cmd(department="czj"), uow, caller(units=["fgw"]))
+    assert uow.committed_store == {}
+
+
+def test_same_idempotency_key_returns_the_first_ticket_and_no_second_event():
+    uow = FakeUnitOfWork()
+    first = handlers.create_ticket(cmd(idempotency_key="k1"), uow, caller())
+    again = handlers.create_ticket(cmd(idempotency_key="k1", title="不同的标题"), uow, caller())
+    assert again.replayed and again.ticket.id == first.ticket.id
+    assert len(uow.committed_store) == 1 and len(uow.published) == 1
+
+
+def test_idempotency_keys_belong_to_their_caller():
+    uow = FakeUnitOfWork()
+    a = handlers.create_ticket(cmd(idempotency_key="k1"), uow, caller(subject="a"))
+    b = handlers.create_ticket(cmd(idempotency_key="k1"), uow, caller(subject="b"))
+    assert a.ticket.id != b.ticket.id and not b.replayed
+
+
+def test_get_outside_scope_reads_as_not_found():
+    uow = FakeUnitOfWork()
+    t = handlers.create_ticket(cmd(department="czj"), uow, caller()).ticket
+    assert handlers.get_ticket(GetTicket(t.id), uow, caller(units=["czj"])).id == t.id
+    with pytest.raises(NotFound):
+        handlers.get_ticket(GetTicket(t.id), uow, caller(units=["fgw"]))
