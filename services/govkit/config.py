@@ -43,6 +43,7 @@ class Settings:
     token_audience: str
     log_level: str
     relay_backstop_seconds: float
+    relay_batch_size: int
     grpc_max_workers: int
 
     @property
@@ -89,5 +90,6 @@ def load(service: str, process: str = "tool") -> Settings:
         token_audience=_env("GOVOPS_TOKEN_AUDIENCE", "govops"),
         log_level=_env("GOVOPS_LOG_LEVEL", "INFO"),
         relay_backstop_seconds=float(_env("GOVOPS_RELAY_BACKSTOP_SECONDS", "5")),
+        relay_batch_size=int(_env("GOVOPS_RELAY_BATCH_SIZE", "500")),
         grpc_max_workers=int(_env("GOVOPS_GRPC_MAX_WORKERS", "16")),
     )

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from nameko.extensions import DependencyProvider
 from structlog.contextvars import bind_contextvars
 
@@ -20,7 +22,10 @@ log = logs.get_logger(__name__)
 
 
 def _settings(container):
-    return govconfig.load(container.service_name, "worker")
+    """Environment settings, with the container's AMQP_URI winning (nameko's test helpers set it)."""
+    settings = govconfig.load(container.service_name, "worker")
+    amqp_uri = (container.config or {}).get("AMQP_URI")
+    return dataclasses.replace(settings, amqp_uri=amqp_uri) if amqp_uri else settings
 
 
 class UnitOfWork(DependencyProvider):
@@ -54,7 +59,8 @@ class OutboxRelayRunner(DependencyProvider):
     def setup(self):
         settings = _settings(self.container)
         self.engine = make_engine(settings.database_url, pool_size=2)
-        options = {"backstop_seconds": settings.relay_backstop_seconds, **self.relay_options}
+        options = {"backstop_seconds": settings.relay_backstop_seconds,
+                   "batch_size": settings.relay_batch_size, **self.relay_options}
         self.relay = OutboxRelay(self.engine, settings.amqp_uri, settings.service, **options)
 
     def start(self):

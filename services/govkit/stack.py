@@ -72,6 +72,7 @@ class Stack:
     workdir: Path
     services: tuple[str, ...] = govconfig.SERVICES
     redis_db: int = 14
+    extra_env: dict = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
     grpc_ports: dict[str, int] = field(default_factory=dict)
 
@@ -88,6 +89,7 @@ class Stack:
         })
         for svc, port in self.grpc_ports.items():
             base[f"GOVOPS_{svc.upper()}_GRPC_TARGET"] = f"127.0.0.1:{port}"
+        base.update(self.extra_env)
         return base
 
     def prepare(self) -> None:
