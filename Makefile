@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: setup run test proto migrate seed keys lint bench clean-proto
+.PHONY: servers setup run test proto migrate seed keys lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,7 +21,10 @@ proto: $(STAMP)
 keys: $(STAMP)
 	$(BIN)/govops dev keys
 
-migrate: $(STAMP) proto
+servers:
+	./scripts/ensure-servers.sh
+
+migrate: $(STAMP) proto servers
 	$(BIN)/govops-migrate all
 
 setup: $(STAMP) proto keys migrate
@@ -32,10 +35,13 @@ seed: setup
 # Sets everything up, seeds the demo, starts all ten processes; Ctrl-C stops them all.
 run: seed
 	$(BIN)/govops dev banner
-	$(BIN)/honcho -f Procfile start
+	PYTHONWARNINGS=ignore $(BIN)/honcho -f Procfile start
 
+# Unit, integration, e2e and deploy tests; then the nameko worker tests in their own
+# eventlet-patched process (grpcio and eventlet cannot share one).
 test: setup
-	$(BIN)/pytest -q
+	PYTHONWARNINGS=ignore $(BIN)/python tests/worker/run.py
+	PYTHONWARNINGS=ignore $(BIN)/pytest -q
 
 bench: setup
 	$(BIN)/python -m bench
