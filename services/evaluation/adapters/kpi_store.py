@@ -19,7 +19,6 @@ from ..domain.kpis import KpiDelta, KpiFilter, KpiKey, KpiValue, Level
 
 PREFIX = "kpi:v1"
 INDEX = f"{PREFIX}:index"
-CHANGES = f"{PREFIX}:changes"
 SEEN_TTL_SECONDS = 90 * 24 * 3600
 
 # KEYS[1] seen-key, KEYS[2] index set, KEYS[3..] value hashes (each with a twin "<key>:at" hash)
@@ -39,6 +38,12 @@ return 1
 """
 
 
+def changes_channel(client: redis.Redis) -> str:
+    # Pub/sub channels are global to a Redis server, not per database: name the database in the
+    # channel, or stacks sharing one server on different databases would see each other's KPIs.
+    return f"{PREFIX}:changes:{client.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 def hash_key(key: KpiKey) -> str:
     return f"{PREFIX}:{key.level.value}:{key.subject}:{key.window}"
 
@@ -52,6 +57,7 @@ def parse_hash_key(raw: str) -> KpiKey:
 class KpiStore:
     def __init__(self, client: redis.Redis):
         self.redis = client
+        self.channel = changes_channel(client)
         self._apply = client.register_script(_APPLY)
 
     @classmethod
@@ -62,7 +68,7 @@ class KpiStore:
         """Apply one event's deltas exactly once; False if this event was applied before."""
         deltas = list(deltas)
         keys = [f"{PREFIX}:seen:{event_id}", INDEX] + [hash_key(d.key) for d in deltas]
-        args: list = [SEEN_TTL_SECONDS, CHANGES, at, event_id]
+        args: list = [SEEN_TTL_SECONDS, self.channel, at, event_id]
         for d in deltas:
             args += [d.name, d.delta]
         return bool(self._apply(keys=keys, args=args))
@@ -128,7 +134,7 @@ class KpiHub:
         while not self._stop.is_set():
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub.subscribe(CHANGES)
+                pubsub.subscribe(changes_channel(self.redis))
                 self._ready.set()
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
