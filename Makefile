@@ -35,13 +35,13 @@ seed: setup
 # Sets everything up, seeds the demo, starts all ten processes; Ctrl-C stops them all.
 run: seed
 	$(BIN)/govops dev banner
-	PYTHONWARNINGS=ignore $(BIN)/honcho -f Procfile start
+	$(BIN)/honcho -f Procfile start
 
 # Unit, integration, e2e and deploy tests; then the nameko worker tests in their own
 # eventlet-patched process (grpcio and eventlet cannot share one).
 test: setup
-	PYTHONWARNINGS=ignore $(BIN)/python tests/worker/run.py
-	PYTHONWARNINGS=ignore $(BIN)/pytest -q
+	$(BIN)/python tests/worker/run.py
+	$(BIN)/pytest -q
 
 bench: setup
 	$(BIN)/python -m bench
