@@ -58,6 +58,11 @@ def principal() -> Principal:
     return p
 
 
+class _Status(grpc.Status):
+    def __init__(self, code, details, trailing_metadata):
+        self.code, self.details, self.trailing_metadata = code, details, trailing_metadata
+
+
 class _Abort(Exception):
     def __init__(self, code: grpc.StatusCode, message: str, details: list | None = None):
         self.code, self.message, self.details = code, message, details or []
@@ -179,7 +184,10 @@ class GovopsInterceptor(grpc.ServerInterceptor):
                      ms=round((time.perf_counter() - started) * 1000, 2),
                      **({"error": exc.message} if exc else {}))
             if exc is not None:
-                context.abort_with_status(rpc_status.to_status(_to_status(exc.code, exc.message, exc.details)))
+                status = rpc_status.to_status(_to_status(exc.code, exc.message, exc.details))
+                # abort_with_status replaces the trailing metadata: keep the correlation id in it.
+                context.abort_with_status(_Status(status.code, status.details, (
+                    *status.trailing_metadata, ("x-correlation-id", logs.current("correlation_id") or ""))))
 
         def unexpected(exc: Exception) -> _Abort:
             log.exception("grpc_unexpected_error", method=method)

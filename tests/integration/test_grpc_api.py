@@ -139,3 +139,22 @@ def test_kpis_are_filtered_by_scope(grpc_server, redis_client, signer):
     czj = signer.mint("czj-user", perms=["evaluation.read"], scopes=[{"unit": "czj"}])
     reply = epb_grpc.EvaluationServiceStub(channel(target, czj)).GetKpis(epb.GetKpisRequest(), timeout=5)
     assert [(k.subject, k.name, k.value) for k in reply.kpis] == [("czj", "tickets_created", 2.0)]
+
+
+def test_correlation_id_travels_from_the_call_into_the_event(ticket_target, admin_token):
+    stub = _stub(ticket_target, admin_token)
+    reply, call = stub.CreateTicket.with_call(_req(), metadata=[("x-correlation-id", "corr-1")], timeout=5)
+    assert ("x-correlation-id", "corr-1") in call.trailing_metadata()
+    from govkit import config
+    from govkit.db import make_engine
+
+    e = make_engine(config.load("ticket").database_url, pool_size=1)
+    with e.connect() as c:
+        envelope = c.execute(sa.text("SELECT envelope FROM outbox")).scalar_one()
+    e.dispose()
+    assert envelope["correlationid"] == "corr-1" and envelope["subject"] == reply.ticket.id
+    # errors carry it too, beside the BadRequest details
+    with pytest.raises(grpc.RpcError) as err:
+        stub.CreateTicket(_req(title=""), metadata=[("x-correlation-id", "corr-2")], timeout=5)
+    assert ("x-correlation-id", "corr-2") in err.value.trailing_metadata()
+    assert dict(iter_bad_request(err.value)) == {"title": "must not be empty"}
