@@ -17,10 +17,10 @@ RUN python -m venv /opt/tools && python -m venv /opt/govops
 
 # Dependencies first, from pyproject.toml alone (an empty services/ holds no package), so this
 # layer is rebuilt only when the pinned dependencies change, not on every source edit.
-COPY pyproject.toml ./
+COPY pyproject.toml constraints.txt ./
 RUN mkdir services \
- && /opt/tools/bin/pip install ".[dev]" \
- && /opt/govops/bin/pip install .
+ && /opt/tools/bin/pip install -c constraints.txt ".[dev]" \
+ && /opt/govops/bin/pip install -c constraints.txt .
 
 COPY proto ./proto
 COPY services ./services

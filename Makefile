@@ -8,10 +8,10 @@ PROTOS := $(shell find proto -name '*.proto')
 
 .PHONY: servers setup run test proto migrate seed keys lint bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 # Generated code is not committed: it is rebuilt from the .proto files by the pinned grpcio-tools.
