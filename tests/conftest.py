@@ -1,7 +1,8 @@
 """Root conftest: isolates every test run from a `make run` stack on the same machine.
 
 Tests use their own database prefix (govops_test_*), Redis database 15, RabbitMQ vhost
-`govops_test` and a throwaway signing key. Unit tests touch none of these servers; integration
+`govops_test` and a throwaway signing key; GOVOPS_TEST_NS, GOVOPS_TEST_REDIS_DB and
+GOVOPS_TEST_E2E_REDIS_DB move a second concurrent run elsewhere. Unit tests touch none of these servers; integration
 and e2e tests use the real local PostgreSQL, RabbitMQ and Redis — never mocks.
 
 tests/worker/ runs in a separate, eventlet-monkey-patched pytest process
@@ -16,20 +17,29 @@ from pathlib import Path
 
 import pytest
 
-TEST_VHOST = "govops_test"
-TEST_REDIS_DB = 15
+# Two test runs on one machine (e.g. two working trees) stay apart by namespace.
+NS = os.environ.get("GOVOPS_TEST_NS", "test")
+TEST_VHOST = f"govops_{NS}"
+TEST_REDIS_DB = int(os.environ.get("GOVOPS_TEST_REDIS_DB", "15"))
+E2E_REDIS_DB = int(os.environ.get("GOVOPS_TEST_E2E_REDIS_DB", "13"))
 ROOT = Path(__file__).resolve().parents[1]
 
 os.environ.update({
-    "GOVOPS_DB_PREFIX": "govops_test_",
+    "GOVOPS_DB_PREFIX": f"govops_{NS}_",
     "GOVOPS_AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}",
     "GOVOPS_REDIS_URL": f"redis://127.0.0.1:6379/{TEST_REDIS_DB}",
-    "GOVOPS_KEY_DIR": str(ROOT / ".govops" / "test-keys"),
+    "GOVOPS_KEY_DIR": str(ROOT / ".govops" / f"{NS}-keys"),
     "GOVOPS_LOG_LEVEL": "WARNING",
 })
 
 if not os.environ.get("GOVOPS_EVENTLET_TESTS"):
     collect_ignore = ["worker"]
+
+
+@pytest.fixture(scope="session")
+def namespace() -> dict:
+    """Names of this run's isolated resources (for fixtures that build their own stacks)."""
+    return {"ns": NS, "vhost": TEST_VHOST, "redis_db": TEST_REDIS_DB, "e2e_redis_db": E2E_REDIS_DB}
 
 
 @pytest.fixture(scope="session")

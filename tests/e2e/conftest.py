@@ -10,8 +10,9 @@ from govkit.stack import Stack
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    s = Stack("govops_e2e", tmp_path_factory.mktemp("stack"), redis_db=13,
+def stack(tmp_path_factory, namespace):
+    s = Stack(f"govops_{namespace['ns']}_e2e", tmp_path_factory.mktemp("stack"),
+              redis_db=namespace["e2e_redis_db"],
               extra_env={"GOVOPS_RELAY_BATCH_SIZE": "20"})
     s.prepare()
     # grpc ports are assigned on first use; assign them before the env is handed out
