@@ -18,6 +18,9 @@ from rich.table import Table
 
 from . import config as govconfig
 
+# Shared helpers for the service command groups (`<svc>/cli.py`) to import.
+__all__ = ["app", "console", "grpc_channel", "fail"]
+
 app = typer.Typer(help="GovOps: e-government O&M management", no_args_is_help=True)
 dev = typer.Typer(help="Development helpers: keys, demo seed", no_args_is_help=True)
 token_app = typer.Typer(help="Tokens", no_args_is_help=True)
@@ -47,13 +50,15 @@ def _token() -> str:
                                                             **ADMIN_CLAIMS)
 
 
-def _channel(service: str):
+def grpc_channel(service: str):
+    """A channel to `service`'s gRPC server carrying the CLI's token."""
     from .client import channel
 
     return channel(govconfig.load(service).grpc_target, _token())
 
 
-def _fail(err: grpc.RpcError) -> None:
+def fail(err: grpc.RpcError) -> None:
+    """Print a gRPC error with its per-field violations and exit 1."""
     from .grpc_server import iter_bad_request
 
     console.print(f"[red]{err.code().name}[/red]: {err.details()}")
@@ -132,11 +137,11 @@ def ticket_create(
         title=title, description=description, department=department,
         category=_CATEGORIES.get(category, 99), priority=_PRIORITIES.get(priority, 99),
         idempotency_key=idempotency_key or "")
-    with _channel("ticket") as ch:
+    with grpc_channel("ticket") as ch:
         try:
             reply = ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(request, timeout=10)
         except grpc.RpcError as err:
-            _fail(err)
+            fail(err)
     t = reply.ticket
     console.print(f"{'replayed' if reply.replayed else 'created'} ticket [bold]{t.id}[/bold] "
                   f"「{t.title}」 for {t.department}")
@@ -150,11 +155,11 @@ def ticket_get(ticket_id: str):
     from govops.ticket.v1 import ticket_pb2 as pb
     from govops.ticket.v1 import ticket_pb2_grpc
 
-    with _channel("ticket") as ch:
+    with grpc_channel("ticket") as ch:
         try:
             reply = ticket_pb2_grpc.TicketServiceStub(ch).GetTicket(pb.GetTicketRequest(id=ticket_id), timeout=10)
         except grpc.RpcError as err:
-            _fail(err)
+            fail(err)
     console.print_json(data=MessageToDict(reply.ticket))
 
 
@@ -181,12 +186,12 @@ def kpi_get(unit: list[str] = typer.Option([], help="org unit ids"),
     from govops.evaluation.v1 import evaluation_pb2 as pb
     from govops.evaluation.v1 import evaluation_pb2_grpc
 
-    with _channel("evaluation") as ch:
+    with grpc_channel("evaluation") as ch:
         try:
             reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
                 pb.GetKpisRequest(filter=_kpi_request(unit, name)), timeout=10)
         except grpc.RpcError as err:
-            _fail(err)
+            fail(err)
     console.print(_kpi_table({(k.subject, k.name, k.window): (k.value, k.updated_at.ToJsonString())
                               for k in reply.kpis}))
 
@@ -199,7 +204,7 @@ def kpi_watch(unit: list[str] = typer.Option([], help="org unit ids"),
     from govops.evaluation.v1 import evaluation_pb2_grpc
 
     values: dict = {}
-    with _channel("evaluation") as ch:
+    with grpc_channel("evaluation") as ch:
         stream = evaluation_pb2_grpc.EvaluationServiceStub(ch).WatchKpis(
             pb.WatchKpisRequest(filter=_kpi_request(unit, name), include_snapshot=True))
         try:
@@ -210,7 +215,7 @@ def kpi_watch(unit: list[str] = typer.Option([], help="org unit ids"),
                     live.update(_kpi_table(values))
         except grpc.RpcError as err:
             if err.code() != grpc.StatusCode.CANCELLED:
-                _fail(err)
+                fail(err)
         except KeyboardInterrupt:
             stream.cancel()
 
@@ -237,17 +242,35 @@ def org_units():
     from govops.org.v1 import org_pb2 as pb
     from govops.org.v1 import org_pb2_grpc
 
-    with _channel("org") as ch:
+    with grpc_channel("org") as ch:
         try:
             reply = org_pb2_grpc.OrgServiceStub(ch).ListOrgUnits(pb.ListOrgUnitsRequest(), timeout=10)
         except grpc.RpcError as err:
-            _fail(err)
+            fail(err)
     table = Table(title="Org units")
     for col in ("id", "name", "parent", "kind"):
         table.add_column(col)
     for u in reply.org_units:
         table.add_row(u.id, u.name, u.parent_id, pb.OrgUnitKind.Name(u.kind))
     console.print(table)
+
+
+def _register_service_commands() -> None:
+    """A service may add its own command group as `<svc>/cli.py` exposing `app` (a typer.Typer)
+    and `NAME` (the group name), so services grow their commands without touching this file."""
+    import importlib
+
+    for svc in govconfig.SERVICES:
+        try:
+            module = importlib.import_module(f"{svc}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{svc}.cli":
+                raise
+            continue
+        app.add_typer(module.app, name=getattr(module, "NAME", svc))
+
+
+_register_service_commands()
 
 
 def main() -> None:

@@ -46,3 +46,19 @@ def seed(console) -> None:
         fresh += not result.replayed
     ticket_engine.dispose()
     console.print(f"demo: {len(UNITS)} org units, {len(TICKETS)} tickets ({fresh} new)")
+    _seed_services(console)
+
+
+def _seed_services(console) -> None:
+    """A service may seed its own demo data as `<svc>/demo.py` exposing `seed(console)`; each
+    runs after the org units above exist, in service order, and must be safe to repeat."""
+    import importlib
+
+    for svc in govconfig.SERVICES:
+        try:
+            module = importlib.import_module(f"{svc}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{svc}.demo":
+                raise
+            continue
+        module.seed(console)

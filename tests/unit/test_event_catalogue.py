@@ -12,7 +12,6 @@ from govkit.events import Event
 from govkit.migrate import event_subscriptions
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
-EVENT_MODULES = ["ticket.domain.events", "org.domain.model"]
 
 
 def _catalogue() -> dict[str, dict]:
@@ -30,8 +29,12 @@ def _catalogue() -> dict[str, dict]:
 
 
 def _event_classes():
-    for name in EVENT_MODULES:
-        importlib.import_module(name)
+    for svc in SERVICES:  # each service keeps its events in <svc>/domain/events.py
+        try:
+            importlib.import_module(f"{svc}.domain.events")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{svc}.domain.events":
+                raise
     seen, todo = [], list(Event.__subclasses__())
     while todo:
         cls = todo.pop()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from govkit.errors import Validator
-from govkit.events import Event
+
+from .events import OrgUnitCreated
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -33,24 +34,6 @@ class OrgUnit:
     name: str
     parent_id: str | None
     kind: OrgUnitKind
-
-
-class OrgEvent(Event):
-    source = "org"
-
-    def event_subject(self) -> str:
-        return self.org_unit_id  # type: ignore[attr-defined]
-
-    def event_dept(self) -> str | None:
-        return self.org_unit_id  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class OrgUnitCreated(OrgEvent):
-    org_unit_id: str
-    name: str
-    parent_id: str | None
-    kind: str
 
 
 def new_org_unit(cmd: CreateOrgUnit) -> tuple[OrgUnit, OrgUnitCreated]:
