@@ -55,9 +55,12 @@ def event_subscriptions(service: str) -> list[tuple[str, str, str]]:
     """(source service, event name, queue name) for each nameko @event_handler of `service`."""
     from nameko.events import EventHandler
 
+    import inspect
+
     worker = importlib.import_module(f"{service}.worker")
     subs = []
-    for attr, member in vars(worker.Service).items():
+    # getmembers, not vars(): handlers inherited from kit mixins (govkit.orgdir) count too.
+    for attr, member in inspect.getmembers(worker.Service):
         for ext in getattr(member, "nameko_entrypoints", ()):
             if isinstance(ext, EventHandler):
                 # Same name nameko gives a SERVICE_POOL handler's queue (nameko.events.EventHandler.setup).
