@@ -22,6 +22,16 @@ from .errors import PermissionDenied, Unauthenticated
 
 ALL_UNITS = "*"
 _PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.S)
+_PRIVATE_BLOCK = re.compile(rb"-----BEGIN PRIVATE KEY-----.+?-----END PRIVATE KEY-----", re.S)
+
+
+def load_private_keys(pem: bytes) -> list[Ed25519PrivateKey]:
+    keys = []
+    for block in _PRIVATE_BLOCK.findall(pem):
+        key = serialization.load_pem_private_key(block, password=None)
+        if isinstance(key, Ed25519PrivateKey):
+            keys.append(key)
+    return keys
 
 
 @dataclass(frozen=True)
@@ -31,9 +41,14 @@ class Scope:
     units: frozenset[str] | None
 
     @classmethod
-    def from_claims(cls, scopes: list[dict]) -> "Scope":
+    def from_claims(cls, claims: dict) -> "Scope":
+        """Tokens from org carry `units`: the scope with subtrees already expanded ("*" = all).
+        Older or hand-made tokens may carry only `scopes` ([{unit, subtree}]), read literally."""
+        if "units" in claims:
+            units = set(claims["units"] or ())
+            return cls(None) if ALL_UNITS in units else cls(frozenset(units))
         units = set()
-        for s in scopes or []:
+        for s in claims.get("scopes") or []:
             unit = str(s.get("unit", ""))
             if unit == ALL_UNITS:
                 return cls(None)
@@ -59,6 +74,11 @@ class Principal:
     token_id: str = ""
     claims: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def staff_id(self) -> str | None:
+        """The org staff member acting, when the subject is a person with a staff record."""
+        return self.claims.get("staff_id")
+
     def has(self, permission: str) -> bool:
         return permission in self.permissions or "*" in self.permissions
 
@@ -76,25 +96,49 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def load_public_keys(pem: bytes) -> dict[str, Ed25519PublicKey]:
+    keys = {}
+    for block in _PEM_BLOCK.findall(pem):
+        key = serialization.load_pem_public_key(block)
+        if isinstance(key, Ed25519PublicKey):
+            keys[key_id(key)] = key
+    return keys
+
+
 class TokenVerifier:
-    def __init__(self, public_pem: bytes, *, issuer: str, audience: str, leeway: float = 5.0):
-        self.keys: dict[str, Ed25519PublicKey] = {}
-        for block in _PEM_BLOCK.findall(public_pem):
-            key = serialization.load_pem_public_key(block)
-            if isinstance(key, Ed25519PublicKey):
-                self.keys[key_id(key)] = key
-        if not self.keys:
+    """Verifies tokens locally. On a token signed by a key it does not know (org rotated its
+    key), it asks `key_source` for the current public keys — at most once per `refetch_seconds`."""
+
+    def __init__(self, public_pem: bytes, *, issuer: str, audience: str, leeway: float = 5.0,
+                 key_source=None, refetch_seconds: float = 30.0):
+        self.keys: dict[str, Ed25519PublicKey] = load_public_keys(public_pem)
+        if not self.keys and key_source is None:
             raise ValueError("no Ed25519 public key found")
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
+        self.key_source, self.refetch_seconds = key_source, refetch_seconds
+        self._last_fetch = float("-inf")
+
+    def _key(self, kid: str):
+        key = self.keys.get(kid)
+        if key is None and self.key_source is not None and \
+                time.monotonic() - self._last_fetch >= self.refetch_seconds:
+            self._last_fetch = time.monotonic()
+            try:
+                self.keys = {**self.keys, **load_public_keys(self.key_source())}
+            except Exception:  # org unreachable: keep the keys we have; the token stays unknown
+                pass
+            key = self.keys.get(kid)
+        return key
 
     @classmethod
     def from_file(cls, path: Path, **kw) -> "TokenVerifier":
-        return cls(Path(path).read_bytes(), **kw)
+        path = Path(path)
+        return cls(path.read_bytes() if path.exists() else b"", **kw)
 
     def verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
-            key = self.keys.get(header.get("kid", ""))
+            key = self._key(header.get("kid", ""))
             if key is None:
                 raise Unauthenticated("token signed by an unknown key")
             claims = jwt.decode(token, key, algorithms=["EdDSA"], audience=self.audience,
@@ -109,29 +153,39 @@ class TokenVerifier:
             name=claims.get("name", claims["sub"]),
             roles=tuple(claims.get("roles", ())),
             permissions=frozenset(claims.get("perms", ())),
-            scope=Scope.from_claims(claims.get("scopes", [])),
+            scope=Scope.from_claims(claims),
             token_id=claims.get("jti", ""),
             claims=claims,
         )
 
 
 class TokenSigner:
-    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str):
+    def __init__(self, private_key: Ed25519PrivateKey, *, issuer: str, audience: str,
+                 all_keys: list[Ed25519PrivateKey] | None = None):
         self.key, self.issuer, self.audience = private_key, issuer, audience
         self.kid = key_id(private_key.public_key())
+        self.all_keys = all_keys or [private_key]
 
     @classmethod
     def from_file(cls, path: Path, **kw) -> "TokenSigner":
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-        assert isinstance(key, Ed25519PrivateKey), "GovOps signs with Ed25519 keys"
-        return cls(key, **kw)
+        """The file may hold several private keys (rotation): the last one signs."""
+        keys = load_private_keys(Path(path).read_bytes())
+        if not keys:
+            raise ValueError(f"no Ed25519 private key in {path}")
+        return cls(keys[-1], all_keys=keys, **kw)
+
+    def public_pem(self) -> bytes:
+        """Every public key of the file, for verifiers (the old ones verify unexpired tokens)."""
+        return b"".join(k.public_key().public_bytes(serialization.Encoding.PEM,
+                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+                        for k in self.all_keys)
 
     def mint(self, subject: str, *, roles=(), perms=(), scopes=(), name: str | None = None,
-             ttl_seconds: int = 3600) -> str:
+             ttl_seconds: int = 3600, extra: dict | None = None) -> str:
         now = int(time.time())
         claims = {
             "sub": subject, "name": name or subject, "roles": list(roles), "perms": list(perms),
-            "scopes": [dict(s) for s in scopes], "iat": now, "exp": now + ttl_seconds,
+            "scopes": [dict(s) for s in scopes], **(extra or {}), "iat": now, "exp": now + ttl_seconds,
             "iss": self.issuer, "aud": self.audience, "jti": uuid.uuid4().hex,
         }
         return jwt.encode(claims, self.key, algorithm="EdDSA", headers={"kid": self.kid})

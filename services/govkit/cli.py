@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Optional
 
 import grpc
@@ -26,9 +27,7 @@ dev = typer.Typer(help="Development helpers: keys, demo seed", no_args_is_help=T
 token_app = typer.Typer(help="Tokens", no_args_is_help=True)
 ticket_app = typer.Typer(help="Tickets", no_args_is_help=True)
 kpi_app = typer.Typer(help="Live KPIs", no_args_is_help=True)
-org_app = typer.Typer(help="Org units", no_args_is_help=True)
-for name, sub in (("dev", dev), ("token", token_app), ("ticket", ticket_app), ("kpi", kpi_app),
-                  ("org", org_app)):
+for name, sub in (("dev", dev), ("token", token_app), ("ticket", ticket_app), ("kpi", kpi_app)):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -45,9 +44,52 @@ def _signer():
     return TokenSigner.from_file(s.private_key_file, issuer=s.token_issuer, audience=s.token_audience)
 
 
+SESSION_FILE = Path(os.environ.get("GOVOPS_SESSION_FILE", str(Path.home() / ".govops" / "session.json")))
+
+
 def _token() -> str:
-    return os.environ.get("GOVOPS_TOKEN") or _signer().mint("dev-admin", name="开发管理员", ttl_seconds=600,
-                                                            **ADMIN_CLAIMS)
+    """$GOVOPS_TOKEN, else the session of `govops login` (refreshed when near expiry), else — on a
+    development machine with the local signing key — a short-lived admin token."""
+    if os.environ.get("GOVOPS_TOKEN"):
+        return os.environ["GOVOPS_TOKEN"]
+    session = _session()
+    if session:
+        return session
+    return _signer().mint("dev-admin", name="开发管理员", ttl_seconds=600, **ADMIN_CLAIMS)
+
+
+def save_session(tokens) -> None:
+    import json
+
+    SESSION_FILE.parent.mkdir(parents=True, exist_ok=True)
+    SESSION_FILE.write_text(json.dumps({"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                                        "expires_at": tokens.expires_at.seconds, "subject": tokens.subject}))
+    SESSION_FILE.chmod(0o600)
+
+
+def _session() -> str | None:
+    import json
+    import time
+
+    if not SESSION_FILE.exists():
+        return None
+    data = json.loads(SESSION_FILE.read_text())
+    if data["expires_at"] - time.time() > 30:
+        return data["access_token"]
+    if not data.get("refresh_token"):
+        return None
+    from govops.org.v1 import org_pb2, org_pb2_grpc
+
+    try:
+        with grpc.insecure_channel(govconfig.load("org").grpc_target) as ch:
+            reply = org_pb2_grpc.IdentityServiceStub(ch).Refresh(
+                org_pb2.RefreshRequest(refresh_token=data["refresh_token"]), timeout=10)
+    except grpc.RpcError:
+        SESSION_FILE.unlink()
+        console.print("[yellow]session expired; log in again with `govops login`[/yellow]")
+        return None
+    save_session(reply.tokens)
+    return reply.tokens.access_token
 
 
 def grpc_channel(service: str):
@@ -99,6 +141,43 @@ def dev_banner():
     console.print(table)
     console.print("In another terminal: [bold].venv/bin/govops kpi watch[/bold], then "
                   "[bold].venv/bin/govops ticket create --title 打印机无法连接 --department fgw[/bold]")
+
+
+@app.command("login")
+def login(username: str = typer.Option(..., prompt=True),
+          password: str = typer.Option(..., prompt=True, hide_input=True)):
+    """Log in (org IdentityService/Login); later commands use this session."""
+    from govops.org.v1 import org_pb2, org_pb2_grpc
+
+    with grpc.insecure_channel(govconfig.load("org").grpc_target) as ch:
+        try:
+            reply = org_pb2_grpc.IdentityServiceStub(ch).Login(
+                org_pb2.LoginRequest(username=username, password=password), timeout=10)
+        except grpc.RpcError as err:
+            fail(err)
+    save_session(reply.tokens)
+    console.print(f"logged in as [bold]{reply.tokens.subject}[/bold]")
+
+
+@app.command("logout")
+def logout():
+    """Revoke this session's refresh token and forget the session."""
+    import json
+
+    from govops.org.v1 import org_pb2, org_pb2_grpc
+
+    if not SESSION_FILE.exists():
+        console.print("not logged in")
+        return
+    data = json.loads(SESSION_FILE.read_text())
+    with grpc_channel("org") as ch:
+        try:
+            org_pb2_grpc.IdentityServiceStub(ch).Logout(org_pb2.LogoutRequest(refresh_token=data["refresh_token"]),
+                                                        timeout=10)
+        except grpc.RpcError:
+            pass  # an expired session cannot be revoked twice; forgetting it is what matters
+    SESSION_FILE.unlink()
+    console.print("logged out")
 
 
 # ---- token --------------------------------------------------------------------------------
@@ -233,26 +312,6 @@ def kpi_rebuild():
     engine = make_engine(s.database_url, pool_size=1)
     n = rebuild_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
     console.print(f"rebuilt live KPIs from {n} facts")
-
-
-# ---- org ----------------------------------------------------------------------------------
-@org_app.command("units")
-def org_units():
-    """List org units."""
-    from govops.org.v1 import org_pb2 as pb
-    from govops.org.v1 import org_pb2_grpc
-
-    with grpc_channel("org") as ch:
-        try:
-            reply = org_pb2_grpc.OrgServiceStub(ch).ListOrgUnits(pb.ListOrgUnitsRequest(), timeout=10)
-        except grpc.RpcError as err:
-            fail(err)
-    table = Table(title="Org units")
-    for col in ("id", "name", "parent", "kind"):
-        table.add_column(col)
-    for u in reply.org_units:
-        table.add_row(u.id, u.name, u.parent_id, pb.OrgUnitKind.Name(u.kind))
-    console.print(table)
 
 
 def _register_service_commands() -> None:

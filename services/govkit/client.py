@@ -38,3 +38,12 @@ class _Details(grpc.ClientCallDetails):
 
 def channel(target: str, token: str | None) -> grpc.Channel:
     return grpc.intercept_channel(grpc.insecure_channel(target), _Metadata(token))
+
+
+def org_public_keys(target: str, timeout: float = 3.0) -> bytes:
+    """The PEM public keys org currently publishes (IdentityService/GetPublicKeys, no token)."""
+    from govops.org.v1 import org_pb2, org_pb2_grpc
+
+    with grpc.insecure_channel(target) as ch:
+        reply = org_pb2_grpc.IdentityServiceStub(ch).GetPublicKeys(org_pb2.GetPublicKeysRequest(), timeout=timeout)
+    return "".join(k.pem for k in reply.keys).encode()

@@ -39,6 +39,9 @@ ERROR_TABLE: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
 }
 
+# A method whose declared permission is PUBLIC needs no token (login, public keys).
+PUBLIC = "public"
+
 # Calls that need no token: probes and API discovery.
 PUBLIC_SERVICES = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection",
                    "grpc.reflection.v1.ServerReflection")
@@ -158,6 +161,8 @@ class GovopsInterceptor(grpc.ServerInterceptor):
 
         def prologue(raw: bytes, context) -> Any:
             context.set_trailing_metadata((("x-correlation-id", logs.current("correlation_id") or ""),))
+            if self.permissions.get(method) == PUBLIC:
+                return parse(raw)
             auth = metadata.get("authorization", "")
             if not auth.lower().startswith("bearer "):
                 raise errors.Unauthenticated("missing bearer token in `authorization` metadata")
@@ -169,6 +174,9 @@ class GovopsInterceptor(grpc.ServerInterceptor):
             caller.require(permission)
             _principal.set(caller)
             logs.bind(subject=caller.subject)
+            return parse(raw)
+
+        def parse(raw: bytes) -> Any:
             try:
                 return deserialize(raw) if deserialize else raw
             except DecodeError:

@@ -89,8 +89,21 @@ def migrate(service: str) -> None:
     created = create_database_if_missing(settings.database_url)
     command.upgrade(alembic_config(service, settings.database_url), "head")
     queues = declare_topology(service, settings.amqp_uri)
+    _after_migrate(service, settings)
     log.info("migrated", service=service, database=settings.database_name,
              database_created=created, queues=queues)
+
+
+def _after_migrate(service: str, settings) -> None:
+    """A service may keep reference data current after migrating (`<svc>/setup.py`:
+    `after_migrate(settings)`), e.g. org's built-in roles; it must be idempotent."""
+    try:
+        module = importlib.import_module(f"{service}.setup")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{service}.setup":
+            raise
+        return
+    module.after_migrate(settings)
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ def grpc_main() -> None:
 
     from . import config, logs
     from .auth import TokenVerifier
+    from .client import org_public_keys
     from .grpc_server import serve_forever
 
     settings = config.load(service, "grpc")
@@ -50,6 +51,10 @@ def grpc_main() -> None:
     start_http_server(settings.metrics_port, addr="0.0.0.0")
     module = importlib.import_module(f"{service}.grpc_api")
     app = module.build(settings)
-    verifier = TokenVerifier.from_file(settings.public_key_file, issuer=settings.token_issuer,
-                                       audience=settings.token_audience)
+    if hasattr(module, "verifier"):  # org verifies with its own signing keys
+        verifier = module.verifier(settings)
+    else:
+        verifier = TokenVerifier.from_file(settings.public_key_file, issuer=settings.token_issuer,
+                                           audience=settings.token_audience,
+                                           key_source=lambda: org_public_keys(config.load("org").grpc_target))
     serve_forever(app, verifier, settings.grpc_port, max_workers=settings.grpc_max_workers)

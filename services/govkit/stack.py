@@ -84,6 +84,7 @@ class Stack:
             "GOVOPS_AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.name}",
             "GOVOPS_REDIS_URL": f"redis://127.0.0.1:6379/{self.redis_db}",
             "GOVOPS_KEY_DIR": str(self.workdir / "keys"),
+            "GOVOPS_SESSION_FILE": str(self.workdir / "session.json"),
             "GOVOPS_LOG_LEVEL": "WARNING",
             "PYTHONWARNINGS": "ignore",
         })

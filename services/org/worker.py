@@ -1,4 +1,4 @@
-"""org-worker: nameko RPC for other services, and the outbox relay."""
+"""org-worker: nameko RPC for other services (snapshots, permission checks), and the outbox relay."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ class Service:
     relay = OutboxRelayRunner()
 
     @rpc
+    def snapshot(self) -> dict:
+        """The whole directory (units, positions, staff, groups, rosters) for a consumer that
+        starts from nothing; see govkit.orgdir."""
+        return handlers.snapshot(self.uow())
+
+    @rpc
     def list_org_units(self) -> list[dict]:
-        """The org unit tree as a flat list (a snapshot for other services' read models)."""
         return [jsonable(vars(u)) for u in handlers.list_org_units(self.uow(), SYSTEM)]

@@ -9,7 +9,7 @@ from govkit.client import channel
 from govkit.stack import Stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(tmp_path_factory, namespace):
     s = Stack(f"govops_{namespace['ns']}_e2e", tmp_path_factory.mktemp("stack"),
               redis_db=namespace["e2e_redis_db"],
@@ -23,6 +23,6 @@ def stack(tmp_path_factory, namespace):
     s.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def token(stack):
     return stack.token()

@@ -1,4 +1,4 @@
-"""Events the org service publishes (see docs/events.md, the event catalogue)."""
+"""Events the org service publishes (see docs/events.md and docs/contracts/org-events.md)."""
 
 from __future__ import annotations
 
@@ -23,3 +23,142 @@ class OrgUnitCreated(OrgEvent):
     name: str
     parent_id: str | None
     kind: str
+
+
+@dataclass(frozen=True)
+class OrgUnitRenamed(OrgEvent):
+    org_unit_id: str
+    name: str
+    old_name: str
+
+
+@dataclass(frozen=True)
+class OrgUnitMoved(OrgEvent):
+    org_unit_id: str
+    name: str
+    old_parent_id: str | None
+    new_parent_id: str
+
+
+@dataclass(frozen=True)
+class OrgUnitDeactivated(OrgEvent):
+    org_unit_id: str
+    name: str
+
+
+class _PositionEvent(OrgEvent):
+    def event_subject(self) -> str:
+        return self.position_id  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class PositionCreated(_PositionEvent):
+    position_id: str
+    org_unit_id: str
+    code: str
+    name: str
+    parent_position_id: str | None
+    responsibilities: list
+    active: bool
+
+
+@dataclass(frozen=True)
+class PositionChanged(_PositionEvent):
+    position_id: str
+    org_unit_id: str
+    code: str
+    name: str
+    parent_position_id: str | None
+    responsibilities: list
+    active: bool
+
+
+class _StaffEvent(OrgEvent):
+    def event_subject(self) -> str:
+        return self.staff_id  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class StaffCreated(_StaffEvent):
+    staff_id: str
+    name: str
+    org_unit_id: str
+    vendor_id: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class StaffAssigned(_StaffEvent):
+    staff_id: str
+    position_id: str
+    org_unit_id: str
+    start_date: str
+    end_date: str | None
+
+
+@dataclass(frozen=True)
+class StaffUnassigned(_StaffEvent):
+    staff_id: str
+    position_id: str
+    org_unit_id: str
+    end_date: str
+
+
+class _GroupEvent(OrgEvent):
+    def event_subject(self) -> str:
+        return self.group_id  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class GroupCreated(_GroupEvent):
+    group_id: str
+    code: str
+    name: str
+    org_unit_id: str
+    lead_position_id: str | None
+
+
+@dataclass(frozen=True)
+class GroupMemberAdded(_GroupEvent):
+    group_id: str
+    staff_id: str
+    org_unit_id: str
+
+
+@dataclass(frozen=True)
+class GroupMemberRemoved(_GroupEvent):
+    group_id: str
+    staff_id: str
+    org_unit_id: str
+
+
+@dataclass(frozen=True)
+class RosterPublished(_GroupEvent):
+    group_id: str
+    org_unit_id: str
+    period_start: str
+    period_end: str
+    shifts: list
+
+
+class _RoleEvent(OrgEvent):
+    def event_subject(self) -> str:
+        return self.subject  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RoleGranted(_RoleEvent):
+    assignment_id: str
+    subject: str
+    role: str
+    org_unit_id: str
+    subtree: bool
+
+
+@dataclass(frozen=True)
+class RoleRevoked(_RoleEvent):
+    assignment_id: str
+    subject: str
+    role: str
+    org_unit_id: str
+    subtree: bool

@@ -1,0 +1,137 @@
+"""Commands the org service accepts (imperative, never broadcast)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class RenameOrgUnit:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MoveOrgUnit:
+    id: str
+    new_parent_id: str
+
+
+@dataclass(frozen=True)
+class DeactivateOrgUnit:
+    id: str
+
+
+@dataclass(frozen=True)
+class SavePosition:
+    id: str
+    org_unit_id: str
+    name: str
+    parent_position_id: str | None = None
+    responsibilities: tuple = ()
+    create: bool = True
+
+
+@dataclass(frozen=True)
+class SaveStaff:
+    id: str
+    name: str
+    org_unit_id: str
+    vendor_id: str | None = None
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class AssignStaff:
+    staff_id: str
+    position_id: str
+    start_date: date
+    end_date: date | None = None
+
+
+@dataclass(frozen=True)
+class UnassignStaff:
+    staff_id: str
+    position_id: str
+    end_date: date
+
+
+@dataclass(frozen=True)
+class CreateSupportGroup:
+    id: str
+    name: str
+    org_unit_id: str
+    lead_position_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeGroupMember:
+    group_id: str
+    staff_id: str
+    add: bool = True
+
+
+@dataclass(frozen=True)
+class ShiftInput:
+    staff_id: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class PublishRoster:
+    group_id: str
+    period_start: datetime
+    period_end: datetime
+    shifts: tuple[ShiftInput, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SaveRole:
+    code: str
+    name: str
+    description: str
+    permissions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GrantRole:
+    subject: str
+    role: str
+    org_unit_id: str
+    subtree: bool = True
+
+
+@dataclass(frozen=True)
+class RevokeRole:
+    subject: str
+    role: str
+    org_unit_id: str
+
+
+@dataclass(frozen=True)
+class CreateUser:
+    username: str
+    password: str
+    display_name: str
+    staff_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class CreateServiceAccount:
+    client_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class IssueServiceToken:
+    client_id: str
+    client_secret: str

@@ -1,0 +1,299 @@
+"""The org service over gRPC: tree, positions, staff, rosters, roles, identity, bulk import."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import grpc
+import pytest
+import sqlalchemy as sa
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from govkit.client import channel
+from govkit.grpc_server import iter_bad_request
+from govops.org.v1 import org_pb2 as pb
+from govops.org.v1 import org_pb2_grpc as pb_grpc
+
+CST = timezone(timedelta(hours=8))
+
+
+@pytest.fixture
+def org(grpc_server, engine_for):
+    engine_for("org")
+    from govkit import config
+    from org import setup
+
+    setup.after_migrate(config.load("org"))  # built-in roles (truncated with the tables)
+    return grpc_server("org")["org"]
+
+
+@pytest.fixture
+def admin(org, admin_token):
+    return pb_grpc.OrgServiceStub(channel(org, admin_token)), pb_grpc.IdentityServiceStub(channel(org, admin_token))
+
+
+def _code(call) -> grpc.StatusCode:
+    with pytest.raises(grpc.RpcError) as err:
+        call()
+    return err.value.code(), err.value
+
+
+def _ts(dt: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(dt)
+    return ts
+
+
+def _tree(stub):
+    stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="gov", name="某市人民政府", kind=pb.ORG_UNIT_KIND_GOVERNMENT))
+    stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="om", name="运维中心", parent_id="gov", kind=pb.ORG_UNIT_KIND_OM_CENTRE))
+    for d, name in (("fgw", "发展和改革委员会"), ("czj", "财政局")):
+        stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id=d, name=name, parent_id="gov", kind=pb.ORG_UNIT_KIND_DEPARTMENT))
+    stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="fgw-xxc", name="信息化处", parent_id="fgw",
+                                               kind=pb.ORG_UNIT_KIND_DIVISION))
+
+
+def _rows(sql: str) -> int:
+    from govkit import config
+    from govkit.db import make_engine
+
+    e = make_engine(config.load("org").database_url, pool_size=1)
+    with e.connect() as c:
+        n = c.execute(sa.text(sql)).scalar()
+    e.dispose()
+    return n
+
+
+def test_tree_moves_without_cycles_and_keeps_history(admin):
+    stub, _ = admin
+    _tree(stub)
+    code, _ = _code(lambda: stub.MoveOrgUnit(pb.MoveOrgUnitRequest(id="fgw", new_parent_id="fgw-xxc")))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    stub.MoveOrgUnit(pb.MoveOrgUnitRequest(id="fgw-xxc", new_parent_id="czj"))
+    stub.RenameOrgUnit(pb.RenameOrgUnitRequest(id="fgw-xxc", name="信息科"))
+    subtree = stub.ListOrgUnits(pb.ListOrgUnitsRequest(root="czj")).org_units
+    assert {u.id for u in subtree} == {"czj", "fgw-xxc"}
+    history = stub.GetOrgUnitHistory(pb.GetOrgUnitHistoryRequest(id="fgw-xxc")).changes
+    assert [h.action for h in history] == ["created", "moved", "renamed"]
+    assert "信息科" in history[-1].after_json and history[-1].actor == "admin"
+    code, err = _code(lambda: stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="fgw", name="重复", parent_id="gov",
+                                                                         kind=pb.ORG_UNIT_KIND_DEPARTMENT)))
+    assert code == grpc.StatusCode.ALREADY_EXISTS
+    code, err = _code(lambda: stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="bad code!", name="", kind=0)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(dict(iter_bad_request(err))) == {"id", "name", "kind"}
+
+
+def test_deactivation_is_refused_while_children_or_staff_remain(admin):
+    stub, _ = admin
+    _tree(stub)
+    code, err = _code(lambda: stub.DeactivateOrgUnit(pb.DeactivateOrgUnitRequest(id="fgw")))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "child" in err.details()
+    stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id="E1", name="张三", org_unit_id="fgw-xxc")))
+    code, err = _code(lambda: stub.DeactivateOrgUnit(pb.DeactivateOrgUnitRequest(id="fgw-xxc")))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "staff" in err.details()
+    stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id="E1", name="张三", org_unit_id="czj")))
+    stub.DeactivateOrgUnit(pb.DeactivateOrgUnitRequest(id="fgw-xxc"))
+    code, _ = _code(lambda: stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id="E2", name="李四",
+                                                                              org_unit_id="fgw-xxc"))))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_positions_chain_staff_search_and_assignment(admin):
+    stub, _ = admin
+    _tree(stub)
+    stub.CreatePosition(pb.CreatePositionRequest(position=pb.Position(
+        id="director", name="运维中心主任", org_unit_id="om",
+        responsibilities=[pb.Responsibility(kind="approval", value="change")])))
+    stub.CreatePosition(pb.CreatePositionRequest(position=pb.Position(
+        id="lead", name="组长", org_unit_id="om", parent_position_id="director")))
+    stub.CreatePosition(pb.CreatePositionRequest(position=pb.Position(
+        id="eng", name="工程师", org_unit_id="om", parent_position_id="lead")))
+    code, _ = _code(lambda: stub.UpdatePosition(pb.UpdatePositionRequest(position=pb.Position(
+        id="director", name="运维中心主任", org_unit_id="om", parent_position_id="eng"))))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    code, err = _code(lambda: stub.CreatePosition(pb.CreatePositionRequest(position=pb.Position(
+        id="x", name="x", org_unit_id="om", responsibilities=[pb.Responsibility(kind="magic", value="")]))))
+    assert set(dict(iter_bad_request(err))) == {"responsibilities[0].kind", "responsibilities[0].value"}
+    for sid, name in (("E1", "张三"), ("E2", "张少松"), ("E3", "李四")):
+        stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
+    for q in ("zs", "zhangsan", "张三"):
+        found = stub.SearchStaff(pb.SearchStaffRequest(query=q)).staff
+        assert found[0].name == "张三", q
+    assert {s.name for s in stub.SearchStaff(pb.SearchStaffRequest(query="zs")).staff} == {"张三", "张少松"}
+    stub.AssignStaff(pb.AssignStaffRequest(assignment=pb.StaffPosition(staff_id="E1", position_id="eng",
+                                                                       start_date="2026-01-01")))
+    got = stub.GetStaff(pb.GetStaffRequest(id="E1"))
+    assert got.staff.initials == "zs" and got.positions[0].position_id == "eng"
+    code, err = _code(lambda: stub.AssignStaff(pb.AssignStaffRequest(assignment=pb.StaffPosition(
+        staff_id="E1", position_id="eng", start_date="2026-13-01"))))
+    assert dict(iter_bad_request(err)) == {"assignment.start_date": "must be a date YYYY-MM-DD"}
+
+
+def test_rosters_answer_who_is_on_duty_across_midnight(admin):
+    stub, _ = admin
+    _tree(stub)
+    for sid, name in (("E1", "张伟"), ("E2", "刘洋")):
+        stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
+    stub.CreateSupportGroup(pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om")))
+    for sid in ("E1", "E2"):
+        stub.AddGroupMember(pb.AddGroupMemberRequest(group_id="net", staff_id=sid))
+    day = datetime(2026, 11, 23, tzinfo=CST)
+    shifts = [pb.Shift(staff_id="E1", starts_at=_ts(day.replace(hour=8, minute=30)),
+                       ends_at=_ts(day.replace(hour=17, minute=30))),
+              pb.Shift(staff_id="E2", starts_at=_ts(day.replace(hour=17, minute=30)),
+                       ends_at=_ts(day.replace(hour=8, minute=30) + timedelta(days=1)))]
+    stub.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=_ts(day),
+                                               period_end=_ts(day + timedelta(days=1)), shifts=shifts))
+
+    def on_duty(at):
+        return [s.name for s in stub.GetOnDuty(pb.GetOnDutyRequest(group_id="net", at=_ts(at))).staff]
+
+    assert on_duty(day.replace(hour=10)) == ["张伟"]
+    assert on_duty(day.replace(hour=17, minute=30)) == ["刘洋"]  # the handover instant belongs to the next shift
+    assert on_duty(day.replace(hour=3) + timedelta(days=1)) == ["刘洋"]
+    assert on_duty(day.replace(hour=5)) == []
+    overlapping = shifts + [pb.Shift(staff_id="E1", starts_at=_ts(day.replace(hour=16)),
+                                     ends_at=_ts(day.replace(hour=20)))]
+    code, err = _code(lambda: stub.PublishRoster(pb.PublishRosterRequest(
+        group_id="net", period_start=_ts(day), period_end=_ts(day + timedelta(days=1)), shifts=overlapping)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "shifts[2]" in dict(iter_bad_request(err))
+    assert on_duty(day.replace(hour=10)) == ["张伟"]  # the refused roster changed nothing
+
+
+def _login(identity, username, password):
+    return identity.Login(pb.LoginRequest(username=username, password=password)).tokens
+
+
+def test_login_refresh_logout_and_lockout(admin, org):
+    stub, identity = admin
+    _tree(stub)
+    identity.CreateUser(pb.CreateUserRequest(username="huanghy", password="long-enough-pw", display_name="黄海燕"))
+    stub.GrantRole(pb.GrantRoleRequest(subject="huanghy", role="dept_om_officer", org_unit_id="fgw", subtree=True))
+    public = pb_grpc.IdentityServiceStub(channel(org, None))
+    tokens = _login(public, "huanghy", "long-enough-pw")
+    me = pb_grpc.IdentityServiceStub(channel(org, tokens.access_token)).WhoAmI(pb.WhoAmIRequest())
+    assert me.subject == "huanghy" and me.name == "黄海燕"
+    assert set(me.org_units) == {"fgw", "fgw-xxc"} and "ticket.create" in me.permissions
+    renewed = public.Refresh(pb.RefreshRequest(refresh_token=tokens.refresh_token)).tokens
+    code, _ = _code(lambda: public.Refresh(pb.RefreshRequest(refresh_token=tokens.refresh_token)))
+    assert code == grpc.StatusCode.UNAUTHENTICATED  # rotated: each refresh token works once
+    mine = pb_grpc.IdentityServiceStub(channel(org, renewed.access_token))
+    mine.Logout(pb.LogoutRequest(refresh_token=renewed.refresh_token))
+    code, _ = _code(lambda: public.Refresh(pb.RefreshRequest(refresh_token=renewed.refresh_token)))
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    for _ in range(5):
+        code, _ = _code(lambda: _login(public, "huanghy", "wrong-password"))
+        assert code == grpc.StatusCode.UNAUTHENTICATED
+    code, err = _code(lambda: _login(public, "huanghy", "long-enough-pw"))
+    assert "locked" in err.details()
+    code, err = _code(lambda: _login(public, "nobody", "whatever-password"))
+    assert code == grpc.StatusCode.UNAUTHENTICATED and "locked" not in err.details()
+
+
+def test_grants_stay_within_the_granters_scope(admin, org):
+    stub, identity = admin
+    _tree(stub)
+    for u in ("officer", "someone"):
+        identity.CreateUser(pb.CreateUserRequest(username=u, password="long-enough-pw", display_name=u))
+    stub.GrantRole(pb.GrantRoleRequest(subject="officer", role="om_centre_director", org_unit_id="fgw", subtree=True))
+    token = _login(pb_grpc.IdentityServiceStub(channel(org, None)), "officer", "long-enough-pw").access_token
+    officer = pb_grpc.OrgServiceStub(channel(org, token))
+    officer.GrantRole(pb.GrantRoleRequest(subject="someone", role="requester", org_unit_id="fgw-xxc", subtree=True))
+    code, err = _code(lambda: officer.GrantRole(pb.GrantRoleRequest(subject="someone", role="requester",
+                                                                    org_unit_id="czj", subtree=False)))
+    assert code == grpc.StatusCode.PERMISSION_DENIED and "outside your own scope" in err.details()
+    code, err = _code(lambda: officer.GrantRole(pb.GrantRoleRequest(subject="someone", role="system_admin",
+                                                                    org_unit_id="fgw", subtree=True)))
+    assert code == grpc.StatusCode.PERMISSION_DENIED and "cannot hand out" in err.details()
+    check = stub.CheckPermission
+    assert check(pb.CheckPermissionRequest(subject="someone", permission="ticket.create", org_unit_id="fgw-xxc")).allowed
+    assert not check(pb.CheckPermissionRequest(subject="someone", permission="ticket.create", org_unit_id="fgw")).allowed
+    assert not check(pb.CheckPermissionRequest(subject="someone", permission="ticket.assign",
+                                               org_unit_id="fgw-xxc")).allowed
+
+
+def test_service_accounts_get_tokens_with_client_credentials(admin, org):
+    stub, identity = admin
+    _tree(stub)
+    secret = identity.CreateServiceAccount(pb.CreateServiceAccountRequest(client_id="monitor",
+                                                                          name="监控平台")).client_secret
+    stub.GrantRole(pb.GrantRoleRequest(subject="sa:monitor", role="service_desk_agent", org_unit_id="gov",
+                                       subtree=True))
+    public = pb_grpc.IdentityServiceStub(channel(org, None))
+    tokens = public.IssueServiceToken(pb.IssueServiceTokenRequest(client_id="monitor", client_secret=secret)).tokens
+    assert tokens.subject == "sa:monitor" and not tokens.refresh_token
+    me = pb_grpc.IdentityServiceStub(channel(org, tokens.access_token)).WhoAmI(pb.WhoAmIRequest())
+    assert list(me.org_units) == ["*"]
+    code, _ = _code(lambda: public.IssueServiceToken(pb.IssueServiceTokenRequest(client_id="monitor",
+                                                                                 client_secret="nope")))
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    keys = public.GetPublicKeys(pb.GetPublicKeysRequest()).keys
+    assert keys and keys[0].pem.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+UNITS_CSV = "编码,名称,上级编码,类型\ngov,某市人民政府,,政府\nfgw-xxc,信息化处,fgw,处室\nfgw,发展和改革委员会,gov,部门\n"
+
+
+def test_import_is_all_or_nothing_with_row_errors(admin):
+    stub, _ = admin
+    bad = UNITS_CSV + "czj,财政局,nowhere,部门\nwjw,,gov,部门\n"
+    code, err = _code(lambda: stub.ImportOrg(pb.ImportOrgRequest(
+        kind=pb.DATA_KIND_ORG_UNITS, format=pb.DATA_FORMAT_CSV, content=bad.encode("utf-8"))))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    problems = dict(iter_bad_request(err))
+    assert "rows[5]" in problems and "nowhere" in problems["rows[5]"]
+    assert problems["rows[6].name"] == "must not be empty"
+    assert _rows("SELECT count(*) FROM org_units") == 0 and _rows("SELECT count(*) FROM outbox") == 0
+    # parents after children in the file are fine
+    assert stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_ORG_UNITS, format=pb.DATA_FORMAT_CSV,
+                                              content=UNITS_CSV.encode("utf-8"))).rows == 3
+    assert _rows("SELECT count(*) FROM org_units") == 3
+
+
+def test_import_rejects_mixed_encodings_and_merged_cells(admin):
+    stub, _ = admin
+    mixed = ("编码,名称,上级编码,类型\n".encode("utf-8") + "gov,某市人民政府,,政府\n".encode("gbk"))
+    code, err = _code(lambda: stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_ORG_UNITS,
+                                                                 format=pb.DATA_FORMAT_CSV, content=mixed)))
+    assert "rows[2]" in dict(iter_bad_request(err)) and "UTF-8" in dict(iter_bad_request(err))["rows[2]"]
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["编码", "名称", "上级编码", "类型"])
+    ws.append(["gov", "某市人民政府", "", "政府"])
+    ws.merge_cells("A2:B2")
+    buf = io.BytesIO()
+    wb.save(buf)
+    code, err = _code(lambda: stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_ORG_UNITS,
+                                                                 format=pb.DATA_FORMAT_XLSX, content=buf.getvalue())))
+    assert "A2:B2" in dict(iter_bad_request(err))["rows[2]"]
+    assert _rows("SELECT count(*) FROM org_units") == 0
+
+
+def test_export_then_import_round_trips_staff_in_xlsx(admin, engine_for):
+    stub, _ = admin
+    _tree(stub)
+    stub.CreatePosition(pb.CreatePositionRequest(position=pb.Position(id="eng", name="工程师", org_unit_id="om")))
+    stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_STAFF, format=pb.DATA_FORMAT_CSV, content=(
+        "工号,姓名,所属机构,电话,邮箱,服务商,岗位,任职日期\n"
+        "E1,张三,om,13800000000,zs@example.gov.cn,,eng,2026-01-01\nE2,欧阳娜娜,fgw,,,,,\n").encode()))
+    exported = stub.ExportOrg(pb.ExportOrgRequest(kind=pb.DATA_KIND_STAFF, format=pb.DATA_FORMAT_XLSX))
+    assert exported.filename == "staff.xlsx"
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("工号", "姓名", "所属机构")
+    assert ("E1", "张三", "om") == rows[1][:3] and rows[1][6] == "eng"
+    assert stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_STAFF, format=pb.DATA_FORMAT_XLSX,
+                                              content=exported.content)).rows == 2
+    assert stub.SearchStaff(pb.SearchStaffRequest(query="oynn")).staff[0].name == "欧阳娜娜"
+
+
+def test_public_methods_need_no_token_but_the_rest_do(org):
+    anonymous = pb_grpc.OrgServiceStub(channel(org, None))
+    code, _ = _code(lambda: anonymous.ListOrgUnits(pb.ListOrgUnitsRequest()))
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    assert pb_grpc.IdentityServiceStub(channel(org, None)).GetPublicKeys(pb.GetPublicKeysRequest()).keys
