@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +119,10 @@ class TokenVerifier:
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
         self.key_source, self.refetch_seconds = key_source, refetch_seconds
         self._last_fetch = float("-inf")
+        # Clients reuse a token for many calls: verify its signature once, then only its expiry.
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._cache_size = 10_000
+        self._cache_lock = threading.Lock()
 
     def _key(self, kid: str):
         key = self.keys.get(kid)
@@ -136,6 +142,20 @@ class TokenVerifier:
         return cls(path.read_bytes() if path.exists() else b"", **kw)
 
     def verify(self, token: str) -> Principal:
+        now = time.time()
+        with self._cache_lock:
+            hit = self._verified.get(token)
+            if hit is not None and hit[0] > now:
+                self._verified.move_to_end(token)
+                return hit[1]
+        principal = self._verify(token)
+        with self._cache_lock:
+            self._verified[token] = (float(principal.claims["exp"]) + self.leeway, principal)
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
             key = self._key(header.get("kid", ""))

@@ -98,3 +98,32 @@ def test_a_missing_permission_declaration_is_refused_at_start():
 
     with pytest.raises(RuntimeError, match="GetTicket"):
         permissions_for(pb.DESCRIPTOR.services_by_name["TicketService"], {"CreateTicket": "ticket.create"})
+
+
+def test_a_rotated_key_is_fetched_from_org_once_and_cached(tmp_path):
+    old, old_pub = _keys(tmp_path, "old")
+    new, new_pub = _keys(tmp_path, "new")
+    fetched = []
+
+    def source():
+        fetched.append(1)
+        return old_pub + new_pub
+
+    verifier = TokenVerifier(old_pub, issuer="govops-org", audience="govops", key_source=source,
+                             refetch_seconds=3600)
+    token = new.mint("v")
+    assert verifier.verify(token).subject == "v" and verifier.verify(token).subject == "v"
+    assert len(fetched) == 1
+    with pytest.raises(Unauthenticated, match="unknown key"):  # a foreign key: no refetch storm
+        verifier.verify(_keys(tmp_path, "foreign")[0].mint("x"))
+    assert len(fetched) == 1
+
+
+def test_a_cached_token_still_expires(tmp_path):
+    signer, pub = _keys(tmp_path, "a")
+    verifier = TokenVerifier(pub, issuer="govops-org", audience="govops", leeway=0)
+    token = signer.mint("u", ttl_seconds=1)
+    assert verifier.verify(token).subject == "u"
+    time.sleep(1.1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.verify(token)
