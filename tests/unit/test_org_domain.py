@@ -92,3 +92,13 @@ def test_invalid_argument_collects_every_field():
     with pytest.raises(InvalidArgument) as err:
         v.check()
     assert [x.field for x in err.value.violations] == ["name", "code"]
+
+
+def test_docs_list_every_built_in_role_and_permission():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "org-roles.md").read_text(encoding="utf-8")
+    for role in DEFAULT_ROLES:
+        assert f"`{role.code}`" in doc
+    for permission in PERMISSIONS:
+        assert f"`{permission}`" in doc
