@@ -18,7 +18,7 @@ from govkit.tabular import Column
 
 from . import handlers
 from .domain import commands as c
-from .domain.model import CreateOrgUnit, OrgUnitKind
+from .domain.model import CreateOrgUnit, OrgUnitKind, Shift
 
 # Naive times in a roster file are local times of the installation.
 LOCAL_TZ = ZoneInfo(os.environ.get("GOVOPS_TIMEZONE", "Asia/Shanghai"))
@@ -153,10 +153,10 @@ def _apply_staff(rows, uow, caller) -> list[FieldViolation]:
 
 def _apply_rosters(rows, uow, caller) -> list[FieldViolation]:
     violations: list[FieldViolation] = []
-    by_group: dict[str, list[tuple[int, c.ShiftInput]]] = {}
+    by_group: dict[str, list[tuple[int, Shift]]] = {}
     for n, r in rows:
         try:
-            shift = c.ShiftInput(r["staff_id"], _when(r["starts_at"]), _when(r["ends_at"]))
+            shift = Shift(r["staff_id"], _when(r["starts_at"]), _when(r["ends_at"]))
         except (KeyError, ValueError):
             violations.append(FieldViolation(f"rows[{n}].starts_at", "start and end must be date-times "
                                                                      "like 2026-12-01 08:30"))

@@ -19,7 +19,7 @@ from .adapters.security import Security
 from .adapters.uow import OrgUnitOfWork
 from .bulk import LOCAL_TZ
 from .domain import commands as c
-from .domain.model import CreateOrgUnit
+from .domain.model import CreateOrgUnit, Shift
 
 DIVISIONS = [
     ("fgw-bgs", "办公室", "fgw"), ("fgw-xxc", "信息化处", "fgw"),
@@ -96,7 +96,7 @@ def _week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
-def roster_for(week: date, plan) -> list[c.ShiftInput]:
+def roster_for(week: date, plan) -> list[Shift]:
     day_staff, night_staff = plan
     shifts = []
     for d in range(7):
@@ -104,8 +104,8 @@ def roster_for(week: date, plan) -> list[c.ShiftInput]:
         a = datetime.combine(day, DAY[0], LOCAL_TZ)
         b = datetime.combine(day, DAY[1], LOCAL_TZ)
         n_end = datetime.combine(day + timedelta(days=1), NIGHT[1], LOCAL_TZ)  # overnight to the next morning
-        shifts.append(c.ShiftInput(day_staff[d % len(day_staff)], a, b))
-        shifts.append(c.ShiftInput(night_staff[d % len(night_staff)], b, n_end))
+        shifts.append(Shift(day_staff[d % len(day_staff)], a, b))
+        shifts.append(Shift(night_staff[d % len(night_staff)], b, n_end))
     return shifts
 
 

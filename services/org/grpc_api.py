@@ -240,7 +240,7 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         return pb.ListSupportGroupsResponse(groups=[self._group_pb(g, sorted(members.get(g.id, []))) for g in groups])
 
     def PublishRoster(self, request, context):
-        shifts = tuple(c.ShiftInput(s.staff_id, _dt(s.starts_at, f"shifts[{i}].starts_at"),
+        shifts = tuple(Shift(s.staff_id, _dt(s.starts_at, f"shifts[{i}].starts_at"),
                                     _dt(s.ends_at, f"shifts[{i}].ends_at")) for i, s in enumerate(request.shifts))
         cmd = c.PublishRoster(request.group_id, _dt(request.period_start, "period_start"),
                               _dt(request.period_end, "period_end"), shifts)

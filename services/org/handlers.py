@@ -315,7 +315,7 @@ def change_group_member(cmd: c.ChangeGroupMember, uow, caller: Principal) -> lis
 
 @transactional
 def publish_roster(cmd: c.PublishRoster, uow, caller: Principal) -> list[Shift]:
-    shifts = [Shift(s.staff_id, s.starts_at, s.ends_at) for s in cmd.shifts]
+    shifts = list(cmd.shifts)
     group = _group(uow, cmd.group_id)
     _in_scope(caller, group.org_unit_id)
     v = Validator()

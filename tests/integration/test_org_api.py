@@ -297,3 +297,26 @@ def test_public_methods_need_no_token_but_the_rest_do(org):
     code, _ = _code(lambda: anonymous.ListOrgUnits(pb.ListOrgUnitsRequest()))
     assert code == grpc.StatusCode.UNAUTHENTICATED
     assert pb_grpc.IdentityServiceStub(channel(org, None)).GetPublicKeys(pb.GetPublicKeysRequest()).keys
+
+
+def test_rosters_import_in_local_time_and_refuse_overlaps_by_row(admin):
+    stub, _ = admin
+    _tree(stub)
+    for sid, name in (("E1", "张伟"), ("E2", "刘洋")):
+        stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
+    stub.CreateSupportGroup(pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om")))
+    for sid in ("E1", "E2"):
+        stub.AddGroupMember(pb.AddGroupMemberRequest(group_id="net", staff_id=sid))
+    good = ("支持组,工号,开始时间,结束时间\n"
+            "net,E1,2026-11-23 08:30,2026-11-23 17:30\n"
+            "net,E2,2026-11-23 17:30,2026-11-24 08:30\n")
+    assert stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_ROSTERS, format=pb.DATA_FORMAT_CSV,
+                                              content=good.encode())).rows == 2
+    at = _ts(datetime(2026, 11, 24, 1, 0, tzinfo=CST))  # 01:00 Beijing time: the night shift
+    assert [s.name for s in stub.GetOnDuty(pb.GetOnDutyRequest(group_id="net", at=at)).staff] == ["刘洋"]
+    clash = good + "net,E2,2026-11-23 20:00,2026-11-23 23:00\n"
+    code, err = _code(lambda: stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_ROSTERS, format=pb.DATA_FORMAT_CSV,
+                                                                 content=clash.encode())))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "rows[4]" in dict(iter_bad_request(err))
+    exported = stub.ExportOrg(pb.ExportOrgRequest(kind=pb.DATA_KIND_ROSTERS, format=pb.DATA_FORMAT_CSV)).content
+    assert "net,E2,2026-11-23 17:30,2026-11-24 08:30" in exported.decode("utf-8-sig")

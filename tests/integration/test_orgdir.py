@@ -12,7 +12,7 @@ from govkit.events import Envelope
 from org import handlers
 from org.adapters.uow import OrgUnitOfWork
 from org.domain import commands as c
-from org.domain.model import CreateOrgUnit
+from org.domain.model import CreateOrgUnit, Shift
 
 CST = timezone(timedelta(hours=8))
 DAY = datetime(2026, 11, 23, tzinfo=CST)
@@ -35,8 +35,8 @@ def _build_org(engine):
     for sid in ("E3", "E4"):
         handlers.change_group_member(c.ChangeGroupMember("net", sid), u(), SYSTEM)
     handlers.publish_roster(c.PublishRoster("net", DAY, DAY + timedelta(days=1), (
-        c.ShiftInput("E3", DAY.replace(hour=8), DAY.replace(hour=20)),
-        c.ShiftInput("E4", DAY.replace(hour=20), DAY.replace(hour=8) + timedelta(days=1)))), u(), SYSTEM)
+        Shift("E3", DAY.replace(hour=8), DAY.replace(hour=20)),
+        Shift("E4", DAY.replace(hour=20), DAY.replace(hour=8) + timedelta(days=1)))), u(), SYSTEM)
     handlers.move_org_unit(c.MoveOrgUnit("fgw-xxc", "om"), u(), SYSTEM)
     handlers.unassign_staff(c.UnassignStaff("E4", "eng", date(2026, 6, 30)), u(), SYSTEM)
 

@@ -39,7 +39,7 @@ def _event_classes():
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        if dataclasses.is_dataclass(cls):
+        if dataclasses.is_dataclass(cls) and not cls.__name__.startswith("_"):  # _Bases share fields
             seen.append(cls)
     return seen
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .model import Shift
+
 
 @dataclass(frozen=True)
 class RenameOrgUnit:
@@ -74,18 +76,11 @@ class ChangeGroupMember:
 
 
 @dataclass(frozen=True)
-class ShiftInput:
-    staff_id: str
-    starts_at: datetime
-    ends_at: datetime
-
-
-@dataclass(frozen=True)
 class PublishRoster:
     group_id: str
     period_start: datetime
     period_end: datetime
-    shifts: tuple[ShiftInput, ...] = field(default_factory=tuple)
+    shifts: tuple[Shift, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ class _PositionEvent(OrgEvent):
 
 
 @dataclass(frozen=True)
-class PositionCreated(_PositionEvent):
+class _PositionState(_PositionEvent):
     position_id: str
     org_unit_id: str
     code: str
@@ -63,14 +63,13 @@ class PositionCreated(_PositionEvent):
 
 
 @dataclass(frozen=True)
-class PositionChanged(_PositionEvent):
-    position_id: str
-    org_unit_id: str
-    code: str
-    name: str
-    parent_position_id: str | None
-    responsibilities: list
-    active: bool
+class PositionCreated(_PositionState):
+    pass
+
+
+@dataclass(frozen=True)
+class PositionChanged(_PositionState):
+    pass
 
 
 class _StaffEvent(OrgEvent):
@@ -119,17 +118,20 @@ class GroupCreated(_GroupEvent):
 
 
 @dataclass(frozen=True)
-class GroupMemberAdded(_GroupEvent):
+class _Membership(_GroupEvent):
     group_id: str
     staff_id: str
     org_unit_id: str
 
 
 @dataclass(frozen=True)
-class GroupMemberRemoved(_GroupEvent):
-    group_id: str
-    staff_id: str
-    org_unit_id: str
+class GroupMemberAdded(_Membership):
+    pass
+
+
+@dataclass(frozen=True)
+class GroupMemberRemoved(_Membership):
+    pass
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ class _RoleEvent(OrgEvent):
 
 
 @dataclass(frozen=True)
-class RoleGranted(_RoleEvent):
+class _Grant(_RoleEvent):
     assignment_id: str
     subject: str
     role: str
@@ -156,9 +158,10 @@ class RoleGranted(_RoleEvent):
 
 
 @dataclass(frozen=True)
-class RoleRevoked(_RoleEvent):
-    assignment_id: str
-    subject: str
-    role: str
-    org_unit_id: str
-    subtree: bool
+class RoleGranted(_Grant):
+    pass
+
+
+@dataclass(frozen=True)
+class RoleRevoked(_Grant):
+    pass
