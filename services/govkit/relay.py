@@ -62,7 +62,7 @@ class ConfirmingPublisher:
         self._kombu: KombuConnection | None = None
         self._channel = None
         self._next_tag = 1
-        self._acked_upto = 0
+        self._unconfirmed: set[int] = set()
         self._nacked = False
 
     def _ensure(self):
@@ -76,20 +76,25 @@ class ConfirmingPublisher:
         ch.confirm_select()
         ch.events["basic_ack"].add(self._on_ack)
         ch.events["basic_nack"].add(self._on_nack)
-        self._channel, self._next_tag, self._acked_upto, self._nacked = ch, 1, 0, False
+        self._channel, self._next_tag, self._unconfirmed, self._nacked = ch, 1, set(), False
         return ch
 
+    def _confirmed(self, tag: int, multiple: bool) -> set[int]:
+        # The broker may confirm out of order, singly or "everything up to tag".
+        done = {t for t in self._unconfirmed if t <= tag} if multiple else {tag} & self._unconfirmed
+        self._unconfirmed -= done
+        return done
+
     def _on_ack(self, tag: int, multiple: bool) -> None:
-        # Acks arrive in order on one channel, so the highest acked tag is what matters.
-        self._acked_upto = max(self._acked_upto, tag)
+        self._confirmed(tag, multiple)
 
     def _on_nack(self, tag: int, multiple: bool) -> None:
-        self._nacked = True
+        if self._confirmed(tag, multiple):
+            self._nacked = True
 
     def publish_batch(self, envelopes: list[dict]) -> None:
         try:
             ch = self._ensure()
-            last = 0
             for env in envelopes:
                 msg = amqp.Message(
                     json.dumps(env, ensure_ascii=False).encode("utf-8"),
@@ -102,10 +107,10 @@ class ConfirmingPublisher:
                 )
                 routing_key = env["type"].split(".")[2]
                 ch.basic_publish(msg, exchange=self.exchange, routing_key=routing_key)
-                last = self._next_tag
+                self._unconfirmed.add(self._next_tag)
                 self._next_tag += 1
             deadline = time.monotonic() + self.confirm_timeout
-            while self._acked_upto < last and not self._nacked:
+            while self._unconfirmed and not self._nacked:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise PublishFailed("timed out waiting for publisher confirms")

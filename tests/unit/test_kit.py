@@ -127,3 +127,18 @@ def test_a_cached_token_still_expires(tmp_path):
     time.sleep(1.1)
     with pytest.raises(Unauthenticated, match="expired"):
         verifier.verify(token)
+
+
+def test_publisher_counts_out_of_order_and_multiple_confirms():
+    from govkit.relay import ConfirmingPublisher
+
+    p = ConfirmingPublisher("amqp://unused", "ticket.events")
+    p._unconfirmed = {1, 2, 3, 4, 5}
+    p._on_ack(3, False)
+    assert p._unconfirmed == {1, 2, 4, 5}
+    p._on_ack(4, True)
+    assert p._unconfirmed == {5}
+    p._on_nack(9, False)  # not ours (an earlier, abandoned batch): ignored
+    assert not p._nacked
+    p._on_nack(5, False)
+    assert p._nacked and p._unconfirmed == set()
