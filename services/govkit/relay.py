@@ -132,12 +132,13 @@ class ConfirmingPublisher:
 
 class OutboxRelay:
     def __init__(self, engine: Engine, amqp_uri: str, service: str, *, batch_size: int = 500,
-                 backstop_seconds: float = 5.0,
+                 backstop_seconds: float = 5.0, linger_seconds: float = 0.005,
                  publisher_factory: Callable[[], ConfirmingPublisher] | None = None):
         self.engine = engine
         self.service = service
         self.batch_size = batch_size
         self.backstop_seconds = backstop_seconds
+        self.linger_seconds = linger_seconds
         self.publisher = (publisher_factory or (lambda: ConfirmingPublisher(amqp_uri, event_exchange(service))))()
         self._stop = threading.Event()
         self._listen_conn = None
@@ -175,20 +176,22 @@ class OutboxRelay:
         conn.cursor().execute(f"LISTEN {OUTBOX_CHANNEL}")
         return conn
 
-    def _wait_for_notify(self, timeout: float) -> None:
+    def _wait_for_notify(self, timeout: float) -> bool:
+        """True if woken by a notification, False on the backstop timer (or stop)."""
         conn = self._listen_conn
         deadline = time.monotonic() + timeout
         while not self._stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return
+                return False
             # Short slices so stop() is honoured promptly even without a notification.
             ready, _, _ = select.select([conn], [], [], min(remaining, 0.5))
             if ready:
                 conn.poll()
                 if conn.notifies:
                     conn.notifies.clear()
-                    return
+                    return True
+        return False
 
     def run(self) -> None:
         log.info("outbox_relay_started", batch_size=self.batch_size)
@@ -200,7 +203,10 @@ class OutboxRelay:
                 # Drain first: rows committed while nobody listened must not wait for a NOTIFY.
                 self.drain()
                 failures = 0
-                self._wait_for_notify(self.backstop_seconds)
+                if self._wait_for_notify(self.backstop_seconds) and self.linger_seconds:
+                    # Under load, commits arrive in bursts: a few ms of patience turns one-row
+                    # batches (a claim, a confirm round trip and a commit each) into real batches.
+                    self._stop.wait(self.linger_seconds)
             except Exception as exc:  # broker or database down: back off, keep the rows, retry
                 failures += 1
                 log.warning("outbox_relay_retry", error=str(exc), failures=failures)

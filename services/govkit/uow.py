@@ -3,7 +3,7 @@ outbox rows in the same transaction, and wakes the relay with NOTIFY (delivered 
 
 from __future__ import annotations
 
-import uuid
+import json
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -98,9 +98,21 @@ class SqlUnitOfWork(UnitOfWork):
         return inserted == 0
 
 
+# One round trip for all of a commit's events and the relay's wake-up call (delivered at commit).
+_WRITE_OUTBOX = sa.text(f"""
+    WITH written AS (
+      INSERT INTO outbox (id, type, envelope)
+      SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:envelopes AS jsonb[]))
+      RETURNING 1)
+    SELECT pg_notify('{OUTBOX_CHANNEL}', '') FROM (SELECT count(*) AS n FROM written) w WHERE w.n > 0""")
+
+
 def write_outbox(conn: Connection, envelopes: Iterable[Envelope]) -> None:
-    rows = [{"id": uuid.UUID(e.id), "type": e.type, "envelope": e.to_dict()} for e in envelopes]
-    if not rows:
+    envelopes = list(envelopes)
+    if not envelopes:
         return
-    conn.execute(OUTBOX.insert(), rows)
-    conn.execute(sa.text("SELECT pg_notify(:c, '')"), {"c": OUTBOX_CHANNEL})
+    conn.execute(_WRITE_OUTBOX, {
+        "ids": [e.id for e in envelopes],
+        "types": [e.type for e in envelopes],
+        "envelopes": [json.dumps(e.to_dict(), ensure_ascii=False, separators=(",", ":")) for e in envelopes],
+    })
