@@ -8,6 +8,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -20,8 +21,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--latency-seconds", type=float, help="length of one event→KPI run")
     ap.add_argument("--senders", type=int, default=2, help="event→KPI sender processes")
     ap.add_argument("--sender-threads", type=int, default=4, help="threads per sender process")
-    ap.add_argument("--redis-db", type=int, default=12, help="Redis database of the bench stack "
-                    "(flushed before and after)")
+    ap.add_argument("--redis-db", type=int, default=None, help="Redis database of the bench stack, "
+                    "flushed before and after (default: the first empty one of 12, 10, 9, … 1)")
     args = ap.parse_args(argv)
     quick = {"trials": 1, "seconds": 1.0, "rates": "50", "latency_seconds": 2.0}
     full = {"trials": 3, "seconds": 3.0, "rates": "100,200,500", "latency_seconds": 10.0}
@@ -201,7 +202,15 @@ def render(r: dict, args) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
-    results = run(args)
+    try:
+        results = run(args)
+    except Exception as exc:
+        traceback.print_exc()
+        hint = (" — PostgreSQL is out of connections (max_connections), other stacks are running"
+                if "too many clients" in str(exc) else "")
+        print(f"bench: FAILED after {time.monotonic() - started:.0f} s: {exc.__class__.__name__}{hint}",
+              file=sys.stderr)
+        return 1
     render(results, args)
     print(f"bench: total {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -23,12 +24,35 @@ THROUGHPUT_DEPARTMENT = "bench-throughput"
 PG_URL = f"postgresql+psycopg2://postgres@{LOCALHOST}:5432"
 
 
+# Redis databases the bench may take, in order of preference. The test suite uses 13 and 15 by
+# default, Stack 14 and `make run` 0; other concurrent runs may use any other.
+REDIS_CANDIDATES = (12, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1)
+
+
+def pick_redis_db(requested: int | None) -> int:
+    """`requested`, or the first candidate database that is empty: Stack flushes the database
+    it is given, so the bench must never be handed one that someone else is using."""
+    if requested is not None:
+        return requested
+    import redis
+
+    for db in REDIS_CANDIDATES:
+        client = redis.Redis(host=LOCALHOST, port=6379, db=db)
+        try:
+            if client.dbsize() == 0:
+                return db
+        finally:
+            client.close()
+    raise RuntimeError(f"no empty Redis database among {REDIS_CANDIDATES}; pass --redis-db")
+
+
 class BenchStack:
     """A Stack with its own name (pid-suffixed), Redis db and workdir, removed afterwards."""
 
-    def __init__(self, redis_db: int):
+    def __init__(self, redis_db: int | None = None):
         from govkit.stack import Stack
 
+        redis_db = pick_redis_db(redis_db)
         self.workdir = Path(tempfile.mkdtemp(prefix="govops-bench-"))
         self.stack = Stack(f"govops_bench_{os.getpid()}", self.workdir, services=SERVICES,
                            redis_db=redis_db)
@@ -52,17 +76,25 @@ class BenchStack:
 
         if exc and exc[0] is not None:
             self.failed = True
-        try:
-            self.stack.stop()
-        finally:
-            for svc in SERVICES:
-                drop_database(f"{PG_URL}/{self.stack.name}_{svc}")
-            delete_vhost(self.stack.name)
-            redis.Redis.from_url(self.stack.env["GOVOPS_REDIS_URL"]).flushdb()
-            if self.failed:
-                print(f"bench: stack logs kept in {self.workdir}")
-            else:
-                shutil.rmtree(self.workdir, ignore_errors=True)
+        # Every step is attempted even if an earlier one fails; a failure here never hides the
+        # error that ended the run.
+        steps = [("stop processes", self.stack.stop)]
+        steps += [(f"drop database {self.stack.name}_{svc}",
+                   lambda svc=svc: drop_database(f"{PG_URL}/{self.stack.name}_{svc}")) for svc in SERVICES]
+        steps += [(f"delete vhost {self.stack.name}", lambda: delete_vhost(self.stack.name)),
+                  ("flush the Redis database",
+                   lambda: redis.Redis.from_url(self.stack.env["GOVOPS_REDIS_URL"]).flushdb())]
+        for what, step in steps:
+            try:
+                step()
+            except Exception as err:  # reported; the remaining steps still run
+                self.failed = True
+                print(f"bench: cleanup could not {what}: {err.__class__.__name__}: {err}".splitlines()[0],
+                      file=sys.stderr)
+        if self.failed:
+            print(f"bench: stack logs kept in {self.workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 # -- CreateTicket throughput ------------------------------------------------------------------

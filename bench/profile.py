@@ -122,7 +122,8 @@ def main(argv=None) -> None:
     ap.add_argument("--clients", type=str, default="1,4")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--rates", type=str, default="50,100,150")
-    ap.add_argument("--redis-db", type=int, default=11)
+    ap.add_argument("--redis-db", type=int, default=None,
+                    help="flushed before and after (default: the first empty one of 12, 10, 9, … 1)")
     args = ap.parse_args(argv)
     with govops.BenchStack(args.redis_db) as bs:
         for n in (int(x) for x in args.clients.split(",") if x):

@@ -6,6 +6,7 @@ Each baseline owns a scratch resource that it creates and removes: the database
 
 from __future__ import annotations
 
+import sys
 import time
 from concurrent import futures
 
@@ -57,11 +58,14 @@ class ScratchDatabase:
         return self
 
     def __exit__(self, *exc):
-        admin = _admin()
         try:
-            admin.cursor().execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
-        finally:
-            admin.close()
+            admin = _admin()
+            try:
+                admin.cursor().execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+            finally:
+                admin.close()
+        except Exception as err:  # reported, never hiding the error that ended the run
+            print(f"bench: cleanup could not drop database {SCRATCH}: {err}".splitlines()[0], file=sys.stderr)
 
 
 def pg_commits(clients: int, trials: int, seconds: float) -> Figure:
