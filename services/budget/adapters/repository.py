@@ -188,7 +188,8 @@ class AssetRepository(_Scoped):
                         a.quantity, a.protection_level, a.support_mode, a.status, a.response_time,
                         a.user_scale, a.created_at.isoformat(), a.updated_at.isoformat(), a.version])
         buf.seek(0)
-        cursor.copy_expert(f"COPY assets ({', '.join(_ASSET_COLS)}) FROM STDIN WITH (FORMAT csv, NULL '')", buf)
+        cursor.copy_expert(f"COPY assets ({', '.join(_ASSET_COLS)}) FROM STDIN WITH (FORMAT csv, NULL '', "
+                           "FORCE_NOT_NULL (name, location, brand, model))", buf)
         buf = io.StringIO()
         w = csv.writer(buf)
         for asset_id, at, actor, action, changes in history:
