@@ -261,7 +261,7 @@ def import_assets(cmd: ImportAssets, uow, caller: Principal) -> int:
                                   + (" (first 200 listed)" if total > 200 else ""))
         history = [(a.id, now, caller.subject, "registered", '{"origin":"import"}') for _, a in assets]
         uow.assets.copy_in([a for _, a in assets], history)
-        uow.collect(*(_registered(a, "import") for _, a in assets))
+        uow.collect_bulk([_registered(a, "import") for _, a in assets])
         uow.commit()
     return len(assets)
 
