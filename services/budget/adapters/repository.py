@@ -23,6 +23,12 @@ from ..domain.standard import Standard, body_from_dict, body_to_dict
 from . import tables as t
 
 
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))
@@ -116,7 +122,9 @@ class AssetRepository(_Scoped):
         codes = sorted(set(codes))
         if not codes:
             return set()
-        return set(self.conn.execute(sa.select(t.assets.c.code).where(t.assets.c.code.in_(codes))).scalars())
+        # One array parameter, not an IN list of 100k bound values (an import checks every code).
+        return set(self.conn.execute(sa.text("SELECT code FROM assets WHERE code = ANY(:codes)"),
+                                     {"codes": codes}).scalars())
 
     def add(self, asset: Asset) -> None:
         self.conn.execute(t.assets.insert().values(**_asset_values(asset)))
@@ -204,7 +212,7 @@ class AssetRepository(_Scoped):
                                       response_time, user_scale)::int AS group_no,
                    department, kind, support_mode, protection_level, response_time, user_scale,
                    count(*)::int AS asset_count, sum(quantity)::bigint AS quantity,
-                   sum(original_value) AS original_value, array_agg(id ORDER BY code) AS asset_ids
+                   sum(original_value) AS original_value, array_agg(id) AS asset_ids
             FROM assets
             WHERE status = 'in_use' AND department = ANY(:units)
             GROUP BY department, kind, support_mode, protection_level, response_time, user_scale""",
@@ -225,6 +233,8 @@ class AssetRepository(_Scoped):
         """Like `groups`, also keeping each group's asset ids with the budget (the trace), in one
         INSERT … SELECT inside PostgreSQL."""
         sql, params = self._group_sql(units)
+        # Keep the grouping of a large register in memory (hash aggregate, no spill to disk).
+        self.conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
         rows = self.conn.execute(sa.text(f"""
             INSERT INTO budget_groups (budget_id, group_no, department, kind, support_mode, protection_level,
                                        response_time, user_scale, asset_count, quantity, original_value, asset_ids)
@@ -375,15 +385,20 @@ class BudgetRepository(_Scoped):
         self.conn.execute(t.budget_groups.delete().where(t.budget_groups.c.budget_id == key))
 
     def add_lines(self, budget_id: str, lines: list[Line]) -> None:
+        """Bulk insert with COPY (a compilation writes thousands of lines at once)."""
         if not lines:
             return
-        key = uuid.UUID(budget_id)
-        self.conn.execute(t.budget_lines.insert(), [
-            dict(budget_id=key, line_no=ln.line_no, group_no=ln.group_no, department=ln.department,
-                 asset_kind=ln.asset_kind, fee_category=ln.fee_category, fee_item=ln.fee_item,
-                 rule_type=ln.rule_type, rule_ref=ln.rule_ref, rule=ln.rule, coefficients=ln.coefficients,
-                 coefficient=ln.coefficient, asset_count=ln.asset_count, quantity=ln.quantity, base=ln.base,
-                 amount=ln.amount, formula=ln.formula) for ln in lines])
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        for ln in lines:
+            w.writerow([budget_id, ln.line_no, ln.group_no, ln.department, ln.asset_kind, ln.fee_category,
+                        ln.fee_item, ln.rule_type, ln.rule_ref, _json(ln.rule), _json(ln.coefficients),
+                        str(ln.coefficient), ln.asset_count, ln.quantity, str(ln.base), str(ln.amount), ln.formula])
+        buf.seek(0)
+        self.conn.connection.driver_connection.cursor().copy_expert(
+            "COPY budget_lines (budget_id, line_no, group_no, department, asset_kind, fee_category, fee_item, "
+            "rule_type, rule_ref, rule, coefficients, coefficient, asset_count, quantity, base, amount, formula) "
+            "FROM STDIN WITH (FORMAT csv)", buf)
 
     def lines(self, budget_id: str, *, category: str = "", after: int = 0, limit: int | None = None) -> list[Line]:
         q = sa.select(t.budget_lines).where(t.budget_lines.c.budget_id == uuid.UUID(budget_id),

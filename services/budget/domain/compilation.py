@@ -7,7 +7,7 @@ finance reviewer can see why every yuan is in the budget and which assets it com
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .assets import KIND_BY_CODE, RESPONSE_TIMES, SUPPORT_MODES, USER_SCALES
@@ -70,16 +70,18 @@ def _coefficients(standard: Standard, g: AssetGroup) -> tuple[list, Decimal, str
 
 def compile_lines(groups: list[AssetGroup], standard: Standard, region: str) -> list[Line]:
     body = standard.body
-    out: list[Line] = []
+    out: list[tuple] = []  # (sort key, Line fields after line_no)
     tag = f"{standard.code} v{standard.version}"
     for g in groups:
         applied, product, coef_text = _coefficients(standard, g)
 
         def add(rule_type, rule_ref, rule, fee_item, base, raw, formula, coefficients=(), coef=Decimal(1)):
             amount = round_money(raw)
-            out.append(Line(0, g.group_no, g.department, g.kind, ITEM_BY_CODE[fee_item].category, fee_item,
-                            rule_type, rule_ref, rule, list(coefficients), coef, g.asset_count, g.quantity,
-                            base, amount, f"{formula} = {money_text(amount)} 元 [{tag} {rule_ref}]"))
+            category = ITEM_BY_CODE[fee_item].category
+            out.append(((category, fee_item, g.department, g.kind, g.group_no),
+                        (g.group_no, g.department, g.kind, category, fee_item, rule_type, rule_ref, rule,
+                         list(coefficients), coef, g.asset_count, g.quantity, base, amount,
+                         f"{formula} = {money_text(amount)} 元 [{tag} {rule_ref}]")))
 
         for i, r in enumerate(body.rate_rules):
             if r.asset_kind == g.kind:
@@ -112,8 +114,8 @@ def compile_lines(groups: list[AssetGroup], standard: Standard, region: str) -> 
                     add(key, f"{key}[{i}]", {"yuan_per_unit": str(u.yuan_per_unit)}, u.fee_item,
                         Decimal(g.quantity), raw,
                         f"数量 {g.quantity} × {label} {money_text(u.yuan_per_unit)} 元/单位/年")
-    out.sort(key=lambda ln: (ln.fee_category, ln.fee_item, ln.department, ln.asset_kind, ln.group_no))
-    return [replace(ln, line_no=n) for n, ln in enumerate(out, 1)]
+    out.sort(key=lambda item: item[0])
+    return [Line(n, *fields) for n, (_, fields) in enumerate(out, 1)]
 
 
 @dataclass(frozen=True)
