@@ -259,7 +259,7 @@ def import_assets(cmd: ImportAssets, uow, caller: Principal) -> int:
             shown = v.violations[:200]
             raise InvalidArgument(shown, f"{total} problem(s) in the file; nothing was imported"
                                   + (" (first 200 listed)" if total > 200 else ""))
-        history = [(a.id, now, caller.subject, "registered", '{"origin":"import"}') for _, a in assets]
+        history = [(a.id, now, caller.subject, "registered", {"origin": "import"}) for _, a in assets]
         uow.assets.copy_in([a for _, a in assets], history)
         uow.collect_bulk([_registered(a, "import") for _, a in assets])
         uow.commit()

@@ -23,6 +23,29 @@ from ..domain.standard import Standard, body_from_dict, body_to_dict
 from . import tables as t
 
 
+def bulk_insert(conn: Connection, table: sa.Table, columns: list[str], rows: list[list]) -> None:
+    """COPY rows into `table` (values as Python objects). Under eventlet (the nameko worker)
+    psycopg2 runs with a wait callback, which COPY refuses; there it falls back to a
+    multi-row INSERT."""
+    import psycopg2.extensions
+
+    if not rows:
+        return
+    if psycopg2.extensions.get_wait_callback() is not None:
+        conn.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+        return
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    for r in rows:
+        w.writerow(["" if v is None else _json(v) if isinstance(v, (dict, list)) else
+                    v.isoformat() if hasattr(v, "isoformat") else str(v) for v in r])
+    buf.seek(0)
+    text_cols = [c for c in columns if isinstance(table.c[c].type, sa.Text)]
+    force = f", FORCE_NOT_NULL ({', '.join(text_cols)})" if text_cols else ""
+    conn.connection.driver_connection.cursor().copy_expert(
+        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL ''{force})", buf)
+
+
 def _json(value) -> str:
     import json
 
@@ -186,25 +209,12 @@ class AssetRepository(_Scoped):
         return [_to_asset(r) for r in self.conn.execute(q).all()]
 
     def copy_in(self, assets: list[Asset], history: list[tuple]) -> None:
-        """Bulk insert with COPY (the import path): assets and their history rows."""
-        cursor = self.conn.connection.driver_connection.cursor()
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        for a in assets:
-            w.writerow([a.id, a.code, a.name, a.kind, a.department, a.location, a.brand, a.model,
-                        a.purchase_date.isoformat() if a.purchase_date else "", str(a.original_value),
-                        a.quantity, a.protection_level, a.support_mode, a.status, a.response_time,
-                        a.user_scale, a.created_at.isoformat(), a.updated_at.isoformat(), a.version])
-        buf.seek(0)
-        cursor.copy_expert(f"COPY assets ({', '.join(_ASSET_COLS)}) FROM STDIN WITH (FORMAT csv, NULL '', "
-                           "FORCE_NOT_NULL (name, location, brand, model))", buf)
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        for asset_id, at, actor, action, changes in history:
-            w.writerow([asset_id, at.isoformat(), actor, action, changes])
-        buf.seek(0)
-        cursor.copy_expert("COPY asset_history (asset_id, at, actor, action, changes) FROM STDIN "
-                           "WITH (FORMAT csv)", buf)
+        """Bulk insert (the import path): assets and their history rows
+        (history: (asset_id, at, actor, action, changes dict))."""
+        bulk_insert(self.conn, t.assets, list(_ASSET_COLS),
+                    [[uuid.UUID(a.id) if c == "id" else getattr(a, c) for c in _ASSET_COLS] for a in assets])
+        bulk_insert(self.conn, t.asset_history, ["asset_id", "at", "actor", "action", "changes"],
+                    [[uuid.UUID(h[0]), *h[1:]] for h in history])
 
     def _group_sql(self, units: list[str]) -> tuple[str, dict]:
         return ("""
@@ -385,20 +395,15 @@ class BudgetRepository(_Scoped):
         self.conn.execute(t.budget_groups.delete().where(t.budget_groups.c.budget_id == key))
 
     def add_lines(self, budget_id: str, lines: list[Line]) -> None:
-        """Bulk insert with COPY (a compilation writes thousands of lines at once)."""
-        if not lines:
-            return
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        for ln in lines:
-            w.writerow([budget_id, ln.line_no, ln.group_no, ln.department, ln.asset_kind, ln.fee_category,
-                        ln.fee_item, ln.rule_type, ln.rule_ref, _json(ln.rule), _json(ln.coefficients),
-                        str(ln.coefficient), ln.asset_count, ln.quantity, str(ln.base), str(ln.amount), ln.formula])
-        buf.seek(0)
-        self.conn.connection.driver_connection.cursor().copy_expert(
-            "COPY budget_lines (budget_id, line_no, group_no, department, asset_kind, fee_category, fee_item, "
-            "rule_type, rule_ref, rule, coefficients, coefficient, asset_count, quantity, base, amount, formula) "
-            "FROM STDIN WITH (FORMAT csv)", buf)
+        """Bulk insert (a compilation writes thousands of lines at once)."""
+        cols = ["budget_id", "line_no", "group_no", "department", "asset_kind", "fee_category", "fee_item",
+                "rule_type", "rule_ref", "rule", "coefficients", "coefficient", "asset_count", "quantity", "base",
+                "amount", "formula"]
+        key = uuid.UUID(budget_id)
+        bulk_insert(self.conn, t.budget_lines, cols, [
+            [key, ln.line_no, ln.group_no, ln.department, ln.asset_kind, ln.fee_category, ln.fee_item, ln.rule_type,
+             ln.rule_ref, ln.rule, ln.coefficients, ln.coefficient, ln.asset_count, ln.quantity, ln.base, ln.amount,
+             ln.formula] for ln in lines])
 
     def lines(self, budget_id: str, *, category: str = "", after: int = 0, limit: int | None = None) -> list[Line]:
         q = sa.select(t.budget_lines).where(t.budget_lines.c.budget_id == uuid.UUID(budget_id),

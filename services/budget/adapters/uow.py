@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
-import json
 import uuid
 
 import sqlalchemy as sa
@@ -11,9 +8,9 @@ from govkit import logs
 from govkit.auth import SYSTEM, Scope
 from govkit.db import OUTBOX_CHANNEL
 from govkit.events import Event, jsonable, utcnow
-from govkit.uow import SqlUnitOfWork
+from govkit.uow import OUTBOX, SqlUnitOfWork
 
-from .repository import AssetRepository, BudgetRepository, OrgUnitRepository, StandardRepository
+from .repository import AssetRepository, BudgetRepository, OrgUnitRepository, StandardRepository, bulk_insert
 
 
 class BudgetUnitOfWork(SqlUnitOfWork):
@@ -45,19 +42,17 @@ class BudgetUnitOfWork(SqlUnitOfWork):
 
 
 def copy_outbox(conn, events: list[Event], correlation_id: str | None) -> None:
-    """The kit's outbox rows (same envelope as govkit.events.Envelope.wrap) written with COPY:
-    ~10× faster than row inserts for the 100k events of a large import. Events must be flat
-    dataclasses (their fields JSON values already), which budget's asset events are."""
+    """The kit's outbox rows (same envelope as govkit.events.Envelope.wrap) written in bulk
+    (COPY where possible): ~10× faster than the kit's row inserts for the 100k events of a large
+    import. Events must be flat dataclasses (fields already JSON values), as budget's asset
+    events are."""
     at = jsonable(utcnow())
-    buf = io.StringIO()
-    w = csv.writer(buf)
+    rows = []
     for e in events:
-        event_id = str(uuid.uuid4())
-        envelope = {"id": event_id, "source": e.source, "type": e.event_type(), "time": at,
+        event_id = uuid.uuid4()
+        envelope = {"id": str(event_id), "source": e.source, "type": e.event_type(), "time": at,
                     "subject": e.event_subject(), "dept": e.event_dept(), "correlationid": correlation_id,
                     "data": jsonable(vars(e)), "specversion": "1.0", "datacontenttype": "application/json"}
-        w.writerow([event_id, envelope["type"], json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))])
-    buf.seek(0)
-    conn.connection.driver_connection.cursor().copy_expert(
-        "COPY outbox (id, type, envelope) FROM STDIN WITH (FORMAT csv)", buf)
+        rows.append([event_id, envelope["type"], envelope])
+    bulk_insert(conn, OUTBOX, ["id", "type", "envelope"], rows)
     conn.execute(sa.text("SELECT pg_notify(:c, '')"), {"c": OUTBOX_CHANNEL})
