@@ -25,23 +25,70 @@ PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 DEPARTMENTS = [f"bench-d{i}" for i in range(1, 11)]
 
 
-def _xlsx(n: int) -> bytes:
-    import openpyxl
-
+def _rows(n: int) -> list[list]:
     from budget.domain.assets import ASSET_KINDS, COLUMNS
 
     rnd = random.Random(n)
     kinds = [k.code for k in ASSET_KINDS]
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("资产")
-    ws.append([COLUMNS[c] for c in ("code", "name", "kind", "department", "original_value", "quantity",
-                                    "protection_level", "support_mode", "status")])
+    rows: list[list] = [[COLUMNS[c] for c in ("code", "name", "kind", "department", "original_value", "quantity",
+                                              "protection_level", "support_mode", "status")]]
     for i in range(n):
-        ws.append([f"B-{i:07d}", f"资产{i}", rnd.choice(kinds), DEPARTMENTS[i % len(DEPARTMENTS)],
-                   Decimal(rnd.randint(100_000, 50_000_000)) / 100, rnd.randint(1, 4), rnd.choice((2, 3, 4)),
-                   rnd.choice(("现场", "远程")), "在用"])
+        rows.append([f"B-{i:07d}", f"资产{i}", rnd.choice(kinds), DEPARTMENTS[i % len(DEPARTMENTS)],
+                     Decimal(rnd.randint(100_000, 50_000_000)) / 100, rnd.randint(1, 4), rnd.choice((2, 3, 4)),
+                     rnd.choice(("现场", "远程")), "在用"])
+    return rows
+
+
+def _xlsx(n: int) -> bytes:
+    """An XLSX as Excel and WPS save it (strings in the shared-strings table, a <dimension>),
+    written directly: openpyxl's writer would use inline strings, which real files rarely have."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    rows = _rows(n)
+    strings: dict[str, int] = {}
+    sheet = io.StringIO()
+    sheet.write('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
+                'openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:I%d"/><sheetData>' % len(rows))
+    for r, row in enumerate(rows, 1):
+        sheet.write(f'<row r="{r}">')
+        for c, value in enumerate(row):
+            ref = f"{chr(65 + c)}{r}"
+            if isinstance(value, str):
+                sheet.write(f'<c r="{ref}" t="s"><v>{strings.setdefault(value, len(strings))}</v></c>')
+            else:
+                sheet.write(f'<c r="{ref}"><v>{value}</v></c>')
+        sheet.write("</row>")
+    sheet.write("</sheetData></worksheet>")
+    shared = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.'
+              f'org/spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">'
+              + "".join(f"<si><t>{escape(t)}</t></si>" for t in strings) + "</sst>")
+    ns = "http://schemas.openxmlformats.org"
+    files = {
+        "[Content_Types].xml": f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{ns}/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}/spreadsheetml/2006/main" '
+        f'xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="资产" sheetId="1" r:id="rId1"/>'
+        '</sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/'
+        f'2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" '
+        f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{ns}/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet.getvalue(),
+        "xl/sharedStrings.xml": shared,
+    }
     out = io.BytesIO()
-    wb.save(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text.encode("utf-8"))
     return out.getvalue()
 
 
