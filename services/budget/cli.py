@@ -342,7 +342,8 @@ def expense_add(budget: str = typer.Argument(..., help="budget id, or unit id wi
     reply = _call("RecordExpense", _pb().RecordExpenseRequest(
         budget_id=_budget_id(budget, year), fee_category=category, fee_item=item, line_no=line, amount=amount,
         spent_on=date, description=description, idempotency_key=key or ""))
-    console.print(f"{'replayed' if reply.replayed else 'recorded'} expense {reply.expense.id}: {reply.expense.amount} 元")
+    verb = "replayed" if reply.replayed else "recorded"
+    console.print(f"{verb} expense {reply.expense.id}: {reply.expense.amount} 元")
 
 
 @app.command("export")

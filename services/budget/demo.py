@@ -20,7 +20,8 @@ from .domain.sample import SAMPLE_CODE, SAMPLE_NAME, SAMPLE_NOTE, SAMPLE_REGION,
 
 # Same tree as govkit.demo (org publishes it too; the seed writes the read model directly so the
 # demo works before budget-worker has consumed org's events).
-UNITS = [("gov", "某市人民政府", None), ("om-centre", "市电子政务运维中心", "gov"), ("fgw", "市发展和改革委员会", "gov"),
+UNITS = [("gov", "某市人民政府", None), ("om-centre", "市电子政务运维中心", "gov"),
+         ("fgw", "市发展和改革委员会", "gov"),
          ("czj", "市财政局", "gov"), ("gaj", "市公安局", "gov"), ("wjw", "市卫生健康委员会", "gov")]
 DEPARTMENTS = ("om-centre", "fgw", "czj", "gaj", "wjw")
 # kind, name, brands/models, value range (yuan), quantity range, per department
@@ -37,7 +38,8 @@ CATALOGUE = [
     ("fire_suppression", "气体灭火系统", ["七氟丙烷灭火系统"], (90_000, 250_000), (1, 1), 1),
     ("database", "数据库", ["达梦 DM8", "人大金仓 KingbaseES", "Oracle 19c"], (80_000, 600_000), (1, 2), 3),
     ("middleware", "中间件", ["东方通 TongWeb", "金蝶 Apusic"], (30_000, 150_000), (1, 2), 2),
-    ("os_office_software", "操作系统/办公软件", ["统信 UOS", "麒麟 V10", "WPS 专业版"], (20_000, 200_000), (10, 200), 3),
+    ("os_office_software", "操作系统/办公软件", ["统信 UOS", "麒麟 V10", "WPS 专业版"], (20_000, 200_000),
+     (10, 200), 3),
     ("virtualisation", "虚拟化平台", ["华为 FusionCompute", "VMware vSphere"], (100_000, 500_000), (1, 1), 1),
     ("security_software", "安全软件", ["终端安全管理系统", "数据库审计系统"], (50_000, 300_000), (1, 1), 3),
     ("application_simple", "业务系统（简单）", ["OA协同办公", "网站群", "档案管理"], (200_000, 800_000), (1, 1), 4),

@@ -220,6 +220,9 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         if not request.update_mask:
             raise InvalidArgument(field="update_mask", reason="name the fields to change")
         changes = {m: given[m] for m in request.update_mask}
+        for m in ("quantity", "protection_level"):  # on update, 0 is a (bad) value, not "the default"
+            if m in changes:
+                changes[m] = getattr(request.fields, m)
         asset = handlers.update_asset(UpdateAsset(request.id, changes, request.expected_version), self._uow(),
                                       principal())
         return pb.UpdateAssetResponse(asset=asset_to_pb(asset))

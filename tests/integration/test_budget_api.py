@@ -20,8 +20,8 @@ from govkit.grpc_server import iter_bad_request
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
 
-UNITS = [("gov", "某市人民政府", None), ("om-centre", "市电子政务运维中心", "gov"), ("fgw", "市发展和改革委员会", "gov"),
-         ("czj", "市财政局", "gov"), ("fgw-xxzx", "市发改委信息中心", "fgw")]
+UNITS = [("gov", "某市人民政府", None), ("om-centre", "市电子政务运维中心", "gov"),
+         ("fgw", "市发展和改革委员会", "gov"), ("czj", "市财政局", "gov"), ("fgw-xxzx", "市发改委信息中心", "fgw")]
 
 
 @pytest.fixture
@@ -170,7 +170,8 @@ def test_departments_are_isolated(budget_env, signer, admin_token):
     czj_asset = stub(target, admin_token).RegisterAsset(pb.RegisterAssetRequest(fields=asset("CZ-9", dept="czj")),
                                                         timeout=30).asset
     mine = stub(target, fgw).RegisterAsset(pb.RegisterAssetRequest(fields=asset("FG-9")), timeout=30).asset
-    assert _rpc_error(stub(target, fgw).GetAsset, pb.GetAssetRequest(id=czj_asset.id)).code() == grpc.StatusCode.NOT_FOUND
+    err = _rpc_error(stub(target, fgw).GetAsset, pb.GetAssetRequest(id=czj_asset.id))
+    assert err.code() == grpc.StatusCode.NOT_FOUND
     err = _rpc_error(stub(target, fgw).RegisterAsset, pb.RegisterAssetRequest(fields=asset("CZ-10", dept="czj")))
     assert err.code() == grpc.StatusCode.PERMISSION_DENIED
     listed = stub(target, fgw).ListAssets(pb.ListAssetsRequest(), timeout=30).assets
@@ -189,6 +190,10 @@ def test_asset_changes_are_kept_as_history_and_events(budget_env, admin_token):
     err = _rpc_error(s.UpdateAsset, pb.UpdateAssetRequest(id=a.id, fields=pb.AssetFields(location="x"),
                                                           update_mask=["location"], expected_version=1))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
+    bad = pb.AssetFields(quantity=0, original_value="x")
+    err = _rpc_error(s.UpdateAsset, pb.UpdateAssetRequest(id=a.id, fields=bad, update_mask=["quantity", "original_value"]))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(dict(iter_bad_request(err))) == {"quantity", "original_value"}
     s.RetireAsset(pb.RetireAssetRequest(id=a.id, reason="设备老化"), timeout=30)
     got = s.GetAsset(pb.GetAssetRequest(id=a.id), timeout=30)
     assert got.asset.fields.status == pb.ASSET_STATUS_RETIRED

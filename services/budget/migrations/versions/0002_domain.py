@@ -189,5 +189,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ['budget_alerts', 'budget_actions', 'budget_lines', 'budget_groups', 'expenses', 'budgets', 'standards', 'asset_history', 'asset_relations', 'assets', 'org_units']:
+    for table in ["budget_alerts", "budget_actions", "budget_lines", "budget_groups", "expenses", "budgets",
+                  "standards", "asset_history", "asset_relations", "assets", "org_units"]:
         op.drop_table(table)
