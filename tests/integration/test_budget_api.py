@@ -191,7 +191,8 @@ def test_asset_changes_are_kept_as_history_and_events(budget_env, admin_token):
                                                           update_mask=["location"], expected_version=1))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
     bad = pb.AssetFields(quantity=0, original_value="x")
-    err = _rpc_error(s.UpdateAsset, pb.UpdateAssetRequest(id=a.id, fields=bad, update_mask=["quantity", "original_value"]))
+    err = _rpc_error(s.UpdateAsset, pb.UpdateAssetRequest(id=a.id, fields=bad,
+                                                          update_mask=["quantity", "original_value"]))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert set(dict(iter_bad_request(err))) == {"quantity", "original_value"}
     s.RetireAsset(pb.RetireAssetRequest(id=a.id, reason="设备老化"), timeout=30)

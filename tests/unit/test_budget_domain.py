@@ -221,3 +221,18 @@ def test_export_round_trips_through_the_importer():
         back = parse_asset(v, row)
         assert back.original_value == Decimal("99999.99") and back.kind == "storage", fmt
     assert not v.violations
+
+
+def test_xlsx_date_and_number_cells_become_exact_values():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["资产编号", "名称", "类别", "所属部门", "原值", "购置日期"])
+    ws.append(["D-1", "存储", "storage", "fgw", 123456.78, datetime(2024, 6, 30)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    [(_, row)] = read_rows(buf.getvalue(), "xlsx")
+    v = Validator()
+    a = parse_asset(v, row)
+    assert a.original_value == Decimal("123456.78") and a.purchase_date == date(2024, 6, 30)

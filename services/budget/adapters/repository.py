@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from govkit.auth import Scope
+from govkit.errors import AlreadyExists
 
 from ..domain.assets import Asset, AssetFilter
 from ..domain.budget import Action, Budget, Expense
@@ -44,6 +45,24 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: list[str], rows: lis
     force = f", FORCE_NOT_NULL ({', '.join(text_cols)})" if text_cols else ""
     conn.connection.driver_connection.cursor().copy_expert(
         f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL ''{force})", buf)
+
+
+class _Unique:
+    """A unique-key race (two writers at once) becomes ALREADY_EXISTS, not an internal error;
+    the transaction is rolled back by the unit of work."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        import psycopg2.errors
+
+        if exc is not None and isinstance(getattr(exc, "orig", exc), psycopg2.errors.UniqueViolation):
+            raise AlreadyExists(f"{self.what} was written concurrently by another request; retry") from exc
+        return False
 
 
 def _json(value) -> str:
@@ -150,7 +169,8 @@ class AssetRepository(_Scoped):
                                      {"codes": codes}).scalars())
 
     def add(self, asset: Asset) -> None:
-        self.conn.execute(t.assets.insert().values(**_asset_values(asset)))
+        with _Unique(f"asset code {asset.code}"):
+            self.conn.execute(t.assets.insert().values(**_asset_values(asset)))
 
     def update(self, asset: Asset) -> None:
         values = _asset_values(asset)
@@ -211,8 +231,9 @@ class AssetRepository(_Scoped):
     def copy_in(self, assets: list[Asset], history: list[tuple]) -> None:
         """Bulk insert (the import path): assets and their history rows
         (history: (asset_id, at, actor, action, changes dict))."""
-        bulk_insert(self.conn, t.assets, list(_ASSET_COLS),
-                    [[uuid.UUID(a.id) if c == "id" else getattr(a, c) for c in _ASSET_COLS] for a in assets])
+        with _Unique("one of the asset codes"):
+            bulk_insert(self.conn, t.assets, list(_ASSET_COLS),
+                        [[uuid.UUID(a.id) if c == "id" else getattr(a, c) for c in _ASSET_COLS] for a in assets])
         bulk_insert(self.conn, t.asset_history, ["asset_id", "at", "actor", "action", "changes"],
                     [[uuid.UUID(h[0]), *h[1:]] for h in history])
 
@@ -275,6 +296,10 @@ class StandardRepository:
                                   .where(t.standards.c.code == code)).scalar() or 0) + 1
 
     def add(self, s: Standard) -> None:
+        with _Unique(f"standard {s.code} v{s.version}"):
+            self._insert(s)
+
+    def _insert(self, s: Standard) -> None:
         self.conn.execute(t.standards.insert().values(
             id=uuid.UUID(s.id), code=s.code, version=s.version, name=s.name, effective_from=s.effective_from,
             effective_to=s.effective_to, state=s.state, default_region=s.default_region, note=s.note,
@@ -384,7 +409,8 @@ class BudgetRepository(_Scoped):
                     approved_at=b.approved_at)
 
     def add(self, b: Budget) -> None:
-        self.conn.execute(t.budgets.insert().values(id=uuid.UUID(b.id), **self._values(b)))
+        with _Unique(f"the budget of {b.unit} for {b.year}"):
+            self.conn.execute(t.budgets.insert().values(id=uuid.UUID(b.id), **self._values(b)))
 
     def save(self, b: Budget) -> None:
         self.conn.execute(t.budgets.update().where(t.budgets.c.id == uuid.UUID(b.id)).values(**self._values(b)))
