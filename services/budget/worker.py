@@ -1,19 +1,50 @@
-"""budget-worker: nameko RPC for other services, and the outbox relay."""
+"""budget-worker: nameko RPC for other services, the org read model, outsource payments as
+actual spending, and the outbox relay."""
 
 from __future__ import annotations
 
+from nameko.events import event_handler
 from nameko.rpc import rpc
 
-from govkit.nameko_ext import OutboxRelayRunner
+from govkit.auth import SYSTEM
+from govkit.events import Envelope, jsonable
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 
-from .domain.fees import EXCLUDED, FEE_CATEGORIES
+from . import handlers
+from .adapters.uow import BudgetUnitOfWork
+from .domain.fees import EXCLUDED, FEE_CATEGORIES, items_of
 
 
 class Service:
     name = "budget"
 
+    uow = UnitOfWork(BudgetUnitOfWork)
     relay = OutboxRelayRunner()
 
     @rpc
     def list_fee_categories(self) -> dict:
-        return {"categories": [vars(c) for c in FEE_CATEGORIES], "excluded": [vars(c) for c in EXCLUDED]}
+        return {"categories": [dict(vars(c), items=[vars(i) for i in items_of(c.code)]) for c in FEE_CATEGORIES],
+                "excluded": [vars(c) for c in EXCLUDED]}
+
+    @rpc
+    def get_asset(self, asset_id: str) -> dict:
+        """One asset of the configuration base (e.g. for ticket's changes and alerts)."""
+        return jsonable(vars(handlers.get_asset(asset_id, self.uow(), SYSTEM).asset))
+
+    @rpc
+    def get_budget(self, budget_id: str) -> dict:
+        budget, _ = handlers.get_budget(budget_id, self.uow(), SYSTEM)
+        return jsonable(vars(budget))
+
+    @event_handler("org", "org_unit_created")
+    def on_org_unit_created(self, payload: dict) -> None:
+        handlers.on_org_unit_created(Envelope.from_dict(payload), self.uow())
+
+    @event_handler("org", "org_unit_moved")
+    def on_org_unit_moved(self, payload: dict) -> None:
+        handlers.on_org_unit_moved(Envelope.from_dict(payload), self.uow())
+
+    @event_handler("outsource", "payment_recorded")
+    def on_payment_recorded(self, payload: dict) -> None:
+        """Actual spending from outsource (payload: docs/events.md, govops.outsource.payment_recorded.v1)."""
+        handlers.on_payment_recorded(Envelope.from_dict(payload), self.uow())

@@ -1,0 +1,363 @@
+"""`govops budget …`: the configuration base, quota standards, budgets and their execution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import grpc
+import typer
+from rich.table import Table
+
+from govkit.cli import console, fail, grpc_channel
+
+NAME = "budget"
+app = typer.Typer(help="Budget: configuration base, quota standard, compilation, approval, execution",
+                  no_args_is_help=True)
+assets_app = typer.Typer(help="Configuration base (assets)", no_args_is_help=True)
+standard_app = typer.Typer(help="Quota standard versions", no_args_is_help=True)
+expense_app = typer.Typer(help="Actual spending against an approved budget", no_args_is_help=True)
+app.add_typer(assets_app, name="assets")
+app.add_typer(standard_app, name="standard")
+app.add_typer(expense_app, name="expense")
+
+TIMEOUT = 120
+
+
+def _call(method: str, request):
+    from govops.budget.v1 import budget_pb2_grpc
+
+    with grpc_channel("budget") as ch:
+        try:
+            return getattr(budget_pb2_grpc.BudgetServiceStub(ch), method)(request, timeout=TIMEOUT)
+        except grpc.RpcError as err:
+            fail(err)
+
+
+def _pb():
+    from govops.budget.v1 import budget_pb2
+
+    return budget_pb2
+
+
+def _state(value: int) -> str:
+    return _pb().BudgetState.Name(value).replace("BUDGET_STATE_", "").lower()
+
+
+@app.command("fees")
+def fees():
+    """The five O&M fee categories with their items, and what an O&M fee never includes."""
+    reply = _call("ListFeeCategories", _pb().ListFeeCategoriesRequest())
+    table = Table(title="运维费构成 (O&M fee composition)")
+    for col in ("category", "name", "items"):
+        table.add_column(col)
+    for c in reply.categories:
+        table.add_row(c.code, c.name, "、".join(f"{i.name}({i.code})" for i in c.items))
+    console.print(table)
+    console.print("不属于运维费 (excluded): " + "、".join(f"{c.name}({c.code})" for c in reply.excluded))
+
+
+# ---- assets -----------------------------------------------------------------------------------
+@assets_app.command("import")
+def assets_import(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=".csv or .xlsx")):
+    """Import assets, all or nothing; a bad file is refused with a per-row, per-column report."""
+    pb = _pb()
+    fmt = {".csv": pb.FILE_FORMAT_CSV, ".xlsx": pb.FILE_FORMAT_XLSX}.get(file.suffix.lower(), 0)
+    reply = _call("ImportAssets", pb.ImportAssetsRequest(format=fmt, content=file.read_bytes()))
+    console.print(f"imported [bold]{reply.imported}[/bold] assets from {file}")
+
+
+def _filter(department, kind, status, text):
+    pb = _pb()
+    statuses = {"in_use": pb.ASSET_STATUS_IN_USE, "spare": pb.ASSET_STATUS_SPARE, "retired": pb.ASSET_STATUS_RETIRED}
+    return pb.AssetFilter(department=department, kinds=kind, status=statuses.get(status, 0), text=text)
+
+
+@assets_app.command("list")
+def assets_list(department: str = typer.Option("", help="org unit id"),
+                kind: list[str] = typer.Option([], help="asset kind code(s)"),
+                status: str = typer.Option("", help="in_use|spare|retired"),
+                text: str = typer.Option("", help="search code, name, brand, model, location"),
+                limit: int = typer.Option(50, help="rows to show")):
+    """List assets (filtered by your department scope)."""
+    pb = _pb()
+    reply = _call("ListAssets", pb.ListAssetsRequest(filter=_filter(department, kind, status, text),
+                                                     page_size=limit))
+    table = Table(title="配置库 (assets)")
+    for col in ("code", "name", "kind", "department", "original value", "qty", "等保", "status", "id"):
+        table.add_column(col)
+    for a in reply.assets:
+        f = a.fields
+        table.add_row(f.code, f.name, f.kind, f.department, f.original_value, str(f.quantity),
+                      str(f.protection_level), pb.AssetStatus.Name(f.status).replace("ASSET_STATUS_", "").lower(), a.id)
+    console.print(table)
+    if reply.next_page_token:
+        console.print("(more rows: narrow the filter or raise --limit)")
+
+
+@assets_app.command("show")
+def assets_show(asset_id: str):
+    """One asset with its relations and history."""
+    from google.protobuf.json_format import MessageToDict
+
+    console.print_json(data=MessageToDict(_call("GetAsset", _pb().GetAssetRequest(id=asset_id))))
+
+
+@assets_app.command("export")
+def assets_export(file: Path = typer.Argument(..., help=".csv or .xlsx"),
+                  department: str = typer.Option("", help="org unit id")):
+    """Export the register (same columns the importer reads)."""
+    pb = _pb()
+    fmt = {".csv": pb.FILE_FORMAT_CSV, ".xlsx": pb.FILE_FORMAT_XLSX}.get(file.suffix.lower(), 0)
+    reply = _call("ExportAssets", pb.ExportAssetsRequest(format=fmt, filter=pb.AssetFilter(department=department)))
+    file.write_bytes(reply.content)
+    console.print(f"wrote {reply.count} assets to {file}")
+
+
+# ---- standards --------------------------------------------------------------------------------
+@standard_app.command("list")
+def standard_list():
+    """Quota standard versions."""
+    pb = _pb()
+    reply = _call("ListStandards", pb.ListStandardsRequest(page_size=1000))
+    table = Table(title="定额标准 (quota standards)")
+    for col in ("code", "version", "name", "effective", "state", "id"):
+        table.add_column(col)
+    for s in reply.standards:
+        table.add_row(s.code, str(s.version), s.name, f"{s.effective_from} → {s.effective_to or '…'}",
+                      pb.StandardState.Name(s.state).replace("STANDARD_STATE_", "").lower(), s.id)
+    console.print(table)
+
+
+@standard_app.command("show")
+def standard_show(standard: str = typer.Argument(..., help="id, CODE (latest approved) or CODE@vN")):
+    """A standard version with its rate rules, workload, labour-cost, spare-parts, consumables and coefficients."""
+    pb = _pb()
+    s = _call("GetStandard", pb.GetStandardRequest(id=_standard_id(standard))).standard
+    console.print(f"[bold]{s.name}[/bold]  {s.code} v{s.version}  "
+                  f"{pb.StandardState.Name(s.state).replace('STANDARD_STATE_', '').lower()}  "
+                  f"effective {s.effective_from} → {s.effective_to or '…'}")
+    if s.note:
+        console.print(f"[yellow]{s.note}[/yellow]")
+    t = Table(title="费率规则 (annual upkeep = original value × rate)")
+    for col in ("asset kind", "fee item", "rate"):
+        t.add_column(col)
+    for r in s.body.rate_rules:
+        t.add_row(r.asset_kind, r.fee_item, f"{float(r.rate) * 100:g}%")
+    console.print(t)
+    t = Table(title="工作量 / 人工 / 备件 / 耗材 / 系数")
+    for col in ("component", "what", "figure"):
+        t.add_column(col)
+    for w in s.body.workload_standards:
+        t.add_row("workload", f"{w.service_content} · {w.asset_kind} · {w.staff_grade}", f"{w.person_days} 人天/年")
+    for c in s.body.labour_costs:
+        t.add_row("labour cost", f"{c.staff_grade} · {c.region}", f"{c.yuan_per_person_month} 元/人月")
+    for u in s.body.spare_parts:
+        t.add_row("spare parts", u.asset_kind, f"{u.yuan_per_unit} 元/台/年")
+    for u in s.body.consumables:
+        t.add_row("consumables", u.asset_kind, f"{u.yuan_per_unit} 元/台/年")
+    for c in s.body.coefficients:
+        t.add_row("coefficient", f"{c.dimension}={c.value} {c.name}", c.factor)
+    console.print(t)
+
+
+@standard_app.command("approve")
+def standard_approve(standard: str):
+    """Approve a draft version (it is immutable afterwards)."""
+    s = _call("ApproveStandard", _pb().ApproveStandardRequest(id=_standard_id(standard))).standard
+    console.print(f"approved {s.code} v{s.version}")
+
+
+def _standard_id(ref: str) -> str:
+    import uuid
+
+    try:
+        uuid.UUID(ref)
+        return ref
+    except ValueError:
+        pass
+    pb = _pb()
+    code, _, version = ref.partition("@v")
+    found = [s for s in _call("ListStandards", pb.ListStandardsRequest(page_size=1000)).standards
+             if s.code == code and (s.version == int(version) if version else s.state == pb.STANDARD_STATE_APPROVED)]
+    if not found:
+        console.print(f"[red]no {'' if version else 'approved '}standard {ref}")
+        raise typer.Exit(1)
+    return max(found, key=lambda s: s.version).id
+
+
+# ---- budgets ----------------------------------------------------------------------------------
+def _budget_id(ref: str, year: int = 0) -> str:
+    """A budget id, or an org unit id with --year."""
+    import uuid
+
+    try:
+        uuid.UUID(ref)
+        return ref
+    except ValueError:
+        pass
+    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=ref, year=year))
+    if not reply.budgets:
+        console.print(f"[red]no budget for {ref} {year or ''}")
+        raise typer.Exit(1)
+    return reply.budgets[0].id
+
+
+def _print_budget(b) -> None:
+    console.print(f"[bold]{b.unit}[/bold] {b.year}  {_state(b.state)}  standard {b.standard}  "
+                  f"region {b.region}  assets {b.asset_count}  lines {b.line_count}  id {b.id}")
+    t = Table(title=f"合计 {b.total} 元")
+    for col in ("fee category", "name", "amount (yuan)"):
+        t.add_column(col)
+    for a in b.by_category:
+        t.add_row(a.code, a.name, a.amount)
+    console.print(t)
+
+
+@app.command("compile")
+def compile_(unit: str = typer.Option(..., help="budget unit (org unit id)"),
+             year: int = typer.Option(..., help="budget year"),
+             standard: str = typer.Option(..., help="standard id, CODE (latest approved) or CODE@vN"),
+             subtree: bool = typer.Option(False, help="include the unit's subtree"),
+             region: str = typer.Option("", help="labour-cost region (default: the standard's)"),
+             comment: str = typer.Option("", help="comment")):
+    """Compile (or recompile a draft) the O&M budget of a unit for a year."""
+    reply = _call("CompileBudget", _pb().CompileBudgetRequest(
+        unit=unit, year=year, standard_id=_standard_id(standard), include_subtree=subtree, region=region,
+        comment=comment))
+    _print_budget(reply.budget)
+
+
+@app.command("list")
+def list_(unit: str = typer.Option(""), year: int = typer.Option(0)):
+    """Budgets in your scope."""
+    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=unit, year=year, page_size=1000))
+    t = Table(title="预算 (budgets)")
+    for col in ("unit", "year", "state", "total", "standard", "id"):
+        t.add_column(col)
+    for b in reply.budgets:
+        t.add_row(b.unit, str(b.year), _state(b.state), b.total, b.standard, b.id)
+    console.print(t)
+
+
+@app.command("show")
+def show(budget: str = typer.Argument(..., help="budget id, or unit id with --year"),
+         year: int = typer.Option(0), lines: int = typer.Option(20, help="lines to show")):
+    """A budget: totals by fee category, approval trail and its first lines with formulas."""
+    pb = _pb()
+    bid = _budget_id(budget, year)
+    b = _call("GetBudget", pb.GetBudgetRequest(id=bid)).budget
+    _print_budget(b)
+    for a in b.actions:
+        console.print(f"  {a.at.ToJsonString()}  {a.action:<22} {a.actor:<12} {a.comment}")
+    if lines:
+        reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid, page_size=lines))
+        t = Table(title="明细 (lines)")
+        for col in ("#", "dept", "kind", "item", "amount", "formula"):
+            t.add_column(col)
+        for ln in reply.lines:
+            t.add_row(str(ln.line_no), ln.department, ln.asset_kind, ln.fee_item, ln.amount, ln.formula)
+        console.print(t)
+
+
+@app.command("trace")
+def trace(budget: str, line: int, year: int = typer.Option(0)):
+    """Why one line is in the budget: rule, coefficients, formula and its assets."""
+    reply = _call("TraceBudgetLine", _pb().TraceBudgetLineRequest(budget_id=_budget_id(budget, year), line_no=line,
+                                                                  page_size=50))
+    ln = reply.line
+    console.print(f"line {ln.line_no}: {ln.amount} 元  {ln.fee_category}/{ln.fee_item}  rule {reply.standard} "
+                  f"{ln.rule_ref}\n  {ln.formula}\n  group: {reply.group}")
+    for a in reply.assets:
+        console.print(f"  · {a.fields.code} {a.fields.name} 原值 {a.fields.original_value} × {a.fields.quantity}")
+    if reply.next_page_token:
+        console.print("  …")
+
+
+@app.command("compare")
+def compare(budget: str, year: int = typer.Option(0),
+            against: str = typer.Option("", help="what-if standard (id, CODE or CODE@vN)")):
+    """Against last year's budget, and what-if under another standard version."""
+    reply = _call("CompareBudget", _pb().CompareBudgetRequest(
+        budget_id=_budget_id(budget, year), against_standard_id=_standard_id(against) if against else ""))
+    t = Table(title=f"比较 (what-if: {reply.what_if_standard or '—'})")
+    for col in ("category", "this year", "last year", "change", "what-if", "what-if change"):
+        t.add_column(col)
+    for r in reply.rows:
+        t.add_row(r.name, r.this_year, r.last_year or "—", r.change or "—", r.what_if or "—", r.what_if_change or "—")
+    console.print(t)
+
+
+def _step(method, request_cls, budget, year, comment, back):
+    pb = _pb()
+    kwargs = {"id": _budget_id(budget, year), "comment": comment}
+    if request_cls is not pb.SubmitBudgetRequest:
+        kwargs["decision"] = pb.DECISION_RETURN if back else pb.DECISION_PASS
+    b = _call(method, request_cls(**kwargs)).budget
+    console.print(f"budget {b.unit}/{b.year} is now [bold]{_state(b.state)}[/bold]")
+
+
+@app.command("submit")
+def submit(budget: str, year: int = typer.Option(0), comment: str = typer.Option("")):
+    """Submit a draft for review (budget.compile)."""
+    _step("SubmitBudget", _pb().SubmitBudgetRequest, budget, year, comment, False)
+
+
+@app.command("review")
+def review(budget: str, year: int = typer.Option(0), comment: str = typer.Option(""),
+           send_back: bool = typer.Option(False, "--return", help="return to draft instead")):
+    """Review a submitted budget (budget.review)."""
+    _step("ReviewBudget", _pb().ReviewBudgetRequest, budget, year, comment, send_back)
+
+
+@app.command("approve")
+def approve(budget: str, year: int = typer.Option(0), comment: str = typer.Option(""),
+            send_back: bool = typer.Option(False, "--return", help="return to draft instead")):
+    """Approve a reviewed budget (budget.approve); it cannot be edited afterwards."""
+    _step("ApproveBudget", _pb().ApproveBudgetRequest, budget, year, comment, send_back)
+
+
+@app.command("execution")
+def execution(budget: str, year: int = typer.Option(0)):
+    """Execution rate per fee category and per line."""
+    x = _call("GetExecution", _pb().GetExecutionRequest(budget_id=_budget_id(budget, year)))
+    t = Table(title=f"执行情况: {x.total_spent} / {x.budget.total} 元 ({x.execution_rate}%)")
+    for col in ("category", "budgeted", "spent", "rate %"):
+        t.add_column(col)
+    for c in x.categories:
+        t.add_row(c.name, c.budgeted, c.spent, c.execution_rate)
+    console.print(t)
+    for ln in x.lines:
+        console.print(f"  line {ln.line_no} {ln.fee_item}: {ln.spent} / {ln.amount} ({ln.execution_rate}%)")
+
+
+@expense_app.command("add")
+def expense_add(budget: str = typer.Argument(..., help="budget id, or unit id with --year"),
+                year: int = typer.Option(0), category: str = typer.Option(..., help="fee category code"),
+                amount: str = typer.Option(..., help="yuan, e.g. 12500.00"),
+                date: str = typer.Option(..., "--date", help="YYYY-MM-DD"), item: str = typer.Option(""),
+                line: int = typer.Option(0, help="budget line number"), description: str = typer.Option(""),
+                key: Optional[str] = typer.Option(None, help="idempotency key")):
+    """Record actual spending against an approved budget."""
+    reply = _call("RecordExpense", _pb().RecordExpenseRequest(
+        budget_id=_budget_id(budget, year), fee_category=category, fee_item=item, line_no=line, amount=amount,
+        spent_on=date, description=description, idempotency_key=key or ""))
+    verb = "replayed" if reply.replayed else "recorded"
+    console.print(f"{verb} expense {reply.expense.id}: {reply.expense.amount} 元")
+
+
+@app.command("export")
+def export(budget: str = typer.Argument(..., help="budget id, or unit id with --year"),
+           year: int = typer.Option(0), xlsx: Optional[Path] = typer.Option(None, help="write XLSX here"),
+           pdf: Optional[Path] = typer.Option(None, help="write PDF here")):
+    """Finance exports: XLSX (summary + one detail sheet per fee category) and/or PDF."""
+    pb = _pb()
+    if not xlsx and not pdf:
+        console.print("[red]give --xlsx FILE and/or --pdf FILE")
+        raise typer.Exit(2)
+    bid = _budget_id(budget, year)
+    for path, fmt in ((xlsx, pb.FILE_FORMAT_XLSX), (pdf, pb.FILE_FORMAT_PDF)):
+        if path:
+            reply = _call("ExportBudget", pb.ExportBudgetRequest(budget_id=bid, format=fmt))
+            path.write_bytes(reply.content)
+            console.print(f"wrote {path} ({len(reply.content):,} bytes)")

@@ -1,0 +1,686 @@
+"""Budget use cases: one function each, `handle(command, uow, caller) -> result`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from govkit import logs
+from govkit.auth import Principal
+from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
+from govkit.events import Envelope, jsonable, utcnow
+
+from .domain import budget as bd
+from .domain import fees
+from .domain.assets import RELATION_KINDS, Asset, merge, parse_asset
+from .domain.commands import (ApproveStandard, ChangeBudgetState, CompileBudget, CreateStandard, ImportAssets,
+                              ListAssets, RecordExpense, RegisterAsset, RelateAssets, RetireAsset, UpdateAsset,
+                              UpdateStandard)
+from .domain.compilation import Line, Totals, compile_lines, totals_of
+from .domain.events import (AssetChanged, AssetRegistered, AssetRetired, BudgetApproved, BudgetCompiled,
+                            BudgetExceeded, BudgetThresholdReached, ExpenseRecorded)
+from .domain.money import parse_decimal
+from .domain.standard import APPROVED, Standard, new_standard, parse_body
+
+log = logs.get_logger(__name__)
+MAX_PAGE = 1000
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def _require_unit(caller: Principal, unit: str, what: str = "department") -> None:
+    if not caller.scope.allows(unit):
+        raise PermissionDenied(f"{what} {unit} is outside your scope")
+
+
+# ---- org read model ------------------------------------------------------------------------
+CONSUMER_ORG = "budget.org_units"
+
+
+def on_org_unit_created(env: Envelope, uow) -> bool:
+    """Keep the local org tree; idempotent by event id. True if applied."""
+    d = env.data
+    with uow:
+        if uow.seen(CONSUMER_ORG, env.id):
+            return False
+        uow.org_units.upsert(d["org_unit_id"], d.get("name") or d["org_unit_id"], d.get("parent_id"))
+        uow.commit()
+    return True
+
+
+def on_org_unit_moved(env: Envelope, uow) -> bool:
+    """Payload {org_unit_id, name, old_parent_id, new_parent_id} (contract with org)."""
+    d = env.data
+    with uow:
+        if uow.seen(CONSUMER_ORG, env.id):
+            return False
+        uow.org_units.upsert(d["org_unit_id"], d.get("name") or d["org_unit_id"], d.get("new_parent_id"))
+        uow.commit()
+    return True
+
+
+def upsert_org_units(units: list[tuple[str, str, str | None]], uow) -> None:
+    """Seed the read model directly (demo seed, tests)."""
+    with uow:
+        for unit_id, name, parent in units:
+            uow.org_units.upsert(unit_id, name, parent)
+        uow.commit()
+
+
+# ---- assets --------------------------------------------------------------------------------
+def _registered(a: Asset, origin: str) -> AssetRegistered:
+    return AssetRegistered(asset_id=a.id, code=a.code, name=a.name, kind=a.kind, department=a.department,
+                           original_value=str(a.original_value), quantity=a.quantity,
+                           protection_level=a.protection_level, status=a.status, origin=origin,
+                           registered_at=jsonable(a.created_at))
+
+
+def register_asset(cmd: RegisterAsset, uow, caller: Principal) -> Asset:
+    v = Validator()
+    now = utcnow()
+    asset = parse_asset(v, cmd.fields, today=now.date())
+    relations = []
+    for i, (kind, other) in enumerate(cmd.relations):
+        if kind not in RELATION_KINDS:
+            v.fail(f"relations[{i}].kind", f"must be one of {', '.join(RELATION_KINDS)}")
+        relations.append((kind, other))
+    v.check()
+    _require_unit(caller, asset.department)
+    asset = replace(asset, created_at=now, updated_at=now)
+    with uow:
+        if not uow.org_units.existing([asset.department]):
+            raise InvalidArgument(field="department", reason=f"unknown org unit {asset.department!r}")
+        if uow.assets.codes_taken([asset.code]):
+            raise InvalidArgument(field="code", reason=f"asset code {asset.code} is already registered")
+        uow.assets.add(asset)
+        uow.assets.record_history(asset.id, now, caller.subject, "registered", {"origin": "api"})
+        for i, (kind, other) in enumerate(relations):
+            if uow.assets.get(other) is None:
+                raise InvalidArgument(field=f"relations[{i}].asset_id", reason=f"asset {other} not found")
+            uow.assets.relate(asset.id, other, kind)
+        uow.collect(_registered(asset, "api"))
+        uow.commit()
+    return asset
+
+
+def _get_asset(uow, asset_id: str, *, for_update: bool = False) -> Asset:
+    asset = uow.assets.get(asset_id, for_update=for_update)
+    if asset is None:
+        raise NotFound(f"asset {asset_id} not found")
+    return asset
+
+
+def update_asset(cmd: UpdateAsset, uow, caller: Principal) -> Asset:
+    now = utcnow()
+    with uow:
+        old = _get_asset(uow, cmd.asset_id, for_update=True)
+        if cmd.expected_version and cmd.expected_version != old.version:
+            raise FailedPrecondition(f"asset {old.code} changed meanwhile (version {old.version}, "
+                                     f"you edited {cmd.expected_version}); reload and retry")
+        if "code" in cmd.changes and cmd.changes["code"] != old.code:
+            raise InvalidArgument(field="code", reason="an asset code cannot change")
+        if old.status == "retired":
+            raise FailedPrecondition(f"asset {old.code} is retired and can no longer change")
+        v = Validator()
+        new = parse_asset(v, merge(old, cmd.changes), asset_id=old.id, today=now.date())
+        v.check()
+        if new.department != old.department:
+            _require_unit(caller, new.department)
+            if not uow.org_units.existing([new.department]):
+                raise InvalidArgument(field="department", reason=f"unknown org unit {new.department!r}")
+        changes = old.changes_to(new)
+        if not changes:
+            return old
+        new = replace(new, created_at=old.created_at, updated_at=now, version=old.version + 1)
+        uow.assets.update(new)
+        uow.assets.record_history(new.id, now, caller.subject, "changed", changes)
+        if new.status == "retired":
+            uow.collect(AssetRetired(asset_id=new.id, code=new.code, kind=new.kind, department=new.department,
+                                     original_value=str(new.original_value), retired_at=jsonable(now)))
+        else:
+            uow.collect(AssetChanged(asset_id=new.id, code=new.code, kind=new.kind, department=new.department,
+                                     changes=jsonable(changes), changed_at=jsonable(now)))
+        uow.commit()
+    return new
+
+
+def retire_asset(cmd: RetireAsset, uow, caller: Principal) -> Asset:
+    now = utcnow()
+    with uow:
+        old = _get_asset(uow, cmd.asset_id, for_update=True)
+        if old.status == "retired":
+            return old
+        new = replace(old, status="retired", updated_at=now, version=old.version + 1)
+        uow.assets.update(new)
+        uow.assets.record_history(new.id, now, caller.subject, "retired",
+                                  {"status": [old.status, "retired"], "reason": cmd.reason[:500]})
+        uow.collect(AssetRetired(asset_id=new.id, code=new.code, kind=new.kind, department=new.department,
+                                 original_value=str(new.original_value), retired_at=jsonable(now)))
+        uow.commit()
+    return new
+
+
+def relate_assets(cmd: RelateAssets, uow, caller: Principal) -> bool:
+    if cmd.kind not in RELATION_KINDS:
+        raise InvalidArgument(field="kind", reason=f"must be one of {', '.join(RELATION_KINDS)}")
+    if cmd.from_id == cmd.to_id:
+        raise InvalidArgument(field="to_id", reason="an asset cannot relate to itself")
+    now = utcnow()
+    with uow:
+        a = _get_asset(uow, cmd.from_id, for_update=True)
+        b = _get_asset(uow, cmd.to_id)
+        added = uow.assets.relate(a.id, b.id, cmd.kind)
+        if added:
+            uow.assets.record_history(a.id, now, caller.subject, "related", {"relation": [cmd.kind, b.id]})
+            uow.commit()
+    return added
+
+
+@dataclass(frozen=True)
+class AssetDetail:
+    asset: Asset
+    relations: list
+    history: list
+
+
+def get_asset(asset_id: str, uow, caller: Principal) -> AssetDetail:
+    with uow:
+        asset = _get_asset(uow, asset_id)
+        return AssetDetail(asset, uow.assets.relations(asset.id), uow.assets.history(asset.id))
+
+
+def _page_size(size: int) -> int:
+    if size < 0:
+        raise InvalidArgument(field="page_size", reason="must not be negative")
+    return min(size or 100, MAX_PAGE)
+
+
+def list_assets(cmd: ListAssets, uow, caller: Principal) -> tuple[list[Asset], str]:
+    size = _page_size(cmd.page_size)
+    after = _decode_token(cmd.page_token, "page_token") if cmd.page_token else None
+    with uow:
+        rows = uow.assets.list(cmd.filter, size + 1, after)
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (_encode_token(rows[-1].code) if more else "")
+
+
+def _encode_token(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+def _decode_token(token: str, field: str):
+    try:
+        return json.loads(base64.urlsafe_b64decode(token.encode()))
+    except Exception:
+        raise InvalidArgument(field=field, reason="is not a token this service issued") from None
+
+
+def import_assets(cmd: ImportAssets, uow, caller: Principal) -> int:
+    """All or nothing: every row is validated first; any bad row rejects the whole file with a
+    per-row report (`rows[12].original_value`, rows numbered as the spreadsheet shows them)."""
+    from .adapters.files import read_rows
+
+    rows = read_rows(cmd.content, cmd.format)  # raises InvalidArgument naming rows and columns
+    v = Validator()
+    now = utcnow()
+    assets: list[tuple[int, Asset]] = []
+    seen_codes: dict[str, int] = {}
+    for row_no, raw in rows:
+        prefix = f"rows[{row_no}]."
+        a = parse_asset(v, raw, prefix=prefix, today=now.date())
+        if a is None:
+            continue
+        if a.code in seen_codes:
+            v.fail(prefix + "code", f"duplicate asset code {a.code} (also in row {seen_codes[a.code]})")
+            continue
+        seen_codes[a.code] = row_no
+        assets.append((row_no, replace(a, created_at=now, updated_at=now)))
+    if not rows:
+        v.fail("rows", "the file holds no asset rows")
+    outside = [(n, a) for n, a in assets if not caller.scope.allows(a.department)]
+    if outside:
+        n, a = outside[0]
+        raise PermissionDenied(f"rows[{n}].department: {a.department} is outside your scope"
+                               + (f" (and {len(outside) - 1} more rows)" if len(outside) > 1 else ""))
+    with uow:
+        known = uow.org_units.existing(a.department for _, a in assets)
+        taken = uow.assets.codes_taken(a.code for _, a in assets)
+        for n, a in assets:
+            if a.department not in known:
+                v.fail(f"rows[{n}].department", f"unknown org unit {a.department!r}")
+            if a.code in taken:
+                v.fail(f"rows[{n}].code", f"asset code {a.code} is already registered")
+        if v.violations:
+            total = len(v.violations)
+            shown = v.violations[:200]
+            raise InvalidArgument(shown, f"{total} problem(s) in the file; nothing was imported"
+                                  + (" (first 200 listed)" if total > 200 else ""))
+        history = [(a.id, now, caller.subject, "registered", {"origin": "import"}) for _, a in assets]
+        uow.assets.copy_in([a for _, a in assets], history)
+        uow.collect_bulk([_registered(a, "import") for _, a in assets])
+        uow.commit()
+    return len(assets)
+
+
+# ---- quota standards -----------------------------------------------------------------------
+def create_standard(cmd: CreateStandard, uow, caller: Principal) -> Standard:
+    now = utcnow()
+    with uow:
+        version = uow.standards.next_version(cmd.code.strip()) if cmd.code.strip() else 1
+        s = new_standard(Validator(), code=cmd.code, name=cmd.name, effective_from=cmd.effective_from,
+                         effective_to=cmd.effective_to, body=cmd.body, default_region=cmd.default_region,
+                         version=version, created_by=caller.subject, now=now, note=cmd.note)
+        uow.standards.add(s)
+        uow.commit()
+    return s
+
+
+def update_standard(cmd: UpdateStandard, uow, caller: Principal) -> Standard:
+    now = utcnow()
+    with uow:
+        old = uow.standards.get(cmd.standard_id, for_update=True)
+        if old is None:
+            raise NotFound(f"standard {cmd.standard_id} not found")
+        old.require_editable()
+        s = new_standard(Validator(), code=old.code, name=cmd.name, effective_from=cmd.effective_from,
+                         effective_to=cmd.effective_to, body=cmd.body, default_region=cmd.default_region,
+                         version=old.version, created_by=old.created_by, now=now, note=cmd.note)
+        s = replace(s, id=old.id, created_at=old.created_at)
+        uow.standards.save(s)
+        uow.commit()
+    return s
+
+
+def approve_standard(cmd: ApproveStandard, uow, caller: Principal) -> Standard:
+    with uow:
+        s = uow.standards.get(cmd.standard_id, for_update=True)
+        if s is None:
+            raise NotFound(f"standard {cmd.standard_id} not found")
+        s.require_editable()
+        s = replace(s, state=APPROVED, approved_by=caller.subject, approved_at=utcnow())
+        uow.standards.save(s)
+        uow.commit()
+    return s
+
+
+def get_standard(standard_id: str, uow, caller: Principal) -> Standard:
+    with uow:
+        s = uow.standards.get(standard_id)
+    if s is None:
+        raise NotFound(f"standard {standard_id} not found")
+    return s
+
+
+def list_standards(uow, caller: Principal) -> list[Standard]:
+    with uow:
+        return uow.standards.list()
+
+
+def validate_standard_body(body: dict) -> None:
+    v = Validator()
+    parse_body(v, body)
+    v.check()
+
+
+# ---- compilation ---------------------------------------------------------------------------
+def _budget_units(uow, caller: Principal, unit: str, include_subtree: bool) -> list[str]:
+    _require_unit(caller, unit, "budget unit")
+    if not uow.org_units.existing([unit]):
+        raise InvalidArgument(field="unit", reason=f"unknown org unit {unit!r}")
+    units = uow.org_units.subtree(unit) if include_subtree else [unit]
+    return [u for u in units if caller.scope.allows(u)]
+
+
+def _check_standard_for(uow, standard_id: str, year: int, region: str, *, need_approved: bool,
+                        field: str = "standard_id") -> tuple[Standard, str]:
+    s = uow.standards.get(standard_id)
+    if s is None:
+        raise NotFound(f"standard {standard_id} not found")
+    if need_approved and s.state != APPROVED:
+        raise FailedPrecondition(f"standard {s.code} v{s.version} is a draft; approve it before compiling")
+    if not s.effective_for_year(year):
+        until = f" to {s.effective_to}" if s.effective_to else ""
+        raise InvalidArgument(field=field, reason=(
+            f"standard {s.code} v{s.version} is effective from {s.effective_from}{until}; "
+            f"it does not cover budget year {year} (from {year}-01-01)"))
+    region = region.strip() or s.default_region
+    grades = {w.staff_grade for w in s.body.workload_standards}
+    missing = [g for g in grades if s.body.labour_cost(g, region) is None]
+    if missing:
+        raise InvalidArgument(field="region", reason=(
+            f"standard {s.code} v{s.version} has no labour cost for {', '.join(sorted(missing))} in region "
+            f"{region!r}; regions: {', '.join(s.body.regions)}"))
+    return s, region
+
+
+def _check_year(year: int, field: str = "year") -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidArgument(field=field, reason=f"must be between {MIN_YEAR} and {MAX_YEAR}, got {year}")
+
+
+def _thresholds(raw) -> tuple[int, ...]:
+    if not raw:
+        return bd.DEFAULT_THRESHOLDS
+    v = Validator()
+    out = []
+    for i, t in enumerate(raw):
+        if not isinstance(t, int) or not 1 <= t <= 1000:
+            v.fail(f"thresholds[{i}]", "must be a whole percent between 1 and 1000")
+        else:
+            out.append(t)
+    v.check()
+    return tuple(sorted(set(out)))
+
+
+@dataclass(frozen=True)
+class Compiled:
+    budget: bd.Budget
+    lines: list[Line]
+
+
+def compile_budget(cmd: CompileBudget, uow, caller: Principal) -> Compiled:
+    """Compute (or recompute, while a draft) the budget of a unit and year. Set-based: the
+    register is grouped in PostgreSQL, lines are computed per group and bulk inserted."""
+    _check_year(cmd.year)
+    thresholds = _thresholds(cmd.thresholds)
+    now = utcnow()
+    with uow:
+        units = _budget_units(uow, caller, cmd.unit, cmd.include_subtree)
+        standard, region = _check_standard_for(uow, cmd.standard_id, cmd.year, cmd.region, need_approved=True)
+        existing = uow.budgets.by_unit_year(cmd.unit, cmd.year, for_update=True)
+        if existing is not None:
+            existing.require_editable()
+            budget_id = existing.id
+            uow.budgets.clear_compilation(budget_id)
+        else:
+            budget_id = str(uuid.uuid4())
+        b = bd.Budget(id=budget_id, unit=cmd.unit, include_subtree=cmd.include_subtree, year=cmd.year,
+                      standard_id=standard.id, standard_label=f"{standard.code} v{standard.version}",
+                      region=region, state=bd.DRAFT, total=Decimal("0.00"), by_category={}, by_kind={},
+                      asset_count=0, line_count=0, thresholds=thresholds, units=tuple(units),
+                      created_by=caller.subject, compiled_at=now)
+        if existing is None:
+            uow.budgets.add(b)
+        groups = uow.assets.store_groups(budget_id, units)
+        lines = compile_lines(groups, standard, region)
+        totals = totals_of(lines, groups)
+        b = replace(b, total=totals.total, by_category=totals.by_category, by_kind=totals.by_kind,
+                    asset_count=totals.asset_count, line_count=totals.line_count)
+        uow.budgets.save(b)
+        uow.budgets.add_lines(budget_id, lines)
+        uow.budgets.add_action(budget_id, bd.Action("compile", existing.state if existing else "", bd.DRAFT,
+                                                    caller.subject, cmd.comment[:2000], now))
+        uow.collect(BudgetCompiled(budget_id=b.id, department=b.unit, year=b.year, include_subtree=b.include_subtree,
+                                   standard_id=standard.id, standard=b.standard_label, total=str(b.total),
+                                   by_category=jsonable(b.by_category), asset_count=b.asset_count,
+                                   line_count=b.line_count, compiled_at=jsonable(now)))
+        uow.commit()
+    return Compiled(b, lines)
+
+
+def _get_budget(uow, budget_id: str, *, for_update: bool = False) -> bd.Budget:
+    b = uow.budgets.get(budget_id, for_update=for_update)
+    if b is None:
+        raise NotFound(f"budget {budget_id} not found")
+    return b
+
+
+def get_budget(budget_id: str, uow, caller: Principal) -> tuple[bd.Budget, list[bd.Action]]:
+    with uow:
+        b = _get_budget(uow, budget_id)
+        return b, uow.budgets.actions(b.id)
+
+
+def list_budgets(uow, caller: Principal, *, unit: str = "", year: int = 0, state: str = "") -> list[bd.Budget]:
+    with uow:
+        return uow.budgets.list(unit=unit, year=year, state=state)
+
+
+def budget_lines(budget_id: str, uow, caller: Principal, *, category: str = "", page_size: int = 0,
+                 page_token: str = "") -> tuple[list[Line], str]:
+    size = _page_size(page_size)
+    after = int(_decode_token(page_token, "page_token")) if page_token else 0
+    with uow:
+        b = _get_budget(uow, budget_id)
+        lines = uow.budgets.lines(b.id, category=category, after=after, limit=size + 1)
+    more = len(lines) > size
+    lines = lines[:size]
+    return lines, (_encode_token(lines[-1].line_no) if more else "")
+
+
+@dataclass(frozen=True)
+class LineTrace:
+    budget: bd.Budget
+    line: Line
+    group: dict
+    assets: list[Asset]
+    next_page_token: str
+
+
+def trace_line(budget_id: str, line_no: int, uow, caller: Principal, *, page_size: int = 0,
+               page_token: str = "") -> LineTrace:
+    """Why a line is in the budget: its rule, coefficients, formula and the assets behind it."""
+    size = _page_size(page_size)
+    offset = int(_decode_token(page_token, "page_token")) if page_token else 0
+    with uow:
+        b = _get_budget(uow, budget_id)
+        line = uow.budgets.line(b.id, line_no)
+        if line is None:
+            raise NotFound(f"budget {budget_id} has no line {line_no}")
+        group = uow.budgets.group(b.id, line.group_no)
+        ids = group["asset_ids"]
+        assets = uow.assets.by_ids(ids, size, offset)
+    more = offset + size < len(ids)
+    group = {k: v for k, v in group.items() if k != "asset_ids"}
+    return LineTrace(b, line, group, assets, _encode_token(offset + size) if more else "")
+
+
+def change_budget_state(cmd: ChangeBudgetState, uow, caller: Principal) -> bd.Budget:
+    if cmd.action not in bd.TRANSITIONS:
+        raise InvalidArgument(field="action", reason=f"must be one of {', '.join(bd.TRANSITIONS)}")
+    caller.require(bd.TRANSITIONS[cmd.action][2])
+    now = utcnow()
+    with uow:
+        b = _get_budget(uow, cmd.budget_id, for_update=True)
+        new = b.transition(cmd.action)
+        if new.state == bd.APPROVED:
+            new = replace(new, approved_by=caller.subject, approved_at=now)
+        uow.budgets.save(new)
+        uow.budgets.add_action(b.id, bd.Action(cmd.action, b.state, new.state, caller.subject,
+                                               cmd.comment[:2000], now))
+        if new.state == bd.APPROVED:
+            uow.collect(BudgetApproved(budget_id=b.id, department=b.unit, year=b.year, total=str(b.total),
+                                       by_category=jsonable(b.by_category), approved_by=caller.subject,
+                                       approved_at=jsonable(now)))
+        uow.commit()
+    return new
+
+
+@dataclass(frozen=True)
+class Comparison:
+    budget: bd.Budget
+    last_year: bd.Budget | None
+    what_if_standard: Standard | None
+    what_if: Totals | None
+
+
+def compare_budget(budget_id: str, against_standard_id: str, uow, caller: Principal) -> Comparison:
+    """Compare with last year's budget of the same unit, and (what-if) with the same register
+    priced by another standard version — computed, never stored."""
+    with uow:
+        b = _get_budget(uow, budget_id)
+        last = uow.budgets.by_unit_year(b.unit, b.year - 1)
+        what_if = other = None
+        if against_standard_id:
+            other, region = _check_standard_for(uow, against_standard_id, b.year, b.region, need_approved=False,
+                                                field="against_standard_id")
+            groups = uow.assets.groups(list(b.units))
+            what_if = totals_of(compile_lines(groups, other, region), groups)
+    return Comparison(b, last, other, what_if)
+
+
+# ---- execution -----------------------------------------------------------------------------
+def _money_str(d: Decimal) -> str:
+    return str(d.quantize(Decimal("0.01")))
+
+
+def _record(uow, b: bd.Budget, e: bd.Expense, now: datetime) -> bool:
+    """Insert the expense and collect its events (threshold crossings included). False if the
+    external id was recorded before (an idempotent replay)."""
+    by_line_before, by_cat_before, total_before = uow.budgets.spent(b.id)
+    if not uow.budgets.add_expense(e):
+        return False
+    cat_before = by_cat_before.get(e.fee_category, Decimal("0.00"))
+    cat_after, total_after = cat_before + e.amount, total_before + e.amount
+    cat_budget = b.by_category.get(e.fee_category, Decimal("0.00"))
+    uow.collect(ExpenseRecorded(
+        expense_id=e.id, budget_id=b.id, department=b.unit, year=b.year, fee_category=e.fee_category,
+        fee_item=e.fee_item, line_no=e.line_no, amount=_money_str(e.amount), origin=e.source,
+        external_id=e.external_id, category_spent=_money_str(cat_after),
+        category_execution_rate=str(bd.execution_rate(cat_after, cat_budget)), total_spent=_money_str(total_after),
+        execution_rate=str(bd.execution_rate(total_after, b.total)), recorded_at=jsonable(now)))
+    found = (bd.crossings("total", b.total, total_before, total_after, b.thresholds)
+             + bd.crossings(e.fee_category, cat_budget, cat_before, cat_after, b.thresholds))
+    for c in found:
+        if not uow.budgets.fire_alert(b.id, c.scope, c.kind, c.threshold, now):
+            continue
+        rate = str(bd.execution_rate(c.spent, c.budgeted))
+        if c.kind == "threshold":
+            uow.collect(BudgetThresholdReached(budget_id=b.id, department=b.unit, year=b.year, scope=c.scope,
+                                               threshold=c.threshold, budgeted=_money_str(c.budgeted),
+                                               spent=_money_str(c.spent), execution_rate=rate))
+        else:
+            uow.collect(BudgetExceeded(budget_id=b.id, department=b.unit, year=b.year, scope=c.scope,
+                                       budgeted=_money_str(c.budgeted), spent=_money_str(c.spent),
+                                       execution_rate=rate))
+    return True
+
+
+@dataclass(frozen=True)
+class Recorded:
+    expense: bd.Expense
+    replayed: bool
+
+
+def record_expense(cmd: RecordExpense, uow, caller: Principal) -> Recorded:
+    v = Validator()
+    category = fees.check_category(v, "fee_category", cmd.fee_category)
+    item = fees.check_item(v, "fee_item", cmd.fee_item, category) if cmd.fee_item else ""
+    amount = parse_decimal(v, "amount", cmd.amount, positive=True, max_places=2)
+    spent_on = None
+    try:
+        spent_on = date.fromisoformat(cmd.spent_on.strip()) if cmd.spent_on.strip() else None
+        if spent_on is None:
+            v.fail("spent_on", "is required")
+    except ValueError:
+        v.fail("spent_on", f"must be a date YYYY-MM-DD, got {cmd.spent_on[:40]!r}")
+    if cmd.line_no < 0:
+        v.fail("line_no", "must not be negative")
+    key = v.text("idempotency_key", cmd.idempotency_key, required=False, max_len=128)
+    description = v.text("description", cmd.description, required=False, max_len=2000)
+    v.check()
+    now = utcnow()
+    external_id = f"manual:{caller.subject}:{key}" if key else None
+    with uow:
+        b = _get_budget(uow, cmd.budget_id, for_update=True)
+        if external_id:
+            earlier = uow.budgets.expense_by_external_id(external_id)
+            if earlier is not None:
+                return Recorded(earlier, True)
+        if b.state != bd.APPROVED:
+            raise FailedPrecondition(f"budget {b.unit}/{b.year} is {b.state}; spending is recorded only "
+                                     "against an approved budget")
+        if spent_on.year != b.year:
+            raise InvalidArgument(field="spent_on", reason=f"{spent_on} is outside budget year {b.year}")
+        line_no = cmd.line_no or None
+        if line_no:
+            line = uow.budgets.line(b.id, line_no)
+            if line is None:
+                raise InvalidArgument(field="line_no", reason=f"budget has no line {line_no}")
+            if line.fee_category != category:
+                raise InvalidArgument(field="line_no", reason=(
+                    f"line {line_no} is {line.fee_category}, not {category}"))
+            item = item or line.fee_item
+        e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id, department=b.unit, year=b.year,
+                       fee_category=category, fee_item=item or "", line_no=line_no, amount=amount,
+                       spent_on=spent_on, description=description, source="manual", external_id=external_id,
+                       recorded_by=caller.subject, recorded_at=now)
+        _record(uow, b, e, now)
+        uow.commit()
+    return Recorded(e, False)
+
+
+CONSUMER_PAYMENTS = "budget.outsource_payments"
+
+
+def on_payment_recorded(env: Envelope, uow) -> str:
+    """outsource.payment_recorded → actual spending, exactly once (inbox on the envelope id and a
+    unique external id `outsource:<payment_id>`). Returns "recorded", "duplicate", "unmatched"
+    (kept with no budget, visible for reconciliation) or "rejected" (bad payload, logged)."""
+    d = env.data
+    v = Validator()
+    category = fees.check_category(v, "fee_category", d.get("fee_category", ""))
+    item = fees.check_item(v, "fee_item", d["fee_item"], category) if d.get("fee_item") and category else ""
+    amount = parse_decimal(v, "amount", d.get("amount"), positive=True, max_places=2)
+    try:
+        paid_at = datetime.fromisoformat(str(d.get("paid_at")))
+    except ValueError:
+        paid_at = None
+        v.fail("paid_at", "must be an ISO 8601 time")
+    department = str(d.get("department") or "")
+    if not department or not d.get("payment_id"):
+        v.fail("department" if not department else "payment_id", "is required")
+    now = utcnow()
+    with uow:
+        if uow.seen(CONSUMER_PAYMENTS, env.id):
+            return "duplicate"
+        if v.violations:
+            # A payload that breaks the contract cannot become spending; keep it out, say why, move on.
+            log.error("payment_rejected", event_id=env.id, violations=[f"{x.field}: {x.reason}" for x in v.violations])
+            uow.commit()
+            return "rejected"
+        year = int(d.get("budget_year") or 0) or paid_at.year
+        b = uow.budgets.approved_covering(uow.org_units.ancestors(department), year)
+        e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id if b else None, department=department, year=year,
+                       fee_category=category, fee_item=item or "", line_no=None, amount=amount,
+                       spent_on=paid_at.date(), description=str(d.get("description") or "")[:2000],
+                       source="outsource", external_id=f"outsource:{d['payment_id']}",
+                       recorded_by=f"outsource:{d.get('contract_id', '')}", recorded_at=now)
+        if b is None:
+            recorded = uow.budgets.add_expense(e)
+            log.warning("payment_unmatched", payment_id=d["payment_id"], department=department, year=year)
+            uow.commit()
+            return "unmatched" if recorded else "duplicate"
+        recorded = _record(uow, b, e, now)
+        uow.commit()
+    return "recorded" if recorded else "duplicate"
+
+
+@dataclass(frozen=True)
+class ExecutionView:
+    budget: bd.Budget
+    lines: list[Line]
+    by_line: dict
+    by_category: dict
+    total_spent: Decimal
+    expenses: list
+
+
+def execution(budget_id: str, uow, caller: Principal) -> ExecutionView:
+    with uow:
+        b = _get_budget(uow, budget_id)
+        by_line, by_cat, total = uow.budgets.spent(b.id)
+        lines = uow.budgets.lines(b.id)
+        expenses = uow.budgets.expenses(b.id)
+    return ExecutionView(b, lines, by_line, by_cat, total, expenses)
+
+
+def standard_for_budget(b: bd.Budget, uow) -> Standard:
+    with uow:
+        return uow.standards.get(b.standard_id)
+
+

@@ -1,0 +1,311 @@
+"""Budget use cases against an in-memory unit of work: no servers."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from budget import handlers
+from budget.domain import budget as bd
+from budget.domain.commands import ChangeBudgetState, RecordExpense, RegisterAsset
+from budget.domain.compilation import Line
+from govkit.auth import Principal, Scope
+from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from govkit.events import Envelope
+from govkit.uow import UnitOfWork
+
+
+class FakeOrgUnits:
+    def __init__(self, state):
+        self.s = state
+
+    def existing(self, ids):
+        return set(ids) & set(self.s["units"])
+
+    def upsert(self, unit, name, parent):
+        self.s["units"][unit] = parent
+
+    def ancestors(self, unit):
+        out = [unit]
+        while self.s["units"].get(out[-1]):
+            out.append(self.s["units"][out[-1]])
+        return out
+
+
+class FakeAssets:
+    def __init__(self, state, scope):
+        self.s, self.scope = state, scope
+
+    def codes_taken(self, codes):
+        return {a.code for a in self.s["assets"].values()} & set(codes)
+
+    def add(self, a):
+        self.s["assets"][a.id] = a
+
+    def record_history(self, *args):
+        self.s["history"].append(args)
+
+    def get(self, asset_id, for_update=False):
+        a = self.s["assets"].get(asset_id)
+        return a if a and self.scope.allows(a.department) else None
+
+    def relate(self, *args):
+        return True
+
+
+class FakeBudgets:
+    def __init__(self, state, scope):
+        self.s, self.scope = state, scope
+
+    def get(self, budget_id, for_update=False):
+        b = self.s["budgets"].get(budget_id)
+        return b if b and self.scope.allows(b.unit) else None
+
+    def by_unit_year(self, unit, year, for_update=False):
+        return next((b for b in self.s["budgets"].values() if (b.unit, b.year) == (unit, year)), None)
+
+    def approved_covering(self, units, year):
+        for i, u in enumerate(units):
+            b = self.by_unit_year(u, year)
+            if b and b.state == bd.APPROVED and (i == 0 or b.include_subtree):
+                return b
+        return None
+
+    def save(self, b):
+        self.s["budgets"][b.id] = b
+
+    def add_action(self, budget_id, action):
+        self.s["actions"].append(action)
+
+    def line(self, budget_id, line_no):
+        return next((ln for ln in self.s["lines"] if ln.line_no == line_no), None)
+
+    def expense_by_external_id(self, ext):
+        return next((e for e in self.s["expenses"] if e.external_id == ext), None)
+
+    def add_expense(self, e):
+        if e.external_id and self.expense_by_external_id(e.external_id):
+            return False
+        self.s["expenses"].append(e)
+        return True
+
+    def spent(self, budget_id):
+        by_line, by_cat = {}, {}
+        for e in self.s["expenses"]:
+            if e.budget_id == budget_id:
+                by_cat[e.fee_category] = by_cat.get(e.fee_category, Decimal(0)) + e.amount
+                if e.line_no:
+                    by_line[e.line_no] = by_line.get(e.line_no, Decimal(0)) + e.amount
+        return by_line, by_cat, sum(by_cat.values(), Decimal(0))
+
+    def fire_alert(self, budget_id, scope, kind, threshold, at):
+        key = (budget_id, scope, kind, threshold)
+        if key in self.s["alerts"]:
+            return False
+        self.s["alerts"].add(key)
+        return True
+
+
+class FakeUnitOfWork(UnitOfWork):
+    def __init__(self, scope=Scope(None)):
+        super().__init__()
+        self.scope = scope
+        self.committed = {"units": {"gov": None, "fgw": "gov", "czj": "gov"}, "assets": {}, "history": [],
+                          "budgets": {}, "actions": [], "lines": [], "expenses": [], "alerts": set(),
+                          "inbox": set()}
+        self.published: list = []
+
+    def __enter__(self):
+        super().__enter__()
+        self.state = copy.deepcopy(self.committed)
+        self.org_units = FakeOrgUnits(self.state)
+        self.assets = FakeAssets(self.state, self.scope)
+        self.budgets = FakeBudgets(self.state, self.scope)
+        return self
+
+    def commit(self):
+        self.committed = copy.deepcopy(self.state)
+        self.published.extend(self.events)
+        self.events = []
+
+    def rollback(self):
+        self.events = []
+
+    def seen(self, consumer, event_id):
+        key = (consumer, event_id)
+        if key in self.state["inbox"]:
+            return True
+        self.state["inbox"].add(key)
+        return False
+
+    def scoped(self, units):
+        """The same stored state seen through a narrower scope."""
+        other = FakeUnitOfWork(Scope(frozenset(units)))
+        other.committed = self.committed
+        return other
+
+
+def caller(units=None, perms=("*",)):
+    scope = Scope(None) if units is None else Scope(frozenset(units))
+    return Principal("u1", "u1", (), frozenset(perms), scope)
+
+
+ASSET = {"code": "A-1", "name": "核心交换机", "kind": "network_core", "department": "fgw",
+         "original_value": "250000.00", "quantity": 1}
+
+
+def test_register_asset_stores_it_with_history_and_one_event():
+    uow = FakeUnitOfWork()
+    a = handlers.register_asset(RegisterAsset(ASSET), uow, caller())
+    assert uow.committed["assets"][a.id].original_value == Decimal("250000.00")
+    [event] = uow.published
+    assert event.event_type() == "govops.budget.asset_registered.v1"
+    assert event.event_dept() == "fgw" and event.event_data()["original_value"] == "250000.00"
+
+
+def test_register_for_another_department_is_denied_and_unknown_units_are_invalid():
+    uow = FakeUnitOfWork()
+    with pytest.raises(PermissionDenied):
+        handlers.register_asset(RegisterAsset(ASSET), uow, caller(["czj"]))
+    with pytest.raises(InvalidArgument) as err:
+        handlers.register_asset(RegisterAsset(dict(ASSET, department="nowhere")), uow, caller())
+    assert err.value.violations[0].field == "department"
+    assert uow.committed["assets"] == {} and uow.published == []
+
+
+def test_duplicate_code_and_bad_values_are_invalid_argument():
+    uow = FakeUnitOfWork()
+    handlers.register_asset(RegisterAsset(ASSET), uow, caller())
+    with pytest.raises(InvalidArgument) as err:
+        handlers.register_asset(RegisterAsset(ASSET), uow, caller())
+    assert err.value.violations[0].field == "code"
+    with pytest.raises(InvalidArgument) as err:
+        handlers.register_asset(RegisterAsset(dict(ASSET, code="A-2", original_value="十万", kind="x")), uow, caller())
+    assert {v.field for v in err.value.violations} == {"original_value", "kind"}
+
+
+def _approved_budget(uow, total="1000.00", thresholds=(80, 100)):
+    b = bd.Budget("b1", "fgw", False, 2027, "s1", "S v1", "省会城市", bd.APPROVED, Decimal(total),
+                  {"hardware_om": Decimal(total)}, {"server": Decimal(total)}, 1, 1, thresholds, ("fgw",))
+    uow.committed["budgets"]["b1"] = b
+    uow.committed["lines"] = [Line(1, 1, "fgw", "server", "hardware_om", "hw_upkeep", "rate", "rate_rules[0]", {},
+                                   [], Decimal(1), 1, 1, Decimal(total), Decimal(total), "…")]
+    return b
+
+
+def _expense(amount, key="", **kw):
+    return RecordExpense("b1", kw.pop("fee_category", "hardware_om"), amount, kw.pop("spent_on", "2027-03-01"),
+                         idempotency_key=key, **kw)
+
+
+def test_expenses_fire_thresholds_once_and_then_over_budget():
+    uow = FakeUnitOfWork()
+    _approved_budget(uow)
+    handlers.record_expense(_expense("700", line_no=1), uow, caller())
+    assert [e.event_name() for e in uow.published] == ["expense_recorded"]
+    handlers.record_expense(_expense("150"), uow, caller())
+    names = [(e.event_name(), getattr(e, "scope", ""), getattr(e, "threshold", 0)) for e in uow.published[1:]]
+    assert names == [("expense_recorded", "", 0), ("budget_threshold_reached", "total", 80),
+                     ("budget_threshold_reached", "hardware_om", 80)]
+    uow.published.clear()
+    handlers.record_expense(_expense("200"), uow, caller())
+    names = [(e.event_name(), e.scope if hasattr(e, "scope") else "") for e in uow.published]
+    assert ("budget_exceeded", "total") in names and ("budget_exceeded", "hardware_om") in names
+    recorded = uow.published[0].event_data()
+    assert recorded["total_spent"] == "1050.00" and recorded["execution_rate"] == "105.00"
+
+
+def test_expense_idempotency_key_records_once():
+    uow = FakeUnitOfWork()
+    _approved_budget(uow)
+    first = handlers.record_expense(_expense("10", "k"), uow, caller())
+    again = handlers.record_expense(_expense("10", "k"), uow, caller())
+    assert again.replayed and again.expense.id == first.expense.id and len(uow.committed["expenses"]) == 1
+
+
+def test_expense_rules():
+    uow = FakeUnitOfWork()
+    b = _approved_budget(uow)
+    with pytest.raises(InvalidArgument, match="excluded"):
+        handlers.record_expense(_expense("10", fee_category="meetings"), uow, caller())
+    with pytest.raises(InvalidArgument) as err:
+        handlers.record_expense(_expense("-3"), uow, caller())
+    assert err.value.violations[0].field == "amount"
+    with pytest.raises(InvalidArgument, match="outside budget year"):
+        handlers.record_expense(_expense("10", spent_on="2026-12-31"), uow, caller())
+    with pytest.raises(InvalidArgument, match="not software_om"):
+        handlers.record_expense(_expense("10", fee_category="software_om", line_no=1), uow, caller())
+    uow.committed["budgets"]["b1"] = replace(b, state=bd.REVIEWED)
+    with pytest.raises(FailedPrecondition, match="approved"):
+        handlers.record_expense(_expense("10"), uow, caller())
+    assert uow.committed["expenses"] == []
+
+
+def test_each_budget_step_needs_its_permission_and_approval_is_final():
+    uow = FakeUnitOfWork()
+    b = _approved_budget(uow)
+    uow.committed["budgets"]["b1"] = replace(b, state=bd.DRAFT)
+    handlers.change_budget_state(ChangeBudgetState("b1", "submit", "请审核"), uow, caller(perms=["budget.compile"]))
+    with pytest.raises(PermissionDenied, match="budget.review"):
+        handlers.change_budget_state(ChangeBudgetState("b1", "review"), uow, caller(perms=["budget.approve"]))
+    handlers.change_budget_state(ChangeBudgetState("b1", "review", "已核"), uow, caller(perms=["budget.review"]))
+    handlers.change_budget_state(ChangeBudgetState("b1", "approve", "同意"), uow, caller(perms=["budget.approve"]))
+    assert [e.event_name() for e in uow.published] == ["budget_approved"]
+    assert [a.comment for a in uow.committed["actions"]] == ["请审核", "已核", "同意"]
+    with pytest.raises(FailedPrecondition):
+        handlers.change_budget_state(ChangeBudgetState("b1", "return_from_approval"), uow, caller())
+
+
+def _payment(event_id="e1", payment_id="p1", department="fgw", **kw):
+    data = {"payment_id": payment_id, "contract_id": "c1", "vendor_id": "v1", "department": department,
+            "fee_category": "hardware_om", "fee_item": "hw_upkeep", "budget_year": 0, "amount": "500.00",
+            "paid_at": "2027-05-01T10:00:00+08:00", "description": "核心交换机维保第一期"}
+    data.update(kw)
+    return Envelope(id=event_id, source="outsource", type="govops.outsource.payment_recorded.v1",
+                    time="2027-05-01T02:00:00+00:00", subject=payment_id, dept=department, correlationid=None,
+                    data=data)
+
+
+def test_outsource_payment_is_recorded_once_even_when_redelivered_or_resent():
+    uow = FakeUnitOfWork()
+    _approved_budget(uow)
+    assert handlers.on_payment_recorded(_payment(), uow) == "recorded"
+    assert handlers.on_payment_recorded(_payment(), uow) == "duplicate"            # same envelope
+    assert handlers.on_payment_recorded(_payment("e2"), uow) == "duplicate"        # same payment, new envelope
+    [e] = uow.committed["expenses"]
+    assert e.source == "outsource" and e.amount == Decimal("500.00") and e.year == 2027
+
+
+def test_payment_without_an_approved_budget_is_kept_unmatched_and_bad_payloads_are_rejected():
+    uow = FakeUnitOfWork()
+    assert handlers.on_payment_recorded(_payment(department="czj"), uow) == "unmatched"
+    assert uow.committed["expenses"][0].budget_id is None
+    assert handlers.on_payment_recorded(_payment("e3", "p3", fee_category="training"), uow) == "rejected"
+    assert len(uow.committed["expenses"]) == 1
+
+
+def test_payment_for_a_child_unit_counts_against_a_parent_budget_with_subtree():
+    uow = FakeUnitOfWork()
+    b = _approved_budget(uow)
+    uow.committed["budgets"]["b1"] = replace(b, unit="gov", include_subtree=True)
+    assert handlers.on_payment_recorded(_payment(department="czj"), uow) == "recorded"
+    assert uow.committed["expenses"][0].budget_id == "b1"
+
+
+def _org_event(event_id, name, data):
+    return Envelope(id=event_id, source="org", type=f"govops.org.{name}.v1", time="2026-11-25T00:00:00+00:00",
+                    subject=data["org_unit_id"], dept=data["org_unit_id"], correlationid=None, data=data)
+
+
+def test_org_read_model_follows_created_and_moved_units_once():
+    uow = FakeUnitOfWork()
+    created = _org_event("o1", "org_unit_created", {"org_unit_id": "wjw", "name": "市卫健委", "parent_id": "gov",
+                                                    "kind": "department"})
+    assert handlers.on_org_unit_created(created, uow) and not handlers.on_org_unit_created(created, uow)
+    moved = _org_event("o2", "org_unit_moved", {"org_unit_id": "wjw", "name": "市卫健委", "old_parent_id": "gov",
+                                                "new_parent_id": "fgw"})
+    assert handlers.on_org_unit_moved(moved, uow) and not handlers.on_org_unit_moved(moved, uow)
+    assert uow.committed["units"]["wjw"] == "fgw"
