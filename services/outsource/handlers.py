@@ -613,7 +613,8 @@ def generate_sla_report(cmd: c.GenerateSlaReport, uow, caller: Principal) -> dic
 def _figures(row: dict) -> tuple:
     keys = ("contract_version", "tickets", "response_attainment_percent", "resolution_attainment_percent",
             "availability_percent", "breaches", "penalty_total", "body")
-    return tuple(jsonable(row[k]) for k in keys)
+    # numeric scale differs between a computed Decimal and the column (99.95 vs 99.9500): compare values
+    return tuple(row[k].normalize() if isinstance(row[k], Decimal) else jsonable(row[k]) for k in keys)
 
 
 def get_sla_report(rid: str, uow, caller: Principal) -> dict:

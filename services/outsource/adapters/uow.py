@@ -7,6 +7,7 @@ department is simply not found. The vendor register is shared by all units (any 
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +23,17 @@ from ..domain.model import (Acceptance, AcceptanceResult, Bid, ChecklistItem, Co
                             Qualification, SlaTarget, SlaTerms, Vendor, VendorStatus)
 from . import tables as t
 from .facts import TicketFacts
+
+
+def _plain(value):
+    """History snapshots: dataclasses (contacts, …) into dicts, then JSON-safe."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return jsonable(value)
 
 
 def _scoped(q, column, scope: Scope | None):
@@ -58,8 +70,8 @@ class Vendors:
         return [_vendor(r) for r in self.conn.execute(q)]
 
     def record(self, vid: str, action: str, before, after, actor: str) -> None:
-        self.conn.execute(t.vendor_history.insert().values(vendor_id=vid, action=action, before=jsonable(before),
-                                                           after=jsonable(after), actor=actor))
+        self.conn.execute(t.vendor_history.insert().values(vendor_id=vid, action=action, before=_plain(before),
+                                                           after=_plain(after), actor=actor))
 
     def history(self, vid: str) -> list[dict]:
         q = sa.select(t.vendor_history).where(t.vendor_history.c.vendor_id == vid).order_by(t.vendor_history.c.seq)
