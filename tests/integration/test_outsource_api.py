@@ -5,7 +5,7 @@ half-written)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 
 import grpc
 import pytest
@@ -13,12 +13,12 @@ import sqlalchemy as sa
 
 from govkit.auth import SYSTEM
 from govkit.client import channel
-from govkit.events import Envelope
 from govkit.grpc_server import iter_bad_request
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource import handlers
 from outsource.adapters.uow import OutsourceUnitOfWork
+from tests.outsource_samples import synthetic_month
 
 CST = timezone(timedelta(hours=8))
 HX, SZ = "91110108551385082Q", "91350100M000100Y43"
@@ -243,40 +243,6 @@ def test_departments_see_only_their_projects(admin, env, signer):
     assert len(fgw.ListVendors(pb.ListVendorsRequest()).vendors) == 1  # the vendor register is shared
     code, _ = _fails(lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind="om", org_unit_id="om-centre")))
     assert code == grpc.StatusCode.PERMISSION_DENIED
-
-
-def _ticket(name, ticket_id, at, *, eid=None, priority="high", vendor_id="vendor-hx", group_id="app", **extra):
-    data = {"ticket_id": ticket_id, "number": f"INC-2026-{ticket_id}", "ticket_type": "incident",
-            "department": "czj", "catalogue_item_id": "app-om", "category": "application", "priority": priority,
-            "status": "x", "group_id": group_id, "assignee": "V001" if vendor_id else "Z001",
-            "vendor_id": vendor_id, "requester": "u", "occurred_at": at.isoformat(), **extra}
-    return Envelope(id=eid or f"{name}-{ticket_id}", source="ticket", type=f"govops.ticket.{name}.v1",
-                    time=at.isoformat(), subject=ticket_id, dept="czj", correlationid=None, data=data).to_dict()
-
-
-def synthetic_month(start=datetime(2026, 11, 2, 9, tzinfo=CST)) -> list[dict]:
-    """20 vendor tickets in November: 17 on time, t18 late response, t19 sla_breached on resolution,
-    t20 critical resolved late; plus one ticket of another vendor and one from October."""
-    events = []
-    for i in range(1, 21):
-        tid, at = f"t{i:02}", start + timedelta(days=i)
-        prio = "critical" if i == 20 else "high"
-        events.append(_ticket("ticket_created", tid, at, priority=prio, created_at=at.isoformat()))
-        resp = 2400 if i == 18 else 600
-        events.append(_ticket("ticket_assigned", tid, at + timedelta(minutes=5), priority=prio, first_response=True,
-                              response_business_seconds=resp, method="auto"))
-        reso = 20000 if i == 20 else 7200
-        events.append(_ticket("ticket_resolved", tid, at + timedelta(hours=3), priority=prio,
-                              response_business_seconds=resp, resolution_business_seconds=reso))
-        if i == 19:
-            events.append(_ticket("sla_breached", tid, at + timedelta(hours=2), target="resolution"))
-        events.append(_ticket("ticket_closed", tid, at + timedelta(days=1), priority=prio,
-                              resolution_business_seconds=reso))
-    events.append(_ticket("ticket_created", "other", start, vendor_id="vendor-b", group_id="net",
-                          created_at=start.isoformat()))
-    october = start - timedelta(days=10)
-    events.append(_ticket("ticket_created", "oct", october, created_at=october.isoformat()))
-    return events
 
 
 def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
