@@ -297,3 +297,23 @@ def test_qualification_warnings_once_per_threshold(admin, env):
 def test_system_principal_can_run_handlers(env):
     # the worker acts as SYSTEM (all units, all permissions)
     assert handlers.list_vendors(OutsourceUnitOfWork(env[1]), SYSTEM) == []
+
+
+def test_demo_seed_is_safe_to_repeat(env):
+    import io
+
+    from rich.console import Console
+
+    from outsource import demo
+
+    out = io.StringIO()
+    demo.seed(Console(file=out, width=500))
+    demo.seed(Console(file=out, width=500))
+    first, second = out.getvalue().strip().splitlines()
+    assert "182 new ticket events" in first and " 0 new ticket events" in second
+    assert "penalty 1600.00" in second
+    engine = env[1]
+    assert (_count(engine, "vendors"), _count(engine, "projects"), _count(engine, "contracts")) == (2, 1, 1)
+    [reported] = _outbox(engine, "vendor_sla_reported")
+    assert reported["data"]["tickets"] == 60 and reported["data"]["penalty_total"] != "0.00"
+    assert reported["data"]["breaches"] == 5
