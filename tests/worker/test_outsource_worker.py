@@ -51,3 +51,36 @@ def test_ticket_events_become_facts_and_a_report_that_redelivery_does_not_change
     with entrypoint_hook(container, "vendor_scorecard") as scorecard:
         card = scorecard("vendor-hx", "2026-11-01", "2026-11-30")
     assert (card["tickets"], card["penalty_total"]) == (20, "1200.00")
+
+
+def test_daily_check_warns_of_expiring_qualifications_through_the_relay(container_factory, config, engine_for):
+    import time
+    from datetime import timedelta
+
+    from govkit.auth import SYSTEM
+    from outsource import handlers
+    from outsource.adapters.uow import OutsourceUnitOfWork
+    from outsource.domain import commands as c
+
+    engine = engine_for("outsource")
+    uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
+    handlers.register_vendor(c.RegisterVendor("vendor-hx", "华信科技服务有限公司", "91110108551385082Q", "om-centre"),
+                             uow(), SYSTEM)
+    handlers.add_qualification(c.AddQualification("vendor-hx", "ITSS", "A-1", "", handlers.today() + timedelta(days=5)),
+                               uow(), SYSTEM)
+    container = container_factory(OutsourceWorker, config)
+    container.start()  # the timer is eager: the check runs at start, then daily
+
+    def sent():
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT envelope FROM outbox WHERE type LIKE '%qualification_expiring%' "
+                                        "AND sent_at IS NOT NULL")).scalars().all()
+
+    deadline = time.monotonic() + 15
+    while not sent() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [event] = sent()
+    assert (event["data"]["days_left"], event["dept"]) == (5, "om-centre")
+    with entrypoint_hook(container, "check_qualifications") as check:
+        check()  # again the same day: nothing new
+    assert len(sent()) == 1
