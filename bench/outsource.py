@@ -48,6 +48,25 @@ SELECT priority, count(*) FROM ticket_facts
 WHERE (vendor_id = :v OR group_id = :g) AND created_at >= :s AND created_at < :e GROUP BY priority""")
 
 
+def _signed_contract(engine):
+    """vendor-hx under a signed O&M contract with SLA targets and penalty clauses (group `app`)."""
+    from outsource import handlers
+    from outsource.adapters.uow import OutsourceUnitOfWork
+    from outsource.demo import PENALTIES, SLA
+    from outsource.domain import commands as c
+
+    uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
+    handlers.register_vendor(c.RegisterVendor("vendor-hx", "华信科技服务有限公司", "91110108551385082Q", "om-centre"),
+                             uow(), SYSTEM)
+    project, _ = handlers.create_project(c.CreateProject("政务应用运维外包", "om", "om-centre", ["app-om"]), uow(), SYSTEM)
+    handlers.start_procurement(c.StartProcurement(project.id, "public_tender"), uow(), SYSTEM)
+    handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "468000.00"), uow(), SYSTEM)
+    handlers.award_project(c.AwardProject(project.id, "vendor-hx", "综合评分第一"), uow(), SYSTEM)
+    return handlers.sign_contract(c.SignContract(
+        project.id, "468000.00", date(2026, 1, 1), date(2026, 12, 31), date(2025, 12, 20), "app", ["运维方案"],
+        [{"id": "m1", "name": "全款", "amount": "468000.00", "acceptance": "终验"}], SLA, PENALTIES), uow(), SYSTEM)
+
+
 def _median_ms(fn, trials: int) -> tuple[float, object]:
     result = fn()  # warm-up
     samples = []
@@ -65,7 +84,6 @@ def run(tickets: int, trials: int) -> dict:
     from outsource import handlers
     from outsource.adapters.uow import OutsourceUnitOfWork
     from outsource.domain import commands as c
-    from tests.outsource_samples import signed_contract
 
     url = config.load("outsource").database_url
     drop_database(url)
@@ -73,7 +91,7 @@ def run(tickets: int, trials: int) -> dict:
     command.upgrade(alembic_config("outsource", url), "head")
     engine = make_engine(url, pool_size=2)
     try:
-        contract = signed_contract(engine)
+        contract = _signed_contract(engine)
         t0 = time.perf_counter()
         with engine.begin() as conn:
             conn.execute(_SEED, {"prefix": "hx-", "group_id": "app", "vendor_id": "vendor-hx", "n": tickets,

@@ -5,7 +5,7 @@ half-written)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import grpc
 import pytest
@@ -317,3 +317,42 @@ def test_demo_seed_is_safe_to_repeat(env):
     [reported] = _outbox(engine, "vendor_sla_reported")
     assert reported["data"]["tickets"] == 60 and reported["data"]["penalty_total"] != "0.00"
     assert reported["data"]["breaches"] == 5
+
+
+def test_set_based_measurement_matches_the_domain_rules(env):
+    """The SQL in adapters/facts.py and domain/sla.aggregate agree on the same facts."""
+    from outsource.domain import sla
+    from tests.outsource_samples import signed_contract
+
+    engine = env[1]
+    contract = signed_contract(engine)
+    for e in synthetic_month():
+        handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
+    start = datetime(2026, 11, 1, tzinfo=CST)
+    end = datetime(2026, 12, 1, tzinfo=CST)
+    with OutsourceUnitOfWork(engine) as uow:
+        from_sql = uow.facts.measure(contract.current, "vendor-hx", "app", start, end)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT ticket_id, priority, response_seconds, resolution_seconds, response_breached, resolution_breached "
+            "FROM ticket_facts WHERE (vendor_id = 'vendor-hx' OR group_id = 'app') AND created_at >= :s "
+            "AND created_at < :e"), {"s": start, "e": end}).all()
+    in_python = sla.aggregate([sla.TicketFact(*r) for r in rows], contract.current)
+    assert from_sql == in_python and from_sql.tickets == 20
+
+
+def test_reports_are_scoped_and_readable_by_id(admin, env, signer):
+    _register(admin)
+    contract = admin.SignContract(_sign_request(_to_contract(admin).id)).contract
+    report = admin.GenerateSlaReport(pb.GenerateSlaReportRequest(
+        contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")).report
+    assert (report.tickets, report.penalty_total, report.response_attainment_percent) == (0, "0.00", "100.00")
+    assert admin.GetSlaReport(pb.GetSlaReportRequest(id=report.id)).report == report
+    fgw = _stub(env, signer, ["outsource.read", "outsource.manage"], ["fgw"])
+    assert _fails(lambda: fgw.GetSlaReport(pb.GetSlaReportRequest(id=report.id)))[0] == grpc.StatusCode.NOT_FOUND
+    assert _fails(lambda: fgw.GenerateSlaReport(pb.GenerateSlaReportRequest(
+        contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")))[0] == grpc.StatusCode.NOT_FOUND
+    code, err = _fails(lambda: admin.GenerateSlaReport(pb.GenerateSlaReportRequest(
+        contract_id=contract.id, period_start="2026-11-30", period_end="2026-11-01")))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period_end" in dict(iter_bad_request(err))
+    assert [v.id for v in admin.ListVendors(pb.ListVendorsRequest(status=pb.VENDOR_STATUS_BLACKLISTED)).vendors] == []
