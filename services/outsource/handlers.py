@@ -568,7 +568,8 @@ def _report_body(r: sla.Report) -> dict:
 def generate_sla_report(cmd: c.GenerateSlaReport, uow, caller: Principal) -> dict:
     """Compute the vendor's SLA report for a period (inclusive dates, CST days) from the ticket facts
     and the contract terms in force on the period's first day. Publishes `vendor_sla_reported` and one
-    `penalty_assessed` per clause with a non-zero amount — only when the figures changed, so
+    `penalty_assessed` per clause with a non-zero amount (or one that was non-zero before) — only when
+    the figures changed, so
     generating the same report again publishes nothing new."""
     caller.require(MANAGE)
     v = Validator()
@@ -603,8 +604,11 @@ def generate_sla_report(cmd: c.GenerateSlaReport, uow, caller: Principal) -> dic
                                          str(result.response_attainment_percent),
                                          str(result.resolution_attainment_percent), result.breaches,
                                          str(result.penalty_total)).in_dept(contract.org_unit_id))
+        before = {p["clause_id"]: Decimal(p["amount"]) for p in (previous or {}).get("body", {}).get("penalties", [])}
         for line in result.penalties:
-            if line.amount > 0:
+            # a clause that drops to zero on regeneration is published too, so consumers (keyed by
+            # report_id and clause_id) do not keep a stale amount
+            if line.amount > 0 or before.get(line.clause_id, Decimal(0)) > 0:
                 uow.collect(ev.PenaltyAssessed(rid, contract.id, contract.vendor_id, line.clause_id,
                                                str(line.amount), list(line.ticket_ids)).in_dept(contract.org_unit_id))
     return row

@@ -356,3 +356,40 @@ def test_reports_are_scoped_and_readable_by_id(admin, env, signer):
         contract_id=contract.id, period_start="2026-11-30", period_end="2026-11-01")))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "period_end" in dict(iter_bad_request(err))
     assert [v.id for v in admin.ListVendors(pb.ListVendorsRequest(status=pb.VENDOR_STATUS_BLACKLISTED)).vendors] == []
+
+
+def test_cli_speaks_to_the_server(env, admin_token, monkeypatch):
+    from typer.testing import CliRunner
+
+    from govkit.cli import app
+
+    monkeypatch.setenv("GOVOPS_OUTSOURCE_GRPC_TARGET", env[0])
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    runner = CliRunner()
+    bad = runner.invoke(app, ["outsource", "vendor", "register", "x", "某公司", "91350100M000100Y44"])
+    assert bad.exit_code == 1 and "INVALID_ARGUMENT" in bad.output and "credit_code" in bad.output
+    ok = runner.invoke(app, ["outsource", "vendor", "register", "vendor-sz", "福建数智信息技术有限公司", SZ])
+    assert ok.exit_code == 0, ok.output
+    listed = runner.invoke(app, ["outsource", "vendor", "list"])
+    assert "vendor-sz" in listed.output
+    kinds = runner.invoke(app, ["outsource", "kinds"])
+    assert "运维外包" in kinds.output
+
+
+def test_late_facts_change_the_report_under_the_same_id(admin, env):
+    from tests.outsource_samples import ticket_event
+
+    engine = env[1]
+    _register(admin)
+    contract = admin.SignContract(_sign_request(_to_contract(admin).id)).contract
+    events = synthetic_month()
+    for e in events:
+        handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
+    request = pb.GenerateSlaReportRequest(contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")
+    first = admin.GenerateSlaReport(request).report
+    late = ticket_event("sla_breached", "t05", datetime(2026, 11, 7, 12, tzinfo=CST), eid="late-1", target="response")
+    handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", late)
+    second = admin.GenerateSlaReport(request).report
+    assert second.id == first.id and (first.breaches, second.breaches) == (3, 4)
+    assert [p.ticket_ids for p in second.penalties][0] == ["t05", "t18"]
+    assert [e["data"]["breaches"] for e in _outbox(engine, "vendor_sla_reported")] == [3, 4]
