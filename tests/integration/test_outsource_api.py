@@ -393,3 +393,36 @@ def test_late_facts_change_the_report_under_the_same_id(admin, env):
     assert second.id == first.id and (first.breaches, second.breaches) == (3, 4)
     assert [p.ticket_ids for p in second.penalties][0] == ["t05", "t18"]
     assert [e["data"]["breaches"] for e in _outbox(engine, "vendor_sla_reported")] == [3, 4]
+
+
+def test_concurrent_payments_cannot_both_fit_the_remaining_amount(env):
+    import threading
+
+    from govkit.errors import FailedPrecondition
+    from outsource.domain import commands as c
+    from outsource.domain.model import ChecklistItem
+    from tests.outsource_samples import signed_contract
+
+    engine = env[1]
+    uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
+    contract = signed_contract(engine)
+    handlers.advance_project(c.AdvanceProject(contract.project_id, "execution"), uow(), SYSTEM)
+    handlers.record_acceptance(c.RecordAcceptance(contract.id, "m1", "pass", ["张伟"],
+                                                  [ChecklistItem("运维方案", "执行情况", True)]), uow(), SYSTEM)
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def pay(key):
+        barrier.wait()
+        try:
+            handlers.record_payment(c.RecordPayment(contract.id, "m1", "300000.00", date(2026, 12, 1), key), uow(), SYSTEM)
+            outcomes.append("paid")
+        except FailedPrecondition:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=pay, args=(f"k{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["paid", "refused"]
+    assert _count(engine, "payments") == 1 and len(_outbox(engine, "payment_recorded")) == 1
