@@ -620,20 +620,21 @@ CONSUMER_PAYMENTS = "budget.outsource_payments"
 def on_payment_recorded(env: Envelope, uow) -> str:
     """outsource.payment_recorded → actual spending, exactly once (inbox on the envelope id and a
     unique external id `outsource:<payment_id>`). Returns "recorded", "duplicate", "unmatched"
-    (kept with no budget, visible for reconciliation) or "rejected" (bad payload, logged)."""
+    (kept with no budget, visible for reconciliation) or "rejected" (bad payload, logged).
+    Payload: docs/events.md, govops.outsource.payment_recorded.v1."""
     d = env.data
     v = Validator()
     category = fees.check_category(v, "fee_category", d.get("fee_category", ""))
     item = fees.check_item(v, "fee_item", d["fee_item"], category) if d.get("fee_item") and category else ""
     amount = parse_decimal(v, "amount", d.get("amount"), positive=True, max_places=2)
     try:
-        paid_at = datetime.fromisoformat(str(d.get("paid_at")))
+        paid_at = datetime.fromisoformat(str(d.get("paid_on")))
     except ValueError:
         paid_at = None
-        v.fail("paid_at", "must be an ISO 8601 time")
-    department = str(d.get("department") or "")
+        v.fail("paid_on", "must be an ISO 8601 date")
+    department = str(d.get("org_unit_id") or "")
     if not department or not d.get("payment_id"):
-        v.fail("department" if not department else "payment_id", "is required")
+        v.fail("org_unit_id" if not department else "payment_id", "is required")
     now = utcnow()
     with uow:
         if uow.seen(CONSUMER_PAYMENTS, env.id):
@@ -647,7 +648,8 @@ def on_payment_recorded(env: Envelope, uow) -> str:
         b = uow.budgets.approved_covering(uow.org_units.ancestors(department), year)
         e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id if b else None, department=department, year=year,
                        fee_category=category, fee_item=item or "", line_no=None, amount=amount,
-                       spent_on=paid_at.date(), description=str(d.get("description") or "")[:2000],
+                       spent_on=paid_at.date(),
+                       description=f"外包付款：合同 {d.get('contract_id', '')}，里程碑 {d.get('milestone_id') or '-'}",
                        source="outsource", external_id=f"outsource:{d['payment_id']}",
                        recorded_by=f"outsource:{d.get('contract_id', '')}", recorded_at=now)
         if b is None:

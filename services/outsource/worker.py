@@ -1,19 +1,72 @@
-"""outsource-worker: nameko RPC for other services, and the outbox relay."""
+"""outsource-worker: nameko RPC for other services, ticket-event consumers (vendor SLA facts),
+the daily qualification check, and the outbox relay."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from nameko.events import event_handler
 from nameko.rpc import rpc
+from nameko.timer import timer
 
-from govkit.nameko_ext import OutboxRelayRunner
+from govkit.auth import SYSTEM
+from govkit.events import jsonable
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 
+from . import handlers
+from .adapters.uow import OutsourceUnitOfWork
+from .domain import commands as c
 from .domain.kinds import KINDS
+
+DAY = 24 * 60 * 60
 
 
 class Service:
     name = "outsource"
 
+    uow = UnitOfWork(OutsourceUnitOfWork)
     relay = OutboxRelayRunner()
 
     @rpc
     def list_outsourcing_kinds(self) -> list[dict]:
         return [vars(k) for k in KINDS]
+
+    @rpc
+    def vendor_scorecard(self, vendor_id: str, period_start: str, period_end: str) -> dict:
+        """A vendor's scorecard over every unit (for evaluation)."""
+        return jsonable(handlers.vendor_scorecard(vendor_id, date.fromisoformat(period_start),
+                                                  date.fromisoformat(period_end), self.uow(), SYSTEM))
+
+    @rpc
+    def generate_sla_report(self, contract_id: str, period_start: str, period_end: str,
+                            availability_percent: str = "") -> dict:
+        """Compute (or recompute) a contract's vendor SLA report for a period."""
+        return jsonable(handlers.generate_sla_report(c.GenerateSlaReport(
+            contract_id, date.fromisoformat(period_start), date.fromisoformat(period_end), availability_percent),
+            self.uow(), SYSTEM))
+
+    @timer(interval=DAY, eager=True)
+    def check_qualifications(self) -> None:
+        """Daily: `qualification_expiring` once per qualification per threshold (30 and 7 days)."""
+        handlers.check_qualifications(self.uow())
+
+    # Ticket events → one fact row per ticket, idempotently (inbox + order-independent merge).
+    @event_handler("ticket", "ticket_created")
+    def on_ticket_created(self, payload: dict) -> None:
+        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_created", payload)
+
+    @event_handler("ticket", "ticket_assigned")
+    def on_ticket_assigned(self, payload: dict) -> None:
+        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_assigned", payload)
+
+    @event_handler("ticket", "ticket_resolved")
+    def on_ticket_resolved(self, payload: dict) -> None:
+        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_resolved", payload)
+
+    @event_handler("ticket", "ticket_closed")
+    def on_ticket_closed(self, payload: dict) -> None:
+        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_closed", payload)
+
+    @event_handler("ticket", "sla_breached")
+    def on_sla_breached(self, payload: dict) -> None:
+        handlers.record_ticket_event(self.uow(), "outsource.on_sla_breached", payload)

@@ -260,9 +260,9 @@ def test_each_budget_step_needs_its_permission_and_approval_is_final():
 
 
 def _payment(event_id="e1", payment_id="p1", department="fgw", **kw):
-    data = {"payment_id": payment_id, "contract_id": "c1", "vendor_id": "v1", "department": department,
-            "fee_category": "hardware_om", "fee_item": "hw_upkeep", "budget_year": 0, "amount": "500.00",
-            "paid_at": "2027-05-01T10:00:00+08:00", "description": "核心交换机维保第一期"}
+    data = {"payment_id": payment_id, "contract_id": "c1", "project_id": "pr1", "vendor_id": "v1",
+            "org_unit_id": department, "milestone_id": "m1", "fee_category": "hardware_om", "budget_year": 0,
+            "budget_line_ref": None, "amount": "500.00", "paid_on": "2027-05-01"}
     data.update(kw)
     return Envelope(id=event_id, source="outsource", type="govops.outsource.payment_recorded.v1",
                     time="2027-05-01T02:00:00+00:00", subject=payment_id, dept=department, correlationid=None,

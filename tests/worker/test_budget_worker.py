@@ -27,10 +27,10 @@ def _org_created(event_id, unit, name, parent):
 def _payment(event_id, payment_id, amount="800.00"):
     return Envelope(id=event_id, source="outsource", type="govops.outsource.payment_recorded.v1",
                     time="2027-05-01T02:00:00+00:00", subject=payment_id, dept="fgw", correlationid="c",
-                    data={"payment_id": payment_id, "contract_id": "HT-2027-001", "vendor_id": "v-1",
-                          "department": "fgw", "fee_category": "hardware_om", "fee_item": "hw_upkeep",
-                          "budget_year": 2027, "amount": amount, "paid_at": "2027-05-01T10:00:00+08:00",
-                          "description": "服务器维保费"}).to_dict()
+                    data={"payment_id": payment_id, "contract_id": "HT-2027-001", "project_id": "pr-1",
+                          "vendor_id": "v-1", "org_unit_id": "fgw", "milestone_id": "m-1",
+                          "fee_category": "hardware_om", "budget_year": 2027, "budget_line_ref": None,
+                          "amount": amount, "paid_on": "2027-05-01"}).to_dict()
 
 
 def test_org_units_feed_the_read_model_once(container_factory, config, engine_for):

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from govkit.events import Event
 
-from .contracts import PaymentRecorded  # noqa: F401  (consumed contract, catalogued with ours)
 
 
 class BudgetEvent(Event):

@@ -1,5 +1,4 @@
 from govkit.migrate import run_env
-from govkit.uow import OUTBOX
+from outsource.adapters.tables import metadata
 
-# Only the kit's tables so far; the domain tables arrive with the service's own issue.
-run_env(OUTBOX.metadata)
+run_env(metadata)
