@@ -30,8 +30,10 @@ class BenchStack:
         from govkit.stack import Stack
 
         self.workdir = Path(tempfile.mkdtemp(prefix="govops-bench-"))
+        from govkit.stack import free_port
+
         self.stack = Stack(f"govops_bench_{os.getpid()}", self.workdir, services=SERVICES,
-                           redis_db=redis_db)
+                           redis_db=redis_db, extra_env={"GOVOPS_TICKET_HTTP_PORT": str(free_port())})
         self.failed = False
 
     def __enter__(self):

@@ -145,17 +145,14 @@ def create_ticket(cmd: CreateTicket, uow, caller: Principal, *, now: datetime | 
         ticket, _ = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal,
                                 item=item, form_violations=violations)
         ticket.number = uow.tickets.next_number(ticket.ticket_type, now.year)
-        events = [ticket.created_event(now)]
+        routed = _auto_assign(uow, ticket, now)
+        # The created event (and the audit's first entry) carry the state after routing.
+        events = [ticket.created_event(now), *routed]
         if not uow.tickets.add(ticket, caller.subject):
             # A concurrent retry with the same key won the race: return its ticket.
             uow.rollback()
             return Created(uow.tickets.by_idempotency_key(caller.subject, ticket.idempotency_key), True)
-        events += _auto_assign(uow, ticket, now)
-        if ticket.ticket_type == "change" and item is not None:
-            ticket.details.setdefault("approvals", [])
-        _persist(uow, ticket, caller.subject, "created", now)
-        if len(events) > 1:  # routed at once: the created event carries the state after routing
-            events[0] = ticket.created_event(now)
+        uow.deadlines.replace(ticket.id, ticket.deadlines(cal, uow.settings), now)
         uow.collect(*events)
         uow.commit()
         suggestions = uow.articles.search(f"{ticket.title} {ticket.description}",

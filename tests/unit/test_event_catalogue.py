@@ -54,6 +54,13 @@ def test_every_event_is_catalogued_with_its_payload():
     assert set(catalogue) == {c.event_type() for c in classes}, "catalogue lists events the code lacks"
 
 
+def _contracted(source: str, event: str) -> bool:
+    """An event a contract in docs/contracts/ promises but its producer does not emit yet (e.g.
+    the org events govkit.orgdir consumes): a consumer may subscribe ahead of the producer."""
+    contract = DOC.parent / "contracts" / f"{source}-events.md"
+    return contract.exists() and re.search(rf"^\| [^|]*`{event}`", contract.read_text(encoding="utf-8"), re.M) is not None
+
+
 def test_consumers_listed_are_the_handlers_that_exist():
     catalogue = _catalogue()
     actual: dict[str, set] = {t: set() for t in catalogue}
@@ -61,6 +68,8 @@ def test_consumers_listed_are_the_handlers_that_exist():
         for source, event, queue in event_subscriptions(svc):
             handler = queue.split("--", 1)[1]
             matches = [t for t in catalogue if t.startswith(f"govops.{source}.{event}.v")]
+            if not matches and _contracted(source, event):
+                continue
             assert matches, f"{handler} consumes {source}.{event}, which the catalogue does not list"
             for t in matches:
                 actual[t].add(handler)

@@ -146,8 +146,9 @@ class TicketRepository:
         values.pop("id")
         self.conn.execute(t.tickets.update().where(t.tickets.c.id == uuid.UUID(ticket.id)).values(**values))
         changed = [k for k in after_all if before_all.get(k) != after_all[k]]
-        self._audit(ticket, actor, action, {k: before_all.get(k) for k in changed},
-                    {k: after_all[k] for k in changed})
+        if changed or not action.startswith("sla_"):
+            self._audit(ticket, actor, action, {k: before_all.get(k) for k in changed},
+                        {k: after_all[k] for k in changed})
         ticket._loaded = after_all  # type: ignore[attr-defined]
 
     def _audit(self, ticket: Ticket, actor: str, action: str, before: dict, after: dict) -> None:
