@@ -152,7 +152,7 @@ def create_ticket(cmd: CreateTicket, uow, caller: Principal, *, now: datetime | 
             # A concurrent retry with the same key won the race: return its ticket.
             uow.rollback()
             return Created(uow.tickets.by_idempotency_key(caller.subject, ticket.idempotency_key), True)
-        uow.deadlines.replace(ticket.id, ticket.deadlines(cal, uow.settings), now)
+        uow.deadlines.replace(ticket.id, ticket.deadlines(cal, uow.settings), now, new=True)
         uow.collect(*events)
         uow.commit()
         suggestions = uow.articles.search(f"{ticket.title} {ticket.description}",
@@ -604,6 +604,8 @@ def review_change(ticket_id: str, review: str, uow, caller: Principal, *, now: d
         events = t.act("review", now, None)
         t.details["review"] = review
         t.closed_by = "staff"
+        events.append(ev.TicketClosed(**t.common(now), closed_by="staff", resolution_business_seconds=None,
+                                      resolution_sla_met=True))
         _persist(uow, t, staff_id(caller), "review_change", now)
         uow.collect(*events)
         uow.commit()

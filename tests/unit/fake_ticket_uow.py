@@ -126,7 +126,7 @@ class FakeDeadlines:
     def __init__(self, s):
         self.s = s
 
-    def replace(self, ticket_id, items, now):
+    def replace(self, ticket_id, items, now, new=False):
         self.s.deadlines[ticket_id] = list(items)
 
     def due_tickets(self, now, limit=100):

@@ -186,3 +186,22 @@ def test_every_change_is_audited_with_before_and_after():
     entries = handlers.list_audit(t.id, None, 0, 50, uow, caller())
     transfer = entries[-1]
     assert transfer["actor"] == "lead" and transfer["before"]["assignee"] == "s1" and transfer["after"]["assignee"] == "s2"
+
+
+def test_resolved_ticket_closes_itself_after_three_business_days_and_reopen_has_a_window():
+    uow = FakeUnitOfWork()
+    t = submit(uow)  # assigned to s1
+    s1 = caller(subject="s1", perms=("ticket.work",), staff_id="s1")
+    handlers.resolve_ticket(t.id, "fixed", "", uow, s1, now=NOW)
+    # Wed 09:00 + 3 business days of 7 h → Fri 27 Nov 17:30: not closed before, closed after
+    handlers.fire_due_deadlines(uow.factory(), datetime(2026, 11, 27, 17, 0, tzinfo=CST))
+    assert uow.state.tickets[t.id].status.value == "resolved"
+    handlers.fire_due_deadlines(uow.factory(), datetime(2026, 11, 30, 9, 1, tzinfo=CST))
+    closed = uow.state.tickets[t.id]
+    assert closed.status.value == "closed" and closed.closed_by == "auto"
+    requester = caller(subject="zhang", perms=("ticket.create",))
+    with pytest.raises(FailedPrecondition) as err:
+        handlers.reopen_ticket(t.id, "又坏了", uow, requester, now=datetime(2026, 12, 30, tzinfo=CST))
+    assert "reopen window" in err.value.message
+    again = handlers.reopen_ticket(t.id, "又坏了", uow, requester, now=datetime(2026, 12, 1, 10, tzinfo=CST))
+    assert again.status.value == "in_progress" and again.reopen_count == 1

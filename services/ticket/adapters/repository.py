@@ -249,14 +249,41 @@ class CatalogueRepository:
             index_elements=["id"], set_={k: stmt.excluded[k] for k in values if k != "id"}))
 
 
+_CACHE: dict = {}  # (database, kind, key) → (expires, value): policies change rarely
+CACHE_SECONDS = 5.0
+
+
 class SlaRepository:
+    """Calendars, policies and department overrides. Reads are cached per process for a few
+    seconds (CACHE_SECONDS): an administrator's change reaches every process within that time."""
+
     def __init__(self, conn: Connection):
         self.conn = conn
         self._calendars: dict[str, BusinessCalendar] = {}
+        self._db = str(conn.engine.url)
+
+    def _cached(self, kind: str, key, load):
+        import time as _time
+
+        k = (self._db, kind, key)
+        hit = _CACHE.get(k)
+        now = _time.monotonic()
+        if hit and hit[0] > now:
+            return hit[1]
+        value = load()
+        _CACHE[k] = (now + CACHE_SECONDS, value)
+        return value
+
+    def _forget(self) -> None:
+        for k in [k for k in _CACHE if k[0] == self._db]:
+            _CACHE.pop(k, None)
 
     def calendar(self, calendar_id: str | None) -> BusinessCalendar | None:
         if calendar_id is None:
             return None
+        return self._cached("calendar", calendar_id, lambda: self._calendar(calendar_id))
+
+    def _calendar(self, calendar_id: str) -> BusinessCalendar | None:
         if calendar_id not in self._calendars:
             d = self.conn.execute(sa.select(t.calendars.c.definition).where(t.calendars.c.id == calendar_id)).scalar()
             if d is None:  # the built-in calendars stand in until an administrator stores one
@@ -269,6 +296,9 @@ class SlaRepository:
     def policy(self, policy_id: str | None) -> SlaPolicy | None:
         if policy_id is None:
             return None
+        return self._cached("policy", policy_id, lambda: self._policy(policy_id))
+
+    def _policy(self, policy_id: str) -> SlaPolicy | None:
         d = self.conn.execute(sa.select(t.sla_policies.c.definition).where(t.sla_policies.c.id == policy_id)).scalar()
         if d is None:  # the built-in policies stand in until an administrator stores one
             from ..domain.sla import DEFAULT_POLICIES
@@ -277,8 +307,8 @@ class SlaRepository:
         return SlaPolicy.from_dict(d)
 
     def department_policy(self, department: str) -> str | None:
-        return self.conn.execute(sa.select(t.department_sla.c.sla_policy_id).where(
-            t.department_sla.c.department == department)).scalar()
+        return self._cached("department", department, lambda: self.conn.execute(
+            sa.select(t.department_sla.c.sla_policy_id).where(t.department_sla.c.department == department)).scalar())
 
     def policies(self) -> list[SlaPolicy]:
         return [SlaPolicy.from_dict(d) for d in self.conn.execute(
@@ -289,15 +319,18 @@ class SlaRepository:
             sa.select(t.calendars.c.definition).order_by(t.calendars.c.id)).scalars()]
 
     def upsert_policy(self, p: SlaPolicy) -> None:
+        self._forget()
         stmt = pg_insert(t.sla_policies).values(id=p.id, definition=p.to_dict())
         self.conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition}))
 
     def upsert_calendar(self, cal: BusinessCalendar) -> None:
+        self._forget()
         stmt = pg_insert(t.calendars).values(id=cal.id, definition=cal.to_dict())
         self.conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition}))
         self._calendars.pop(cal.id, None)
 
     def set_department_policy(self, department: str, policy_id: str | None) -> None:
+        self._forget()
         self.conn.execute(t.department_sla.delete().where(t.department_sla.c.department == department))
         if policy_id:
             self.conn.execute(t.department_sla.insert().values(department=department, sla_policy_id=policy_id))
@@ -309,9 +342,10 @@ class DeadlineRepository:
     def __init__(self, conn: Connection, notify_horizon_seconds: float = 5.0):
         self.conn, self.horizon = conn, notify_horizon_seconds
 
-    def replace(self, ticket_id: str, items: list[Deadline], now: datetime) -> None:
+    def replace(self, ticket_id: str, items: list[Deadline], now: datetime, *, new: bool = False) -> None:
         key = uuid.UUID(ticket_id)
-        self.conn.execute(t.sla_deadlines.delete().where(t.sla_deadlines.c.ticket_id == key))
+        if not new:
+            self.conn.execute(t.sla_deadlines.delete().where(t.sla_deadlines.c.ticket_id == key))
         if not items:
             return
         self.conn.execute(t.sla_deadlines.insert(), [
