@@ -110,7 +110,10 @@ def ticket_to_pb(t: Ticket) -> pb.Ticket:
         details=_struct(t.details), sla_state=t.sla_state, response_due_at=_ts(t.response_due_at),
         resolution_due_at=_ts(t.resolution_due_at), resolution_code=t.resolution_code or "",
         resolution=t.resolution or "", reopen_count=t.reopen_count, rating=t.rating or 0,
-        escalation_level=t.escalation_level, updated_at=_ts(t.updated_at))
+        escalation_level=t.escalation_level, updated_at=_ts(t.updated_at),
+        sla_policy_id=t.sla.policy_id if t.sla else "", calendar_id=t.sla.calendar_id if t.sla else "",
+        response_elapsed_seconds=int(t.sla.response.elapsed) if t.sla else 0,
+        resolution_elapsed_seconds=int(t.sla.resolution.elapsed) if t.sla else 0)
 
 
 def article_to_pb(a) -> pb.Article:

@@ -187,3 +187,108 @@ def test_change_approval_by_the_positions_with_the_approval_duty(platform, signe
     ok = stub(target, signer.mint("s-chen", perms=["ticket.approve_change"], scopes=[{"unit": "*"}])).ApproveChange(
         pb.ApproveChangeRequest(ticket_id=t.id, comment="同意"), timeout=5).ticket
     assert ok.status == pb.TICKET_STATUS_APPROVED
+
+
+def staff_token(signer, subject, staff, perms, units=("*",)):
+    """A token carrying org's `staff_id` claim (the kit's signer has no extra-claims parameter)."""
+    import time as _time
+    import uuid as _uuid
+
+    import jwt
+
+    now = int(_time.time())
+    claims = {"sub": subject, "name": subject, "roles": [], "perms": list(perms),
+              "scopes": [{"unit": u} for u in units], "iat": now, "exp": now + 600, "iss": signer.issuer,
+              "aud": signer.audience, "jti": _uuid.uuid4().hex, "staff_id": staff}
+    return jwt.encode(claims, signer.key, algorithm="EdDSA", headers={"kid": signer.kid})
+
+
+def test_requester_window_pending_supply_info_confirm_rate_reopen(platform, signer):
+    target, _ = platform
+    zhang = signer.mint("zhang", perms=["ticket.create", "ticket.read", "ticket.comment"], scopes=[{"unit": "fgw"}])
+    wang = staff_token(signer, "u-1001", "s-wang", ["ticket.work", "ticket.read", "ticket.comment"])
+    t = stub(target, zhang).SubmitRequest(pb.SubmitRequestRequest(
+        catalogue_item_id="infra.network.fault", title="五楼无线中断", department="fgw",
+        form=form(location="五楼")), timeout=5).ticket
+    assert t.assignee == "s-wang"
+    s = stub(target, wang)
+    s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action="start"), timeout=5)
+    with pytest.raises(grpc.RpcError) as err:
+        s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action="pend", pending_reason="lunch"), timeout=5)
+    assert dict(iter_bad_request(err.value)) == {"pending_reason": "must be one of requester, vendor, change"}
+    pend = s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action="pend", pending_reason="requester"), timeout=5)
+    assert pend.ticket.status == pb.TICKET_STATUS_PENDING and not pend.ticket.HasField("resolution_due_at")
+    s.AddComment(pb.AddCommentRequest(ticket_id=t.id, body="内部：疑似AP故障", internal=True), timeout=5)
+    s.AddComment(pb.AddCommentRequest(ticket_id=t.id, body="请提供具体房间号"), timeout=5)
+    back = stub(target, zhang).SupplyInfo(pb.SupplyInfoRequest(ticket_id=t.id, body="502会议室"), timeout=5).ticket
+    assert back.status == pb.TICKET_STATUS_IN_PROGRESS and back.HasField("resolution_due_at")
+    detail = stub(target, zhang).GetTicketDetail(pb.GetTicketDetailRequest(id=t.id), timeout=5)
+    assert [c.body for c in detail.comments] == ["请提供具体房间号", "502会议室"]  # no internal comment
+    s.ResolveTicket(pb.ResolveTicketRequest(ticket_id=t.id, resolution_code="fixed", resolution="更换AP"), timeout=5)
+    with pytest.raises(grpc.RpcError) as err:
+        stub(target, zhang).ConfirmResolution(pb.ConfirmResolutionRequest(ticket_id=t.id, rating=6), timeout=5)
+    assert "rating" in dict(iter_bad_request(err.value))
+    done = stub(target, zhang).ConfirmResolution(pb.ConfirmResolutionRequest(ticket_id=t.id, rating=4,
+                                                                             comment="满意"), timeout=5).ticket
+    assert done.status == pb.TICKET_STATUS_CLOSED and done.rating == 4
+    again = stub(target, zhang).ReopenTicket(pb.ReopenTicketRequest(ticket_id=t.id, reason="又断了"), timeout=5).ticket
+    assert again.status == pb.TICKET_STATUS_IN_PROGRESS and again.reopen_count == 1
+    mine = stub(target, wang).ListQueue(pb.ListQueueRequest(view="my_queue"), timeout=5).tickets
+    assert [x.id for x in mine] == [t.id]
+
+
+def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token):
+    target, engine = platform
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM orgdir_shifts")
+    zhang = signer.mint("zhang", perms=["ticket.create", "ticket.read"], scopes=[{"unit": "fgw"}])
+    made = [stub(target, zhang).SubmitRequest(pb.SubmitRequestRequest(
+        catalogue_item_id="infra.host.printer" if i % 2 else "app.account", title=f"请求{i}", department="fgw",
+        form=form(location="一楼") if i % 2 else form(system="办公系统", account_name=f"user{i}")), timeout=5).ticket.id
+        for i in range(5)]
+    seen, token = [], ""
+    while True:
+        page = stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page_size=2, page_token=token), timeout=5)
+        seen += [t.id for t in page.tickets]
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen == list(reversed(made))  # newest first, each once
+    requests_only = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
+        ticket_type=["request"], priority=["low", "medium"], department=["fgw"])), timeout=5).tickets
+    assert {t.id for t in requests_only} == {made[0], made[2], made[4]}
+    with pytest.raises(grpc.RpcError) as err:
+        stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page_size=1000), timeout=5)
+    assert "page_size" in dict(iter_bad_request(err.value))
+
+
+def test_sla_administration_department_override_and_calendar(platform, admin_token, signer):
+    target, _ = platform
+    s = stub(target, admin_token)
+    cal = Struct()
+    cal.update({"id": "cn-2026-ext", "name": "延长工作时间", "periods": [["08:00", "12:00"], ["13:00", "20:00"]],
+                "holidays": ["2026-10-01"], "workdays": ["2026-10-10"]})
+    s.UpsertCalendar(pb.UpsertCalendarRequest(calendar=cal), timeout=5)
+    policy = Struct()
+    policy.update({"id": "gaj-strict", "name": "公安局加强", "calendar_id": "cn-2026-ext", "warning_percent": 80,
+                   "targets": {p: {"response": 600, "resolution": 7200} for p in ("critical", "high", "medium", "low")}})
+    s.UpsertSlaPolicy(pb.UpsertSlaPolicyRequest(policy=policy), timeout=5)
+    s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(department="gaj", sla_policy_id="gaj-strict"), timeout=5)
+    bad = Struct()
+    bad.update({"id": "x", "calendar_id": "cn-2026", "targets": {"low": {"response": -1}}})
+    with pytest.raises(grpc.RpcError) as err:
+        s.UpsertSlaPolicy(pb.UpsertSlaPolicyRequest(policy=bad), timeout=5)
+    assert "targets.low.response" in dict(iter_bad_request(err.value))
+    t = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="app.fault", title="指挥系统报错", department="gaj",
+                                                form=form(system="指挥调度系统")), timeout=5).ticket
+    assert (t.sla_policy_id, t.calendar_id) == ("gaj-strict", "cn-2026-ext")
+    other = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="app.fault", title="系统报错", department="fgw",
+                                                    form=form(system="审批系统")), timeout=5).ticket
+    assert other.sla_policy_id == "standard"
+    crit = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="infra.host.server-down", title="宕机",
+                                                   department="fgw", form=form(hostname="app01")), timeout=5).ticket
+    assert (crit.sla_policy_id, crit.calendar_id, crit.priority) == ("critical-24x7", "24x7", pb.PRIORITY_CRITICAL)
+    requester = signer.mint("plain", perms=["ticket.read"], scopes=[{"unit": "*"}])
+    with pytest.raises(grpc.RpcError) as err:
+        stub(target, requester).UpsertCalendar(pb.UpsertCalendarRequest(calendar=cal), timeout=5)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED and "ticket.admin" in err.value.details()

@@ -205,3 +205,25 @@ def test_resolved_ticket_closes_itself_after_three_business_days_and_reopen_has_
     assert "reopen window" in err.value.message
     again = handlers.reopen_ticket(t.id, "又坏了", uow, requester, now=datetime(2026, 12, 1, 10, tzinfo=CST))
     assert again.status.value == "in_progress" and again.reopen_count == 1
+
+
+def test_escalation_levels_notify_then_reassign_up_the_position_chain():
+    uow = FakeUnitOfWork()
+    t = submit(uow)  # high incident on the business calendar, assigned to s1
+    factory = uow.factory()
+    handlers.fire_due_deadlines(factory, datetime(2026, 11, 26, 10, 30, tzinfo=CST))  # 100 %: notify
+    assert uow.state.tickets[t.id].assignee == "s1"
+    handlers.fire_due_deadlines(factory, datetime(2026, 11, 27, 9, 30, tzinfo=CST))  # 150 %: reassign to the lead
+    assert uow.state.tickets[t.id].assignee == "lead"
+    handlers.fire_due_deadlines(factory, datetime(2026, 11, 30, 12, 0, tzinfo=CST))  # 200 %: one more position up
+    after = uow.state.tickets[t.id]
+    assert after.assignee == "boss" and after.escalation_level == 3
+    esc = [(e.level, e.to_position_id, e.to_staff_id) for e in uow.published if e.event_name() == "ticket_escalated"]
+    assert esc == [(1, "pos-net-lead", "lead"), (2, "pos-net-lead", "lead"), (3, "pos-om-director", "boss")]
+    reassigned = [e for e in uow.published if e.event_name() == "ticket_assigned" and e.method == "escalation"]
+    assert [e.assignee for e in reassigned] == ["lead", "boss"]
+    resolved = handlers.resolve_ticket(t.id, "fixed", "", uow, caller(subject="boss", staff_id="boss"),
+                                       now=datetime(2026, 11, 30, 13, 0, tzinfo=CST))
+    ev = next(e for e in uow.published if e.event_name() == "ticket_resolved")
+    assert not ev.first_contact and not ev.resolution_sla_met and ev.reassignment_count == 2
+    assert resolved.sla_state == "breached"
