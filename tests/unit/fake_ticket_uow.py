@@ -56,6 +56,9 @@ class FakeTickets:
         t._loaded = t.snapshot()
         return t
 
+    def lock_many(self, ids):
+        return [t for t in (self.get(i) for i in ids) if t is not None]
+
     def exists(self, ticket_id):
         return ticket_id in self.s.tickets
 
@@ -134,6 +137,9 @@ class FakeDeadlines:
 
     def for_ticket(self, ticket_id, now):
         return sorted((d for d in self.s.deadlines.get(ticket_id, []) if d.due_at <= now), key=lambda d: d.due_at)
+
+    def for_tickets(self, ids, now):
+        return {i: self.for_ticket(i, now) for i in ids if self.for_ticket(i, now)}
 
     def next_due(self):
         dues = [d.due_at for ds in self.s.deadlines.values() for d in ds]

@@ -88,6 +88,13 @@ def decode_token(token: str) -> list | None:
         return None
 
 
+# Statements built once: parameters passed at execution let SQLAlchemy reuse the compiled form
+# (building a 48-column INSERT per call cost more than the database round trip).
+_INSERT_TICKET = pg_insert(t.tickets).on_conflict_do_nothing(
+    index_elements=["requester", "idempotency_key"], index_where=sa.text("idempotency_key IS NOT NULL"))
+_UPDATE_TICKET = t.tickets.update().where(t.tickets.c.id == sa.bindparam("b_id"))
+
+
 class TicketRepository:
     def __init__(self, conn: Connection, scope: Scope):
         self.conn, self.scope = conn, scope
@@ -104,11 +111,7 @@ class TicketRepository:
 
     def add(self, ticket: Ticket, actor: str | None = None) -> bool:
         """Insert; False if the caller's idempotency key is already taken."""
-        stmt = pg_insert(t.tickets).values(**_ticket_values(ticket)).on_conflict_do_nothing(
-            index_elements=["requester", "idempotency_key"],
-            index_where=sa.text("idempotency_key IS NOT NULL"),
-        )
-        if self.conn.execute(stmt).rowcount != 1:
+        if self.conn.execute(_INSERT_TICKET, _ticket_values(ticket)).rowcount != 1:
             return False
         self._audit(ticket, actor or ticket.requester, "created", {}, ticket.snapshot())
         ticket._loaded = ticket.snapshot()  # type: ignore[attr-defined]
@@ -128,6 +131,18 @@ class TicketRepository:
         ticket._loaded = ticket.snapshot()  # type: ignore[attr-defined]
         return ticket
 
+    def lock_many(self, ticket_ids: list[str]) -> list[Ticket]:
+        """The tickets not locked by anyone else, locked now (FOR UPDATE SKIP LOCKED)."""
+        keys = [k for k in (_uuid(i) for i in ticket_ids) if k]
+        rows = self.conn.execute(self._scoped(sa.select(t.tickets).where(t.tickets.c.id.in_(keys)))
+                                 .with_for_update(skip_locked=True)).fetchall()
+        out = []
+        for row in rows:
+            ticket = to_ticket(row)
+            ticket._loaded = ticket.snapshot()  # type: ignore[attr-defined]
+            out.append(ticket)
+        return out
+
     def exists(self, ticket_id: str) -> bool:
         """Unscoped existence, to tell PERMISSION_DENIED (someone else's) from NOT_FOUND on writes."""
         key = _uuid(ticket_id)
@@ -143,8 +158,8 @@ class TicketRepository:
         before_all = getattr(ticket, "_loaded", {})
         after_all = ticket.snapshot()
         values = _ticket_values(ticket)
-        values.pop("id")
-        self.conn.execute(t.tickets.update().where(t.tickets.c.id == uuid.UUID(ticket.id)).values(**values))
+        values["b_id"] = values.pop("id")
+        self.conn.execute(_UPDATE_TICKET, values)
         changed = [k for k in after_all if before_all.get(k) != after_all[k]]
         if changed or not action.startswith("sla_"):
             self._audit(ticket, actor, action, {k: before_all.get(k) for k in changed},
@@ -152,9 +167,9 @@ class TicketRepository:
         ticket._loaded = after_all  # type: ignore[attr-defined]
 
     def _audit(self, ticket: Ticket, actor: str, action: str, before: dict, after: dict) -> None:
-        self.conn.execute(t.audit.insert().values(
-            ticket_id=uuid.UUID(ticket.id), department=ticket.department, actor=actor, action=action,
-            at=ticket.updated_at or datetime.now(timezone.utc), before=before, after=after))
+        self.conn.execute(t.audit.insert(), {
+            "ticket_id": uuid.UUID(ticket.id), "department": ticket.department, "actor": actor, "action": action,
+            "at": ticket.updated_at or datetime.now(timezone.utc), "before": before, "after": after})
 
     def audit_entries(self, *, ticket_id: str | None = None, actor: str | None = None, after_id: int = 0,
                       limit: int = 50) -> list[dict]:
@@ -366,6 +381,15 @@ class DeadlineRepository:
             t.sla_deadlines.c.ticket_id == uuid.UUID(ticket_id), t.sla_deadlines.c.due_at <= now)
             .order_by(t.sla_deadlines.c.due_at).with_for_update())
         return [Deadline(r.target, r.kind, r.due_at) for r in rows]
+
+    def for_tickets(self, ticket_ids: list[str], now: datetime) -> dict[str, list[Deadline]]:
+        rows = self.conn.execute(sa.select(t.sla_deadlines).where(
+            t.sla_deadlines.c.ticket_id.in_([uuid.UUID(i) for i in ticket_ids]), t.sla_deadlines.c.due_at <= now)
+            .order_by(t.sla_deadlines.c.due_at).with_for_update())
+        out: dict[str, list[Deadline]] = {}
+        for r in rows:
+            out.setdefault(str(r.ticket_id), []).append(Deadline(r.target, r.kind, r.due_at))
+        return out
 
     def next_due(self) -> datetime | None:
         return self.conn.execute(sa.select(sa.func.min(t.sla_deadlines.c.due_at))).scalar()
