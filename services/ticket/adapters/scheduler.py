@@ -72,18 +72,19 @@ class DeadlineLoop:
             try:
                 if self._listen is None:
                     self._listen = self._connect()
-                now = datetime.now(timezone.utc)
-                fired, busy = handlers.fire_due_deadlines(self.factory, now)
-                if fired:
-                    FIRED.inc(fired)
-                failures = 0
-                if busy:
-                    self._stop.wait(0.05)  # a ticket locked by a user action: retry shortly
-                    continue
                 with self.factory() as uow:
                     nxt = uow.deadlines.next_due()
-                wait = self.backstop if nxt is None else min(
-                    self.backstop, (nxt - datetime.now(timezone.utc)).total_seconds())
+                now = datetime.now(timezone.utc)
+                failures = 0
+                if nxt is not None and nxt <= now:
+                    fired, busy = handlers.fire_due_deadlines(self.factory, now)
+                    if fired:
+                        FIRED.inc(fired)
+                        LATENESS.observe((datetime.now(timezone.utc) - nxt).total_seconds())
+                    if busy:
+                        self._stop.wait(0.05)  # a ticket locked by a user action: retry shortly
+                    continue
+                wait = self.backstop if nxt is None else min(self.backstop, (nxt - now).total_seconds())
                 if wait > 0:
                     self._wait(wait)
             except Exception as exc:  # database down: back off and retry; nothing is lost

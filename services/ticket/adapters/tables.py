@@ -187,9 +187,9 @@ for _t in orgdir_metadata.tables.values():
     _t.to_metadata(metadata)
 
 # Indexes created by migration 0002 (declared here so the metadata matches the database).
-sa.Index("ix_tickets_group_queue", tickets.c.group_id, tickets.c.resolution_due_at,
+sa.Index("ix_tickets_group_queue", tickets.c.group_id, tickets.c.resolution_due_at, tickets.c.id,
          postgresql_where=tickets.c.is_open)
-sa.Index("ix_tickets_assignee_open", tickets.c.assignee, tickets.c.resolution_due_at,
+sa.Index("ix_tickets_assignee_open", tickets.c.assignee, tickets.c.resolution_due_at, tickets.c.id,
          postgresql_where=tickets.c.is_open)
 sa.Index("ix_tickets_requester_created", tickets.c.requester, tickets.c.created_at)
 sa.Index("ux_tickets_number", tickets.c.number, unique=True)

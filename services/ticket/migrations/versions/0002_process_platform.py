@@ -41,9 +41,9 @@ def upgrade() -> None:
     for name in NEW_TABLES:
         t.metadata.tables[name].to_metadata(sa.MetaData()).create(bind)
     create_orgdir_tables(op)
-    op.create_index("ix_tickets_group_queue", "tickets", ["group_id", "resolution_due_at"],
+    op.create_index("ix_tickets_group_queue", "tickets", ["group_id", "resolution_due_at", "id"],
                     postgresql_where=sa.text("is_open"))
-    op.create_index("ix_tickets_assignee_open", "tickets", ["assignee", "resolution_due_at"],
+    op.create_index("ix_tickets_assignee_open", "tickets", ["assignee", "resolution_due_at", "id"],
                     postgresql_where=sa.text("is_open"))
     op.create_index("ix_tickets_requester_created", "tickets", ["requester", "created_at"])
     op.create_index("ux_tickets_number", "tickets", ["number"], unique=True)
