@@ -62,6 +62,26 @@ def seed_rows(engine, n: int) -> float:
     return time.monotonic() - started
 
 
+def raw_commit(dbname: str, n: int) -> dict:
+    """Baseline of the same moment: one-row INSERT+COMMIT latency (psycopg2, 1 client)."""
+    import psycopg2
+
+    conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname=dbname)
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS bench_raw (payload text)")
+    conn.commit()
+    lat = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        cur.execute("INSERT INTO bench_raw (payload) VALUES (%s)", ("x" * 200,))
+        conn.commit()
+        lat.append((time.perf_counter() - t0) * 1000)
+    cur.execute("DROP TABLE bench_raw")
+    conn.commit()
+    conn.close()
+    return {"p50": pct(lat, 50), "p99": pct(lat, 99)}
+
+
 def create_figures(target, token, n_latency: int, seconds: float) -> dict:
     from govkit.client import channel
     from govops.ticket.v1 import ticket_pb2 as pb
@@ -194,9 +214,11 @@ def main(argv=None) -> int:
         target = stack.target("ticket")
         print("bench.ticket: seeding 10k …", file=sys.stderr)
         seed_rows(engine, 10_000)
+        results["raw_small"] = raw_commit(f"{stack.name}_ticket", args.latency_calls)
         results["small"] = create_figures(target, token, args.latency_calls, args.seconds)
         print(f"bench.ticket: seeding {args.rows:,} …", file=sys.stderr)
         results["seed_seconds"] = seed_rows(engine, args.rows)
+        results["raw_large"] = raw_commit(f"{stack.name}_ticket", args.latency_calls)
         results["large"] = create_figures(target, token, args.latency_calls, args.seconds)
         results["queue"] = queue_figures(target, token, args.queue_calls)
         print(f"bench.ticket: SLA lateness at {args.sla_rate:g} tickets/s …", file=sys.stderr)
@@ -214,11 +236,12 @@ def main(argv=None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     s, l, q, sla = results["small"], results["large"], results["queue"], results["sla"]
     print(f"""
-GovOps ticket bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — nproc {len(os.sched_getaffinity(0))}
+GovOps ticket bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — nproc {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f} at the end
 stored at the end: {results['stored']:,} tickets ({results['open']:,} open); seeding {args.rows:,} took {results['seed_seconds']:.0f} s
 
 | figure | 10k stored | {args.rows:,} + 10k stored |
 |---|---|---|
+| raw baseline: PostgreSQL 1-row INSERT+COMMIT p50 / p99, same moment | {results['raw_small']['p50']:.1f} / {results['raw_small']['p99']:.1f} ms | {results['raw_large']['p50']:.1f} / {results['raw_large']['p99']:.1f} ms |
 | CreateTicket latency p50 / p99 (1 client, sequential, n={args.latency_calls}) | {s['p50']:.1f} / {s['p99']:.1f} ms | {l['p50']:.1f} / {l['p99']:.1f} ms |
 | CreateTicket rate, 1 client | {s['rate1']:,.0f}/s | {l['rate1']:,.0f}/s |
 | CreateTicket rate, 4 threads, {args.seconds:g} s | {s['rate4']:,.0f}/s | {l['rate4']:,.0f}/s |

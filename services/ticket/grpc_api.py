@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -138,9 +140,9 @@ def _filters(f: pb.TicketFilter) -> dict:
     if f.unassigned:
         out["unassigned"] = True
     if f.HasField("created_from"):
-        out["created_from"] = f.created_from.ToDatetime().replace(tzinfo=__import__("datetime").timezone.utc)
+        out["created_from"] = f.created_from.ToDatetime(tzinfo=timezone.utc)
     if f.HasField("created_to"):
-        out["created_to"] = f.created_to.ToDatetime().replace(tzinfo=__import__("datetime").timezone.utc)
+        out["created_to"] = f.created_to.ToDatetime(tzinfo=timezone.utc)
     if not f.include_closed and not f.status:
         out["open_only"] = True
     return out

@@ -34,6 +34,13 @@ ALLOWED_CONTENT_TYPES = ("image/png", "image/jpeg", "image/gif", "application/pd
 MAX_PAGE_SIZE = 200
 
 
+def number_year(now: datetime) -> int:
+    """The year in ticket numbers is Beijing time's (INC-2027-… from 1 January 00:00 CST)."""
+    from .domain.calendar import CN_2026
+
+    return now.astimezone(CN_2026.tz).year
+
+
 def staff_id(caller: Principal) -> str:
     """The caller's staff id (org puts `staff_id` in staff tokens); the subject otherwise."""
     return str(caller.claims.get("staff_id") or caller.subject)
@@ -144,7 +151,7 @@ def create_ticket(cmd: CreateTicket, uow, caller: Principal, *, now: datetime | 
         cal = uow.sla.calendar(policy.calendar_id) if policy else None
         ticket, _ = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal,
                                 item=item, form_violations=violations)
-        ticket.number = uow.tickets.next_number(ticket.ticket_type, now.year)
+        ticket.number = uow.tickets.next_number(ticket.ticket_type, number_year(now))
         routed = _auto_assign(uow, ticket, now)
         # The created event (and the audit's first entry) carry the state after routing.
         events = [ticket.created_event(now), *routed]
@@ -977,7 +984,7 @@ def _receive_alert(fingerprint, status, labels, annotations, uow_factory, system
                 policy = _policy(uow, item, department)
                 cal = uow.sla.calendar(policy.calendar_id)
                 t, _ = Ticket.open(cmd, requester="alertmanager", now=now, policy=policy, calendar=cal, item=item)
-                t.number = uow.tickets.next_number("incident", now.year)
+                t.number = uow.tickets.next_number("incident", number_year(now))
                 t.details["alert"] = {"fingerprint": fingerprint, "labels": labels}
                 uow.tickets.add(t, "alertmanager")
                 events.append(t.created_event(now))

@@ -257,6 +257,15 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
     requests_only = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
         ticket_type=["request"], priority=["low", "medium"], department=["fgw"])), timeout=5).tickets
     assert {t.id for t in requests_only} == {made[0], made[2], made[4]}
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    future = Timestamp()
+    future.FromDatetime(datetime.now(timezone.utc) + timedelta(hours=1))
+    later = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
+        created_from=future)), timeout=5).tickets
+    earlier = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
+        created_to=future, department=["fgw"])), timeout=5).tickets
+    assert not later and len(earlier) == 5
     with pytest.raises(grpc.RpcError) as err:
         stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page_size=1000), timeout=5)
     assert "page_size" in dict(iter_bad_request(err.value))

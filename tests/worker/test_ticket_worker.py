@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.error
 import urllib.request
 
 import sqlalchemy as sa
@@ -91,3 +92,9 @@ def test_alertmanager_webhook_dedupes_ten_repeats_into_one_incident(container_fa
         assert c.execute(sa.text("SELECT count(*) FROM tickets")).scalar() == 1
     assert (status, code) == ("resolved", "auto_resolved_by_alert") and done["status"] == "resolved"
     assert len(_events(engine, "alert_received")) == 11
+    try:
+        _post(port, {"version": "4", "alerts": [{"status": "firing"}]})
+    except urllib.error.HTTPError as err:
+        assert err.code == 400 and "fingerprint" in json.loads(err.read())["error"]
+    else:
+        raise AssertionError("an alert without a fingerprint was accepted")

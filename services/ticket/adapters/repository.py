@@ -541,6 +541,9 @@ class AlertRepository:
         self.conn = conn
 
     def get(self, fingerprint: str) -> dict | None:
+        """The fingerprint's row, locked; a transaction-scoped advisory lock first, so two
+        deliveries of a brand-new fingerprint cannot both open an incident."""
+        self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:fp, 0))"), {"fp": fingerprint})
         row = self.conn.execute(sa.select(t.alerts).where(t.alerts.c.fingerprint == fingerprint)
                                 .with_for_update()).first()
         return dict(row._mapping) if row else None
