@@ -54,8 +54,10 @@ class BenchStack:
 
         redis_db = pick_redis_db(redis_db)
         self.workdir = Path(tempfile.mkdtemp(prefix="govops-bench-"))
+        from govkit.stack import free_port
+
         self.stack = Stack(f"govops_bench_{os.getpid()}", self.workdir, services=SERVICES,
-                           redis_db=redis_db)
+                           redis_db=redis_db, extra_env={"GOVOPS_TICKET_HTTP_PORT": str(free_port())})
         self.failed = False
 
     def __enter__(self):

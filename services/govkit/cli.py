@@ -25,9 +25,8 @@ __all__ = ["app", "console", "grpc_channel", "fail"]
 app = typer.Typer(help="GovOps: e-government O&M management", no_args_is_help=True)
 dev = typer.Typer(help="Development helpers: keys, demo seed", no_args_is_help=True)
 token_app = typer.Typer(help="Tokens", no_args_is_help=True)
-ticket_app = typer.Typer(help="Tickets", no_args_is_help=True)
 kpi_app = typer.Typer(help="Live KPIs", no_args_is_help=True)
-for name, sub in (("dev", dev), ("token", token_app), ("ticket", ticket_app), ("kpi", kpi_app)):
+for name, sub in (("dev", dev), ("token", token_app), ("kpi", kpi_app)):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -121,11 +120,16 @@ def dev_keys():
 
 
 @dev.command("seed")
-def dev_seed():
-    """Seed the demo: departments with Chinese names and a few tickets (safe to run again)."""
+def dev_seed(services: list[str] = typer.Argument(None, help="only these services' demo data (default: all)")):
+    """Seed the demo: a government with Chinese names, its O&M organisation, and each service's
+    demo data (safe to run again)."""
     from .demo import seed
 
-    seed(console)
+    unknown = set(services or ()) - set(govconfig.SERVICES)
+    if unknown:
+        console.print(f"[red]unknown services: {', '.join(sorted(unknown))}")
+        raise typer.Exit(2)
+    seed(console, tuple(services) if services else govconfig.SERVICES)
 
 
 @dev.command("banner")
@@ -192,54 +196,6 @@ def token_mint(
     """Mint a development token with the local key (org issues real tokens later)."""
     print(_signer().mint(subject, roles=role, perms=perm, ttl_seconds=ttl,
                          scopes=[{"unit": u, "subtree": True} for u in unit]))
-
-
-# ---- ticket -------------------------------------------------------------------------------
-_CATEGORIES = {"infrastructure": 1, "application": 2, "information_resource": 3}
-_PRIORITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4}
-
-
-@ticket_app.command("create")
-def ticket_create(
-    title: str = typer.Option(..., help="title (Chinese welcome)"),
-    department: str = typer.Option(..., help="org unit id, e.g. fgw"),
-    description: str = typer.Option("", help="description"),
-    category: str = typer.Option("infrastructure", help="|".join(_CATEGORIES)),
-    priority: str = typer.Option("medium", help="|".join(_PRIORITIES)),
-    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
-):
-    """Create a ticket."""
-    from govops.ticket.v1 import ticket_pb2 as pb
-    from govops.ticket.v1 import ticket_pb2_grpc
-
-    request = pb.CreateTicketRequest(
-        title=title, description=description, department=department,
-        category=_CATEGORIES.get(category, 99), priority=_PRIORITIES.get(priority, 99),
-        idempotency_key=idempotency_key or "")
-    with grpc_channel("ticket") as ch:
-        try:
-            reply = ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(request, timeout=10)
-        except grpc.RpcError as err:
-            fail(err)
-    t = reply.ticket
-    console.print(f"{'replayed' if reply.replayed else 'created'} ticket [bold]{t.id}[/bold] "
-                  f"「{t.title}」 for {t.department}")
-
-
-@ticket_app.command("get")
-def ticket_get(ticket_id: str):
-    """Show one ticket."""
-    from google.protobuf.json_format import MessageToDict
-
-    from govops.ticket.v1 import ticket_pb2 as pb
-    from govops.ticket.v1 import ticket_pb2_grpc
-
-    with grpc_channel("ticket") as ch:
-        try:
-            reply = ticket_pb2_grpc.TicketServiceStub(ch).GetTicket(pb.GetTicketRequest(id=ticket_id), timeout=10)
-        except grpc.RpcError as err:
-            fail(err)
-    console.print_json(data=MessageToDict(reply.ticket))
 
 
 # ---- kpi ----------------------------------------------------------------------------------

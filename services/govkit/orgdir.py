@@ -133,7 +133,7 @@ class OrgDirectory:
                 "name": d["name"], "parent_position_id": d.get("parent_position_id"),
                 "responsibilities": d.get("responsibilities", []), "active": d.get("active", True),
             }, ["id"])
-        elif name in ("staff_created", "staff_changed"):
+        elif name == "staff_created":
             _upsert(c, staff, {"id": d["staff_id"], "name": d["name"], "org_unit_id": d["org_unit_id"],
                                "vendor_id": d.get("vendor_id"), "active": d.get("active", True)}, ["id"])
         elif name == "staff_assigned":
@@ -144,7 +144,7 @@ class OrgDirectory:
             c.execute(staff_positions.update().where(
                 staff_positions.c.staff_id == d["staff_id"],
                 staff_positions.c.position_id == d["position_id"]).values(end_date=_d(d["end_date"])))
-        elif name in ("group_created", "group_changed"):
+        elif name == "group_created":
             _upsert(c, groups, {"id": d["group_id"], "code": d["code"], "name": d["name"],
                                 "org_unit_id": d["org_unit_id"], "lead_position_id": d.get("lead_position_id")},
                     ["id"])
@@ -265,8 +265,8 @@ class OrgDirectory:
 
 
 ORG_EVENTS = ("org_unit_created", "org_unit_renamed", "org_unit_moved", "org_unit_deactivated",
-              "position_created", "position_changed", "staff_created", "staff_changed",
-              "staff_assigned", "staff_unassigned", "group_created", "group_changed",
+              "position_created", "position_changed", "staff_created",
+              "staff_assigned", "staff_unassigned", "group_created",
               "group_member_added", "group_member_removed", "roster_published")
 
 

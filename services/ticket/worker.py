@@ -1,23 +1,55 @@
-"""ticket-worker: nameko RPC for other services, and the outbox relay."""
+"""ticket-worker: nameko RPC for other services, the org directory's event handlers, the outbox
+relay, the SLA deadline scheduler and the Alertmanager webhook (HTTP)."""
 
 from __future__ import annotations
 
+import json
+import os
+
 from nameko.rpc import rpc
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, parse_address
+from werkzeug.wrappers import Response
 
 from govkit.auth import SYSTEM
+from govkit.errors import DomainError, InvalidArgument
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.orgdir import OrgDirectoryConsumer
 
 from . import handlers
+from .adapters.scheduler import DeadlineScheduler
 from .adapters.uow import TicketUnitOfWork
 from .domain.commands import CreateTicket, GetTicket
 from .serializers import ticket_to_dict
 
+DEFAULT_HTTP_PORT = 8002
 
-class Service:
+
+class TicketWebServer(WebServer):
+    """nameko's web server on GOVOPS_TICKET_HTTP_PORT (default 8002) unless the container config
+    names WEB_SERVER_ADDRESS (nameko's test helpers do); govkit's nameko_config sets neither."""
+
+    @property
+    def bind_addr(self):
+        address = self.container.config.get("WEB_SERVER_ADDRESS")
+        if not address:
+            address = f"0.0.0.0:{os.environ.get('GOVOPS_TICKET_HTTP_PORT') or DEFAULT_HTTP_PORT}"
+        return parse_address(address)
+
+
+class TicketHttp(HttpRequestHandler):
+    server = TicketWebServer()
+
+
+http = TicketHttp.decorator
+
+
+class Service(OrgDirectoryConsumer):
     name = "ticket"
 
     uow = UnitOfWork(TicketUnitOfWork)
     relay = OutboxRelayRunner()
+    scheduler = DeadlineScheduler()
 
     @rpc
     def create_ticket(self, title: str, description: str, department: str, category: str,
@@ -31,3 +63,21 @@ class Service:
     @rpc
     def get_ticket(self, ticket_id: str) -> dict:
         return ticket_to_dict(handlers.get_ticket(GetTicket(ticket_id), self.uow(), SYSTEM))
+
+    @rpc
+    def escalate(self, ticket_id: str, reason: str) -> dict:
+        """Escalate one level up the position hierarchy (RPC for other services)."""
+        return ticket_to_dict(handlers.escalate_ticket(ticket_id, reason, self.uow(), SYSTEM))
+
+    @http("POST", "/api/v1/alerts/alertmanager")
+    def alertmanager(self, request):
+        """Alertmanager webhook (v4 JSON): dedupe by fingerprint into incidents."""
+        try:
+            payload = json.loads(request.get_data(as_text=True) or "null")
+            results = handlers.receive_alerts(payload, self.uow)
+        except (ValueError, InvalidArgument) as exc:
+            message = exc.message if isinstance(exc, DomainError) else f"invalid JSON: {exc}"
+            return Response(json.dumps({"error": message}, ensure_ascii=False), status=400,
+                            mimetype="application/json")
+        return Response(json.dumps({"results": results}, ensure_ascii=False), status=200,
+                        mimetype="application/json")

@@ -6,14 +6,16 @@ from __future__ import annotations
 import pytest
 
 from govkit.client import channel
-from govkit.stack import Stack
+from govkit.stack import Stack, free_port
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, namespace):
     s = Stack(f"govops_{namespace['ns']}_e2e", tmp_path_factory.mktemp("stack"),
               redis_db=namespace["e2e_redis_db"],
-              extra_env={"GOVOPS_RELAY_BATCH_SIZE": "20"})
+              extra_env={"GOVOPS_RELAY_BATCH_SIZE": "20",
+                         # ticket-worker's Alertmanager webhook: never the fixed port of `make run`
+                         "GOVOPS_TICKET_HTTP_PORT": str(free_port())})
     s.prepare()
     # grpc ports are assigned on first use; assign them before the env is handed out
     for svc in s.services:

@@ -60,7 +60,7 @@ def test_org_event_feeds_budget_and_the_seeded_budget_exports(budget_stack, tmp_
             assert time.monotonic() < deadline, "org_unit_created never reached budget's read model"
             time.sleep(0.1)
 
-    seeded = _cli(stack, "dev", "seed")
+    seeded = _cli(stack, "dev", "seed", *stack.services)
     assert "demo budget" in seeded.stdout
     listed = _cli(stack, "budget", "list", "--year", "2027")
     assert "gov" in listed.stdout and "approved" in listed.stdout

@@ -7,8 +7,6 @@ import importlib
 import re
 from pathlib import Path
 
-import pytest
-
 from govkit.config import SERVICES
 from govkit.events import Event
 from govkit.migrate import event_subscriptions
@@ -56,8 +54,6 @@ def test_every_event_is_catalogued_with_its_payload():
     assert set(catalogue) == {c.event_type() for c in classes}, "catalogue lists events the code lacks"
 
 
-# outsource consumes ticket_assigned/resolved/closed and sla_breached, which the ticket branch adds.
-@pytest.mark.xfail(reason="ticket events land with the ticket branch", strict=False)
 def test_consumers_listed_are_the_handlers_that_exist():
     catalogue = _catalogue()
     actual: dict[str, set] = {t: set() for t in catalogue}

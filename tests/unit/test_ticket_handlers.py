@@ -4,61 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from govkit.auth import Principal, Scope
 from govkit.errors import InvalidArgument, NotFound, PermissionDenied
-from govkit.uow import UnitOfWork
 from ticket import handlers
 from ticket.domain.commands import CreateTicket, GetTicket
 from ticket.domain.model import TITLE_MAX, Status
 
-
-class FakeTickets:
-    def __init__(self, store: dict, scope: Scope):
-        self.store, self.scope = store, scope
-
-    def add(self, ticket) -> bool:
-        if ticket.idempotency_key and any(
-                (t.requester, t.idempotency_key) == (ticket.requester, ticket.idempotency_key)
-                for t in self.store.values()):
-            return False
-        self.store[ticket.id] = ticket
-        return True
-
-    def get(self, ticket_id):
-        t = self.store.get(ticket_id)
-        return t if t and self.scope.allows(t.department) else None
-
-    def by_idempotency_key(self, requester, key):
-        return next((t for t in self.store.values()
-                     if (t.requester, t.idempotency_key) == (requester, key)), None)
-
-
-class FakeUnitOfWork(UnitOfWork):
-    def __init__(self, scope=Scope(None)):
-        super().__init__()
-        self.committed_store: dict = {}
-        self.published: list = []
-        self.scope = scope
-
-    def __enter__(self):
-        super().__enter__()
-        self._pending = dict(self.committed_store)
-        self.tickets = FakeTickets(self._pending, self.scope)
-        return self
-
-    def commit(self):
-        self.committed_store = dict(self._pending)
-        self.published.extend(self.events)
-        self.events = []
-
-    def rollback(self):
-        self._pending = dict(self.committed_store)
-        self.events = []
-
-
-def caller(units=None, subject="u1"):
-    scope = Scope(None) if units is None else Scope(frozenset(units))
-    return Principal(subject, subject, (), frozenset({"*"}), scope)
+from fake_ticket_uow import FakeUnitOfWork, caller
 
 
 def cmd(**kw):
@@ -75,6 +26,7 @@ def test_create_stores_ticket_and_records_one_event():
     assert result.ticket.status is Status.NEW
     assert list(uow.committed_store) == [result.ticket.id]
     [event] = uow.published
+    assert result.ticket.number.startswith("INC-")
     assert event.event_name() == "ticket_created"
     assert event.event_type() == "govops.ticket.ticket_created.v1"
     assert event.event_dept() == "fgw" and event.event_subject() == result.ticket.id

@@ -1,15 +1,37 @@
 from __future__ import annotations
 
+import os
+
 from govkit.auth import SYSTEM, Scope
+
 from govkit.uow import SqlUnitOfWork
 
-from .repository import TicketRepository
+from ..domain.model import LifecycleSettings
+from . import repository as r
+
+
+def lifecycle_settings() -> LifecycleSettings:
+    return LifecycleSettings(reopen_days=int(os.environ.get("GOVOPS_TICKET_REOPEN_DAYS", "7")),
+                             autoclose_business_days=int(os.environ.get("GOVOPS_TICKET_AUTOCLOSE_DAYS", "3")))
 
 
 class TicketUnitOfWork(SqlUnitOfWork):
+    """Repositories of the ticket service on one transaction, filtered by the caller's scope."""
+
     def __init__(self, engine, scope: Scope = SYSTEM.scope):
         super().__init__(engine)
         self.scope = scope
+        self.settings = lifecycle_settings()
+        self.deadline_horizon = float(os.environ.get("GOVOPS_TICKET_DEADLINE_BACKSTOP_SECONDS", "5"))
 
     def bind(self, conn) -> None:
-        self.tickets = TicketRepository(conn, self.scope)
+        self.tickets = r.TicketRepository(conn, self.scope)
+        self.catalogue = r.CatalogueRepository(conn)
+        self.sla = r.SlaRepository(conn)
+        self.deadlines = r.DeadlineRepository(conn, self.deadline_horizon)
+        self.comments = r.CommentRepository(conn)
+        self.attachments = r.AttachmentRepository(conn)
+        self.relations = r.RelationRepository(conn)
+        self.articles = r.ArticleRepository(conn)
+        self.alerts = r.AlertRepository(conn)
+        self.orgdir = r.TicketOrgDirectory(conn)

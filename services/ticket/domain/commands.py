@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -10,9 +10,16 @@ class CreateTicket:
     title: str
     description: str
     department: str
-    category: str
-    priority: str
+    category: str = ""
+    priority: str = ""  # empty: from impact × urgency
     idempotency_key: str | None = None
+    ticket_type: str = ""  # empty: the catalogue item's default, else incident
+    catalogue_item_id: str | None = None
+    impact: str = ""
+    urgency: str = ""
+    form: dict = field(default_factory=dict)
+    channel: str = "api"
+    details: dict = field(default_factory=dict)  # change RFC fields
 
 
 @dataclass(frozen=True)

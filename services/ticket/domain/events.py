@@ -1,9 +1,12 @@
-"""Events the ticket service publishes (see docs/events.md, the event catalogue)."""
+"""Events the ticket service publishes (docs/events.md is the catalogue; the contract every
+consumer relies on is docs/contracts/ticket-events.md).
+
+Every event starts with the common fields (the ticket's state after the change), then its own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import make_dataclass
 
 from govkit.events import Event
 
@@ -18,13 +21,132 @@ class TicketEvent(Event):
         return self.department  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
-class TicketCreated(TicketEvent):
-    ticket_id: str
-    title: str
-    department: str
-    category: str
-    priority: str
-    status: str
-    requester: str
-    created_at: datetime
+# The common fields, first in every payload (the ticket's state after the change).
+COMMON_FIELDS = [
+    ('ticket_id', 'str'),
+    ('number', 'str'),
+    ('ticket_type', 'str'),
+    ('department', 'str'),
+    ('catalogue_item_id', 'str | None'),
+    ('category', 'str'),
+    ('priority', 'str'),
+    ('status', 'str'),
+    ('group_id', 'str | None'),
+    ('assignee', 'str | None'),
+    ('vendor_id', 'str | None'),
+    ('requester', 'str'),
+    ('occurred_at', 'str'),
+]
+
+
+def _event(name: str, *fields: tuple[str, str]):
+    """A frozen dataclass event: the common fields, then the event's own."""
+    return make_dataclass(name, COMMON_FIELDS + list(fields), bases=(TicketEvent,), frozen=True,
+                          namespace={"__module__": __name__})
+
+
+TicketCreated = _event(
+    'TicketCreated',
+    ('title', 'str'),
+    ('created_at', 'str'),
+    ('channel', 'str'),
+    ('response_due_at', 'str | None'),
+    ('resolution_due_at', 'str | None'),
+)
+TicketAssigned = _event(
+    'TicketAssigned',
+    ('previous_assignee', 'str | None'),
+    ('assigned_by', 'str'),
+    ('method', 'str'),
+    ('first_response', 'bool'),
+    ('response_business_seconds', 'int | None'),
+)
+TicketStatusChanged = _event(
+    'TicketStatusChanged',
+    ('from_status', 'str'),
+    ('to_status', 'str'),
+    ('pending_reason', 'str | None'),
+)
+TicketResolved = _event(
+    'TicketResolved',
+    ('resolution_code', 'str'),
+    ('response_business_seconds', 'int | None'),
+    ('resolution_business_seconds', 'int | None'),
+    ('response_sla_met', 'bool'),
+    ('resolution_sla_met', 'bool'),
+    ('first_contact', 'bool'),
+    ('reassignment_count', 'int'),
+)
+TicketClosed = _event(
+    'TicketClosed',
+    ('closed_by', 'str'),
+    ('resolution_business_seconds', 'int | None'),
+    ('resolution_sla_met', 'bool'),
+)
+TicketReopened = _event(
+    'TicketReopened',
+    ('reopen_count', 'int'),
+)
+TicketRated = _event(
+    'TicketRated',
+    ('rating', 'int'),
+    ('comment', 'str'),
+)
+SlaWarning = _event(
+    'SlaWarning',
+    ('target', 'str'),
+    ('due_at', 'str'),
+    ('elapsed_business_seconds', 'int'),
+    ('threshold_percent', 'int'),
+)
+SlaBreached = _event(
+    'SlaBreached',
+    ('target', 'str'),
+    ('due_at', 'str'),
+    ('elapsed_business_seconds', 'int'),
+)
+TicketEscalated = _event(
+    'TicketEscalated',
+    ('level', 'int'),
+    ('from_position_id', 'str | None'),
+    ('to_position_id', 'str | None'),
+    ('to_staff_id', 'str | None'),
+    ('reason', 'str'),
+)
+ChangeApproved = _event(
+    'ChangeApproved',
+    ('approver', 'str'),
+    ('position_id', 'str | None'),
+    ('risk', 'str'),
+    ('emergency', 'bool'),
+    ('comment', 'str'),
+)
+ChangeRejected = _event(
+    'ChangeRejected',
+    ('approver', 'str'),
+    ('position_id', 'str | None'),
+    ('risk', 'str'),
+    ('emergency', 'bool'),
+    ('comment', 'str'),
+)
+ChangeImplemented = _event(
+    'ChangeImplemented',
+    ('outcome', 'str'),
+    ('emergency', 'bool'),
+    ('risk', 'str'),
+)
+ProblemLinked = _event(
+    'ProblemLinked',
+    ('problem_id', 'str'),
+    ('incident_id', 'str'),
+    ('linked_incident_count', 'int'),
+)
+AlertReceived = _event(
+    'AlertReceived',
+    ('fingerprint', 'str'),
+    ('alertname', 'str'),
+    ('severity', 'str'),
+    ('alert_status', 'str'),
+    ('incident_id', 'str | None'),
+    ('deduplicated', 'bool'),
+)

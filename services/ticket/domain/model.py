@@ -1,21 +1,34 @@
-"""Tickets. Plain Python: no transport, no ORM."""
+"""Tickets (工单): requests, incidents, problems and changes. Plain Python: no transport, no ORM.
+
+The aggregate changes state only through `act` (the lifecycle tables in lifecycle.py) and
+`assign`; each returns the events of the change, built from the state after it.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from enum import Enum
 
-from govkit.errors import Validator
+from govkit.errors import FailedPrecondition, InvalidArgument, Validator
+from govkit.events import jsonable
 
+from . import events as ev
+from . import lifecycle as lc
+from .calendar import BusinessCalendar
 from .commands import CreateTicket
-from .events import TicketCreated
+from .sla import Deadline, SlaPolicy, SlaState, deadlines, priority_for
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 4000
 DEPARTMENT_MAX = 64
 IDEMPOTENCY_KEY_MAX = 128
+COMMENT_MAX = 4000
+
+CHANNELS = ("request_window", "operations_window", "alert", "api")
+RISKS = ("low", "medium", "high")
+OUTCOMES = ("successful", "failed", "rolled_back")
 
 
 class Category(str, Enum):
@@ -40,6 +53,24 @@ class Status(str, Enum):
     PENDING = "pending"
     RESOLVED = "resolved"
     CLOSED = "closed"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    IMPLEMENTED = "implemented"
+    KNOWN_ERROR = "known_error"
+
+
+@dataclass(frozen=True)
+class LifecycleSettings:
+    reopen_days: int = 7  # a closed ticket may be reopened this many calendar days after closing
+    autoclose_business_days: int = 3  # a resolved ticket closes itself unless the requester acts
+
+
+# Fields whose every change lands in the audit trail.
+AUDITED = ("title", "description", "department", "category", "priority", "impact", "urgency", "status",
+           "pending_reason", "group_id", "position_id", "assignee", "vendor_id", "catalogue_item_id",
+           "resolution_code", "resolution", "rating", "rating_comment", "escalation_level", "details",
+           "form", "sla_state", "response_due_at", "resolution_due_at", "reopen_count", "closed_by")
 
 
 @dataclass
@@ -54,9 +85,42 @@ class Ticket:
     requester: str
     created_at: datetime
     idempotency_key: str | None = None
+    number: str = ""
+    ticket_type: str = "incident"
+    impact: str = "medium"
+    urgency: str = "medium"
+    channel: str = "api"
+    catalogue_item_id: str | None = None
+    group_id: str | None = None
+    position_id: str | None = None
+    assignee: str | None = None
+    vendor_id: str | None = None
+    pending_reason: str | None = None
+    form: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+    sla: SlaState | None = None
+    sla_state: str = "ok"
+    response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    resolution_code: str | None = None
+    resolution: str | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    reopen_count: int = 0
+    reassignment_count: int = 0
+    first_assignee: str | None = None
+    transferred: bool = False
+    rating: int | None = None
+    rating_comment: str | None = None
+    escalation_level: int = 0
+    updated_at: datetime | None = None
 
+    # -- opening --------------------------------------------------------------------------
     @classmethod
-    def open(cls, cmd: CreateTicket, *, requester: str, now: datetime) -> tuple["Ticket", TicketCreated]:
+    def open(cls, cmd: CreateTicket, *, requester: str, now: datetime, policy: SlaPolicy | None = None,
+             calendar: BusinessCalendar | None = None, number: str = "", item=None,
+             form_violations=None) -> tuple["Ticket", "ev.TicketCreated"]:
         """Validate a creation request and open the ticket; every bad field is reported at once."""
         v = Validator()
         title = v.text("title", cmd.title, max_len=TITLE_MAX)
@@ -64,19 +128,241 @@ class Ticket:
         department = v.text("department", cmd.department, max_len=DEPARTMENT_MAX)
         key = v.text("idempotency_key", cmd.idempotency_key or "", required=False,
                      max_len=IDEMPOTENCY_KEY_MAX) or None
-        category = _enum(v, "category", Category, cmd.category)
-        priority = _enum(v, "priority", Priority, cmd.priority)
+        category = _enum(v, "category", Category, cmd.category or (item.category if item else ""))
+        ticket_type = cmd.ticket_type or (item.ticket_type if item else "incident")
+        if ticket_type not in lc.TICKET_TYPES:
+            v.fail("ticket_type", f"must be one of {', '.join(lc.TICKET_TYPES)}")
+        impact = cmd.impact or (item.impact if item else "medium")
+        urgency = cmd.urgency or (item.urgency if item else "medium")
+        for name, value in (("impact", impact), ("urgency", urgency)):
+            if value not in ("high", "medium", "low"):
+                v.fail(name, "must be one of high, medium, low")
+        if cmd.priority or not (item or cmd.impact or cmd.urgency):
+            # Without a catalogue item or impact/urgency the caller must name the priority.
+            priority = _enum(v, "priority", Priority, cmd.priority)
+        elif impact in ("high", "medium", "low") and urgency in ("high", "medium", "low"):
+            priority = Priority(priority_for(impact, urgency))
+        else:
+            priority = None
+        if cmd.channel not in CHANNELS:
+            v.fail("channel", f"must be one of {', '.join(CHANNELS)}")
+        for violation in form_violations or ():
+            v.violations.append(violation)
+        details = dict(cmd.details or {})
+        if ticket_type == "change":
+            _validate_change(v, details)
         v.check()
         ticket = cls(
             id=str(uuid.uuid4()), title=title, description=description, department=department,
             category=category, priority=priority, status=Status.NEW, requester=requester,
-            created_at=now, idempotency_key=key,
+            created_at=now, idempotency_key=key, number=number, ticket_type=ticket_type, impact=impact,
+            urgency=urgency, channel=cmd.channel, catalogue_item_id=item.id if item else None,
+            group_id=item.group_id if item else None, position_id=item.position_id if item else None,
+            form=dict(cmd.form or {}), details=details, updated_at=now,
         )
-        event = TicketCreated(
-            ticket_id=ticket.id, title=ticket.title, department=department, category=category.value,
-            priority=priority.value, status=ticket.status.value, requester=requester, created_at=now,
-        )
-        return ticket, event
+        if policy is not None and ticket_type in ("request", "incident"):
+            ticket.sla = SlaState.start(policy, priority.value, now)
+        if calendar is not None:
+            ticket.refresh_due(calendar)
+        return ticket, ticket.created_event(now)
+
+    def created_event(self, now: datetime):
+        return ev.TicketCreated(**self.common(now), title=self.title, created_at=jsonable(self.created_at),
+                                channel=self.channel, response_due_at=_iso(self.response_due_at),
+                                resolution_due_at=_iso(self.resolution_due_at))
+
+    # -- views ----------------------------------------------------------------------------
+    def common(self, now: datetime) -> dict:
+        return {"ticket_id": self.id, "number": self.number, "ticket_type": self.ticket_type,
+                "department": self.department, "catalogue_item_id": self.catalogue_item_id,
+                "category": _v(self.category), "priority": _v(self.priority), "status": _v(self.status),
+                "group_id": self.group_id, "assignee": self.assignee, "vendor_id": self.vendor_id,
+                "requester": self.requester, "occurred_at": jsonable(now)}
+
+    def snapshot(self) -> dict:
+        return {name: jsonable(getattr(self, name)) for name in AUDITED}
+
+    @property
+    def is_open(self) -> bool:
+        return _v(self.status) in lc.OPEN_STATUSES
+
+    # -- SLA ------------------------------------------------------------------------------
+    def refresh_due(self, cal: BusinessCalendar) -> None:
+        if self.sla is None:
+            self.response_due_at = self.resolution_due_at = None
+            self.sla_state = "none"
+            return
+        self.response_due_at = self.sla.response.due_at(cal)
+        self.resolution_due_at = self.sla.resolution.due_at(cal)
+        self.sla_state = self.sla.state()
+
+    def deadlines(self, cal: BusinessCalendar | None, settings: LifecycleSettings) -> list[Deadline]:
+        out = deadlines(self.sla, cal, self.escalation_level) if cal is not None else []
+        if _v(self.status) == "resolved" and self.ticket_type in ("request", "incident") and self.resolved_at:
+            per_day = _business_day_seconds(cal)
+            out.append(Deadline("resolution", "autoclose",
+                                (cal.add(self.resolved_at, settings.autoclose_business_days * per_day)
+                                 if cal else self.resolved_at + timedelta(days=settings.autoclose_business_days))))
+        return out
+
+    def apply_policy(self, policy: SlaPolicy, cal: BusinessCalendar) -> None:
+        if self.sla is not None:
+            self.sla.apply_policy(policy, _v(self.priority))
+            self.refresh_due(cal)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def act(self, action: str, now: datetime, cal: BusinessCalendar | None, *, pending_reason: str | None = None,
+            settings: LifecycleSettings = LifecycleSettings()) -> list:
+        """Move along the lifecycle table; returns [TicketStatusChanged] (or [] if unchanged)."""
+        before = _v(self.status)
+        after = lc.next_status(self.ticket_type, before, action)
+        if action == "pend":
+            if pending_reason not in lc.PENDING_REASONS:
+                raise InvalidArgument(field="pending_reason",
+                                      reason=f"must be one of {', '.join(lc.PENDING_REASONS)}")
+        if action == "reopen" and before == "closed":
+            if self.closed_at is None or now - self.closed_at > timedelta(days=settings.reopen_days):
+                raise FailedPrecondition(f"cannot reopen a {self.ticket_type} in status closed: the "
+                                         f"{settings.reopen_days}-day reopen window has passed")
+        sla = self.sla
+        if sla is not None and cal is not None:
+            if before == "pending" and after != "pending":
+                sla.resume(now)
+            if after == "pending":
+                sla.pause(now, cal)
+            if after == "resolved":
+                sla.response.stop(now, cal)
+                sla.resolution.stop(now, cal)
+            if action == "reopen":
+                sla.resolution.restart(now)
+            if action == "cancel":
+                sla.response.stop(now, cal)
+                sla.resolution.stop(now, cal)
+        self.pending_reason = pending_reason if after == "pending" else None
+        self.status = Status(after)
+        self.updated_at = now
+        if after == "resolved":
+            self.resolved_at = now
+        if after == "closed":
+            self.closed_at = now
+        if action == "reopen":
+            self.reopen_count += 1
+            self.resolved_at = self.closed_at = self.closed_by = None
+            self.resolution_code = self.resolution = None
+        if cal is not None:
+            self.refresh_due(cal)
+        if after == before:
+            return []
+        return [ev.TicketStatusChanged(**self.common(now), from_status=before, to_status=after,
+                                       pending_reason=self.pending_reason)]
+
+    def assign(self, staff_id: str, *, by: str, method: str, now: datetime, cal: BusinessCalendar | None,
+               vendor_id: str | None = None, group_id: str | None = None) -> list:
+        if not self.is_open:
+            raise FailedPrecondition(f"cannot assign a {self.ticket_type} in status {_v(self.status)}")
+        previous = self.assignee
+        if previous == staff_id and (group_id is None or group_id == self.group_id):
+            raise FailedPrecondition(f"{self.number} is already assigned to {staff_id}")
+        out = self.act("assign", now, cal)
+        self.assignee, self.vendor_id = staff_id, vendor_id
+        if group_id is not None:
+            self.group_id = group_id
+        if self.first_assignee is None:
+            self.first_assignee = staff_id
+        elif previous is not None:
+            self.reassignment_count += 1
+        if method in ("transfer", "escalation"):
+            self.transferred = True
+        first_response, response_seconds = False, None
+        if self.sla is not None and cal is not None and not self.sla.response.done:
+            self.sla.response.stop(now, cal)
+            first_response, response_seconds = True, int(round(self.sla.response.elapsed))
+        elif self.sla is None and previous is None and self.reassignment_count == 0:
+            first_response = True
+        if cal is not None:
+            self.refresh_due(cal)
+        assigned = ev.TicketAssigned(**self.common(now), previous_assignee=previous, assigned_by=by,
+                                     method=method, first_response=first_response,
+                                     response_business_seconds=response_seconds)
+        # The status event carries the state after the whole change (assignee included).
+        out = [ev.TicketStatusChanged(**{**e.__dict__, **self.common(now)}) for e in out]
+        return [assigned, *out]
+
+    def resolve(self, code: str, text: str, now: datetime, cal: BusinessCalendar | None) -> list:
+        v = Validator()
+        code = v.text("resolution_code", code, max_len=64)
+        text = v.text("resolution", text, required=False, max_len=DESCRIPTION_MAX)
+        v.check()
+        out = self.act("resolve", now, cal)
+        self.resolution_code, self.resolution = code, text
+        sla = self.sla
+        resolved = ev.TicketResolved(
+            **self.common(now), resolution_code=code,
+            response_business_seconds=int(round(sla.response.elapsed)) if sla else None,
+            resolution_business_seconds=int(round(sla.resolution.elapsed)) if sla else None,
+            response_sla_met=sla.response.met() if sla else True,
+            resolution_sla_met=sla.resolution.met() if sla else True,
+            first_contact=self.first_assignee is not None and self.assignee == self.first_assignee
+            and not self.transferred and self.reassignment_count == 0,
+            reassignment_count=self.reassignment_count)
+        return [*out, resolved]
+
+    def close(self, closed_by: str, now: datetime, cal: BusinessCalendar | None) -> list:
+        out = self.act("close", now, cal)
+        self.closed_by = closed_by
+        sla = self.sla
+        return [*out, ev.TicketClosed(
+            **self.common(now), closed_by=closed_by,
+            resolution_business_seconds=int(round(sla.resolution.elapsed)) if sla else None,
+            resolution_sla_met=sla.resolution.met() if sla else True)]
+
+    def reopen(self, now: datetime, cal: BusinessCalendar | None, settings: LifecycleSettings) -> list:
+        out = self.act("reopen", now, cal, settings=settings)
+        return [*out, ev.TicketReopened(**self.common(now), reopen_count=self.reopen_count)]
+
+    def rate(self, rating: int, comment: str, now: datetime) -> list:
+        if _v(self.status) not in ("resolved", "closed"):
+            raise FailedPrecondition(f"cannot rate a {self.ticket_type} in status {_v(self.status)}")
+        v = Validator()
+        if not isinstance(rating, int) or not 1 <= rating <= 5:
+            v.fail("rating", "must be between 1 and 5")
+        comment = v.text("comment", comment, required=False, max_len=COMMENT_MAX)
+        v.check()
+        self.rating, self.rating_comment, self.updated_at = rating, comment, now
+        return [ev.TicketRated(**self.common(now), rating=rating, comment=comment)]
+
+
+def _validate_change(v: Validator, d: dict) -> None:
+    if d.get("risk", "medium") not in RISKS:
+        v.fail("change.risk", f"must be one of {', '.join(RISKS)}")
+    d.setdefault("risk", "medium")
+    for name in ("plan", "rollback_plan"):
+        if not str(d.get(name) or "").strip():
+            v.fail(f"change.{name}", "must not be empty")
+    start, end = d.get("window_start"), d.get("window_end")
+    if start and end and str(end) <= str(start):
+        v.fail("change.window_end", "must be after window_start")
+    if d.get("approval_mode", "sequential") not in ("sequential", "all_of"):
+        v.fail("change.approval_mode", "must be sequential or all_of")
+    d.setdefault("approval_mode", "sequential")
+    d.setdefault("emergency", False)
+    d.setdefault("ci_ids", [])
+    d.setdefault("approvals", [])
+
+
+def _business_day_seconds(cal: BusinessCalendar | None) -> float:
+    if cal is None or cal.always:
+        return 86400.0
+    return sum((datetime.combine(datetime.min, b) - datetime.combine(datetime.min, a)).total_seconds()
+               for a, b in cal.periods)
+
+
+def _iso(value) -> str | None:
+    return jsonable(value) if value is not None else None
+
+
+def _v(value):
+    return value.value if isinstance(value, Enum) else value
 
 
 def _enum(v: Validator, field: str, enum_cls, value):

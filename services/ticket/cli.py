@@ -1,0 +1,144 @@
+"""`govops ticket …`: the ticket command group (found by govkit.cli's service command loader)."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import grpc
+import typer
+from rich.table import Table
+
+from govkit.cli import console, fail, grpc_channel
+
+NAME = "ticket"
+app = typer.Typer(help="Tickets: catalogue, submit, queues, SLA", no_args_is_help=True)
+
+_CATEGORIES = {"infrastructure": 1, "application": 2, "information_resource": 3}
+_PRIORITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+
+
+def _stub():
+    from govops.ticket.v1 import ticket_pb2_grpc
+
+    return ticket_pb2_grpc.TicketServiceStub(grpc_channel("ticket"))
+
+
+@app.command("create")
+def ticket_create(
+    title: str = typer.Option(..., help="title (Chinese welcome)"),
+    department: str = typer.Option(..., help="org unit id, e.g. fgw"),
+    description: str = typer.Option("", help="description"),
+    category: str = typer.Option("infrastructure", help="|".join(_CATEGORIES)),
+    priority: str = typer.Option("medium", help="|".join(_PRIORITIES)),
+    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
+):
+    """Create a ticket."""
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    request = pb.CreateTicketRequest(
+        title=title, description=description, department=department,
+        category=_CATEGORIES.get(category, 99), priority=_PRIORITIES.get(priority, 99),
+        idempotency_key=idempotency_key or "")
+    try:
+        reply = _stub().CreateTicket(request, timeout=10)
+    except grpc.RpcError as err:
+        fail(err)
+    t = reply.ticket
+    console.print(f"{'replayed' if reply.replayed else 'created'} ticket [bold]{t.id}[/bold] {t.number} "
+                  f"「{t.title}」 for {t.department}")
+
+
+@app.command("get")
+def ticket_get(ticket_id: str):
+    """Show one ticket."""
+    from google.protobuf.json_format import MessageToDict
+
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    try:
+        reply = _stub().GetTicket(pb.GetTicketRequest(id=ticket_id), timeout=10)
+    except grpc.RpcError as err:
+        fail(err)
+    console.print_json(data=MessageToDict(reply.ticket))
+
+
+@app.command("catalogue")
+def ticket_catalogue():
+    """The service catalogue as a tree."""
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    try:
+        items = _stub().ListCatalogue(pb.ListCatalogueRequest(), timeout=10).items
+    except grpc.RpcError as err:
+        fail(err)
+    by_parent: dict = {}
+    for i in items:
+        by_parent.setdefault(i.parent_id, []).append(i)
+
+    def show(parent: str, depth: int) -> None:
+        for i in by_parent.get(parent, []):
+            extra = "" if i.kind == "folder" else f"  [dim]{i.id} · {i.ticket_type} · {i.group_id}[/dim]"
+            console.print("  " * depth + ("📁 " if i.kind == "folder" else "• ") + i.name + extra)
+            show(i.id, depth + 1)
+
+    show("", 0)
+
+
+@app.command("submit")
+def ticket_submit(item: str = typer.Option(..., help="catalogue item id, e.g. infra.network.fault"),
+                  title: str = typer.Option(...), department: str = typer.Option(...),
+                  form: str = typer.Option("{}", help="extra fields as JSON"),
+                  description: str = typer.Option("")):
+    """Submit a request from the catalogue (service-request window)."""
+    from google.protobuf.struct_pb2 import Struct
+
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    s = Struct()
+    s.update(json.loads(form))
+    try:
+        reply = _stub().SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id=item, title=title,
+                                                              department=department, description=description,
+                                                              form=s), timeout=10)
+    except grpc.RpcError as err:
+        fail(err)
+    t = reply.ticket
+    console.print(f"submitted [bold]{t.number}[/bold] → group {t.group_id or '-'}, assignee {t.assignee or '(queue)'}")
+    for a in reply.suggestions:
+        console.print(f"  knowledge base: {a.title}")
+
+
+@app.command("queue")
+def ticket_queue(group: str = typer.Option("", help="group id for the group queue; empty: my queue"),
+                 page_size: int = 20):
+    """A work queue sorted by SLA due (operations window)."""
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    view = "group_queue" if group else "my_queue"
+    try:
+        reply = _stub().ListQueue(pb.ListQueueRequest(view=view, filter=pb.TicketFilter(group_id=group),
+                                                      sort="sla_due", page_size=page_size), timeout=10)
+    except grpc.RpcError as err:
+        fail(err)
+    table = Table(title=f"{view} {group}")
+    for col in ("number", "title", "dept", "priority", "status", "assignee", "SLA", "due"):
+        table.add_column(col)
+    for t in reply.tickets:
+        table.add_row(t.number, t.title, t.department, pb.Priority.Name(t.priority)[9:].lower(),
+                      pb.TicketStatus.Name(t.status)[14:].lower(), t.assignee, t.sla_state,
+                      t.resolution_due_at.ToJsonString() if t.HasField("resolution_due_at") else "")
+    console.print(table)
+
+
+@app.command("search")
+def ticket_search(query: str):
+    """Search the knowledge base (Chinese full text)."""
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    try:
+        found = _stub().SearchArticles(pb.SearchArticlesRequest(query=query), timeout=10).articles
+    except grpc.RpcError as err:
+        fail(err)
+    for a in found:
+        console.print(f"{a.score:.3f}  {a.title}  [dim]{a.id}[/dim]")
