@@ -78,7 +78,8 @@ class Stack:
 
     @property
     def env(self) -> dict:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("GOVOPS_")}
+        # Only the server addresses pass through from the caller; every other GOVOPS_ setting is the stack's.
+        base = {k: v for k, v in os.environ.items() if not k.startswith("GOVOPS_") or k == "GOVOPS_PG_URL"}
         base.update({
             "GOVOPS_DB_PREFIX": f"{self.name}_",
             "GOVOPS_AMQP_URI": f"amqp://guest:guest@127.0.0.1:5672/{self.name}",
@@ -103,8 +104,9 @@ class Stack:
         delete_vhost(self.name)
         ensure_vhost(self.name)
         env = self.env
+        pg = env.get("GOVOPS_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
         for svc in self.services:
-            drop_database(f"{env.get('GOVOPS_PG_URL', 'postgresql+psycopg2://postgres@127.0.0.1:5432')}/{self.name}_{svc}")
+            drop_database(f"{pg}/{self.name}_{svc}")
         subprocess.run([str(BIN / "govops-migrate"), *self.services], env=env, check=True,
                        capture_output=True)
         import redis
@@ -127,9 +129,9 @@ class Stack:
         for svc in self.services:
             for kind in kinds:
                 self.process(svc, kind).start()
-        self.wait_healthy()
+        self.wait_healthy(consumers="worker" in kinds)
 
-    def wait_healthy(self, timeout: float = 60.0) -> None:
+    def wait_healthy(self, timeout: float = 60.0, *, consumers: bool = True) -> None:
         import grpc
         from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -146,11 +148,25 @@ class Stack:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{key}-grpc not healthy; see {self.workdir}")
                 time.sleep(0.1)
-        wait_for_consumers(self.name, timeout=max(1.0, deadline - time.monotonic()))
+        if consumers:
+            wait_for_consumers(self.name, timeout=max(1.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
         for p in self.processes.values():
             p.stop()
+
+    def destroy(self) -> None:
+        """Stop, then remove what `prepare` made: databases, vhost, the Redis database's keys."""
+        import redis
+
+        from .db import drop_database
+
+        self.stop()
+        pg = self.env.get("GOVOPS_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+        for svc in self.services:
+            drop_database(f"{pg}/{self.name}_{svc}")
+        delete_vhost(self.name)
+        redis.Redis.from_url(self.env["GOVOPS_REDIS_URL"]).flushdb()
 
     def target(self, svc: str) -> str:
         return f"127.0.0.1:{self.grpc_ports[svc]}"

@@ -22,7 +22,7 @@ def stack(tmp_path_factory, namespace):
         s.process(svc, "grpc")
     s.start()
     yield s
-    s.stop()
+    s.destroy()
 
 
 @pytest.fixture(scope="session")
