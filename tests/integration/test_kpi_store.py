@@ -9,7 +9,9 @@ from govkit.events import Envelope
 from evaluation import handlers
 from evaluation.adapters.kpi_store import KpiHub, KpiStore
 from evaluation.adapters.uow import EvaluationUnitOfWork
-from evaluation.domain.kpis import KpiFilter
+from evaluation.domain.kpis import KpiFilter, Level
+
+ORG = KpiFilter(level=Level.ORGANIZATION)
 
 
 def _env(i: int, dept: str) -> Envelope:
@@ -19,14 +21,14 @@ def _env(i: int, dept: str) -> Envelope:
 
 
 def _values(store):
-    return {(v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(), lambda s: True)}
+    return {(v.key.subject, v.name): v.value for v in store.snapshot(ORG, lambda s: True)}
 
 
 def test_duplicates_change_nothing_and_watchers_see_each_change(engine_for, redis_client):
     engine = engine_for("evaluation")
     store = KpiStore(redis_client)
     hub = KpiHub(redis_client)
-    changes = hub.subscribe()
+    changes = hub.subscribe(ORG)
     try:
         assert handlers.record_event(_env(1, "fgw"), EvaluationUnitOfWork(engine), store)
         assert not handlers.record_event(_env(1, "fgw"), EvaluationUnitOfWork(engine), store)

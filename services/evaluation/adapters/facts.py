@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from govkit.events import Envelope
 
+from ..domain.kpis import occurred_at, parse_time
 from .tables import facts
 
 
@@ -14,15 +15,25 @@ class FactRepository:
     def __init__(self, conn):
         self.conn = conn
 
-    def add(self, env: Envelope) -> None:
-        self.conn.execute(pg_insert(facts).values(
+    def add(self, env: Envelope) -> bool:
+        """Keep one event; False if it was kept before."""
+        return bool(self.conn.execute(pg_insert(facts).values(
             event_id=env.id, type=env.type, subject=env.subject, dept=env.dept,
-            occurred_at=datetime.fromisoformat(env.time), envelope=env.to_dict(),
-        ).on_conflict_do_nothing())
+            occurred_at=parse_time(occurred_at(env)), envelope=env.to_dict(),
+        ).on_conflict_do_nothing()).rowcount)
 
-    def iter_all(self, batch: int = 5000):
-        result = self.conn.execution_options(stream_results=True, yield_per=batch).execute(
-            sa.select(facts.c.envelope).order_by(facts.c.occurred_at, facts.c.event_id))
+    def add_many(self, envs: list[Envelope]) -> None:
+        if envs:
+            self.conn.execute(pg_insert(facts).values([{
+                "event_id": e.id, "type": e.type, "subject": e.subject, "dept": e.dept,
+                "occurred_at": parse_time(occurred_at(e)), "envelope": e.to_dict()} for e in envs
+            ]).on_conflict_do_nothing())
+
+    def iter_all(self, batch: int = 5000, until: datetime | None = None):
+        q = sa.select(facts.c.envelope).order_by(facts.c.occurred_at, facts.c.event_id)
+        if until is not None:
+            q = q.where(facts.c.occurred_at < until)
+        result = self.conn.execution_options(stream_results=True, yield_per=batch).execute(q)
         for row in result:
             yield Envelope.from_dict(row.envelope)
 
