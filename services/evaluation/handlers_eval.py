@@ -211,7 +211,9 @@ def period_values(uow, start: date, end: date) -> dict:
     until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=kpis.CST)
     ledger = kpis.Ledger(keep=lambda b: b in days)
     ledger.apply_all(uow.facts.iter_all(until=until), FrozenTree(uow.conn))
-    return {(level, subject): kpis.derive(ledger.raw(level, subject, sorted(days)))
+    # A count that never moved is 0 for a subject with data (no breaches is a result, not "no data").
+    zeros = dict.fromkeys(kpis.COUNTS, 0.0)
+    return {(level, subject): {**zeros, **kpis.derive(ledger.raw(level, subject, sorted(days)))}
             for level, subject in ledger.subjects()}
 
 

@@ -33,7 +33,9 @@ class FactRepository:
         q = sa.select(facts.c.envelope).order_by(facts.c.occurred_at, facts.c.event_id)
         if until is not None:
             q = q.where(facts.c.occurred_at < until)
-        result = self.conn.execution_options(stream_results=True, yield_per=batch).execute(q)
+        # Options on the statement, not the connection: Connection.execution_options() changes the
+        # connection in place, and every later statement of the unit of work would be a cursor.
+        result = self.conn.execute(q.execution_options(stream_results=True, yield_per=batch))
         for row in result:
             yield Envelope.from_dict(row.envelope)
 
