@@ -42,13 +42,18 @@ def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> boo
     return store.apply_plan(env.id, _stamp(env), plan)
 
 
-def record_batch(envs: list[Envelope], uow, store, org_cache=None) -> int:
-    """The batched consumer path: many events, one transaction and one Redis pipeline."""
+def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None) -> int:
+    """The batched consumer path: many events, one transaction and one Redis pipeline.
+    Same guarantees as record_event: facts and inbox commit together, Redis dedupes per event."""
     from .adapters.org import OrgTree
 
     with uow:
-        fresh = [e for e in envs if not uow.seen(CONSUMER, e.id)]
+        fresh_ids = uow.facts.claim(CONSUMER, [e.id for e in envs])
+        fresh = list({e.id: e for e in envs if e.id in fresh_ids}.values())
         uow.facts.add_many(fresh)
+        if on_fact is not None:
+            for e in fresh:
+                on_fact(e, uow)
         uow.commit()
         tree = OrgTree(uow.conn, org_cache)
         items = [(e.id, _stamp(e), kpis.plan_for(e, tree)) for e in envs]

@@ -92,3 +92,25 @@ def test_fact_recorded_but_redis_missed_is_completed_on_redelivery(engine_for, r
     assert _values(store) == {}
     assert handlers.record_event(env, EvaluationUnitOfWork(engine), store)
     assert _values(store) == {("fgw", "tickets_created"): 1, ("fgw", "tickets_open"): 1}
+
+
+def test_the_batched_path_gives_the_numbers_of_one_event_at_a_time(engine_for, redis_client):
+    from tests.eval_events import mixed
+
+    engine = engine_for("evaluation")
+    store = KpiStore(redis_client)
+    events = mixed(20, seed=4)
+    for e in events:
+        handlers.record_event(e, EvaluationUnitOfWork(engine), store)
+    one_by_one = store.raw_hashes()
+    redis_client.flushdb()
+    with engine.begin() as c:
+        import sqlalchemy as sa
+
+        c.execute(sa.text("TRUNCATE facts, inbox"))
+    batches = [events[i:i + 37] + events[i:i + 5] for i in range(0, len(events), 37)]  # with duplicates
+    for b in batches:
+        handlers.record_batch(b, EvaluationUnitOfWork(engine), store)
+    handlers.record_batch(events[:50], EvaluationUnitOfWork(engine), store)  # a redelivered batch
+    assert store.raw_hashes() == one_by_one
+    assert handlers.check_live_kpis(EvaluationUnitOfWork(engine), store)[1] == []

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from govkit.events import Envelope
 
 from ..domain.kpis import occurred_at, parse_time
-from .tables import facts
+from .tables import facts, inbox
 
 
 class FactRepository:
@@ -28,6 +28,14 @@ class FactRepository:
                 "event_id": e.id, "type": e.type, "subject": e.subject, "dept": e.dept,
                 "occurred_at": parse_time(occurred_at(e)), "envelope": e.to_dict()} for e in envs
             ]).on_conflict_do_nothing())
+
+    def claim(self, consumer: str, event_ids: list[str]) -> set[str]:
+        """Bulk inbox: record the ids for `consumer`; returns those not recorded before."""
+        if not event_ids:
+            return set()
+        return set(self.conn.execute(pg_insert(inbox).values(
+            [{"consumer": consumer, "event_id": i} for i in dict.fromkeys(event_ids)]
+        ).on_conflict_do_nothing().returning(inbox.c.event_id)).scalars())
 
     def iter_all(self, batch: int = 5000, until: datetime | None = None):
         q = sa.select(facts.c.envelope).order_by(facts.c.occurred_at, facts.c.event_id)
