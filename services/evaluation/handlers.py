@@ -52,8 +52,12 @@ def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None)
         fresh = list({e.id: e for e in envs if e.id in fresh_ids}.values())
         uow.facts.add_many(fresh)
         if on_fact is not None:
+            # one query for the batch: only events about a tracked ticket reach the hook
+            tracked = uow.eval.tracked_tickets({e.data.get("ticket_id") or e.subject for e in fresh
+                                                if e.name in ("ticket_resolved", "ticket_closed")})
             for e in fresh:
-                on_fact(e, uow)
+                if (e.data.get("ticket_id") or e.subject) in tracked:
+                    on_fact(e, uow)
         uow.commit()
         tree = OrgTree(uow.conn, org_cache)
         items = [(e.id, _stamp(e), kpis.plan_for(e, tree)) for e in envs]

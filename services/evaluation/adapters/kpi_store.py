@@ -122,15 +122,16 @@ class KpiStore:
         members = sorted({_member(k.level, k.subject) for k in plan.keys})
         # A ticket event adds the same counters to every subject and bucket: send each distinct
         # counter set once with the keys it applies to (a few hundred bytes instead of ~300 args).
+        groups = []
+        if plan.counters and plan.flow_keys:
+            groups.append([plan.counters, [hash_key(k) for k in plan.flow_keys]])
         per_key: dict[str, dict] = {}
-        for d in plan.flows:
+        for d in plan.extra:
             per_key.setdefault(hash_key(d.key), {})[d.name] = d.delta
-        groups: dict[str, list] = {}
-        for k, counters in per_key.items():
-            groups.setdefault(json.dumps(counters, sort_keys=True), [counters, []])[1].append(k)
+        groups.extend([counters, [k]] for k, counters in per_key.items())
         args: list = [SEEN_TTL_SECONDS, self.channel, at, event_id,
                       t.order if t else "", json.dumps([hash_key(k) for k in t.open_keys]) if t else "[]",
-                      json.dumps(members), json.dumps(list(groups.values()))]
+                      json.dumps(members), json.dumps(groups)]
         return keys, args
 
     def apply_plan(self, event_id: str, at: str, plan: EventPlan) -> bool:
@@ -150,7 +151,7 @@ class KpiStore:
 
     def apply(self, event_id: str, at: str, deltas: Iterable[KpiDelta]) -> bool:
         """Raw counter deltas (no backlog state): kept for tools and tests."""
-        return self.apply_plan(event_id, at, EventPlan(flows=list(deltas)))
+        return self.apply_plan(event_id, at, EventPlan(extra=list(deltas)))
 
     # -- reads ---------------------------------------------------------------------------------
     def subjects(self) -> list[tuple[Level, str]]:

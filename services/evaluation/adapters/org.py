@@ -29,8 +29,8 @@ class OrgTree:
 class AncestorCache:
     """Per-process cache of ancestor chains for `ttl` seconds (saves a recursive query per event).
 
-    A moved unit rolls up to its new parents at most `ttl` seconds late; unknown units are not
-    cached, so a unit created just before its first ticket is seen at once. `govops kpi rebuild`
+    A created or moved unit rolls up to its (new) parents at most `ttl` seconds late in a worker
+    that looked it up just before; `govops kpi check` shows such events and `govops kpi rebuild`
     re-derives every roll-up from the current tree."""
 
     def __init__(self, ttl: float = 5.0):
@@ -46,9 +46,8 @@ class AncestorCache:
         return None
 
     def put(self, unit: str, ancestors: list[str]) -> None:
-        if ancestors:
-            with self._lock:
-                self._data[unit] = (time.monotonic(), ancestors)
+        with self._lock:
+            self._data[unit] = (time.monotonic(), ancestors)
 
 
 class FrozenTree:

@@ -138,6 +138,13 @@ class EvaluationRepository:
             sa.select(rectifications).where(rectifications.c.ticket_id == ticket_id,
                                             rectifications.c.state != "closed").with_for_update()).mappings()]
 
+    def tracked_tickets(self, ticket_ids: set[str]) -> set[str]:
+        """Which of these tickets an unfinished rectification waits for."""
+        if not ticket_ids:
+            return set()
+        return set(self.conn.execute(sa.select(rectifications.c.ticket_id).where(
+            rectifications.c.ticket_id.in_(sorted(ticket_ids)), rectifications.c.state != "closed")).scalars())
+
     def update_rectification(self, rect_id: str, **values) -> None:
         self.conn.execute(rectifications.update().where(rectifications.c.id == rect_id).values(**values))
 

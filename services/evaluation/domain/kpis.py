@@ -251,12 +251,22 @@ class TicketState:
 
 @dataclass
 class EventPlan:
-    flows: list[KpiDelta] = field(default_factory=list)
+    """One event's effect: the same `counters` added to every key of `flow_keys` (its subjects
+    × buckets), plus the ticket's backlog state. `flows` lists them as single deltas."""
+
+    counters: dict[str, float] = field(default_factory=dict)
+    flow_keys: list[KpiKey] = field(default_factory=list)
     ticket: TicketState | None = None
+    extra: list[KpiDelta] = field(default_factory=list)  # raw deltas (tools and tests)
+
+    @property
+    def flows(self) -> list[KpiDelta]:
+        return [KpiDelta(k, n, d) for k in self.flow_keys for n, d in self.counters.items()] + self.extra
 
     @property
     def keys(self) -> set[KpiKey]:
-        keys = {d.key for d in self.flows}
+        keys = set(self.flow_keys) if self.counters else set()
+        keys.update(d.key for d in self.extra)
         if self.ticket:
             keys.update(self.ticket.open_keys)
         return keys
@@ -380,12 +390,9 @@ def plan_for(env: Envelope, org: OrgResolver | None = None) -> EventPlan:
     units = [dept] + [u for u in (org or NoOrg()).ancestors(dept) if u != dept]
     subjects = ticket_subjects(d, units)
     at = occurred_at(env)
-    counters = event_counters(env.name, d)
-    plan = EventPlan()
-    for bucket in buckets_for(at):
-        for level, subject in subjects:
-            key = KpiKey(level, subject, bucket)
-            plan.flows.extend(KpiDelta(key, name, delta) for name, delta in counters.items())
+    plan = EventPlan(counters=event_counters(env.name, d))
+    if plan.counters:
+        plan.flow_keys = [KpiKey(level, subject, bucket) for bucket in buckets_for(at) for level, subject in subjects]
     ticket_id = d.get("ticket_id") or env.subject
     if env.name in STATEFUL and ticket_id:
         status = (d.get("status") or "new").lower()
@@ -472,7 +479,11 @@ class Ledger:
                 for k in t.open_keys:
                     self._add(k, TICKETS_OPEN, 1)
                 self.tickets[t.ticket_id] = t
-        for d in plan.flows:
+        for k in plan.flow_keys:
+            if self.keep is None or self.keep(k.window):
+                for name, delta in plan.counters.items():
+                    self._add(k, name, delta)
+        for d in plan.extra:
             if self.keep is None or self.keep(d.key.window):
                 self._add(d.key, d.name, d.delta)
         return True
