@@ -33,8 +33,7 @@ def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> boo
     from .adapters.org import OrgTree
 
     with uow:
-        if not uow.seen(CONSUMER, env.id):
-            uow.facts.add(env)
+        if uow.facts.record(CONSUMER, env):
             if on_fact is not None:
                 on_fact(env, uow)
             uow.commit()

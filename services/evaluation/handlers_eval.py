@@ -253,8 +253,8 @@ def _on_publish(plan: dict, model: m.Model, results: dict, uow, caller: Principa
 
 
 def open_rectification(uow, caller: Principal, *, plan_id, object_id, unit, ind: m.Indicator, actual,
-                       due: date, periods_below: int = 1) -> bool:
-    key = f"rect:{plan_id}:{object_id}:{ind.code}"
+                       due: date, periods_below: int = 1, key: str | None = None) -> bool:
+    key = key or f"rect:{plan_id}:{object_id}:{ind.code}"
     rect_id = str(uuid.uuid5(_NS, key))
     actions = [f"分析「{ind.name}」低于基线的原因", "制定并落实整改措施", "下一评价周期复评"]
     created = uow.eval.add_rectification(
@@ -266,6 +266,44 @@ def open_rectification(uow, caller: Principal, *, plan_id, object_id, unit, ind:
         uow.eval.audit(caller.subject, "rectification_requested", "rectification", rect_id, unit,
                        indicator=ind.code, actual=actual, baseline=ind.baseline, periods_below=periods_below)
     return created
+
+
+def check_live_baselines(uow, store, caller: Principal, *, model_code: str = m.DEFAULT_MODEL.code,
+                         window: str = "30d", min_resolved: int = 10, today: date | None = None) -> list[str]:
+    """The live half of the loop: each department's organisation-level KPI indicators over the
+    rolling window, against the latest model version; below baseline (with at least
+    `min_resolved` resolved tickets, so a quiet week is not a finding) opens a rectification
+    once per unit, indicator and month (key `live:<YYYY-MM>:<unit>:<indicator>`)."""
+    from govkit.orgdir import units as orgdir_units
+    import sqlalchemy as sa
+
+    today = today or _now().astimezone(kpis.CST).date()
+    opened = []
+    with uow:
+        row = uow.eval.get_model(model_code)
+        if not row:
+            return []
+        model = m.Model.from_dict(row["definition"])
+        depts = list(uow.conn.execute(sa.select(orgdir_units.c.id).where(
+            orgdir_units.c.kind == "department", orgdir_units.c.active.is_(True))).scalars())
+        live = [i for i in model.indicators if i.level == "organization" and i.kind in ("kpi", "formula")]
+        values: dict[str, dict] = {}
+        for v in store.values_for([(kpis.Level.ORGANIZATION, d) for d in depts], [window], today):
+            values.setdefault(v.key.subject, {})[v.name] = v.value
+        due = today + timedelta(days=model.accountability.rectification_days)
+        for dept in depts:
+            vals = {**dict.fromkeys(kpis.COUNTS, 0.0), **values.get(dept, {})}
+            if vals.get("tickets_resolved", 0) < min_resolved:
+                continue
+            for ind in live:
+                actual = m.indicator_value(ind, vals)
+                if m.below_baseline(ind, actual):
+                    key = f"live:{today:%Y-%m}:{dept}:{ind.code}"
+                    if open_rectification(uow, caller, plan_id=None, object_id=dept, unit=dept, ind=ind,
+                                          actual=round(actual, 4), due=due, key=key):
+                        opened.append(key)
+        uow.commit()
+    return opened
 
 
 def submit_manual_score(cmd: SubmitManualScore, uow, caller: Principal) -> dict:

@@ -316,3 +316,22 @@ def test_rectification_ticket_tracking_and_accountability(env):
     assert types.count("govops.evaluation.rectification_closed.v1") == 1
     assert types.count("govops.evaluation.rectification_opened.v1") == len(rects)
     assert "govops.evaluation.accountability_recorded.v1" in types
+
+
+def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    from datetime import timedelta
+
+    events = []
+    for i in range(12):  # czj: a third of its tickets miss the SLA over the last days
+        events += lifecycle("czj", start=now - timedelta(days=1 + i % 5, hours=i), sla_met=i % 3 != 0, rating=4)
+    for i in range(3):  # fgw: too few tickets to judge
+        events += lifecycle("fgw", start=now - timedelta(days=1), sla_met=False)
+    env.record(events)
+    uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
+    ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
+    opened = ev.check_live_baselines(uow(), env.store, SYSTEM)
+    assert [k.split(":")[2:] for k in opened] == [["czj", "org_sla_attainment"]]
+    assert ev.check_live_baselines(uow(), env.store, SYSTEM) == []
+    rect = ev.list_rectifications("czj", "open", uow(), SYSTEM)
+    assert len(rect) == 1 and rect[0]["plan_id"] is None and rect[0]["state"] == "pending_ticket"

@@ -38,8 +38,11 @@ local function touch(k)
   if not touched[k] then
     touched[k] = true
     list[#list + 1] = k
-    local a = redis.call('HGET', k, '_at')
-    if (not a) or ARGV[3] > a then redis.call('HSET', k, '_at', ARGV[3]) end
+    -- the latest event time is kept on the `all` bucket only (every read includes it)
+    if string.sub(k, -4) == ':all' then
+      local a = redis.call('HGET', k, '_at')
+      if (not a) or ARGV[3] > a then redis.call('HSET', k, '_at', ARGV[3]) end
+    end
   end
 end
 if ARGV[5] ~= '' then
@@ -119,7 +122,7 @@ class KpiStore:
     def _script_args(self, event_id: str, at: str, plan: EventPlan):
         t = plan.ticket
         keys = [f"{PREFIX}:seen:{event_id}", SUBJECTS, f"{PREFIX}:tk:{t.ticket_id}" if t else f"{PREFIX}:tk:-"]
-        members = sorted({_member(k.level, k.subject) for k in plan.keys})
+        members = sorted(_member(level, subject) for level, subject in plan.members())
         # A ticket event adds the same counters to every subject and bucket: send each distinct
         # counter set once with the keys it applies to (a few hundred bytes instead of ~300 args).
         groups = []

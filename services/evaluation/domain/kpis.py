@@ -258,6 +258,12 @@ class EventPlan:
     flow_keys: list[KpiKey] = field(default_factory=list)
     ticket: TicketState | None = None
     extra: list[KpiDelta] = field(default_factory=list)  # raw deltas (tools and tests)
+    subjects: list[tuple[Level, str]] = field(default_factory=list)  # every (level, subject) touched
+
+    def members(self) -> set[tuple[Level, str]]:
+        out = set(self.subjects)
+        out.update((d.key.level, d.key.subject) for d in self.extra)
+        return out
 
     @property
     def flows(self) -> list[KpiDelta]:
@@ -390,7 +396,7 @@ def plan_for(env: Envelope, org: OrgResolver | None = None) -> EventPlan:
     units = [dept] + [u for u in (org or NoOrg()).ancestors(dept) if u != dept]
     subjects = ticket_subjects(d, units)
     at = occurred_at(env)
-    plan = EventPlan(counters=event_counters(env.name, d))
+    plan = EventPlan(counters=event_counters(env.name, d), subjects=subjects)
     if plan.counters:
         plan.flow_keys = [KpiKey(level, subject, bucket) for bucket in buckets_for(at) for level, subject in subjects]
     ticket_id = d.get("ticket_id") or env.subject
