@@ -43,7 +43,7 @@ def parse_args(argv=None):
     ap.add_argument("--redis-db", type=int, default=11)
     a = ap.parse_args(argv)
     quick = {"events": 1000, "seconds": 3.0, "rebuild_facts": 5000}
-    full = {"events": 5000, "seconds": 20.0, "rebuild_facts": 200000}
+    full = {"events": 3000, "seconds": 15.0, "rebuild_facts": 100000}
     for k, v in (quick if a.quick else full).items():
         if getattr(a, k) is None:
             setattr(a, k, v)
@@ -66,6 +66,7 @@ class EvalStack:
         from govkit.stack import Stack
 
         self.workdir = Path(tempfile.mkdtemp(prefix="govops-bench-eval-"))
+        self.extra: list = []
         self.stack = Stack(f"govops_benchev_{os.getpid()}", self.workdir, services=("evaluation",),
                            redis_db=redis_db, extra_env={"GOVOPS_LOG_LEVEL": "WARNING"})
 
@@ -80,7 +81,7 @@ class EvalStack:
         from govkit.db import drop_database
         from govkit.stack import delete_vhost
 
-        for p in list(self.stack.processes.values()):
+        for p in list(self.stack.processes.values()) + self.extra:
             p.stop()
         drop_database(f"{PG_URL}/{self.stack.name}_evaluation")
         delete_vhost(self.stack.name)
@@ -123,13 +124,16 @@ class EvalStack:
             env = dict(self.env, GOVOPS_METRICS_PORT=str(free_port()))
             procs.append(Process(f"evaluation-worker-{i}", [str(Path(sys.executable).parent / "govops-worker"),
                                                             "evaluation"], env, self.workdir / f"worker-{i}.log"))
+        self.extra.extend(procs)
         return procs
 
     def batch_consumer(self):
         from govkit.stack import Process
 
-        return Process("batch-consumer", [sys.executable, "-m", "evaluation.batch_consumer"], dict(self.env),
-                       self.workdir / "batch.log")
+        p = Process("batch-consumer", [sys.executable, "-m", "evaluation.batch_consumer"], dict(self.env),
+                    self.workdir / f"batch-{len(self.extra)}.log")
+        self.extra.append(p)
+        return p
 
 
 def publish(env: dict, events: list, batch: int = 200) -> None:
@@ -284,7 +288,7 @@ def sustained(stack: EvalStack, rate: float, seconds: float, seed: int) -> dict:
             time.sleep(pause)
     publish_seconds = time.perf_counter() - t0
     pub.close()
-    deadline = time.perf_counter() + 60
+    deadline = time.perf_counter() + 120
     while len(arrivals) < len(probes) and time.perf_counter() < deadline:
         time.sleep(0.05)
     stream.cancel()
@@ -363,20 +367,25 @@ def main(argv=None) -> None:
         results["batch_equal_one"] = snapb == snap1
         print(f"batched pika consumer: {rateb:.0f} events/s ({secsb:.1f} s); identical: {snapb == snap1}", flush=True)
 
-        # sustained, on the batched consumer and then on one nameko worker
-        s.reset()
-        results["sustained_batch"] = sustained(s, a.rate, a.seconds, 1000)
-        print(f"sustained via batch consumer: {results['sustained_batch']}", flush=True)
+        # sustained: the batched consumer at the target rate and at half its measured maximum;
+        # two batched consumers at the target rate; one nameko worker at half its maximum (the
+        # target rate is beyond one nameko worker here, see its max ingest rate above)
+        def run(name, procs, rate):
+            s.reset()
+            for p in procs:
+                p.start()
+            wait_consumers(s)
+            results[name] = sustained(s, rate, a.seconds, 1000 + len(results))
+            results[name]["rate"] = rate
+            print(f"{name} at {rate:.0f}/s: {results[name]}", flush=True)
+            for p in procs:
+                p.stop()
+
         bc.stop()
-        s.reset()
-        w = s.workers(1)
-        for p in w:
-            p.start()
-        wait_consumers(s)
-        results["sustained_nameko"] = sustained(s, a.rate, a.seconds, 2000)
-        print(f"sustained via 1 nameko worker: {results['sustained_nameko']}", flush=True)
-        for p in w:
-            p.stop()
+        run("sustained_batch", [s.batch_consumer()], a.rate)
+        run("sustained_batch_half_max", [s.batch_consumer()], max(10.0, rateb / 2))
+        run("sustained_2_batch", [s.batch_consumer(), s.batch_consumer()], a.rate)
+        run("sustained_nameko_half_max", s.workers(1), max(10.0, rate1 / 2))
 
         results["rebuild"] = rebuild(s, a.rebuild_facts, 5000)
         print(f"rebuild: {results['rebuild']}", flush=True)
@@ -385,14 +394,20 @@ def main(argv=None) -> None:
     print(f"  raw pika consume            {raw:10.0f} msg/s")
     for k in ("nameko_1_worker_per_s", "nameko_3_workers_per_s", "batch_consumer_per_s"):
         print(f"  {k:28s} {results[k]:10.0f} events/s  ({100 * results[k] / raw:.1f} % of raw)")
-    for k in ("sustained_batch", "sustained_nameko"):
+    for k in ("sustained_batch", "sustained_batch_half_max", "sustained_2_batch", "sustained_nameko_half_max"):
         r = results[k]
-        print(f"  {k:28s} {r['achieved_rate']:.0f}/s offered, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
-              f"max {r['max_ms']:.1f} ms ({r['arrived']}/{r['probes']} probes)")
+        print(f"  {k:28s} {r['achieved_rate']:.0f}/s offered, p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
+              f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms ({r['arrived']}/{r['probes']} probes)")
     r = results["rebuild"]
     print(f"  rebuild                      {r['replayed']} facts in {r['seconds']:.1f} s = {r['rate']:.0f}/s "
           f"(1M ≈ {r['extrapolated_1m_seconds']:.0f} s)")
 
 
 if __name__ == "__main__":
+    import signal
+
+    def _interrupt(*_):
+        raise KeyboardInterrupt  # unwind, so the stack's processes, databases and vhost go away
+
+    signal.signal(signal.SIGTERM, _interrupt)
     main()

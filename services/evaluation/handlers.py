@@ -47,9 +47,8 @@ def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None)
     from .adapters.org import OrgTree
 
     with uow:
-        fresh_ids = uow.facts.claim(CONSUMER, [e.id for e in envs])
+        fresh_ids = uow.facts.record_many(CONSUMER, envs)
         fresh = list({e.id: e for e in envs if e.id in fresh_ids}.values())
-        uow.facts.add_many(fresh)
         if on_fact is not None:
             # one query for the batch: only events about a tracked ticket reach the hook
             tracked = uow.eval.tracked_tickets({e.data.get("ticket_id") or e.subject for e in fresh

@@ -47,6 +47,31 @@ class FactRepository:
             "dept": env.dept, "occurred_at": parse_time(occurred_at(env)),
             "envelope": json.dumps(vars(env), ensure_ascii=False, separators=(",", ":"))}).scalar())
 
+    _RECORD_MANY = sa.text("""
+        WITH batch AS (
+          SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+            AS r(event_id text, type text, subject text, dept text, occurred_at timestamptz, envelope jsonb)),
+        claimed AS (
+          INSERT INTO inbox (consumer, event_id) SELECT :consumer, event_id FROM batch
+          ON CONFLICT DO NOTHING RETURNING event_id),
+        kept AS (
+          INSERT INTO facts (event_id, type, subject, dept, occurred_at, envelope)
+          SELECT b.event_id, b.type, b.subject, b.dept, b.occurred_at, b.envelope
+          FROM batch b JOIN claimed c ON c.event_id = b.event_id
+          ON CONFLICT DO NOTHING RETURNING 1)
+        SELECT event_id FROM claimed""")
+
+    def record_many(self, consumer: str, envs: list[Envelope]) -> set[str]:
+        """Inbox claims and facts of a batch in one statement (one parameter, one compiled
+        statement whatever the batch size); returns the ids that were new for `consumer`."""
+        unique = list({e.id: e for e in envs}.values())
+        if not unique:
+            return set()
+        rows = [{"event_id": e.id, "type": e.type, "subject": e.subject, "dept": e.dept,
+                 "occurred_at": parse_time(occurred_at(e)).isoformat(), "envelope": vars(e)} for e in unique]
+        return set(self.conn.execute(self._RECORD_MANY, {
+            "consumer": consumer, "rows": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}).scalars())
+
     def claim(self, consumer: str, event_ids: list[str]) -> set[str]:
         """Bulk inbox: record the ids for `consumer`; returns those not recorded before."""
         if not event_ids:
