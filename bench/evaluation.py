@@ -251,7 +251,7 @@ def sustained(stack: EvalStack, rate: float, seconds: float, seed: int) -> dict:
         try:
             for msg in stream:
                 s = msg.kpi.subject
-                if s.startswith("lat-") and s not in arrivals:
+                if s.startswith(f"lat-{seed}-") and s not in arrivals:
                     arrivals[s] = time.perf_counter()
         except Exception:
             pass
@@ -270,7 +270,7 @@ def sustained(stack: EvalStack, rate: float, seconds: float, seed: int) -> dict:
         batch = []
         while sent < due:
             if sent % 10 == 0:
-                dept = f"lat-{k}"
+                dept = f"lat-{seed}-{k}"
                 k += 1
                 batch.append(("probe", dept, envelope("ticket_created", {"id": str(uuid.uuid4()), "dept": dept},
                                                       now, title="探针", created_at=now.isoformat())))

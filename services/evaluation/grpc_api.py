@@ -223,7 +223,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     def WatchKpis(self, request, context):
         caller, flt = principal(), _filter(request.filter)
-        handlers._check_filter(flt)
+        handlers.check_filter(flt)
         changes = self.hub.subscribe(flt, caller.scope.allows)  # before the snapshot: nothing falls between
         try:
             if request.include_snapshot:

@@ -109,11 +109,11 @@ def check_live_kpis(uow, store, tolerance: float = 1e-6) -> tuple[int, list[KpiD
 
 
 def get_kpis(flt: kpis.KpiFilter, store, caller: Principal) -> list[kpis.KpiValue]:
-    _check_filter(flt)
+    check_filter(flt)
     return store.snapshot(flt, caller.scope.allows)
 
 
-def _check_filter(flt: kpis.KpiFilter) -> None:
+def check_filter(flt: kpis.KpiFilter) -> None:
     v = Validator()
     for w in flt.windows:
         if w not in kpis.WINDOWS:

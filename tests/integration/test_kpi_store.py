@@ -114,3 +114,24 @@ def test_the_batched_path_gives_the_numbers_of_one_event_at_a_time(engine_for, r
     handlers.record_batch(events[:50], EvaluationUnitOfWork(engine), store)  # a redelivered batch
     assert store.raw_hashes() == one_by_one
     assert handlers.check_live_kpis(EvaluationUnitOfWork(engine), store)[1] == []
+
+
+def test_each_stream_gets_what_it_has_not_been_sent(engine_for, redis_client):
+    """A stream that starts later still sees a value equal to one another stream already got."""
+    engine = engine_for("evaluation")
+    store = KpiStore(redis_client)
+    hub = KpiHub(redis_client)
+    flt = KpiFilter(level=Level.ORGANIZATION, names=frozenset({"tickets_created"}))
+    first = hub.subscribe(flt)
+    try:
+        handlers.record_event(_env(1, "fgw"), EvaluationUnitOfWork(engine), store)
+        assert [(v.key.subject, v.value) for v in first.get(timeout=5)] == [("fgw", 1)]
+        redis_client.flushdb()  # e.g. before a rebuild: the value comes back to 1
+        second = hub.subscribe(flt)
+        handlers.record_event(_env(2, "fgw"), EvaluationUnitOfWork(engine), store)
+        assert [(v.key.subject, v.value) for v in second.get(timeout=5)] == [("fgw", 1)]
+        assert first.empty()  # unchanged for the first stream
+        hub.unsubscribe(second)
+    finally:
+        hub.unsubscribe(first)
+        hub.stop()

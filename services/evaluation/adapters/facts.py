@@ -72,15 +72,6 @@ class FactRepository:
         return set(self.conn.execute(self._RECORD_MANY, {
             "consumer": consumer, "rows": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}).scalars())
 
-    def claim(self, consumer: str, event_ids: list[str]) -> set[str]:
-        """Bulk inbox: record the ids for `consumer`; returns those not recorded before."""
-        if not event_ids:
-            return set()
-        # executemany form: compiled once and cached (a multi-VALUES statement recompiles per size)
-        return set(self.conn.execute(
-            pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
-            [{"consumer": consumer, "event_id": i} for i in dict.fromkeys(event_ids)]).scalars())
-
     def iter_all(self, batch: int = 5000, until: datetime | None = None):
         q = sa.select(facts.c.envelope).order_by(facts.c.occurred_at, facts.c.event_id)
         if until is not None:

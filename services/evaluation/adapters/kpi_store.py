@@ -261,6 +261,7 @@ class Subscription:
     def __init__(self, flt: KpiFilter, allowed: Callable[[str], bool]):
         self.filter, self.allowed = flt, allowed
         self.queue: queue.Queue = queue.Queue(maxsize=10000)
+        self.last: dict[tuple, float] = {}  # (key, name) → the value last sent on this stream
 
     def wants(self, level: Level, subject: str) -> bool:
         return self.allowed(kpis.unit_of(subject)) and self.filter.matches_subject(level, subject)
@@ -271,7 +272,7 @@ class KpiHub:
 
     One subscriber thread per process. Messages that arrived together are coalesced; the hub
     recomputes the affected (subject, window) values once, for the windows someone watches, and
-    pushes to each stream only values that changed since the hub last computed them."""
+    pushes to each stream the values that differ from what that stream was last sent."""
 
     def __init__(self, client: redis.Redis, store: KpiStore | None = None):
         self.redis = client
@@ -281,7 +282,6 @@ class KpiHub:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
-        self._last: dict[tuple, float] = {}
 
     def subscribe(self, flt: KpiFilter | None = None, allowed: Callable[[str], bool] | None = None) -> queue.Queue:
         sub = Subscription(flt or KpiFilter(), allowed or (lambda unit: True))
@@ -309,22 +309,20 @@ class KpiHub:
                     wanted.setdefault(pair, set()).update(sub.filter.window_list)
         if not wanted:
             return
-        changed: list[KpiValue] = []
+        values: list[KpiValue] = []
         by_windows: dict[frozenset, list] = {}
         for pair, windows in wanted.items():
             by_windows.setdefault(frozenset(windows), []).append(pair)
         for windows, group in by_windows.items():
-            for v in self.store.values_for(group, sorted(windows)):
-                k = (v.key, v.name)
-                if self._last.get(k) != v.value:
-                    self._last[k] = v.value
-                    changed.append(v)
-        if not changed:
-            return
+            values.extend(self.store.values_for(group, sorted(windows)))
         for sub in subs:
-            mine = [v for v in changed if sub.wants(v.key.level, v.key.subject) and sub.filter.matches(v)]
+            # What this stream has been sent is what "changed" means for it.
+            mine = [v for v in values if sub.wants(v.key.level, v.key.subject) and sub.filter.matches(v)
+                    and sub.last.get((v.key, v.name)) != v.value]
             if not mine:
                 continue
+            for v in mine:
+                sub.last[(v.key, v.name)] = v.value
             try:
                 sub.queue.put_nowait(mine)
             except queue.Full:
@@ -335,11 +333,18 @@ class KpiHub:
                 sub.queue.put_nowait(None)
 
     def _run(self) -> None:
+        connected_before = False
         while not self._stop.is_set():
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(changes_channel(self.redis))
                 self._ready.set()
+                if connected_before:
+                    # Messages published while we were away (Redis drops a subscriber that falls
+                    # too far behind, or the connection broke) are lost: recompute everything
+                    # watched; only values that changed since last sent go out.
+                    self._dispatch(set(self.store.subjects()))
+                connected_before = True
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
                     if message is None:
