@@ -24,8 +24,12 @@ from typing import Callable, Iterable
 
 import redis
 
+from govkit import logs
+
 from ..domain import kpis
 from ..domain.kpis import EventPlan, KpiDelta, KpiFilter, KpiKey, KpiValue, Level
+
+log = logs.get_logger(__name__)
 
 PREFIX = "kpi:v1"
 SUBJECTS = f"{PREFIX}:subjects"
@@ -350,14 +354,17 @@ class KpiHub:
                     if message is None:
                         continue
                     pairs: set = set()
-                    for _ in range(1000):  # coalesce what is already waiting
+                    taken = 0
+                    while message is not None:  # coalesce what is already waiting (up to 1000)
                         pairs |= parse_change_message(message["data"])[1]
-                        message = pubsub.get_message(timeout=0)
-                        if message is None:
-                            break
+                        taken += 1
+                        message = pubsub.get_message(timeout=0) if taken < 1000 else None
                     if pairs:
                         self._dispatch(pairs)
             except redis.ConnectionError:
+                self._stop.wait(0.5)
+            except Exception:  # a bug must not silence every stream: log, resubscribe, resync
+                log.exception("kpi_hub_error")
                 self._stop.wait(0.5)
             finally:
                 pubsub.close()
