@@ -335,3 +335,36 @@ def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
     assert ev.check_live_baselines(uow(), env.store, SYSTEM) == []
     rect = ev.list_rectifications("czj", "open", uow(), SYSTEM)
     assert len(rect) == 1 and rect[0]["plan_id"] is None and rect[0]["state"] == "pending_ticket"
+
+
+def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
+    from govkit.auth import Principal, Scope
+    from evaluation.domain.commands import AdvancePlan, CreatePlan, SignOffScores, SubmitManualScore
+
+    for month in (10, 11):  # czj misses its SLA in October and again in November
+        env.record([e for i in range(4) for e in lifecycle(
+            "czj", start=datetime(2026, month, 3 + i, 2, tzinfo=timezone.utc), sla_met=False, breach=True)])
+    uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
+    ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
+    reviewer = Principal("rev", "rev", (), frozenset({"*"}), Scope(None))
+    rects = {}
+    for month, end in ((10, 31), (11, 30)):
+        plan = ev.create_plan(CreatePlan(f"{month}月", "om-centre", "director", m.DEFAULT_MODEL.code, 0,
+                                         datetime(2026, month, 1).date(), datetime(2026, month, end).date(),
+                                         ({"kind": "org_unit", "id": "czj"},)), uow(), SYSTEM)
+        for step in ("data_collection", "self_assessment"):
+            ev.advance_plan(AdvancePlan(plan["id"], step), uow(), SYSTEM)
+        for code in ("org_rules_in_place", "ind_position_duties"):
+            ev.submit_manual_score(SubmitManualScore(plan["id"], "czj", code, 70, "证据"), uow(), SYSTEM)
+        ev.advance_plan(AdvancePlan(plan["id"], "review"), uow(), SYSTEM)
+        ev.sign_off_scores(SignOffScores(plan["id"]), uow(), reviewer)
+        published = ev.advance_plan(AdvancePlan(plan["id"], "published"), uow(), SYSTEM)
+        rects[month] = {r["indicator_code"]: r for r in ev.list_rectifications("czj", "", uow(), SYSTEM)
+                        if r["plan_id"] == plan["id"]}
+    assert published["results"]["previous_plan_id"] is not None
+    assert rects[10]["org_sla_attainment"]["periods_below"] == 1
+    assert rects[11]["org_sla_attainment"]["periods_below"] == 2
+    # not overdue yet: only the consecutive shortfall counts (reminder at 2 periods by default)
+    recorded = ev.run_accountability(uow(), SYSTEM, datetime(2026, 11, 26).date())
+    assert {(a["rectification_id"], a["level"]) for a in recorded} >= {(rects[11]["org_sla_attainment"]["id"], "reminder")}
+    assert all(a["rectification_id"] != rects[10]["org_sla_attainment"]["id"] for a in recorded)
