@@ -1,8 +1,17 @@
-"""Evaluation use cases."""
+"""Evaluation use cases: `handle(command, uow, caller)`-shaped functions, one per use case.
+
+Live KPIs: record_event / rebuild_live_kpis / check_live_kpis / get_kpis / get_kpi_series.
+The nine-grid evaluation system (models, plans, scores, reports, rectification and
+accountability) lives in handlers_eval.py and is re-exported here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from govkit.auth import Principal
+from govkit.errors import PermissionDenied, Validator
 from govkit.events import Envelope
 
 from .domain import kpis
@@ -10,29 +19,146 @@ from .domain import kpis
 CONSUMER = "evaluation.live_kpis"
 
 
-def record_event(env: Envelope, uow, store) -> bool:
+def _stamp(env: Envelope) -> str:
+    return kpis.order_key(kpis.occurred_at(env), env.id).split("|", 1)[0] + "+00:00"
+
+
+def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> bool:
     """Keep the event as a fact and move the live KPIs, each exactly once.
 
-    The fact and the inbox entry commit together in PostgreSQL; the Redis update dedupes on the
-    event id inside its own atomic script. If the process dies between the two, the redelivered
-    event skips the fact (already seen) and still completes the Redis update."""
+    The fact and the inbox entry commit together in PostgreSQL (with `on_fact(env, uow)`, e.g.
+    closing a rectification whose ticket was resolved); the Redis update dedupes on the event id
+    inside its own atomic script. If the process dies between the two, the redelivered event
+    skips the fact (already seen) and still completes the Redis update."""
+    from .adapters.org import OrgTree
+
     with uow:
-        if not uow.seen(CONSUMER, env.id):
-            uow.facts.add(env)
+        if uow.facts.record(CONSUMER, env):
+            if on_fact is not None:
+                on_fact(env, uow)
             uow.commit()
-    return store.apply(env.id, env.time, kpis.deltas_for(env))
+        plan = kpis.plan_for(env, OrgTree(uow.conn, org_cache))
+    return store.apply_plan(env.id, _stamp(env), plan)
+
+
+def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None) -> int:
+    """The batched consumer path: many events, one transaction and one Redis pipeline.
+    Same guarantees as record_event: facts and inbox commit together, Redis dedupes per event."""
+    from .adapters.org import OrgTree
+
+    with uow:
+        fresh_ids = uow.facts.record_many(CONSUMER, envs)
+        fresh = list({e.id: e for e in envs if e.id in fresh_ids}.values())
+        if on_fact is not None:
+            # one query for the batch: only events about a tracked ticket reach the hook
+            tracked = uow.eval.tracked_tickets({e.data.get("ticket_id") or e.subject for e in fresh
+                                                if e.name in ("ticket_resolved", "ticket_closed")})
+            for e in fresh:
+                if (e.data.get("ticket_id") or e.subject) in tracked:
+                    on_fact(e, uow)
+        uow.commit()
+        tree = OrgTree(uow.conn, org_cache)
+        items = [(e.id, _stamp(e), kpis.plan_for(e, tree)) for e in envs]
+    return store.apply_many(items)
+
+
+def rebuild_live_kpis(uow, store, batch: int = 1000) -> int:
+    """Flush Redis' live KPI state and replay every fact into it. Returns the facts replayed."""
+    from .adapters.org import FrozenTree
+
+    store.flush()
+    n, items = 0, []
+    with uow:
+        tree = FrozenTree(uow.conn)
+        for env in uow.facts.iter_all():
+            items.append((env.id, _stamp(env), kpis.plan_for(env, tree)))
+            n += 1
+            if len(items) >= batch:
+                store.apply_many(items)
+                items = []
+        store.apply_many(items)
+    return n
+
+
+@dataclass(frozen=True)
+class KpiDifference:
+    key: str
+    field: str
+    redis: float | None
+    facts: float | None
+
+
+def check_live_kpis(uow, store, tolerance: float = 1e-6) -> tuple[int, list[KpiDifference]]:
+    """Recompute every counter from the facts (in memory, same rules) and compare with Redis."""
+    from .adapters.kpi_store import hash_key
+    from .adapters.org import FrozenTree
+
+    ledger = kpis.Ledger()
+    with uow:
+        n = ledger.apply_all(uow.facts.iter_all(), FrozenTree(uow.conn))
+    expected = {hash_key(k): v for k, v in ledger.hashes.items()}
+    actual = store.raw_hashes()
+    diffs = []
+    for key in sorted(set(expected) | set(actual)):
+        e, a = expected.get(key, {}), actual.get(key, {})
+        for f in sorted(set(e) | set(a)):
+            ev, av = e.get(f, 0.0), a.get(f, 0.0)
+            if abs(ev - av) > tolerance:
+                diffs.append(KpiDifference(key, f, a.get(f), e.get(f)))
+    return n, diffs
 
 
 def get_kpis(flt: kpis.KpiFilter, store, caller: Principal) -> list[kpis.KpiValue]:
+    check_filter(flt)
     return store.snapshot(flt, caller.scope.allows)
 
 
-def rebuild_live_kpis(uow, store) -> int:
-    """Flush Redis' live KPI state and replay every fact into it. Returns the facts replayed."""
-    store.flush()
-    n = 0
-    with uow:
-        for env in uow.facts.iter_all():
-            store.apply(env.id, env.time, kpis.deltas_for(env))
-            n += 1
-    return n
+def check_filter(flt: kpis.KpiFilter) -> None:
+    v = Validator()
+    for w in flt.windows:
+        if w not in kpis.WINDOWS:
+            v.fail("filter.windows", f"unknown window {w!r}; one of {', '.join(kpis.WINDOWS)}")
+    for n in flt.names:
+        if n not in kpis.KPI_NAMES:
+            v.fail("filter.names", f"unknown KPI {n!r}")
+    v.check()
+
+
+@dataclass(frozen=True)
+class GetKpiSeries:
+    level: kpis.Level | None
+    subject: str
+    names: frozenset[str]
+    start: date | None
+    end: date | None
+
+
+MAX_SERIES_DAYS = 400
+
+
+def get_kpi_series(cmd: GetKpiSeries, store, caller: Principal):
+    """Daily values of one subject's KPIs over [start, end] (local calendar days)."""
+    v = Validator()
+    if cmd.level is None:
+        v.fail("level", "must be set")
+    if not cmd.subject:
+        v.fail("subject", "must not be empty")
+    if cmd.start is None:
+        v.fail("start_date", "must be set")
+    if cmd.end is None:
+        v.fail("end_date", "must be set")
+    if cmd.start and cmd.end:
+        if cmd.end < cmd.start:
+            v.fail("end_date", "must not be before start_date")
+        elif (cmd.end - cmd.start).days + 1 > MAX_SERIES_DAYS:
+            v.fail("end_date", f"a series spans at most {MAX_SERIES_DAYS} days")
+    for n in cmd.names:
+        if n not in kpis.KPI_NAMES:
+            v.fail("names", f"unknown KPI {n!r}")
+    v.check()
+    if not caller.scope.allows(kpis.unit_of(cmd.subject)):
+        raise PermissionDenied(f"{kpis.unit_of(cmd.subject)} is outside the caller's scope")
+    days = [cmd.start + timedelta(days=i) for i in range((cmd.end - cmd.start).days + 1)]
+    return store.series(cmd.level, cmd.subject, days, set(cmd.names))
+
+

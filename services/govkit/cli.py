@@ -270,6 +270,51 @@ def kpi_rebuild():
     console.print(f"rebuilt live KPIs from {n} facts")
 
 
+@kpi_app.command("check")
+def kpi_check(limit: int = typer.Option(20, help="differences to print")):
+    """Compare the live KPIs in Redis with a recomputation from the facts; exit 1 on differences."""
+    from evaluation.adapters.kpi_store import KpiStore
+    from evaluation.adapters.uow import EvaluationUnitOfWork
+    from evaluation.handlers import check_live_kpis
+
+    from .db import make_engine
+
+    s = govconfig.load("evaluation")
+    engine = make_engine(s.database_url, pool_size=1)
+    n, diffs = check_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
+    if not diffs:
+        console.print(f"live KPIs match the {n} facts")
+        return
+    table = Table(title=f"{len(diffs)} differences between Redis and the {n} facts")
+    for col in ("key", "field", "redis", "facts"):
+        table.add_column(col)
+    for d in diffs[:limit]:
+        table.add_row(d.key, d.field, f"{d.redis}", f"{d.facts}")
+    console.print(table)
+    console.print("repair with [bold]govops kpi rebuild[/bold]")
+    raise typer.Exit(1)
+
+
+# ---- org ----------------------------------------------------------------------------------
+@org_app.command("units")
+def org_units():
+    """List org units."""
+    from govops.org.v1 import org_pb2 as pb
+    from govops.org.v1 import org_pb2_grpc
+
+    with grpc_channel("org") as ch:
+        try:
+            reply = org_pb2_grpc.OrgServiceStub(ch).ListOrgUnits(pb.ListOrgUnitsRequest(), timeout=10)
+        except grpc.RpcError as err:
+            fail(err)
+    table = Table(title="Org units")
+    for col in ("id", "name", "parent", "kind"):
+        table.add_column(col)
+    for u in reply.org_units:
+        table.add_row(u.id, u.name, u.parent_id, pb.OrgUnitKind.Name(u.kind))
+    console.print(table)
+
+
 def _register_service_commands() -> None:
     """A service may add its own command group as `<svc>/cli.py` exposing `app` (a typer.Typer)
     and `NAME` (the group name), so services grow their commands without touching this file."""

@@ -9,7 +9,9 @@ from govkit.events import Envelope
 from evaluation import handlers
 from evaluation.adapters.kpi_store import KpiHub, KpiStore
 from evaluation.adapters.uow import EvaluationUnitOfWork
-from evaluation.domain.kpis import KpiFilter
+from evaluation.domain.kpis import KpiFilter, Level
+
+ORG = KpiFilter(level=Level.ORGANIZATION)
 
 
 def _env(i: int, dept: str) -> Envelope:
@@ -19,14 +21,14 @@ def _env(i: int, dept: str) -> Envelope:
 
 
 def _values(store):
-    return {(v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(), lambda s: True)}
+    return {(v.key.subject, v.name): v.value for v in store.snapshot(ORG, lambda s: True)}
 
 
 def test_duplicates_change_nothing_and_watchers_see_each_change(engine_for, redis_client):
     engine = engine_for("evaluation")
     store = KpiStore(redis_client)
     hub = KpiHub(redis_client)
-    changes = hub.subscribe()
+    changes = hub.subscribe(ORG)
     try:
         assert handlers.record_event(_env(1, "fgw"), EvaluationUnitOfWork(engine), store)
         assert not handlers.record_event(_env(1, "fgw"), EvaluationUnitOfWork(engine), store)
@@ -90,3 +92,46 @@ def test_fact_recorded_but_redis_missed_is_completed_on_redelivery(engine_for, r
     assert _values(store) == {}
     assert handlers.record_event(env, EvaluationUnitOfWork(engine), store)
     assert _values(store) == {("fgw", "tickets_created"): 1, ("fgw", "tickets_open"): 1}
+
+
+def test_the_batched_path_gives_the_numbers_of_one_event_at_a_time(engine_for, redis_client):
+    from tests.eval_events import mixed
+
+    engine = engine_for("evaluation")
+    store = KpiStore(redis_client)
+    events = mixed(20, seed=4)
+    for e in events:
+        handlers.record_event(e, EvaluationUnitOfWork(engine), store)
+    one_by_one = store.raw_hashes()
+    redis_client.flushdb()
+    with engine.begin() as c:
+        import sqlalchemy as sa
+
+        c.execute(sa.text("TRUNCATE facts, inbox"))
+    batches = [events[i:i + 37] + events[i:i + 5] for i in range(0, len(events), 37)]  # with duplicates
+    for b in batches:
+        handlers.record_batch(b, EvaluationUnitOfWork(engine), store)
+    handlers.record_batch(events[:50], EvaluationUnitOfWork(engine), store)  # a redelivered batch
+    assert store.raw_hashes() == one_by_one
+    assert handlers.check_live_kpis(EvaluationUnitOfWork(engine), store)[1] == []
+
+
+def test_each_stream_gets_what_it_has_not_been_sent(engine_for, redis_client):
+    """A stream that starts later still sees a value equal to one another stream already got."""
+    engine = engine_for("evaluation")
+    store = KpiStore(redis_client)
+    hub = KpiHub(redis_client)
+    flt = KpiFilter(level=Level.ORGANIZATION, names=frozenset({"tickets_created"}))
+    first = hub.subscribe(flt)
+    try:
+        handlers.record_event(_env(1, "fgw"), EvaluationUnitOfWork(engine), store)
+        assert [(v.key.subject, v.value) for v in first.get(timeout=5)] == [("fgw", 1)]
+        redis_client.flushdb()  # e.g. before a rebuild: the value comes back to 1
+        second = hub.subscribe(flt)
+        handlers.record_event(_env(2, "fgw"), EvaluationUnitOfWork(engine), store)
+        assert [(v.key.subject, v.value) for v in second.get(timeout=5)] == [("fgw", 1)]
+        assert first.empty()  # unchanged for the first stream
+        hub.unsubscribe(second)
+    finally:
+        hub.unsubscribe(first)
+        hub.stop()

@@ -7,6 +7,8 @@ import importlib
 import re
 from pathlib import Path
 
+import pytest
+
 from govkit.config import SERVICES
 from govkit.events import Event
 from govkit.migrate import event_subscriptions

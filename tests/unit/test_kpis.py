@@ -8,11 +8,12 @@ def _env(name, data):
 
 
 def test_ticket_created_moves_created_and_open_for_its_department():
-    deltas = kpis.deltas_for(_env("ticket_created", {"department": "czj"}))
-    assert {(d.key.level, d.key.subject, d.name, d.delta) for d in deltas} == {
+    plan = kpis.plan_for(_env("ticket_created", {"department": "czj"}))
+    assert {(d.key.level, d.key.subject, d.name, d.delta) for d in plan.flows
+            if d.key.window == "all" and d.key.level == kpis.Level.ORGANIZATION} == {
         (kpis.Level.ORGANIZATION, "czj", "tickets_created", 1),
-        (kpis.Level.ORGANIZATION, "czj", "tickets_open", 1),
     }
+    assert kpis.KpiKey(kpis.Level.ORGANIZATION, "czj") in plan.ticket.open_keys
 
 
 def test_unknown_events_move_nothing():

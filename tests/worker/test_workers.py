@@ -9,7 +9,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from govkit.auth import SYSTEM
 from govkit.events import Envelope
 from evaluation.adapters.kpi_store import KpiStore
-from evaluation.domain.kpis import KpiFilter
+from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
 from ticket import handlers
 from ticket.adapters.uow import TicketUnitOfWork
@@ -19,7 +19,7 @@ from ticket.worker import Service as TicketWorker
 
 def _kpis(redis_client):
     store = KpiStore(redis_client)
-    return {(v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(), lambda s: True)}
+    return {(v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(level=Level.ORGANIZATION), lambda s: True)}
 
 
 def _envelope(i, dept):

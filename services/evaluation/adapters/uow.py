@@ -7,4 +7,7 @@ from .facts import FactRepository
 
 class EvaluationUnitOfWork(SqlUnitOfWork):
     def bind(self, conn) -> None:
+        from .repositories import EvaluationRepository
+
         self.facts = FactRepository(conn)
+        self.eval = EvaluationRepository(conn)

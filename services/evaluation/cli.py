@@ -1,0 +1,234 @@
+"""`govops eval …`: nine-grid models, evaluation plans, reports and supervision (over gRPC)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import grpc
+import typer
+from rich.table import Table
+
+from govkit.cli import console, fail, grpc_channel
+
+NAME = "eval"
+app = typer.Typer(help="Nine-grid evaluation: models, plans, reports, rectification, accountability",
+                  no_args_is_help=True)
+model_app = typer.Typer(help="Evaluation models", no_args_is_help=True)
+plan_app = typer.Typer(help="Evaluation plans", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+app.add_typer(plan_app, name="plan")
+
+_STATES = ("data_collection", "self_assessment", "review", "published", "archived")
+
+
+def _stub():
+    from govops.evaluation.v1 import evaluation_pb2_grpc
+
+    ch = grpc_channel("evaluation")
+    return ch, evaluation_pb2_grpc.EvaluationServiceStub(ch)
+
+
+def _call(method: str, request, timeout: float = 30):
+    ch, stub = _stub()
+    with ch:
+        try:
+            return getattr(stub, method)(request, timeout=timeout)
+        except grpc.RpcError as err:
+            fail(err)
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+# ---- models ------------------------------------------------------------------------------
+@model_app.command("list")
+def model_list():
+    """List stored models (every version)."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    reply = _call("ListModels", pb.ListModelsRequest())
+    table = Table(title="Evaluation models")
+    for col in ("code", "version", "name", "indicators"):
+        table.add_column(col)
+    for mdl in reply.models:
+        table.add_row(mdl.code, str(mdl.version), mdl.name, str(len(mdl.indicators)))
+    console.print(table)
+
+
+@model_app.command("show")
+def model_show(code: str = typer.Argument("ninegrid_default"), version: int = typer.Option(0, help="0 = latest")):
+    """Show a model's nine cells and indicators."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    mdl = _call("GetModel", pb.GetModelRequest(code=code, version=version)).model
+    table = Table(title=f"{mdl.name} ({mdl.code} v{mdl.version})")
+    for col in ("cell", "code", "indicator", "kind", "baseline", "target", "weight", "rule"):
+        table.add_column(col)
+    for i in mdl.indicators:
+        table.add_row(f"{pb.Level.Name(i.level)[6:].lower()}.{pb.Dimension.Name(i.dimension)[10:].lower()}", i.code,
+                      i.name, pb.IndicatorKind.Name(i.kind)[15:].lower(), _fmt(i.baseline), _fmt(i.target),
+                      _fmt(i.weight), pb.ScoringRule.Name(i.rule)[13:].lower())
+    console.print(table)
+
+
+@model_app.command("create-default")
+def model_create_default():
+    """Store the shipped default nine-grid model (docs/evaluation-model.md) as a new version."""
+    from evaluation.domain.model import DEFAULT_MODEL
+    from evaluation.grpc_api import model_to_pb
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    mdl = _call("CreateModel", pb.CreateModelRequest(model=model_to_pb(DEFAULT_MODEL))).model
+    console.print(f"stored {mdl.code} version {mdl.version}")
+
+
+# ---- plans -------------------------------------------------------------------------------
+@plan_app.command("create")
+def plan_create(
+    name: str = typer.Option(..., help="e.g. 2026年11月运维绩效评价"),
+    subject_unit: str = typer.Option("om-centre", help="the evaluating unit"),
+    subject_role: str = typer.Option("om_centre_director", help="the evaluating role"),
+    model: str = typer.Option("ninegrid_default", help="model code"),
+    start: str = typer.Option(..., help="YYYY-MM-DD"),
+    end: str = typer.Option(..., help="YYYY-MM-DD (inclusive)"),
+    unit: list[str] = typer.Option([], help="org unit objects"),
+    process: list[str] = typer.Option([], help="process objects as UNIT/PROCESS, e.g. gov/incident"),
+    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
+):
+    """Create an evaluation plan (draft)."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    objects = [pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id=u) for u in unit]
+    for p in process:
+        u, _, proc = p.partition("/")
+        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id=proc, unit=u))
+    plan = _call("CreatePlan", pb.CreatePlanRequest(
+        name=name, subject_unit=subject_unit, subject_role=subject_role, model_code=model,
+        period_start=start, period_end=end, objects=objects, idempotency_key=idempotency_key or "")).plan
+    console.print(f"plan [bold]{plan.id}[/bold] 「{plan.name}」 {pb.PlanState.Name(plan.state)}")
+
+
+@plan_app.command("list")
+def plan_list():
+    """List plans the caller may see."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    table = Table(title="Evaluation plans")
+    for col in ("id", "name", "period", "state", "objects"):
+        table.add_column(col)
+    for p in _call("ListPlans", pb.ListPlansRequest()).plans:
+        table.add_row(p.id, p.name, f"{p.period_start}..{p.period_end}", pb.PlanState.Name(p.state)[11:].lower(),
+                      ", ".join(o.id for o in p.objects))
+    console.print(table)
+
+
+@plan_app.command("show")
+def plan_show(plan_id: str):
+    """Show a plan's results: ranking and nine-grid per object."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    p = _call("GetPlan", pb.GetPlanRequest(id=plan_id)).plan
+    console.print(f"[bold]{p.name}[/bold] {p.period_start}..{p.period_end} — {pb.PlanState.Name(p.state)}")
+    table = Table(title="Results")
+    for col in ("rank", "object", "overall", "organization", "process", "individual", "Δ previous", "findings"):
+        table.add_column(col)
+    for r in sorted(p.results, key=lambda r: r.rank or 999):
+        table.add_row(str(r.rank or "—"), r.object_id, _fmt(r.overall if r.HasField("overall") else None),
+                      *[_fmt(r.level_scores.get(level)) for level in ("organization", "process", "individual")],
+                      _fmt(r.delta if r.HasField("delta") else None), str(len(r.findings)))
+    console.print(table)
+
+
+@plan_app.command("advance")
+def plan_advance(plan_id: str, to: str = typer.Argument(..., help="|".join(_STATES))):
+    """Move a plan to its next step (published/archived go through PublishPlan/ArchivePlan)."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    if to == "published":
+        p = _call("PublishPlan", pb.PublishPlanRequest(id=plan_id)).plan
+    elif to == "archived":
+        p = _call("ArchivePlan", pb.ArchivePlanRequest(id=plan_id)).plan
+    else:
+        state = getattr(pb, f"PLAN_STATE_{to.upper()}", 0)
+        p = _call("AdvancePlan", pb.AdvancePlanRequest(id=plan_id, to_state=state)).plan
+    console.print(f"plan {p.id}: {pb.PlanState.Name(p.state)}")
+
+
+@plan_app.command("score")
+def plan_score(plan_id: str, object_id: str, indicator: str, score: float,
+               evidence: str = typer.Option(..., help="what the score rests on")):
+    """Enter a manual score with its evidence."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    s = _call("SubmitManualScore", pb.SubmitManualScoreRequest(plan_id=plan_id, object_id=object_id,
+                                                               indicator_code=indicator, score=score, evidence=evidence)).score
+    console.print(f"{s.object_id} {s.indicator_code} = {s.score:g} (by {s.scored_by})")
+
+
+@plan_app.command("sign-off")
+def plan_sign_off(plan_id: str, object_id: list[str] = typer.Option([], help="only these objects")):
+    """Reviewer sign-off of the manual scores."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    scores = _call("SignOffScores", pb.SignOffScoresRequest(plan_id=plan_id, object_ids=object_id)).scores
+    console.print(f"signed off {len(scores)} scores")
+
+
+@app.command("report")
+def report(plan_id: str, object_id: str = typer.Option("", help="one object; empty = whole plan"),
+           format: str = typer.Option("pdf", help="pdf|xlsx"),
+           out: Optional[Path] = typer.Option(None, help="file to write (default: the server's file name)")):
+    """Download a result report (PDF with the nine-grid heatmap, or XLSX)."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    fmt = pb.REPORT_FORMAT_XLSX if format == "xlsx" else pb.REPORT_FORMAT_PDF
+    reply = _call("GetReport", pb.GetReportRequest(plan_id=plan_id, object_id=object_id, format=fmt), timeout=120)
+    path = out or Path(reply.file_name)
+    path.write_bytes(reply.content)
+    console.print(f"wrote {path} ({len(reply.content)} bytes, {reply.mime_type})")
+
+
+@app.command("rectifications")
+def rectifications(unit: str = typer.Option("", help="org unit"), open_only: bool = typer.Option(False)):
+    """Supervision view: rectifications by unit."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    table = Table(title="Rectifications (整改)")
+    for col in ("unit", "object", "indicator", "actual", "baseline", "owner", "due", "state", "ticket"):
+        table.add_column(col)
+    for r in _call("ListRectifications", pb.ListRectificationsRequest(unit=unit, open_only=open_only)).rectifications:
+        table.add_row(r.unit, r.object_id, r.indicator_name, _fmt(r.actual if r.HasField("actual") else None),
+                      _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date, r.state,
+                      r.ticket_id)
+    console.print(table)
+
+
+@app.command("accountability")
+def accountability(unit: str = typer.Option("", help="org unit"),
+                   run: bool = typer.Option(False, help="apply the rules now first"),
+                   as_of: str = typer.Option("", help="YYYY-MM-DD for --run (default today)")):
+    """Supervision view: accountability records (问责) by unit."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    if run:
+        got = _call("RunAccountability", pb.RunAccountabilityRequest(as_of_date=as_of)).recorded
+        console.print(f"recorded {len(got)} new accountability records")
+    table = Table(title="Accountability (问责)")
+    for col in ("unit", "object", "indicator", "level", "reason", "recorded"):
+        table.add_column(col)
+    for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(unit=unit)).records:
+        table.add_row(a.unit, a.object_id, a.indicator_code, a.level, a.reason, a.recorded_at.ToJsonString())
+    console.print(table)
+
+
+@app.command("audit")
+def audit(entity_type: str = typer.Option(""), entity_id: str = typer.Option("")):
+    """The audit trail."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    for e in _call("ListAuditTrail", pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id)).entries:
+        console.print(f"{e.at.ToJsonString()} {e.actor} {e.action} {e.entity_type}:{e.entity_id} "
+                      f"{json.loads(e.detail_json) if e.detail_json else ''}")

@@ -1,0 +1,489 @@
+"""Use cases of the nine-grid evaluation system: models, plans, scores, results, reports,
+rectification and accountability. Each takes (command, uow, caller); every state change writes
+an audit row, and events leave through the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+
+from govkit.auth import Principal
+from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
+
+from .domain import kpis
+from .domain import model as m
+from .domain import plan as p
+from .domain.commands import AdvancePlan, CreateModel, CreatePlan, GetReport, SignOffScores, SubmitManualScore
+from .domain.events import AccountabilityRecorded, EvaluationPublished, RectificationClosed, RectificationOpened
+
+_NS = uuid.UUID("5b1f9a52-7d1e-4c55-9a0b-6f1e0c2d7a11")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---- models ------------------------------------------------------------------------------
+def create_model(cmd: CreateModel, uow, caller: Principal) -> m.Model:
+    """Validate a model and store it as the next version of its code (dry_run: validate only)."""
+    m.validate(cmd.model)
+    if cmd.dry_run:
+        return cmd.model
+    with uow:
+        version = uow.eval.latest_model_version(cmd.model.code) + 1
+        stored = m.Model.from_dict({**cmd.model.to_dict(), "version": version})
+        uow.eval.add_model(stored.code, version, stored.name, stored.to_dict(), caller.subject)
+        uow.eval.audit(caller.subject, "model_created", "model", f"{stored.code}@{version}")
+        uow.commit()
+    return stored
+
+
+def ensure_default_model(uow, caller: Principal) -> m.Model:
+    with uow:
+        row = uow.eval.get_model(m.DEFAULT_MODEL.code)
+    if row:
+        return m.Model.from_dict(row["definition"])
+    return create_model(CreateModel(m.DEFAULT_MODEL), uow, caller)
+
+
+def get_model(code: str, version: int, uow, caller: Principal) -> m.Model:
+    with uow:
+        row = uow.eval.get_model(code, version or None)
+    if not row:
+        raise NotFound(f"model {code}{'@' + str(version) if version else ''} not found")
+    return m.Model.from_dict(row["definition"])
+
+
+def list_models(uow, caller: Principal) -> list[m.Model]:
+    with uow:
+        return [m.Model.from_dict(r["definition"]) for r in uow.eval.list_models()]
+
+
+# ---- plans -------------------------------------------------------------------------------
+def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
+    out, seen = [], set()
+    if not raw:
+        v.fail("objects", "must name at least one evaluation object")
+    for n, o in enumerate(raw):
+        kind, oid, unit = o.get("kind", ""), (o.get("id") or "").strip(), (o.get("unit") or "").strip()
+        if kind not in p.OBJECT_KINDS:
+            v.fail(f"objects[{n}].kind", f"must be one of {', '.join(p.OBJECT_KINDS)}")
+            continue
+        if not oid:
+            v.fail(f"objects[{n}].id", "must not be empty")
+            continue
+        if kind == "process" and oid not in kpis.PROCESSES:
+            v.fail(f"objects[{n}].id", f"a process is one of {', '.join(kpis.PROCESSES)}")
+        if kind != "org_unit" and not unit:
+            v.fail(f"objects[{n}].unit", "must name the org unit the object belongs to")
+        obj = p.EvalObject(kind, oid, unit or oid)
+        if obj.key in seen:
+            v.fail(f"objects[{n}]", f"duplicate object {obj.key}")
+        seen.add(obj.key)
+        out.append(obj)
+    return out
+
+
+def create_plan(cmd: CreatePlan, uow, caller: Principal) -> dict:
+    v = Validator()
+    name = v.text("name", cmd.name, max_len=200)
+    subject_unit = v.text("subject_unit", cmd.subject_unit, max_len=64)
+    v.text("subject_role", cmd.subject_role, max_len=64)
+    if cmd.period_start is None:
+        v.fail("period_start", "must be set")
+    if cmd.period_end is None:
+        v.fail("period_end", "must be set")
+    if cmd.period_start and cmd.period_end and cmd.period_end < cmd.period_start:
+        v.fail("period_end", "must not be before period_start")
+    objects = _objects(cmd.objects, v)
+    v.check()
+    if not caller.scope.allows(subject_unit):
+        raise PermissionDenied(f"{subject_unit} is outside the caller's scope")
+    with uow:
+        if cmd.idempotency_key:
+            existing = uow.eval.plan_by_key(cmd.idempotency_key)
+            if existing:
+                return existing
+        row = uow.eval.get_model(cmd.model_code, cmd.model_version or None)
+        if not row:
+            raise InvalidArgument(field="model_code", reason=f"no model {cmd.model_code!r}"
+                                  + (f" version {cmd.model_version}" if cmd.model_version else ""))
+        plan_id = str(uuid.uuid5(_NS, cmd.idempotency_key)) if cmd.idempotency_key else str(uuid.uuid4())
+        values = dict(id=plan_id, name=name, subject_unit=subject_unit, subject_role=cmd.subject_role.strip(),
+                      model_code=row["code"], model_version=row["version"], period_start=cmd.period_start,
+                      period_end=cmd.period_end, objects=[o.to_dict() for o in objects], state="draft",
+                      idempotency_key=cmd.idempotency_key or None, created_by=caller.subject)
+        uow.eval.add_plan(**values)
+        uow.eval.audit(caller.subject, "plan_created", "plan", plan_id, subject_unit,
+                       model=f"{row['code']}@{row['version']}", objects=[o.key for o in objects])
+        uow.commit()
+        return uow.eval.get_plan(plan_id, caller.scope)
+
+
+def get_plan(plan_id: str, uow, caller: Principal) -> dict:
+    with uow:
+        plan = uow.eval.get_plan(plan_id, caller.scope)
+        if not plan:
+            raise NotFound(f"plan {plan_id} not found")
+        plan["manual_scores"] = uow.eval.manual_scores(plan_id)
+    return _visible(plan, caller)
+
+
+def _visible(plan: dict, caller: Principal) -> dict:
+    """An object's results are visible to its own unit; the evaluating unit sees them all."""
+    if caller.scope.is_global or caller.scope.allows(plan["subject_unit"]):
+        return plan
+    plan = dict(plan)
+    allowed = {o["unit"] for o in plan["objects"] if caller.scope.allows(o["unit"])}
+    if plan.get("results"):
+        plan["results"] = {**plan["results"], "objects": [
+            r for r in plan["results"]["objects"] if r["object"]["unit"] in allowed]}
+    plan["manual_scores"] = [s for s in plan.get("manual_scores", [])
+                             if kpis.unit_of(s["object_id"]) in allowed]
+    return plan
+
+
+def list_plans(state: str, uow, caller: Principal) -> list[dict]:
+    with uow:
+        return [_visible(pl, caller) for pl in uow.eval.list_plans(caller.scope, state or None)]
+
+
+def _load(uow, plan_id: str, caller: Principal) -> tuple[dict, m.Model]:
+    plan = uow.eval.get_plan(plan_id, caller.scope, lock=True)
+    if not plan:
+        raise NotFound(f"plan {plan_id} not found")
+    row = uow.eval.get_model(plan["model_code"], plan["model_version"])
+    return plan, m.Model.from_dict(row["definition"])
+
+
+def _manual_missing(plan: dict, model: m.Model, scores: list[dict]) -> list[str]:
+    have = {(s["object_id"], s["indicator_code"]) for s in scores}
+    missing = []
+    for o in map(p.EvalObject.from_dict, plan["objects"]):
+        for ind in model.indicators:
+            if ind.kind == "manual" and o.applies(ind) and (o.key, ind.code) not in have:
+                missing.append(f"{o.key}:{ind.code}")
+    return missing
+
+
+def advance_plan(cmd: AdvancePlan, uow, caller: Principal, compute=None) -> dict:
+    """Move a plan one step. Out of order → FAILED_PRECONDITION; wrong role → PERMISSION_DENIED."""
+    if cmd.to_state not in p.STATES or cmd.to_state == "draft":
+        raise InvalidArgument(field="to_state", reason=f"must be one of {', '.join(p.STATES[1:])}")
+    caller.require(p.PERMISSION_FOR[cmd.to_state])
+    with uow:
+        plan, model = _load(uow, cmd.plan_id, caller)
+        if not caller.scope.allows(plan["subject_unit"]):
+            raise PermissionDenied("only the evaluating unit moves a plan through its steps")
+        if p.NEXT.get(plan["state"]) != cmd.to_state:
+            raise FailedPrecondition(f"plan is {plan['state']}; the next step is "
+                                     f"{p.NEXT.get(plan['state'], 'none')}, not {cmd.to_state}")
+        scores = uow.eval.manual_scores(plan["id"])
+        values: dict = {"state": cmd.to_state}
+        if cmd.to_state == "review":
+            missing = _manual_missing(plan, model, scores)
+            if missing:
+                raise FailedPrecondition(f"manual indicators not scored yet: {', '.join(missing[:10])}")
+        if cmd.to_state == "published":
+            unsigned = [f"{s['object_id']}:{s['indicator_code']}" for s in scores if not s["reviewed_by"]]
+            if unsigned:
+                raise FailedPrecondition(f"manual scores not signed off: {', '.join(unsigned[:10])}")
+        if cmd.to_state in ("self_assessment", "review", "published"):
+            prev = uow.eval.previous_plan(plan)
+            results = compute_results(plan, model, scores, uow, prev)
+            values.update(results=results, computed_at=_now())
+        uow.eval.update_plan(plan["id"], **values)
+        uow.eval.audit(caller.subject, f"plan_{cmd.to_state}", "plan", plan["id"], plan["subject_unit"],
+                       from_state=plan["state"])
+        if cmd.to_state == "published":
+            _on_publish(plan, model, values["results"], uow, caller)
+        uow.commit()
+        out = uow.eval.get_plan(plan["id"], caller.scope)
+        out["manual_scores"] = uow.eval.manual_scores(plan["id"])
+    return out
+
+
+def period_values(uow, start: date, end: date) -> dict:
+    """Every subject's KPI values over [start, end] computed from the facts (same rules as live)."""
+    from .adapters.org import FrozenTree
+
+    days = {kpis.day_bucket(start + timedelta(days=i)) for i in range((end - start).days + 1)}
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=kpis.CST)
+    ledger = kpis.Ledger(keep=lambda b: b in days)
+    ledger.apply_all(uow.facts.iter_all(until=until), FrozenTree(uow.conn))
+    # A count that never moved is 0 for a subject with data (no breaches is a result, not "no data").
+    zeros = dict.fromkeys(kpis.COUNTS, 0.0)
+    return {(level, subject): {**zeros, **kpis.derive(ledger.raw(level, subject, sorted(days)))}
+            for level, subject in ledger.subjects()}
+
+
+def compute_results(plan: dict, model: m.Model, scores: list[dict], uow, previous: dict | None) -> dict:
+    values = period_values(uow, plan["period_start"], plan["period_end"])
+    manual: dict[str, dict] = {}
+    for s in scores:
+        manual.setdefault(s["object_id"], {})[s["indicator_code"]] = s
+    objects = [p.compute_object(model, o, values, manual.get(o.key, {}))
+               for o in map(p.EvalObject.from_dict, plan["objects"])]
+    p.rank(objects)
+    p.compare(objects, (previous or {}).get("results", {}).get("objects") if previous else None)
+    return {"objects": objects, "previous_plan_id": previous["id"] if previous else None,
+            "model": {"code": model.code, "version": model.version, "name": model.name}}
+
+
+def _on_publish(plan: dict, model: m.Model, results: dict, uow, caller: Principal) -> None:
+    due = (_now().astimezone(kpis.CST).date() + timedelta(days=model.accountability.rectification_days))
+    for r in results["objects"]:
+        for row in r["indicators"]:
+            if row["status"] != "below_baseline":
+                continue
+            ind = model.indicator(row["code"])
+            # Consecutive shortfall: the previous period's plan opened one for the same indicator.
+            prev = uow.eval.latest_rectification_for(r["object_id"], ind.code, plan["period_start"])
+            prev_below = prev is not None and prev["plan_id"] == results.get("previous_plan_id")
+            open_rectification(uow, caller, plan_id=plan["id"], object_id=r["object_id"],
+                               unit=r["object"]["unit"], ind=ind, actual=row["actual"], due=due,
+                               periods_below=(prev["periods_below"] + 1) if prev_below else 1)
+    uow.collect(EvaluationPublished(
+        plan_id=plan["id"], name=plan["name"], subject_unit=plan["subject_unit"], model_code=model.code,
+        model_version=model.version, period_start=plan["period_start"].isoformat(),
+        period_end=plan["period_end"].isoformat(),
+        results=[{"object_id": r["object_id"], "unit": r["object"]["unit"], "overall": r["overall"],
+                  "rank": r.get("rank"), "delta": r.get("delta")} for r in results["objects"]],
+        published_by=caller.subject))
+
+
+def open_rectification(uow, caller: Principal, *, plan_id, object_id, unit, ind: m.Indicator, actual,
+                       due: date, periods_below: int = 1, key: str | None = None) -> bool:
+    key = key or f"rect:{plan_id}:{object_id}:{ind.code}"
+    rect_id = str(uuid.uuid5(_NS, key))
+    actions = [f"分析「{ind.name}」低于基线的原因", "制定并落实整改措施", "下一评价周期复评"]
+    created = uow.eval.add_rectification(
+        id=rect_id, plan_id=plan_id, object_id=object_id, unit=unit, indicator_code=ind.code,
+        indicator_name=ind.name, actual=actual, baseline=ind.baseline,
+        owner_position=ind.owner_position or "运维中心主任", due_date=due, actions=actions,
+        state="pending_ticket", periods_below=periods_below, idempotency_key=key)
+    if created:
+        uow.eval.audit(caller.subject, "rectification_requested", "rectification", rect_id, unit,
+                       indicator=ind.code, actual=actual, baseline=ind.baseline, periods_below=periods_below)
+    return created
+
+
+def check_live_baselines(uow, store, caller: Principal, *, model_code: str = m.DEFAULT_MODEL.code,
+                         window: str = "30d", min_resolved: int = 10, today: date | None = None) -> list[str]:
+    """The live half of the loop: each department's organisation-level KPI indicators over the
+    rolling window, against the latest model version; below baseline (with at least
+    `min_resolved` resolved tickets, so a quiet week is not a finding) opens a rectification
+    once per unit, indicator and month (key `live:<YYYY-MM>:<unit>:<indicator>`)."""
+    from govkit.orgdir import units as orgdir_units
+    import sqlalchemy as sa
+
+    today = today or _now().astimezone(kpis.CST).date()
+    opened = []
+    with uow:
+        row = uow.eval.get_model(model_code)
+        if not row:
+            return []
+        model = m.Model.from_dict(row["definition"])
+        depts = list(uow.conn.execute(sa.select(orgdir_units.c.id).where(
+            orgdir_units.c.kind == "department", orgdir_units.c.active.is_(True))).scalars())
+        live = [i for i in model.indicators if i.level == "organization" and i.kind in ("kpi", "formula")]
+        values: dict[str, dict] = {}
+        for v in store.values_for([(kpis.Level.ORGANIZATION, d) for d in depts], [window], today):
+            values.setdefault(v.key.subject, {})[v.name] = v.value
+        due = today + timedelta(days=model.accountability.rectification_days)
+        for dept in depts:
+            vals = {**dict.fromkeys(kpis.COUNTS, 0.0), **values.get(dept, {})}
+            if vals.get("tickets_resolved", 0) < min_resolved:
+                continue
+            for ind in live:
+                actual = m.indicator_value(ind, vals)
+                if m.below_baseline(ind, actual):
+                    key = f"live:{today:%Y-%m}:{dept}:{ind.code}"
+                    if open_rectification(uow, caller, plan_id=None, object_id=dept, unit=dept, ind=ind,
+                                          actual=round(actual, 4), due=due, key=key):
+                        opened.append(key)
+        uow.commit()
+    return opened
+
+
+def submit_manual_score(cmd: SubmitManualScore, uow, caller: Principal) -> dict:
+    v = Validator()
+    if not 0 <= cmd.score <= m.MANUAL_MAX:
+        v.fail("score", f"must be between 0 and {m.MANUAL_MAX:g} (got {cmd.score:g})")
+    evidence = v.text("evidence", cmd.evidence, max_len=4000)
+    v.text("object_id", cmd.object_id)
+    v.text("indicator_code", cmd.indicator_code)
+    v.check()
+    with uow:
+        plan, model = _load(uow, cmd.plan_id, caller)
+        if plan["state"] not in p.SCORING_STATES:
+            raise FailedPrecondition(f"manual scores are entered in {' or '.join(p.SCORING_STATES)}; plan is {plan['state']}")
+        objects = {o.key: o for o in map(p.EvalObject.from_dict, plan["objects"])}
+        obj = objects.get(cmd.object_id)
+        if obj is None:
+            raise InvalidArgument(field="object_id", reason=f"{cmd.object_id!r} is not an object of this plan")
+        ind = model.indicator(cmd.indicator_code)
+        if ind is None or ind.kind != "manual" or not obj.applies(ind):
+            raise InvalidArgument(field="indicator_code",
+                                  reason=f"{cmd.indicator_code!r} is not a manual indicator for this object")
+        if not caller.scope.allows(obj.unit) and not caller.scope.allows(plan["subject_unit"]):
+            raise PermissionDenied(f"{obj.unit} is outside the caller's scope")
+        uow.eval.put_manual_score(plan["id"], obj.key, ind.code, cmd.score, evidence, caller.subject)
+        uow.eval.audit(caller.subject, "manual_score_submitted", "plan", plan["id"], obj.unit,
+                       object_id=obj.key, indicator=ind.code, score=cmd.score, evidence=evidence)
+        uow.commit()
+        return next(s for s in uow.eval.manual_scores(plan["id"])
+                    if s["object_id"] == obj.key and s["indicator_code"] == ind.code)
+
+
+def sign_off_scores(cmd: SignOffScores, uow, caller: Principal) -> list[dict]:
+    with uow:
+        plan, _ = _load(uow, cmd.plan_id, caller)
+        if plan["state"] != "review":
+            raise FailedPrecondition(f"scores are signed off in review; plan is {plan['state']}")
+        scores = [s for s in uow.eval.manual_scores(plan["id"])
+                  if not cmd.object_ids or s["object_id"] in cmd.object_ids]
+        own = [f"{s['object_id']}:{s['indicator_code']}" for s in scores if s["scored_by"] == caller.subject]
+        if own:
+            raise FailedPrecondition(f"a reviewer does not sign off their own scores: {', '.join(own[:10])}")
+        uow.eval.sign_off(plan["id"], [(s["object_id"], s["indicator_code"]) for s in scores], caller.subject)
+        uow.eval.audit(caller.subject, "manual_scores_signed_off", "plan", plan["id"], plan["subject_unit"],
+                       scores=[f"{s['object_id']}:{s['indicator_code']}" for s in scores])
+        uow.commit()
+        return uow.eval.manual_scores(plan["id"])
+
+
+# ---- reports -----------------------------------------------------------------------------
+def get_report(cmd: GetReport, uow, caller: Principal) -> tuple[bytes, str, str]:
+    """(content, MIME type, file name) of a plan's or one object's result report."""
+    from .adapters import reports
+
+    if cmd.format not in ("pdf", "xlsx"):
+        raise InvalidArgument(field="format", reason="must be pdf or xlsx")
+    plan = get_plan(cmd.plan_id, uow, caller)
+    if not plan.get("results"):
+        raise FailedPrecondition(f"plan is {plan['state']}: results are computed from self_assessment on")
+    objects = plan["results"]["objects"]
+    if cmd.object_id:
+        objects = [o for o in objects if o["object_id"] == cmd.object_id]
+        if not objects:
+            raise NotFound(f"object {cmd.object_id} not in this plan's visible results")
+    series = _trends(plan, objects, uow)
+    if cmd.format == "pdf":
+        data, mime = reports.pdf(plan, objects, series), "application/pdf"
+    else:
+        data, mime = reports.xlsx(plan, objects, series), \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    suffix = f"-{cmd.object_id.replace('/', '_')}" if cmd.object_id else ""
+    return data, mime, f"evaluation-{plan['id'][:8]}{suffix}.{cmd.format}"
+
+
+def _trends(plan: dict, objects: list[dict], uow) -> dict:
+    """Overall score per object over this and the earlier published plans of the same model."""
+    with uow:
+        history = [pl for pl in uow.eval.list_plans(_GLOBAL_SCOPE, None)
+                   if pl["model_code"] == plan["model_code"] and pl["subject_unit"] == plan["subject_unit"]
+                   and pl["results"] and pl["period_end"] <= plan["period_end"]]
+    history.sort(key=lambda pl: pl["period_end"])
+    out: dict[str, list] = {}
+    for pl in history[-6:]:
+        by_id = {r["object_id"]: r for r in pl["results"]["objects"]}
+        for o in objects:
+            r = by_id.get(o["object_id"])
+            if r is not None:
+                out.setdefault(o["object_id"], []).append((pl["period_end"].isoformat(), r["overall"]))
+    return out
+
+
+class _Global:
+    is_global = True
+    units = None
+
+
+_GLOBAL_SCOPE = _Global()
+
+
+# ---- rectification and accountability ----------------------------------------------------
+def open_pending_tickets(uow, create_ticket, caller: Principal, limit: int = 20) -> int:
+    """Turn requested rectifications into tickets through the ticket service (idempotent key)."""
+    n = 0
+    with uow:
+        for r in uow.eval.pending_rectifications(limit):
+            title = f"整改：{r['indicator_name']}低于基线（{r['object_id']}）"
+            desc = (f"评价结果：实际 {r['actual']}，基线 {r['baseline']}。责任岗位：{r['owner_position']}；"
+                    f"整改期限：{r['due_date'].isoformat()}。要求：" + "；".join(r["actions"]))
+            reply = create_ticket(title, desc, r["unit"], "application", "high", r["idempotency_key"])
+            t = reply.get("ticket") or {}
+            uow.eval.update_rectification(r["id"], state="open", ticket_id=t.get("id"), ticket_number=t.get("number"))
+            uow.eval.audit(caller.subject, "rectification_opened", "rectification", r["id"], r["unit"],
+                           ticket_id=t.get("id"), replayed=reply.get("replayed"))
+            uow.collect(RectificationOpened(
+                rectification_id=r["id"], plan_id=r["plan_id"], object_id=r["object_id"], unit=r["unit"],
+                indicator_code=r["indicator_code"], indicator_name=r["indicator_name"], actual=r["actual"],
+                baseline=r["baseline"], owner_position=r["owner_position"], due_date=r["due_date"].isoformat(),
+                actions=r["actions"], ticket_id=t.get("id")))
+            uow.commit()  # one ticket, one commit: a crash repeats at most this RPC (same key)
+            n += 1
+    return n
+
+
+def close_rectifications_for(env, uow) -> int:
+    """on_fact hook: a resolved or closed ticket closes the rectification it tracks."""
+    if env.name not in ("ticket_resolved", "ticket_closed"):
+        return 0
+    ticket_id = env.data.get("ticket_id") or env.subject
+    n = 0
+    for r in uow.eval.open_rectifications_for_ticket(ticket_id):
+        uow.eval.update_rectification(r["id"], state="closed", closed_at=_now())
+        uow.eval.audit("system", "rectification_closed", "rectification", r["id"], r["unit"],
+                       ticket_id=ticket_id, event=env.name)
+        uow.collect(RectificationClosed(rectification_id=r["id"], unit=r["unit"], ticket_id=ticket_id,
+                                        closed_by_event=env.name))
+        n += 1
+    return n
+
+
+def run_accountability(uow, caller: Principal, today: date | None = None) -> list[dict]:
+    """Record accountability (问责) due for overdue rectifications or lasting shortfalls."""
+    today = today or _now().astimezone(kpis.CST).date()
+    recorded = []
+    with uow:
+        rules_by_plan: dict = {}
+        for r in uow.eval.unfinished_rectifications():
+            rules = rules_by_plan.get(r["plan_id"])
+            if rules is None:
+                plan = uow.eval.get_plan(r["plan_id"], _GLOBAL_SCOPE) if r["plan_id"] else None
+                row = uow.eval.get_model(plan["model_code"], plan["model_version"]) if plan else None
+                rules = m.Model.from_dict(row["definition"]).accountability if row else m.AccountabilityRules()
+                rules_by_plan[r["plan_id"]] = rules
+            overdue = (today - r["due_date"]).days
+            for level, reason in rules.due(overdue, r["periods_below"]):
+                rec_id = str(uuid.uuid5(_NS, f"acc:{r['id']}:{level}"))
+                if uow.eval.add_accountability(id=rec_id, rectification_id=r["id"], unit=r["unit"],
+                                               object_id=r["object_id"], indicator_code=r["indicator_code"],
+                                               level=level, reason=reason, recorded_by=caller.subject):
+                    uow.eval.audit(caller.subject, "accountability_recorded", "rectification", r["id"], r["unit"],
+                                   level=level, reason=reason)
+                    uow.collect(AccountabilityRecorded(
+                        record_id=rec_id, rectification_id=r["id"], unit=r["unit"], object_id=r["object_id"],
+                        indicator_code=r["indicator_code"], level=level, reason=reason,
+                        recorded_by=caller.subject))
+                    recorded.append({"id": rec_id, "rectification_id": r["id"], "unit": r["unit"],
+                                     "level": level, "reason": reason})
+        uow.commit()
+    return recorded
+
+
+def list_rectifications(unit: str, state: str, uow, caller: Principal) -> list[dict]:
+    with uow:
+        return uow.eval.list_rectifications(caller.scope, unit or None, state or None)
+
+
+def list_accountability(unit: str, uow, caller: Principal) -> list[dict]:
+    with uow:
+        return uow.eval.list_accountability(caller.scope, unit or None)
+
+
+def audit_trail(entity_type: str, entity_id: str, uow, caller: Principal) -> list[dict]:
+    with uow:
+        return uow.eval.audit_trail(entity_type or None, entity_id or None, caller.scope)

@@ -1,0 +1,370 @@
+"""The evaluation service over a real gRPC server, PostgreSQL and Redis: live KPIs with filters,
+series and scope; the nine-grid model and a plan end to end with reports; bad input; the
+closed loop (rectification, accountability, audit); `kpi check` and rebuild."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import threading
+import time
+from datetime import datetime, timezone
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from govkit.auth import SYSTEM
+from govkit.client import channel
+from govkit.grpc_server import iter_bad_request
+from govkit.orgdir import OrgDirectory
+from govops.evaluation.v1 import evaluation_pb2 as pb
+from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
+from evaluation import handlers
+from evaluation import handlers_eval as ev
+from evaluation.adapters.kpi_store import KpiStore
+from evaluation.adapters.uow import EvaluationUnitOfWork
+from evaluation.domain import model as m
+from evaluation.grpc_api import model_to_pb
+from tests.eval_events import lifecycle, mixed
+
+UNITS = [("gov", None, "government"), ("om-centre", "gov", "om_centre"), ("fgw", "gov", "department"),
+         ("czj", "gov", "department"), ("gaj", "gov", "department"), ("wjw", "gov", "department")]
+
+
+@pytest.fixture
+def env(engine_for, redis_client, grpc_server, signer):
+    engine = engine_for("evaluation")
+    with engine.begin() as c:
+        d = OrgDirectory(c)
+        for unit, parent, kind in UNITS:
+            d.apply("org_unit_created", {"org_unit_id": unit, "name": unit, "parent_id": parent, "kind": kind})
+    target = grpc_server("evaluation")["evaluation"]
+
+    def stub(subject="admin", perms=("*",), units=("*",)):
+        token = signer.mint(subject, perms=list(perms), scopes=[{"unit": u} for u in units])
+        return pb_grpc.EvaluationServiceStub(channel(target, token))
+
+    class Env:
+        pass
+
+    e = Env()
+    e.engine, e.redis, e.store, e.stub = engine, redis_client, KpiStore(redis_client), stub
+    e.record = lambda events: [handlers.record_event(x, EvaluationUnitOfWork(engine), e.store,
+                                                     on_fact=ev.close_rectifications_for) for x in events]
+    return e
+
+
+def _kpis(reply):
+    return {(k.subject, k.name, k.window): k.value for k in reply.kpis}
+
+
+def _violations(err) -> dict:
+    return dict(iter_bad_request(err))
+
+
+# ---- live KPIs ---------------------------------------------------------------------------
+def test_kpis_per_level_window_and_scope(env):
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    env.record(lifecycle("fgw", assignee="s1", start=now.replace(hour=0, minute=30)) + lifecycle("czj", assignee="s2"))
+    admin = env.stub()
+    got = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(
+        units=["gov"], names=["tickets_created", "sla_attainment_pct"], windows=["all", "today"])), timeout=5))
+    assert got[("gov", "tickets_created", "all")] == 2
+    assert got[("gov/incident", "tickets_created", "all")] == 2
+    assert ("gov", "tickets_created", "today") in got
+    persons = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(persons=["s1"], names=["tickets_resolved"])), timeout=5))
+    assert persons == {("fgw/staff/s1", "tickets_resolved", "all"): 1, ("gov/staff/s1", "tickets_resolved", "all"): 1}
+    czj = env.stub("czj-user", ["evaluation.read"], ["czj"])
+    seen = {k.subject.split("/")[0] for k in czj.GetKpis(pb.GetKpisRequest(), timeout=5).kpis}
+    assert seen == {"czj"}
+    with pytest.raises(grpc.RpcError) as err:
+        czj.GetKpiSeries(pb.GetKpiSeriesRequest(level=pb.LEVEL_ORGANIZATION, subject="fgw",
+                                                start_date="2026-11-01", end_date="2026-11-30"), timeout=5)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as err:
+        admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(windows=["fortnight"])), timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "filter.windows" in _violations(err.value)
+
+
+def test_series_gives_daily_buckets(env):
+    env.record(lifecycle("fgw", start=datetime(2026, 11, 3, 2, tzinfo=timezone.utc))
+               + lifecycle("fgw", start=datetime(2026, 11, 5, 2, tzinfo=timezone.utc))
+               + lifecycle("fgw", start=datetime(2026, 11, 5, 4, tzinfo=timezone.utc)))
+    reply = env.stub().GetKpiSeries(pb.GetKpiSeriesRequest(
+        level=pb.LEVEL_ORGANIZATION, subject="fgw", names=["tickets_created"],
+        start_date="2026-11-03", end_date="2026-11-06"), timeout=5)
+    assert [(p.date, dict(p.values).get("tickets_created", 0)) for p in reply.points] == [
+        ("2026-11-03", 1), ("2026-11-04", 0), ("2026-11-05", 2), ("2026-11-06", 0)]
+    with pytest.raises(grpc.RpcError) as err:
+        env.stub().GetKpiSeries(pb.GetKpiSeriesRequest(level=pb.LEVEL_ORGANIZATION, subject="fgw",
+                                                       start_date="2026-11-06", end_date="2026-11-01"), timeout=5)
+    assert "end_date" in _violations(err.value)
+
+
+def test_watch_filters_by_person_and_pushes_changes(env):
+    stream = env.stub().WatchKpis(pb.WatchKpisRequest(filter=pb.KpiFilter(
+        persons=["s7"], level=pb.LEVEL_INDIVIDUAL, names=["tickets_open"])))
+    got, ready = [], threading.Event()
+
+    def read():
+        ready.set()
+        for msg in stream:
+            got.append(msg.kpi)
+            if len(got) >= 2:
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    ready.wait()
+    deadline = time.monotonic() + 10
+    while not got and time.monotonic() < deadline:  # the server subscribes when the call starts
+        env.record(lifecycle("fgw", assignee="s7")[:2])
+        time.sleep(0.2)
+    reader.join(10)
+    stream.cancel()
+    assert got and {k.subject for k in got} <= {"fgw/staff/s7", "gov/staff/s7"}
+    assert all(k.name == "tickets_open" and k.value >= 1 for k in got)
+
+
+def test_kpi_check_finds_drift_and_rebuild_repairs_flush(env):
+    env.record(mixed(30))
+    n, diffs = handlers.check_live_kpis(EvaluationUnitOfWork(env.engine), env.store)
+    assert n > 100 and diffs == []
+    env.redis.hincrbyfloat("kpi:v1:organization:fgw:all", "tickets_created", 5)
+    _, diffs = handlers.check_live_kpis(EvaluationUnitOfWork(env.engine), env.store)
+    assert [(d.key, d.field) for d in diffs] == [("kpi:v1:organization:fgw:all", "tickets_created")]
+    env.redis.flushdb()
+    assert handlers.rebuild_live_kpis(EvaluationUnitOfWork(env.engine), env.store) == n
+    assert handlers.check_live_kpis(EvaluationUnitOfWork(env.engine), env.store)[1] == []
+
+
+# ---- models and plans --------------------------------------------------------------------
+def test_bad_models_are_invalid_argument_naming_fields(env):
+    admin = env.stub()
+    bad = model_to_pb(m.DEFAULT_MODEL)
+    bad.indicators[0].weight = 50
+    bad.indicators[1].kind = pb.INDICATOR_KIND_FORMULA
+    bad.indicators[1].formula = "ghost_kpi / 2"
+    bad.indicators[2].kind = pb.INDICATOR_KIND_FORMULA
+    bad.indicators[2].formula = "tickets_created / 0"
+    with pytest.raises(grpc.RpcError) as err:
+        admin.CreateModel(pb.CreateModelRequest(model=bad), timeout=5)
+    v = _violations(err.value)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "unknown KPI 'ghost_kpi'" in v["model.indicators[1].formula"]
+    assert "divides by zero" in v["model.indicators[2].formula"]
+    assert "sum to 100" in v["model.indicators"]
+    no_level = model_to_pb(m.DEFAULT_MODEL)
+    del no_level.indicators[11:]
+    with pytest.raises(grpc.RpcError) as err:
+        admin.ValidateModel(pb.ValidateModelRequest(model=no_level), timeout=5)
+    assert "level individual" in _violations(err.value)["model.indicators"]
+    assert admin.ListModels(pb.ListModelsRequest(), timeout=5).models == []  # nothing half-written
+    reader = env.stub("reader", ["evaluation.read"])
+    with pytest.raises(grpc.RpcError) as err:
+        reader.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=5)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def _seed_period(env):
+    # November 2026: fgw does well, czj misses its SLA and has breaches.
+    good = [lifecycle("fgw", assignee=f"s{i % 2}", start=datetime(2026, 11, 2 + i, 2, tzinfo=timezone.utc),
+                      resolution_s=3 * 3600, response_s=600, rating=5, ttype=("incident", "change")[i % 2],
+                      outcome="successful") for i in range(6)]
+    bad = [lifecycle("czj", assignee="s5" if i else "s6", start=datetime(2026, 11, 2 + i, 2, tzinfo=timezone.utc),
+                     resolution_s=30 * 3600, response_s=4000, sla_met=i % 3 == 0, rating=2, breach=True,
+                     reopen=i == 1, catalogue=None) for i in range(6)]
+    env.record([e for t in good + bad for e in t])
+
+
+def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_path):
+    _seed_period(env)
+    admin = env.stub()
+    model = admin.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=5).model
+    assert model.version == 1 and len(model.indicators) == 15
+    runner = env.stub("director", ["evaluation.run", "evaluation.read"], ["om-centre"])
+    scorer = env.stub("scorer", ["evaluation.score", "evaluation.read"], ["fgw", "czj"])
+    reviewer = env.stub("reviewer", ["evaluation.review", "evaluation.read"], ["om-centre"])
+    publisher = env.stub("publisher", ["evaluation.publish", "evaluation.read"], ["om-centre"])
+    req = pb.CreatePlanRequest(
+        name="2026年11月运维绩效评价", subject_unit="om-centre", subject_role="om_centre_director",
+        model_code=m.DEFAULT_MODEL.code, period_start="2026-11-01", period_end="2026-11-30",
+        objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id=u) for u in ("fgw", "czj")]
+        + [pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id="incident", unit="gov")],
+        idempotency_key="plan-2026-11")
+    plan = runner.CreatePlan(req, timeout=5).plan
+    assert runner.CreatePlan(req, timeout=5).plan.id == plan.id  # a retry makes no second plan
+    assert plan.state == pb.PLAN_STATE_DRAFT
+
+    def fails(call, code):
+        with pytest.raises(grpc.RpcError) as err:
+            call()
+        assert err.value.code() == code, err.value.details()
+        return err.value
+
+    fails(lambda: runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_REVIEW), timeout=5),
+          grpc.StatusCode.FAILED_PRECONDITION)
+    fails(lambda: runner.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.PERMISSION_DENIED)
+    runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_DATA_COLLECTION), timeout=5)
+    err = fails(lambda: scorer.SubmitManualScore(pb.SubmitManualScoreRequest(
+        plan_id=plan.id, object_id="fgw", indicator_code="org_rules_in_place", score=101, evidence=""), timeout=5),
+        grpc.StatusCode.INVALID_ARGUMENT)
+    assert set(_violations(err)) == {"score", "evidence"}
+    for obj, rules, duties in (("fgw", 85, 90), ("czj", 50, 70)):
+        scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id=obj,
+                                 indicator_code="org_rules_in_place", score=rules, evidence="制度汇编与执行记录"), timeout=5)
+        scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id=obj,
+                                 indicator_code="ind_position_duties", score=duties, evidence="岗位说明书"), timeout=5)
+    plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_SELF_ASSESSMENT), timeout=5).plan
+    assert len(plan.results) == 3
+    plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_REVIEW), timeout=5).plan
+    fails(lambda: publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.FAILED_PRECONDITION)
+    assert runner.GetPlan(pb.GetPlanRequest(id=plan.id), timeout=5).plan.state == pb.PLAN_STATE_REVIEW
+    reviewer.SignOffScores(pb.SignOffScoresRequest(plan_id=plan.id), timeout=5)
+    plan = publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5).plan
+    assert plan.state == pb.PLAN_STATE_PUBLISHED
+
+    results = {r.object_id: r for r in plan.results}
+    fgw, czj = results["fgw"], results["czj"]
+    assert len(fgw.cell_scores) == 9 and set(fgw.level_scores) == set(m.LEVELS)
+    assert fgw.overall > czj.overall and (fgw.rank, czj.rank) == (1, 2)
+    assert set(results["gov/incident"].level_scores) == {"process"}
+    czj_rows = {r.code: r for r in czj.indicators}
+    assert czj_rows["org_sla_attainment"].status == "below_baseline"
+    assert czj_rows["org_rules_in_place"].actual == 50 and czj_rows["org_rules_in_place"].evidence
+
+    # the department sees only its own results; the evaluating unit sees all
+    own = env.stub("czj-user", ["evaluation.read"], ["czj"]).GetPlan(pb.GetPlanRequest(id=plan.id), timeout=5).plan
+    assert [r.object_id for r in own.results] == ["czj"]
+    fails(lambda: env.stub("gaj-user", ["evaluation.read"], ["gaj"]).GetPlan(pb.GetPlanRequest(id=plan.id), timeout=5),
+          grpc.StatusCode.NOT_FOUND)
+
+    # reports: PDF with Chinese text, XLSX with the four sheets
+    pdf = admin.GetReport(pb.GetReportRequest(plan_id=plan.id, format=pb.REPORT_FORMAT_PDF), timeout=30)
+    assert pdf.content.startswith(b"%PDF") and pdf.mime_type == "application/pdf"
+    if shutil.which("pdftotext"):
+        (tmp_path / "r.pdf").write_bytes(pdf.content)
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "r.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        for word in ("绩效评价结果报告", "九宫格热力图", "跨部门SLA达成率", "低于基线", "组织层"):
+            assert word in text, word
+    xlsx = admin.GetReport(pb.GetReportRequest(plan_id=plan.id, object_id="czj", format=pb.REPORT_FORMAT_XLSX), timeout=30)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["排名", "九宫格", "指标明细", "趋势与发现"]
+    assert {row[0] for row in wb["指标明细"].iter_rows(min_row=2, values_only=True)} == {"czj"}
+
+    # the closed loop: rectifications wait for their ticket, events and audit are recorded
+    rects = admin.ListRectifications(pb.ListRectificationsRequest(unit="czj"), timeout=5).rectifications
+    assert rects and all(r.state == "pending_ticket" for r in rects)
+    assert "org_sla_attainment" in {r.indicator_code for r in rects}
+    with env.engine.connect() as c:
+        types = set(c.execute(sa.text("SELECT type FROM outbox")).scalars())
+    assert "govops.evaluation.evaluation_published.v1" in types
+    trail = admin.ListAuditTrail(pb.ListAuditTrailRequest(entity_type="plan", entity_id=plan.id), timeout=5).entries
+    assert {"plan_created", "manual_score_submitted", "manual_scores_signed_off", "plan_published"} <= {e.action for e in trail}
+
+
+def test_rectification_ticket_tracking_and_accountability(env):
+    _seed_period(env)
+    uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
+    ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
+    from evaluation.domain.commands import AdvancePlan, CreatePlan, SignOffScores, SubmitManualScore
+
+    plan = ev.create_plan(CreatePlan("十一月", "om-centre", "director", m.DEFAULT_MODEL.code, 0,
+                                     datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date(),
+                                     ({"kind": "org_unit", "id": "czj"},)), uow(), SYSTEM)
+    for step in ("data_collection", "self_assessment"):
+        ev.advance_plan(AdvancePlan(plan["id"], step), uow(), SYSTEM)
+    for code in ("org_rules_in_place", "ind_position_duties"):
+        ev.submit_manual_score(SubmitManualScore(plan["id"], "czj", code, 40, "证据"), uow(), SYSTEM)
+    ev.advance_plan(AdvancePlan(plan["id"], "review"), uow(), SYSTEM)
+    from govkit.auth import Principal, Scope
+
+    reviewer = Principal("rev", "rev", (), frozenset({"*"}), Scope(None))
+    ev.sign_off_scores(SignOffScores(plan["id"]), uow(), reviewer)
+    ev.advance_plan(AdvancePlan(plan["id"], "published"), uow(), SYSTEM)
+
+    calls = []
+
+    def create_ticket(title, description, department, category, priority, idempotency_key):
+        calls.append(idempotency_key)
+        return {"ticket": {"id": f"T-{len(set(calls))}", "number": "REQ-1"}, "replayed": False}
+
+    n = ev.open_pending_tickets(uow(), create_ticket, SYSTEM)
+    assert n == len(calls) > 0 and ev.open_pending_tickets(uow(), create_ticket, SYSTEM) == 0
+    rects = ev.list_rectifications("czj", "open", uow(), SYSTEM)
+    assert all(r["state"] == "open" and r["ticket_id"] for r in rects)
+    # the rectification ticket is resolved: the consumer closes the rectification
+    first = rects[0]
+    done = lifecycle("czj", ticket_id=first["ticket_id"], ttype="request")
+    env.record(done)
+    env.record(done)  # redelivered: closes nothing twice
+    closed = [r for r in ev.list_rectifications("czj", "closed", uow(), SYSTEM)]
+    assert [r["id"] for r in closed] == [first["id"]]
+    # overdue: accountability escalates by the rules, once per level
+    later = first["due_date"].replace(year=first["due_date"].year + 1)
+    recorded = ev.run_accountability(uow(), SYSTEM, later)
+    assert recorded and ev.run_accountability(uow(), SYSTEM, later) == []
+    levels = {a["level"] for a in ev.list_accountability("czj", uow(), SYSTEM)}
+    assert levels == {"reminder", "formal_talk", "notice_of_criticism", "referral"}
+    with env.engine.connect() as c:
+        types = [t for t in c.execute(sa.text("SELECT type FROM outbox")).scalars()]
+    assert types.count("govops.evaluation.rectification_closed.v1") == 1
+    assert types.count("govops.evaluation.rectification_opened.v1") == len(rects)
+    assert "govops.evaluation.accountability_recorded.v1" in types
+
+
+def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    from datetime import timedelta
+
+    events = []
+    for i in range(12):  # czj: a third of its tickets miss the SLA over the last days
+        events += lifecycle("czj", start=now - timedelta(days=1 + i % 5, hours=i), sla_met=i % 3 != 0, rating=4)
+    for i in range(3):  # fgw: too few tickets to judge
+        events += lifecycle("fgw", start=now - timedelta(days=1), sla_met=False)
+    env.record(events)
+    uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
+    ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
+    opened = ev.check_live_baselines(uow(), env.store, SYSTEM)
+    assert [k.split(":")[2:] for k in opened] == [["czj", "org_sla_attainment"]]
+    assert ev.check_live_baselines(uow(), env.store, SYSTEM) == []
+    rect = ev.list_rectifications("czj", "open", uow(), SYSTEM)
+    assert len(rect) == 1 and rect[0]["plan_id"] is None and rect[0]["state"] == "pending_ticket"
+
+
+def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
+    from govkit.auth import Principal, Scope
+    from evaluation.domain.commands import AdvancePlan, CreatePlan, SignOffScores, SubmitManualScore
+
+    for month in (10, 11):  # czj misses its SLA in October and again in November
+        env.record([e for i in range(4) for e in lifecycle(
+            "czj", start=datetime(2026, month, 3 + i, 2, tzinfo=timezone.utc), sla_met=False, breach=True)])
+    uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
+    ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
+    reviewer = Principal("rev", "rev", (), frozenset({"*"}), Scope(None))
+    rects = {}
+    for month, end in ((10, 31), (11, 30)):
+        plan = ev.create_plan(CreatePlan(f"{month}月", "om-centre", "director", m.DEFAULT_MODEL.code, 0,
+                                         datetime(2026, month, 1).date(), datetime(2026, month, end).date(),
+                                         ({"kind": "org_unit", "id": "czj"},)), uow(), SYSTEM)
+        for step in ("data_collection", "self_assessment"):
+            ev.advance_plan(AdvancePlan(plan["id"], step), uow(), SYSTEM)
+        for code in ("org_rules_in_place", "ind_position_duties"):
+            ev.submit_manual_score(SubmitManualScore(plan["id"], "czj", code, 70, "证据"), uow(), SYSTEM)
+        ev.advance_plan(AdvancePlan(plan["id"], "review"), uow(), SYSTEM)
+        ev.sign_off_scores(SignOffScores(plan["id"]), uow(), reviewer)
+        published = ev.advance_plan(AdvancePlan(plan["id"], "published"), uow(), SYSTEM)
+        rects[month] = {r["indicator_code"]: r for r in ev.list_rectifications("czj", "", uow(), SYSTEM)
+                        if r["plan_id"] == plan["id"]}
+    assert published["results"]["previous_plan_id"] is not None
+    assert rects[10]["org_sla_attainment"]["periods_below"] == 1
+    assert rects[11]["org_sla_attainment"]["periods_below"] == 2
+    # not overdue yet: only the consecutive shortfall counts (reminder at 2 periods by default)
+    recorded = ev.run_accountability(uow(), SYSTEM, datetime(2026, 11, 26).date())
+    assert {(a["rectification_id"], a["level"]) for a in recorded} >= {(rects[11]["org_sla_attainment"]["id"], "reminder")}
+    assert all(a["rectification_id"] != rects[10]["org_sla_attainment"]["id"] for a in recorded)
