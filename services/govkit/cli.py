@@ -295,26 +295,6 @@ def kpi_check(limit: int = typer.Option(20, help="differences to print")):
     raise typer.Exit(1)
 
 
-# ---- org ----------------------------------------------------------------------------------
-@org_app.command("units")
-def org_units():
-    """List org units."""
-    from govops.org.v1 import org_pb2 as pb
-    from govops.org.v1 import org_pb2_grpc
-
-    with grpc_channel("org") as ch:
-        try:
-            reply = org_pb2_grpc.OrgServiceStub(ch).ListOrgUnits(pb.ListOrgUnitsRequest(), timeout=10)
-        except grpc.RpcError as err:
-            fail(err)
-    table = Table(title="Org units")
-    for col in ("id", "name", "parent", "kind"):
-        table.add_column(col)
-    for u in reply.org_units:
-        table.add_row(u.id, u.name, u.parent_id, pb.OrgUnitKind.Name(u.kind))
-    console.print(table)
-
-
 def _register_service_commands() -> None:
     """A service may add its own command group as `<svc>/cli.py` exposing `app` (a typer.Typer)
     and `NAME` (the group name), so services grow their commands without touching this file."""
