@@ -36,7 +36,8 @@ def test_evaluation_worker_counts_a_duplicate_delivery_once(container_factory, c
     for _ in range(2):
         with entrypoint_waiter(container, "on_ticket_created"):
             dispatch("ticket", "ticket_created", _envelope(1, "fgw"))
-    assert _kpis(redis_client) == {("fgw", "tickets_created"): 1, ("fgw", "tickets_open"): 1}
+    kpis = _kpis(redis_client)
+    assert (kpis[("fgw", "tickets_created")], kpis[("fgw", "tickets_open")]) == (1, 1)
 
 
 def test_ticket_relay_to_evaluation_worker_end_to_end(container_factory, config, engine_for, redis_client):
@@ -49,7 +50,8 @@ def test_ticket_relay_to_evaluation_worker_end_to_end(container_factory, config,
     with entrypoint_waiter(evaluation, "on_ticket_created", timeout=10):
         handlers.create_ticket(CreateTicket("数据库连接超时", "", "czj", "infrastructure", "critical"),
                                TicketUnitOfWork(ticket_engine), SYSTEM)
-    assert _kpis(redis_client) == {("czj", "tickets_created"): 1, ("czj", "tickets_open"): 1}
+    kpis = _kpis(redis_client)
+    assert (kpis[("czj", "tickets_created")], kpis[("czj", "tickets_open")]) == (1, 1)
     with ticket_engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar() == 0
 
