@@ -44,3 +44,16 @@ def _seed_services(console, services) -> None:
                 raise
             continue
         module.seed(console)
+
+
+def org_snapshot() -> dict:
+    """org's whole directory, for a service's demo to catch its org directory up before the
+    workers run (what the `sync_org_directory` RPC does in a running system)."""
+    from org import handlers
+    from org.adapters.uow import OrgUnitOfWork
+
+    engine = make_engine(govconfig.load("org").database_url, pool_size=1)
+    try:
+        return handlers.snapshot(OrgUnitOfWork(engine))
+    finally:
+        engine.dispose()

@@ -1,5 +1,6 @@
 """Demo seed: a realistic O&M organisation — divisions, the O&M centre's positions and escalation
-chain, staff with Chinese names, support groups, this week's duty roster, roles and users.
+chain, staff with Chinese names, the support groups the ticket catalogue routes to, duty rosters
+for last, this and next week, roles and users.
 
 Safe to repeat. Demo users get random passwords, written once to .govops/demo-credentials.txt
 (never to the repository)."""
@@ -28,18 +29,37 @@ DIVISIONS = [
 ]
 VENDOR_UNITS = [("vendor-hx", "华信科技服务有限公司", "om-centre")]
 
+# The O&M centre's groups, named as the ticket catalogue routes to them (services/ticket/domain/defaults.py).
+# group id, name, short code, catalogue category, lead (id, name), engineers [(id, name, vendor)],
+# (day staff, night staff) alternating by day
+GROUPS = [
+    ("grp-network", "网络组", "net", "infrastructure", ("E002", "李明"),
+     [("E003", "张伟", None), ("E004", "刘洋", None)], (["E003", "E004"], ["E004", "E003"])),
+    ("grp-database", "数据库组", "db", "infrastructure", ("E005", "陈静"),
+     [("E006", "杨帆", None)], (["E006", "E005"], ["E005", "E006"])),
+    ("grp-application", "应用组", "app", "application", ("E007", "赵磊"),
+     [("E008", "孙丽", None), ("V001", "林涛", "vendor-hx")], (["E008", "V001"], ["E007", "E008"])),
+    ("grp-host", "主机组", "host", "infrastructure", ("E013", "郑浩"),
+     [("E014", "王强", None)], (["E014", "E013"], ["E013", "E014"])),
+    ("grp-desktop", "桌面终端组", "desk", "infrastructure", ("E009", "周杰"),
+     [("E010", "吴敏", None), ("E011", "郑强", None)], (["E010", "E011"], ["E011", "E010"])),
+    ("grp-security", "安全组", "sec", "infrastructure", ("E015", "褚云"),
+     [("E016", "冯敏", None)], (["E016", "E015"], ["E015", "E016"])),
+    ("grp-facility", "机房组", "fac", "infrastructure", ("E017", "卫东"),
+     [("E018", "蒋文", None)], (["E018", "E017"], ["E017", "E018"])),
+    ("grp-data", "数据资源组", "data", "information_resource", ("E019", "李娜"),
+     [("E020", "吴磊", None)], (["E020", "E019"], ["E019", "E020"])),
+]
+
 # id, name, unit, reports to, responsibilities
 POSITIONS = [
-    ("om-director", "运维中心主任", "om-centre", None, ["approval:change", "process:incident", "process:problem"]),
-    ("desk-lead", "服务台主管", "om-centre", "om-director", ["process:request"]),
-    ("desk-agent", "服务台坐席", "om-centre", "desk-lead", ["process:request", "process:incident"]),
-    ("net-lead", "网络组组长", "om-centre", "om-director", ["catalogue_category:infrastructure", "approval:change"]),
-    ("net-eng", "网络工程师", "om-centre", "net-lead", ["catalogue_category:infrastructure"]),
-    ("db-lead", "数据库组组长", "om-centre", "om-director", ["catalogue_category:infrastructure", "approval:change"]),
-    ("db-eng", "数据库工程师", "om-centre", "db-lead", ["catalogue_category:infrastructure"]),
-    ("app-lead", "应用组组长", "om-centre", "om-director", ["catalogue_category:application", "approval:change"]),
-    ("app-eng", "应用运维工程师", "om-centre", "app-lead",
-     ["catalogue_category:application", "catalogue_category:information_resource"]),
+    ("pos-om-director", "运维中心主任", "om-centre", None, ["approval:change", "process:incident", "process:problem"]),
+    ("pos-change-manager", "变更经理", "om-centre", "pos-om-director", ["approval:change", "process:change"]),
+    *[p for gid, name, short, category, lead, engineers, plan in GROUPS for p in (
+        (f"pos-{short}-lead", f"{name}组长", "om-centre", "pos-om-director",
+         [f"catalogue_category:{category}", "approval:change"] if short in ("net", "db", "app") else
+         [f"catalogue_category:{category}"]),
+        (f"pos-{short}-engineer", f"{name}工程师", "om-centre", f"pos-{short}-lead", [f"catalogue_category:{category}"]))],
     ("fgw-officer", "部门运维专员", "fgw", None, ["approval:change"]),
     ("czj-officer", "部门运维专员", "czj", None, ["approval:change"]),
     ("gaj-officer", "部门运维专员", "gaj", None, ["approval:change"]),
@@ -48,39 +68,26 @@ POSITIONS = [
 
 # id, name, unit, position, vendor
 STAFF = [
-    ("E001", "王建国", "om-centre", "om-director", None),
-    ("E002", "李明", "om-centre", "net-lead", None),
-    ("E003", "张伟", "om-centre", "net-eng", None),
-    ("E004", "刘洋", "om-centre", "net-eng", None),
-    ("E005", "陈静", "om-centre", "db-lead", None),
-    ("E006", "杨帆", "om-centre", "db-eng", None),
-    ("E007", "赵磊", "om-centre", "app-lead", None),
-    ("E008", "孙丽", "om-centre", "app-eng", None),
-    ("E009", "周杰", "om-centre", "desk-lead", None),
-    ("E010", "吴敏", "om-centre", "desk-agent", None),
-    ("E011", "郑强", "om-centre", "desk-agent", None),
+    ("E001", "王建国", "om-centre", "pos-om-director", None),
+    ("E012", "韩雪", "om-centre", "pos-change-manager", None),
+    *[s for gid, name, short, category, lead, engineers, plan in GROUPS for s in (
+        (lead[0], lead[1], "om-centre", f"pos-{short}-lead", None),
+        *[(sid, sname, "vendor-hx" if vendor else "om-centre", f"pos-{short}-engineer", vendor)
+          for sid, sname, vendor in engineers])],
     ("F001", "黄海燕", "fgw-xxc", "fgw-officer", None),
     ("C001", "马超", "czj-bgs", "czj-officer", None),
     ("G001", "朱琳", "gaj-kxc", "gaj-officer", None),
     ("W001", "胡军", "wjw-xxzx", "wjw-officer", None),
-    ("V001", "林涛", "vendor-hx", "app-eng", "vendor-hx"),
-]
-
-# group, name, lead position, members, (day staff, night staff) alternating by day
-GROUPS = [
-    ("desk", "服务台", "desk-lead", ["E009", "E010", "E011"], (["E010", "E011"], ["E011", "E010"])),
-    ("net", "网络组", "net-lead", ["E002", "E003", "E004"], (["E003", "E004"], ["E004", "E003"])),
-    ("db", "数据库组", "db-lead", ["E005", "E006"], (["E006", "E005"], ["E005", "E006"])),
-    ("app", "应用组", "app-lead", ["E007", "E008", "V001"], (["E008", "V001"], ["E007", "E008"])),
 ]
 
 # username, display name, staff, [(role, unit, subtree)]
 USERS = [
     ("admin", "系统管理员", None, [("system_admin", "gov", True)]),
     ("wangjg", "王建国", "E001", [("om_centre_director", "gov", True)]),
-    ("zhoujie", "周杰", "E009", [("service_desk_agent", "gov", True)]),
+    ("zhoujie", "周杰", "E009", [("service_desk_agent", "gov", True), ("group_lead", "gov", True)]),
     ("zhangwei", "张伟", "E003", [("engineer", "gov", True)]),
     ("liming", "李明", "E002", [("group_lead", "gov", True)]),
+    ("hanxue", "韩雪", "E012", [("group_lead", "gov", True)]),
     ("huanghy", "黄海燕", "F001", [("dept_om_officer", "fgw", True)]),
     ("machao", "马超", "C001", [("dept_om_officer", "czj", True)]),
     ("zhulin", "朱琳", "G001", [("requester", "gaj", True)]),
@@ -96,10 +103,13 @@ def _week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
+ROSTER_WEEKS = (-1, 0, 1)  # last week (the demo's ticket history), this week and next
+
+
 def roster_for(week: date, plan) -> list[Shift]:
     day_staff, night_staff = plan
     shifts = []
-    for d in range(7):
+    for d in range(7 * ROSTER_WEEKS[0], 7 * (ROSTER_WEEKS[-1] + 1)):
         day = week + timedelta(days=d)
         a = datetime.combine(day, DAY[0], LOCAL_TZ)
         b = datetime.combine(day, DAY[1], LOCAL_TZ)
@@ -132,18 +142,21 @@ def seed(console) -> None:
             handlers.save_staff(c.SaveStaff(sid, name, unit, vendor), uow(), SYSTEM)
             handlers.assign_staff(c.AssignStaff(sid, position, start), uow(), SYSTEM)
     week = _week_start(date.today())
-    for gid, name, lead, members, plan in GROUPS:
+    for gid, name, short, _category, lead, engineers, plan in GROUPS:
         if gid not in known_groups:
-            handlers.create_support_group(c.CreateSupportGroup(gid, name, "om-centre", lead), uow(), SYSTEM)
-        for sid in members:
+            handlers.create_support_group(c.CreateSupportGroup(gid, name, "om-centre", f"pos-{short}-lead"),
+                                          uow(), SYSTEM)
+        for sid in [lead[0], *[e[0] for e in engineers]]:
             handlers.change_group_member(c.ChangeGroupMember(gid, sid, True), uow(), SYSTEM)
-        handlers.publish_roster(c.PublishRoster(gid, datetime.combine(week, time(0), LOCAL_TZ),
-                                                datetime.combine(week + timedelta(days=7), time(0), LOCAL_TZ),
+        handlers.publish_roster(c.PublishRoster(gid,
+                                                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[0]), time(0), LOCAL_TZ),
+                                                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[-1] + 1), time(0),
+                                                                 LOCAL_TZ),
                                                 tuple(roster_for(week, plan))), uow(), SYSTEM)
     created = _users(uow, settings)
     engine.dispose()
     console.print(f"demo org: {len(DIVISIONS)} divisions, {len(POSITIONS)} positions, {len(STAFF)} staff, "
-                  f"{len(GROUPS)} groups with this week's roster, {len(USERS)} users"
+                  f"{len(GROUPS)} groups with rosters for three weeks, {len(USERS)} users"
                   + (f" ({created} new; passwords in {_credentials_file()})" if created else ""))
 
 

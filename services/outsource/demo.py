@@ -1,5 +1,5 @@
 """Demo seed for outsourcing (runs after org's demo, which creates the vendor unit vendor-hx
-华信科技服务有限公司 and its engineer V001 林涛 in support group `app`): two vendors, an O&M
+华信科技服务有限公司 and its engineer V001 林涛 in support group `grp-application`): two vendors, an O&M
 outsourcing project of om-centre taken through procurement to a signed contract with SLA terms
 and penalty clauses, a month of synthetic ticket facts handled by the vendor's engineers, and its
 SLA report with a penalty. Safe to repeat: fixed ids, idempotency keys and event ids."""
@@ -34,7 +34,7 @@ MONTH = (date(2026, 10, 1), date(2026, 10, 31))
 
 
 def _month_of_tickets() -> list[dict]:
-    """60 tickets in October 2026 handled by V001 (vendor-hx, group app); a handful late."""
+    """60 tickets in October 2026 handled by V001 (vendor-hx, group grp-application); a handful late."""
     rng, events = random.Random(2026), []
     for i in range(1, 61):
         tid = f"demo-inc-2026-10-{i:03}"
@@ -47,7 +47,7 @@ def _month_of_tickets() -> list[dict]:
             rng.randrange(resp + 60, target["resolution_minutes"] * 60)
         common = {"ticket_id": tid, "number": f"INC-2026-{9000 + i:06}", "ticket_type": "incident",
                   "department": rng.choice(["fgw", "czj", "gaj", "wjw"]), "catalogue_item_id": None,
-                  "category": "application", "priority": prio, "group_id": "app", "assignee": "V001",
+                  "category": "application", "priority": prio, "group_id": "grp-application", "assignee": "V001",
                   "vendor_id": "vendor-hx", "requester": "demo"}
         steps = [("ticket_created", at, {"status": "new", "created_at": at.isoformat(), "title": "演示工单",
                                          "channel": "request_window"}),
@@ -99,7 +99,7 @@ def seed(console) -> None:
                 handlers.award_project(c.AwardProject(project.id, "vendor-hx", "综合评分第一（技术 58.5，价格 29.2）",
                                                       date(2025, 12, 12)), uow(), SYSTEM)
             handlers.sign_contract(c.SignContract(
-                project.id, "468000.00", date(2026, 1, 1), date(2026, 12, 31), date(2025, 12, 20), "app",
+                project.id, "468000.00", date(2026, 1, 1), date(2026, 12, 31), date(2025, 12, 20), "grp-application",
                 ["运维服务方案", "月度运维报告", "年度运维总结"],
                 [{"id": "m1", "name": "首期款（30%）", "amount": "140400.00", "acceptance": "初验",
                   "deliverables": ["运维服务方案"]},
