@@ -41,6 +41,7 @@ PERMISSIONS = {
     "AssignTicket": "ticket.assign",
     "TransferTicket": "ticket.assign",
     "EscalateTicket": "ticket.assign",
+    "ReapplySlaPolicy": "ticket.admin",
     "ChangeStatus": "ticket.work",
     "ResolveTicket": "ticket.work",
     "CloseTicket": "ticket.work",
@@ -254,6 +255,10 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
 
     def EscalateTicket(self, r, context):
         return pb.EscalateTicketResponse(ticket=self._t(handlers.escalate_ticket(r.ticket_id, r.reason, self._uow(), principal())))
+
+    def ReapplySlaPolicy(self, r, context):
+        return pb.ReapplySlaPolicyResponse(ticket=self._t(handlers.reapply_sla_policy(r.ticket_id, self._uow(),
+                                                                                      principal())))
 
     def ChangeStatus(self, r, context):
         return pb.ChangeStatusResponse(ticket=self._t(handlers.change_status(

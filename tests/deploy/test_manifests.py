@@ -185,7 +185,9 @@ def test_compose_publishes_grpc_ports(compose_config):
     for svc, port in SERVICE_PORTS.items():
         ports = [_published(p) for p in services[f"{svc}-grpc"]["ports"]]
         assert ports == [(port, CONTAINER_GRPC_PORT)]
-        assert not services[f"{svc}-worker"].get("ports")
+        # Workers publish nothing, except ticket-worker's Alertmanager webhook.
+        worker_ports = [_published(p) for p in services[f"{svc}-worker"].get("ports", [])]
+        assert worker_ports == ([(8002, 8002)] if svc == "ticket" else [])
 
 
 def test_compose_one_image_and_hardened_containers(compose_config):
@@ -298,7 +300,10 @@ def test_every_service_has_its_resources(rendered, overlay):
     services = _by_kind(rendered, "Service")
     jobs = _by_kind(rendered, "Job")
     configmaps = _by_kind(rendered, "ConfigMap")
-    assert len(deployments) == 10 and len(services) == 5 and len(jobs) == 5
+    # five gRPC Services and ticket's Alertmanager webhook
+    assert len(deployments) == 10 and len(services) == 6 and len(jobs) == 5
+    alerts = services["ticket-alerts"]["spec"]
+    assert alerts["selector"] == {"app": "ticket", "component": "worker"} and alerts["ports"][0]["port"] == 8002
     assert sum(name.startswith("govops-common-") for name in configmaps) == 1
     namespace = {"dev": "govops-dev", "prod": "govops"}[overlay]
     assert set(_by_kind(rendered, "Namespace")) == {namespace}

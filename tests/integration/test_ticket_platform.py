@@ -301,3 +301,10 @@ def test_sla_administration_department_override_and_calendar(platform, admin_tok
     with pytest.raises(grpc.RpcError) as err:
         stub(target, requester).UpsertCalendar(pb.UpsertCalendarRequest(calendar=cal), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED and "ticket.admin" in err.value.details()
+    # A department override set after submission reaches an open ticket on request.
+    s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(department="fgw", sla_policy_id="gaj-strict"), timeout=5)
+    again = s.ReapplySlaPolicy(pb.ReapplySlaPolicyRequest(ticket_id=other.id), timeout=5).ticket
+    assert (again.sla_policy_id, again.calendar_id) == ("gaj-strict", "cn-2026-ext")
+    with pytest.raises(grpc.RpcError) as err:
+        stub(target, requester).ReapplySlaPolicy(pb.ReapplySlaPolicyRequest(ticket_id=other.id), timeout=5)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
