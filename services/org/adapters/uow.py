@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -228,8 +228,10 @@ class Groups:
 
     def on_duty(self, gid: str, at: datetime) -> list[Shift]:
         c = t.shifts.c
+        # Shifts last at most 24 h (validate_roster), which bounds the index range scan.
         q = sa.select(c.staff_id, c.starts_at, c.ends_at).where(
-            c.group_id == gid, c.starts_at <= at, c.ends_at > at).order_by(c.starts_at, c.staff_id)
+            c.group_id == gid, c.starts_at <= at, c.starts_at > at - timedelta(hours=24),
+            c.ends_at > at).order_by(c.starts_at, c.staff_id)
         return [Shift(*r) for r in self.conn.execute(q)]
 
     def shifts(self, gid: str, start: datetime, end: datetime) -> list[Shift]:
