@@ -370,4 +370,7 @@ class KpiHub:
                 pubsub.close()
 
     def stop(self) -> None:
+        """Stop and wait for the subscriber thread, so the Redis client can be closed after it."""
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
