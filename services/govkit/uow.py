@@ -3,6 +3,7 @@ outbox rows in the same transaction, and wakes the relay with NOTIFY (delivered 
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Iterable
 
@@ -116,3 +117,19 @@ def write_outbox(conn: Connection, envelopes: Iterable[Envelope]) -> None:
         "types": [e.type for e in envelopes],
         "envelopes": [json.dumps(e.to_dict(), ensure_ascii=False, separators=(",", ":")) for e in envelopes],
     })
+
+
+def transactional(steps):
+    """Make `steps(cmd, uow, caller)` a handler that runs them in its own unit of work and commits.
+    The bare steps stay available as `.within` for callers that already hold an open unit of work
+    (an all-or-nothing bulk import runs many of them in one transaction)."""
+
+    @functools.wraps(steps)
+    def handler(cmd, uow, caller, *args, **kwargs):
+        with uow:
+            result = steps(cmd, uow, caller, *args, **kwargs)
+            uow.commit()
+        return result
+
+    handler.within = steps
+    return handler

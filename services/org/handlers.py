@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 import uuid
@@ -14,6 +13,7 @@ from govkit.auth import ALL_UNITS, Principal
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, \
     Unauthenticated, Validator
 from govkit.events import jsonable, utcnow
+from govkit.uow import transactional
 
 from .domain import commands as c
 from .domain import events as ev
@@ -29,22 +29,6 @@ LOCKOUT = LockoutPolicy()
 # Subtree scopes are expanded into the token; a subtree bigger than this is refused at login so a
 # token never outgrows gRPC metadata limits (a root subtree becomes "*" instead).
 MAX_TOKEN_UNITS = 400
-
-
-def transactional(steps):
-    """Make `steps(cmd, uow, caller)` a handler that runs them in its own unit of work and commits.
-    The bare steps stay available as `.within` for callers that already hold an open unit of work
-    (the all-or-nothing bulk import runs many of them in one transaction)."""
-
-    @functools.wraps(steps)
-    def handler(cmd, uow, caller, *args, **kwargs):
-        with uow:
-            result = steps(cmd, uow, caller, *args, **kwargs)
-            uow.commit()
-        return result
-
-    handler.within = steps
-    return handler
 
 
 def _in_scope(caller: Principal, unit_id: str) -> None:

@@ -3,7 +3,6 @@ change and its events (outbox rows) commit together or not at all."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
@@ -12,6 +11,7 @@ from decimal import Decimal
 from govkit.auth import Principal
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable
+from govkit.uow import transactional
 
 from .domain import commands as c
 from .domain import events as ev
@@ -30,20 +30,6 @@ _REPORT_NS = uuid.UUID("5b0f1d1e-7c53-4c55-9a53-6f75747372c1")
 
 def today() -> date:
     return datetime.now(CST).date()
-
-
-def transactional(steps):
-    """Run `steps(cmd, uow, caller)` in its own unit of work and commit (as in org)."""
-
-    @functools.wraps(steps)
-    def handler(cmd, uow, caller, *args, **kwargs):
-        with uow:
-            result = steps(cmd, uow, caller, *args, **kwargs)
-            uow.commit()
-        return result
-
-    handler.within = steps
-    return handler
 
 
 def _in_scope(caller: Principal, unit: str) -> None:
