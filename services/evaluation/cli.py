@@ -206,6 +206,23 @@ def rectifications(unit: str = typer.Option("", help="org unit"), open_only: boo
     console.print(table)
 
 
+@app.command("vendors")
+def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer.Option("", help="YYYY-MM-DD"),
+            until: str = typer.Option("", help="YYYY-MM-DD")):
+    """Vendors as evaluated objects: SLA attainment and penalties per contract and period."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    table = Table(title="Vendor results (服务商考核)")
+    for col in ("vendor", "contract", "unit", "period", "tickets", "response %", "resolution %", "breaches",
+                "penalty 元"):
+        table.add_column(col)
+    for r in _call("ListVendorResults", pb.ListVendorResultsRequest(vendor_id=vendor, since=since,
+                                                                     until=until)).results:
+        table.add_row(r.vendor_id, r.contract_id[:8], r.unit, f"{r.period_start}–{r.period_end}", str(r.tickets),
+                      r.response_attainment_pct, r.resolution_attainment_pct, str(r.breaches), r.penalty_total)
+    console.print(table)
+
+
 @app.command("accountability")
 def accountability(unit: str = typer.Option("", help="org unit"),
                    run: bool = typer.Option(False, help="apply the rules now first"),

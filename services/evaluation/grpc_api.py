@@ -41,6 +41,7 @@ PERMISSIONS = {
     "ArchivePlan": "evaluation.publish",
     "GetReport": "evaluation.read",
     "ListRectifications": "evaluation.read",
+    "ListVendorResults": "evaluation.read",
     "ListAccountabilityRecords": "evaluation.read",
     "RunAccountability": "evaluation.accountability",
     "ListAuditTrail": "evaluation.read",
@@ -320,6 +321,20 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def ListRectifications(self, request, context):
         rows = ev.list_rectifications(request.unit, "open" if request.open_only else "", self.uow(), principal())
         return pb.ListRectificationsResponse(rectifications=[_rect_pb(r) for r in rows])
+
+    def ListVendorResults(self, request, context):
+        v = Validator()
+        since = _date("since", request.since, v, required=False)
+        until = _date("until", request.until, v, required=False)
+        v.check()
+        rows = handlers.list_vendor_results(self.uow(), principal(), vendor_id=request.vendor_id, since=since,
+                                            until=until)
+        return pb.ListVendorResultsResponse(results=[pb.VendorResult(
+            report_id=r.report_id, contract_id=r.contract_id, vendor_id=r.vendor_id, unit=r.unit,
+            period_start=r.period_start.isoformat(), period_end=r.period_end.isoformat(), tickets=r.tickets,
+            response_attainment_pct=str(r.response_attainment_pct),
+            resolution_attainment_pct=str(r.resolution_attainment_pct), breaches=r.breaches,
+            penalty_total=str(r.penalty_total), reported_at=_ts(r.reported_at)) for r in rows])
 
     def ListAccountabilityRecords(self, request, context):
         return pb.ListAccountabilityRecordsResponse(

@@ -162,3 +162,25 @@ def get_kpi_series(cmd: GetKpiSeries, store, caller: Principal):
     return store.series(cmd.level, cmd.subject, days, set(cmd.names))
 
 
+
+
+VENDOR_CONSUMER = "evaluation.vendor_results"
+
+
+def record_vendor_report(env: Envelope, uow) -> bool:
+    """outsource.vendor_sla_reported → the vendor's result for the period, exactly once; a
+    regenerated report (same report id, later time) replaces the earlier figures."""
+    from .domain.vendors import from_event
+
+    with uow:
+        if uow.seen(VENDOR_CONSUMER, env.id):
+            return False
+        kept = uow.vendor_results.save_newest(from_event(env))
+        uow.commit()
+    return kept
+
+
+def list_vendor_results(uow, caller: Principal, *, vendor_id: str = "", since=None, until=None):
+    """Vendor results of the contracts owned by units in the caller's scope."""
+    with uow:
+        return uow.vendor_results.list(caller.scope, vendor_id=vendor_id, since=since, until=until)

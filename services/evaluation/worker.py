@@ -129,6 +129,11 @@ class Service(OrgDirectoryConsumer):
     def on_alert_received(self, payload: dict) -> None:
         self._record(payload)
 
+    @event_handler("outsource", "vendor_sla_reported", requeue_on_error=True)
+    def on_vendor_sla_reported(self, payload: dict) -> None:
+        """Vendors as evaluated objects: outsource's SLA result for a contract and period."""
+        handlers.record_vendor_report(Envelope.from_dict(payload), self.uow())
+
     @timer(interval=RECTIFICATION_SECONDS)
     def open_rectification_tickets(self) -> None:
         """Requested rectifications become tickets (ticket.create_ticket, idempotency key)."""

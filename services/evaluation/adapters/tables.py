@@ -115,3 +115,23 @@ accountability = sa.Table(
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("rectification_id", "level", name="uq_accountability_rect_level"),
 )
+
+
+# The latest SLA report per vendor contract and period, from outsource's vendor_sla_reported
+# (a regenerated report replaces the earlier one: the newest occurrence wins).
+vendor_results = sa.Table(
+    "vendor_results", metadata,
+    sa.Column("report_id", sa.Text, primary_key=True),
+    sa.Column("contract_id", sa.Text, nullable=False),
+    sa.Column("vendor_id", sa.Text, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("tickets", sa.Integer, nullable=False),
+    sa.Column("response_attainment_pct", sa.Numeric(6, 2), nullable=False),
+    sa.Column("resolution_attainment_pct", sa.Numeric(6, 2), nullable=False),
+    sa.Column("breaches", sa.Integer, nullable=False),
+    sa.Column("penalty_total", sa.Numeric(14, 2), nullable=False),
+    sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_vendor_results_vendor_period", "vendor_id", "period_start"),
+)

@@ -9,5 +9,8 @@ class EvaluationUnitOfWork(SqlUnitOfWork):
     def bind(self, conn) -> None:
         from .repositories import EvaluationRepository
 
+        from .vendors import VendorResults
+
         self.facts = FactRepository(conn)
         self.eval = EvaluationRepository(conn)
+        self.vendor_results = VendorResults(conn)
