@@ -96,6 +96,7 @@ def plan_create(
     end: str = typer.Option(..., help="YYYY-MM-DD (inclusive)"),
     unit: list[str] = typer.Option([], help="org unit objects"),
     process: list[str] = typer.Option([], help="process objects as UNIT/PROCESS, e.g. gov/incident"),
+    vendor: list[str] = typer.Option([], help="vendor objects as UNIT/VENDOR, e.g. om-centre/vendor-hx"),
     idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
 ):
     """Create an evaluation plan (draft)."""
@@ -105,6 +106,9 @@ def plan_create(
     for p in process:
         u, _, proc = p.partition("/")
         objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id=proc, unit=u))
+    for v in vendor:
+        u, _, vendor_id = v.partition("/")
+        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_VENDOR, id=vendor_id, unit=u))
     plan = _call("CreatePlan", pb.CreatePlanRequest(
         name=name, subject_unit=subject_unit, subject_role=subject_role, model_code=model,
         period_start=start, period_end=end, objects=objects, idempotency_key=idempotency_key or "")).plan

@@ -62,7 +62,7 @@ _RULE = {pb.SCORING_RULE_LINEAR: "linear", pb.SCORING_RULE_BANDED: "banded",
          pb.SCORING_RULE_PASS_FAIL: "pass_fail", pb.SCORING_RULE_DIRECT: "direct"}
 _RULE_PB = {v: k for k, v in _RULE.items()}
 _OBJ = {pb.OBJECT_KIND_ORG_UNIT: "org_unit", pb.OBJECT_KIND_PROCESS: "process",
-        pb.OBJECT_KIND_PERSON: "person", pb.OBJECT_KIND_GROUP: "group"}
+        pb.OBJECT_KIND_PERSON: "person", pb.OBJECT_KIND_GROUP: "group", pb.OBJECT_KIND_VENDOR: "vendor"}
 _OBJ_PB = {v: k for k, v in _OBJ.items()}
 _STATE = {pb.PLAN_STATE_DRAFT: "draft", pb.PLAN_STATE_DATA_COLLECTION: "data_collection",
           pb.PLAN_STATE_SELF_ASSESSMENT: "self_assessment", pb.PLAN_STATE_REVIEW: "review",

@@ -103,7 +103,7 @@ def unit_of(subject: str) -> str:
 
 
 def subject_parts(subject: str) -> dict:
-    """{'unit', 'process'|'staff'|'group'} of a subject."""
+    """{'unit', 'process'|'staff'|'group'|'vendor'} of a subject."""
     parts = subject.split("/")
     out = {"unit": parts[0]}
     if len(parts) == 2:
@@ -299,6 +299,8 @@ def ticket_subjects(data: dict, units: list[str]) -> list[tuple[Level, str]]:
             out.append((Level.INDIVIDUAL, f"{u}/staff/{data['assignee']}"))
         if data.get("group_id"):
             out.append((Level.INDIVIDUAL, f"{u}/group/{data['group_id']}"))
+        if data.get("vendor_id"):  # tickets handled by a vendor's engineers: the vendor as an object
+            out.append((Level.INDIVIDUAL, f"{u}/vendor/{data['vendor_id']}"))
     return out
 
 

@@ -26,9 +26,10 @@ PERMISSION_FOR = {"data_collection": "evaluation.run", "self_assessment": "evalu
                   "review": "evaluation.run", "published": "evaluation.publish",
                   "archived": "evaluation.publish"}
 SCORING_STATES = ("data_collection", "self_assessment")
-OBJECT_KINDS = ("org_unit", "process", "person", "group")
+OBJECT_KINDS = ("org_unit", "process", "person", "group", "vendor")
 LEVELS_OF_KIND = {"org_unit": m.LEVELS, "process": ("process",), "person": ("individual",),
-                  "group": ("individual",)}
+                  "group": ("individual",), "vendor": ("individual",)}
+_SUBJECT_SEGMENT = {"person": "staff", "group": "group", "vendor": "vendor"}
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,13 @@ class EvalObject:
 
     @property
     def key(self) -> str:
-        """Stable object id within a plan: `fgw`, `gov/incident`, `gov/staff/s1`, `gov/group/g1`."""
+        """Stable object id within a plan: `fgw`, `gov/incident`, `gov/staff/s1`, `gov/group/g1`,
+        `om-centre/vendor/vendor-hx` (a vendor, measured on the tickets its engineers handled)."""
         if self.kind == "org_unit":
             return self.id
         if self.kind == "process":
             return f"{self.unit}/{self.id}"
-        return f"{self.unit}/{'staff' if self.kind == 'person' else 'group'}/{self.id}"
+        return f"{self.unit}/{_SUBJECT_SEGMENT[self.kind]}/{self.id}"
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "id": self.id, "unit": self.unit}
