@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
+from govkit.protoconv import timestamp
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
 
@@ -73,14 +73,6 @@ def _enum_in(table: dict, value: int) -> str:
     return table.get(value) or (str(value) if value else "")
 
 
-def _ts(value) -> Timestamp | None:
-    if value is None:
-        return None
-    t = Timestamp()
-    t.FromDatetime(value)
-    return t
-
-
 def _money(d: Decimal) -> str:
     return str(Decimal(d).quantize(Decimal("0.01")))
 
@@ -94,7 +86,7 @@ def _fields_in(f: pb.AssetFields) -> dict:
 
 
 def asset_to_pb(a: Asset) -> pb.Asset:
-    return pb.Asset(id=a.id, version=a.version, created_at=_ts(a.created_at), updated_at=_ts(a.updated_at),
+    return pb.Asset(id=a.id, version=a.version, created_at=timestamp(a.created_at), updated_at=timestamp(a.updated_at),
                     fields=pb.AssetFields(
                         code=a.code, name=a.name, kind=a.kind, department=a.department, location=a.location,
                         brand=a.brand, model=a.model,
@@ -131,7 +123,7 @@ def standard_to_pb(s: Standard, *, with_body: bool = True) -> pb.Standard:
                       effective_to=s.effective_to.isoformat() if s.effective_to else "",
                       state=pb.STANDARD_STATE_APPROVED if s.state == APPROVED else pb.STANDARD_STATE_DRAFT,
                       default_region=s.default_region, note=s.note, created_by=s.created_by,
-                      approved_by=s.approved_by, approved_at=_ts(s.approved_at))
+                      approved_by=s.approved_by, approved_at=timestamp(s.approved_at))
     if with_body:
         ParseDict(body_to_dict(s.body), msg.body)
     return msg
@@ -150,10 +142,10 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
         total=_money(b.total), by_category=_amounts(ordered, cat_names),
         by_kind=_amounts(dict(sorted(b.by_kind.items())), {k.code: k.name for k in ASSET_KINDS}),
         asset_count=b.asset_count, line_count=b.line_count, thresholds=list(b.thresholds),
-        compiled_at=_ts(b.compiled_at), approved_by=b.approved_by,
+        compiled_at=timestamp(b.compiled_at), approved_by=b.approved_by,
         actions=[pb.BudgetAction(action=a.action, from_state=_BUDGET_STATE.get(a.from_state, 0),
                                  to_state=_BUDGET_STATE.get(a.to_state, 0), actor=a.actor, comment=a.comment,
-                                 at=_ts(a.at)) for a in actions])
+                                 at=timestamp(a.at)) for a in actions])
 
 
 def line_to_pb(ln: Line, spent: Decimal | None = None) -> pb.BudgetLine:
@@ -242,7 +234,7 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
             asset=asset_to_pb(d.asset),
             relations=[pb.AssetRelation(kind=_RELATION_PB[k], direction=direction, asset_id=other)
                        for k, direction, other in d.relations],
-            history=[pb.AssetChange(at=_ts(h["at"]), actor=h["actor"], action=h["action"],
+            history=[pb.AssetChange(at=timestamp(h["at"]), actor=h["actor"], action=h["action"],
                                     changes_json=json.dumps(jsonable(h["changes"]), ensure_ascii=False))
                      for h in d.history])
 

@@ -7,11 +7,11 @@ import queue
 from datetime import date
 
 import redis
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
+from govkit.protoconv import timestamp
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -78,22 +78,11 @@ def _filter(msg: pb.KpiFilter) -> KpiFilter:
                      windows=frozenset(msg.windows))
 
 
-def _ts(value) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    if isinstance(value, str):
-        ts.FromJsonString(value.replace("+00:00", "Z"))
-    else:
-        ts.FromDatetime(value)
-    return ts
-
-
 def kpi_to_pb(v: KpiValue) -> pb.Kpi:
     kpi = pb.Kpi(level=_LEVEL_PB[v.key.level], subject=v.key.subject, name=v.name, value=v.value,
                  window=v.key.window)
     if v.updated_at:
-        kpi.updated_at.CopyFrom(_ts(v.updated_at))
+        kpi.updated_at.CopyFrom(timestamp(v.updated_at))
     return kpi
 
 
@@ -192,12 +181,12 @@ def _rect_pb(r: dict) -> pb.Rectification:
                            indicator_code=r["indicator_code"], indicator_name=r["indicator_name"],
                            owner_position=r["owner_position"], due_date=r["due_date"].isoformat(),
                            actions=r["actions"], state=r["state"], ticket_id=r["ticket_id"] or "",
-                           periods_below=r["periods_below"], opened_at=_ts(r["opened_at"]))
+                           periods_below=r["periods_below"], opened_at=timestamp(r["opened_at"]))
     for k in ("actual", "baseline"):
         if r.get(k) is not None:
             setattr(out, k, r[k])
     if r.get("closed_at"):
-        out.closed_at.CopyFrom(_ts(r["closed_at"]))
+        out.closed_at.CopyFrom(timestamp(r["closed_at"]))
     return out
 
 
@@ -206,7 +195,7 @@ def _acc_pb(a: dict) -> pb.AccountabilityRecord:
                                   object_id=a.get("object_id", ""), indicator_code=a.get("indicator_code", ""),
                                   level=a["level"], reason=a["reason"], recorded_by=a.get("recorded_by", ""))
     if a.get("recorded_at"):
-        out.recorded_at.CopyFrom(_ts(a["recorded_at"]))
+        out.recorded_at.CopyFrom(timestamp(a["recorded_at"]))
     return out
 
 
@@ -334,7 +323,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
             period_start=r.period_start.isoformat(), period_end=r.period_end.isoformat(), tickets=r.tickets,
             response_attainment_pct=str(r.response_attainment_pct),
             resolution_attainment_pct=str(r.resolution_attainment_pct), breaches=r.breaches,
-            penalty_total=str(r.penalty_total), reported_at=_ts(r.reported_at)) for r in rows])
+            penalty_total=str(r.penalty_total), reported_at=timestamp(r.reported_at)) for r in rows])
 
     def ListAccountabilityRecords(self, request, context):
         return pb.ListAccountabilityRecordsResponse(
@@ -350,7 +339,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def ListAuditTrail(self, request, context):
         rows = ev.audit_trail(request.entity_type, request.entity_id, self.uow(), principal())
         return pb.ListAuditTrailResponse(entries=[pb.AuditEntry(
-            at=_ts(r["at"]), actor=r["actor"], action=r["action"], entity_type=r["entity_type"],
+            at=timestamp(r["at"]), actor=r["actor"], action=r["action"], entity_type=r["entity_type"],
             entity_id=r["entity_id"], unit=r["unit"] or "",
             detail_json=json.dumps(r["detail"], ensure_ascii=False, default=str)) for r in rows])
 
@@ -368,6 +357,5 @@ def build(settings) -> GrpcApp:
         permissions=permissions_for(service, PERMISSIONS),
         on_stop=[hub.stop, client.close, engine.dispose],
     )
-
 
 

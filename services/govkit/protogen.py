@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 import sys
 from importlib import resources
-from pathlib import Path
 
 from .config import REPO_ROOT
 

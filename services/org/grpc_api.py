@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -12,6 +11,7 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import utcnow
 from govkit.grpc_server import PUBLIC, GrpcApp, permissions_for, principal
+from govkit.protoconv import choice, parse_date, timestamp
 from govops.org.v1 import org_pb2 as pb
 from govops.org.v1 import org_pb2_grpc as pb_grpc
 
@@ -53,37 +53,12 @@ _DATA_KIND = {pb.DATA_KIND_ORG_UNITS: "org_units", pb.DATA_KIND_POSITIONS: "posi
 _FORMAT = {pb.DATA_FORMAT_CSV: "csv", pb.DATA_FORMAT_XLSX: "xlsx"}
 
 
-def _ts(value) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
 def _dt(ts: Timestamp, field: str, *, required: bool = True):
     if not ts.seconds and not ts.nanos:
         if required:
             raise InvalidArgument(field=field, reason="is required")
         return None
     return ts.ToDatetime(tzinfo=utcnow().tzinfo)
-
-
-def _date(text: str, field: str, *, required: bool = True) -> date | None:
-    if not text:
-        if required:
-            raise InvalidArgument(field=field, reason="is required (YYYY-MM-DD)")
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidArgument(field=field, reason="must be a date YYYY-MM-DD") from None
-
-
-def _choice(table: dict, value: int, field: str) -> str:
-    if value not in table:
-        raise InvalidArgument(field=field, reason=f"must be one of {', '.join(str(k) for k in table)}"
-                              if value else "is required")
-    member = table[value]
-    return member.value if hasattr(member, "value") else member
 
 
 def unit_pb(u: OrgUnit) -> pb.OrgUnit:
@@ -107,7 +82,7 @@ def assignment_pb(a: StaffPosition) -> pb.StaffPosition:
 
 
 def shift_pb(s: Shift) -> pb.Shift:
-    return pb.Shift(staff_id=s.staff_id, starts_at=_ts(s.starts_at), ends_at=_ts(s.ends_at))
+    return pb.Shift(staff_id=s.staff_id, starts_at=timestamp(s.starts_at), ends_at=timestamp(s.ends_at))
 
 
 def role_pb(r: Role) -> pb.Role:
@@ -117,11 +92,11 @@ def role_pb(r: Role) -> pb.Role:
 
 def role_assignment_pb(a: RoleAssignment) -> pb.RoleAssignment:
     return pb.RoleAssignment(id=a.id, subject=a.subject, role=a.role, org_unit_id=a.org_unit_id,
-                             subtree=a.subtree, granted_by=a.granted_by, granted_at=_ts(a.granted_at))
+                             subtree=a.subtree, granted_by=a.granted_by, granted_at=timestamp(a.granted_at))
 
 
 def tokens_pb(t: handlers.Tokens) -> pb.Tokens:
-    return pb.Tokens(access_token=t.access_token, refresh_token=t.refresh_token, expires_at=_ts(t.expires_at),
+    return pb.Tokens(access_token=t.access_token, refresh_token=t.refresh_token, expires_at=timestamp(t.expires_at),
                      subject=t.subject)
 
 
@@ -168,7 +143,7 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         return pb.GetOrgUnitHistoryResponse(changes=[pb.OrgUnitChange(
             action=h["action"], before_json=json.dumps(h["before"], ensure_ascii=False) if h["before"] else "",
             after_json=json.dumps(h["after"], ensure_ascii=False) if h["after"] else "", actor=h["actor"],
-            at=_ts(h["at"])) for h in changes])
+            at=timestamp(h["at"])) for h in changes])
 
     # -- positions
     def _save_position(self, p: pb.Position, create: bool) -> Position:
@@ -202,12 +177,12 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
 
     def AssignStaff(self, request, context):
         a = request.assignment
-        cmd = c.AssignStaff(a.staff_id, a.position_id, _date(a.start_date, "assignment.start_date"),
-                            _date(a.end_date, "assignment.end_date", required=False))
+        cmd = c.AssignStaff(a.staff_id, a.position_id, parse_date(a.start_date, "assignment.start_date"),
+                            parse_date(a.end_date, "assignment.end_date", required=False))
         return pb.AssignStaffResponse(assignment=assignment_pb(handlers.assign_staff(cmd, self._uow(), principal())))
 
     def UnassignStaff(self, request, context):
-        cmd = c.UnassignStaff(request.staff_id, request.position_id, _date(request.end_date, "end_date"))
+        cmd = c.UnassignStaff(request.staff_id, request.position_id, parse_date(request.end_date, "end_date"))
         sp = handlers.unassign_staff(cmd, self._uow(), principal())
         return pb.UnassignStaffResponse(assignment=assignment_pb(sp))
 
@@ -286,13 +261,13 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
 
     # -- bulk
     def ImportOrg(self, request, context):
-        kind = _choice(_DATA_KIND, request.kind, "kind")
-        fmt = _choice(_FORMAT, request.format, "format")
+        kind = choice(_DATA_KIND, request.kind, "kind")
+        fmt = choice(_FORMAT, request.format, "format")
         return pb.ImportOrgResponse(rows=bulk.import_org(kind, fmt, request.content, self._uow(), principal()))
 
     def ExportOrg(self, request, context):
-        kind = _choice(_DATA_KIND, request.kind, "kind")
-        fmt = _choice(_FORMAT, request.format, "format")
+        kind = choice(_DATA_KIND, request.kind, "kind")
+        fmt = choice(_FORMAT, request.format, "format")
         content = bulk.export_org(kind, fmt, self._uow(), principal())
         return pb.ExportOrgResponse(content=content, filename=f"{kind}.{fmt}")
 

@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 
 from govkit.db import make_engine
-from govkit.errors import InvalidArgument
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
+from govkit.protoconv import choice, parse_date
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
@@ -49,29 +49,12 @@ _RESULT = {pb.ACCEPTANCE_RESULT_PASS: AcceptanceResult.PASS,
 _RESULT_PB = {v: k for k, v in _RESULT.items()}
 
 
-def _date(text: str, field: str, *, required: bool = True) -> date | None:
-    if not text:
-        if required:
-            raise InvalidArgument(field=field, reason="is required (YYYY-MM-DD)")
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidArgument(field=field, reason="must be a date YYYY-MM-DD") from None
-
-
 def _s(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return str(value)
     return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def _choice(table: dict, value: int, field: str) -> str:
-    if value not in table:
-        raise InvalidArgument(field=field, reason="is required" if not value else f"unknown value {value}")
-    return table[value].value
 
 
 # ---- to proto
@@ -205,13 +188,13 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return pb.UpdateVendorResponse(vendor=self._vendor(v.id))
 
     def SetVendorStatus(self, r, context):
-        status = _choice(_STATUS, r.status, "status")
+        status = choice(_STATUS, r.status, "status")
         v = handlers.set_vendor_status(c.SetVendorStatus(r.id, status, r.reason), self.uow(), principal())
         return pb.SetVendorStatusResponse(vendor=self._vendor(v.id))
 
     def AddQualification(self, r, context):
         q = handlers.add_qualification(c.AddQualification(r.vendor_id, r.name, r.number, r.issuer,
-                                                          _date(r.expires_on, "expires_on")), self.uow(), principal())
+                                                          parse_date(r.expires_on, "expires_on")), self.uow(), principal())
         return pb.AddQualificationResponse(qualification=qualification_pb(q))
 
     def GetVendor(self, r, context):
@@ -249,13 +232,13 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
             self.uow(), principal(), state=state, org_unit_id=r.org_unit_id)])
 
     def StartProcurement(self, r, context):
-        method = _choice(_METHOD, r.method, "method")
+        method = choice(_METHOD, r.method, "method")
         p = handlers.start_procurement(c.StartProcurement(r.project_id, method), self.uow(), principal())
         return pb.StartProcurementResponse(project=self._project(p.id))
 
     def RecordBid(self, r, context):
         b = handlers.record_bid(c.RecordBid(r.project_id, r.vendor_id, r.amount,
-                                            _date(r.submitted_on, "submitted_on", required=False)),
+                                            parse_date(r.submitted_on, "submitted_on", required=False)),
                                 self.uow(), principal())
         return pb.RecordBidResponse(bid=bid_pb(b))
 
@@ -265,8 +248,8 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def SignContract(self, r, context):
         ct = handlers.sign_contract(c.SignContract(
-            r.project_id, r.amount, _date(r.starts_on, "starts_on"), _date(r.ends_on, "ends_on"),
-            _date(r.signed_on, "signed_on", required=False), r.vendor_group_id, list(r.deliverables),
+            r.project_id, r.amount, parse_date(r.starts_on, "starts_on"), parse_date(r.ends_on, "ends_on"),
+            parse_date(r.signed_on, "signed_on", required=False), r.vendor_group_id, list(r.deliverables),
             [{"id": m.id, "name": m.name, "amount": m.amount, "acceptance": m.acceptance,
               "deliverables": list(m.deliverables)} for m in r.milestones],
             _terms(r.sla), _clauses(r.penalties)), self.uow(), principal())
@@ -295,18 +278,18 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def AmendContract(self, r, context):
         ct = handlers.amend_contract(c.AmendContract(
-            r.contract_id, r.reason, _date(r.effective_from, "effective_from"), r.amount,
-            _date(r.ends_on, "ends_on", required=False), _terms(r.sla) if r.HasField("sla") else None,
+            r.contract_id, r.reason, parse_date(r.effective_from, "effective_from"), r.amount,
+            parse_date(r.ends_on, "ends_on", required=False), _terms(r.sla) if r.HasField("sla") else None,
             _clauses(r.penalties) if r.replace_penalties or r.penalties else None), self.uow(), principal())
         return pb.AmendContractResponse(contract=self._contract(ct.id))
 
     # acceptance and payment
     def RecordAcceptance(self, r, context):
-        result = _choice(_RESULT, r.result, "result")
+        result = choice(_RESULT, r.result, "result")
         a = handlers.record_acceptance(c.RecordAcceptance(
             r.contract_id, r.milestone_id, result, list(r.reviewers),
             [ChecklistItem(x.deliverable, x.item, x.passed, x.note) for x in r.checklist],
-            list(r.rectification_items), _date(r.accepted_on, "accepted_on", required=False)), self.uow(), principal())
+            list(r.rectification_items), parse_date(r.accepted_on, "accepted_on", required=False)), self.uow(), principal())
         return pb.RecordAcceptanceResponse(acceptance=acceptance_pb(a))
 
     def AddAcceptanceEvidence(self, r, context):
@@ -320,14 +303,14 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def RecordPayment(self, r, context):
         p, replayed = handlers.record_payment(c.RecordPayment(
-            r.contract_id, r.milestone_id, r.amount, _date(r.paid_on, "paid_on"), r.idempotency_key),
+            r.contract_id, r.milestone_id, r.amount, parse_date(r.paid_on, "paid_on"), r.idempotency_key),
             self.uow(), principal())
         return pb.RecordPaymentResponse(payment=payment_pb(p), replayed=replayed)
 
     # SLA and scorecards
     def GenerateSlaReport(self, r, context):
         row = handlers.generate_sla_report(c.GenerateSlaReport(
-            r.contract_id, _date(r.period_start, "period_start"), _date(r.period_end, "period_end"),
+            r.contract_id, parse_date(r.period_start, "period_start"), parse_date(r.period_end, "period_end"),
             r.availability_percent), self.uow(), principal())
         return pb.GenerateSlaReportResponse(report=report_pb(row))
 
@@ -336,13 +319,13 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def FileComplaint(self, r, context):
         x = handlers.file_complaint(c.FileComplaint(r.vendor_id, r.org_unit_id, r.description, r.contract_id,
-                                                    _date(r.filed_on, "filed_on", required=False)),
+                                                    parse_date(r.filed_on, "filed_on", required=False)),
                                     self.uow(), principal())
         return pb.FileComplaintResponse(complaint_id=x.id)
 
     def GetVendorScorecard(self, r, context):
-        s = handlers.vendor_scorecard(r.vendor_id, _date(r.period_start, "period_start"),
-                                      _date(r.period_end, "period_end"), self.uow(), principal())
+        s = handlers.vendor_scorecard(r.vendor_id, parse_date(r.period_start, "period_start"),
+                                      parse_date(r.period_end, "period_end"), self.uow(), principal())
         return pb.GetVendorScorecardResponse(scorecard=scorecard_pb(s))
 
 

@@ -6,11 +6,11 @@ from datetime import timezone
 
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from govkit.db import make_engine
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
+from govkit.protoconv import timestamp
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
@@ -83,14 +83,6 @@ def _enum_in(table: dict, value: int) -> str:
     return member.value if member else (str(value) if value else "")
 
 
-def _ts(value) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
 def _struct(value: dict | None) -> Struct:
     s = Struct()
     if value:
@@ -106,14 +98,14 @@ def ticket_to_pb(t: Ticket) -> pb.Ticket:
     return pb.Ticket(
         id=t.id, title=t.title, description=t.description, department=t.department,
         category=_CATEGORY_PB[t.category], priority=_PRIORITY_PB[t.priority], status=_STATUS[t.status],
-        requester=t.requester, created_at=_ts(t.created_at), number=t.number, ticket_type=t.ticket_type,
+        requester=t.requester, created_at=timestamp(t.created_at), number=t.number, ticket_type=t.ticket_type,
         catalogue_item_id=t.catalogue_item_id or "", impact=t.impact, urgency=t.urgency, channel=t.channel,
         group_id=t.group_id or "", position_id=t.position_id or "", assignee=t.assignee or "",
         vendor_id=t.vendor_id or "", pending_reason=t.pending_reason or "", form=_struct(t.form),
-        details=_struct(t.details), sla_state=t.sla_state, response_due_at=_ts(t.response_due_at),
-        resolution_due_at=_ts(t.resolution_due_at), resolution_code=t.resolution_code or "",
+        details=_struct(t.details), sla_state=t.sla_state, response_due_at=timestamp(t.response_due_at),
+        resolution_due_at=timestamp(t.resolution_due_at), resolution_code=t.resolution_code or "",
         resolution=t.resolution or "", reopen_count=t.reopen_count, rating=t.rating or 0,
-        escalation_level=t.escalation_level, updated_at=_ts(t.updated_at),
+        escalation_level=t.escalation_level, updated_at=timestamp(t.updated_at),
         sla_policy_id=t.sla.policy_id if t.sla else "", calendar_id=t.sla.calendar_id if t.sla else "",
         response_elapsed_seconds=int(t.sla.response.elapsed) if t.sla else 0,
         resolution_elapsed_seconds=int(t.sla.resolution.elapsed) if t.sla else 0)
@@ -122,7 +114,7 @@ def ticket_to_pb(t: Ticket) -> pb.Ticket:
 def article_to_pb(a) -> pb.Article:
     return pb.Article(id=a.id, title=a.title, body=a.body, status=a.status, version=a.version,
                       catalogue_item_ids=a.catalogue_item_ids, problem_id=a.problem_id or "", author=a.author,
-                      updated_at=_ts(a.updated_at), score=a.score)
+                      updated_at=timestamp(a.updated_at), score=a.score)
 
 
 def item_to_pb(i: CatalogueItem) -> pb.CatalogueItem:
@@ -205,7 +197,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.GetTicketDetailResponse(
             ticket=ticket_to_pb(d.ticket),
             comments=[pb.Comment(id=c["id"], author=c["author"], body=c["body"], visibility=c["visibility"],
-                                 created_at=_ts(c["created_at"])) for c in d.comments],
+                                 created_at=timestamp(c["created_at"])) for c in d.comments],
             attachments=[_attachment(a) for a in d.attachments], watchers=d.watchers,
             links=[pb.Link(from_id=str(x["from_id"]), to_id=str(x["to_id"]), kind=x["kind"]) for x in d.links],
             allowed_actions=d.allowed_actions)
@@ -330,7 +322,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         a, versions = handlers.get_article(r.id, self._uow(), principal())
         return pb.GetArticleResponse(article=article_to_pb(a), versions=[
             pb.Article(id=a.id, title=v["title"], body=v["body"], version=v["version"], author=v["author"],
-                       updated_at=_ts(v["created_at"])) for v in versions])
+                       updated_at=timestamp(v["created_at"])) for v in versions])
 
     def CreateArticle(self, r, context):
         return pb.CreateArticleResponse(article=article_to_pb(handlers.create_article(
@@ -366,7 +358,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
     def ListAudit(self, r, context):
         entries = handlers.list_audit(r.ticket_id, r.actor, r.after_id, r.limit or 50, self._uow(), principal())
         return pb.ListAuditResponse(entries=[pb.AuditEntry(
-            id=e["id"], ticket_id=str(e["ticket_id"]), actor=e["actor"], action=e["action"], at=_ts(e["at"]),
+            id=e["id"], ticket_id=str(e["ticket_id"]), actor=e["actor"], action=e["action"], at=timestamp(e["at"]),
             before=_struct(e["before"]), after=_struct(e["after"])) for e in entries])
 
 

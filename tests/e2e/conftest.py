@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from govkit.client import channel
 from govkit.stack import Stack, free_port
 
 

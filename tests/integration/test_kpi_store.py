@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from govkit import config
 from govkit.events import Envelope
 from evaluation import handlers
 from evaluation.adapters.kpi_store import KpiHub, KpiStore

@@ -10,7 +10,6 @@ import grpc
 import pytest
 from google.protobuf.struct_pb2 import Struct
 
-from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-from datetime import datetime
 
 from govkit.auth import Principal, Scope
 from govkit.uow import UnitOfWork

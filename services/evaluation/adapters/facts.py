@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from govkit.events import Envelope
 
 from ..domain.kpis import occurred_at, parse_time
-from .tables import facts, inbox
+from .tables import facts
 
 
 class FactRepository:

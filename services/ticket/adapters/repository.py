@@ -18,7 +18,7 @@ from govkit.orgdir import OrgDirectory
 from ..domain.calendar import BusinessCalendar
 from ..domain.catalogue import CatalogueItem
 from ..domain.knowledge import Article, search_tokens
-from ..domain.lifecycle import NUMBER_PREFIX, OPEN_STATUSES
+from ..domain.lifecycle import NUMBER_PREFIX
 from ..domain.model import Category, Priority, Status, Ticket
 from ..domain.sla import Deadline, SlaPolicy, SlaState
 from . import tables as t

@@ -7,7 +7,7 @@ adjusted working days (调休) of a year — or 7×24. Plain Python; times are a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 try:

@@ -7,7 +7,7 @@ The aggregate changes state only through `act` (the lifecycle tables in lifecycl
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 

@@ -6,7 +6,7 @@ reassignment and policy changes; only its target changes with a new policy.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from .calendar import BusinessCalendar
