@@ -21,7 +21,7 @@ from .relay import OutboxRelay
 log = logs.get_logger(__name__)
 
 
-def _settings(container):
+def worker_settings(container):
     """Environment settings, with the container's AMQP_URI winning (nameko's test helpers set it)."""
     settings = govconfig.load(container.service_name, "worker")
     amqp_uri = (container.config or {}).get("AMQP_URI")
@@ -34,7 +34,7 @@ class UnitOfWork(DependencyProvider):
         self.engine = None
 
     def setup(self):
-        self.engine = make_engine(_settings(self.container).database_url)
+        self.engine = make_engine(worker_settings(self.container).database_url)
 
     def stop(self):
         if self.engine is not None:
@@ -57,7 +57,7 @@ class OutboxRelayRunner(DependencyProvider):
         self._thread = None
 
     def setup(self):
-        settings = _settings(self.container)
+        settings = worker_settings(self.container)
         self.engine = make_engine(settings.database_url, pool_size=2)
         options = {"backstop_seconds": settings.relay_backstop_seconds,
                    "batch_size": settings.relay_batch_size, **self.relay_options}

@@ -215,6 +215,10 @@ class OrgDirectory:
             SELECT id FROM down""")
         return set(self.conn.execute(q, {"u": unit_id}).scalars())
 
+    def staff_member(self, staff_id: str) -> dict | None:
+        row = self.conn.execute(sa.select(staff).where(staff.c.id == staff_id)).mappings().first()
+        return dict(row) if row else None
+
     def position(self, position_id: str) -> dict | None:
         row = self.conn.execute(sa.select(positions).where(positions.c.id == position_id)).mappings().first()
         return dict(row) if row else None

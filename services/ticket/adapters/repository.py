@@ -13,7 +13,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from govkit.auth import Scope
-from govkit.orgdir import OrgDirectory
 
 from ..domain.calendar import BusinessCalendar
 from ..domain.catalogue import CatalogueItem
@@ -552,13 +551,3 @@ class AlertRepository:
         stmt = pg_insert(t.alerts).values(**values)
         self.conn.execute(stmt.on_conflict_do_update(
             index_elements=["fingerprint"], set_={k: stmt.excluded[k] for k in values if k != "fingerprint"}))
-
-
-class TicketOrgDirectory(OrgDirectory):
-    """The kit's org directory plus the one look-up routing needs that it lacks (a staff row)."""
-
-    def staff_member(self, staff_id: str) -> dict | None:
-        from govkit.orgdir import staff
-
-        row = self.conn.execute(sa.select(staff).where(staff.c.id == staff_id)).mappings().first()
-        return dict(row) if row else None

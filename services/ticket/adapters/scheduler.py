@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from govkit import logs
 from govkit.db import make_engine
-from govkit.nameko_ext import _settings
+from govkit.nameko_ext import worker_settings
 
 from .. import handlers
 from .repository import DEADLINE_CHANNEL
@@ -111,7 +111,7 @@ class DeadlineScheduler(DependencyProvider):
     """Runs the DeadlineLoop as a managed thread of the worker container."""
 
     def setup(self):
-        self.engine = make_engine(_settings(self.container).database_url, pool_size=2)
+        self.engine = make_engine(worker_settings(self.container).database_url, pool_size=2)
         self.loop = DeadlineLoop(self.engine, float(os.environ.get("GOVOPS_TICKET_DEADLINE_BACKSTOP_SECONDS", "5")))
         self._thread = None
 

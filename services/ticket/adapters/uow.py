@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 
 from govkit.auth import SYSTEM, Scope
-
+from govkit.orgdir import OrgDirectory
 from govkit.uow import SqlUnitOfWork
 
 from ..domain.model import LifecycleSettings
@@ -34,4 +34,4 @@ class TicketUnitOfWork(SqlUnitOfWork):
         self.relations = r.RelationRepository(conn)
         self.articles = r.ArticleRepository(conn)
         self.alerts = r.AlertRepository(conn)
-        self.orgdir = r.TicketOrgDirectory(conn)
+        self.orgdir = OrgDirectory(conn)
