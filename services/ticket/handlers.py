@@ -301,12 +301,16 @@ def close_ticket(ticket_id: str, uow, caller: Principal, *, now: datetime | None
 def escalate_ticket(ticket_id: str, reason_text: str, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """Manual escalation one level up the position chain (reassigns to that position's holder)."""
     now = now or utcnow()
+    v = Validator()
+    reason = v.text("reason", reason_text, required=False, max_len=500) or "manual"
+    v.check()
     with uow:
         t = _load(uow, ticket_id, caller)
         if not t.is_open:
             raise FailedPrecondition(f"cannot escalate a {t.ticket_type} in status {t.status.value}")
         level = t.escalation_level + 1
-        events = _escalate(uow, t, {"level": level, "action": "reassign", "step": level}, "manual",
+        t.details["escalation_reason"] = reason
+        events = _escalate(uow, t, {"level": level, "action": "reassign", "step": level}, reason,
                            staff_id(caller), now)
         _persist(uow, t, staff_id(caller), "escalate", now)
         uow.collect(*events)

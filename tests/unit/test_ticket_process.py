@@ -227,3 +227,13 @@ def test_escalation_levels_notify_then_reassign_up_the_position_chain():
     ev = next(e for e in uow.published if e.event_name() == "ticket_resolved")
     assert not ev.first_contact and not ev.resolution_sla_met and ev.reassignment_count == 2
     assert resolved.sla_state == "breached"
+
+
+def test_manual_escalation_keeps_the_callers_reason():
+    uow = FakeUnitOfWork()
+    t = submit(uow)  # assigned to s1; the item's position is pos-net-engineer
+    handlers.escalate_ticket(t.id, "市长热线督办，须当天解决", uow, caller(subject="lead", staff_id="lead"), now=NOW)
+    [esc] = [e for e in uow.published if e.event_name() == "ticket_escalated"]
+    assert esc.reason == "市长热线督办，须当天解决" and esc.level == 1 and esc.to_staff_id == "lead"
+    audit = handlers.list_audit(t.id, None, 0, 50, uow, caller())[-1]
+    assert audit["action"] == "escalate" and "市长热线督办" in str(audit["after"])
