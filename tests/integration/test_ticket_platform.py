@@ -10,13 +10,15 @@ import grpc
 import pytest
 from google.protobuf.struct_pb2 import Struct
 
+from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
-from ticket import handlers
 from ticket.adapters.uow import TicketUnitOfWork
+from ticket.domain.commands import EnsureDefaults
+from ticket.handlers import catalogue
 
 
 def seed_org(engine, on_duty=("s-wang",)):
@@ -46,7 +48,7 @@ def seed_org(engine, on_duty=("s-wang",)):
 @pytest.fixture
 def platform(grpc_server, engine_for):
     engine = engine_for("ticket")
-    handlers.ensure_defaults(TicketUnitOfWork(engine))
+    catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
     seed_org(engine)
     return grpc_server("ticket")["ticket"], engine
 
