@@ -169,9 +169,9 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
 
             raise InvalidArgument(field="catalogue_item_id", reason="must not be empty")
         cmd = c.CreateTicket(title=r.title, description=r.description, department=r.department,
-                           catalogue_item_id=r.catalogue_item_id, form=_dict(r.form), impact=r.impact,
-                           urgency=r.urgency, idempotency_key=r.idempotency_key or None, details=_dict(r.details),
-                           channel="operations_window" if r.operations_window else "request_window")
+                             catalogue_item_id=r.catalogue_item_id, form=_dict(r.form), impact=r.impact,
+                             urgency=r.urgency, idempotency_key=r.idempotency_key or None, details=_dict(r.details),
+                             channel="operations_window" if r.operations_window else "request_window")
         res = tickets.create_ticket(cmd, self._uow(), principal())
         return pb.SubmitRequestResponse(ticket=ticket_to_pb(res.ticket), replayed=res.replayed,
                                         suggestions=[article_to_pb(a) for a in res.suggestions])
@@ -187,15 +187,15 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
     def ListQueue(self, r, context):
         items, token = tickets.list_tickets(
             c.ListTickets(r.view or "my_queue", _filters(r.filter), r.page_size, r.page_token,
-                                 r.sort or "created_desc"), self._uow(), principal())
+                          r.sort or "created_desc"), self._uow(), principal())
         return pb.ListQueueResponse(tickets=[ticket_to_pb(t) for t in items], next_page_token=token)
 
     def GetTicketDetail(self, r, context):
         d = tickets.get_ticket_detail(c.GetTicketDetail(r.id), self._uow(), principal())
         return pb.GetTicketDetailResponse(
             ticket=ticket_to_pb(d.ticket),
-            comments=[pb.Comment(id=c["id"], author=c["author"], body=c["body"], visibility=c["visibility"],
-                                 created_at=timestamp(c["created_at"])) for c in d.comments],
+            comments=[pb.Comment(id=m["id"], author=m["author"], body=m["body"], visibility=m["visibility"],
+                                 created_at=timestamp(m["created_at"])) for m in d.comments],
             attachments=[_attachment(a) for a in d.attachments], watchers=d.watchers,
             links=[pb.Link(from_id=str(x["from_id"]), to_id=str(x["to_id"]), kind=x["kind"]) for x in d.links],
             allowed_actions=d.allowed_actions)
@@ -211,7 +211,8 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
 
     def ConfirmResolution(self, r, context):
         cmd = c.ConfirmResolution(r.ticket_id, r.rating, r.comment)
-        return pb.ConfirmResolutionResponse(ticket=ticket_to_pb(requests.confirm_resolution(cmd, self._uow(), principal())))
+        t = requests.confirm_resolution(cmd, self._uow(), principal())
+        return pb.ConfirmResolutionResponse(ticket=ticket_to_pb(t))
 
     def RateTicket(self, r, context):
         t = requests.rate_ticket(c.RateTicket(r.ticket_id, r.rating, r.comment), self._uow(), principal())

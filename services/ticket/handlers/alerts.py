@@ -10,7 +10,8 @@ from govkit.auth import Principal
 from govkit.events import utcnow
 
 from ..domain import events as ev
-from ..domain.alert import ALERT_DEPARTMENT, ALERT_REQUESTER, FIRING, RESOLUTION_CODE, RESOLUTION_TEXT, AlertNotice, AlertRecord
+from ..domain.alert import (ALERT_DEPARTMENT, ALERT_REQUESTER, FIRING, RESOLUTION_CODE, RESOLUTION_TEXT, AlertNotice,
+                            AlertRecord)
 from ..domain.commands import ReceiveAlerts
 from ..domain.model import Category, Priority, Status, Ticket
 from ._common import auto_assign, calendar, number_year, persist, policy_for
