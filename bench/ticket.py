@@ -142,16 +142,17 @@ def sla_figures(engine, rate: float, seconds: float) -> dict:
     import sqlalchemy as sa
 
     from govkit.auth import SYSTEM
-    from ticket import handlers
     from ticket.adapters.uow import TicketUnitOfWork
-    from ticket.domain.commands import CreateTicket
+    from ticket.domain.commands import CreateTicket, SetDepartmentSlaPolicy, UpsertSlaPolicy
+    from ticket.domain.escalation import EscalationRule
     from ticket.domain.sla import SlaPolicy
+    from ticket.handlers import sla, tickets
 
     target = 10
-    handlers.upsert_sla_policy(SlaPolicy("bench-fast", "压测", "24x7", {
+    sla.upsert_sla_policy(UpsertSlaPolicy(SlaPolicy("bench-fast", "压测", "24x7", {
         p: {"response": target, "resolution": target * 1000} for p in ("critical", "high", "medium", "low")}, 50,
-        ({"level": 1, "at_percent": 100, "action": "notify", "step": 1},)), TicketUnitOfWork(engine), SYSTEM)
-    handlers.set_department_policy("bench-sla", "bench-fast", TicketUnitOfWork(engine), SYSTEM)
+        (EscalationRule(level=1, at_percent=100, action="notify", step=1),))), TicketUnitOfWork(engine), SYSTEM)
+    sla.set_department_policy(SetDepartmentSlaPolicy("bench-sla", "bench-fast"), TicketUnitOfWork(engine), SYSTEM)
     n = int(rate * seconds)
     start = time.monotonic()
     lag = 0.0
@@ -162,8 +163,8 @@ def sla_figures(engine, rate: float, seconds: float) -> dict:
             time.sleep(due - now)
         else:
             lag = max(lag, now - due)
-        handlers.create_ticket(CreateTicket(f"SLA压测{i}", "", "bench-sla", "infrastructure", "high"),
-                               TicketUnitOfWork(engine), SYSTEM)
+        tickets.create_ticket(CreateTicket(f"SLA压测{i}", "", "bench-sla", "infrastructure", "high"),
+                              TicketUnitOfWork(engine), SYSTEM)
     q = sa.text("""SELECT type, (envelope->'data'->>'due_at')::timestamptz AS due, created_at FROM outbox
                    WHERE type IN ('govops.ticket.sla_warning.v1','govops.ticket.sla_breached.v1')
                      AND envelope->>'dept' = 'bench-sla' AND envelope->'data'->>'target' = 'response'""")

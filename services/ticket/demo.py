@@ -36,19 +36,19 @@ ARTICLES = [
 
 
 def seed(console) -> None:
-    from . import handlers
     from .adapters.uow import TicketUnitOfWork
-    from .domain.commands import CreateTicket
+    from .domain.commands import CreateArticle, CreateTicket, EnsureDefaults, ReviseArticle
+    from .handlers import catalogue, knowledge, tickets
 
     engine = make_engine(govconfig.load("ticket").database_url, pool_size=1)
     now = datetime.now(timezone.utc)
-    handlers.ensure_defaults(TicketUnitOfWork(engine))
+    catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
     with engine.begin() as conn:
         # Catch ticket's org directory up with org (its worker would, from org's events, once it runs).
         OrgDirectory(conn).load_snapshot(org_snapshot())
     fresh = 0
     for i, (ago, item, title, dept, form) in enumerate(WEEK, 1):
-        r = handlers.create_ticket(CreateTicket(title=title, description="演示数据", department=dept,
+        r = tickets.create_ticket(CreateTicket(title=title, description="演示数据", department=dept,
                                                 catalogue_item_id=item, form=form, channel="request_window",
                                                 idempotency_key=f"demo-week-{i}"),
                                    TicketUnitOfWork(engine), SYSTEM, now=now - timedelta(days=ago, hours=i % 5))
@@ -57,8 +57,8 @@ def seed(console) -> None:
         have = {a.title for a in uow.articles.search("打印机 网络 外网", statuses=("published",), limit=50)}
     for title, body, items in ARTICLES:
         if title not in have:
-            a = handlers.create_article(title, body, items, None, TicketUnitOfWork(engine), SYSTEM)
-            handlers.revise_article(a.id, "", "", "publish", TicketUnitOfWork(engine), SYSTEM)
+            a = knowledge.create_article(CreateArticle(title, body, tuple(items)), TicketUnitOfWork(engine), SYSTEM)
+            knowledge.revise_article(ReviseArticle(a.id, action="publish"), TicketUnitOfWork(engine), SYSTEM)
     engine.dispose()
     console.print(f"ticket demo: catalogue, org directory from org's snapshot, {len(WEEK)} tickets "
                   f"({fresh} new) over the past week, {len(ARTICLES)} knowledge articles")

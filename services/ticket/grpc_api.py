@@ -14,13 +14,14 @@ from govkit.protoconv import timestamp
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
-from . import handlers
+from .adapters.details import details_to_json
 from .adapters.uow import TicketUnitOfWork
+from .domain import commands as c
 from .domain.calendar import BusinessCalendar
 from .domain.catalogue import CatalogueItem
-from .domain.commands import CreateTicket, GetTicket
 from .domain.model import Category, Priority, Status, Ticket
 from .domain.sla import SlaPolicy
+from .handlers import catalogue, changes, escalation, knowledge, problems, queue, requests, sla, tickets
 
 PERMISSIONS = {
     "CreateTicket": "ticket.create",
@@ -102,7 +103,7 @@ def ticket_to_pb(t: Ticket) -> pb.Ticket:
         catalogue_item_id=t.catalogue_item_id or "", impact=t.impact, urgency=t.urgency, channel=t.channel,
         group_id=t.group_id or "", position_id=t.position_id or "", assignee=t.assignee or "",
         vendor_id=t.vendor_id or "", pending_reason=t.pending_reason or "", form=_struct(t.form),
-        details=_struct(t.details), sla_state=t.sla_state, response_due_at=timestamp(t.response_due_at),
+        details=_struct(details_to_json(t)), sla_state=t.sla_state, response_due_at=timestamp(t.response_due_at),
         resolution_due_at=timestamp(t.resolution_due_at), resolution_code=t.resolution_code or "",
         resolution=t.resolution or "", reopen_count=t.reopen_count, rating=t.rating or 0,
         escalation_level=t.escalation_level, updated_at=timestamp(t.updated_at),
@@ -148,21 +149,18 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
     def _uow(self):
         return TicketUnitOfWork(self.engine, principal().scope)
 
-    def _t(self, ticket):
-        return ticket_to_pb(ticket)
-
     # -- create / read ----------------------------------------------------------------------
     def CreateTicket(self, request, context):
-        cmd = CreateTicket(
+        cmd = c.CreateTicket(
             title=request.title, description=request.description, department=request.department,
             category=_enum_in(_CATEGORY, request.category), priority=_enum_in(_PRIORITY, request.priority),
             idempotency_key=request.idempotency_key or None, ticket_type=request.ticket_type,
             details=_dict(request.details), channel="api")
-        result = handlers.create_ticket(cmd, self._uow(), principal())
+        result = tickets.create_ticket(cmd, self._uow(), principal())
         return pb.CreateTicketResponse(ticket=ticket_to_pb(result.ticket), replayed=result.replayed)
 
     def GetTicket(self, request, context):
-        ticket = handlers.get_ticket(GetTicket(request.id), self._uow(), principal())
+        ticket = tickets.get_ticket(c.GetTicket(request.id), self._uow(), principal())
         return pb.GetTicketResponse(ticket=ticket_to_pb(ticket))
 
     def SubmitRequest(self, r, context):
@@ -170,11 +168,11 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             from govkit.errors import InvalidArgument
 
             raise InvalidArgument(field="catalogue_item_id", reason="must not be empty")
-        cmd = CreateTicket(title=r.title, description=r.description, department=r.department,
-                           catalogue_item_id=r.catalogue_item_id, form=_dict(r.form), impact=r.impact,
-                           urgency=r.urgency, idempotency_key=r.idempotency_key or None, details=_dict(r.details),
-                           channel="operations_window" if r.operations_window else "request_window")
-        res = handlers.create_ticket(cmd, self._uow(), principal())
+        cmd = c.CreateTicket(title=r.title, description=r.description, department=r.department,
+                             catalogue_item_id=r.catalogue_item_id, form=_dict(r.form), impact=r.impact,
+                             urgency=r.urgency, idempotency_key=r.idempotency_key or None, details=_dict(r.details),
+                             channel="operations_window" if r.operations_window else "request_window")
+        res = tickets.create_ticket(cmd, self._uow(), principal())
         return pb.SubmitRequestResponse(ticket=ticket_to_pb(res.ticket), replayed=res.replayed,
                                         suggestions=[article_to_pb(a) for a in res.suggestions])
 
@@ -182,127 +180,138 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         f = _filters(r.filter)
         if not r.filter.include_closed and not r.filter.status:
             f.pop("open_only", None)  # my tickets: closed ones too unless filtered
-        items, token = handlers.list_tickets(handlers.ListTickets("mine", f, r.page_size, r.page_token),
-                                             self._uow(), principal())
+        items, token = tickets.list_tickets(c.ListTickets("mine", f, r.page_size, r.page_token),
+                                            self._uow(), principal())
         return pb.ListMyTicketsResponse(tickets=[ticket_to_pb(t) for t in items], next_page_token=token)
 
     def ListQueue(self, r, context):
-        items, token = handlers.list_tickets(
-            handlers.ListTickets(r.view or "my_queue", _filters(r.filter), r.page_size, r.page_token,
-                                 r.sort or "created_desc"), self._uow(), principal())
+        items, token = tickets.list_tickets(
+            c.ListTickets(r.view or "my_queue", _filters(r.filter), r.page_size, r.page_token,
+                          r.sort or "created_desc"), self._uow(), principal())
         return pb.ListQueueResponse(tickets=[ticket_to_pb(t) for t in items], next_page_token=token)
 
     def GetTicketDetail(self, r, context):
-        d = handlers.ticket_detail(r.id, self._uow(), principal())
+        d = tickets.get_ticket_detail(c.GetTicketDetail(r.id), self._uow(), principal())
         return pb.GetTicketDetailResponse(
             ticket=ticket_to_pb(d.ticket),
-            comments=[pb.Comment(id=c["id"], author=c["author"], body=c["body"], visibility=c["visibility"],
-                                 created_at=timestamp(c["created_at"])) for c in d.comments],
+            comments=[pb.Comment(id=m["id"], author=m["author"], body=m["body"], visibility=m["visibility"],
+                                 created_at=timestamp(m["created_at"])) for m in d.comments],
             attachments=[_attachment(a) for a in d.attachments], watchers=d.watchers,
             links=[pb.Link(from_id=str(x["from_id"]), to_id=str(x["to_id"]), kind=x["kind"]) for x in d.links],
             allowed_actions=d.allowed_actions)
 
     # -- requester window -------------------------------------------------------------------
     def AddComment(self, r, context):
-        cid = handlers.add_comment(r.ticket_id, r.body, "internal" if r.internal else "public", self._uow(), principal())
-        return pb.AddCommentResponse(comment_id=cid)
+        cmd = c.AddComment(r.ticket_id, r.body, "internal" if r.internal else "public")
+        return pb.AddCommentResponse(comment_id=requests.add_comment(cmd, self._uow(), principal()))
 
     def SupplyInfo(self, r, context):
-        return pb.SupplyInfoResponse(ticket=self._t(handlers.supply_info(r.ticket_id, r.body, self._uow(), principal())))
+        t = requests.supply_info(c.SupplyInfo(r.ticket_id, r.body), self._uow(), principal())
+        return pb.SupplyInfoResponse(ticket=ticket_to_pb(t))
 
     def ConfirmResolution(self, r, context):
-        return pb.ConfirmResolutionResponse(ticket=self._t(
-            handlers.confirm_resolution(r.ticket_id, r.rating, r.comment, self._uow(), principal())))
+        cmd = c.ConfirmResolution(r.ticket_id, r.rating, r.comment)
+        t = requests.confirm_resolution(cmd, self._uow(), principal())
+        return pb.ConfirmResolutionResponse(ticket=ticket_to_pb(t))
 
     def RateTicket(self, r, context):
-        return pb.RateTicketResponse(ticket=self._t(
-            handlers.rate_ticket(r.ticket_id, r.rating, r.comment, self._uow(), principal())))
+        t = requests.rate_ticket(c.RateTicket(r.ticket_id, r.rating, r.comment), self._uow(), principal())
+        return pb.RateTicketResponse(ticket=ticket_to_pb(t))
 
     def ReopenTicket(self, r, context):
-        return pb.ReopenTicketResponse(ticket=self._t(handlers.reopen_ticket(r.ticket_id, r.reason, self._uow(), principal())))
+        t = requests.reopen_ticket(c.ReopenTicket(r.ticket_id, r.reason), self._uow(), principal())
+        return pb.ReopenTicketResponse(ticket=ticket_to_pb(t))
 
     def AddAttachment(self, r, context):
-        a = handlers.add_attachment(r.ticket_id, r.filename, r.content_type, r.data, self._uow(), principal())
-        return pb.AddAttachmentResponse(attachment=_attachment(a))
+        cmd = c.AddAttachment(r.ticket_id, r.filename, r.content_type, r.data)
+        return pb.AddAttachmentResponse(attachment=_attachment(requests.add_attachment(cmd, self._uow(), principal())))
 
     def GetAttachment(self, r, context):
-        a = handlers.get_attachment(r.id, self._uow(), principal())
+        a = requests.get_attachment(c.GetAttachment(r.id), self._uow(), principal())
         return pb.GetAttachmentResponse(attachment=_attachment(a), data=bytes(a["data"]))
 
     def WatchTicket(self, r, context):
-        return pb.WatchTicketResponse(watchers=handlers.watch_ticket(r.ticket_id, r.subject, not r.unwatch,
-                                                                     self._uow(), principal()))
+        cmd = c.WatchTicket(r.ticket_id, r.subject, not r.unwatch)
+        return pb.WatchTicketResponse(watchers=requests.watch_ticket(cmd, self._uow(), principal()))
 
     # -- operations window ------------------------------------------------------------------
     def ClaimTicket(self, r, context):
-        return pb.ClaimTicketResponse(ticket=self._t(handlers.assign_ticket(r.ticket_id, "", "claim", self._uow(), principal())))
+        t = queue.claim_ticket(c.ClaimTicket(r.ticket_id), self._uow(), principal())
+        return pb.ClaimTicketResponse(ticket=ticket_to_pb(t))
 
     def AssignTicket(self, r, context):
-        return pb.AssignTicketResponse(ticket=self._t(
-            handlers.assign_ticket(r.ticket_id, r.assignee, "manual", self._uow(), principal())))
+        t = queue.assign_ticket(c.AssignTicket(r.ticket_id, r.assignee), self._uow(), principal())
+        return pb.AssignTicketResponse(ticket=ticket_to_pb(t))
 
     def TransferTicket(self, r, context):
-        return pb.TransferTicketResponse(ticket=self._t(handlers.assign_ticket(
-            r.ticket_id, r.assignee, "transfer", self._uow(), principal(), group_id=r.group_id or None)))
+        cmd = c.TransferTicket(r.ticket_id, r.assignee, r.group_id or None)
+        return pb.TransferTicketResponse(ticket=ticket_to_pb(queue.transfer_ticket(cmd, self._uow(), principal())))
 
     def EscalateTicket(self, r, context):
-        return pb.EscalateTicketResponse(ticket=self._t(handlers.escalate_ticket(r.ticket_id, r.reason, self._uow(), principal())))
+        t = escalation.escalate_ticket(c.EscalateTicket(r.ticket_id, r.reason), self._uow(), principal())
+        return pb.EscalateTicketResponse(ticket=ticket_to_pb(t))
 
     def ReapplySlaPolicy(self, r, context):
-        return pb.ReapplySlaPolicyResponse(ticket=self._t(handlers.reapply_sla_policy(r.ticket_id, self._uow(),
-                                                                                      principal())))
+        t = sla.reapply_sla_policy(c.ReapplySlaPolicy(r.ticket_id), self._uow(), principal())
+        return pb.ReapplySlaPolicyResponse(ticket=ticket_to_pb(t))
 
     def ChangeStatus(self, r, context):
-        return pb.ChangeStatusResponse(ticket=self._t(handlers.change_status(
-            r.ticket_id, r.action, self._uow(), principal(), pending_reason=r.pending_reason or None)))
+        cmd = c.ChangeStatus(r.ticket_id, r.action, r.pending_reason or None)
+        return pb.ChangeStatusResponse(ticket=ticket_to_pb(queue.change_status(cmd, self._uow(), principal())))
 
     def ResolveTicket(self, r, context):
-        return pb.ResolveTicketResponse(ticket=self._t(handlers.resolve_ticket(
-            r.ticket_id, r.resolution_code, r.resolution, self._uow(), principal())))
+        cmd = c.ResolveTicket(r.ticket_id, r.resolution_code, r.resolution)
+        return pb.ResolveTicketResponse(ticket=ticket_to_pb(queue.resolve_ticket(cmd, self._uow(), principal())))
 
     def CloseTicket(self, r, context):
-        return pb.CloseTicketResponse(ticket=self._t(handlers.close_ticket(r.ticket_id, self._uow(), principal())))
+        t = queue.close_ticket(c.CloseTicket(r.ticket_id), self._uow(), principal())
+        return pb.CloseTicketResponse(ticket=ticket_to_pb(t))
 
     def BulkAction(self, r, context):
-        args = {"assignee": r.assignee, "group_id": r.group_id, "resolution_code": r.resolution_code,
-                "resolution": r.resolution}
-        results = handlers.bulk_action(list(r.ticket_ids), r.action, args, self._uow, principal())
+        cmd = c.BulkAction(tuple(r.ticket_ids), r.action, assignee=r.assignee, group_id=r.group_id,
+                           resolution_code=r.resolution_code, resolution=r.resolution)
+        results = queue.bulk_action(cmd, self._uow, principal())
         return pb.BulkActionResponse(results=[pb.BulkActionResult(ticket_id=x.ticket_id, ok=x.ok, error_code=x.code,
                                                                   message=x.message) for x in results])
 
     def LinkTickets(self, r, context):
-        handlers.link_tickets(r.from_id, r.to_id, r.kind, self._uow(), principal())
+        queue.link_tickets(c.LinkTickets(r.from_id, r.to_id, r.kind), self._uow(), principal())
         return pb.LinkTicketsResponse()
 
     # -- changes and problems ---------------------------------------------------------------
     def SubmitChange(self, r, context):
-        return pb.SubmitChangeResponse(ticket=self._t(handlers.submit_change(r.ticket_id, self._uow(), principal())))
+        t = changes.submit_change(c.SubmitChange(r.ticket_id), self._uow(), principal())
+        return pb.SubmitChangeResponse(ticket=ticket_to_pb(t))
 
     def ApproveChange(self, r, context):
-        return pb.ApproveChangeResponse(ticket=self._t(handlers.decide_change(r.ticket_id, True, r.comment, self._uow(), principal())))
+        t = changes.decide_change(c.DecideChange(r.ticket_id, True, r.comment), self._uow(), principal())
+        return pb.ApproveChangeResponse(ticket=ticket_to_pb(t))
 
     def RejectChange(self, r, context):
-        return pb.RejectChangeResponse(ticket=self._t(handlers.decide_change(r.ticket_id, False, r.comment, self._uow(), principal())))
+        t = changes.decide_change(c.DecideChange(r.ticket_id, False, r.comment), self._uow(), principal())
+        return pb.RejectChangeResponse(ticket=ticket_to_pb(t))
 
     def ImplementChange(self, r, context):
-        return pb.ImplementChangeResponse(ticket=self._t(handlers.implement_change(
-            r.ticket_id, r.outcome, r.notes, self._uow(), principal())))
+        t = changes.implement_change(c.ImplementChange(r.ticket_id, r.outcome, r.notes), self._uow(), principal())
+        return pb.ImplementChangeResponse(ticket=ticket_to_pb(t))
 
     def ReviewChange(self, r, context):
-        return pb.ReviewChangeResponse(ticket=self._t(handlers.review_change(r.ticket_id, r.review, self._uow(), principal())))
+        t = changes.review_change(c.ReviewChange(r.ticket_id, r.review), self._uow(), principal())
+        return pb.ReviewChangeResponse(ticket=ticket_to_pb(t))
 
     def LinkIncident(self, r, context):
-        return pb.LinkIncidentResponse(problem=self._t(handlers.link_incident(r.problem_id, r.incident_id, self._uow(), principal())))
+        p = problems.link_incident(c.LinkIncident(r.problem_id, r.incident_id), self._uow(), principal())
+        return pb.LinkIncidentResponse(problem=ticket_to_pb(p))
 
     def UpdateProblem(self, r, context):
-        p, a = handlers.update_problem(r.problem_id, r.root_cause or None, r.workaround or None, self._uow(),
-                                       principal(), known_error=r.known_error)
-        return pb.UpdateProblemResponse(problem=self._t(p), article=article_to_pb(a) if a else None)
+        cmd = c.UpdateProblem(r.problem_id, r.root_cause or None, r.workaround or None, r.known_error)
+        p, a = problems.update_problem(cmd, self._uow(), principal())
+        return pb.UpdateProblemResponse(problem=ticket_to_pb(p), article=article_to_pb(a) if a else None)
 
     # -- catalogue, KB, SLA admin, audit ----------------------------------------------------
     def ListCatalogue(self, r, context):
-        return pb.ListCatalogueResponse(items=[item_to_pb(i) for i in handlers.list_catalogue(
-            self._uow(), principal(), r.include_inactive)])
+        items = catalogue.list_catalogue(c.ListCatalogue(r.include_inactive), self._uow(), principal())
+        return pb.ListCatalogueResponse(items=[item_to_pb(i) for i in items])
 
     def UpsertCatalogueItem(self, r, context):
         i = r.item
@@ -311,26 +320,27 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
                              urgency=i.urgency or "medium", sla_policy_id=i.sla_policy_id or None,
                              group_id=i.group_id or None, position_id=i.position_id or None,
                              form_schema=_dict(i.form_schema), description=i.description, active=i.active, sort=i.sort)
-        return pb.UpsertCatalogueItemResponse(item=item_to_pb(handlers.upsert_catalogue_item(item, self._uow(), principal())))
+        item = catalogue.upsert_catalogue_item(c.UpsertCatalogueItem(item), self._uow(), principal())
+        return pb.UpsertCatalogueItemResponse(item=item_to_pb(item))
 
     def SearchArticles(self, r, context):
-        found = handlers.search_articles(r.query, r.catalogue_item_id, r.include_drafts, self._uow(), principal(),
-                                         r.limit or 10)
+        cmd = c.SearchArticles(r.query, r.catalogue_item_id or None, r.include_drafts, r.limit or 10)
+        found = knowledge.search_articles(cmd, self._uow(), principal())
         return pb.SearchArticlesResponse(articles=[article_to_pb(a) for a in found])
 
     def GetArticle(self, r, context):
-        a, versions = handlers.get_article(r.id, self._uow(), principal())
+        a, versions = knowledge.get_article(c.GetArticle(r.id), self._uow(), principal())
         return pb.GetArticleResponse(article=article_to_pb(a), versions=[
             pb.Article(id=a.id, title=v["title"], body=v["body"], version=v["version"], author=v["author"],
                        updated_at=timestamp(v["created_at"])) for v in versions])
 
     def CreateArticle(self, r, context):
-        return pb.CreateArticleResponse(article=article_to_pb(handlers.create_article(
-            r.title, r.body, list(r.catalogue_item_ids), r.problem_id or None, self._uow(), principal())))
+        cmd = c.CreateArticle(r.title, r.body, tuple(r.catalogue_item_ids), r.problem_id or None)
+        return pb.CreateArticleResponse(article=article_to_pb(knowledge.create_article(cmd, self._uow(), principal())))
 
     def ReviseArticle(self, r, context):
-        return pb.ReviseArticleResponse(article=article_to_pb(handlers.revise_article(
-            r.id, r.title, r.body, r.action, self._uow(), principal())))
+        cmd = c.ReviseArticle(r.id, r.title, r.body, r.action)
+        return pb.ReviseArticleResponse(article=article_to_pb(knowledge.revise_article(cmd, self._uow(), principal())))
 
     def UpsertSlaPolicy(self, r, context):
         d = _dict(r.policy)
@@ -340,7 +350,8 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             from govkit.errors import InvalidArgument
 
             raise InvalidArgument(field=f"policy.{exc.args[0] if exc.args else ''}", reason="is missing or invalid") from None
-        return pb.UpsertSlaPolicyResponse(policy=_struct(handlers.upsert_sla_policy(policy, self._uow(), principal()).to_dict()))
+        policy = sla.upsert_sla_policy(c.UpsertSlaPolicy(policy), self._uow(), principal())
+        return pb.UpsertSlaPolicyResponse(policy=_struct(policy.to_dict()))
 
     def UpsertCalendar(self, r, context):
         try:
@@ -349,14 +360,16 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             from govkit.errors import InvalidArgument
 
             raise InvalidArgument(field="calendar", reason=f"is invalid: {exc}") from None
-        return pb.UpsertCalendarResponse(calendar=_struct(handlers.upsert_calendar(cal, self._uow(), principal()).to_dict()))
+        cal = sla.upsert_calendar(c.UpsertCalendar(cal), self._uow(), principal())
+        return pb.UpsertCalendarResponse(calendar=_struct(cal.to_dict()))
 
     def SetDepartmentSlaPolicy(self, r, context):
-        handlers.set_department_policy(r.department, r.sla_policy_id, self._uow(), principal())
+        sla.set_department_policy(c.SetDepartmentSlaPolicy(r.department, r.sla_policy_id), self._uow(), principal())
         return pb.SetDepartmentSlaPolicyResponse()
 
     def ListAudit(self, r, context):
-        entries = handlers.list_audit(r.ticket_id, r.actor, r.after_id, r.limit or 50, self._uow(), principal())
+        cmd = c.ListAudit(r.ticket_id or None, r.actor or None, r.after_id, r.limit or 50)
+        entries = tickets.list_audit(cmd, self._uow(), principal())
         return pb.ListAuditResponse(entries=[pb.AuditEntry(
             id=e["id"], ticket_id=str(e["ticket_id"]), actor=e["actor"], action=e["action"], at=timestamp(e["at"]),
             before=_struct(e["before"]), after=_struct(e["after"])) for e in entries])

@@ -16,10 +16,10 @@ from govkit.errors import DomainError, InvalidArgument
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 from govkit.orgdir import OrgDirectoryConsumer
 
-from . import handlers
 from .adapters.scheduler import DeadlineScheduler
 from .adapters.uow import TicketUnitOfWork
-from .domain.commands import CreateTicket, GetTicket
+from .domain.commands import CreateTicket, EscalateTicket, GetTicket, ReceiveAlerts
+from .handlers import alerts, escalation, tickets
 from .serializers import ticket_to_dict
 
 DEFAULT_HTTP_PORT = 8002
@@ -55,26 +55,26 @@ class Service(OrgDirectoryConsumer):
     def create_ticket(self, title: str, description: str, department: str, category: str,
                       priority: str, idempotency_key: str | None = None) -> dict:
         """Open a ticket on behalf of another service (e.g. evaluation's rectification work)."""
-        result = handlers.create_ticket(
+        result = tickets.create_ticket(
             CreateTicket(title, description, department, category, priority, idempotency_key),
             self.uow(), SYSTEM)
         return {"ticket": ticket_to_dict(result.ticket), "replayed": result.replayed}
 
     @rpc
     def get_ticket(self, ticket_id: str) -> dict:
-        return ticket_to_dict(handlers.get_ticket(GetTicket(ticket_id), self.uow(), SYSTEM))
+        return ticket_to_dict(tickets.get_ticket(GetTicket(ticket_id), self.uow(), SYSTEM))
 
     @rpc
     def escalate(self, ticket_id: str, reason: str) -> dict:
         """Escalate one level up the position hierarchy (RPC for other services)."""
-        return ticket_to_dict(handlers.escalate_ticket(ticket_id, reason, self.uow(), SYSTEM))
+        return ticket_to_dict(escalation.escalate_ticket(EscalateTicket(ticket_id, reason), self.uow(), SYSTEM))
 
     @http("POST", "/api/v1/alerts/alertmanager")
     def alertmanager(self, request):
         """Alertmanager webhook (v4 JSON): dedupe by fingerprint into incidents."""
         try:
             payload = json.loads(request.get_data(as_text=True) or "null")
-            results = handlers.receive_alerts(payload, self.uow)
+            results = alerts.receive_alerts(ReceiveAlerts.from_webhook(payload), self.uow, SYSTEM)
         except (ValueError, InvalidArgument) as exc:
             message = exc.message if isinstance(exc, DomainError) else f"invalid JSON: {exc}"
             return Response(json.dumps({"error": message}, ensure_ascii=False), status=400,

@@ -38,19 +38,20 @@ def _fired(engine) -> collections.Counter:
 
 
 def test_killed_worker_loses_no_deadline_and_fires_none_twice(ticket_stack):
-    from ticket import handlers
     from ticket.adapters.uow import TicketUnitOfWork
-    from ticket.domain.commands import CreateTicket
+    from ticket.domain.commands import CreateTicket, SetDepartmentSlaPolicy, UpsertSlaPolicy
+    from ticket.domain.escalation import EscalationRule
     from ticket.domain.sla import SlaPolicy
+    from ticket.handlers import sla, tickets
 
     engine = make_engine(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{ticket_stack.name}_ticket", pool_size=2)
     try:
-        handlers.upsert_sla_policy(SlaPolicy("kill-fast", "测试", "24x7", {
+        sla.upsert_sla_policy(UpsertSlaPolicy(SlaPolicy("kill-fast", "测试", "24x7", {
             p: {"response": 3, "resolution": 6} for p in ("critical", "high", "medium", "low")}, 50,
-            ({"level": 1, "at_percent": 100, "action": "notify", "step": 1},)), TicketUnitOfWork(engine), SYSTEM)
-        handlers.set_department_policy("kill", "kill-fast", TicketUnitOfWork(engine), SYSTEM)
-        ids = [handlers.create_ticket(CreateTicket(f"告警{i}", "", "kill", "infrastructure", "high"),
-                                      TicketUnitOfWork(engine), SYSTEM).ticket.id for i in range(20)]
+            (EscalationRule(level=1, at_percent=100, action="notify", step=1),))), TicketUnitOfWork(engine), SYSTEM)
+        sla.set_department_policy(SetDepartmentSlaPolicy("kill", "kill-fast"), TicketUnitOfWork(engine), SYSTEM)
+        ids = [tickets.create_ticket(CreateTicket(f"告警{i}", "", "kill", "infrastructure", "high"),
+                                     TicketUnitOfWork(engine), SYSTEM).ticket.id for i in range(20)]
         deadline = time.monotonic() + 30
         while not _fired(engine) and time.monotonic() < deadline:  # the first warnings are firing
             time.sleep(0.02)

@@ -11,15 +11,15 @@ import sqlalchemy as sa
 from govkit import config
 from govkit.auth import SYSTEM
 from govkit.relay import OutboxRelay, PublishFailed
-from ticket import handlers
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket
+from ticket.handlers import tickets
 
 
 def _create(engine, n=1, dept="fgw", key=None):
     out = []
     for i in range(n):
-        out.append(handlers.create_ticket(
+        out.append(tickets.create_ticket(
             CreateTicket(f"工单{i}", "", dept, "application", "high", key), TicketUnitOfWork(engine), SYSTEM).ticket)
     return out
 
@@ -45,7 +45,8 @@ def test_state_and_event_commit_together_or_not_at_all(engine_for):
             from ticket.domain.model import Ticket
             from govkit.events import utcnow
 
-            ticket, event = Ticket.open(CreateTicket("t", "", "fgw", "application", "low"), requester="x", now=utcnow())
+            ticket = Ticket.open(CreateTicket("t", "", "fgw", "application", "low"), requester="x", now=utcnow())
+            event = ticket.created_event(utcnow())
             uow.tickets.add(ticket)
             uow.collect(event)
             raise Boom()  # before commit: neither the ticket nor its event may remain
@@ -122,7 +123,7 @@ def test_idempotent_create_survives_a_concurrent_race(engine_for):
 
     def go():
         barrier.wait()
-        results.append(handlers.create_ticket(
+        results.append(tickets.create_ticket(
             CreateTicket("重复提交", "", "fgw", "application", "high", "same-key"), TicketUnitOfWork(engine), SYSTEM))
 
     threads = [threading.Thread(target=go) for _ in range(6)]

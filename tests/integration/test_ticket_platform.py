@@ -8,15 +8,19 @@ from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
+import sqlalchemy as sa
+from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
 
+from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
-from ticket import handlers
 from ticket.adapters.uow import TicketUnitOfWork
+from ticket.domain.commands import EnsureDefaults
+from ticket.handlers import catalogue
 
 
 def seed_org(engine, on_duty=("s-wang",)):
@@ -46,7 +50,7 @@ def seed_org(engine, on_duty=("s-wang",)):
 @pytest.fixture
 def platform(grpc_server, engine_for):
     engine = engine_for("ticket")
-    handlers.ensure_defaults(TicketUnitOfWork(engine))
+    catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
     seed_org(engine)
     return grpc_server("ticket")["ticket"], engine
 
@@ -186,6 +190,22 @@ def test_change_approval_by_the_positions_with_the_approval_duty(platform, signe
     ok = stub(target, signer.mint("s-chen", perms=["ticket.approve_change"], scopes=[{"unit": "*"}])).ApproveChange(
         pb.ApproveChangeRequest(ticket_id=t.id, comment="同意"), timeout=5).ticket
     assert ok.status == pb.TICKET_STATUS_APPROVED
+
+
+def test_escalation_keeps_the_callers_reason_through_the_database(platform, admin_token):
+    target, engine = platform
+    s = stub(target, admin_token)
+    t = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="infra.network.fault", title="核心交换机故障",
+                                                department="fgw", form=form(location="一号机房")), timeout=5).ticket
+    up = s.EscalateTicket(pb.EscalateTicketRequest(ticket_id=t.id, reason="市长热线督办，须当天解决"), timeout=5).ticket
+    assert up.escalation_level == 1 and up.assignee == "s-zhao"
+    details = json_format.MessageToDict(s.GetTicket(pb.GetTicketRequest(id=t.id), timeout=5).ticket.details)
+    assert details["escalation_reason"] == "市长热线督办，须当天解决"
+    assert details["escalated_position_id"] == "pos-net-lead"
+    with engine.connect() as c:
+        events = c.execute(sa.text("SELECT envelope FROM outbox ORDER BY seq")).scalars().all()
+    [escalated] = [e for e in events if e["type"] == "govops.ticket.ticket_escalated.v1" and e["subject"] == t.id]
+    assert escalated["data"]["reason"] == "市长热线督办，须当天解决"
 
 
 def staff_token(signer, subject, staff, perms, units=("*",)):

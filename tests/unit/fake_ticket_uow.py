@@ -8,6 +8,7 @@ import itertools
 
 from govkit.auth import Principal, Scope
 from govkit.uow import UnitOfWork
+from ticket.adapters.details import audit_snapshot
 from ticket.adapters.uow import lifecycle_settings
 from ticket.domain.calendar import DEFAULT_CALENDARS
 from ticket.domain.defaults import DEFAULT_CATALOGUE
@@ -43,8 +44,8 @@ class FakeTickets:
         if t.idempotency_key and self.by_idempotency_key(t.requester, t.idempotency_key, scoped=False):
             return False
         self.s.tickets[t.id] = copy.deepcopy(t)
-        self.s.audit.append({"ticket_id": t.id, "actor": actor, "action": "created", "before": {}, "after": t.snapshot()})
-        t._loaded = t.snapshot()
+        self.s.audit.append({"ticket_id": t.id, "actor": actor, "action": "created", "before": {}, "after": audit_snapshot(t)})
+        t._loaded = audit_snapshot(t)
         return True
 
     def get(self, ticket_id, for_update=False, skip_locked=False):
@@ -52,7 +53,7 @@ class FakeTickets:
         if t is None or not self.scope.allows(t.department):
             return None
         t = copy.deepcopy(t)
-        t._loaded = t.snapshot()
+        t._loaded = audit_snapshot(t)
         return t
 
     def lock_many(self, ids):
@@ -67,7 +68,7 @@ class FakeTickets:
                      and (not scoped or self.scope.allows(t.department))), None)
 
     def save(self, t, actor, action):
-        before, after = getattr(t, "_loaded", {}), t.snapshot()
+        before, after = getattr(t, "_loaded", {}), audit_snapshot(t)
         changed = [k for k in after if before.get(k) != after[k]]
         self.s.audit.append({"ticket_id": t.id, "actor": actor, "action": action,
                              "before": {k: before.get(k) for k in changed}, "after": {k: after[k] for k in changed}})
@@ -208,8 +209,8 @@ class FakeAlerts:
     def get(self, fp):
         return copy.deepcopy(self.s.alerts.get(fp))
 
-    def upsert(self, **values):
-        self.s.alerts[values["fingerprint"]] = values
+    def upsert(self, record):
+        self.s.alerts[record.fingerprint] = copy.deepcopy(record)
 
 
 class FakeOrgDir:

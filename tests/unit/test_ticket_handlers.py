@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from govkit.errors import InvalidArgument, NotFound, PermissionDenied
-from ticket import handlers
 from ticket.domain.commands import CreateTicket, GetTicket
+from ticket.handlers import tickets
 from ticket.domain.model import TITLE_MAX, Status
 
 from fake_ticket_uow import FakeUnitOfWork, caller
@@ -21,7 +21,7 @@ def cmd(**kw):
 
 def test_create_stores_ticket_and_records_one_event():
     uow = FakeUnitOfWork()
-    result = handlers.create_ticket(cmd(), uow, caller())
+    result = tickets.create_ticket(cmd(), uow, caller())
     assert not result.replayed
     assert result.ticket.status is Status.NEW
     assert list(uow.committed_store) == [result.ticket.id]
@@ -36,7 +36,7 @@ def test_create_stores_ticket_and_records_one_event():
 def test_every_bad_field_is_reported_at_once_and_nothing_is_written():
     uow = FakeUnitOfWork()
     with pytest.raises(InvalidArgument) as err:
-        handlers.create_ticket(cmd(title="  ", department="", priority="urgent", category=""), uow, caller())
+        tickets.create_ticket(cmd(title="  ", department="", priority="urgent", category=""), uow, caller())
     fields = {v.field: v.reason for v in err.value.violations}
     assert set(fields) == {"title", "department", "priority", "category"}
     assert "critical" in fields["priority"]
@@ -46,7 +46,7 @@ def test_every_bad_field_is_reported_at_once_and_nothing_is_written():
 
 def test_oversized_title_names_the_limit():
     with pytest.raises(InvalidArgument) as err:
-        handlers.create_ticket(cmd(title="长" * (TITLE_MAX + 1)), FakeUnitOfWork(), caller())
+        tickets.create_ticket(cmd(title="长" * (TITLE_MAX + 1)), FakeUnitOfWork(), caller())
     [v] = err.value.violations
     assert v.field == "title" and str(TITLE_MAX) in v.reason
 
@@ -54,28 +54,28 @@ def test_oversized_title_names_the_limit():
 def test_department_outside_scope_is_refused():
     uow = FakeUnitOfWork()
     with pytest.raises(PermissionDenied):
-        handlers.create_ticket(cmd(department="czj"), uow, caller(units=["fgw"]))
+        tickets.create_ticket(cmd(department="czj"), uow, caller(units=["fgw"]))
     assert uow.committed_store == {}
 
 
 def test_same_idempotency_key_returns_the_first_ticket_and_no_second_event():
     uow = FakeUnitOfWork()
-    first = handlers.create_ticket(cmd(idempotency_key="k1"), uow, caller())
-    again = handlers.create_ticket(cmd(idempotency_key="k1", title="不同的标题"), uow, caller())
+    first = tickets.create_ticket(cmd(idempotency_key="k1"), uow, caller())
+    again = tickets.create_ticket(cmd(idempotency_key="k1", title="不同的标题"), uow, caller())
     assert again.replayed and again.ticket.id == first.ticket.id
     assert len(uow.committed_store) == 1 and len(uow.published) == 1
 
 
 def test_idempotency_keys_belong_to_their_caller():
     uow = FakeUnitOfWork()
-    a = handlers.create_ticket(cmd(idempotency_key="k1"), uow, caller(subject="a"))
-    b = handlers.create_ticket(cmd(idempotency_key="k1"), uow, caller(subject="b"))
+    a = tickets.create_ticket(cmd(idempotency_key="k1"), uow, caller(subject="a"))
+    b = tickets.create_ticket(cmd(idempotency_key="k1"), uow, caller(subject="b"))
     assert a.ticket.id != b.ticket.id and not b.replayed
 
 
 def test_get_outside_scope_reads_as_not_found():
     uow = FakeUnitOfWork()
-    t = handlers.create_ticket(cmd(department="czj"), uow, caller()).ticket
-    assert handlers.get_ticket(GetTicket(t.id), uow, caller(units=["czj"])).id == t.id
+    t = tickets.create_ticket(cmd(department="czj"), uow, caller()).ticket
+    assert tickets.get_ticket(GetTicket(t.id), uow, caller(units=["czj"])).id == t.id
     with pytest.raises(NotFound):
-        handlers.get_ticket(GetTicket(t.id), uow, caller(units=["fgw"]))
+        tickets.get_ticket(GetTicket(t.id), uow, caller(units=["fgw"]))

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from govkit.auth import SYSTEM
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from ticket import handlers
+from ticket.domain import commands as c
 from ticket.domain.commands import CreateTicket
+from ticket.handlers import alerts, changes, escalation, knowledge, problems, queue, requests, sla, tickets
 
 from fake_ticket_uow import FakeUnitOfWork, caller
 
@@ -21,7 +23,7 @@ def submit(uow, item="infra.network.fault", form=None, who=None, **kw):
     cmd = CreateTicket(title=kw.pop("title", "三楼网络中断"), description="", department=kw.pop("department", "fgw"),
                        catalogue_item_id=item, form=form if form is not None else {"location": "三楼机房"},
                        channel="request_window", **kw)
-    return handlers.create_ticket(cmd, uow, who or caller(subject="zhang"), now=NOW).ticket
+    return tickets.create_ticket(cmd, uow, who or caller(subject="zhang"), now=NOW).ticket
 
 
 def names(uow):
@@ -70,17 +72,17 @@ def test_requester_and_staff_windows_full_cycle_with_rating():
     uow.orgdir.duty = {}
     t = submit(uow, item="app.account", form={"system": "财政一体化系统", "account_name": "zhangsan"})
     staff = caller(subject="s1", perms=("ticket.work",), staff_id="s1")
-    handlers.assign_ticket(t.id, "", "claim", uow, staff, now=NOW)
-    handlers.change_status(t.id, "start", uow, staff, now=NOW)
-    handlers.change_status(t.id, "pend", uow, staff, pending_reason="requester", now=NOW + timedelta(hours=1))
+    queue.claim_ticket(c.ClaimTicket(t.id), uow, staff, now=NOW)
+    queue.change_status(c.ChangeStatus(t.id, "start"), uow, staff, now=NOW)
+    queue.change_status(c.ChangeStatus(t.id, "pend", "requester"), uow, staff, now=NOW + timedelta(hours=1))
     with pytest.raises(InvalidArgument) as err:
-        handlers.resolve_ticket(t.id, "", "", uow, staff, now=NOW)
+        queue.resolve_ticket(c.ResolveTicket(t.id, "", ""), uow, staff, now=NOW)
     assert err.value.violations[0].field == "resolution_code"
-    handlers.supply_info(t.id, "账号名改为 zhangsan01", uow, caller(subject="zhang", perms=("ticket.create",)),
+    requests.supply_info(c.SupplyInfo(t.id, "账号名改为 zhangsan01"), uow, caller(subject="zhang", perms=("ticket.create",)),
                          now=NOW + timedelta(days=1))
-    handlers.resolve_ticket(t.id, "fulfilled", "已开通", uow, staff, now=NOW + timedelta(days=1, hours=1))
-    done = handlers.confirm_resolution(t.id, 5, "很快", uow, caller(subject="zhang", perms=("ticket.create",)),
-                                       now=NOW + timedelta(days=1, hours=2))
+    queue.resolve_ticket(c.ResolveTicket(t.id, "fulfilled", "已开通"), uow, staff, now=NOW + timedelta(days=1, hours=1))
+    done = requests.confirm_resolution(c.ConfirmResolution(t.id, 5, "很快"), uow,
+                                       caller(subject="zhang", perms=("ticket.create",)), now=NOW + timedelta(days=1, hours=2))
     assert done.status.value == "closed" and done.rating == 5
     resolved = next(e for e in uow.published if e.event_name() == "ticket_resolved")
     # 09:00→10:00 running, a day pending, 09:00→10:00 running: 2 business hours
@@ -93,9 +95,9 @@ def test_staff_cannot_work_someone_elses_ticket_and_illegal_moves_name_the_statu
     uow = FakeUnitOfWork()
     t = submit(uow)  # auto-assigned to s1
     with pytest.raises(PermissionDenied):
-        handlers.change_status(t.id, "start", uow, caller(subject="s2", perms=("ticket.work",), staff_id="s2"))
+        queue.change_status(c.ChangeStatus(t.id, "start"), uow, caller(subject="s2", perms=("ticket.work",), staff_id="s2"))
     with pytest.raises(FailedPrecondition) as err:
-        handlers.change_status(t.id, "resume", uow, caller(subject="s1", perms=("ticket.work",), staff_id="s1"))
+        queue.change_status(c.ChangeStatus(t.id, "resume"), uow, caller(subject="s1", perms=("ticket.work",), staff_id="s1"))
     assert "status assigned" in err.value.message
 
 
@@ -103,7 +105,7 @@ def test_unknown_assignee_is_not_found():
     uow = FakeUnitOfWork()
     t = submit(uow)
     with pytest.raises(NotFound):
-        handlers.assign_ticket(t.id, "ghost", "manual", uow, caller(subject="lead", staff_id="lead"))
+        queue.assign_ticket(c.AssignTicket(t.id, "ghost"), uow, caller(subject="lead", staff_id="lead"))
 
 
 def test_deadlines_fire_warning_then_breach_once_and_escalate():
@@ -111,19 +113,19 @@ def test_deadlines_fire_warning_then_breach_once_and_escalate():
     uow.orgdir.duty = {}
     t = submit(uow, item="infra.network.fault")  # high: response 30 min, resolution 8 h
     factory = uow.factory()
-    handlers.fire_due_deadlines(factory, NOW + timedelta(minutes=22, seconds=30))  # 75 % of 30 min
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=NOW + timedelta(minutes=22, seconds=30))  # 75 % of 30 min
     assert names(uow)[-1] == "sla_warning"
-    handlers.fire_due_deadlines(factory, NOW + timedelta(minutes=22, seconds=30))
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=NOW + timedelta(minutes=22, seconds=30))
     assert names(uow).count("sla_warning") == 1
-    handlers.fire_due_deadlines(factory, NOW + timedelta(minutes=31))
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=NOW + timedelta(minutes=31))
     breach = [e for e in uow.published if e.event_name() == "sla_breached"]
     assert [b.target for b in breach] == ["response"]
     # resolution: 8 business hours from Wed 09:00 → Thu 10:30 (lunch breaks, evening)
-    handlers.fire_due_deadlines(factory, datetime(2026, 11, 26, 10, 30, tzinfo=CST))
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 26, 10, 30, tzinfo=CST))
     esc = [e for e in uow.published if e.event_name() == "ticket_escalated"]
     assert esc and esc[0].level == 1 and esc[0].to_position_id == "pos-net-lead" and esc[0].to_staff_id == "lead"
     assert names(uow).count("sla_breached") == 2
-    handlers.fire_due_deadlines(factory, datetime(2026, 11, 26, 10, 30, tzinfo=CST))
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 26, 10, 30, tzinfo=CST))
     assert names(uow).count("sla_breached") == 2
 
 
@@ -134,17 +136,17 @@ def test_change_sequential_approval_then_implementation():
     assert t.ticket_type == "change" and t.number.startswith("CHG-")
     lead = caller(subject="lead", staff_id="lead")
     boss = caller(subject="boss", staff_id="boss")
-    handlers.submit_change(t.id, uow, lead)
+    changes.submit_change(c.SubmitChange(t.id), uow, lead)
     with pytest.raises(PermissionDenied):  # sequential: the change manager decides first
-        handlers.decide_change(t.id, True, "", uow, boss)
-    handlers.decide_change(t.id, True, "同意", uow, lead)
-    done = handlers.decide_change(t.id, True, "同意实施", uow, boss)
+        changes.decide_change(c.DecideChange(t.id, True, ""), uow, boss)
+    changes.decide_change(c.DecideChange(t.id, True, "同意"), uow, lead)
+    done = changes.decide_change(c.DecideChange(t.id, True, "同意实施"), uow, boss)
     assert done.status.value == "approved"
     with pytest.raises(FailedPrecondition):
-        handlers.decide_change(t.id, True, "", uow, boss)
-    handlers.assign_ticket(t.id, "s1", "manual", uow, lead)
-    handlers.change_status(t.id, "start", uow, lead)
-    handlers.implement_change(t.id, "successful", "", uow, lead)
+        changes.decide_change(c.DecideChange(t.id, True, ""), uow, boss)
+    queue.assign_ticket(c.AssignTicket(t.id, "s1"), uow, lead)
+    queue.change_status(c.ChangeStatus(t.id, "start"), uow, lead)
+    changes.implement_change(c.ImplementChange(t.id, "successful", ""), uow, lead)
     assert names(uow).count("change_approved") == 2 and names(uow)[-1] == "change_implemented"
 
 
@@ -153,13 +155,13 @@ def test_problem_links_incidents_and_known_error_becomes_an_article():
     lead = caller(subject="lead", staff_id="lead")
     inc = submit(uow)
     prb = submit(uow, item="app.problem", form={}, title="财政系统频繁超时")
-    p = handlers.link_incident(prb.id, inc.id, uow, lead)
-    assert p.details["linked_incident_count"] == 1
-    handlers.assign_ticket(prb.id, "lead", "manual", uow, lead)
-    handlers.change_status(prb.id, "start", uow, lead)
-    p, article = handlers.update_problem(prb.id, "连接池耗尽", "重启应用服务", uow, lead, known_error=True)
+    p = problems.link_incident(c.LinkIncident(prb.id, inc.id), uow, lead)
+    assert p.problem.linked_incident_count == 1
+    queue.assign_ticket(c.AssignTicket(prb.id, "lead"), uow, lead)
+    queue.change_status(c.ChangeStatus(prb.id, "start"), uow, lead)
+    p, article = problems.update_problem(c.UpdateProblem(prb.id, "连接池耗尽", "重启应用服务", known_error=True), uow, lead)
     assert p.status.value == "known_error" and "连接池耗尽" in article.body
-    assert handlers.search_articles("财政系统 超时", None, False, uow, lead)[0].id == article.id
+    assert knowledge.search_articles(c.SearchArticles("财政系统 超时"), uow, lead)[0].id == article.id
 
 
 def test_alert_repeats_open_one_incident_and_resolved_resolves_it():
@@ -168,11 +170,12 @@ def test_alert_repeats_open_one_incident_and_resolved_resolves_it():
     payload = {"version": "4", "status": "firing", "alerts": [{"status": "firing", "fingerprint": "fp1",
                "labels": {"alertname": "CoreSwitchDown", "severity": "critical", "instance": "10.0.0.1"},
                "annotations": {"summary": "核心交换机离线"}}]}
-    results = [handlers.receive_alerts(payload, factory, now=NOW)[0] for _ in range(10)]
+    results = [alerts.receive_alerts(c.ReceiveAlerts.from_webhook(payload), factory, SYSTEM, now=NOW)[0]
+               for _ in range(10)]
     assert len({r["incident_id"] for r in results}) == 1 and results[-1]["repeat_count"] == 10
     assert len([t for t in uow.state.tickets.values()]) == 1
     payload["alerts"][0]["status"] = "resolved"
-    r = handlers.receive_alerts(payload, factory, now=NOW + timedelta(minutes=5))[0]
+    r = alerts.receive_alerts(c.ReceiveAlerts.from_webhook(payload), factory, SYSTEM, now=NOW + timedelta(minutes=5))[0]
     t = uow.state.tickets[r["incident_id"]]
     assert t.status.value == "resolved" and t.resolution_code == "auto_resolved_by_alert"
     received = [e for e in uow.published if e.event_name() == "alert_received"]
@@ -182,8 +185,8 @@ def test_alert_repeats_open_one_incident_and_resolved_resolves_it():
 def test_every_change_is_audited_with_before_and_after():
     uow = FakeUnitOfWork()
     t = submit(uow)
-    handlers.assign_ticket(t.id, "s2", "transfer", uow, caller(subject="lead", staff_id="lead"))
-    entries = handlers.list_audit(t.id, None, 0, 50, uow, caller())
+    queue.transfer_ticket(c.TransferTicket(t.id, "s2"), uow, caller(subject="lead", staff_id="lead"))
+    entries = tickets.list_audit(c.ListAudit(t.id), uow, caller())
     transfer = entries[-1]
     assert transfer["actor"] == "lead" and transfer["before"]["assignee"] == "s1" and transfer["after"]["assignee"] == "s2"
 
@@ -192,18 +195,18 @@ def test_resolved_ticket_closes_itself_after_three_business_days_and_reopen_has_
     uow = FakeUnitOfWork()
     t = submit(uow)  # assigned to s1
     s1 = caller(subject="s1", perms=("ticket.work",), staff_id="s1")
-    handlers.resolve_ticket(t.id, "fixed", "", uow, s1, now=NOW)
+    queue.resolve_ticket(c.ResolveTicket(t.id, "fixed", ""), uow, s1, now=NOW)
     # Wed 09:00 + 3 business days of 7 h → Fri 27 Nov 17:30: not closed before, closed after
-    handlers.fire_due_deadlines(uow.factory(), datetime(2026, 11, 27, 17, 0, tzinfo=CST))
+    sla.fire_due_deadlines(c.FireDueDeadlines(), uow.factory(), now=datetime(2026, 11, 27, 17, 0, tzinfo=CST))
     assert uow.state.tickets[t.id].status.value == "resolved"
-    handlers.fire_due_deadlines(uow.factory(), datetime(2026, 11, 30, 9, 1, tzinfo=CST))
+    sla.fire_due_deadlines(c.FireDueDeadlines(), uow.factory(), now=datetime(2026, 11, 30, 9, 1, tzinfo=CST))
     closed = uow.state.tickets[t.id]
     assert closed.status.value == "closed" and closed.closed_by == "auto"
     requester = caller(subject="zhang", perms=("ticket.create",))
     with pytest.raises(FailedPrecondition) as err:
-        handlers.reopen_ticket(t.id, "又坏了", uow, requester, now=datetime(2026, 12, 30, tzinfo=CST))
+        requests.reopen_ticket(c.ReopenTicket(t.id, "又坏了"), uow, requester, now=datetime(2026, 12, 30, tzinfo=CST))
     assert "reopen window" in err.value.message
-    again = handlers.reopen_ticket(t.id, "又坏了", uow, requester, now=datetime(2026, 12, 1, 10, tzinfo=CST))
+    again = requests.reopen_ticket(c.ReopenTicket(t.id, "又坏了"), uow, requester, now=datetime(2026, 12, 1, 10, tzinfo=CST))
     assert again.status.value == "in_progress" and again.reopen_count == 1
 
 
@@ -211,19 +214,30 @@ def test_escalation_levels_notify_then_reassign_up_the_position_chain():
     uow = FakeUnitOfWork()
     t = submit(uow)  # high incident on the business calendar, assigned to s1
     factory = uow.factory()
-    handlers.fire_due_deadlines(factory, datetime(2026, 11, 26, 10, 30, tzinfo=CST))  # 100 %: notify
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 26, 10, 30, tzinfo=CST))  # 100 %: notify
     assert uow.state.tickets[t.id].assignee == "s1"
-    handlers.fire_due_deadlines(factory, datetime(2026, 11, 27, 9, 30, tzinfo=CST))  # 150 %: reassign to the lead
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 27, 9, 30, tzinfo=CST))  # 150 %: reassign to the lead
     assert uow.state.tickets[t.id].assignee == "lead"
-    handlers.fire_due_deadlines(factory, datetime(2026, 11, 30, 12, 0, tzinfo=CST))  # 200 %: one more position up
+    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 30, 12, 0, tzinfo=CST))  # 200 %: one more position up
     after = uow.state.tickets[t.id]
     assert after.assignee == "boss" and after.escalation_level == 3
     esc = [(e.level, e.to_position_id, e.to_staff_id) for e in uow.published if e.event_name() == "ticket_escalated"]
     assert esc == [(1, "pos-net-lead", "lead"), (2, "pos-net-lead", "lead"), (3, "pos-om-director", "boss")]
     reassigned = [e for e in uow.published if e.event_name() == "ticket_assigned" and e.method == "escalation"]
     assert [e.assignee for e in reassigned] == ["lead", "boss"]
-    resolved = handlers.resolve_ticket(t.id, "fixed", "", uow, caller(subject="boss", staff_id="boss"),
-                                       now=datetime(2026, 11, 30, 13, 0, tzinfo=CST))
+    resolved = queue.resolve_ticket(c.ResolveTicket(t.id, "fixed", ""), uow, caller(subject="boss", staff_id="boss"),
+                                    now=datetime(2026, 11, 30, 13, 0, tzinfo=CST))
     ev = next(e for e in uow.published if e.event_name() == "ticket_resolved")
     assert not ev.first_contact and not ev.resolution_sla_met and ev.reassignment_count == 2
     assert resolved.sla_state == "breached"
+
+
+def test_manual_escalation_keeps_the_callers_reason():
+    uow = FakeUnitOfWork()
+    t = submit(uow)  # assigned to s1; the item's position is pos-net-engineer
+    escalation.escalate_ticket(c.EscalateTicket(t.id, "市长热线督办，须当天解决"), uow, caller(subject="lead", staff_id="lead"),
+                                now=NOW)
+    [esc] = [e for e in uow.published if e.event_name() == "ticket_escalated"]
+    assert esc.reason == "市长热线督办，须当天解决" and esc.level == 1 and esc.to_staff_id == "lead"
+    audit = tickets.list_audit(c.ListAudit(t.id), uow, caller())[-1]
+    assert audit["action"] == "escalate" and "市长热线督办" in str(audit["after"])

@@ -12,10 +12,11 @@ import urllib.request
 import sqlalchemy as sa
 
 from govkit.auth import SYSTEM
-from ticket import handlers
 from ticket.adapters.uow import TicketUnitOfWork
-from ticket.domain.commands import CreateTicket
+from ticket.domain.commands import CreateTicket, EnsureDefaults, SetDepartmentSlaPolicy, UpsertSlaPolicy
+from ticket.domain.escalation import EscalationRule
 from ticket.domain.sla import SlaPolicy
+from ticket.handlers import catalogue, sla, tickets
 from ticket.worker import Service as TicketWorker
 
 
@@ -37,16 +38,16 @@ def _poll(fn, what, timeout=20.0):
 
 def test_scheduler_fires_warning_and_breach_exactly_once(container_factory, config, engine_for):
     engine = engine_for("ticket")
-    handlers.ensure_defaults(TicketUnitOfWork(engine))
+    catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
     fast = SlaPolicy("test-fast", "测试", "24x7", {p: {"response": 2, "resolution": 3} for p in
                                                 ("critical", "high", "medium", "low")}, 50,
-                     ({"level": 1, "at_percent": 100, "action": "notify", "step": 1},))
-    handlers.upsert_sla_policy(fast, TicketUnitOfWork(engine), SYSTEM)
-    handlers.set_department_policy("wt", "test-fast", TicketUnitOfWork(engine), SYSTEM)
+                     (EscalationRule(level=1, at_percent=100, action="notify", step=1),))
+    sla.upsert_sla_policy(UpsertSlaPolicy(fast), TicketUnitOfWork(engine), SYSTEM)
+    sla.set_department_policy(SetDepartmentSlaPolicy("wt", "test-fast"), TicketUnitOfWork(engine), SYSTEM)
     container = container_factory(TicketWorker, dict(config, WEB_SERVER_ADDRESS="127.0.0.1:0"))
     container.start()
-    t = handlers.create_ticket(CreateTicket("机房温度过高", "", "wt", "infrastructure", "high"),
-                               TicketUnitOfWork(engine), SYSTEM).ticket
+    t = tickets.create_ticket(CreateTicket("机房温度过高", "", "wt", "infrastructure", "high"),
+                              TicketUnitOfWork(engine), SYSTEM).ticket
     _poll(lambda: len(_events(engine, "sla_breached")) == 2, "both breaches")
     # the resolution breach escalated (level 1 notify); afterwards no deadline is left to fire
     with engine.connect() as c:
@@ -71,7 +72,7 @@ def _post(port, payload):
 
 def test_alertmanager_webhook_dedupes_ten_repeats_into_one_incident(container_factory, config, engine_for):
     engine = engine_for("ticket")
-    handlers.ensure_defaults(TicketUnitOfWork(engine))
+    catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

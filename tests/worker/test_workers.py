@@ -11,9 +11,9 @@ from govkit.events import Envelope
 from evaluation.adapters.kpi_store import KpiStore
 from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
-from ticket import handlers
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket
+from ticket.handlers import tickets
 from ticket.worker import Service as TicketWorker
 
 
@@ -48,8 +48,8 @@ def test_ticket_relay_to_evaluation_worker_end_to_end(container_factory, config,
     ticket = container_factory(TicketWorker, config)
     ticket.start()
     with entrypoint_waiter(evaluation, "on_ticket_created", timeout=10):
-        handlers.create_ticket(CreateTicket("数据库连接超时", "", "czj", "infrastructure", "critical"),
-                               TicketUnitOfWork(ticket_engine), SYSTEM)
+        tickets.create_ticket(CreateTicket("数据库连接超时", "", "czj", "infrastructure", "critical"),
+                              TicketUnitOfWork(ticket_engine), SYSTEM)
     kpis = _kpis(redis_client)
     assert (kpis[("czj", "tickets_created")], kpis[("czj", "tickets_open")]) == (1, 1)
     with ticket_engine.connect() as c:

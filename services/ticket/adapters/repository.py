@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from govkit.auth import Scope
 
+from ..domain.alert import AlertRecord
 from ..domain.calendar import BusinessCalendar
 from ..domain.catalogue import CatalogueItem
 from ..domain.knowledge import Article, search_tokens
@@ -21,6 +22,7 @@ from ..domain.lifecycle import NUMBER_PREFIX
 from ..domain.model import Category, Priority, Status, Ticket
 from ..domain.sla import Deadline, SlaPolicy, SlaState
 from . import tables as t
+from .details import audit_snapshot, details_from_json, details_to_json
 
 DEADLINE_CHANNEL = "ticket_deadlines"
 
@@ -42,7 +44,7 @@ def _ticket_values(x: Ticket) -> dict:
         "number": x.number, "ticket_type": x.ticket_type, "impact": x.impact, "urgency": x.urgency,
         "channel": x.channel, "catalogue_item_id": x.catalogue_item_id, "group_id": x.group_id,
         "position_id": x.position_id, "assignee": x.assignee, "vendor_id": x.vendor_id,
-        "pending_reason": x.pending_reason, "form": x.form, "details": x.details,
+        "pending_reason": x.pending_reason, "form": x.form, "details": details_to_json(x),
         "sla": x.sla.to_dict() if x.sla else None, "sla_state": x.sla_state,
         "response_due_at": x.response_due_at, "resolution_due_at": x.resolution_due_at,
         "resolution_code": x.resolution_code, "resolution": x.resolution, "resolved_at": x.resolved_at,
@@ -66,7 +68,7 @@ def to_ticket(row) -> Ticket:
         number=m["number"], ticket_type=m["ticket_type"], impact=m["impact"], urgency=m["urgency"],
         channel=m["channel"], catalogue_item_id=m["catalogue_item_id"], group_id=m["group_id"],
         position_id=m["position_id"], assignee=m["assignee"], vendor_id=m["vendor_id"],
-        pending_reason=m["pending_reason"], form=m["form"] or {}, details=m["details"] or {},
+        pending_reason=m["pending_reason"], form=m["form"] or {}, **details_from_json(m["ticket_type"], m["details"]),
         sla=SlaState.from_dict(m["sla"]), sla_state=m["sla_state"], response_due_at=m["response_due_at"],
         resolution_due_at=m["resolution_due_at"], resolution_code=m["resolution_code"],
         resolution=m["resolution"], resolved_at=m["resolved_at"], closed_at=m["closed_at"],
@@ -112,8 +114,8 @@ class TicketRepository:
         """Insert; False if the caller's idempotency key is already taken."""
         if self.conn.execute(_INSERT_TICKET, _ticket_values(ticket)).rowcount != 1:
             return False
-        self._audit(ticket, actor or ticket.requester, "created", {}, ticket.snapshot())
-        ticket._loaded = ticket.snapshot()  # type: ignore[attr-defined]
+        self._audit(ticket, actor or ticket.requester, "created", {}, audit_snapshot(ticket))
+        ticket._loaded = audit_snapshot(ticket)  # type: ignore[attr-defined]
         return True
 
     def get(self, ticket_id: str, *, for_update: bool = False, skip_locked: bool = False) -> Ticket | None:
@@ -127,7 +129,7 @@ class TicketRepository:
         if row is None:
             return None
         ticket = to_ticket(row)
-        ticket._loaded = ticket.snapshot()  # type: ignore[attr-defined]
+        ticket._loaded = audit_snapshot(ticket)  # type: ignore[attr-defined]
         return ticket
 
     def lock_many(self, ticket_ids: list[str]) -> list[Ticket]:
@@ -138,7 +140,7 @@ class TicketRepository:
         out = []
         for row in rows:
             ticket = to_ticket(row)
-            ticket._loaded = ticket.snapshot()  # type: ignore[attr-defined]
+            ticket._loaded = audit_snapshot(ticket)  # type: ignore[attr-defined]
             out.append(ticket)
         return out
 
@@ -155,7 +157,7 @@ class TicketRepository:
 
     def save(self, ticket: Ticket, actor: str, action: str) -> None:
         before_all = getattr(ticket, "_loaded", {})
-        after_all = ticket.snapshot()
+        after_all = audit_snapshot(ticket)
         values = _ticket_values(ticket)
         values["b_id"] = values.pop("id")
         self.conn.execute(_UPDATE_TICKET, values)
@@ -539,15 +541,23 @@ class AlertRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def get(self, fingerprint: str) -> dict | None:
+    def get(self, fingerprint: str) -> AlertRecord | None:
         """The fingerprint's row, locked; a transaction-scoped advisory lock first, so two
         deliveries of a brand-new fingerprint cannot both open an incident."""
         self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:fp, 0))"), {"fp": fingerprint})
         row = self.conn.execute(sa.select(t.alerts).where(t.alerts.c.fingerprint == fingerprint)
                                 .with_for_update()).first()
-        return dict(row._mapping) if row else None
+        if row is None:
+            return None
+        m = row._mapping
+        return AlertRecord(fingerprint=m["fingerprint"], alertname=m["alertname"], status=m["status"],
+                           repeat_count=m["repeat_count"], labels=m["labels"] or {}, first_at=m["first_at"],
+                           last_at=m["last_at"], incident_id=str(m["incident_id"]) if m["incident_id"] else None)
 
-    def upsert(self, **values) -> None:
+    def upsert(self, a: AlertRecord) -> None:
+        values = {"fingerprint": a.fingerprint, "alertname": a.alertname, "status": a.status,
+                  "repeat_count": a.repeat_count, "labels": a.labels, "first_at": a.first_at, "last_at": a.last_at,
+                  "incident_id": uuid.UUID(a.incident_id) if a.incident_id else None}
         stmt = pg_insert(t.alerts).values(**values)
         self.conn.execute(stmt.on_conflict_do_update(
             index_elements=["fingerprint"], set_={k: stmt.excluded[k] for k in values if k != "fingerprint"}))

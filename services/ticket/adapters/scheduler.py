@@ -2,7 +2,7 @@
 
 It sleeps until the earliest row of `sla_deadlines` (capped by a backstop), is woken at once by
 NOTIFY `ticket_deadlines` when a sooner deadline is written, and fires what is due through
-`handlers.fire_due_deadlines` — each ticket locked with SKIP LOCKED, its events written to the
+`handlers.sla.fire_due_deadlines` — each ticket locked with SKIP LOCKED, its events written to the
 outbox and its deadline rows replaced in the same transaction. A killed worker therefore never
 fires a deadline twice and never loses one: the rows wait in PostgreSQL for the next scheduler.
 Several replicas are safe for the same reason.
@@ -24,7 +24,8 @@ from govkit import logs
 from govkit.db import make_engine
 from govkit.nameko_ext import worker_settings
 
-from .. import handlers
+from ..domain.commands import FireDueDeadlines
+from ..handlers import sla
 from .repository import DEADLINE_CHANNEL
 from .uow import TicketUnitOfWork
 
@@ -77,7 +78,7 @@ class DeadlineLoop:
                 now = datetime.now(timezone.utc)
                 failures = 0
                 if nxt is not None and nxt <= now:
-                    fired, busy = handlers.fire_due_deadlines(self.factory, now)
+                    fired, busy = sla.fire_due_deadlines(FireDueDeadlines(), self.factory, now=now)
                     if fired:
                         FIRED.inc(fired)
                         LATENESS.observe((datetime.now(timezone.utc) - nxt).total_seconds())

@@ -1,10 +1,21 @@
-"""Commands: what callers ask the ticket service to do (imperative, never broadcast)."""
+"""Commands: what callers ask the ticket service to do (imperative, never broadcast).
+
+One per use case in handlers/; the entry points (gRPC, nameko, HTTP, CLI seed) build them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for annotations: alert.py builds CreateTicket, so it imports this module
+    from .alert import AlertNotice
+    from .calendar import BusinessCalendar
+    from .catalogue import CatalogueItem
+    from .sla import SlaPolicy
 
 
+# -- tickets: create and read (handlers/tickets.py) -------------------------------------------
 @dataclass(frozen=True)
 class CreateTicket:
     title: str
@@ -19,9 +30,274 @@ class CreateTicket:
     urgency: str = ""
     form: dict = field(default_factory=dict)
     channel: str = "api"
-    details: dict = field(default_factory=dict)  # change RFC fields
+    details: dict = field(default_factory=dict)  # change RFC fields, free-form extras
 
 
 @dataclass(frozen=True)
 class GetTicket:
     ticket_id: str
+
+
+@dataclass(frozen=True)
+class GetTicketDetail:
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class ListTickets:
+    view: str = "all"  # mine | my_queue | group_queue | all
+    filters: dict = field(default_factory=dict)
+    page_size: int = 50
+    page_token: str = ""
+    sort: str = "created_desc"  # created_desc | sla_due
+
+
+@dataclass(frozen=True)
+class ListAudit:
+    ticket_id: str | None = None
+    actor: str | None = None
+    after_id: int = 0
+    limit: int = 50
+
+
+# -- the operations window (handlers/queue.py) ----------------------------------------------
+@dataclass(frozen=True)
+class ClaimTicket:
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class AssignTicket:
+    ticket_id: str
+    assignee: str
+
+
+@dataclass(frozen=True)
+class TransferTicket:
+    ticket_id: str
+    assignee: str = ""  # empty: to the group's queue
+    group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    ticket_id: str
+    action: str  # start | pend | resume | cancel | … (the ticket type's lifecycle table)
+    pending_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ResolveTicket:
+    ticket_id: str
+    resolution_code: str
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class CloseTicket:
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    ticket_ids: tuple[str, ...]
+    action: str  # assign | transfer | resolve | close | start
+    assignee: str = ""
+    group_id: str = ""
+    resolution_code: str = ""
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class LinkTickets:
+    from_id: str
+    to_id: str
+    kind: str
+
+
+# -- escalation (handlers/escalation.py) ----------------------------------------------------
+@dataclass(frozen=True)
+class EscalateTicket:
+    ticket_id: str
+    reason: str = ""  # kept on the ticket and in ticket_escalated; empty: "manual"
+
+
+# -- the service-request window (handlers/requests.py) --------------------------------------
+@dataclass(frozen=True)
+class AddComment:
+    ticket_id: str
+    body: str
+    visibility: str = "public"  # public | internal
+
+
+@dataclass(frozen=True)
+class SupplyInfo:
+    ticket_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class ConfirmResolution:
+    ticket_id: str
+    rating: int = 0  # 0: no rating
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RateTicket:
+    ticket_id: str
+    rating: int
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class ReopenTicket:
+    ticket_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AddAttachment:
+    ticket_id: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class GetAttachment:
+    attachment_id: str
+
+
+@dataclass(frozen=True)
+class WatchTicket:
+    ticket_id: str
+    subject: str = ""  # empty: the caller
+    on: bool = True
+
+
+# -- changes (handlers/changes.py) ----------------------------------------------------------
+@dataclass(frozen=True)
+class SubmitChange:
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class DecideChange:
+    ticket_id: str
+    approve: bool
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class ImplementChange:
+    ticket_id: str
+    outcome: str  # successful | failed | rolled_back
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    ticket_id: str
+    review: str
+
+
+# -- problems (handlers/problems.py) --------------------------------------------------------
+@dataclass(frozen=True)
+class LinkIncident:
+    problem_id: str
+    incident_id: str
+
+
+@dataclass(frozen=True)
+class UpdateProblem:
+    problem_id: str
+    root_cause: str | None = None  # None: unchanged
+    workaround: str | None = None
+    known_error: bool = False
+
+
+# -- knowledge base (handlers/knowledge.py) -------------------------------------------------
+@dataclass(frozen=True)
+class CreateArticle:
+    title: str
+    body: str
+    catalogue_item_ids: tuple[str, ...] = ()
+    problem_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviseArticle:
+    article_id: str
+    title: str = ""  # title or body: a new version
+    body: str = ""
+    action: str = ""  # publish | archive | empty
+
+
+@dataclass(frozen=True)
+class SearchArticles:
+    query: str
+    catalogue_item_id: str | None = None
+    include_drafts: bool = False
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class GetArticle:
+    article_id: str
+
+
+# -- catalogue (handlers/catalogue.py) ------------------------------------------------------
+@dataclass(frozen=True)
+class EnsureDefaults:
+    """Store the default catalogue, calendars and SLA policies where missing."""
+
+
+@dataclass(frozen=True)
+class ListCatalogue:
+    include_inactive: bool = False
+
+
+@dataclass(frozen=True)
+class UpsertCatalogueItem:
+    item: CatalogueItem
+
+
+# -- SLA administration and the deadline scheduler (handlers/sla.py) ------------------------
+@dataclass(frozen=True)
+class UpsertSlaPolicy:
+    policy: SlaPolicy
+
+
+@dataclass(frozen=True)
+class UpsertCalendar:
+    calendar: BusinessCalendar
+
+
+@dataclass(frozen=True)
+class SetDepartmentSlaPolicy:
+    department: str
+    policy_id: str = ""  # empty: back to the catalogue item's policy
+
+
+@dataclass(frozen=True)
+class ReapplySlaPolicy:
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class FireDueDeadlines:
+    limit: int = 200  # tickets per batch
+
+
+# -- alert intake (handlers/alerts.py) ------------------------------------------------------
+@dataclass(frozen=True)
+class ReceiveAlerts:
+    alerts: tuple[AlertNotice, ...]
+
+    @classmethod
+    def from_webhook(cls, payload) -> "ReceiveAlerts":
+        """Alertmanager's webhook body (v4); INVALID_ARGUMENT if it is not one."""
+        from .alert import parse_webhook
+
+        return cls(parse_webhook(payload))

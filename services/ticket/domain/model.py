@@ -1,7 +1,10 @@
 """Tickets (工单): requests, incidents, problems and changes. Plain Python: no transport, no ORM.
 
-The aggregate changes state only through `act` (the lifecycle tables in lifecycle.py) and
-`assign`; each returns the events of the change, built from the state after it.
+The aggregate changes state only through `act` (the lifecycle tables in lifecycle.py) and the
+methods built on it (`assign`, `resolve`, `escalate`, the change and problem steps); each returns
+the events of the change, built once from the state after it. Type-specific data is typed:
+`change` (change.py), `problem` (problem.py), `alert` (alert.py); `details` keeps only the
+free-form extras a caller gave.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from govkit.events import jsonable
 
 from . import events as ev
 from . import lifecycle as lc
+from .alert import AlertOrigin
 from .calendar import BusinessCalendar
+from .change import RFC_FIELDS, Change
 from .commands import CreateTicket
+from .escalation import EscalationRule, EscalationTarget
+from .problem import Problem
 from .sla import Deadline, SlaPolicy, SlaState, deadlines, priority_for
 
 TITLE_MAX = 200
@@ -27,8 +34,6 @@ IDEMPOTENCY_KEY_MAX = 128
 COMMENT_MAX = 4000
 
 CHANNELS = ("request_window", "operations_window", "alert", "api")
-RISKS = ("low", "medium", "high")
-OUTCOMES = ("successful", "failed", "rolled_back")
 
 
 class Category(str, Enum):
@@ -66,7 +71,8 @@ class LifecycleSettings:
     autoclose_business_days: int = 3  # a resolved ticket closes itself unless the requester acts
 
 
-# Fields whose every change lands in the audit trail.
+# Fields whose every change lands in the audit trail ("details": the extras and the typed parts
+# as stored, see adapters/details.py).
 AUDITED = ("title", "description", "department", "category", "priority", "impact", "urgency", "status",
            "pending_reason", "group_id", "position_id", "assignee", "vendor_id", "catalogue_item_id",
            "resolution_code", "resolution", "rating", "rating_comment", "escalation_level", "details",
@@ -97,7 +103,12 @@ class Ticket:
     vendor_id: str | None = None
     pending_reason: str | None = None
     form: dict = field(default_factory=dict)
-    details: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)  # free-form extras only
+    change: Change | None = None  # changes
+    problem: Problem | None = None  # problems
+    alert: AlertOrigin | None = None  # incidents opened by an alert
+    escalated_position_id: str | None = None
+    escalation_reason: str | None = None
     sla: SlaState | None = None
     sla_state: str = "ok"
     response_due_at: datetime | None = None
@@ -120,8 +131,10 @@ class Ticket:
     @classmethod
     def open(cls, cmd: CreateTicket, *, requester: str, now: datetime, policy: SlaPolicy | None = None,
              calendar: BusinessCalendar | None = None, number: str = "", item=None,
-             form_violations=None) -> tuple["Ticket", "ev.TicketCreated"]:
-        """Validate a creation request and open the ticket; every bad field is reported at once."""
+             form_violations=None) -> "Ticket":
+        """Validate a creation request and open the ticket; every bad field is reported at once.
+
+        No event yet: `created_event` is built once the ticket is numbered and routed."""
         v = Validator()
         title = v.text("title", cmd.title, max_len=TITLE_MAX)
         description = v.text("description", cmd.description, required=False, max_len=DESCRIPTION_MAX)
@@ -149,8 +162,12 @@ class Ticket:
         for violation in form_violations or ():
             v.violations.append(violation)
         details = dict(cmd.details or {})
+        change = problem = None
         if ticket_type == "change":
-            _validate_change(v, details)
+            change = Change.from_rfc(v, details)
+            details = {k: x for k, x in details.items() if k not in RFC_FIELDS}
+        elif ticket_type == "problem":
+            problem = Problem()
         v.check()
         ticket = cls(
             id=str(uuid.uuid4()), title=title, description=description, department=department,
@@ -158,13 +175,13 @@ class Ticket:
             created_at=now, idempotency_key=key, number=number, ticket_type=ticket_type, impact=impact,
             urgency=urgency, channel=cmd.channel, catalogue_item_id=item.id if item else None,
             group_id=item.group_id if item else None, position_id=item.position_id if item else None,
-            form=dict(cmd.form or {}), details=details, updated_at=now,
+            form=dict(cmd.form or {}), details=details, change=change, problem=problem, updated_at=now,
         )
         if policy is not None and ticket_type in ("request", "incident"):
             ticket.sla = SlaState.start(policy, priority.value, now)
         if calendar is not None:
             ticket.refresh_due(calendar)
-        return ticket, ticket.created_event(now)
+        return ticket
 
     def created_event(self, now: datetime):
         return ev.TicketCreated(**self.common(now), title=self.title, created_at=jsonable(self.created_at),
@@ -178,9 +195,6 @@ class Ticket:
                 "category": _v(self.category), "priority": _v(self.priority), "status": _v(self.status),
                 "group_id": self.group_id, "assignee": self.assignee, "vendor_id": self.vendor_id,
                 "requester": self.requester, "occurred_at": jsonable(now)}
-
-    def snapshot(self) -> dict:
-        return {name: jsonable(getattr(self, name)) for name in AUDITED}
 
     @property
     def is_open(self) -> bool:
@@ -331,23 +345,93 @@ class Ticket:
         self.rating, self.rating_comment, self.updated_at = rating, comment, now
         return [ev.TicketRated(**self.common(now), rating=rating, comment=comment)]
 
+    # -- escalation -----------------------------------------------------------------------
+    def escalate(self, rule: EscalationRule, target: EscalationTarget, *, reason: str, actor: str,
+                 now: datetime, cal: BusinessCalendar | None) -> list:
+        """One escalation level: note the position gone up to and, for a reassigning rule,
+        hand the ticket to that position's holder."""
+        from_position = self.escalated_position_id or self.position_id
+        self.escalation_level = rule.level
+        if target.position_id:
+            self.escalated_position_id = target.position_id
+        self.escalation_reason = reason
+        out = []
+        if rule.reassigns and target.staff_id and target.staff_id != self.assignee:
+            out += self.assign(target.staff_id, by=actor, method="escalation", now=now, cal=cal,
+                               vendor_id=target.vendor_id)
+        out.append(ev.TicketEscalated(**self.common(now), level=rule.level, from_position_id=from_position,
+                                      to_position_id=target.position_id, to_staff_id=target.staff_id,
+                                      reason=reason))
+        return out
 
-def _validate_change(v: Validator, d: dict) -> None:
-    if d.get("risk", "medium") not in RISKS:
-        v.fail("change.risk", f"must be one of {', '.join(RISKS)}")
-    d.setdefault("risk", "medium")
-    for name in ("plan", "rollback_plan"):
-        if not str(d.get(name) or "").strip():
-            v.fail(f"change.{name}", "must not be empty")
-    start, end = d.get("window_start"), d.get("window_end")
-    if start and end and str(end) <= str(start):
-        v.fail("change.window_end", "must be after window_start")
-    if d.get("approval_mode", "sequential") not in ("sequential", "all_of"):
-        v.fail("change.approval_mode", "must be sequential or all_of")
-    d.setdefault("approval_mode", "sequential")
-    d.setdefault("emergency", False)
-    d.setdefault("ci_ids", [])
-    d.setdefault("approvals", [])
+    # -- changes --------------------------------------------------------------------------
+    def require_change(self) -> Change:
+        if self.ticket_type != "change" or self.change is None:
+            raise FailedPrecondition(f"{self.number} is a {self.ticket_type}, not a change")
+        return self.change
+
+    def submit_change(self, approver_positions: list[str], now: datetime) -> list:
+        change = self.require_change()
+        if not approver_positions:
+            raise FailedPrecondition("no position holds the approval duty for changes in the org directory")
+        out = self.act("submit", now, None)
+        change.submit(approver_positions)
+        return out
+
+    def decide_change(self, approver: str, positions_held: list[str], approve: bool, comment: str,
+                      now: datetime) -> list:
+        change = self.require_change()
+        if self.status != Status.AWAITING_APPROVAL:
+            raise FailedPrecondition(f"cannot approve or reject a change in status {_v(self.status)}")
+        approval, final = change.decide(approver, positions_held, approve, comment, now)
+        out = self.act("reject" if not approve else "approve_final" if final else "approve", now, None)
+        decided = dict(approver=approver, position_id=approval.position_id, risk=change.risk,
+                       emergency=change.emergency, comment=comment)
+        out.append((ev.ChangeApproved if approve else ev.ChangeRejected)(**self.common(now), **decided))
+        return out
+
+    def implement_change(self, outcome: str, notes: str, now: datetime) -> list:
+        change = self.require_change()
+        out = self.act("implement", now, None)
+        change.implement(outcome, notes)
+        out.append(ev.ChangeImplemented(**self.common(now), outcome=outcome, emergency=change.emergency,
+                                        risk=change.risk))
+        return out
+
+    def review_change(self, review: str, now: datetime) -> list:
+        change = self.require_change()
+        out = self.act("review", now, None)
+        change.review = review
+        self.closed_by = "staff"
+        out.append(ev.TicketClosed(**self.common(now), closed_by="staff", resolution_business_seconds=None,
+                                   resolution_sla_met=True))
+        return out
+
+    # -- problems -------------------------------------------------------------------------
+    def require_problem(self) -> Problem:
+        if self.ticket_type != "problem":
+            raise FailedPrecondition(f"{self.number} is a {self.ticket_type}, not a problem")
+        if self.problem is None:
+            self.problem = Problem()
+        return self.problem
+
+    def link_incident(self, incident: "Ticket", linked_incident_count: int, now: datetime) -> list:
+        problem = self.require_problem()
+        problem.linked_incident_count = linked_incident_count
+        return [ev.ProblemLinked(**self.common(now), problem_id=self.id, incident_id=incident.id,
+                                 linked_incident_count=linked_incident_count)]
+
+    def known_error(self, now: datetime) -> tuple[list, str, str]:
+        """To known error: the status events and the title and body of its knowledge article."""
+        title, body = self.require_problem().known_error_article(self.title)
+        return self.act("known_error", now, None), title, body
+
+    # -- alerts ---------------------------------------------------------------------------
+    def note_alert(self, fingerprint: str, labels: dict, repeats: int) -> None:
+        if self.alert is None:
+            self.alert = AlertOrigin(fingerprint, dict(labels), repeats)
+        else:
+            self.alert.repeats = repeats
 
 
 def _business_day_seconds(cal: BusinessCalendar | None) -> float:

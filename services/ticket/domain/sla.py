@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from .calendar import BusinessCalendar
+from .escalation import EscalationRule
 
 LEVELS = ("high", "medium", "low")
 
@@ -35,9 +36,9 @@ DEFAULT_TARGETS = {  # business seconds
 # On resolution breach: level 1 notifies the holder of the next position up; level 2 reassigns
 # to that holder; level 3 reassigns one position further up. `at_percent` of the resolution target.
 DEFAULT_ESCALATION = (
-    {"level": 1, "at_percent": 100, "action": "notify", "step": 1},
-    {"level": 2, "at_percent": 150, "action": "reassign", "step": 1},
-    {"level": 3, "at_percent": 200, "action": "reassign", "step": 2},
+    EscalationRule(level=1, at_percent=100, action="notify", step=1),
+    EscalationRule(level=2, at_percent=150, action="reassign", step=1),
+    EscalationRule(level=3, at_percent=200, action="reassign", step=2),
 )
 
 
@@ -48,18 +49,19 @@ class SlaPolicy:
     calendar_id: str
     targets: dict  # priority → {"response": s, "resolution": s}
     warning_percent: int = 75
-    escalation: tuple = DEFAULT_ESCALATION
+    escalation: tuple[EscalationRule, ...] = DEFAULT_ESCALATION
 
     @classmethod
     def from_dict(cls, d: dict) -> "SlaPolicy":
         return cls(id=d["id"], name=d.get("name", d["id"]), calendar_id=d["calendar_id"],
                    targets=d.get("targets") or DEFAULT_TARGETS,
                    warning_percent=int(d.get("warning_percent", 75)),
-                   escalation=tuple(d.get("escalation") or DEFAULT_ESCALATION))
+                   escalation=tuple(EscalationRule.from_dict(r) for r in d["escalation"]) if d.get("escalation")
+                   else DEFAULT_ESCALATION)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "calendar_id": self.calendar_id, "targets": self.targets,
-                "warning_percent": self.warning_percent, "escalation": list(self.escalation)}
+                "warning_percent": self.warning_percent, "escalation": [r.to_dict() for r in self.escalation]}
 
     def target(self, priority: str, kind: str) -> int:
         return int(self.targets[priority][kind])
@@ -128,7 +130,7 @@ class SlaState:
     policy_id: str
     calendar_id: str
     warning_percent: int
-    escalation: list
+    escalation: list[EscalationRule]
     response: Clock
     resolution: Clock
 
@@ -142,11 +144,22 @@ class SlaState:
     def from_dict(cls, d: dict | None) -> "SlaState | None":
         if not d:
             return None
-        return cls(d["policy_id"], d["calendar_id"], d["warning_percent"], d["escalation"],
+        return cls(d["policy_id"], d["calendar_id"], d["warning_percent"],
+                   [EscalationRule.from_dict(r) for r in d["escalation"]],
                    Clock(**d["response"]), Clock(**d["resolution"]))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"policy_id": self.policy_id, "calendar_id": self.calendar_id,
+                "warning_percent": self.warning_percent, "escalation": [r.to_dict() for r in self.escalation],
+                "response": asdict(self.response), "resolution": asdict(self.resolution)}
+
+    def rule(self, level: int) -> EscalationRule | None:
+        return next((r for r in self.escalation if r.level == level), None)
+
+    def rules_due_at_breach(self, escalation_level: int) -> list[EscalationRule]:
+        """Rules at or below 100 % not yet reached: they fire with the resolution breach."""
+        return sorted((r for r in self.escalation if r.at_percent <= 100 and r.level > escalation_level),
+                      key=lambda r: r.level)
 
     def clocks(self) -> dict[str, Clock]:
         return {"response": self.response, "resolution": self.resolution}
@@ -197,7 +210,7 @@ def deadlines(sla: SlaState | None, cal: BusinessCalendar, escalation_level: int
         if not clock.breached:
             out.append(Deadline(name, "breach", clock.due_at(cal, 100)))
         if name == "resolution":
-            for level in sla.escalation:
-                if int(level["level"]) > escalation_level and int(level["at_percent"]) > 100:
-                    out.append(Deadline(name, f"escalate{level['level']}", clock.due_at(cal, level["at_percent"])))
+            for rule in sla.escalation:
+                if rule.level > escalation_level and rule.at_percent > 100:
+                    out.append(Deadline(name, f"escalate{rule.level}", clock.due_at(cal, rule.at_percent)))
     return out

@@ -1,0 +1,74 @@
+"""Alert intake (Alertmanager webhook): one incident per fingerprint while it fires, repeats
+counted, resolved when Alertmanager says `resolved`. The dedupe rule is domain/alert.py's."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from govkit.auth import Principal
+from govkit.events import utcnow
+
+from ..domain import events as ev
+from ..domain.alert import (ALERT_DEPARTMENT, ALERT_REQUESTER, FIRING, RESOLUTION_CODE, RESOLUTION_TEXT, AlertNotice,
+                            AlertRecord)
+from ..domain.commands import ReceiveAlerts
+from ..domain.model import Category, Priority, Status, Ticket
+from ._common import auto_assign, calendar, number_year, persist, policy_for
+
+
+def receive_alerts(cmd: ReceiveAlerts, uow_factory, caller: Principal, *,
+                   now: datetime | None = None) -> list[dict]:
+    """Each alert in its own transaction; one result per alert (incident, number, dedupe, count)."""
+    now = now or utcnow()
+    return [_receive(notice, uow_factory, now) for notice in cmd.alerts]
+
+
+def _receive(notice: AlertNotice, uow_factory, now: datetime) -> dict:
+    with uow_factory() as uow:
+        earlier = uow.alerts.get(notice.fingerprint)  # locks the fingerprint: concurrent repeats serialise here
+        t = uow.tickets.get(earlier.incident_id, for_update=True) if earlier and earlier.incident_id else None
+        if t is not None and not t.is_open:
+            t = None
+        alert, deduplicated = AlertRecord.receive(earlier, notice, t.id if t else None, now)
+        events = []
+        if notice.status == FIRING:
+            if t is None:
+                t, events = _open_incident(uow, notice, now)
+                alert.incident_id = t.id
+            t.note_alert(notice.fingerprint, notice.labels, alert.repeat_count)
+            persist(uow, t, ALERT_REQUESTER, "alert_repeat" if deduplicated else "alert_opened", now)
+        elif t is not None and t.status not in (Status.RESOLVED, Status.CLOSED):
+            events += t.resolve(RESOLUTION_CODE, RESOLUTION_TEXT, now, calendar(uow, t))
+            persist(uow, t, ALERT_REQUESTER, "alert_resolved", now)
+        uow.alerts.upsert(alert)
+        events.append(ev.AlertReceived(**(t or _placeholder(notice.fingerprint)).common(now),
+                                       fingerprint=notice.fingerprint, alertname=notice.alertname,
+                                       severity=notice.severity, alert_status=notice.status,
+                                       incident_id=t.id if t else None, deduplicated=deduplicated))
+        uow.collect(*events)
+        uow.commit()
+        return {"fingerprint": notice.fingerprint, "incident_id": t.id if t else None,
+                "number": t.number if t else None, "deduplicated": deduplicated,
+                "repeat_count": alert.repeat_count, "status": notice.status}
+
+
+def _open_incident(uow, notice: AlertNotice, now: datetime) -> tuple[Ticket, list]:
+    item = uow.catalogue.get(notice.catalogue_item_id)
+    cmd = notice.incident(item.id if item else None)
+    policy = policy_for(uow, item, cmd.department)
+    t = Ticket.open(cmd, requester=ALERT_REQUESTER, now=now, policy=policy,
+                    calendar=uow.sla.calendar(policy.calendar_id), item=item)
+    t.number = uow.tickets.next_number("incident", number_year(now))
+    t.note_alert(notice.fingerprint, notice.labels, 1)
+    uow.tickets.add(t, ALERT_REQUESTER)
+    routed = auto_assign(uow, t, now)
+    # Built once, after routing, as for any new ticket.
+    return t, [t.created_event(now), *routed]
+
+
+def _placeholder(fingerprint: str) -> Ticket:
+    """A resolved alert with no open incident still yields alert_received: a placeholder subject."""
+    return Ticket(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"alert:{fingerprint}")), title="", description="",
+                  department=ALERT_DEPARTMENT, category=Category.INFRASTRUCTURE, priority=Priority.LOW,
+                  status=Status.CLOSED, requester=ALERT_REQUESTER, created_at=utcnow(), number="")

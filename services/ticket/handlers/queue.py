@@ -1,0 +1,140 @@
+"""The operations window: claim, assign and transfer, status moves, resolve, close, bulk actions
+and links between tickets. Staff act on tickets assigned to them (`ticket.work`); leads
+(`ticket.assign`) on any in scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from govkit.auth import Principal
+from govkit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+from govkit.events import utcnow
+
+from ..domain import events as ev
+from ..domain.commands import (AssignTicket, BulkAction, ChangeStatus, ClaimTicket, CloseTicket, LinkTickets,
+                               ResolveTicket, TransferTicket)
+from ..domain.model import Status, Ticket
+from ._common import calendar, load, record, require_staff_on, staff_id
+
+LINK_KINDS = ("relates", "duplicates", "caused_by", "problem_incident", "change_for")
+
+
+def claim_ticket(cmd: ClaimTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+    """Take an unassigned ticket oneself."""
+    return _assign(uow, caller, cmd.ticket_id, "", "claim", None, now or utcnow())
+
+
+def assign_ticket(cmd: AssignTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+    return _assign(uow, caller, cmd.ticket_id, cmd.assignee, "manual", None, now or utcnow())
+
+
+def transfer_ticket(cmd: TransferTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+    """To another person and/or group; to a group alone puts it back in that group's queue."""
+    return _assign(uow, caller, cmd.ticket_id, cmd.assignee, "transfer", cmd.group_id or None, now or utcnow())
+
+
+def _assign(uow, caller: Principal, ticket_id: str, assignee: str, method: str, group_id: str | None,
+            now: datetime) -> Ticket:
+    actor = staff_id(caller)
+    with uow:
+        t = load(uow, ticket_id, caller)
+        if method == "claim":
+            assignee = actor
+            if t.assignee is not None:
+                raise FailedPrecondition(f"{t.number} is already assigned to {t.assignee}; ask for a transfer")
+        if group_id and uow.orgdir.group(group_id) is None:
+            raise NotFound(f"support group {group_id} not found")
+        if not assignee:
+            if method != "transfer" or not group_id:
+                raise InvalidArgument(field="assignee", reason="must not be empty")
+            events = t.act("requeue", now, calendar(uow, t)) if t.status != Status.NEW else []
+            t.assignee, t.group_id, t.transferred = None, group_id, True
+            # The status event carries the state after the whole transfer (group and no assignee).
+            events = [ev.TicketStatusChanged(**{**e.__dict__, **t.common(now)}) for e in events]
+        else:
+            member = uow.orgdir.staff_member(assignee)
+            if member is None or not member.get("active", True):
+                raise NotFound(f"staff member {assignee} not found")
+            events = t.assign(assignee, by=actor, method=method, now=now, cal=calendar(uow, t),
+                              vendor_id=member.get("vendor_id"), group_id=group_id)
+        record(uow, t, actor, method, now, events)
+        return t
+
+
+def change_status(cmd: ChangeStatus, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+    """start, pend (requester|vendor|change), resume, cancel, and the other table actions without
+    data (a change's revise, a problem's close …) — staff on their tickets."""
+    now = now or utcnow()
+    with uow:
+        t = load(uow, cmd.ticket_id, caller)
+        require_staff_on(t, caller)
+        events = t.act(cmd.action, now, calendar(uow, t), pending_reason=cmd.pending_reason, settings=uow.settings)
+        record(uow, t, staff_id(caller), cmd.action, now, events)
+        return t
+
+
+def resolve_ticket(cmd: ResolveTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+    now = now or utcnow()
+    with uow:
+        t = load(uow, cmd.ticket_id, caller)
+        require_staff_on(t, caller)
+        events = t.resolve(cmd.resolution_code, cmd.resolution, now, calendar(uow, t))
+        record(uow, t, staff_id(caller), "resolve", now, events)
+        return t
+
+
+def close_ticket(cmd: CloseTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+    """Staff closes a resolved ticket (the requester confirms with confirm_resolution)."""
+    now = now or utcnow()
+    with uow:
+        t = load(uow, cmd.ticket_id, caller)
+        require_staff_on(t, caller)
+        events = t.close("staff", now, calendar(uow, t))
+        record(uow, t, staff_id(caller), "close", now, events)
+        return t
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    ticket_id: str
+    ok: bool
+    code: str = ""
+    message: str = ""
+
+
+def bulk_action(cmd: BulkAction, uow_factory, caller: Principal) -> list[BulkResult]:
+    """Apply one action to many tickets; each succeeds or fails on its own (own transaction)."""
+    if not cmd.ticket_ids or len(cmd.ticket_ids) > 100:
+        raise InvalidArgument(field="ticket_ids", reason="must list between 1 and 100 tickets")
+    ops = {
+        "assign": lambda i, u: assign_ticket(AssignTicket(i, cmd.assignee), u, caller),
+        "transfer": lambda i, u: transfer_ticket(TransferTicket(i, cmd.assignee, cmd.group_id or None), u, caller),
+        "resolve": lambda i, u: resolve_ticket(ResolveTicket(i, cmd.resolution_code, cmd.resolution), u, caller),
+        "close": lambda i, u: close_ticket(CloseTicket(i), u, caller),
+        "start": lambda i, u: change_status(ChangeStatus(i, "start"), u, caller),
+    }
+    if cmd.action not in ops:
+        raise InvalidArgument(field="action", reason=f"must be one of {', '.join(ops)}")
+    out = []
+    for ticket_id in cmd.ticket_ids:
+        try:
+            ops[cmd.action](ticket_id, uow_factory())
+            out.append(BulkResult(ticket_id, True))
+        except DomainError as exc:
+            out.append(BulkResult(ticket_id, False, type(exc).__name__, exc.message))
+    return out
+
+
+def link_tickets(cmd: LinkTickets, uow, caller: Principal, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if cmd.kind not in LINK_KINDS:
+        raise InvalidArgument(field="kind", reason=f"must be one of {', '.join(LINK_KINDS)}")
+    if cmd.kind == "problem_incident":
+        raise InvalidArgument(field="kind", reason="use LinkIncident to link an incident to a problem")
+    with uow:
+        a, b = load(uow, cmd.from_id, caller), load(uow, cmd.to_id, caller)
+        if a.id == b.id:
+            raise InvalidArgument(field="to_id", reason="must differ from from_id")
+        uow.relations.link(a.id, b.id, cmd.kind, caller.subject, now)
+        uow.commit()

@@ -1,0 +1,122 @@
+"""Opening and reading tickets: create (catalogue submit, API, other services), get, the detail
+page, my tickets and the queues, and the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from govkit.auth import Principal
+from govkit.errors import InvalidArgument, NotFound, PermissionDenied
+from govkit.events import utcnow
+
+from ..domain.catalogue import form_violations
+from ..domain.commands import CreateTicket, GetTicket, GetTicketDetail, ListAudit, ListTickets
+from ..domain.lifecycle import allowed_actions
+from ..domain.model import Ticket
+from ._common import auto_assign, check_page, number_year, policy_for, read, staff_id
+
+
+@dataclass(frozen=True)
+class Created:
+    ticket: Ticket
+    replayed: bool
+    suggestions: list = field(default_factory=list)
+
+
+def create_ticket(cmd: CreateTicket, uow, caller: Principal, *, now: datetime | None = None) -> Created:
+    """Open a ticket — from the catalogue (submit) or directly (API, RPC) — route it, start its SLA."""
+    now = now or utcnow()
+    with uow:
+        item = None
+        if cmd.catalogue_item_id:
+            item = uow.catalogue.get(cmd.catalogue_item_id)
+            if item is None or item.kind != "item" or not item.active:
+                raise NotFound(f"catalogue item {cmd.catalogue_item_id} not found")
+        violations = form_violations(item.form_schema, dict(cmd.form or {})) if item else []
+        ticket_type = cmd.ticket_type or (item.ticket_type if item else "incident")
+        department = (cmd.department or "").strip()
+        if department and not caller.scope.allows(department):
+            raise PermissionDenied(f"department {department} is outside your scope")
+        key = (cmd.idempotency_key or "").strip()
+        if key:
+            earlier = uow.tickets.by_idempotency_key(caller.subject, key)
+            if earlier is not None:
+                return Created(earlier, replayed=True)
+        policy = policy_for(uow, item, department) if ticket_type in ("request", "incident") else None
+        cal = uow.sla.calendar(policy.calendar_id) if policy else None
+        ticket = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal, item=item,
+                             form_violations=violations)
+        ticket.number = uow.tickets.next_number(ticket.ticket_type, number_year(now))
+        routed = auto_assign(uow, ticket, now)
+        # Built once, after routing: the created event (and the audit's first entry) carry the routed state.
+        events = [ticket.created_event(now), *routed]
+        if not uow.tickets.add(ticket, caller.subject):
+            # A concurrent retry with the same key won the race: return its ticket.
+            uow.rollback()
+            return Created(uow.tickets.by_idempotency_key(caller.subject, ticket.idempotency_key), True)
+        uow.deadlines.replace(ticket.id, ticket.deadlines(cal, uow.settings), now, new=True)
+        uow.collect(*events)
+        uow.commit()
+        suggestions = uow.articles.search(f"{ticket.title} {ticket.description}",
+                                          catalogue_item_id=ticket.catalogue_item_id, limit=3) \
+            if ticket.channel == "request_window" else []
+    return Created(ticket, replayed=False, suggestions=suggestions)
+
+
+def get_ticket(cmd: GetTicket, uow, caller: Principal) -> Ticket:
+    with uow:
+        return read(uow, cmd.ticket_id, caller)
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    comments: list
+    attachments: list
+    watchers: list
+    links: list
+    allowed_actions: list
+
+
+def get_ticket_detail(cmd: GetTicketDetail, uow, caller: Principal) -> TicketDetail:
+    """The ticket with its comments (internal ones for staff), attachments, watchers, links and
+    the lifecycle actions allowed now."""
+    with uow:
+        t = read(uow, cmd.ticket_id, caller)
+        return TicketDetail(t, uow.comments.list(t.id, include_internal=caller.has("ticket.work")),
+                            uow.attachments.list(t.id), uow.relations.watchers(t.id), uow.relations.links(t.id),
+                            allowed_actions(t.ticket_type, t.status.value))
+
+
+def list_tickets(cmd: ListTickets, uow, caller: Principal) -> tuple[list[Ticket], str]:
+    f = dict(cmd.filters)
+    if cmd.view == "mine":
+        f["requester"] = caller.subject
+    elif cmd.view == "my_queue":
+        f["assignee"] = [staff_id(caller)]
+        f.setdefault("open_only", True)
+    elif cmd.view == "group_queue":
+        if not f.get("group_id"):
+            raise InvalidArgument(field="filter.group_id", reason="is required for the group queue")
+        f.setdefault("open_only", True)
+    elif cmd.view != "all":
+        raise InvalidArgument(field="view", reason="must be mine, my_queue, group_queue or all")
+    if cmd.view in ("my_queue", "group_queue") and not caller.has("ticket.work") and not caller.has("ticket.assign"):
+        raise PermissionDenied("queues are for staff with ticket.work")
+    if cmd.sort not in ("created_desc", "sla_due"):
+        raise InvalidArgument(field="sort", reason="must be created_desc or sla_due")
+    size = check_page(cmd.page_size)
+    with uow:
+        return uow.tickets.list(f, page_size=size, page_token=cmd.page_token, sort=cmd.sort)
+
+
+def list_audit(cmd: ListAudit, uow, caller: Principal) -> list[dict]:
+    """Audit entries by ticket (one in scope) or by actor, after `after_id`."""
+    if not cmd.ticket_id and not cmd.actor:
+        raise InvalidArgument(field="ticket_id", reason="give a ticket id or an actor")
+    with uow:
+        if cmd.ticket_id:
+            read(uow, cmd.ticket_id, caller)
+        return uow.tickets.audit_entries(ticket_id=cmd.ticket_id or None, actor=cmd.actor or None,
+                                         after_id=cmd.after_id, limit=min(max(cmd.limit, 1), 500))

@@ -1,0 +1,105 @@
+"""The typed parts of a ticket: change approval steps, the alert dedupe rule, escalation rules,
+and their stored form (the `details` JSON keeps its shape)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from govkit.errors import InvalidArgument, PermissionDenied, Validator
+from ticket.adapters.details import details_from_json, details_to_json
+from ticket.domain.alert import AlertNotice, AlertRecord, parse_webhook
+from ticket.domain.change import Change
+from ticket.domain.commands import CreateTicket
+from ticket.domain.escalation import EscalationRule
+from ticket.domain.model import Ticket
+from ticket.domain.sla import DEFAULT_POLICIES, SlaState
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=CST)
+RFC = {"risk": "high", "plan": "升级数据库版本", "rollback_plan": "回退到快照", "ci_ids": ["ci-db-01"]}
+
+
+def change(**kw) -> Change:
+    v = Validator()
+    c = Change.from_rfc(v, {**RFC, **kw})
+    v.check()
+    c.submit(["pos-change-manager", "pos-om-director"])
+    return c
+
+
+def test_rfc_reports_every_bad_field_under_change():
+    v = Validator()
+    Change.from_rfc(v, {"risk": "extreme", "plan": " ", "window_start": "2026-12-01T10:00",
+                        "window_end": "2026-12-01T09:00", "approval_mode": "any"})
+    assert {x.field for x in v.violations} == {"change.risk", "change.plan", "change.rollback_plan",
+                                               "change.window_end", "change.approval_mode"}
+
+
+def test_sequential_approvers_decide_in_order_and_the_last_approval_is_final():
+    c = change()
+    with pytest.raises(PermissionDenied) as err:
+        c.decide("boss", ["pos-om-director"], True, "", NOW)
+    assert "pos-change-manager" in err.value.message
+    assert c.decide("lead", ["pos-change-manager"], True, "同意", NOW)[1] is False
+    approval, final = c.decide("boss", ["pos-om-director"], True, "同意实施", NOW)
+    assert final and approval.position_id == "pos-om-director" and c.waiting == []
+
+
+def test_all_of_in_any_order_emergency_needs_one_and_a_rejection_is_final():
+    c = change(approval_mode="all_of")
+    assert c.decide("boss", ["pos-om-director"], True, "", NOW)[1] is False
+    assert c.decide("lead", ["pos-change-manager"], True, "", NOW)[1] is True
+    assert change(emergency=True).decide("lead", ["pos-change-manager"], True, "", NOW)[1] is True
+    rejected, final = change().decide("lead", ["pos-change-manager"], False, "窗口冲突", NOW)
+    assert final and rejected.decision == "rejected"
+
+
+def test_change_details_keep_their_stored_shape_and_extras():
+    t = Ticket.open(CreateTicket("升级人口库", "", "wjw", "application", "high", ticket_type="change",
+                                 details={**RFC, "vendor_ticket": "HX-7"}), requester="u1", now=NOW)
+    assert t.details == {"vendor_ticket": "HX-7"} and t.change.risk == "high"
+    t.change.submit(["pos-change-manager"])
+    t.change.decide("lead", ["pos-change-manager"], True, "同意", NOW)
+    stored = details_to_json(t)
+    assert stored["approvals"] == [{"position_id": "pos-change-manager", "approver": "lead",
+                                    "decision": "approved", "comment": "同意", "at": NOW.isoformat()}]
+    assert stored["vendor_ticket"] == "HX-7" and stored["approver_positions"] == ["pos-change-manager"]
+    back = details_from_json("change", stored)
+    assert back["change"] == t.change and back["details"] == {"vendor_ticket": "HX-7"}
+
+
+def test_a_firing_alert_repeats_its_open_incident_until_it_is_closed():
+    notice = AlertNotice("fp1", "firing", {"alertname": "CoreSwitchDown"})
+    first, dedup = AlertRecord.receive(None, notice, None, NOW)
+    assert (first.repeat_count, dedup) == (1, False)
+    first.incident_id = "inc-1"
+    again, dedup = AlertRecord.receive(first, notice, "inc-1", NOW + timedelta(minutes=1))
+    assert (again.repeat_count, dedup, again.first_at) == (2, True, NOW)
+    # the incident was closed meanwhile: a new one, counting from 1
+    fresh, dedup = AlertRecord.receive(again, notice, None, NOW + timedelta(hours=1))
+    assert (fresh.repeat_count, dedup) == (1, False)
+    resolved, dedup = AlertRecord.receive(again, AlertNotice("fp1", "resolved"), "inc-1", NOW + timedelta(hours=2))
+    assert (resolved.repeat_count, resolved.incident_id, dedup) == (2, None, False)
+
+
+def test_webhook_merges_common_labels_and_names_the_bad_alert():
+    [n] = parse_webhook({"status": "firing", "commonLabels": {"severity": "critical", "department": "gaj"},
+                         "alerts": [{"fingerprint": "fp1", "labels": {"alertname": "DiskFull"}}]})
+    cmd = n.incident(None)
+    assert (n.status, cmd.department, cmd.impact, cmd.urgency) == ("firing", "gaj", "high", "high")
+    with pytest.raises(InvalidArgument) as err:
+        parse_webhook({"alerts": [{"fingerprint": "fp1", "status": "firing"}, {"status": "firing"}]})
+    assert err.value.violations[0].field == "alerts.1"
+
+
+def test_escalation_rules_reach_up_the_chain_and_survive_storage():
+    chain = ["pos-net-lead", "pos-om-director"]
+    assert EscalationRule(2, 150, "reassign", 1).target_position(chain) == "pos-net-lead"
+    assert EscalationRule(3, 200, "reassign", 5).target_position(chain) == "pos-om-director"
+    assert EscalationRule(1, 100, "notify", 1).target_position([]) is None
+    sla = SlaState.start(DEFAULT_POLICIES[0], "high", NOW)
+    assert SlaState.from_dict(sla.to_dict()) == sla
+    assert sla.to_dict()["escalation"][1] == {"level": 2, "at_percent": 150, "action": "reassign", "step": 1}
+    assert [r.level for r in sla.rules_due_at_breach(0)] == [1] and sla.rules_due_at_breach(1) == []
