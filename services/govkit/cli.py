@@ -111,7 +111,7 @@ def token_mint(
 ):
     """Mint a development token with the local key (org issues real tokens later)."""
     print(dev_signer().mint(subject, roles=role, perms=perm, ttl_seconds=ttl,
-                         scopes=[{"unit": u, "subtree": True} for u in unit]))
+                            scopes=[{"unit": u, "subtree": True} for u in unit]))
 
 
 def _register_service_commands() -> None:
