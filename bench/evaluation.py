@@ -5,11 +5,11 @@
 2. max ingest rate of one nameko evaluation-worker, and of the batched pika consumer
    (`python -m evaluation.batch_consumer`): N mixed ticket events (contract payloads) published
    while the consumer is stopped, then drained; rate = N / drain time, and its ratio to raw;
-3. 3 nameko workers on the same N events give exactly the KPIs of 1 (`kpi check` and snapshot);
+3. 3 nameko workers on the same N events give exactly the KPIs of 1 (`eval kpi check` and snapshot);
 4. sustained ingest at a fixed rate (default 500 events/s) of mixed events, event→KPI latency:
    every 10th event is a ticket_created for a department of its own, and one WatchKpis stream
    records when its tickets_created arrives; latency = arrival − just before its publish;
-5. time to rebuild Redis from M facts (bulk-inserted), `kpi rebuild`'s code path.
+5. time to rebuild Redis from M facts (bulk-inserted), `eval kpi rebuild`'s code path.
 """
 
 from __future__ import annotations
@@ -225,8 +225,8 @@ def snapshot(stack) -> dict:
 
 
 def check(stack) -> int:
-    out = subprocess.run([str(Path(sys.executable).parent / "govops"), "kpi", "check"], env=stack.env,
-                         capture_output=True, text=True)
+    out = subprocess.run([str(Path(sys.executable).parent / "govops"), "eval", "kpi", "check"],
+                         env=stack.env, capture_output=True, text=True)
     return out.returncode
 
 
@@ -300,7 +300,7 @@ def sustained(stack: EvalStack, rate: float, seconds: float, seed: int) -> dict:
 
 
 def rebuild(stack: EvalStack, n: int, seed: int) -> dict:
-    """Bulk-insert n facts, then time `rebuild_live_kpis` (what `govops kpi rebuild` runs)."""
+    """Bulk-insert n facts, then time `rebuild_live_kpis` (what `govops eval kpi rebuild` runs)."""
     import redis
 
     from evaluation import handlers

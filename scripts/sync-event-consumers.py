@@ -2,10 +2,10 @@
 """Rewrite each catalogue entry's consumers line from the handlers that exist in the code."""
 import re, sys
 sys.path.insert(0, "services")
-from govkit.config import SERVICES
+from govkit.service import names
 from govkit.migrate import event_subscriptions
 subs = {}
-for svc in SERVICES:
+for svc in names():
     for source, event, queue in event_subscriptions(svc):
         subs.setdefault(f"govops.{source}.{event}.v1", set()).add(queue.split("--", 1)[1])
 p = "docs/events.md"; s = open(p).read()

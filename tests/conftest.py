@@ -84,8 +84,9 @@ def migrated(vhost):
     from govkit import config
     from govkit.db import drop_database
     from govkit.migrate import migrate
+    from govkit.service import names
 
-    for svc in config.SERVICES:
+    for svc in names():
         drop_database(config.load(svc).database_url)
         migrate(svc)
     return True

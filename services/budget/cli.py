@@ -9,9 +9,8 @@ import grpc
 import typer
 from rich.table import Table
 
-from govkit.cli import console, fail, grpc_channel
+from govkit.cli_support import console, fail, grpc_channel
 
-NAME = "budget"
 app = typer.Typer(help="Budget: configuration base, quota standard, compilation, approval, execution",
                   no_args_is_help=True)
 assets_app = typer.Typer(help="Configuration base (assets)", no_args_is_help=True)

@@ -1,4 +1,5 @@
-"""`govops eval …`: nine-grid models, evaluation plans, reports and supervision (over gRPC)."""
+"""`govops eval …`: nine-grid models, evaluation plans, reports and supervision (over gRPC), and the
+live KPIs (`govops eval kpi get|watch` over gRPC; `rebuild|check` against Redis and the facts)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ from typing import Optional
 
 import grpc
 import typer
+from rich.live import Live
 from rich.table import Table
 
-from govkit.cli import console, fail, grpc_channel
+from govkit import config as govconfig
+from govkit.cli_support import console, fail, grpc_channel
 
-NAME = "eval"
 app = typer.Typer(help="Nine-grid evaluation: models, plans, reports, rectification, accountability",
                   no_args_is_help=True)
 model_app = typer.Typer(help="Evaluation models", no_args_is_help=True)
 plan_app = typer.Typer(help="Evaluation plans", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 app.add_typer(plan_app, name="plan")
+kpi_app = typer.Typer(help="Live KPIs", no_args_is_help=True)
+app.add_typer(kpi_app, name="kpi")
 
 _STATES = ("data_collection", "self_assessment", "review", "published", "archived")
 
@@ -253,3 +257,100 @@ def audit(entity_type: str = typer.Option(""), entity_id: str = typer.Option("")
     for e in _call("ListAuditTrail", pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id)).entries:
         console.print(f"{e.at.ToJsonString()} {e.actor} {e.action} {e.entity_type}:{e.entity_id} "
                       f"{json.loads(e.detail_json) if e.detail_json else ''}")
+
+
+# ---- live KPIs (`govops eval kpi …`) ------------------------------------------------------------------------
+def _kpi_request(unit: list[str], name: list[str]):
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    return pb.KpiFilter(subjects=unit, names=name)
+
+
+def _kpi_table(values: dict) -> Table:
+    table = Table(title="GovOps live KPIs (organisation level)")
+    for col in ("org unit", "KPI", "window", "value", "updated"):
+        table.add_column(col)
+    for (subject, name, window), (value, at) in sorted(values.items()):
+        table.add_row(subject, name, window, f"{value:g}", at)
+    return table
+
+
+@kpi_app.command("get")
+def kpi_get(unit: list[str] = typer.Option([], help="org unit ids"),
+            name: list[str] = typer.Option([], help="KPI names")):
+    """Print a snapshot of the live KPIs."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+    from govops.evaluation.v1 import evaluation_pb2_grpc
+
+    with grpc_channel("evaluation") as ch:
+        try:
+            reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
+                pb.GetKpisRequest(filter=_kpi_request(unit, name)), timeout=10)
+        except grpc.RpcError as err:
+            fail(err)
+    console.print(_kpi_table({(k.subject, k.name, k.window): (k.value, k.updated_at.ToJsonString())
+                              for k in reply.kpis}))
+
+
+@kpi_app.command("watch")
+def kpi_watch(unit: list[str] = typer.Option([], help="org unit ids"),
+              name: list[str] = typer.Option([], help="KPI names")):
+    """Watch the live KPIs change (Ctrl-C to stop)."""
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+    from govops.evaluation.v1 import evaluation_pb2_grpc
+
+    values: dict = {}
+    with grpc_channel("evaluation") as ch:
+        stream = evaluation_pb2_grpc.EvaluationServiceStub(ch).WatchKpis(
+            pb.WatchKpisRequest(filter=_kpi_request(unit, name), include_snapshot=True))
+        try:
+            with Live(_kpi_table(values), console=console, refresh_per_second=10) as live:
+                for msg in stream:
+                    k = msg.kpi
+                    values[(k.subject, k.name, k.window)] = (k.value, k.updated_at.ToJsonString())
+                    live.update(_kpi_table(values))
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.CANCELLED:
+                fail(err)
+        except KeyboardInterrupt:
+            stream.cancel()
+
+
+@kpi_app.command("rebuild")
+def kpi_rebuild():
+    """Flush the live KPIs in Redis and rebuild them from the facts in PostgreSQL."""
+    from govkit.db import make_engine
+
+    from .adapters.kpi_store import KpiStore
+    from .adapters.uow import EvaluationUnitOfWork
+    from .handlers import rebuild_live_kpis
+
+    s = govconfig.load("evaluation")
+    engine = make_engine(s.database_url, pool_size=1)
+    n = rebuild_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
+    console.print(f"rebuilt live KPIs from {n} facts")
+
+
+@kpi_app.command("check")
+def kpi_check(limit: int = typer.Option(20, help="differences to print")):
+    """Compare the live KPIs in Redis with a recomputation from the facts; exit 1 on differences."""
+    from govkit.db import make_engine
+
+    from .adapters.kpi_store import KpiStore
+    from .adapters.uow import EvaluationUnitOfWork
+    from .handlers import check_live_kpis
+
+    s = govconfig.load("evaluation")
+    engine = make_engine(s.database_url, pool_size=1)
+    n, diffs = check_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
+    if not diffs:
+        console.print(f"live KPIs match the {n} facts")
+        return
+    table = Table(title=f"{len(diffs)} differences between Redis and the {n} facts")
+    for col in ("key", "field", "redis", "facts"):
+        table.add_column(col)
+    for d in diffs[:limit]:
+        table.add_row(d.key, d.field, f"{d.redis}", f"{d.facts}")
+    console.print(table)
+    console.print("repair with [bold]govops eval kpi rebuild[/bold]")
+    raise typer.Exit(1)

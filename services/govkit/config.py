@@ -6,20 +6,19 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVICES = ("org", "ticket", "budget", "outsource", "evaluation")
-
-# Index of each service in the fixed port plan: gRPC 5005x, worker metrics 910x, gRPC metrics 920x.
-_PORT_INDEX = {name: i + 1 for i, name in enumerate(SERVICES)}
+from . import service as registry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+# The fixed port plan: gRPC 5005x, worker metrics 910x, gRPC metrics 920x, x = the service
+# descriptor's port index.
 def default_grpc_port(service: str) -> int:
-    return 50050 + _PORT_INDEX[service]
+    return 50050 + registry.get(service).port_index
 
 
 def default_metrics_port(service: str, process: str) -> int:
-    return (9100 if process == "worker" else 9200) + _PORT_INDEX[service]
+    return (9100 if process == "worker" else 9200) + registry.get(service).port_index
 
 
 def _env(name: str, default: str) -> str:
@@ -71,8 +70,7 @@ class Settings:
 
 
 def load(service: str, process: str = "tool") -> Settings:
-    if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    registry.get(service)  # unknown service → ValueError naming the known ones
     key_dir = Path(_env("GOVOPS_KEY_DIR", str(REPO_ROOT / ".govops" / "keys")))
     return Settings(
         service=service,

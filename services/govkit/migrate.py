@@ -3,14 +3,13 @@
 1. creates the service's database (`govops_<svc>`) if it is missing,
 2. runs its Alembic migrations to head,
 3. declares the durable queues of its nameko event handlers, so events published before the
-   worker first starts wait in RabbitMQ instead of being dropped as unroutable.
+   worker first starts wait in RabbitMQ instead of being dropped as unroutable,
+4. runs its descriptor's `after_migrate` hook, if it has one (reference data, e.g. org's roles).
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command, context
@@ -18,15 +17,15 @@ from alembic.config import Config
 
 from . import config as govconfig
 from . import logs
+from . import service as registry
 from .db import create_database_if_missing
 
 log = logs.get_logger(__name__)
 
 
 def alembic_config(service: str, url: str) -> Config:
-    package = importlib.import_module(service)
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(package.__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", registry.get(service).migrations)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
@@ -57,10 +56,10 @@ def event_subscriptions(service: str) -> list[tuple[str, str, str]]:
 
     import inspect
 
-    worker = importlib.import_module(f"{service}.worker")
+    worker = registry.get(service).load("worker")
     subs = []
     # getmembers, not vars(): handlers inherited from kit mixins (govkit.orgdir) count too.
-    for attr, member in inspect.getmembers(worker.Service):
+    for attr, member in inspect.getmembers(worker):
         for ext in getattr(member, "nameko_entrypoints", ()):
             if isinstance(ext, EventHandler):
                 # Same name nameko gives a SERVICE_POOL handler's queue (nameko.events.EventHandler.setup).
@@ -89,28 +88,18 @@ def migrate(service: str) -> None:
     created = create_database_if_missing(settings.database_url)
     command.upgrade(alembic_config(service, settings.database_url), "head")
     queues = declare_topology(service, settings.amqp_uri)
-    _after_migrate(service, settings)
+    after_migrate = registry.get(service).load("after_migrate")
+    if after_migrate:  # reference data kept current, e.g. org's built-in roles
+        after_migrate(settings)
     log.info("migrated", service=service, database=settings.database_name,
              database_created=created, queues=queues)
 
 
-def _after_migrate(service: str, settings) -> None:
-    """A service may keep reference data current after migrating (`<svc>/setup.py`:
-    `after_migrate(settings)`), e.g. org's built-in roles; it must be idempotent."""
-    try:
-        module = importlib.import_module(f"{service}.setup")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{service}.setup":
-            raise
-        return
-    module.after_migrate(settings)
-
-
 def main() -> None:
     targets = sys.argv[1:] or ["all"]
-    services = govconfig.SERVICES if targets == ["all"] else targets
+    services = registry.names() if targets == ["all"] else targets
     logs.configure("migrate", "tool")
     for service in services:
-        if service not in govconfig.SERVICES:
+        if service not in registry.names():
             sys.exit(f"unknown service {service!r}")
         migrate(service)

@@ -1,25 +1,26 @@
 """Process entry points: `govops-worker <svc>` and `govops-grpc <svc>`.
 
-The worker is a nameko process (eventlet, monkey-patched before anything else is imported);
-the gRPC server is plain grpcio in its own process, because grpc's C core blocks the eventlet hub.
+The worker is a nameko process (eventlet, monkey-patched before anything else is imported —
+even before the service descriptors are read, since importlib.metadata imports threading and
+socket); the gRPC server is plain grpcio in its own process, because grpc's C core blocks the
+eventlet hub. Each loads only its own part of the service's descriptor (govkit.service), so a
+gRPC process never imports the worker module.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 
-def _service_arg() -> str:
-    from .config import SERVICES
+def _descriptor():
+    from . import service
 
-    if len(sys.argv) != 2 or sys.argv[1] not in SERVICES:
-        sys.exit(f"usage: {sys.argv[0]} {{{','.join(SERVICES)}}}")
-    return sys.argv[1]
+    if len(sys.argv) != 2 or sys.argv[1] not in service.names():
+        sys.exit(f"usage: {sys.argv[0]} {{{','.join(service.names())}}}")
+    return service.get(sys.argv[1])
 
 
 def worker_main() -> None:
-    service = _service_arg()
     import eventlet
 
     eventlet.monkey_patch()
@@ -29,16 +30,17 @@ def worker_main() -> None:
 
     from . import config, logs
 
-    settings = config.load(service, "worker")
-    logs.configure(service, "worker", settings.log_level)
+    descriptor = _descriptor()
+    settings = config.load(descriptor.name, "worker")
+    logs.configure(descriptor.name, "worker", settings.log_level)
     start_http_server(settings.metrics_port, addr="0.0.0.0")
-    module = importlib.import_module(f"{service}.worker")
+    worker = descriptor.load("worker")
     logs.get_logger(__name__).info("worker_starting", metrics_port=settings.metrics_port)
-    run([module.Service], settings.nameko_config())
+    run([worker], settings.nameko_config())
 
 
 def grpc_main() -> None:
-    service = _service_arg()
+    descriptor = _descriptor()
     from prometheus_client import start_http_server
 
     from . import config, logs
@@ -46,13 +48,12 @@ def grpc_main() -> None:
     from .client import org_public_keys
     from .grpc_server import serve_forever
 
-    settings = config.load(service, "grpc")
-    logs.configure(service, "grpc", settings.log_level)
+    settings = config.load(descriptor.name, "grpc")
+    logs.configure(descriptor.name, "grpc", settings.log_level)
     start_http_server(settings.metrics_port, addr="0.0.0.0")
-    module = importlib.import_module(f"{service}.grpc_api")
-    app = module.build(settings)
-    if hasattr(module, "verifier"):  # org verifies with its own signing keys
-        verifier = module.verifier(settings)
+    app = descriptor.load("grpc")(settings)
+    if descriptor.grpc_verifier:  # org verifies with its own signing keys
+        verifier = descriptor.load("grpc_verifier")(settings)
     else:
         verifier = TokenVerifier.from_file(settings.public_key_file, issuer=settings.token_issuer,
                                            audience=settings.token_audience,

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config as govconfig
+from . import service as registry
 
 BIN = Path(sys.executable).parent
 
@@ -70,7 +70,7 @@ class Process:
 class Stack:
     name: str
     workdir: Path
-    services: tuple[str, ...] = govconfig.SERVICES
+    services: tuple[str, ...] = field(default_factory=registry.names)
     redis_db: int = 14
     extra_env: dict = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)

@@ -11,11 +11,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from rich.table import Table
 from rich.tree import Tree
 
-from govkit.cli import console, fail, grpc_channel
+from govkit.cli_support import console, fail, grpc_channel
 from govops.org.v1 import org_pb2 as pb
 from govops.org.v1 import org_pb2_grpc as pb_grpc
 
-NAME = "org"
 app = typer.Typer(help="Organisation: units, positions, staff, groups, rosters, roles, users", no_args_is_help=True)
 unit_app = typer.Typer(help="Org units", no_args_is_help=True)
 position_app = typer.Typer(help="Positions (岗位) and responsibilities (岗责)", no_args_is_help=True)

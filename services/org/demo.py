@@ -1,6 +1,6 @@
-"""Demo seed: a realistic O&M organisation — divisions, the O&M centre's positions and escalation
-chain, staff with Chinese names, the support groups the ticket catalogue routes to, duty rosters
-for last, this and next week, roles and users.
+"""Demo seed: the demo government (`govkit.demo.UNITS`) and a realistic O&M organisation —
+divisions, the O&M centre's positions and escalation chain, staff with Chinese names, the support
+groups the ticket catalogue routes to, duty rosters for last, this and next week, roles and users.
 
 Safe to repeat. Demo users get random passwords, written once to .govops/demo-credentials.txt
 (never to the repository)."""
@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
 from govkit.db import make_engine
+from govkit.demo import UNITS
 from govkit.errors import AlreadyExists
 
 from . import handlers
@@ -123,6 +124,9 @@ def seed(console) -> None:
     settings = govconfig.load("org")
     engine = make_engine(settings.database_url, pool_size=1)
     uow = lambda: OrgUnitOfWork(engine)  # noqa: E731 - a fresh unit of work per use case
+    for code, name, parent, kind in UNITS:  # the demo government the other services' demos use
+        handlers.ensure_org_unit(CreateOrgUnit(code, name, parent, kind), uow(), SYSTEM)
+    console.print(f"demo: {len(UNITS)} org units")
     handlers.install_default_roles(uow())
     for unit_id, name, parent in DIVISIONS:
         handlers.ensure_org_unit(CreateOrgUnit(unit_id, name, parent, "division"), uow(), SYSTEM)
@@ -158,6 +162,16 @@ def seed(console) -> None:
     console.print(f"demo org: {len(DIVISIONS)} divisions, {len(POSITIONS)} positions, {len(STAFF)} staff, "
                   f"{len(GROUPS)} groups with rosters for three weeks, {len(USERS)} users"
                   + (f" ({created} new; passwords in {_credentials_file()})" if created else ""))
+
+
+def snapshot() -> dict:
+    """org's whole directory, exported to the other services' demo seeds (`govkit.demo.org_snapshot`)
+    so they can catch their org directory up before the workers run."""
+    engine = make_engine(govconfig.load("org").database_url, pool_size=1)
+    try:
+        return handlers.snapshot(OrgUnitOfWork(engine))
+    finally:
+        engine.dispose()
 
 
 def _credentials_file():

@@ -10,11 +10,10 @@ import typer
 from google.protobuf.json_format import MessageToDict, ParseDict
 from rich.table import Table
 
-from govkit.cli import console, fail, grpc_channel
+from govkit.cli_support import console, fail, grpc_channel
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
-NAME = "outsource"
 app = typer.Typer(help="Outsourcing: vendors, projects, contracts, acceptance, payments, vendor SLA",
                   no_args_is_help=True)
 vendor_app = typer.Typer(help="Vendors (服务商)", no_args_is_help=True)

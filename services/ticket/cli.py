@@ -1,4 +1,4 @@
-"""`govops ticket …`: the ticket command group (found by govkit.cli's service command loader)."""
+"""`govops ticket …`: the ticket command group (registered by ticket.service)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import grpc
 import typer
 from rich.table import Table
 
-from govkit.cli import console, fail, grpc_channel
+from govkit.cli_support import console, fail, grpc_channel
 
-NAME = "ticket"
 app = typer.Typer(help="Tickets: catalogue, submit, queues, SLA", no_args_is_help=True)
 
 _CATEGORIES = {"infrastructure": 1, "application": 2, "information_resource": 3}

@@ -1,7 +1,7 @@
 """evaluation as real processes (govkit.stack, evaluation-worker + evaluation-grpc only): ticket
 events published on the broker as the ticket service will; kill -9 of the worker mid-stream, a
-Redis flush with `govops kpi rebuild`, and a full replay all end in the numbers of a clean run;
-`govops kpi check` agrees; a plan and its report through the CLI."""
+Redis flush with `govops eval kpi rebuild`, and a full replay all end in the numbers of a clean run;
+`govops eval kpi check` agrees; a plan and its report through the CLI."""
 
 from __future__ import annotations
 
@@ -93,14 +93,14 @@ def test_kill_flush_and_replay_end_in_the_clean_numbers(stack):
     time.sleep(1)  # nothing to wait for: the assertion is that nothing moves
     _wait(lambda: _org_kpis(stack, token, units) == expected or "differs", what="same after replay")
 
-    checked = _cli(stack, "kpi", "check")
+    checked = _cli(stack, "eval", "kpi", "check")
     assert checked.returncode == 0 and "match" in checked.stdout, checked.stdout + checked.stderr
     redis.Redis.from_url(stack.env["GOVOPS_REDIS_URL"]).flushdb()
     assert _org_kpis(stack, token, units) == {}
-    rebuilt = _cli(stack, "kpi", "rebuild")
+    rebuilt = _cli(stack, "eval", "kpi", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert _org_kpis(stack, token, units) == expected
-    assert _cli(stack, "kpi", "check").returncode == 0
+    assert _cli(stack, "eval", "kpi", "check").returncode == 0
 
 
 def test_a_plan_and_its_report_through_the_cli(stack, tmp_path):

@@ -123,7 +123,7 @@ def test_cli_creates_a_ticket_and_reads_kpis(stack):
     assert "机房空调故障" in created.stdout
     token = stack.token()
     wait_for(lambda: kpi_value(stack, token, "e2e-cli") == 1, what="KPI of the CLI ticket")
-    shown = subprocess.run([str(BIN / "govops"), "kpi", "get", "--unit", "e2e-cli"],
+    shown = subprocess.run([str(BIN / "govops"), "eval", "kpi", "get", "--unit", "e2e-cli"],
                            env=env, capture_output=True, text=True, timeout=60)
     assert "tickets_created" in shown.stdout and "e2e-cli" in shown.stdout
     bad = subprocess.run([str(BIN / "govops"), "ticket", "create", "--title", "", "--department", "x"],

@@ -12,9 +12,8 @@ from kombu import Connection, Exchange, Queue
 @pytest.fixture
 def grpc_server(verifier, migrated, redis_client):
     """start("ticket", "evaluation") → {svc: target} of in-process gRPC servers on free ports."""
-    import importlib
-
     from govkit import config
+    from govkit import service as registry
     from govkit.grpc_server import build_server
 
     servers, apps = [], []
@@ -22,7 +21,7 @@ def grpc_server(verifier, migrated, redis_client):
     def start(*services):
         targets = {}
         for svc in services:
-            app = importlib.import_module(f"{svc}.grpc_api").build(config.load(svc, "grpc"))
+            app = registry.get(svc).load("grpc")(config.load(svc, "grpc"))
             server, port, _ = build_server(app, verifier, address="127.0.0.1:0", max_workers=8)
             server.start()
             servers.append(server)

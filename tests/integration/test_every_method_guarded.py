@@ -9,8 +9,10 @@ import grpc
 import pytest
 
 from govkit.client import channel
-from govkit.config import SERVICES
+from govkit.service import names
 from govkit.grpc_server import PUBLIC
+
+SERVICES = names()
 
 
 def _methods():

@@ -8,9 +8,11 @@ import re
 from pathlib import Path
 
 
-from govkit.config import SERVICES
+from govkit.service import names
 from govkit.events import Event
 from govkit.migrate import event_subscriptions
+
+SERVICES = names()
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 

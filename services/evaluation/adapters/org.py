@@ -30,8 +30,8 @@ class AncestorCache:
     """Per-process cache of ancestor chains for `ttl` seconds (saves a recursive query per event).
 
     A created or moved unit rolls up to its (new) parents at most `ttl` seconds late in a worker
-    that looked it up just before; `govops kpi check` shows such events and `govops kpi rebuild`
-    re-derives every roll-up from the current tree."""
+    that looked it up just before; `govops eval kpi check` shows such events and
+    `govops eval kpi rebuild` re-derives every roll-up from the current tree."""
 
     def __init__(self, ttl: float = 5.0):
         self.ttl = ttl
