@@ -3,11 +3,11 @@ actual spending, and the outbox relay."""
 
 from __future__ import annotations
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 
 from govkit.auth import SYSTEM
-from govkit.events import Envelope, jsonable
+from govkit.consumers import consume
+from govkit.events import jsonable
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 
 from . import handlers
@@ -36,15 +36,15 @@ class Service:
         budget, _ = handlers.get_budget(budget_id, self.uow(), SYSTEM)
         return jsonable(vars(budget))
 
-    @event_handler("org", "org_unit_created")
-    def on_org_unit_created(self, payload: dict) -> None:
-        handlers.on_org_unit_created(Envelope.from_dict(payload), self.uow())
+    @consume("org", "org_unit_created", consumer=handlers.CONSUMER_ORG)
+    def on_org_unit_created(self, env, uow) -> None:
+        handlers.apply_org_unit(env, uow)
 
-    @event_handler("org", "org_unit_moved")
-    def on_org_unit_moved(self, payload: dict) -> None:
-        handlers.on_org_unit_moved(Envelope.from_dict(payload), self.uow())
+    @consume("org", "org_unit_moved", consumer=handlers.CONSUMER_ORG)
+    def on_org_unit_moved(self, env, uow) -> None:
+        handlers.apply_org_unit(env, uow)
 
-    @event_handler("outsource", "payment_recorded")
-    def on_payment_recorded(self, payload: dict) -> None:
+    @consume("outsource", "payment_recorded", consumer=handlers.CONSUMER_PAYMENTS)
+    def on_payment_recorded(self, env, uow) -> None:
         """Actual spending from outsource (payload: docs/events.md, govops.outsource.payment_recorded.v1)."""
-        handlers.on_payment_recorded(Envelope.from_dict(payload), self.uow())
+        handlers.apply_payment(env, uow)

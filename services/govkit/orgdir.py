@@ -8,7 +8,7 @@ ticket, escalating, rolling a KPI up to parent units) read this copy, never org 
 Wiring in a consumer service:
 * migration: `create_orgdir_tables(op)`;
 * worker: `class Service(OrgDirectoryConsumer): ...` with a `uow` dependency whose unit of work
-  exposes `conn` — the mixin's @event_handlers keep the copy current, idempotently;
+  exposes `conn` — the mixin's handlers (govkit.consumers) keep the copy current, idempotently;
 * catch-up: durable queues (declared by govops-migrate) hold events for a late starter; a brand
   new consumer loads `org.snapshot()` through its `sync_org_directory` RPC.
 """
@@ -18,11 +18,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from .consumers import consume, deliver
 from .events import Envelope
 
 metadata = sa.MetaData()
@@ -279,24 +279,26 @@ ORG_EVENTS = ("org_unit_created", "org_unit_renamed", "org_unit_moved", "org_uni
               "group_member_added", "group_member_removed", "roster_published")
 
 
+CONSUMER = "{service}.orgdir"  # one inbox name for all of a service's org-directory handlers
+
+
+def apply(env: Envelope, uow) -> None:
+    """Apply one org event to the directory, inside the consumer's transaction."""
+    OrgDirectory(uow.conn).apply(env.name, env.data)
+
+
 def apply_event(uow, consumer: str, payload: dict) -> bool:
     """Idempotently apply one org event to the directory in the consumer's database."""
-    env = Envelope.from_dict(payload)
-    with uow:
-        if uow.seen(consumer, env.id):
-            return False
-        OrgDirectory(uow.conn).apply(env.name, env.data)
-        uow.commit()
-    return True
+    return deliver(uow, consumer, Envelope.from_dict(payload), apply).new
 
 
 def _handler(event: str):
-    def handle(self, payload: dict) -> None:
-        apply_event(self.uow(), f"{self.name}.orgdir", payload)
+    def handle(self, env: Envelope, uow) -> None:
+        apply(env, uow)
 
     handle.__name__ = f"on_{event}"
     handle.__doc__ = f"Keep the org directory current: org.{event}."
-    return event_handler("org", event)(handle)
+    return consume("org", event, consumer=CONSUMER)(handle)
 
 
 class OrgDirectoryConsumer:
