@@ -1,4 +1,4 @@
-"""budget-worker: nameko RPC for other services, the org read model, outsource payments as
+"""budget-worker: nameko RPC for other services, the org directory (govkit.orgdir), outsource payments as
 actual spending, and the outbox relay."""
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from govkit.auth import SYSTEM
 from govkit.consumers import consume
 from govkit.events import jsonable
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.orgdir import OrgDirectoryConsumer
 
 from . import handlers
 from .adapters.uow import BudgetUnitOfWork
 from .domain.fees import EXCLUDED, FEE_CATEGORIES, items_of
 
 
-class Service:
+class Service(OrgDirectoryConsumer):
     name = "budget"
 
     uow = UnitOfWork(BudgetUnitOfWork)
@@ -35,14 +36,6 @@ class Service:
     def get_budget(self, budget_id: str) -> dict:
         budget, _ = handlers.get_budget(budget_id, self.uow(), SYSTEM)
         return jsonable(vars(budget))
-
-    @consume("org", "org_unit_created", consumer=handlers.CONSUMER_ORG)
-    def on_org_unit_created(self, env, uow) -> None:
-        handlers.apply_org_unit(env, uow)
-
-    @consume("org", "org_unit_moved", consumer=handlers.CONSUMER_ORG)
-    def on_org_unit_moved(self, env, uow) -> None:
-        handlers.apply_org_unit(env, uow)
 
     @consume("outsource", "payment_recorded", consumer=handlers.CONSUMER_PAYMENTS)
     def on_payment_recorded(self, env, uow) -> None:

@@ -124,8 +124,10 @@ class OrgDirectory:
                 values["parent_id"] = d["new_parent_id"]
             elif name == "org_unit_created":
                 values["parent_id"] = d.get("parent_id")
-            values.setdefault("kind", "department")
-            _upsert(c, units, values, ["id"])
+            # Only what the event says changes: a rename must not reset the unit's kind.
+            stmt = pg_insert(units).values(**{"kind": "department", **values})
+            c.execute(stmt.on_conflict_do_update(index_elements=["id"],
+                                                 set_={k: stmt.excluded[k] for k in values if k != "id"}))
         elif name == "org_unit_deactivated":
             c.execute(units.update().where(units.c.id == d["org_unit_id"]).values(active=False))
         elif name in ("position_created", "position_changed"):
@@ -193,6 +195,13 @@ class OrgDirectory:
     def unit(self, unit_id: str) -> dict | None:
         row = self.conn.execute(sa.select(units).where(units.c.id == unit_id)).mappings().first()
         return dict(row) if row else None
+
+    def known(self, unit_ids) -> set[str]:
+        """Which of `unit_ids` the directory holds (active or not)."""
+        ids = sorted(set(unit_ids))
+        if not ids:
+            return set()
+        return set(self.conn.execute(sa.select(units.c.id).where(units.c.id.in_(ids))).scalars())
 
     def ancestors(self, unit_id: str) -> list[str]:
         """The unit's parents, nearest first (for KPI roll-up)."""

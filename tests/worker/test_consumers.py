@@ -68,8 +68,22 @@ def _outsource_ticket_fact(engine_for):
     return _flaky(Service, OutsourceUnitOfWork), engine, ("ticket", "ticket_created", event), applied
 
 
-@pytest.mark.parametrize("case", [_budget_payment, _outsource_ticket_fact],
-                         ids=["budget.on_payment_recorded", "outsource.on_ticket_created"])
+def _budget_org_replica(engine_for):
+    from budget.adapters.uow import BudgetUnitOfWork
+    from budget.worker import Service
+
+    engine = engine_for("budget")
+    event = Envelope(id="org-1", source="org", type="govops.org.org_unit_created.v1",
+                     time="2026-11-25T08:00:00+00:00", subject="wjw", dept="wjw", correlationid="corr-org",
+                     data={"org_unit_id": "wjw", "name": "市卫健委", "parent_id": "gov",
+                           "kind": "department"}).to_dict()
+    applied = "SELECT count(*) FROM orgdir_units WHERE id = 'wjw' AND parent_id = 'gov'"
+    return _flaky(Service, BudgetUnitOfWork), engine, ("org", "org_unit_created", event), applied
+
+
+@pytest.mark.parametrize("case", [_budget_payment, _outsource_ticket_fact, _budget_org_replica],
+                         ids=["budget.on_payment_recorded", "outsource.on_ticket_created",
+                              "budget.on_org_unit_created (org directory)"])
 def test_an_event_whose_handler_raises_is_redelivered_and_applied_once(case, container_factory, config,
                                                                       engine_for):
     worker_cls, engine, (source, name, event), applied = case(engine_for)
