@@ -391,8 +391,7 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
 
 def export_budget(budget_id: str, fmt: str, uow_factory, caller) -> tuple[bytes, str]:
     x = handlers.execution(budget_id, uow_factory(), caller)
-    with uow_factory() as uow:
-        unit_name = uow.org_units.names().get(x.budget.unit, x.budget.unit)
+    unit_name = handlers.unit_name(x.budget.unit, uow_factory())
     b = x.budget
     if fmt == "xlsx":
         content = reports.budget_xlsx(b, x.lines, x.by_line, x.by_category, unit_name)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from govkit import logs
 from govkit.auth import Principal
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
+from govkit.consumers import deliver
 from govkit.events import Envelope, jsonable, utcnow
 
 from .domain import budget as bd
@@ -36,38 +37,19 @@ def _require_unit(caller: Principal, unit: str, what: str = "department") -> Non
         raise PermissionDenied(f"{what} {unit} is outside your scope")
 
 
-# ---- org read model ------------------------------------------------------------------------
-CONSUMER_ORG = "budget.org_units"
-
-
-def on_org_unit_created(env: Envelope, uow) -> bool:
-    """Keep the local org tree; idempotent by event id. True if applied."""
-    d = env.data
-    with uow:
-        if uow.seen(CONSUMER_ORG, env.id):
-            return False
-        uow.org_units.upsert(d["org_unit_id"], d.get("name") or d["org_unit_id"], d.get("parent_id"))
-        uow.commit()
-    return True
-
-
-def on_org_unit_moved(env: Envelope, uow) -> bool:
-    """Payload {org_unit_id, name, old_parent_id, new_parent_id} (contract with org)."""
-    d = env.data
-    with uow:
-        if uow.seen(CONSUMER_ORG, env.id):
-            return False
-        uow.org_units.upsert(d["org_unit_id"], d.get("name") or d["org_unit_id"], d.get("new_parent_id"))
-        uow.commit()
-    return True
-
-
+# ---- org directory (govkit.orgdir, fed by org's events through the worker) -------------------
 def upsert_org_units(units: list[tuple[str, str, str | None]], uow) -> None:
-    """Seed the read model directly (demo seed, tests)."""
+    """Seed the org directory directly (demo seed, tests, benchmarks)."""
     with uow:
         for unit_id, name, parent in units:
-            uow.org_units.upsert(unit_id, name, parent)
+            uow.orgdir.apply("org_unit_created", {"org_unit_id": unit_id, "name": name, "parent_id": parent})
         uow.commit()
+
+
+def unit_name(unit_id: str, uow) -> str:
+    """The unit's current name (org renames included), or its id if org never told us of it."""
+    with uow:
+        return (uow.orgdir.unit(unit_id) or {}).get("name") or unit_id
 
 
 # ---- assets --------------------------------------------------------------------------------
@@ -91,7 +73,7 @@ def register_asset(cmd: RegisterAsset, uow, caller: Principal) -> Asset:
     _require_unit(caller, asset.department)
     asset = replace(asset, created_at=now, updated_at=now)
     with uow:
-        if not uow.org_units.existing([asset.department]):
+        if not uow.orgdir.known([asset.department]):
             raise InvalidArgument(field="department", reason=f"unknown org unit {asset.department!r}")
         if uow.assets.codes_taken([asset.code]):
             raise InvalidArgument(field="code", reason=f"asset code {asset.code} is already registered")
@@ -129,7 +111,7 @@ def update_asset(cmd: UpdateAsset, uow, caller: Principal) -> Asset:
         v.check()
         if new.department != old.department:
             _require_unit(caller, new.department)
-            if not uow.org_units.existing([new.department]):
+            if not uow.orgdir.known([new.department]):
                 raise InvalidArgument(field="department", reason=f"unknown org unit {new.department!r}")
         changes = old.changes_to(new)
         if not changes:
@@ -247,7 +229,7 @@ def import_assets(cmd: ImportAssets, uow, caller: Principal) -> int:
         raise PermissionDenied(f"rows[{n}].department: {a.department} is outside your scope"
                                + (f" (and {len(outside) - 1} more rows)" if len(outside) > 1 else ""))
     with uow:
-        known = uow.org_units.existing(a.department for _, a in assets)
+        known = uow.orgdir.known(a.department for _, a in assets)
         taken = uow.assets.codes_taken(a.code for _, a in assets)
         for n, a in assets:
             if a.department not in known:
@@ -329,9 +311,9 @@ def validate_standard_body(body: dict) -> None:
 # ---- compilation ---------------------------------------------------------------------------
 def _budget_units(uow, caller: Principal, unit: str, include_subtree: bool) -> list[str]:
     _require_unit(caller, unit, "budget unit")
-    if not uow.org_units.existing([unit]):
+    if not uow.orgdir.known([unit]):
         raise InvalidArgument(field="unit", reason=f"unknown org unit {unit!r}")
-    units = uow.org_units.subtree(unit) if include_subtree else [unit]
+    units = sorted(uow.orgdir.subtree(unit)) if include_subtree else [unit]
     return [u for u in units if caller.scope.allows(u)]
 
 
@@ -618,10 +600,17 @@ CONSUMER_PAYMENTS = "budget.outsource_payments"
 
 
 def on_payment_recorded(env: Envelope, uow) -> str:
-    """outsource.payment_recorded → actual spending, exactly once (inbox on the envelope id and a
-    unique external id `outsource:<payment_id>`). Returns "recorded", "duplicate", "unmatched"
-    (kept with no budget, visible for reconciliation) or "rejected" (bad payload, logged).
-    Payload: docs/events.md, govops.outsource.payment_recorded.v1."""
+    """`apply_payment` exactly once per envelope (the worker's path, through govkit.consumers).
+    Returns what apply_payment returned, or "duplicate" for an envelope already in the inbox."""
+    d = deliver(uow, CONSUMER_PAYMENTS, env, apply_payment)
+    return d.result if d.new else "duplicate"
+
+
+def apply_payment(env: Envelope, uow) -> str:
+    """outsource.payment_recorded → actual spending, inside the consumer's transaction (the inbox
+    dedupes the envelope; a unique external id `outsource:<payment_id>` dedupes a resent payment).
+    Returns "recorded", "duplicate", "unmatched" (kept with no budget, visible for reconciliation)
+    or "rejected" (bad payload, logged). Payload: docs/events.md, govops.outsource.payment_recorded.v1."""
     d = env.data
     v = Validator()
     category = fees.check_category(v, "fee_category", d.get("fee_category", ""))
@@ -636,30 +625,23 @@ def on_payment_recorded(env: Envelope, uow) -> str:
     if not department or not d.get("payment_id"):
         v.fail("org_unit_id" if not department else "payment_id", "is required")
     now = utcnow()
-    with uow:
-        if uow.seen(CONSUMER_PAYMENTS, env.id):
-            return "duplicate"
-        if v.violations:
-            # A payload that breaks the contract cannot become spending; keep it out, say why, move on.
-            log.error("payment_rejected", event_id=env.id, violations=[f"{x.field}: {x.reason}" for x in v.violations])
-            uow.commit()
-            return "rejected"
-        year = int(d.get("budget_year") or 0) or paid_at.year
-        b = uow.budgets.approved_covering(uow.org_units.ancestors(department), year)
-        e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id if b else None, department=department, year=year,
-                       fee_category=category, fee_item=item or "", line_no=None, amount=amount,
-                       spent_on=paid_at.date(),
-                       description=f"外包付款：合同 {d.get('contract_id', '')}，里程碑 {d.get('milestone_id') or '-'}",
-                       source="outsource", external_id=f"outsource:{d['payment_id']}",
-                       recorded_by=f"outsource:{d.get('contract_id', '')}", recorded_at=now)
-        if b is None:
-            recorded = uow.budgets.add_expense(e)
-            log.warning("payment_unmatched", payment_id=d["payment_id"], department=department, year=year)
-            uow.commit()
-            return "unmatched" if recorded else "duplicate"
-        recorded = _record(uow, b, e, now)
-        uow.commit()
-    return "recorded" if recorded else "duplicate"
+    if v.violations:
+        # A payload that breaks the contract cannot become spending; keep it out, say why, move on.
+        log.error("payment_rejected", event_id=env.id, violations=[f"{x.field}: {x.reason}" for x in v.violations])
+        return "rejected"
+    year = int(d.get("budget_year") or 0) or paid_at.year
+    b = uow.budgets.approved_covering([department, *uow.orgdir.ancestors(department)], year)
+    e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id if b else None, department=department, year=year,
+                   fee_category=category, fee_item=item or "", line_no=None, amount=amount,
+                   spent_on=paid_at.date(),
+                   description=f"外包付款：合同 {d.get('contract_id', '')}，里程碑 {d.get('milestone_id') or '-'}",
+                   source="outsource", external_id=f"outsource:{d['payment_id']}",
+                   recorded_by=f"outsource:{d.get('contract_id', '')}", recorded_at=now)
+    if b is None:
+        recorded = uow.budgets.add_expense(e)
+        log.warning("payment_unmatched", payment_id=d["payment_id"], department=department, year=year)
+        return "unmatched" if recorded else "duplicate"
+    return "recorded" if _record(uow, b, e, now) else "duplicate"
 
 
 @dataclass(frozen=True)

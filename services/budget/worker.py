@@ -1,21 +1,22 @@
-"""budget-worker: nameko RPC for other services, the org read model, outsource payments as
+"""budget-worker: nameko RPC for other services, the org directory (govkit.orgdir), outsource payments as
 actual spending, and the outbox relay."""
 
 from __future__ import annotations
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 
 from govkit.auth import SYSTEM
-from govkit.events import Envelope, jsonable
+from govkit.consumers import consume
+from govkit.events import jsonable
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.orgdir import OrgDirectoryConsumer
 
 from . import handlers
 from .adapters.uow import BudgetUnitOfWork
 from .domain.fees import EXCLUDED, FEE_CATEGORIES, items_of
 
 
-class Service:
+class Service(OrgDirectoryConsumer):
     name = "budget"
 
     uow = UnitOfWork(BudgetUnitOfWork)
@@ -36,15 +37,7 @@ class Service:
         budget, _ = handlers.get_budget(budget_id, self.uow(), SYSTEM)
         return jsonable(vars(budget))
 
-    @event_handler("org", "org_unit_created")
-    def on_org_unit_created(self, payload: dict) -> None:
-        handlers.on_org_unit_created(Envelope.from_dict(payload), self.uow())
-
-    @event_handler("org", "org_unit_moved")
-    def on_org_unit_moved(self, payload: dict) -> None:
-        handlers.on_org_unit_moved(Envelope.from_dict(payload), self.uow())
-
-    @event_handler("outsource", "payment_recorded")
-    def on_payment_recorded(self, payload: dict) -> None:
+    @consume("outsource", "payment_recorded", consumer=handlers.CONSUMER_PAYMENTS)
+    def on_payment_recorded(self, env, uow) -> None:
         """Actual spending from outsource (payload: docs/events.md, govops.outsource.payment_recorded.v1)."""
-        handlers.on_payment_recorded(Envelope.from_dict(payload), self.uow())
+        handlers.apply_payment(env, uow)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from govkit.auth import Principal
+from govkit.consumers import deliver
 from govkit.errors import PermissionDenied, Validator
 from govkit.events import Envelope
 
@@ -23,22 +24,31 @@ def _stamp(env: Envelope) -> str:
     return kpis.order_key(kpis.occurred_at(env), env.id).split("|", 1)[0] + "+00:00"
 
 
-def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> bool:
-    """Keep the event as a fact and move the live KPIs, each exactly once.
+def keep_fact(env: Envelope, uow, on_fact=None) -> None:
+    """Keep a new event as a fact (and `on_fact(env, uow)`, e.g. closing a rectification whose
+    ticket was resolved), inside the consumer's transaction: the inbox row commits with it."""
+    uow.facts.add(env)
+    if on_fact is not None:
+        on_fact(env, uow)
 
-    The fact and the inbox entry commit together in PostgreSQL (with `on_fact(env, uow)`, e.g.
-    closing a rectification whose ticket was resolved); the Redis update dedupes on the event id
-    inside its own atomic script. If the process dies between the two, the redelivered event
-    skips the fact (already seen) and still completes the Redis update."""
+
+def move_live_kpis(env: Envelope, uow, store, org_cache=None) -> bool:
+    """Apply the event to the Redis live KPIs; the store dedupes on the event id inside its atomic
+    script, so this runs for redelivered events too. True if Redis had not counted it yet."""
     from .adapters.org import OrgTree
 
-    with uow:
-        if uow.facts.record(CONSUMER, env):
-            if on_fact is not None:
-                on_fact(env, uow)
-            uow.commit()
-        plan = kpis.plan_for(env, OrgTree(uow.conn, org_cache))
-    return store.apply_plan(env.id, _stamp(env), plan)
+    return store.apply_plan(env.id, _stamp(env), kpis.plan_for(env, OrgTree(uow.conn, org_cache)))
+
+
+def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> bool:
+    """Keep the event as a fact and move the live KPIs, each exactly once (the worker's path,
+    through govkit.consumers.deliver).
+
+    The fact and the inbox entry commit together in PostgreSQL; the Redis update dedupes on the
+    event id inside its own atomic script. If the process dies between the two, the redelivered
+    event skips the fact (already seen) and still completes the Redis update."""
+    return deliver(uow, CONSUMER, env, lambda e, u: keep_fact(e, u, on_fact),
+                   after_commit=lambda e, u: move_live_kpis(e, u, store, org_cache)).after
 
 
 def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None) -> int:
@@ -167,17 +177,19 @@ def get_kpi_series(cmd: GetKpiSeries, store, caller: Principal):
 VENDOR_CONSUMER = "evaluation.vendor_results"
 
 
-def record_vendor_report(env: Envelope, uow) -> bool:
-    """outsource.vendor_sla_reported → the vendor's result for the period, exactly once; a
-    regenerated report (same report id, later time) replaces the earlier figures."""
+def apply_vendor_report(env: Envelope, uow) -> bool:
+    """outsource.vendor_sla_reported → the vendor's result for the period, inside the consumer's
+    transaction; a regenerated report (same report id, later time) replaces the earlier figures.
+    True if these figures are kept (newest)."""
     from .domain.vendors import from_event
 
-    with uow:
-        if uow.seen(VENDOR_CONSUMER, env.id):
-            return False
-        kept = uow.vendor_results.save_newest(from_event(env))
-        uow.commit()
-    return kept
+    return uow.vendor_results.save_newest(from_event(env))
+
+
+def record_vendor_report(env: Envelope, uow) -> bool:
+    """`apply_vendor_report` exactly once per envelope; False for a seen or superseded report."""
+    d = deliver(uow, VENDOR_CONSUMER, env, apply_vendor_report)
+    return d.new and d.result
 
 
 def list_vendor_results(uow, caller: Principal, *, vendor_id: str = "", since=None, until=None):

@@ -4,17 +4,16 @@ service's RPC, tracks them, applies the accountability rules periodically; outbo
 
 from __future__ import annotations
 
+import functools
 import os
 
-from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from govkit import config as govconfig
-from govkit import logs
 from govkit.auth import SYSTEM
-from govkit.events import Envelope
+from govkit.consumers import consume
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 from govkit.orgdir import OrgDirectoryConsumer
 
@@ -24,7 +23,6 @@ from .adapters.kpi_store import KpiStore
 from .adapters.org import AncestorCache
 from .adapters.uow import EvaluationUnitOfWork
 
-log = logs.get_logger(__name__)
 RECTIFICATION_SECONDS = float(os.environ.get("GOVOPS_EVAL_RECTIFICATION_SECONDS", "2"))
 ACCOUNTABILITY_SECONDS = float(os.environ.get("GOVOPS_EVAL_ACCOUNTABILITY_SECONDS", "3600"))
 LIVE_CHECK_SECONDS = float(os.environ.get("GOVOPS_EVAL_LIVE_CHECK_SECONDS", "900"))
@@ -45,11 +43,16 @@ class LiveKpis(DependencyProvider):
         return self.store
 
 
-class Service(OrgDirectoryConsumer):
-    """Ticket handlers requeue on error: an outage of PostgreSQL or Redis redelivers the event
-    instead of losing it (nameko acks a failed event otherwise); the inbox and the Redis dedupe
-    make the redelivery harmless."""
+def _live_kpis(service, env, uow) -> None:
+    handlers.move_live_kpis(env, uow, service.kpis, getattr(service.kpis, "org_cache", None))
 
+
+# Every ticket event: kept as a fact once (inbox under one consumer name, shared with
+# evaluation.batch_consumer), then the Redis live KPIs, which dedupe on the event id themselves.
+ticket_event = functools.partial(consume, "ticket", consumer=handlers.CONSUMER, after_commit=_live_kpis)
+
+
+class Service(OrgDirectoryConsumer):
     name = "evaluation"
 
     uow = UnitOfWork(EvaluationUnitOfWork)
@@ -57,82 +60,72 @@ class Service(OrgDirectoryConsumer):
     relay = OutboxRelayRunner()
     ticket = RpcProxy("ticket")
 
-    def _record(self, payload: dict) -> None:
-        try:
-            env = Envelope.from_dict(payload)
-        except (ValueError, TypeError) as exc:
-            # A malformed message would come back forever: log it and let it go.
-            log.error("malformed_event_dropped", error=str(exc))
-            return
-        handlers.record_event(env, self.uow(), self.kpis, getattr(self.kpis, "org_cache", None),
-                              ev.close_rectifications_for)
+    @ticket_event("ticket_created")
+    def on_ticket_created(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "ticket_created", requeue_on_error=True)
-    def on_ticket_created(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("ticket_assigned")
+    def on_ticket_assigned(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "ticket_assigned", requeue_on_error=True)
-    def on_ticket_assigned(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("ticket_status_changed")
+    def on_ticket_status_changed(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "ticket_status_changed", requeue_on_error=True)
-    def on_ticket_status_changed(self, payload: dict) -> None:
-        self._record(payload)
-
-    @event_handler("ticket", "ticket_resolved", requeue_on_error=True)
-    def on_ticket_resolved(self, payload: dict) -> None:
+    @ticket_event("ticket_resolved")
+    def on_ticket_resolved(self, env, uow) -> None:
         """Also closes the rectification this ticket tracks."""
-        self._record(payload)
+        handlers.keep_fact(env, uow, ev.close_rectifications_for)
 
-    @event_handler("ticket", "ticket_closed", requeue_on_error=True)
-    def on_ticket_closed(self, payload: dict) -> None:
+    @ticket_event("ticket_closed")
+    def on_ticket_closed(self, env, uow) -> None:
         """Also closes the rectification this ticket tracks."""
-        self._record(payload)
+        handlers.keep_fact(env, uow, ev.close_rectifications_for)
 
-    @event_handler("ticket", "ticket_reopened", requeue_on_error=True)
-    def on_ticket_reopened(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("ticket_reopened")
+    def on_ticket_reopened(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "ticket_rated", requeue_on_error=True)
-    def on_ticket_rated(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("ticket_rated")
+    def on_ticket_rated(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "sla_warning", requeue_on_error=True)
-    def on_sla_warning(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("sla_warning")
+    def on_sla_warning(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "sla_breached", requeue_on_error=True)
-    def on_sla_breached(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("sla_breached")
+    def on_sla_breached(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "ticket_escalated", requeue_on_error=True)
-    def on_ticket_escalated(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("ticket_escalated")
+    def on_ticket_escalated(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "change_approved", requeue_on_error=True)
-    def on_change_approved(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("change_approved")
+    def on_change_approved(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "change_rejected", requeue_on_error=True)
-    def on_change_rejected(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("change_rejected")
+    def on_change_rejected(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "change_implemented", requeue_on_error=True)
-    def on_change_implemented(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("change_implemented")
+    def on_change_implemented(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "problem_linked", requeue_on_error=True)
-    def on_problem_linked(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("problem_linked")
+    def on_problem_linked(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("ticket", "alert_received", requeue_on_error=True)
-    def on_alert_received(self, payload: dict) -> None:
-        self._record(payload)
+    @ticket_event("alert_received")
+    def on_alert_received(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
 
-    @event_handler("outsource", "vendor_sla_reported", requeue_on_error=True)
-    def on_vendor_sla_reported(self, payload: dict) -> None:
+    @consume("outsource", "vendor_sla_reported", consumer=handlers.VENDOR_CONSUMER)
+    def on_vendor_sla_reported(self, env, uow) -> None:
         """Vendors as evaluated objects: outsource's SLA result for a contract and period."""
-        handlers.record_vendor_report(Envelope.from_dict(payload), self.uow())
+        handlers.apply_vendor_report(env, uow)
 
     @timer(interval=RECTIFICATION_SECONDS)
     def open_rectification_tickets(self) -> None:

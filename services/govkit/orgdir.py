@@ -8,7 +8,7 @@ ticket, escalating, rolling a KPI up to parent units) read this copy, never org 
 Wiring in a consumer service:
 * migration: `create_orgdir_tables(op)`;
 * worker: `class Service(OrgDirectoryConsumer): ...` with a `uow` dependency whose unit of work
-  exposes `conn` — the mixin's @event_handlers keep the copy current, idempotently;
+  exposes `conn` — the mixin's handlers (govkit.consumers) keep the copy current, idempotently;
 * catch-up: durable queues (declared by govops-migrate) hold events for a late starter; a brand
   new consumer loads `org.snapshot()` through its `sync_org_directory` RPC.
 """
@@ -18,11 +18,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from .consumers import consume, deliver
 from .events import Envelope
 
 metadata = sa.MetaData()
@@ -124,8 +124,10 @@ class OrgDirectory:
                 values["parent_id"] = d["new_parent_id"]
             elif name == "org_unit_created":
                 values["parent_id"] = d.get("parent_id")
-            values.setdefault("kind", "department")
-            _upsert(c, units, values, ["id"])
+            # Only what the event says changes: a rename must not reset the unit's kind.
+            stmt = pg_insert(units).values(**{"kind": "department", **values})
+            c.execute(stmt.on_conflict_do_update(index_elements=["id"],
+                                                 set_={k: stmt.excluded[k] for k in values if k != "id"}))
         elif name == "org_unit_deactivated":
             c.execute(units.update().where(units.c.id == d["org_unit_id"]).values(active=False))
         elif name in ("position_created", "position_changed"):
@@ -193,6 +195,13 @@ class OrgDirectory:
     def unit(self, unit_id: str) -> dict | None:
         row = self.conn.execute(sa.select(units).where(units.c.id == unit_id)).mappings().first()
         return dict(row) if row else None
+
+    def known(self, unit_ids) -> set[str]:
+        """Which of `unit_ids` the directory holds (active or not)."""
+        ids = sorted(set(unit_ids))
+        if not ids:
+            return set()
+        return set(self.conn.execute(sa.select(units.c.id).where(units.c.id.in_(ids))).scalars())
 
     def ancestors(self, unit_id: str) -> list[str]:
         """The unit's parents, nearest first (for KPI roll-up)."""
@@ -279,24 +288,26 @@ ORG_EVENTS = ("org_unit_created", "org_unit_renamed", "org_unit_moved", "org_uni
               "group_member_added", "group_member_removed", "roster_published")
 
 
+CONSUMER = "{service}.orgdir"  # one inbox name for all of a service's org-directory handlers
+
+
+def apply(env: Envelope, uow) -> None:
+    """Apply one org event to the directory, inside the consumer's transaction."""
+    OrgDirectory(uow.conn).apply(env.name, env.data)
+
+
 def apply_event(uow, consumer: str, payload: dict) -> bool:
     """Idempotently apply one org event to the directory in the consumer's database."""
-    env = Envelope.from_dict(payload)
-    with uow:
-        if uow.seen(consumer, env.id):
-            return False
-        OrgDirectory(uow.conn).apply(env.name, env.data)
-        uow.commit()
-    return True
+    return deliver(uow, consumer, Envelope.from_dict(payload), apply).new
 
 
 def _handler(event: str):
-    def handle(self, payload: dict) -> None:
-        apply_event(self.uow(), f"{self.name}.orgdir", payload)
+    def handle(self, env: Envelope, uow) -> None:
+        apply(env, uow)
 
     handle.__name__ = f"on_{event}"
     handle.__doc__ = f"Keep the org directory current: org.{event}."
-    return event_handler("org", event)(handle)
+    return consume("org", event, consumer=CONSUMER)(handle)
 
 
 class OrgDirectoryConsumer:

@@ -1,13 +1,13 @@
 """Outbox relay: publishes outbox rows to RabbitMQ with publisher confirms, then marks them sent.
 
-* Woken at once by PostgreSQL LISTEN/NOTIFY (the unit of work notifies at commit); the timer is a
-  backstop only.
+* Woken at once by PostgreSQL LISTEN/NOTIFY (the unit of work notifies at commit; govkit.listen);
+  the timer is a backstop only.
 * Several replicas are safe: each batch is claimed with `FOR UPDATE SKIP LOCKED` and marked sent in
   the same transaction, after the broker confirmed every message of the batch.
 * Confirms are batched: publish the whole batch, then wait for the acks, instead of one round trip
   per message.
 * At least once: a relay that dies after publishing but before its commit publishes the batch
-  again; consumers are idempotent (govkit.consumer).
+  again; consumers are idempotent (govkit.consumers).
 
 Messages use nameko's event conventions (topic exchange `<service>.events`, routing key = event
 name, JSON body) so nameko `@event_handler`s consume them directly. The body is the envelope.
@@ -16,20 +16,19 @@ name, JSON body) so nameko `@event_handler`s consume them directly. The body is 
 from __future__ import annotations
 
 import json
-import select
 import threading
 import time
 from typing import Callable
 
 import amqp
-import psycopg2
 import sqlalchemy as sa
 from kombu import Connection as KombuConnection
 from prometheus_client import Counter, Histogram
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from . import logs
 from .db import OUTBOX_CHANNEL
+from .listen import Listener
 
 log = logs.get_logger(__name__)
 
@@ -141,7 +140,7 @@ class OutboxRelay:
         self.linger_seconds = linger_seconds
         self.publisher = (publisher_factory or (lambda: ConfirmingPublisher(amqp_uri, event_exchange(service))))()
         self._stop = threading.Event()
-        self._listen_conn = None
+        self.listener = Listener(engine, OUTBOX_CHANNEL, stop=self._stop)
 
     # -- one step -------------------------------------------------------------------------
     def relay_once(self) -> int:
@@ -166,64 +165,27 @@ class OutboxRelay:
         return total
 
     # -- the loop ---------------------------------------------------------------------------
-    def _listen(self):
-        url = make_url(self.engine.url)
-        conn = psycopg2.connect(
-            dbname=url.database, user=url.username, password=url.password,
-            host=url.host, port=url.port or 5432,
-        )
-        conn.set_session(autocommit=True)
-        conn.cursor().execute(f"LISTEN {OUTBOX_CHANNEL}")
-        return conn
-
-    def _wait_for_notify(self, timeout: float) -> bool:
-        """True if woken by a notification, False on the backstop timer (or stop)."""
-        conn = self._listen_conn
-        deadline = time.monotonic() + timeout
-        while not self._stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            # Short slices so stop() is honoured promptly even without a notification.
-            ready, _, _ = select.select([conn], [], [], min(remaining, 0.5))
-            if ready:
-                conn.poll()
-                if conn.notifies:
-                    conn.notifies.clear()
-                    return True
-        return False
-
     def run(self) -> None:
         log.info("outbox_relay_started", batch_size=self.batch_size)
         failures = 0
         while not self._stop.is_set():
             try:
-                if self._listen_conn is None:
-                    self._listen_conn = self._listen()
-                # Drain first: rows committed while nobody listened must not wait for a NOTIFY.
+                # Drain first: rows committed while nobody listened must not wait for a NOTIFY
+                # (the listener also answers True right after it (re)connects, for the same reason).
                 self.drain()
                 failures = 0
-                if self._wait_for_notify(self.backstop_seconds) and self.linger_seconds:
+                if self.listener.wait(self.backstop_seconds) and self.linger_seconds:
                     # Under load, commits arrive in bursts: a few ms of patience turns one-row
                     # batches (a claim, a confirm round trip and a commit each) into real batches.
                     self._stop.wait(self.linger_seconds)
             except Exception as exc:  # broker or database down: back off, keep the rows, retry
                 failures += 1
                 log.warning("outbox_relay_retry", error=str(exc), failures=failures)
-                self._close_listen()
                 self.publisher.close()
                 self._stop.wait(min(0.2 * 2 ** failures, 5.0))
-        self._close_listen()
+        self.listener.close()
         self.publisher.close()
         log.info("outbox_relay_stopped")
-
-    def _close_listen(self) -> None:
-        if self._listen_conn is not None:
-            try:
-                self._listen_conn.close()
-            except Exception:  # already closed by the failure we are recovering from
-                pass
-            self._listen_conn = None
 
     def stop(self) -> None:
         self._stop.set()

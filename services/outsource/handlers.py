@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from govkit.auth import Principal
+from govkit.consumers import deliver
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable
 from govkit.uow import transactional
@@ -527,15 +528,15 @@ def record_payment(cmd: c.RecordPayment, uow, caller: Principal) -> tuple[dict, 
 # ---- ticket facts and vendor SLA reports -------------------------------------------------------
 
 
+def apply_ticket_event(env: Envelope, uow) -> None:
+    """One ticket event → the ticket's fact row (order-independent merge), inside the consumer's
+    transaction (govkit.consumers dedupes it through the inbox)."""
+    uow.facts.apply(env.name, env.id, env.time, env.data)
+
+
 def record_ticket_event(uow, consumer: str, payload: dict) -> bool:
-    """One ticket event → the ticket's fact row, idempotently (inbox + order-independent merge)."""
-    env = Envelope.from_dict(payload)
-    with uow:
-        if uow.seen(consumer, env.id):
-            return False
-        uow.facts.apply(env.name, env.id, env.time, env.data)
-        uow.commit()
-    return True
+    """`apply_ticket_event` exactly once for `consumer`, outside a worker (demo seed, tests)."""
+    return deliver(uow, consumer, Envelope.from_dict(payload), apply_ticket_event).new
 
 
 def report_id(contract_id: str, start: date, end: date) -> str:

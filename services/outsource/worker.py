@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from govkit.auth import SYSTEM
+from govkit.consumers import consume
 from govkit.events import jsonable
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 
@@ -50,23 +50,23 @@ class Service:
         """Daily: `qualification_expiring` once per qualification per threshold (30 and 7 days)."""
         handlers.check_qualifications(self.uow())
 
-    # Ticket events → one fact row per ticket, idempotently (inbox + order-independent merge).
-    @event_handler("ticket", "ticket_created")
-    def on_ticket_created(self, payload: dict) -> None:
-        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_created", payload)
+    # Ticket events → one fact row per ticket (inbox + order-independent merge).
+    @consume("ticket", "ticket_created")
+    def on_ticket_created(self, env, uow) -> None:
+        handlers.apply_ticket_event(env, uow)
 
-    @event_handler("ticket", "ticket_assigned")
-    def on_ticket_assigned(self, payload: dict) -> None:
-        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_assigned", payload)
+    @consume("ticket", "ticket_assigned")
+    def on_ticket_assigned(self, env, uow) -> None:
+        handlers.apply_ticket_event(env, uow)
 
-    @event_handler("ticket", "ticket_resolved")
-    def on_ticket_resolved(self, payload: dict) -> None:
-        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_resolved", payload)
+    @consume("ticket", "ticket_resolved")
+    def on_ticket_resolved(self, env, uow) -> None:
+        handlers.apply_ticket_event(env, uow)
 
-    @event_handler("ticket", "ticket_closed")
-    def on_ticket_closed(self, payload: dict) -> None:
-        handlers.record_ticket_event(self.uow(), "outsource.on_ticket_closed", payload)
+    @consume("ticket", "ticket_closed")
+    def on_ticket_closed(self, env, uow) -> None:
+        handlers.apply_ticket_event(env, uow)
 
-    @event_handler("ticket", "sla_breached")
-    def on_sla_breached(self, payload: dict) -> None:
-        handlers.record_ticket_event(self.uow(), "outsource.on_sla_breached", payload)
+    @consume("ticket", "sla_breached")
+    def on_sla_breached(self, env, uow) -> None:
+        handlers.apply_ticket_event(env, uow)

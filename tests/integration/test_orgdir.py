@@ -82,3 +82,18 @@ def test_events_and_snapshot_build_the_same_directory(engine_for):
     with engine.begin() as conn:
         orgdir.OrgDirectory(conn).load_snapshot(snapshot)
         assert _state(conn) == EXPECTED
+
+
+def test_a_rename_or_move_changes_only_what_the_event_says(engine_for):
+    engine = engine_for("org")
+    _consumer_tables(engine)
+    with engine.begin() as conn:
+        d = orgdir.OrgDirectory(conn)
+        d.apply("org_unit_created", {"org_unit_id": "gov", "name": "政府", "parent_id": None, "kind": "government"})
+        d.apply("org_unit_created", {"org_unit_id": "om", "name": "运维中心", "parent_id": "gov", "kind": "om_centre"})
+        d.apply("org_unit_renamed", {"org_unit_id": "gov", "name": "市人民政府", "old_name": "政府"})
+        d.apply("org_unit_moved", {"org_unit_id": "om", "name": "运维中心", "old_parent_id": "gov",
+                                   "new_parent_id": None})
+        assert (d.unit("gov")["name"], d.unit("gov")["kind"]) == ("市人民政府", "government")
+        assert (d.unit("om")["parent_id"], d.unit("om")["kind"]) == (None, "om_centre")
+        assert d.known(["gov", "om", "nowhere"]) == {"gov", "om"}

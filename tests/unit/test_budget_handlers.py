@@ -18,21 +18,20 @@ from govkit.events import Envelope
 from govkit.uow import UnitOfWork
 
 
-class FakeOrgUnits:
+class FakeOrgDirectory:
+    """The part of govkit.orgdir.OrgDirectory budget reads."""
+
     def __init__(self, state):
         self.s = state
 
-    def existing(self, ids):
+    def known(self, ids):
         return set(ids) & set(self.s["units"])
-
-    def upsert(self, unit, name, parent):
-        self.s["units"][unit] = parent
 
     def ancestors(self, unit):
         out = [unit]
         while self.s["units"].get(out[-1]):
             out.append(self.s["units"][out[-1]])
-        return out
+        return out[1:]
 
 
 class FakeAssets:
@@ -121,7 +120,7 @@ class FakeUnitOfWork(UnitOfWork):
     def __enter__(self):
         super().__enter__()
         self.state = copy.deepcopy(self.committed)
-        self.org_units = FakeOrgUnits(self.state)
+        self.orgdir = FakeOrgDirectory(self.state)
         self.assets = FakeAssets(self.state, self.scope)
         self.budgets = FakeBudgets(self.state, self.scope)
         return self
@@ -293,19 +292,3 @@ def test_payment_for_a_child_unit_counts_against_a_parent_budget_with_subtree():
     uow.committed["budgets"]["b1"] = replace(b, unit="gov", include_subtree=True)
     assert handlers.on_payment_recorded(_payment(department="czj"), uow) == "recorded"
     assert uow.committed["expenses"][0].budget_id == "b1"
-
-
-def _org_event(event_id, name, data):
-    return Envelope(id=event_id, source="org", type=f"govops.org.{name}.v1", time="2026-11-25T00:00:00+00:00",
-                    subject=data["org_unit_id"], dept=data["org_unit_id"], correlationid=None, data=data)
-
-
-def test_org_read_model_follows_created_and_moved_units_once():
-    uow = FakeUnitOfWork()
-    created = _org_event("o1", "org_unit_created", {"org_unit_id": "wjw", "name": "市卫健委", "parent_id": "gov",
-                                                    "kind": "department"})
-    assert handlers.on_org_unit_created(created, uow) and not handlers.on_org_unit_created(created, uow)
-    moved = _org_event("o2", "org_unit_moved", {"org_unit_id": "wjw", "name": "市卫健委", "old_parent_id": "gov",
-                                                "new_parent_id": "fgw"})
-    assert handlers.on_org_unit_moved(moved, uow) and not handlers.on_org_unit_moved(moved, uow)
-    assert uow.committed["units"]["wjw"] == "fgw"

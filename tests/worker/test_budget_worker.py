@@ -43,7 +43,7 @@ def test_org_units_feed_the_read_model_once(container_factory, config, engine_fo
         with entrypoint_waiter(container, "on_org_unit_created"):
             dispatch("org", "org_unit_created", event)
     with engine.connect() as c:
-        assert c.execute(sa.text("SELECT id, parent_id FROM org_units ORDER BY id")).all() == [("fgw", "gov"),
+        assert c.execute(sa.text("SELECT id, parent_id FROM orgdir_units ORDER BY id")).all() == [("fgw", "gov"),
                                                                                                ("gov", None)]
         assert c.execute(sa.text("SELECT count(*) FROM inbox")).scalar() == 2
 
@@ -88,3 +88,31 @@ def test_outsource_payments_become_spending_exactly_once_and_events_leave(contai
     while not all_sent() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all_sent(), "the relay publishes budget's outbox (expense_recorded, thresholds, …)"
+
+
+def test_a_renamed_org_unit_reaches_budget_reports(container_factory, config, engine_for):
+    """Budget names the unit in its exported budget: org's rename must reach it (and a move its tree)."""
+    import io
+    import time
+
+    import openpyxl
+
+    from budget.grpc_api import export_budget
+
+    engine = engine_for("budget")
+    budget_id = _approved_budget(engine)
+    container = container_factory(BudgetWorker, config)
+    container.start()
+    renamed = Envelope(id="o-ren", source="org", type="govops.org.org_unit_renamed.v1",
+                       time="2026-11-26T08:00:00+00:00", subject="fgw", dept="fgw", correlationid="c",
+                       data={"org_unit_id": "fgw", "name": "市发展和改革委员会", "old_name": "市发改委"}).to_dict()
+    event_dispatcher(config)("org", "org_unit_renamed", renamed)
+
+    def title():
+        content, _ = export_budget(budget_id, "xlsx", lambda: BudgetUnitOfWork(engine), SYSTEM)
+        return openpyxl.load_workbook(io.BytesIO(content)).active["A1"].value
+
+    deadline = time.monotonic() + 15
+    while "市发展和改革委员会" not in title() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert title().startswith("市发展和改革委员会（fgw）2027年度")

@@ -88,48 +88,6 @@ class _Scoped:
         return query.where(column.in_(sorted(self.scope.units)))
 
 
-# ---- org read model ------------------------------------------------------------------------
-class OrgUnitRepository:
-    def __init__(self, conn: Connection):
-        self.conn = conn
-
-    def upsert(self, unit_id: str, name: str, parent_id: str | None) -> None:
-        stmt = pg_insert(t.org_units).values(id=unit_id, name=name, parent_id=parent_id)
-        self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=["id"], set_={"name": stmt.excluded.name, "parent_id": stmt.excluded.parent_id,
-                                         "updated_at": sa.func.now()}))
-
-    def existing(self, ids) -> set[str]:
-        ids = sorted(set(ids))
-        if not ids:
-            return set()
-        return set(self.conn.execute(sa.select(t.org_units.c.id).where(t.org_units.c.id.in_(ids))).scalars())
-
-    def names(self) -> dict[str, str]:
-        return dict(self.conn.execute(sa.select(t.org_units.c.id, t.org_units.c.name)).all())
-
-    def subtree(self, unit_id: str) -> list[str]:
-        """The unit and every unit below it (recursive CTE over the read model)."""
-        rows = self.conn.execute(sa.text("""
-            WITH RECURSIVE tree(id) AS (
-                SELECT id FROM org_units WHERE id = :u
-                UNION
-                SELECT o.id FROM org_units o JOIN tree ON o.parent_id = tree.id)
-            SELECT id FROM tree ORDER BY id"""), {"u": unit_id}).scalars().all()
-        return list(rows)
-
-    def ancestors(self, unit_id: str) -> list[str]:
-        """The unit and its ancestors, nearest first."""
-        rows = self.conn.execute(sa.text("""
-            WITH RECURSIVE up(id, parent_id, depth) AS (
-                SELECT id, parent_id, 0 FROM org_units WHERE id = :u
-                UNION ALL
-                SELECT o.id, o.parent_id, up.depth + 1 FROM org_units o JOIN up ON o.id = up.parent_id
-                WHERE up.depth < 50)
-            SELECT id FROM up ORDER BY depth"""), {"u": unit_id}).scalars().all()
-        return list(rows) or [unit_id]
-
-
 # ---- assets --------------------------------------------------------------------------------
 _ASSET_COLS = ("id", "code", "name", "kind", "department", "location", "brand", "model", "purchase_date",
                "original_value", "quantity", "protection_level", "support_mode", "status",

@@ -4,19 +4,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from govkit.db import kit_tables
+from govkit.orgdir import metadata as orgdir_metadata
 
 metadata = sa.MetaData()
 outbox, inbox = kit_tables(metadata)
 MONEY = sa.Numeric(18, 2)
-
-# Read model of org's tree, fed by org's events (and by the demo seed directly).
-org_units = sa.Table(
-    "org_units", metadata,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("parent_id", sa.Text),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-)
 
 assets = sa.Table(
     "assets", metadata,
@@ -181,5 +173,9 @@ budget_alerts = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
-DOMAIN_TABLES = [org_units, assets, asset_relations, asset_history, standards, budgets, budget_groups,
+DOMAIN_TABLES = [assets, asset_relations, asset_history, standards, budgets, budget_groups,
                  budget_lines, budget_actions, expenses, budget_alerts]
+
+# The org directory (govkit.orgdir, fed by org's events) lives in the same database.
+for _t in orgdir_metadata.tables.values():
+    _t.to_metadata(metadata)

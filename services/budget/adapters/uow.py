@@ -8,9 +8,10 @@ from govkit import logs
 from govkit.auth import SYSTEM, Scope
 from govkit.db import OUTBOX_CHANNEL
 from govkit.events import Event, jsonable, utcnow
+from govkit.orgdir import OrgDirectory
 from govkit.uow import OUTBOX, SqlUnitOfWork
 
-from .repository import AssetRepository, BudgetRepository, OrgUnitRepository, StandardRepository, bulk_insert
+from .repository import AssetRepository, BudgetRepository, StandardRepository, bulk_insert
 
 
 class BudgetUnitOfWork(SqlUnitOfWork):
@@ -20,7 +21,7 @@ class BudgetUnitOfWork(SqlUnitOfWork):
         self.bulk_events: list[Event] = []
 
     def bind(self, conn) -> None:
-        self.org_units = OrgUnitRepository(conn)
+        self.orgdir = OrgDirectory(conn)
         self.assets = AssetRepository(conn, self.scope)
         self.standards = StandardRepository(conn)
         self.budgets = BudgetRepository(conn, self.scope)

@@ -30,23 +30,6 @@ class FactRepository:
                 "event_id": e.id, "type": e.type, "subject": e.subject, "dept": e.dept,
                 "occurred_at": parse_time(occurred_at(e)), "envelope": dict(vars(e))} for e in envs])
 
-    _RECORD = sa.text("""
-        WITH claimed AS (
-          INSERT INTO inbox (consumer, event_id) VALUES (:consumer, :event_id)
-          ON CONFLICT DO NOTHING RETURNING event_id),
-        kept AS (
-          INSERT INTO facts (event_id, type, subject, dept, occurred_at, envelope)
-          SELECT event_id, :type, :subject, :dept, :occurred_at, CAST(:envelope AS jsonb) FROM claimed
-          ON CONFLICT DO NOTHING RETURNING 1)
-        SELECT count(*) FROM claimed""")
-
-    def record(self, consumer: str, env: Envelope) -> bool:
-        """Inbox claim and fact in one round trip; True if the event is new for `consumer`."""
-        return bool(self.conn.execute(self._RECORD, {
-            "consumer": consumer, "event_id": env.id, "type": env.type, "subject": env.subject,
-            "dept": env.dept, "occurred_at": parse_time(occurred_at(env)),
-            "envelope": json.dumps(vars(env), ensure_ascii=False, separators=(",", ":"))}).scalar())
-
     _RECORD_MANY = sa.text("""
         WITH batch AS (
           SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))

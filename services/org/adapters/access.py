@@ -6,14 +6,12 @@ every org unit of work NOTIFYs when it commits events (role grants, unit moves, 
 
 from __future__ import annotations
 
-import select
 import threading
 
-import psycopg2
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from govkit.db import OUTBOX_CHANNEL
+from govkit.listen import Listener
 
 from . import tables as t
 
@@ -40,23 +38,11 @@ class AccessIndex:
         self._stale = True
 
     def _listen(self) -> None:
-        url = make_url(self.engine.url)
-        while not self._stop.is_set():
-            try:
-                conn = psycopg2.connect(dbname=url.database, user=url.username, password=url.password,
-                                        host=url.host, port=url.port or 5432)
-                conn.set_session(autocommit=True)
-                conn.cursor().execute(f"LISTEN {OUTBOX_CHANNEL}")
-                self.invalidate()  # changes made while we were not listening
-                while not self._stop.is_set():
-                    if select.select([conn], [], [], 0.5)[0]:
-                        conn.poll()
-                        if conn.notifies:
-                            conn.notifies.clear()
-                            self.invalidate()
-            except psycopg2.Error:
-                self.invalidate()
-                self._stop.wait(1.0)
+        with Listener(self.engine, OUTBOX_CHANNEL, stop=self._stop) as listener:
+            while not self._stop.is_set():
+                # True on a notification, and on (re)connecting: changes made while nobody listened.
+                if listener.wait(5.0):
+                    self.invalidate()
 
     def _load(self) -> None:
         with self.engine.connect() as conn:

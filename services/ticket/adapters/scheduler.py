@@ -11,17 +11,15 @@ Several replicas are safe for the same reason.
 from __future__ import annotations
 
 import os
-import select
 import threading
 from datetime import datetime, timezone
 
-import psycopg2
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
-from sqlalchemy.engine import make_url
 
 from govkit import logs
 from govkit.db import make_engine
+from govkit.listen import Listener
 from govkit.nameko_ext import worker_settings
 
 from ..domain.commands import FireDueDeadlines
@@ -40,39 +38,16 @@ class DeadlineLoop:
     def __init__(self, engine, backstop_seconds: float = 5.0):
         self.engine, self.backstop = engine, backstop_seconds
         self._stop = threading.Event()
-        self._listen = None
+        self.listener = Listener(engine, DEADLINE_CHANNEL, stop=self._stop)
 
     def factory(self):
         return TicketUnitOfWork(self.engine)
-
-    def _connect(self):
-        url = make_url(self.engine.url)
-        conn = psycopg2.connect(dbname=url.database, user=url.username, password=url.password,
-                                host=url.host, port=url.port or 5432)
-        conn.set_session(autocommit=True)
-        conn.cursor().execute(f"LISTEN {DEADLINE_CHANNEL}")
-        return conn
-
-    def _wait(self, seconds: float) -> None:
-        deadline = datetime.now(timezone.utc).timestamp() + seconds
-        while not self._stop.is_set():
-            remaining = deadline - datetime.now(timezone.utc).timestamp()
-            if remaining <= 0:
-                return
-            ready, _, _ = select.select([self._listen], [], [], min(remaining, 0.5))
-            if ready:
-                self._listen.poll()
-                if self._listen.notifies:
-                    self._listen.notifies.clear()
-                    return
 
     def run(self) -> None:
         log.info("deadline_scheduler_started", backstop_seconds=self.backstop)
         failures = 0
         while not self._stop.is_set():
             try:
-                if self._listen is None:
-                    self._listen = self._connect()
                 with self.factory() as uow:
                     nxt = uow.deadlines.next_due()
                 now = datetime.now(timezone.utc)
@@ -87,22 +62,13 @@ class DeadlineLoop:
                     continue
                 wait = self.backstop if nxt is None else min(self.backstop, (nxt - now).total_seconds())
                 if wait > 0:
-                    self._wait(wait)
+                    self.listener.wait(wait)  # a sooner deadline NOTIFYs; either way look again
             except Exception as exc:  # database down: back off and retry; nothing is lost
                 failures += 1
                 log.warning("deadline_scheduler_retry", error=str(exc), failures=failures)
-                self._close()
                 self._stop.wait(min(0.2 * 2 ** failures, 5.0))
-        self._close()
+        self.listener.close()
         log.info("deadline_scheduler_stopped")
-
-    def _close(self):
-        if self._listen is not None:
-            try:
-                self._listen.close()
-            except Exception:  # already broken
-                pass
-            self._listen = None
 
     def stop(self):
         self._stop.set()
