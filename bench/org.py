@@ -14,7 +14,7 @@ import random
 import statistics
 import time
 from concurrent import futures
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import grpc
 import sqlalchemy as sa
@@ -24,9 +24,9 @@ from rich.table import Table
 os.environ.setdefault("GOVOPS_DB_PREFIX", "govops_bench_")
 os.environ.setdefault("GOVOPS_KEY_DIR", "/tmp/govops-bench-keys")
 
-from govkit import config  # noqa: E402
-from govkit.auth import TokenSigner, TokenVerifier, generate_keypair  # noqa: E402
-from govkit.db import drop_database, make_engine  # noqa: E402
+from govkit import config
+from govkit.auth import TokenSigner, TokenVerifier, generate_keypair
+from govkit.db import drop_database, make_engine
 
 console = Console()
 
@@ -193,7 +193,7 @@ def main(argv=None) -> None:
     logs.configure("bench", "tool", "WARNING")
     units, staff, calls = (200, 500, 300) if args.quick else (2000, 5000, 3000)
     table = Table(title=f"GovOps org hot paths — {units} org units, {staff} staff, "
-                        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f}")
+                        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f}")
     for col in ("figure", "median ms", "p99 ms"):
         table.add_column(col)
     overhead = token_overhead(calls)

@@ -25,9 +25,9 @@ from rich.table import Table
 os.environ.setdefault("GOVOPS_DB_PREFIX", "govops_bench_")
 os.environ.setdefault("GOVOPS_KEY_DIR", "/tmp/govops-bench-keys")
 
-from govkit import config  # noqa: E402
-from govkit.auth import SYSTEM  # noqa: E402
-from govkit.db import create_database_if_missing, drop_database, make_engine  # noqa: E402
+from govkit import config
+from govkit.auth import SYSTEM
+from govkit.db import create_database_if_missing, drop_database, make_engine
 
 console = Console()
 
@@ -111,7 +111,8 @@ def run(tickets: int, trials: int) -> dict:
                 return sum(r[1] for r in conn.execute(_BASELINE, params))
 
         def measure():
-            from datetime import datetime, time as dtime
+            from datetime import datetime
+            from datetime import time as dtime
 
             with OutsourceUnitOfWork(engine) as uow:
                 return uow.facts.measure(contract.current, "vendor-hx", "app",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
@@ -19,9 +18,20 @@ from .adapters import files, reports
 from .adapters.uow import BudgetUnitOfWork
 from .domain import budget as bd
 from .domain.assets import ASSET_KINDS, EDITABLE, GROUPS, Asset, AssetFilter
-from .domain.commands import (ApproveStandard, ChangeBudgetState, CompileBudget, CreateStandard, ImportAssets,
-                              ListAssets, RecordExpense, RegisterAsset, RelateAssets, RetireAsset, UpdateAsset,
-                              UpdateStandard)
+from .domain.commands import (
+    ApproveStandard,
+    ChangeBudgetState,
+    CompileBudget,
+    CreateStandard,
+    ImportAssets,
+    ListAssets,
+    RecordExpense,
+    RegisterAsset,
+    RelateAssets,
+    RetireAsset,
+    UpdateAsset,
+    UpdateStandard,
+)
 from .domain.compilation import Line, describe_group
 from .domain.fees import EXCLUDED, FEE_CATEGORIES, items_of
 from .domain.standard import APPROVED, Standard, body_to_dict

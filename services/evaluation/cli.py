@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import grpc
 import typer
@@ -97,7 +96,7 @@ def plan_create(
     unit: list[str] = typer.Option([], help="org unit objects"),
     process: list[str] = typer.Option([], help="process objects as UNIT/PROCESS, e.g. gov/incident"),
     vendor: list[str] = typer.Option([], help="vendor objects as UNIT/VENDOR, e.g. om-centre/vendor-hx"),
-    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
+    idempotency_key: str | None = typer.Option(None, help="retry-safe key"),
 ):
     """Create an evaluation plan (draft)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -184,7 +183,7 @@ def plan_sign_off(plan_id: str, object_id: list[str] = typer.Option([], help="on
 @app.command("report")
 def report(plan_id: str, object_id: str = typer.Option("", help="one object; empty = whole plan"),
            format: str = typer.Option("pdf", help="pdf|xlsx"),
-           out: Optional[Path] = typer.Option(None, help="file to write (default: the server's file name)")):
+           out: Path | None = typer.Option(None, help="file to write (default: the server's file name)")):
     """Download a result report (PDF with the nine-grid heatmap, or XLSX)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 

@@ -5,7 +5,7 @@ an audit row, and events leave through the outbox in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from govkit.auth import Principal
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
@@ -20,7 +20,7 @@ _NS = uuid.UUID("5b1f9a52-7d1e-4c55-9a0b-6f1e0c2d7a11")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ---- models ------------------------------------------------------------------------------
@@ -274,8 +274,9 @@ def check_live_baselines(uow, store, caller: Principal, *, model_code: str = m.D
     rolling window, against the latest model version; below baseline (with at least
     `min_resolved` resolved tickets, so a quiet week is not a finding) opens a rectification
     once per unit, indicator and month (key `live:<YYYY-MM>:<unit>:<indicator>`)."""
-    from govkit.orgdir import units as orgdir_units
     import sqlalchemy as sa
+
+    from govkit.orgdir import units as orgdir_units
 
     today = today or _now().astimezone(kpis.CST).date()
     opened = []

@@ -12,9 +12,10 @@ import contextvars
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import grpc
 from google.protobuf.message import DecodeError

@@ -19,7 +19,7 @@ import json
 import select
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import amqp
 import psycopg2

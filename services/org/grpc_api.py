@@ -20,8 +20,19 @@ from .adapters.access import AccessIndex
 from .adapters.security import Security
 from .adapters.uow import OrgUnitOfWork
 from .domain import commands as c
-from .domain.model import CreateOrgUnit, OrgUnit, OrgUnitKind, Position, Responsibility, Role, RoleAssignment, \
-    Shift, Staff, StaffPosition, SupportGroup
+from .domain.model import (
+    CreateOrgUnit,
+    OrgUnit,
+    OrgUnitKind,
+    Position,
+    Responsibility,
+    Role,
+    RoleAssignment,
+    Shift,
+    Staff,
+    StaffPosition,
+    SupportGroup,
+)
 from .domain.permissions import PERMISSIONS as PERMISSION_CATALOGUE
 
 ORG_PERMISSIONS = {

@@ -10,16 +10,40 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from govkit.auth import ALL_UNITS, Principal
-from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, \
-    Unauthenticated, Validator
+from govkit.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Validator,
+)
 from govkit.events import jsonable, utcnow
 from govkit.uow import transactional
 
 from .domain import commands as c
 from .domain import events as ev
-from .domain.model import (CreateOrgUnit, LockoutPolicy, OrgUnit, Position, Role, RoleAssignment, Shift, Staff,
-                           StaffPosition, SupportGroup, User, check_move, check_position_parent, code,
-                           new_org_unit, validate_credentials, validate_position, validate_roster)
+from .domain.model import (
+    CreateOrgUnit,
+    LockoutPolicy,
+    OrgUnit,
+    Position,
+    Role,
+    RoleAssignment,
+    Shift,
+    Staff,
+    StaffPosition,
+    SupportGroup,
+    User,
+    check_move,
+    check_position_parent,
+    code,
+    new_org_unit,
+    validate_credentials,
+    validate_position,
+    validate_roster,
+)
 from .domain.permissions import DEFAULT_ROLES, PERMISSIONS
 from .domain.pinyin import pinyin_keys
 

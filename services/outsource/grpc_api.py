@@ -18,8 +18,21 @@ from . import handlers
 from .adapters.uow import OutsourceUnitOfWork
 from .domain import commands as c
 from .domain.kinds import KINDS
-from .domain.model import (Acceptance, AcceptanceResult, Bid, ChecklistItem, Contact, Contract, ContractVersion,
-                           ProcurementMethod, Project, ProjectState, Qualification, Vendor, VendorStatus)
+from .domain.model import (
+    Acceptance,
+    AcceptanceResult,
+    Bid,
+    ChecklistItem,
+    Contact,
+    Contract,
+    ContractVersion,
+    ProcurementMethod,
+    Project,
+    ProjectState,
+    Qualification,
+    Vendor,
+    VendorStatus,
+)
 
 READ, MANAGE, ACCEPT, PAY = handlers.READ, handlers.MANAGE, handlers.ACCEPT, handlers.PAY
 PERMISSIONS = {

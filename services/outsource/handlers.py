@@ -16,11 +16,34 @@ from govkit.uow import transactional
 from .domain import commands as c
 from .domain import events as ev
 from .domain import sla
-from .domain.model import (FEE_CATEGORIES, KIND_CODES, Acceptance, Bid, Complaint, Contract, ContractVersion,
-                           Milestone, ProcurementMethod, Project, ProjectState, Qualification, Vendor, VendorStatus,
-                           check_awardable, check_payment, code, expiring_thresholds, money, new_id, percent,
-                           validate_acceptance, validate_evidence, validate_penalties, validate_terms,
-                           validate_vendor)
+from .domain.model import (
+    FEE_CATEGORIES,
+    KIND_CODES,
+    Acceptance,
+    Bid,
+    Complaint,
+    Contract,
+    ContractVersion,
+    Milestone,
+    ProcurementMethod,
+    Project,
+    ProjectState,
+    Qualification,
+    Vendor,
+    VendorStatus,
+    check_awardable,
+    check_payment,
+    code,
+    expiring_thresholds,
+    money,
+    new_id,
+    percent,
+    validate_acceptance,
+    validate_evidence,
+    validate_penalties,
+    validate_terms,
+    validate_vendor,
+)
 
 CST = timezone(timedelta(hours=8))  # report periods are calendar days in China Standard Time
 WARNING_THRESHOLDS = (30, 7)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import grpc
 import typer
@@ -31,7 +30,7 @@ def ticket_create(
     description: str = typer.Option("", help="description"),
     category: str = typer.Option("infrastructure", help="|".join(_CATEGORIES)),
     priority: str = typer.Option("medium", help="|".join(_PRIORITIES)),
-    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
+    idempotency_key: str | None = typer.Option(None, help="retry-safe key"),
 ):
     """Create a ticket."""
     from govops.ticket.v1 import ticket_pb2 as pb

@@ -5,7 +5,7 @@ departments, routed to whoever was on duty. Safe to repeat (fixed idempotency ke
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
@@ -41,7 +41,7 @@ def seed(console) -> None:
     from .domain.commands import CreateTicket
 
     engine = make_engine(govconfig.load("ticket").database_url, pool_size=1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     handlers.ensure_defaults(TicketUnitOfWork(engine))
     with engine.begin() as conn:
         # Catch ticket's org directory up with org (its worker would, from org's events, once it runs).

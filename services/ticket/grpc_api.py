@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
@@ -133,9 +133,9 @@ def _filters(f: pb.TicketFilter) -> dict:
     if f.unassigned:
         out["unassigned"] = True
     if f.HasField("created_from"):
-        out["created_from"] = f.created_from.ToDatetime(tzinfo=timezone.utc)
+        out["created_from"] = f.created_from.ToDatetime(tzinfo=UTC)
     if f.HasField("created_to"):
-        out["created_to"] = f.created_to.ToDatetime(tzinfo=timezone.utc)
+        out["created_to"] = f.created_to.ToDatetime(tzinfo=UTC)
     if not f.include_closed and not f.status:
         out["open_only"] = True
     return out

@@ -9,24 +9,24 @@ import shutil
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import grpc
 import pytest
 import sqlalchemy as sa
 
-from govkit.auth import SYSTEM
-from govkit.client import channel
-from govkit.grpc_server import iter_bad_request
-from govkit.orgdir import OrgDirectory
-from govops.evaluation.v1 import evaluation_pb2 as pb
-from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from evaluation import handlers
 from evaluation import handlers_eval as ev
 from evaluation.adapters.kpi_store import KpiStore
 from evaluation.adapters.uow import EvaluationUnitOfWork
 from evaluation.domain import model as m
 from evaluation.grpc_api import model_to_pb
+from govkit.auth import SYSTEM
+from govkit.client import channel
+from govkit.grpc_server import iter_bad_request
+from govkit.orgdir import OrgDirectory
+from govops.evaluation.v1 import evaluation_pb2 as pb
+from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from tests.eval_events import lifecycle, mixed
 
 UNITS = [("gov", None, "government"), ("om-centre", "gov", "om_centre"), ("fgw", "gov", "department"),
@@ -66,7 +66,7 @@ def _violations(err) -> dict:
 
 # ---- live KPIs ---------------------------------------------------------------------------
 def test_kpis_per_level_window_and_scope(env):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     env.record(lifecycle("fgw", assignee="s1", start=now.replace(hour=0, minute=30)) + lifecycle("czj", assignee="s2"))
     admin = env.stub()
     got = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(
@@ -89,9 +89,9 @@ def test_kpis_per_level_window_and_scope(env):
 
 
 def test_series_gives_daily_buckets(env):
-    env.record(lifecycle("fgw", start=datetime(2026, 11, 3, 2, tzinfo=timezone.utc))
-               + lifecycle("fgw", start=datetime(2026, 11, 5, 2, tzinfo=timezone.utc))
-               + lifecycle("fgw", start=datetime(2026, 11, 5, 4, tzinfo=timezone.utc)))
+    env.record(lifecycle("fgw", start=datetime(2026, 11, 3, 2, tzinfo=UTC))
+               + lifecycle("fgw", start=datetime(2026, 11, 5, 2, tzinfo=UTC))
+               + lifecycle("fgw", start=datetime(2026, 11, 5, 4, tzinfo=UTC)))
     reply = env.stub().GetKpiSeries(pb.GetKpiSeriesRequest(
         level=pb.LEVEL_ORGANIZATION, subject="fgw", names=["tickets_created"],
         start_date="2026-11-03", end_date="2026-11-06"), timeout=5)
@@ -170,10 +170,10 @@ def test_bad_models_are_invalid_argument_naming_fields(env):
 
 def _seed_period(env):
     # November 2026: fgw does well, czj misses its SLA and has breaches.
-    good = [lifecycle("fgw", assignee=f"s{i % 2}", start=datetime(2026, 11, 2 + i, 2, tzinfo=timezone.utc),
+    good = [lifecycle("fgw", assignee=f"s{i % 2}", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
                       resolution_s=3 * 3600, response_s=600, rating=5, ttype=("incident", "change")[i % 2],
                       outcome="successful") for i in range(6)]
-    bad = [lifecycle("czj", assignee="s5" if i else "s6", start=datetime(2026, 11, 2 + i, 2, tzinfo=timezone.utc),
+    bad = [lifecycle("czj", assignee="s5" if i else "s6", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
                      resolution_s=30 * 3600, response_s=4000, sla_met=i % 3 == 0, rating=2, breach=True,
                      reopen=i == 1, catalogue=None) for i in range(6)]
     env.record([e for t in good + bad for e in t])
@@ -303,7 +303,7 @@ def test_rectification_ticket_tracking_and_accountability(env):
     done = lifecycle("czj", ticket_id=first["ticket_id"], ttype="request")
     env.record(done)
     env.record(done)  # redelivered: closes nothing twice
-    closed = [r for r in ev.list_rectifications("czj", "closed", uow(), SYSTEM)]
+    closed = list(ev.list_rectifications("czj", "closed", uow(), SYSTEM))
     assert [r["id"] for r in closed] == [first["id"]]
     # overdue: accountability escalates by the rules, once per level
     later = first["due_date"].replace(year=first["due_date"].year + 1)
@@ -312,20 +312,20 @@ def test_rectification_ticket_tracking_and_accountability(env):
     levels = {a["level"] for a in ev.list_accountability("czj", uow(), SYSTEM)}
     assert levels == {"reminder", "formal_talk", "notice_of_criticism", "referral"}
     with env.engine.connect() as c:
-        types = [t for t in c.execute(sa.text("SELECT type FROM outbox")).scalars()]
+        types = list(c.execute(sa.text("SELECT type FROM outbox")).scalars())
     assert types.count("govops.evaluation.rectification_closed.v1") == 1
     assert types.count("govops.evaluation.rectification_opened.v1") == len(rects)
     assert "govops.evaluation.accountability_recorded.v1" in types
 
 
 def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     from datetime import timedelta
 
     events = []
     for i in range(12):  # czj: a third of its tickets miss the SLA over the last days
         events += lifecycle("czj", start=now - timedelta(days=1 + i % 5, hours=i), sla_met=i % 3 != 0, rating=4)
-    for i in range(3):  # fgw: too few tickets to judge
+    for _ in range(3):  # fgw: too few tickets to judge
         events += lifecycle("fgw", start=now - timedelta(days=1), sla_met=False)
     env.record(events)
     uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
@@ -338,12 +338,12 @@ def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
 
 
 def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
-    from govkit.auth import Principal, Scope
     from evaluation.domain.commands import AdvancePlan, CreatePlan, SignOffScores, SubmitManualScore
+    from govkit.auth import Principal, Scope
 
     for month in (10, 11):  # czj misses its SLA in October and again in November
         env.record([e for i in range(4) for e in lifecycle(
-            "czj", start=datetime(2026, month, 3 + i, 2, tzinfo=timezone.utc), sla_met=False, breach=True)])
+            "czj", start=datetime(2026, month, 3 + i, 2, tzinfo=UTC), sla_met=False, breach=True)])
     uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
     ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
     reviewer = Principal("rev", "rev", (), frozenset({"*"}), Scope(None))

@@ -254,7 +254,7 @@ def test_import_is_all_or_nothing_with_row_errors(admin):
 
 def test_import_rejects_mixed_encodings_and_merged_cells(admin):
     stub, _ = admin
-    mixed = ("编码,名称,上级编码,类型\n".encode("utf-8") + "gov,某市人民政府,,政府\n".encode("gbk"))
+    mixed = ("编码,名称,上级编码,类型\n".encode() + "gov,某市人民政府,,政府\n".encode("gbk"))
     code, err = _code(lambda: stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_ORG_UNITS,
                                                                  format=pb.DATA_FORMAT_CSV, content=mixed)))
     assert "rows[2]" in dict(iter_bad_request(err)) and "UTF-8" in dict(iter_bad_request(err))["rows[2]"]
@@ -286,7 +286,7 @@ def test_export_then_import_round_trips_staff_in_xlsx(admin, engine_for):
 
     rows = list(load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("工号", "姓名", "所属机构")
-    assert ("E1", "张三", "om") == rows[1][:3] and rows[1][6] == "eng"
+    assert rows[1][:3] == ("E1", "张三", "om") and rows[1][6] == "eng"
     assert stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_STAFF, format=pb.DATA_FORMAT_XLSX,
                                               content=exported.content)).rows == 2
     assert stub.SearchStaff(pb.SearchStaffRequest(query="oynn")).staff[0].name == "欧阳娜娜"

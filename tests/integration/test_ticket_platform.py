@@ -4,7 +4,7 @@ Chinese, attachments, audit, department isolation."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -20,7 +20,7 @@ from ticket.adapters.uow import TicketUnitOfWork
 
 
 def seed_org(engine, on_duty=("s-wang",)):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         d = OrgDirectory(conn)
         d.apply("org_unit_created", {"org_unit_id": "om-centre", "name": "运维中心", "parent_id": None, "kind": "om_centre"})
@@ -259,7 +259,7 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
     from google.protobuf.timestamp_pb2 import Timestamp
 
     future = Timestamp()
-    future.FromDatetime(datetime.now(timezone.utc) + timedelta(hours=1))
+    future.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
     later = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
         created_from=future)), timeout=5).tickets
     earlier = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(

@@ -75,7 +75,7 @@ class FakeTickets:
         t._loaded = after
 
     def open_load(self, staff_ids):
-        load = {s: 0 for s in staff_ids}
+        load = dict.fromkeys(staff_ids, 0)
         for t in self.s.tickets.values():
             if t.is_open and t.assignee in load:
                 load[t.assignee] += 1

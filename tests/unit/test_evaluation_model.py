@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
-from govkit.auth import Principal, Scope
-from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from evaluation import handlers_eval as ev
 from evaluation.domain import formula, kpis
 from evaluation.domain import model as m
 from evaluation.domain import plan as p
 from evaluation.domain.commands import AdvancePlan, CreateModel, CreatePlan, SubmitManualScore
+from govkit.auth import Principal, Scope
+from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
 KNOWN = frozenset(kpis.KPI_NAMES)
 
@@ -56,7 +56,7 @@ def _fields(exc: InvalidArgument) -> dict:
 def test_default_model_is_valid_and_fills_all_nine_cells():
     m.validate(m.DEFAULT_MODEL)
     cells = {i.cell for i in m.DEFAULT_MODEL.indicators}
-    assert cells == {f"{l}.{d}" for l in m.LEVELS for d in m.DIMENSIONS}
+    assert cells == {f"{lv}.{d}" for lv in m.LEVELS for d in m.DIMENSIONS}
 
 
 def _with(**changes) -> m.Model:
@@ -140,7 +140,7 @@ def test_object_results_fill_cells_levels_overall_and_rank():
     manual = {"org_rules_in_place": {"score": 80, "evidence": "制度汇编"}, "ind_position_duties": {"score": 90}}
     fgw = p.compute_object(m.DEFAULT_MODEL, p.EvalObject("org_unit", "fgw", "fgw"), values, manual)
     czj = p.compute_object(m.DEFAULT_MODEL, p.EvalObject("org_unit", "czj", "czj"), values, {})
-    assert set(fgw["cells"]) == {f"{l}.{d}" for l in m.LEVELS for d in m.DIMENSIONS}
+    assert set(fgw["cells"]) == {f"{lv}.{d}" for lv in m.LEVELS for d in m.DIMENSIONS}
     rows = {r["code"]: r for r in fgw["indicators"]}
     assert rows["ind_personal_sla"]["actual"] == 95 and rows["ind_workload_balance"]["actual"] == 100
     assert rows["proc_change_success"]["status"] == "no_data"  # left out, weights renormalised
@@ -156,9 +156,9 @@ def test_object_results_fill_cells_levels_overall_and_rank():
 def test_accountability_rules_escalate_with_overdue_days_and_periods_below():
     rules = m.AccountabilityRules()
     assert rules.due(0, 1) == []
-    assert [l for l, _ in rules.due(1, 1)] == ["reminder"]
-    assert [l for l, _ in rules.due(31, 1)] == ["reminder", "formal_talk", "notice_of_criticism"]
-    assert [l for l, _ in rules.due(-5, 3)] == ["reminder", "formal_talk"]
+    assert [level for level, _ in rules.due(1, 1)] == ["reminder"]
+    assert [level for level, _ in rules.due(31, 1)] == ["reminder", "formal_talk", "notice_of_criticism"]
+    assert [level for level, _ in rules.due(-5, 3)] == ["reminder", "formal_talk"]
 
 
 # ---- handlers against a fake unit of work -------------------------------------------------

@@ -7,7 +7,6 @@ import importlib
 import re
 from pathlib import Path
 
-
 from govkit.config import SERVICES
 from govkit.events import Event
 from govkit.migrate import event_subscriptions

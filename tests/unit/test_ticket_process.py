@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fake_ticket_uow import FakeUnitOfWork, caller
 
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ticket import handlers
 from ticket.domain.commands import CreateTicket
-
-from fake_ticket_uow import FakeUnitOfWork, caller
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=CST)  # a Wednesday morning
@@ -109,7 +108,7 @@ def test_unknown_assignee_is_not_found():
 def test_deadlines_fire_warning_then_breach_once_and_escalate():
     uow = FakeUnitOfWork()
     uow.orgdir.duty = {}
-    t = submit(uow, item="infra.network.fault")  # high: response 30 min, resolution 8 h
+    submit(uow, item="infra.network.fault")  # high: response 30 min, resolution 8 h
     factory = uow.factory()
     handlers.fire_due_deadlines(factory, NOW + timedelta(minutes=22, seconds=30))  # 75 % of 30 min
     assert names(uow)[-1] == "sla_warning"
@@ -170,7 +169,7 @@ def test_alert_repeats_open_one_incident_and_resolved_resolves_it():
                "annotations": {"summary": "核心交换机离线"}}]}
     results = [handlers.receive_alerts(payload, factory, now=NOW)[0] for _ in range(10)]
     assert len({r["incident_id"] for r in results}) == 1 and results[-1]["repeat_count"] == 10
-    assert len([t for t in uow.state.tickets.values()]) == 1
+    assert len(list(uow.state.tickets.values())) == 1
     payload["alerts"][0]["status"] = "resolved"
     r = handlers.receive_alerts(payload, factory, now=NOW + timedelta(minutes=5))[0]
     t = uow.state.tickets[r["incident_id"]]

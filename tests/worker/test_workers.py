@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from govkit.auth import SYSTEM
-from govkit.events import Envelope
 from evaluation.adapters.kpi_store import KpiStore
 from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
+from govkit.auth import SYSTEM
+from govkit.events import Envelope
 from ticket import handlers
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Callable, Iterable
 
 import redis
 
@@ -119,7 +119,7 @@ class KpiStore:
         self._apply = client.register_script(_APPLY)
 
     @classmethod
-    def from_url(cls, url: str) -> "KpiStore":
+    def from_url(cls, url: str) -> KpiStore:
         return cls(redis.Redis.from_url(url, decode_responses=True))
 
     # -- writes --------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ class KpiStore:
         """Every counter hash (for `kpi check`)."""
         out = {}
         keys = [k for k in self.redis.scan_iter(f"{PREFIX}:*", count=1000)
-                if k.split(":")[2] in {l.value for l in Level}]
+                if k.split(":")[2] in {level.value for level in Level}]
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             pipe = self.redis.pipeline(transaction=False)

@@ -8,7 +8,6 @@ from .facts import FactRepository
 class EvaluationUnitOfWork(SqlUnitOfWork):
     def bind(self, conn) -> None:
         from .repositories import EvaluationRepository
-
         from .vendors import VendorResults
 
         self.facts = FactRepository(conn)

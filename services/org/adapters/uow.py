@@ -10,8 +10,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from govkit.events import jsonable
 from govkit.uow import SqlUnitOfWork
 
-from ..domain.model import (OrgUnit, OrgUnitKind, Position, Responsibility, Role, RoleAssignment, Shift,
-                            Staff, StaffPosition, SupportGroup, User)
+from ..domain.model import (
+    OrgUnit,
+    OrgUnitKind,
+    Position,
+    Responsibility,
+    Role,
+    RoleAssignment,
+    Shift,
+    Staff,
+    StaffPosition,
+    SupportGroup,
+    User,
+)
 from . import tables as t
 
 _TREE_UP = sa.text("""

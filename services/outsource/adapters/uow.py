@@ -18,9 +18,26 @@ from govkit.auth import Scope
 from govkit.events import jsonable
 from govkit.uow import SqlUnitOfWork
 
-from ..domain.model import (Acceptance, AcceptanceResult, Bid, ChecklistItem, Complaint, Contact, Contract,
-                            ContractVersion, Milestone, PenaltyClause, PenaltyMetric, Project, ProjectState,
-                            Qualification, SlaTarget, SlaTerms, Vendor, VendorStatus)
+from ..domain.model import (
+    Acceptance,
+    AcceptanceResult,
+    Bid,
+    ChecklistItem,
+    Complaint,
+    Contact,
+    Contract,
+    ContractVersion,
+    Milestone,
+    PenaltyClause,
+    PenaltyMetric,
+    Project,
+    ProjectState,
+    Qualification,
+    SlaTarget,
+    SlaTerms,
+    Vendor,
+    VendorStatus,
+)
 from . import tables as t
 from .facts import TicketFacts
 

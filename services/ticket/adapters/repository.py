@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -168,7 +168,7 @@ class TicketRepository:
     def _audit(self, ticket: Ticket, actor: str, action: str, before: dict, after: dict) -> None:
         self.conn.execute(t.audit.insert(), {
             "ticket_id": uuid.UUID(ticket.id), "department": ticket.department, "actor": actor, "action": action,
-            "at": ticket.updated_at or datetime.now(timezone.utc), "before": before, "after": after})
+            "at": ticket.updated_at or datetime.now(UTC), "before": before, "after": after})
 
     def audit_entries(self, *, ticket_id: str | None = None, actor: str | None = None, after_id: int = 0,
                       limit: int = 50) -> list[dict]:
@@ -186,8 +186,8 @@ class TicketRepository:
             return {}
         rows = self.conn.execute(sa.select(t.tickets.c.assignee, sa.func.count()).where(
             t.tickets.c.is_open, t.tickets.c.assignee.in_(staff_ids)).group_by(t.tickets.c.assignee))
-        load = {s: 0 for s in staff_ids}
-        load.update({a: n for a, n in rows})
+        load = dict.fromkeys(staff_ids, 0)
+        load.update(dict(rows))
         return load
 
     def list(self, f: dict, *, page_size: int, page_token: str = "", sort: str = "created_desc"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import select
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg2
 from nameko.extensions import DependencyProvider
@@ -53,9 +53,9 @@ class DeadlineLoop:
         return conn
 
     def _wait(self, seconds: float) -> None:
-        deadline = datetime.now(timezone.utc).timestamp() + seconds
+        deadline = datetime.now(UTC).timestamp() + seconds
         while not self._stop.is_set():
-            remaining = deadline - datetime.now(timezone.utc).timestamp()
+            remaining = deadline - datetime.now(UTC).timestamp()
             if remaining <= 0:
                 return
             ready, _, _ = select.select([self._listen], [], [], min(remaining, 0.5))
@@ -74,13 +74,13 @@ class DeadlineLoop:
                     self._listen = self._connect()
                 with self.factory() as uow:
                     nxt = uow.deadlines.next_due()
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 failures = 0
                 if nxt is not None and nxt <= now:
                     fired, busy = handlers.fire_due_deadlines(self.factory, now)
                     if fired:
                         FIRED.inc(fired)
-                        LATENESS.observe((datetime.now(timezone.utc) - nxt).total_seconds())
+                        LATENESS.observe((datetime.now(UTC) - nxt).total_seconds())
                     if busy:
                         self._stop.wait(0.05)  # a ticket locked by a user action: retry shortly
                     continue

@@ -120,7 +120,7 @@ class Ticket:
     @classmethod
     def open(cls, cmd: CreateTicket, *, requester: str, now: datetime, policy: SlaPolicy | None = None,
              calendar: BusinessCalendar | None = None, number: str = "", item=None,
-             form_violations=None) -> tuple["Ticket", "ev.TicketCreated"]:
+             form_violations=None) -> tuple[Ticket, ev.TicketCreated]:
         """Validate a creation request and open the ticket; every bad field is reported at once."""
         v = Validator()
         title = v.text("title", cmd.title, max_len=TITLE_MAX)

@@ -10,10 +10,28 @@ import pytest
 from govkit.errors import FailedPrecondition, InvalidArgument, Validator
 from outsource.domain import credit_code as cc
 from outsource.domain import sla
-from outsource.domain.model import (Acceptance, AcceptanceResult, ChecklistItem, Contract, ContractVersion,
-                                    Milestone, PenaltyClause, PenaltyMetric, Project, ProjectState, Qualification,
-                                    SlaTarget, SlaTerms, Vendor, VendorStatus, check_awardable, check_payment,
-                                    expiring_thresholds, validate_evidence, validate_penalties)
+from outsource.domain.model import (
+    Acceptance,
+    AcceptanceResult,
+    ChecklistItem,
+    Contract,
+    ContractVersion,
+    Milestone,
+    PenaltyClause,
+    PenaltyMetric,
+    Project,
+    ProjectState,
+    Qualification,
+    SlaTarget,
+    SlaTerms,
+    Vendor,
+    VendorStatus,
+    check_awardable,
+    check_payment,
+    expiring_thresholds,
+    validate_evidence,
+    validate_penalties,
+)
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110108551385082Q", "91440300708461136T"])
