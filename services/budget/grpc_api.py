@@ -112,7 +112,7 @@ def _filter_in(f: pb.AssetFilter) -> AssetFilter:
                        support_mode=_SUPPORT.get(f.support_mode, ""))
 
 
-def _format(value: int, allowed: tuple[str, ...]) -> str:
+def _format(value: pb.FileFormat.ValueType, allowed: tuple[str, ...]) -> str:
     fmt = _FORMAT.get(value, "")
     if fmt not in allowed:
         raise InvalidArgument(field="format", reason=f"must be one of {', '.join(a.upper() for a in allowed)}")
@@ -153,8 +153,8 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
         by_kind=_amounts(dict(sorted(b.by_kind.items())), {k.code: k.name for k in ASSET_KINDS}),
         asset_count=b.asset_count, line_count=b.line_count, thresholds=list(b.thresholds),
         compiled_at=timestamp(b.compiled_at), approved_by=b.approved_by,
-        actions=[pb.BudgetAction(action=a.action, from_state=_BUDGET_STATE.get(a.from_state, 0),
-                                 to_state=_BUDGET_STATE.get(a.to_state, 0), actor=a.actor, comment=a.comment,
+        actions=[pb.BudgetAction(action=a.action, from_state=_BUDGET_STATE.get(a.from_state, pb.BUDGET_STATE_UNSPECIFIED),
+                                 to_state=_BUDGET_STATE.get(a.to_state, pb.BUDGET_STATE_UNSPECIFIED), actor=a.actor, comment=a.comment,
                                  at=timestamp(a.at)) for a in actions])
 
 

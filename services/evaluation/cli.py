@@ -155,7 +155,7 @@ def plan_advance(plan_id: str, to: str = typer.Argument(..., help="|".join(_STAT
     elif to == "archived":
         p = _call("ArchivePlan", pb.ArchivePlanRequest(id=plan_id)).plan
     else:
-        state = getattr(pb, f"PLAN_STATE_{to.upper()}", 0)
+        state = pb.PlanState.ValueType(getattr(pb, f"PLAN_STATE_{to.upper()}", 0))
         p = _call("AdvancePlan", pb.AdvancePlanRequest(id=plan_id, to_state=state)).plan
     console.print(f"plan {p.id}: {pb.PlanState.Name(p.state)}")
 

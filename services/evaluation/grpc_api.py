@@ -116,7 +116,7 @@ def model_from_pb(msg: pb.Model) -> m.Model:
         owner_position=i.owner_position, description=i.description) for i in msg.indicators)
     return m.Model(code=msg.code, name=msg.name, description=msg.description, indicators=indicators,
                    level_weights={k: w for k, w in weights.items() if w} if any(weights.values()) else {},
-                   **({"accountability": acc} if acc else {}))
+                   **({"accountability": acc} if acc else {}))  # type: ignore[arg-type]
 
 
 def model_to_pb(model: m.Model) -> pb.Model:
@@ -127,16 +127,16 @@ def model_to_pb(model: m.Model) -> pb.Model:
         accountability=pb.AccountabilityRules(rectification_days=a.rectification_days,
                                               overdue_days=a.overdue_days, periods_below=a.periods_below),
         indicators=[pb.Indicator(
-            code=i.code, name=i.name, level=_LEVEL_STR_PB.get(i.level, 0), dimension=_DIM_PB.get(i.dimension, 0),
-            kind=_KIND_PB.get(i.kind, 0), kpi=i.kpi, formula=i.formula, process=i.process, aggregate=i.aggregate,
-            direction=_DIR_PB.get(i.direction, 0), unit=i.unit, baseline=i.baseline, target=i.target,
-            weight=i.weight, rule=_RULE_PB.get(i.rule, 0), bands=[pb.Band(bound=b.bound, score=b.score) for b in i.bands],
+            code=i.code, name=i.name, level=_LEVEL_STR_PB.get(i.level, pb.LEVEL_UNSPECIFIED), dimension=_DIM_PB.get(i.dimension, pb.DIMENSION_UNSPECIFIED),
+            kind=_KIND_PB.get(i.kind, pb.INDICATOR_KIND_UNSPECIFIED), kpi=i.kpi, formula=i.formula, process=i.process, aggregate=i.aggregate,
+            direction=_DIR_PB.get(i.direction, pb.DIRECTION_UNSPECIFIED), unit=i.unit, baseline=i.baseline, target=i.target,
+            weight=i.weight, rule=_RULE_PB.get(i.rule, pb.SCORING_RULE_UNSPECIFIED), bands=[pb.Band(bound=b.bound, score=b.score) for b in i.bands],
             owner_position=i.owner_position, description=i.description) for i in model.indicators])
 
 
 # ---- plans -------------------------------------------------------------------------------
 def _obj_pb(o: dict) -> pb.EvaluationObject:
-    return pb.EvaluationObject(kind=_OBJ_PB.get(o["kind"], 0), id=o["id"], unit=o["unit"])
+    return pb.EvaluationObject(kind=_OBJ_PB.get(o["kind"], pb.OBJECT_KIND_UNSPECIFIED), id=o["id"], unit=o["unit"])
 
 
 def _score_pb(s: dict) -> pb.ManualScore:

@@ -20,6 +20,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import amqp
 import psycopg2
@@ -141,7 +142,7 @@ class OutboxRelay:
         self.linger_seconds = linger_seconds
         self.publisher = (publisher_factory or (lambda: ConfirmingPublisher(amqp_uri, event_exchange(service))))()
         self._stop = threading.Event()
-        self._listen_conn = None
+        self._listen_conn: Any = None  # a psycopg2 connection while listening
 
     # -- one step -------------------------------------------------------------------------
     def relay_once(self) -> int:

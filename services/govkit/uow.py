@@ -131,5 +131,5 @@ def transactional(steps):
             uow.commit()
         return result
 
-    handler.within = steps
+    handler.within = steps  # type: ignore[attr-defined]
     return handler

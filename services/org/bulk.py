@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from govkit import tabular
@@ -198,7 +199,7 @@ def export_org(kind: str, fmt: str, uow, caller: Principal) -> bytes:
                      "responsibilities": _format_responsibilities(p.responsibilities)}
                     for p in _parents_first(uow.positions.list(), parent="parent_position_id")]
         elif kind == "staff":
-            held = {}
+            held: dict[str, Any] = {}
             for a in uow.staff.all_assignments():
                 if a.end_date is None:
                     held.setdefault(a.staff_id, a)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
@@ -32,7 +33,7 @@ VENDOR_UNITS = [("vendor-hx", "华信科技服务有限公司", "om-centre")]
 # The O&M centre's groups, named as the ticket catalogue routes to them (services/ticket/domain/defaults.py).
 # group id, name, short code, catalogue category, lead (id, name), engineers [(id, name, vendor)],
 # (day staff, night staff) alternating by day
-GROUPS = [
+GROUPS: list[tuple[Any, ...]] = [
     ("grp-network", "网络组", "net", "infrastructure", ("E002", "李明"),
      [("E003", "张伟", None), ("E004", "刘洋", None)], (["E003", "E004"], ["E004", "E003"])),
     ("grp-database", "数据库组", "db", "infrastructure", ("E005", "陈静"),

@@ -220,7 +220,7 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
     def ListSupportGroups(self, request, context):
         with self._uow() as uow:
             groups = uow.groups.list()
-            members = {}
+            members: dict[str, list[str]] = {}
             for gid, sid in uow.groups.all_members():
                 members.setdefault(gid, []).append(sid)
         return pb.ListSupportGroupsResponse(groups=[self._group_pb(g, sorted(members.get(g.id, []))) for g in groups])

@@ -4,6 +4,7 @@ errors leave through the kit's one table."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -73,7 +74,7 @@ def _s(value) -> str:
 # ---- to proto
 
 
-def vendor_pb(v: Vendor, quals: list[Qualification] = ()) -> pb.Vendor:
+def vendor_pb(v: Vendor, quals: Sequence[Qualification] = ()) -> pb.Vendor:
     return pb.Vendor(id=v.id, name=v.name, credit_code=v.credit_code, org_unit_id=v.org_unit_id,
                      status=_STATUS_PB[v.status], status_reason=v.status_reason,
                      contacts=[pb.Contact(**vars(x)) for x in v.contacts],

@@ -7,6 +7,7 @@ import hashlib
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from govkit.auth import Principal
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
@@ -536,7 +537,8 @@ def record_payment(cmd: c.RecordPayment, uow, caller: Principal) -> tuple[dict, 
         on_milestone = sum((p["amount"] for p in paid if p["milestone_id"] == milestone.id), Decimal("0.00"))
         check_payment(contract, milestone, amount, total, on_milestone, uow.acceptances.of_contract(contract.id))
         year = project.budget_year or cmd.paid_on.year
-        row = {"id": new_id(), "contract_id": contract.id, "milestone_id": milestone.id, "amount": amount,
+        row: dict[str, Any] = {"id": new_id(), "contract_id": contract.id, "milestone_id": milestone.id,
+               "amount": amount,
                "paid_on": cmd.paid_on, "budget_year": year, "org_unit_id": contract.org_unit_id,
                "idempotency_key": cmd.idempotency_key or None, "actor": caller.subject}
         uow.payments.add(row)

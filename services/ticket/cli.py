@@ -37,7 +37,8 @@ def ticket_create(
 
     request = pb.CreateTicketRequest(
         title=title, description=description, department=department,
-        category=_CATEGORIES.get(category, 99), priority=_PRIORITIES.get(priority, 99),
+        category=pb.Category.ValueType(_CATEGORIES.get(category, 99)),
+        priority=pb.Priority.ValueType(_PRIORITIES.get(priority, 99)),
         idempotency_key=idempotency_key or "")
     try:
         reply = _stub().CreateTicket(request, timeout=10)

@@ -6,6 +6,7 @@ departments, routed to whoever was on duty. Safe to repeat (fixed idempotency ke
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
@@ -13,7 +14,7 @@ from govkit.db import make_engine
 from govkit.demo import org_snapshot
 from govkit.orgdir import OrgDirectory
 
-WEEK = [  # (days ago, catalogue item, title, department, form)
+WEEK: list[tuple[Any, ...]] = [  # (days ago, catalogue item, title, department, form)
     (6, "infra.host.printer", "办公楼三层打印机无法连接", "fgw", {"location": "三层东侧"}),
     (6, "app.account", "申请财政一体化系统账号", "czj", {"system": "财政一体化系统", "account_name": "liuyang"}),
     (5, "infra.network.fault", "政务外网访问缓慢", "gaj", {"location": "指挥中心", "affected_users": 40}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
@@ -126,7 +127,7 @@ def item_to_pb(i: CatalogueItem) -> pb.CatalogueItem:
 
 
 def _filters(f: pb.TicketFilter) -> dict:
-    out = {name: list(getattr(f, name)) for name in ("status", "priority", "category", "department", "assignee",
+    out: dict[str, Any] = {name: list(getattr(f, name)) for name in ("status", "priority", "category", "department", "assignee",
                                                        "sla_state", "ticket_type") if getattr(f, name)}
     if f.group_id:
         out["group_id"] = [f.group_id]

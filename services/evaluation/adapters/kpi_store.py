@@ -21,6 +21,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any, cast
 
 import redis
 
@@ -115,6 +116,7 @@ def _num(v) -> float | None:
 class KpiStore:
     def __init__(self, client: redis.Redis):
         self.redis = client
+        self.org_cache: Any = None  # the worker sets its process-wide AncestorCache here
         self.channel = changes_channel(client)
         self._apply = client.register_script(_APPLY)
 
@@ -164,7 +166,7 @@ class KpiStore:
     def subjects(self) -> list[tuple[Level, str]]:
         out = []
         for m in self.redis.smembers(SUBJECTS):
-            level, subject = m.split("|", 1)
+            level, subject = cast(str, m).split("|", 1)  # decode_responses=True
             out.append((Level(level), subject))
         return sorted(out, key=lambda x: (x[0].value, x[1]))
 
@@ -317,8 +319,8 @@ class KpiHub:
         by_windows: dict[frozenset, list] = {}
         for pair, windows in wanted.items():
             by_windows.setdefault(frozenset(windows), []).append(pair)
-        for windows, group in by_windows.items():
-            values.extend(self.store.values_for(group, sorted(windows)))
+        for window_set, group in by_windows.items():
+            values.extend(self.store.values_for(group, sorted(window_set)))
         for sub in subs:
             # What this stream has been sent is what "changed" means for it.
             mine = [v for v in values if sub.wants(v.key.level, v.key.subject) and sub.filter.matches(v)

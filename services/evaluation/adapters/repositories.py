@@ -21,7 +21,7 @@ def _plan_visible(scope):
         return sa.true()
     units = sorted(scope.units)
     obj_units = sa.func.jsonb_path_query_array(plans.c.objects, sa.literal("$[*].unit"))
-    return sa.or_(plans.c.subject_unit.in_(units), obj_units.op("?|")(sa.func.cast(units, sa.ARRAY(sa.Text))))
+    return sa.or_(plans.c.subject_unit.in_(units), obj_units.op("?|")(sa.func.cast(units, sa.ARRAY(sa.Text))))  # type: ignore[arg-type]
 
 
 class EvaluationRepository:

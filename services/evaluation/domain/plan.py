@@ -15,6 +15,7 @@ Steps (a state machine; each move names the permission it needs):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from . import model as m
 from .kpis import Level, subject_parts
@@ -79,7 +80,7 @@ def compute_object(model: m.Model, obj: EvalObject, values: dict[tuple[Level, st
                    manual: dict[str, dict]) -> dict:
     """Scores of one object: per indicator, cell, level and overall. `values` maps live-KPI
     subjects to their KPI values for the period; `manual` maps indicator code → manual score row."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ind in model.indicators:
         if not obj.applies(ind):
             continue

@@ -4,6 +4,7 @@ handler that forgets a check still cannot leak another department's tickets."""
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -236,7 +237,7 @@ class TicketRepository:
             token = encode_token([key, last.id])
         return items, token
 
-    def by_ids(self, ids: list[str]) -> list[Ticket]:
+    def by_ids(self, ids: builtins.list[str]) -> builtins.list[Ticket]:
         keys = [k for k in (_uuid(i) for i in ids) if k]
         rows = self.conn.execute(self._scoped(sa.select(t.tickets).where(t.tickets.c.id.in_(keys))))
         return [to_ticket(r) for r in rows]

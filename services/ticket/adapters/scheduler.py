@@ -14,6 +14,7 @@ import os
 import select
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg2
 from nameko.extensions import DependencyProvider
@@ -39,7 +40,7 @@ class DeadlineLoop:
     def __init__(self, engine, backstop_seconds: float = 5.0):
         self.engine, self.backstop = engine, backstop_seconds
         self._stop = threading.Event()
-        self._listen = None
+        self._listen: Any = None  # a psycopg2 connection while listening
 
     def factory(self):
         return TicketUnitOfWork(self.engine)
