@@ -355,7 +355,9 @@ def main(argv=None) -> None:
         same = snap1 == snap3 and check(s) == 0 and bool(snap1)
         results["nameko_3_workers_per_s"] = rate3
         results["three_equal_one"] = same
-        print(f"nameko, 3 workers: {rate3:.0f} events/s ({secs3:.1f} s); KPIs identical to 1 worker: {same}", flush=True)
+        print(
+            f"nameko, 3 workers: {rate3:.0f} events/s ({secs3:.1f} s); KPIs identical to 1 worker: {same}", flush=True
+        )
         for p in w3:
             p.stop()
 

@@ -166,8 +166,12 @@ def plan_score(plan_id: str, object_id: str, indicator: str, score: float,
     """Enter a manual score with its evidence."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    s = _call("SubmitManualScore", pb.SubmitManualScoreRequest(plan_id=plan_id, object_id=object_id,
-                                                               indicator_code=indicator, score=score, evidence=evidence)).score
+    s = _call(
+        "SubmitManualScore",
+        pb.SubmitManualScoreRequest(
+            plan_id=plan_id, object_id=object_id, indicator_code=indicator, score=score, evidence=evidence
+        ),
+    ).score
     console.print(f"{s.object_id} {s.indicator_code} = {s.score:g} (by {s.scored_by})")
 
 

@@ -318,7 +318,9 @@ def submit_manual_score(cmd: SubmitManualScore, uow, caller: Principal) -> dict:
     with uow:
         plan, model = _load(uow, cmd.plan_id, caller)
         if plan["state"] not in p.SCORING_STATES:
-            raise FailedPrecondition(f"manual scores are entered in {' or '.join(p.SCORING_STATES)}; plan is {plan['state']}")
+            raise FailedPrecondition(
+                f"manual scores are entered in {' or '.join(p.SCORING_STATES)}; plan is {plan['state']}"
+            )
         objects = {o.key: o for o in map(p.EvalObject.from_dict, plan["objects"])}
         obj = objects.get(cmd.object_id)
         if obj is None:

@@ -263,8 +263,9 @@ def build_server(app: GrpcApp, verifier: TokenVerifier, *, max_workers: int = 16
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{app.service}-grpc"),
         interceptors=[GovopsInterceptor(verifier, app.permissions)],
-        # 12 MiB: a 10 MB attachment plus its envelope fits; so_reuseport: several gRPC processes of one service may share a port, which is how one
-        # service gets past a single process's GIL on one host.
+        # 12 MiB: a 10 MB attachment plus its envelope fits; so_reuseport: several gRPC processes of
+        # one service may share a port, which is how one service gets past a single process's GIL on
+        # one host.
         options=[("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", 12 * 1024 * 1024)],
     )
     for add, servicer in app.registrations:

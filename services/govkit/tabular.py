@@ -41,7 +41,9 @@ def _headers(raw: list[str], columns: list[Column], violations: list[FieldViolat
         keys.append(key)
     for col in columns:
         if col.required and col.key not in keys:
-            violations.append(FieldViolation(f"rows[1].{col.key}", f"required column {col.label}({col.key}) is missing"))
+            violations.append(
+                FieldViolation(f"rows[1].{col.key}", f"required column {col.label}({col.key}) is missing")
+            )
     return keys
 
 

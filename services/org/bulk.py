@@ -127,9 +127,14 @@ def _apply_positions(rows, uow, caller) -> list[FieldViolation]:
     violations: list[FieldViolation] = []
     for n, r in _in_dependency_order(rows, "id", "parent_position_id"):
         exists = uow.positions.get(r.get("id", "")) is not None
-        cmd = c.SavePosition(r.get("id", ""), r.get("org_unit_id", ""), r.get("name", ""),
-                             r.get("parent_position_id") or None, tuple(_responsibilities(r.get("responsibilities", ""))),
-                             create=not exists)
+        cmd = c.SavePosition(
+            r.get("id", ""),
+            r.get("org_unit_id", ""),
+            r.get("name", ""),
+            r.get("parent_position_id") or None,
+            tuple(_responsibilities(r.get("responsibilities", ""))),
+            create=not exists,
+        )
         _run(n, handlers.save_position.within, cmd, uow, caller, violations)
     return violations
 

@@ -56,11 +56,28 @@ GROUPS: list[tuple[Any, ...]] = [
 POSITIONS = [
     ("pos-om-director", "运维中心主任", "om-centre", None, ["approval:change", "process:incident", "process:problem"]),
     ("pos-change-manager", "变更经理", "om-centre", "pos-om-director", ["approval:change", "process:change"]),
-    *[p for gid, name, short, category, lead, engineers, plan in GROUPS for p in (
-        (f"pos-{short}-lead", f"{name}组长", "om-centre", "pos-om-director",
-         [f"catalogue_category:{category}", "approval:change"] if short in ("net", "db", "app") else
-         [f"catalogue_category:{category}"]),
-        (f"pos-{short}-engineer", f"{name}工程师", "om-centre", f"pos-{short}-lead", [f"catalogue_category:{category}"]))],
+    *[
+        p
+        for gid, name, short, category, lead, engineers, plan in GROUPS
+        for p in (
+            (
+                f"pos-{short}-lead",
+                f"{name}组长",
+                "om-centre",
+                "pos-om-director",
+                [f"catalogue_category:{category}", "approval:change"]
+                if short in ("net", "db", "app")
+                else [f"catalogue_category:{category}"],
+            ),
+            (
+                f"pos-{short}-engineer",
+                f"{name}工程师",
+                "om-centre",
+                f"pos-{short}-lead",
+                [f"catalogue_category:{category}"],
+            ),
+        )
+    ],
     ("fgw-officer", "部门运维专员", "fgw", None, ["approval:change"]),
     ("czj-officer", "部门运维专员", "czj", None, ["approval:change"]),
     ("gaj-officer", "部门运维专员", "gaj", None, ["approval:change"]),
@@ -149,11 +166,16 @@ def seed(console) -> None:
                                           uow(), SYSTEM)
         for sid in [lead[0], *[e[0] for e in engineers]]:
             handlers.change_group_member(c.ChangeGroupMember(gid, sid, True), uow(), SYSTEM)
-        handlers.publish_roster(c.PublishRoster(gid,
-                                                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[0]), time(0), LOCAL_TZ),
-                                                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[-1] + 1), time(0),
-                                                                 LOCAL_TZ),
-                                                tuple(roster_for(week, plan))), uow(), SYSTEM)
+        handlers.publish_roster(
+            c.PublishRoster(
+                gid,
+                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[0]), time(0), LOCAL_TZ),
+                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[-1] + 1), time(0), LOCAL_TZ),
+                tuple(roster_for(week, plan)),
+            ),
+            uow(),
+            SYSTEM,
+        )
     created = _users(uow, settings)
     engine.dispose()
     console.print(f"demo org: {len(DIVISIONS)} divisions, {len(POSITIONS)} positions, {len(STAFF)} staff, "

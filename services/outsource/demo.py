@@ -43,21 +43,34 @@ def _month_of_tickets() -> list[dict]:
         prio = rng.choice(["critical", "high", "high", "medium", "medium", "medium", "low"])
         target = {t["priority"]: t for t in SLA["targets"]}[prio]
         late_response, late_resolution = i in (7, 23, 41), i in (12, 33)
-        resp = target["response_minutes"] * 60 + 300 if late_response else rng.randrange(60, target["response_minutes"] * 60)
+        resp = (
+            target["response_minutes"] * 60 + 300
+            if late_response
+            else rng.randrange(60, target["response_minutes"] * 60)
+        )
         reso = target["resolution_minutes"] * 60 + 1800 if late_resolution else \
             rng.randrange(resp + 60, target["resolution_minutes"] * 60)
         common: dict[str, Any] = {"ticket_id": tid, "number": f"INC-2026-{9000 + i:06}", "ticket_type": "incident",
                   "department": rng.choice(["fgw", "czj", "gaj", "wjw"]), "catalogue_item_id": None,
                   "category": "application", "priority": prio, "group_id": "grp-application", "assignee": "V001",
                   "vendor_id": "vendor-hx", "requester": "demo"}
-        steps: list[tuple[str, datetime, dict[str, Any]]] = [("ticket_created", at, {"status": "new", "created_at": at.isoformat(), "title": "演示工单",
-                                         "channel": "request_window"}),
-                 ("ticket_assigned", at + timedelta(seconds=resp), {"status": "assigned", "first_response": True,
-                                                                    "response_business_seconds": resp,
-                                                                    "method": "auto"}),
-                 ("ticket_resolved", at + timedelta(seconds=reso), {"status": "resolved",
-                                                                    "response_business_seconds": resp,
-                                                                    "resolution_business_seconds": reso})]
+        steps: list[tuple[str, datetime, dict[str, Any]]] = [
+            (
+                "ticket_created",
+                at,
+                {"status": "new", "created_at": at.isoformat(), "title": "演示工单", "channel": "request_window"},
+            ),
+            (
+                "ticket_assigned",
+                at + timedelta(seconds=resp),
+                {"status": "assigned", "first_response": True, "response_business_seconds": resp, "method": "auto"},
+            ),
+            (
+                "ticket_resolved",
+                at + timedelta(seconds=reso),
+                {"status": "resolved", "response_business_seconds": resp, "resolution_business_seconds": reso},
+            ),
+        ]
         if late_resolution:
             steps.append(("sla_breached", at + timedelta(seconds=target["resolution_minutes"] * 60),
                           {"status": "in_progress", "target": "resolution"}))
@@ -79,8 +92,9 @@ def seed(console) -> None:
     uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
     try:
         for vid, name, credit, contact, phone in VENDORS:
-            handlers.ensure_vendor(c.RegisterVendor(vid, name, credit, "om-centre", [Contact(contact, "项目经理", phone)]),
-                                   uow(), SYSTEM)
+            handlers.ensure_vendor(
+                c.RegisterVendor(vid, name, credit, "om-centre", [Contact(contact, "项目经理", phone)]), uow(), SYSTEM
+            )
         for vid, name, number, expires in QUALIFICATIONS:
             try:
                 handlers.add_qualification(c.AddQualification(vid, name, number, "", expires), uow(), SYSTEM)

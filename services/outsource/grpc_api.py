@@ -207,8 +207,11 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return pb.SetVendorStatusResponse(vendor=self._vendor(v.id))
 
     def AddQualification(self, r, context):
-        q = handlers.add_qualification(c.AddQualification(r.vendor_id, r.name, r.number, r.issuer,
-                                                          parse_date(r.expires_on, "expires_on")), self.uow(), principal())
+        q = handlers.add_qualification(
+            c.AddQualification(r.vendor_id, r.name, r.number, r.issuer, parse_date(r.expires_on, "expires_on")),
+            self.uow(),
+            principal(),
+        )
         return pb.AddQualificationResponse(qualification=qualification_pb(q))
 
     def GetVendor(self, r, context):
@@ -232,9 +235,22 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return project_pb(project, bids, history)
 
     def CreateProject(self, r, context):
-        project, replayed = handlers.create_project(c.CreateProject(
-            r.name, r.kind, r.org_unit_id, list(r.catalogue_item_ids), list(r.asset_ids), r.budget_line_ref,
-            r.budget_year, r.fee_category or "software_om", r.allow_overlap, r.idempotency_key), self.uow(), principal())
+        project, replayed = handlers.create_project(
+            c.CreateProject(
+                r.name,
+                r.kind,
+                r.org_unit_id,
+                list(r.catalogue_item_ids),
+                list(r.asset_ids),
+                r.budget_line_ref,
+                r.budget_year,
+                r.fee_category or "software_om",
+                r.allow_overlap,
+                r.idempotency_key,
+            ),
+            self.uow(),
+            principal(),
+        )
         return pb.CreateProjectResponse(project=self._project(project.id), replayed=replayed)
 
     def GetProject(self, r, context):
@@ -300,10 +316,19 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
     # acceptance and payment
     def RecordAcceptance(self, r, context):
         result = choice(_RESULT, r.result, "result")
-        a = handlers.record_acceptance(c.RecordAcceptance(
-            r.contract_id, r.milestone_id, result, list(r.reviewers),
-            [ChecklistItem(x.deliverable, x.item, x.passed, x.note) for x in r.checklist],
-            list(r.rectification_items), parse_date(r.accepted_on, "accepted_on", required=False)), self.uow(), principal())
+        a = handlers.record_acceptance(
+            c.RecordAcceptance(
+                r.contract_id,
+                r.milestone_id,
+                result,
+                list(r.reviewers),
+                [ChecklistItem(x.deliverable, x.item, x.passed, x.note) for x in r.checklist],
+                list(r.rectification_items),
+                parse_date(r.accepted_on, "accepted_on", required=False),
+            ),
+            self.uow(),
+            principal(),
+        )
         return pb.RecordAcceptanceResponse(acceptance=acceptance_pb(a))
 
     def AddAcceptanceEvidence(self, r, context):

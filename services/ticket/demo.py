@@ -30,9 +30,16 @@ WEEK: list[tuple[Any, ...]] = [  # (days ago, catalogue item, title, department,
 ]
 
 ARTICLES = [
-    ("打印机无法连接的处理办法", "1. 检查打印机电源与网线；2. 在电脑上重新添加网络打印机；3. 重启打印服务（Print Spooler）。",
-     ["infra.host.printer"]),
-    ("政务外网访问缓慢排查步骤", "检查终端IP配置与DNS，确认接入交换机端口无错包，必要时联系网络组。", ["infra.network.fault"]),
+    (
+        "打印机无法连接的处理办法",
+        "1. 检查打印机电源与网线；2. 在电脑上重新添加网络打印机；3. 重启打印服务（Print Spooler）。",
+        ["infra.host.printer"],
+    ),
+    (
+        "政务外网访问缓慢排查步骤",
+        "检查终端IP配置与DNS，确认接入交换机端口无错包，必要时联系网络组。",
+        ["infra.network.fault"],
+    ),
 ]
 
 

@@ -127,8 +127,11 @@ def item_to_pb(i: CatalogueItem) -> pb.CatalogueItem:
 
 
 def _filters(f: pb.TicketFilter) -> dict:
-    out: dict[str, Any] = {name: list(getattr(f, name)) for name in ("status", "priority", "category", "department", "assignee",
-                                                       "sla_state", "ticket_type") if getattr(f, name)}
+    out: dict[str, Any] = {
+        name: list(getattr(f, name))
+        for name in ("status", "priority", "category", "department", "assignee", "sla_state", "ticket_type")
+        if getattr(f, name)
+    }
     if f.group_id:
         out["group_id"] = [f.group_id]
     if f.unassigned:
@@ -205,11 +208,15 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
 
     # -- requester window -------------------------------------------------------------------
     def AddComment(self, r, context):
-        cid = handlers.add_comment(r.ticket_id, r.body, "internal" if r.internal else "public", self._uow(), principal())
+        cid = handlers.add_comment(
+            r.ticket_id, r.body, "internal" if r.internal else "public", self._uow(), principal()
+        )
         return pb.AddCommentResponse(comment_id=cid)
 
     def SupplyInfo(self, r, context):
-        return pb.SupplyInfoResponse(ticket=self._t(handlers.supply_info(r.ticket_id, r.body, self._uow(), principal())))
+        return pb.SupplyInfoResponse(
+            ticket=self._t(handlers.supply_info(r.ticket_id, r.body, self._uow(), principal()))
+        )
 
     def ConfirmResolution(self, r, context):
         return pb.ConfirmResolutionResponse(ticket=self._t(
@@ -220,7 +227,9 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             handlers.rate_ticket(r.ticket_id, r.rating, r.comment, self._uow(), principal())))
 
     def ReopenTicket(self, r, context):
-        return pb.ReopenTicketResponse(ticket=self._t(handlers.reopen_ticket(r.ticket_id, r.reason, self._uow(), principal())))
+        return pb.ReopenTicketResponse(
+            ticket=self._t(handlers.reopen_ticket(r.ticket_id, r.reason, self._uow(), principal()))
+        )
 
     def AddAttachment(self, r, context):
         a = handlers.add_attachment(r.ticket_id, r.filename, r.content_type, r.data, self._uow(), principal())
@@ -236,7 +245,9 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
 
     # -- operations window ------------------------------------------------------------------
     def ClaimTicket(self, r, context):
-        return pb.ClaimTicketResponse(ticket=self._t(handlers.assign_ticket(r.ticket_id, "", "claim", self._uow(), principal())))
+        return pb.ClaimTicketResponse(
+            ticket=self._t(handlers.assign_ticket(r.ticket_id, "", "claim", self._uow(), principal()))
+        )
 
     def AssignTicket(self, r, context):
         return pb.AssignTicketResponse(ticket=self._t(
@@ -247,7 +258,9 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             r.ticket_id, r.assignee, "transfer", self._uow(), principal(), group_id=r.group_id or None)))
 
     def EscalateTicket(self, r, context):
-        return pb.EscalateTicketResponse(ticket=self._t(handlers.escalate_ticket(r.ticket_id, r.reason, self._uow(), principal())))
+        return pb.EscalateTicketResponse(
+            ticket=self._t(handlers.escalate_ticket(r.ticket_id, r.reason, self._uow(), principal()))
+        )
 
     def ReapplySlaPolicy(self, r, context):
         return pb.ReapplySlaPolicyResponse(ticket=self._t(handlers.reapply_sla_policy(r.ticket_id, self._uow(),
@@ -280,20 +293,28 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.SubmitChangeResponse(ticket=self._t(handlers.submit_change(r.ticket_id, self._uow(), principal())))
 
     def ApproveChange(self, r, context):
-        return pb.ApproveChangeResponse(ticket=self._t(handlers.decide_change(r.ticket_id, True, r.comment, self._uow(), principal())))
+        return pb.ApproveChangeResponse(
+            ticket=self._t(handlers.decide_change(r.ticket_id, True, r.comment, self._uow(), principal()))
+        )
 
     def RejectChange(self, r, context):
-        return pb.RejectChangeResponse(ticket=self._t(handlers.decide_change(r.ticket_id, False, r.comment, self._uow(), principal())))
+        return pb.RejectChangeResponse(
+            ticket=self._t(handlers.decide_change(r.ticket_id, False, r.comment, self._uow(), principal()))
+        )
 
     def ImplementChange(self, r, context):
         return pb.ImplementChangeResponse(ticket=self._t(handlers.implement_change(
             r.ticket_id, r.outcome, r.notes, self._uow(), principal())))
 
     def ReviewChange(self, r, context):
-        return pb.ReviewChangeResponse(ticket=self._t(handlers.review_change(r.ticket_id, r.review, self._uow(), principal())))
+        return pb.ReviewChangeResponse(
+            ticket=self._t(handlers.review_change(r.ticket_id, r.review, self._uow(), principal()))
+        )
 
     def LinkIncident(self, r, context):
-        return pb.LinkIncidentResponse(problem=self._t(handlers.link_incident(r.problem_id, r.incident_id, self._uow(), principal())))
+        return pb.LinkIncidentResponse(
+            problem=self._t(handlers.link_incident(r.problem_id, r.incident_id, self._uow(), principal()))
+        )
 
     def UpdateProblem(self, r, context):
         p, a = handlers.update_problem(r.problem_id, r.root_cause or None, r.workaround or None, self._uow(),
@@ -312,7 +333,9 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
                              urgency=i.urgency or "medium", sla_policy_id=i.sla_policy_id or None,
                              group_id=i.group_id or None, position_id=i.position_id or None,
                              form_schema=_dict(i.form_schema), description=i.description, active=i.active, sort=i.sort)
-        return pb.UpsertCatalogueItemResponse(item=item_to_pb(handlers.upsert_catalogue_item(item, self._uow(), principal())))
+        return pb.UpsertCatalogueItemResponse(
+            item=item_to_pb(handlers.upsert_catalogue_item(item, self._uow(), principal()))
+        )
 
     def SearchArticles(self, r, context):
         found = handlers.search_articles(r.query, r.catalogue_item_id, r.include_drafts, self._uow(), principal(),
@@ -340,8 +363,12 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         except (KeyError, TypeError, ValueError) as exc:
             from govkit.errors import InvalidArgument
 
-            raise InvalidArgument(field=f"policy.{exc.args[0] if exc.args else ''}", reason="is missing or invalid") from None
-        return pb.UpsertSlaPolicyResponse(policy=_struct(handlers.upsert_sla_policy(policy, self._uow(), principal()).to_dict()))
+            raise InvalidArgument(
+                field=f"policy.{exc.args[0] if exc.args else ''}", reason="is missing or invalid"
+            ) from None
+        return pb.UpsertSlaPolicyResponse(
+            policy=_struct(handlers.upsert_sla_policy(policy, self._uow(), principal()).to_dict())
+        )
 
     def UpsertCalendar(self, r, context):
         try:
@@ -350,7 +377,9 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             from govkit.errors import InvalidArgument
 
             raise InvalidArgument(field="calendar", reason=f"is invalid: {exc}") from None
-        return pb.UpsertCalendarResponse(calendar=_struct(handlers.upsert_calendar(cal, self._uow(), principal()).to_dict()))
+        return pb.UpsertCalendarResponse(
+            calendar=_struct(handlers.upsert_calendar(cal, self._uow(), principal()).to_dict())
+        )
 
     def SetDepartmentSlaPolicy(self, r, context):
         handlers.set_department_policy(r.department, r.sla_policy_id, self._uow(), principal())

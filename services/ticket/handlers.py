@@ -60,7 +60,8 @@ def _load(uow, ticket_id: str, caller: Principal) -> Ticket:
 
 def _read(uow, ticket_id: str, caller: Principal) -> Ticket:
     t = uow.tickets.get(ticket_id)
-    if t is None or not caller.scope.allows(t.department):  # outside the caller's scope reads the same as missing: no existence leak
+    # outside the caller's scope reads the same as missing: no existence leak
+    if t is None or not caller.scope.allows(t.department):
         raise NotFound(f"ticket {ticket_id} not found")
     return t
 
@@ -215,7 +216,11 @@ def list_tickets(cmd: ListTickets, uow, caller: Principal) -> tuple[list[Ticket]
         f.setdefault("open_only", True)
     elif cmd.view != "all":
         raise InvalidArgument(field="view", reason="must be mine, my_queue, group_queue or all")
-    if cmd.view in ("my_queue", "group_queue", "all") and not caller.has("ticket.work") and not caller.has("ticket.assign"):
+    if (
+        cmd.view in ("my_queue", "group_queue", "all")
+        and not caller.has("ticket.work")
+        and not caller.has("ticket.assign")
+    ):
         if cmd.view != "all":
             raise PermissionDenied("queues are for staff with ticket.work")
     if cmd.sort not in ("created_desc", "sla_due"):
@@ -353,9 +358,12 @@ def bulk_action(ticket_ids: list[str], action: str, args: dict, uow_factory, cal
         raise InvalidArgument(field="ticket_ids", reason="must list between 1 and 100 tickets")
     ops = {
         "assign": lambda i, u: assign_ticket(i, args.get("assignee", ""), "manual", u, caller),
-        "transfer": lambda i, u: assign_ticket(i, args.get("assignee", ""), "transfer", u, caller,
-                                               group_id=args.get("group_id") or None),
-        "resolve": lambda i, u: resolve_ticket(i, args.get("resolution_code", ""), args.get("resolution", ""), u, caller),
+        "transfer": lambda i, u: assign_ticket(
+            i, args.get("assignee", ""), "transfer", u, caller, group_id=args.get("group_id") or None
+        ),
+        "resolve": lambda i, u: resolve_ticket(
+            i, args.get("resolution_code", ""), args.get("resolution", ""), u, caller
+        ),
         "close": lambda i, u: close_ticket(i, u, caller),
         "start": lambda i, u: change_status(i, "start", u, caller),
     }
@@ -665,10 +673,17 @@ def update_problem(problem_id: str, root_cause: str | None, workaround: str | No
             v.text("workaround", p.details.get("workaround", ""))
             v.check()
             events = p.act("known_error", now, None)
-            article = Article(id=str(uuid.uuid4()), title=f"已知错误：{p.title}",
-                              body=f"根本原因：{p.details['root_cause']}\n临时解决办法：{p.details['workaround']}",
-                              status="published", catalogue_item_ids=[p.catalogue_item_id] if p.catalogue_item_id else [],
-                              problem_id=p.id, author=staff_id(caller), created_at=now, updated_at=now)
+            article = Article(
+                id=str(uuid.uuid4()),
+                title=f"已知错误：{p.title}",
+                body=f"根本原因：{p.details['root_cause']}\n临时解决办法：{p.details['workaround']}",
+                status="published",
+                catalogue_item_ids=[p.catalogue_item_id] if p.catalogue_item_id else [],
+                problem_id=p.id,
+                author=staff_id(caller),
+                created_at=now,
+                updated_at=now,
+            )
             uow.articles.add(article)
             p.details["kb_article_id"] = article.id
         _persist(uow, p, staff_id(caller), "update_problem", now)
@@ -834,7 +849,9 @@ def reapply_sla_policy(ticket_id: str, uow, caller: Principal, *, now: datetime 
         return t
 
 
-def list_audit(ticket_id: str | None, actor: str | None, after_id: int, limit: int, uow, caller: Principal) -> list[dict]:
+def list_audit(
+    ticket_id: str | None, actor: str | None, after_id: int, limit: int, uow, caller: Principal
+) -> list[dict]:
     if not ticket_id and not actor:
         raise InvalidArgument(field="ticket_id", reason="give a ticket id or an actor")
     with uow:

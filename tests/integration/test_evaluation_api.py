@@ -74,7 +74,9 @@ def test_kpis_per_level_window_and_scope(env):
     assert got[("gov", "tickets_created", "all")] == 2
     assert got[("gov/incident", "tickets_created", "all")] == 2
     assert ("gov", "tickets_created", "today") in got
-    persons = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(persons=["s1"], names=["tickets_resolved"])), timeout=5))
+    persons = _kpis(
+        admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(persons=["s1"], names=["tickets_resolved"])), timeout=5)
+    )
     assert persons == {("fgw/staff/s1", "tickets_resolved", "all"): 1, ("gov/staff/s1", "tickets_resolved", "all"): 1}
     czj = env.stub("czj-user", ["evaluation.read"], ["czj"])
     seen = {k.subject.split("/")[0] for k in czj.GetKpis(pb.GetKpisRequest(), timeout=5).kpis}
@@ -213,14 +215,24 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
         grpc.StatusCode.INVALID_ARGUMENT)
     assert set(_violations(err)) == {"score", "evidence"}
     for obj, rules, duties in (("fgw", 85, 90), ("czj", 50, 70)):
-        scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id=obj,
-                                 indicator_code="org_rules_in_place", score=rules, evidence="制度汇编与执行记录"), timeout=5)
+        scorer.SubmitManualScore(
+            pb.SubmitManualScoreRequest(
+                plan_id=plan.id,
+                object_id=obj,
+                indicator_code="org_rules_in_place",
+                score=rules,
+                evidence="制度汇编与执行记录",
+            ),
+            timeout=5,
+        )
         scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id=obj,
                                  indicator_code="ind_position_duties", score=duties, evidence="岗位说明书"), timeout=5)
     plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_SELF_ASSESSMENT), timeout=5).plan
     assert len(plan.results) == 3
     plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_REVIEW), timeout=5).plan
-    fails(lambda: publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.FAILED_PRECONDITION)
+    fails(
+        lambda: publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.FAILED_PRECONDITION
+    )
     assert runner.GetPlan(pb.GetPlanRequest(id=plan.id), timeout=5).plan.state == pb.PLAN_STATE_REVIEW
     reviewer.SignOffScores(pb.SignOffScoresRequest(plan_id=plan.id), timeout=5)
     plan = publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5).plan
@@ -250,7 +262,9 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
                               capture_output=True, text=True, check=True).stdout
         for word in ("绩效评价结果报告", "九宫格热力图", "跨部门SLA达成率", "低于基线", "组织层"):
             assert word in text, word
-    xlsx = admin.GetReport(pb.GetReportRequest(plan_id=plan.id, object_id="czj", format=pb.REPORT_FORMAT_XLSX), timeout=30)
+    xlsx = admin.GetReport(
+        pb.GetReportRequest(plan_id=plan.id, object_id="czj", format=pb.REPORT_FORMAT_XLSX), timeout=30
+    )
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(xlsx.content))
@@ -265,7 +279,9 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
         types = set(c.execute(sa.text("SELECT type FROM outbox")).scalars())
     assert "govops.evaluation.evaluation_published.v1" in types
     trail = admin.ListAuditTrail(pb.ListAuditTrailRequest(entity_type="plan", entity_id=plan.id), timeout=5).entries
-    assert {"plan_created", "manual_score_submitted", "manual_scores_signed_off", "plan_published"} <= {e.action for e in trail}
+    assert {"plan_created", "manual_score_submitted", "manual_scores_signed_off", "plan_published"} <= {
+        e.action for e in trail
+    }
 
 
 def test_rectification_ticket_tracking_and_accountability(env):
@@ -366,5 +382,7 @@ def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
     assert rects[11]["org_sla_attainment"]["periods_below"] == 2
     # not overdue yet: only the consecutive shortfall counts (reminder at 2 periods by default)
     recorded = ev.run_accountability(uow(), SYSTEM, datetime(2026, 11, 26).date())
-    assert {(a["rectification_id"], a["level"]) for a in recorded} >= {(rects[11]["org_sla_attainment"]["id"], "reminder")}
+    assert {(a["rectification_id"], a["level"]) for a in recorded} >= {
+        (rects[11]["org_sla_attainment"]["id"], "reminder")
+    }
     assert all(a["rectification_id"] != rects[10]["org_sla_attainment"]["id"] for a in recorded)

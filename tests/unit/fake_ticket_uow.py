@@ -43,7 +43,9 @@ class FakeTickets:
         if t.idempotency_key and self.by_idempotency_key(t.requester, t.idempotency_key, scoped=False):
             return False
         self.s.tickets[t.id] = copy.deepcopy(t)
-        self.s.audit.append({"ticket_id": t.id, "actor": actor, "action": "created", "before": {}, "after": t.snapshot()})
+        self.s.audit.append(
+            {"ticket_id": t.id, "actor": actor, "action": "created", "before": {}, "after": t.snapshot()}
+        )
         t._loaded = t.snapshot()
         return True
 

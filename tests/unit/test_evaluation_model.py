@@ -223,9 +223,20 @@ def test_create_model_assigns_the_next_version_and_dry_run_stores_nothing():
 def test_create_plan_names_every_bad_field_before_touching_storage():
     uow = FakeUow()
     with pytest.raises(InvalidArgument) as err:
-        ev.create_plan(CreatePlan("", "om-centre", "", "m", 0, date(2026, 11, 30), date(2026, 11, 1),
-                                  ({"kind": "planet", "id": "x"}, {"kind": "process", "id": "juggling", "unit": "gov"})),
-                       uow, _caller("evaluation.run"))
+        ev.create_plan(
+            CreatePlan(
+                "",
+                "om-centre",
+                "",
+                "m",
+                0,
+                date(2026, 11, 30),
+                date(2026, 11, 1),
+                ({"kind": "planet", "id": "x"}, {"kind": "process", "id": "juggling", "unit": "gov"}),
+            ),
+            uow,
+            _caller("evaluation.run"),
+        )
     assert set(_fields(err.value)) == {"name", "subject_role", "period_end", "objects[0].kind", "objects[1].id"}
     with pytest.raises(PermissionDenied):
         ev.create_plan(CreatePlan("月度评价", "om-centre", "director", "m", 0, date(2026, 11, 1), date(2026, 11, 30),

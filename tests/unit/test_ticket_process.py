@@ -184,7 +184,9 @@ def test_every_change_is_audited_with_before_and_after():
     handlers.assign_ticket(t.id, "s2", "transfer", uow, caller(subject="lead", staff_id="lead"))
     entries = handlers.list_audit(t.id, None, 0, 50, uow, caller())
     transfer = entries[-1]
-    assert transfer["actor"] == "lead" and transfer["before"]["assignee"] == "s1" and transfer["after"]["assignee"] == "s2"
+    assert (
+        transfer["actor"] == "lead" and transfer["before"]["assignee"] == "s1" and transfer["after"]["assignee"] == "s2"
+    )
 
 
 def test_resolved_ticket_closes_itself_after_three_business_days_and_reopen_has_a_window():

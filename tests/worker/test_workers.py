@@ -19,7 +19,9 @@ from ticket.worker import Service as TicketWorker
 
 def _kpis(redis_client):
     store = KpiStore(redis_client)
-    return {(v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(level=Level.ORGANIZATION), lambda s: True)}
+    return {
+        (v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(level=Level.ORGANIZATION), lambda s: True)
+    }
 
 
 def _envelope(i, dept):

@@ -196,7 +196,11 @@ class KpiStore:
                 a = h.get("_at")
                 if a and (at is None or a > at):
                     at = a
-                if b == kpis.WINDOW_ALL and window != kpis.WINDOW_ALL and kpis.WINDOW_ALL not in kpis.window_buckets(window, today):
+                if (
+                    b == kpis.WINDOW_ALL
+                    and window != kpis.WINDOW_ALL
+                    and kpis.WINDOW_ALL not in kpis.window_buckets(window, today)
+                ):
                     if "tickets_open" in h:
                         total["tickets_open"] = float(h["tickets_open"])
                     continue

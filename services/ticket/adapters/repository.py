@@ -336,12 +336,16 @@ class SlaRepository:
     def upsert_policy(self, p: SlaPolicy) -> None:
         self._forget()
         stmt = pg_insert(t.sla_policies).values(id=p.id, definition=p.to_dict())
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition}))
+        self.conn.execute(
+            stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition})
+        )
 
     def upsert_calendar(self, cal: BusinessCalendar) -> None:
         self._forget()
         stmt = pg_insert(t.calendars).values(id=cal.id, definition=cal.to_dict())
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition}))
+        self.conn.execute(
+            stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition})
+        )
         self._calendars.pop(cal.id, None)
 
     def set_department_policy(self, department: str, policy_id: str | None) -> None:
@@ -425,8 +429,14 @@ class AttachmentRepository:
 
     def list(self, ticket_id: str) -> list[dict]:
         cols = [c for c in t.attachments.c if c.name != "data"]
-        return [dict(r._mapping) for r in self.conn.execute(
-            sa.select(*cols).where(t.attachments.c.ticket_id == uuid.UUID(ticket_id)).order_by(t.attachments.c.created_at))]
+        return [
+            dict(r._mapping)
+            for r in self.conn.execute(
+                sa.select(*cols)
+                .where(t.attachments.c.ticket_id == uuid.UUID(ticket_id))
+                .order_by(t.attachments.c.created_at)
+            )
+        ]
 
 
 class RelationRepository:

@@ -102,10 +102,11 @@ def test_expiry_thresholds():
 
 
 def _clauses(**cap):
-    return (PenaltyClause("p1", "响应超时", PenaltyMetric.RESPONSE, Decimal("200.00"), Decimal("1000.00"),
-                          cap.get("p1")),
-            PenaltyClause("p2", "解决超时", PenaltyMetric.RESOLUTION, Decimal("500.00"), Decimal("0.00"), cap.get("p2")),
-            PenaltyClause("p3", "可用性", PenaltyMetric.AVAILABILITY, Decimal("0.00"), Decimal("3000.00"), None))
+    return (
+        PenaltyClause("p1", "响应超时", PenaltyMetric.RESPONSE, Decimal("200.00"), Decimal("1000.00"), cap.get("p1")),
+        PenaltyClause("p2", "解决超时", PenaltyMetric.RESOLUTION, Decimal("500.00"), Decimal("0.00"), cap.get("p2")),
+        PenaltyClause("p3", "可用性", PenaltyMetric.AVAILABILITY, Decimal("0.00"), Decimal("3000.00"), None),
+    )
 
 
 def _version(clauses):

@@ -93,7 +93,9 @@ class FakeUow(UnitOfWork):
         self.events = []
 
 
-OFFICER = Principal("zhangw", "张伟", (), frozenset({"outsource.read", "outsource.manage"}), Scope(frozenset({"om-centre"})))
+OFFICER = Principal(
+    "zhangw", "张伟", (), frozenset({"outsource.read", "outsource.manage"}), Scope(frozenset({"om-centre"}))
+)
 OTHER = Principal("li", "李", (), frozenset({"outsource.read", "outsource.manage"}), Scope(frozenset({"fgw"})))
 READER = Principal("ro", "只读", (), frozenset({"outsource.read"}), Scope(None))
 
@@ -152,12 +154,19 @@ def test_steps_out_of_order_name_the_current_state(uow):
 
 def test_award_refuses_expired_qualification_and_blacklist(uow):
     _vendor(uow)
-    handlers.add_qualification(c.AddQualification("vendor-hx", "ITSS运维服务能力", "ITSS-2020-01", "中国电子工业标准化技术协会",
-                                                  date(2026, 6, 30)), uow, OFFICER)
+    handlers.add_qualification(
+        c.AddQualification(
+            "vendor-hx", "ITSS运维服务能力", "ITSS-2020-01", "中国电子工业标准化技术协会", date(2026, 6, 30)
+        ),
+        uow,
+        OFFICER,
+    )
     project = _to_procurement(uow)
     handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "480000.00"), uow, OFFICER)
     with pytest.raises(FailedPrecondition, match="expired qualifications: ITSS运维服务能力"):
-        handlers.award_project(c.AwardProject(project.id, "vendor-hx", "综合评分第一", date(2026, 11, 25)), uow, OFFICER)
+        handlers.award_project(
+            c.AwardProject(project.id, "vendor-hx", "综合评分第一", date(2026, 11, 25)), uow, OFFICER
+        )
     assert uow.projects.rows[project.id].awarded_vendor_id is None
     handlers.set_vendor_status(c.SetVendorStatus("vendor-hx", "blacklisted", "围标串标"), uow, OFFICER)
     assert uow.committed[-1].event_name() == "vendor_blacklisted"
