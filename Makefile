@@ -50,4 +50,4 @@ bench: setup
 # and the typed test fakes. Levels: docs/kit.md, "Types and lint".
 lint: $(STAMP) proto
 	$(BIN)/ruff check services tests bench scripts
-	$(BIN)/mypy services
+	$(BIN)/mypy

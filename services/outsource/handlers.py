@@ -45,6 +45,7 @@ from .domain.model import (
     validate_terms,
     validate_vendor,
 )
+from .domain.ports import OutsourceUow, ProcurementUow
 
 CST = timezone(timedelta(hours=8))  # report periods are calendar days in China Standard Time
 WARNING_THRESHOLDS = (30, 7)
@@ -61,21 +62,21 @@ def _in_scope(caller: Principal, unit: str) -> None:
         raise PermissionDenied(f"org unit {unit} is outside your scope")
 
 
-def _vendor(uow, vid: str, *, lock: bool = False) -> Vendor:
+def _vendor(uow: ProcurementUow, vid: str, *, lock: bool = False) -> Vendor:
     vendor = uow.vendors.get(vid, lock=lock)
     if vendor is None:
         raise NotFound(f"vendor {vid} not found")
     return vendor
 
 
-def _project(uow, pid: str, caller: Principal, *, lock: bool = True) -> Project:
+def _project(uow: ProcurementUow, pid: str, caller: Principal, *, lock: bool = True) -> Project:
     project = uow.projects.get(pid, caller.scope, lock=lock)
     if project is None:
         raise NotFound(f"project {pid} not found")
     return project
 
 
-def _contract(uow, cid: str, caller: Principal, *, lock: bool = False) -> Contract:
+def _contract(uow: OutsourceUow, cid: str, caller: Principal, *, lock: bool = False) -> Contract:
     contract = uow.contracts.get(cid, caller.scope, lock=lock)
     if contract is None:
         raise NotFound(f"contract {cid} not found")
@@ -86,7 +87,7 @@ def _contract(uow, cid: str, caller: Principal, *, lock: bool = False) -> Contra
 
 
 @transactional
-def register_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
+def register_vendor(cmd: c.RegisterVendor, uow: ProcurementUow, caller: Principal) -> Vendor:
     caller.require(MANAGE)
     v = Validator()
     vid, name, credit, contacts = validate_vendor(v, cmd.id, cmd.name, cmd.credit_code, cmd.contacts)
@@ -105,7 +106,7 @@ def register_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
     return vendor
 
 
-def ensure_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
+def ensure_vendor(cmd: c.RegisterVendor, uow: ProcurementUow, caller: Principal) -> Vendor:
     """Register unless registered already (the demo seed runs many times)."""
     with uow:
         existing = uow.vendors.get(cmd.id)
@@ -113,7 +114,7 @@ def ensure_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
 
 
 @transactional
-def update_vendor(cmd: c.UpdateVendor, uow, caller: Principal) -> Vendor:
+def update_vendor(cmd: c.UpdateVendor, uow: ProcurementUow, caller: Principal) -> Vendor:
     caller.require(MANAGE)
     v = Validator()
     vendor = _vendor(uow, cmd.id, lock=True)
@@ -128,7 +129,7 @@ def update_vendor(cmd: c.UpdateVendor, uow, caller: Principal) -> Vendor:
 
 
 @transactional
-def set_vendor_status(cmd: c.SetVendorStatus, uow, caller: Principal) -> Vendor:
+def set_vendor_status(cmd: c.SetVendorStatus, uow: ProcurementUow, caller: Principal) -> Vendor:
     caller.require(MANAGE)
     v = Validator()
     try:
@@ -152,7 +153,7 @@ def set_vendor_status(cmd: c.SetVendorStatus, uow, caller: Principal) -> Vendor:
 
 
 @transactional
-def add_qualification(cmd: c.AddQualification, uow, caller: Principal) -> Qualification:
+def add_qualification(cmd: c.AddQualification, uow: ProcurementUow, caller: Principal) -> Qualification:
     caller.require(MANAGE)
     v = Validator()
     name = v.text("name", cmd.name, max_len=200)
@@ -171,24 +172,25 @@ def add_qualification(cmd: c.AddQualification, uow, caller: Principal) -> Qualif
     return q
 
 
-def get_vendor(vid: str, uow, caller: Principal) -> tuple[Vendor, list[Qualification]]:
+def get_vendor(vid: str, uow: ProcurementUow, caller: Principal) -> tuple[Vendor, list[Qualification]]:
     with uow:
         vendor = _vendor(uow, vid)
         return vendor, uow.vendors.qualifications(vid)
 
 
-def list_vendors(uow, caller: Principal, *, status: str = "") -> list[Vendor]:
+def list_vendors(uow: ProcurementUow, caller: Principal, *, status: str = "") -> list[Vendor]:
     with uow:
         return uow.vendors.list(status=status or None)
 
 
-def vendor_history(vid: str, uow, caller: Principal) -> list[dict]:
+def vendor_history(vid: str, uow: ProcurementUow, caller: Principal) -> list[dict]:
     with uow:
         _vendor(uow, vid)
         return uow.vendors.history(vid)
 
 
-def check_qualifications(uow, on: date | None = None, thresholds: tuple[int, ...] = WARNING_THRESHOLDS) -> list:
+def check_qualifications(uow: ProcurementUow, on: date | None = None,
+                         thresholds: tuple[int, ...] = WARNING_THRESHOLDS) -> list:
     """The daily check: `qualification_expiring` once per qualification and threshold. A
     qualification already inside several thresholds (5 days left, never warned) gets one event,
     for the tightest; the wider thresholds are marked as done with it."""
@@ -210,7 +212,7 @@ def check_qualifications(uow, on: date | None = None, thresholds: tuple[int, ...
 # ---- projects ----------------------------------------------------------------------------------
 
 
-def create_project(cmd: c.CreateProject, uow, caller: Principal) -> tuple[Project, bool]:
+def create_project(cmd: c.CreateProject, uow: ProcurementUow, caller: Principal) -> tuple[Project, bool]:
     """Returns (project, replayed): a retry with the same idempotency key gets the first project."""
     caller.require(MANAGE)
     v = Validator()
@@ -241,19 +243,19 @@ def create_project(cmd: c.CreateProject, uow, caller: Principal) -> tuple[Projec
     return project, False
 
 
-def get_project(pid: str, uow, caller: Principal) -> tuple[Project, list[Bid], list[dict]]:
+def get_project(pid: str, uow: ProcurementUow, caller: Principal) -> tuple[Project, list[Bid], list[dict]]:
     with uow:
         project = _project(uow, pid, caller, lock=False)
         return project, uow.projects.bids(pid), uow.projects.history(pid)
 
 
-def list_projects(uow, caller: Principal, *, state: str = "", org_unit_id: str = "") -> list[Project]:
+def list_projects(uow: ProcurementUow, caller: Principal, *, state: str = "", org_unit_id: str = "") -> list[Project]:
     with uow:
         return uow.projects.list(caller.scope, state=state or None, org_unit_id=org_unit_id or None)
 
 
 @transactional
-def start_procurement(cmd: c.StartProcurement, uow, caller: Principal) -> Project:
+def start_procurement(cmd: c.StartProcurement, uow: ProcurementUow, caller: Principal) -> Project:
     caller.require(MANAGE)
     try:
         method = ProcurementMethod(cmd.method)
@@ -269,7 +271,7 @@ def start_procurement(cmd: c.StartProcurement, uow, caller: Principal) -> Projec
 
 
 @transactional
-def record_bid(cmd: c.RecordBid, uow, caller: Principal) -> Bid:
+def record_bid(cmd: c.RecordBid, uow: ProcurementUow, caller: Principal) -> Bid:
     caller.require(MANAGE)
     v = Validator()
     amount = money(v, "amount", cmd.amount, positive=True)
@@ -291,7 +293,7 @@ def record_bid(cmd: c.RecordBid, uow, caller: Principal) -> Bid:
 
 
 @transactional
-def award_project(cmd: c.AwardProject, uow, caller: Principal) -> Project:
+def award_project(cmd: c.AwardProject, uow: ProcurementUow, caller: Principal) -> Project:
     caller.require(MANAGE)
     v = Validator()
     reason = v.text("reason", cmd.reason, max_len=1000)
@@ -333,7 +335,8 @@ def _milestones(v: Validator, raw: list[dict], deliverables: tuple[str, ...], am
     return tuple(out)
 
 
-def _check_overlap(uow, contract_id: str | None, project: Project, starts_on: date, ends_on: date) -> None:
+def _check_overlap(uow: OutsourceUow, contract_id: str | None, project: Project, starts_on: date,
+                   ends_on: date) -> None:
     if project.allow_overlap:
         return
     clash = uow.contracts.overlapping(exclude_id=contract_id, org_unit_id=project.org_unit_id,
@@ -347,7 +350,7 @@ def _check_overlap(uow, contract_id: str | None, project: Project, starts_on: da
 
 
 @transactional
-def sign_contract(cmd: c.SignContract, uow, caller: Principal) -> Contract:
+def sign_contract(cmd: c.SignContract, uow: OutsourceUow, caller: Principal) -> Contract:
     caller.require(MANAGE)
     v = Validator()
     amount = money(v, "amount", cmd.amount, positive=True)
@@ -392,7 +395,7 @@ _STEP_PERMISSION = {ProjectState.EXECUTION: MANAGE, ProjectState.ACCEPTANCE: ACC
 
 
 @transactional
-def advance_project(cmd: c.AdvanceProject, uow, caller: Principal) -> Project:
+def advance_project(cmd: c.AdvanceProject, uow: OutsourceUow, caller: Principal) -> Project:
     """contract → execution (manage), execution → acceptance (accept), acceptance → closure (manage;
     needs every milestone accepted with pass or conditional pass)."""
     try:
@@ -420,14 +423,14 @@ def advance_project(cmd: c.AdvanceProject, uow, caller: Principal) -> Project:
 # ---- contracts ---------------------------------------------------------------------------------
 
 
-def get_contract(cid: str, uow, caller: Principal) -> tuple[Contract, list[dict], list[Acceptance]]:
+def get_contract(cid: str, uow: OutsourceUow, caller: Principal) -> tuple[Contract, list[dict], list[Acceptance]]:
     with uow:
         contract = _contract(uow, cid, caller)
         return contract, uow.payments.of_contract(cid), uow.acceptances.of_contract(cid)
 
 
 @transactional
-def amend_contract(cmd: c.AmendContract, uow, caller: Principal) -> Contract:
+def amend_contract(cmd: c.AmendContract, uow: OutsourceUow, caller: Principal) -> Contract:
     caller.require(MANAGE)
     v = Validator()
     reason = v.text("reason", cmd.reason, max_len=1000)
@@ -467,7 +470,7 @@ def amend_contract(cmd: c.AmendContract, uow, caller: Principal) -> Contract:
 
 
 @transactional
-def record_acceptance(cmd: c.RecordAcceptance, uow, caller: Principal) -> Acceptance:
+def record_acceptance(cmd: c.RecordAcceptance, uow: OutsourceUow, caller: Principal) -> Acceptance:
     caller.require(ACCEPT)
     contract = _contract(uow, cmd.contract_id, caller)
     milestone = contract.milestone(cmd.milestone_id)
@@ -488,7 +491,7 @@ def record_acceptance(cmd: c.RecordAcceptance, uow, caller: Principal) -> Accept
 
 
 @transactional
-def add_evidence(cmd: c.AddEvidence, uow, caller: Principal) -> dict:
+def add_evidence(cmd: c.AddEvidence, uow: OutsourceUow, caller: Principal) -> dict:
     caller.require(ACCEPT)
     v = Validator()
     validate_evidence(v, cmd.filename, cmd.content_type, cmd.data)
@@ -503,7 +506,7 @@ def add_evidence(cmd: c.AddEvidence, uow, caller: Principal) -> dict:
     return {k: x for k, x in row.items() if k != "data"}
 
 
-def get_acceptance(aid: str, uow, caller: Principal) -> tuple[Acceptance, list[dict]]:
+def get_acceptance(aid: str, uow: OutsourceUow, caller: Principal) -> tuple[Acceptance, list[dict]]:
     with uow:
         acceptance = uow.acceptances.get(aid, caller.scope)
         if acceptance is None:
@@ -511,7 +514,7 @@ def get_acceptance(aid: str, uow, caller: Principal) -> tuple[Acceptance, list[d
         return acceptance, uow.acceptances.evidence(aid)
 
 
-def record_payment(cmd: c.RecordPayment, uow, caller: Principal) -> tuple[dict, bool]:
+def record_payment(cmd: c.RecordPayment, uow: OutsourceUow, caller: Principal) -> tuple[dict, bool]:
     """Returns (payment, replayed). The contract row is locked, so two concurrent payments cannot
     both fit into the same remaining amount."""
     caller.require(PAY)
@@ -552,7 +555,7 @@ def record_payment(cmd: c.RecordPayment, uow, caller: Principal) -> tuple[dict, 
 # ---- ticket facts and vendor SLA reports -------------------------------------------------------
 
 
-def record_ticket_event(uow, consumer: str, payload: dict) -> bool:
+def record_ticket_event(uow: OutsourceUow, consumer: str, payload: dict) -> bool:
     """One ticket event → the ticket's fact row, idempotently (inbox + order-independent merge)."""
     env = Envelope.from_dict(payload)
     with uow:
@@ -576,7 +579,7 @@ def _report_body(r: sla.Report) -> dict:
 
 
 @transactional
-def generate_sla_report(cmd: c.GenerateSlaReport, uow, caller: Principal) -> dict:
+def generate_sla_report(cmd: c.GenerateSlaReport, uow: OutsourceUow, caller: Principal) -> dict:
     """Compute the vendor's SLA report for a period (inclusive dates, CST days) from the ticket facts
     and the contract terms in force on the period's first day. Publishes `vendor_sla_reported` and one
     `penalty_assessed` per clause with a non-zero amount (or one that was non-zero before) — only when
@@ -632,7 +635,7 @@ def _figures(row: dict) -> tuple:
     return tuple(row[k].normalize() if isinstance(row[k], Decimal) else jsonable(row[k]) for k in keys)
 
 
-def get_sla_report(rid: str, uow, caller: Principal) -> dict:
+def get_sla_report(rid: str, uow: OutsourceUow, caller: Principal) -> dict:
     with uow:
         row = uow.reports.get(rid, caller.scope)
         if row is None:
@@ -644,7 +647,7 @@ def get_sla_report(rid: str, uow, caller: Principal) -> dict:
 
 
 @transactional
-def file_complaint(cmd: c.FileComplaint, uow, caller: Principal) -> Complaint:
+def file_complaint(cmd: c.FileComplaint, uow: OutsourceUow, caller: Principal) -> Complaint:
     caller.require(MANAGE)
     v = Validator()
     description = v.text("description", cmd.description, max_len=2000)
@@ -662,7 +665,8 @@ def file_complaint(cmd: c.FileComplaint, uow, caller: Principal) -> Complaint:
     return complaint
 
 
-def vendor_scorecard(vendor_id: str, start: date | None, end: date | None, uow, caller: Principal) -> dict:
+def vendor_scorecard(vendor_id: str, start: date | None, end: date | None, uow: OutsourceUow,
+                     caller: Principal) -> dict:
     """Per vendor per period, over what the caller may see: SLA attainment pooled over the
     reports inside the period (met / measured of every report), penalties, acceptance results,
     complaints."""

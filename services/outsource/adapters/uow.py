@@ -39,6 +39,7 @@ from ..domain.model import (
     Vendor,
     VendorStatus,
 )
+from ..domain.ports import OutsourceUow
 from . import tables as t
 from .facts import TicketFacts
 
@@ -410,3 +411,8 @@ class OutsourceUnitOfWork(SqlUnitOfWork):
         self.complaints = Complaints(conn)
         self.facts = TicketFacts(conn)
         self.reports = Reports(conn)
+
+
+def _conforms(uow: OutsourceUnitOfWork) -> OutsourceUow:
+    """Never called: mypy checks here that the PostgreSQL unit of work meets the Protocol."""
+    return uow

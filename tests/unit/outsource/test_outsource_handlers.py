@@ -3,95 +3,16 @@ procurement steps and their preconditions, department scope, events collected on
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 
 import pytest
 
 from govkit.auth import SYSTEM, Principal, Scope
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from govkit.uow import UnitOfWork
 from outsource import handlers
 from outsource.domain import commands as c
 from outsource.domain.model import Contact
-
-
-class FakeVendors:
-    def __init__(self):
-        self.rows, self.quals, self.log = {}, {}, []
-
-    def add(self, v):
-        self.rows[v.id] = copy.deepcopy(v)
-
-    update = add
-
-    def get(self, vid, lock=False):
-        return copy.deepcopy(self.rows.get(vid))
-
-    def by_credit_code(self, credit):
-        return next((copy.deepcopy(v) for v in self.rows.values() if v.credit_code == credit), None)
-
-    def record(self, *args):
-        self.log.append(args)
-
-    def add_qualification(self, q):
-        self.quals[q.id] = q
-        return True
-
-    def find_qualification(self, vid, name, number):
-        return next((q for q in self.quals.values() if (q.vendor_id, q.name, q.number) == (vid, name, number)), None)
-
-    def qualifications(self, vid):
-        return [q for q in self.quals.values() if q.vendor_id == vid]
-
-
-class FakeProjects:
-    def __init__(self):
-        self.rows, self.bid_rows, self.log = {}, [], []
-
-    def add(self, p, key=None):
-        self.rows[p.id] = copy.deepcopy(p)
-
-    def update(self, p):
-        self.rows[p.id] = copy.deepcopy(p)
-
-    def get(self, pid, scope, lock=False):
-        p = self.rows.get(pid)
-        return copy.deepcopy(p) if p and scope.allows(p.org_unit_id) else None
-
-    def by_key(self, key):
-        return None
-
-    def record(self, *args):
-        self.log.append(args)
-
-    def add_bid(self, b):
-        self.bid_rows = [x for x in self.bid_rows if not (x.project_id == b.project_id and x.vendor_id == b.vendor_id)]
-        self.bid_rows.append(b)
-
-    def bids(self, pid):
-        return [b for b in self.bid_rows if b.project_id == pid]
-
-
-class FakeUow(UnitOfWork):
-    def __init__(self):
-        super().__init__()
-        self.vendors, self.projects = FakeVendors(), FakeProjects()
-        self.committed = []
-
-    def __enter__(self):
-        self._snapshot = (copy.deepcopy(self.vendors), copy.deepcopy(self.projects))
-        return super().__enter__()
-
-    def commit(self):
-        self.committed.extend(self.events)
-        self.events = []
-        self._snapshot = (copy.deepcopy(self.vendors), copy.deepcopy(self.projects))
-
-    def rollback(self):
-        self.vendors, self.projects = self._snapshot
-        self.events = []
-
+from tests.unit.outsource.fakes import FakeUow
 
 OFFICER = Principal(
     "zhangw", "张伟", (), frozenset({"outsource.read", "outsource.manage"}), Scope(frozenset({"om-centre"}))
