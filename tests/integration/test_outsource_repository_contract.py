@@ -117,7 +117,7 @@ def test_a_vendors_second_bid_replaces_its_first_and_bids_rank_by_amount(uow):
     day = date(2026, 10, 1)
     assert uow.projects.add_bid(Bid(str(uuid.uuid4()), "p1", "vendor-a", Decimal("120000.00"), day))
     assert uow.projects.add_bid(Bid(str(uuid.uuid4()), "p1", "vendor-b", Decimal("110000.00"), day))
-    assert uow.projects.add_bid(Bid(str(uuid.uuid4()), "p1", "vendor-a", Decimal("100000.00"), day))
+    assert uow.projects.add_bid(Bid(str(uuid.uuid4()), "p1", "vendor-a", Decimal("115000.00"), day))
     assert [(b.vendor_id, b.amount) for b in uow.projects.bids("p1")] == [
-        ("vendor-a", Decimal("100000.00")), ("vendor-b", Decimal("110000.00"))]
+        ("vendor-b", Decimal("110000.00")), ("vendor-a", Decimal("115000.00"))]
     assert uow.projects.bids("other") == []
