@@ -15,6 +15,7 @@ from govkit.errors import PermissionDenied, Validator
 from govkit.events import Envelope
 
 from .domain import kpis
+from .domain.ports import EvaluationUow
 
 CONSUMER = "evaluation.live_kpis"
 
@@ -23,7 +24,7 @@ def _stamp(env: Envelope) -> str:
     return kpis.order_key(kpis.occurred_at(env), env.id).split("|", 1)[0] + "+00:00"
 
 
-def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> bool:
+def record_event(env: Envelope, uow: EvaluationUow, store, org_cache=None, on_fact=None) -> bool:
     """Keep the event as a fact and move the live KPIs, each exactly once.
 
     The fact and the inbox entry commit together in PostgreSQL (with `on_fact(env, uow)`, e.g.
@@ -41,7 +42,7 @@ def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> boo
     return store.apply_plan(env.id, _stamp(env), plan)
 
 
-def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None) -> int:
+def record_batch(envs: list[Envelope], uow: EvaluationUow, store, org_cache=None, on_fact=None) -> int:
     """The batched consumer path: many events, one transaction and one Redis pipeline.
     Same guarantees as record_event: facts and inbox commit together, Redis dedupes per event."""
     from .adapters.org import OrgTree
@@ -62,7 +63,7 @@ def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None)
     return store.apply_many(items)
 
 
-def rebuild_live_kpis(uow, store, batch: int = 1000) -> int:
+def rebuild_live_kpis(uow: EvaluationUow, store, batch: int = 1000) -> int:
     """Flush Redis' live KPI state and replay every fact into it. Returns the facts replayed."""
     from .adapters.org import FrozenTree
 
@@ -88,7 +89,7 @@ class KpiDifference:
     facts: float | None
 
 
-def check_live_kpis(uow, store, tolerance: float = 1e-6) -> tuple[int, list[KpiDifference]]:
+def check_live_kpis(uow: EvaluationUow, store, tolerance: float = 1e-6) -> tuple[int, list[KpiDifference]]:
     """Recompute every counter from the facts (in memory, same rules) and compare with Redis."""
     from .adapters.kpi_store import hash_key
     from .adapters.org import FrozenTree
@@ -167,7 +168,7 @@ def get_kpi_series(cmd: GetKpiSeries, store, caller: Principal):
 VENDOR_CONSUMER = "evaluation.vendor_results"
 
 
-def record_vendor_report(env: Envelope, uow) -> bool:
+def record_vendor_report(env: Envelope, uow: EvaluationUow) -> bool:
     """outsource.vendor_sla_reported → the vendor's result for the period, exactly once; a
     regenerated report (same report id, later time) replaces the earlier figures."""
     from .domain.vendors import from_event
@@ -180,7 +181,7 @@ def record_vendor_report(env: Envelope, uow) -> bool:
     return kept
 
 
-def list_vendor_results(uow, caller: Principal, *, vendor_id: str = "", since=None, until=None):
+def list_vendor_results(uow: EvaluationUow, caller: Principal, *, vendor_id: str = "", since=None, until=None):
     """Vendor results of the contracts owned by units in the caller's scope."""
     with uow:
         return uow.vendor_results.list(caller.scope, vendor_id=vendor_id, since=since, until=until)

@@ -15,6 +15,7 @@ from evaluation.domain import plan as p
 from evaluation.domain.commands import AdvancePlan, CreateModel, CreatePlan, SubmitManualScore
 from govkit.auth import Principal, Scope
 from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from tests.unit.evaluation_fakes import FakeUow
 
 KNOWN = frozenset(kpis.KPI_NAMES)
 
@@ -162,51 +163,6 @@ def test_accountability_rules_escalate_with_overdue_days_and_periods_below():
 
 
 # ---- handlers against a fake unit of work -------------------------------------------------
-class FakeRepo:
-    def __init__(self):
-        self.models, self.plans, self.scores, self.audits = {}, {}, [], []
-
-    def latest_model_version(self, code):
-        return max([v for c, v in self.models if c == code], default=0)
-
-    def add_model(self, code, version, name, definition, actor):
-        self.models[(code, version)] = {"code": code, "version": version, "definition": definition}
-
-    def get_model(self, code, version=None):
-        version = version or self.latest_model_version(code)
-        return self.models.get((code, version))
-
-    def get_plan(self, plan_id, scope, lock=False):
-        return dict(self.plans[plan_id]) if plan_id in self.plans else None
-
-    def manual_scores(self, plan_id):
-        return [s for s in self.scores if s["plan_id"] == plan_id]
-
-    def update_plan(self, plan_id, **values):
-        self.plans[plan_id].update(values)
-
-    def audit(self, *a, **kw):
-        self.audits.append(a)
-
-
-class FakeUow:
-    def __init__(self):
-        self.eval, self.committed = FakeRepo(), 0
-        self.events = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
-
-    def commit(self):
-        self.committed += 1
-
-    def collect(self, *events):
-        self.events.extend(events)
-
-
 def _caller(*perms, units=None):
     return Principal("u", "u", (), frozenset(perms), Scope(None if units is None else frozenset(units)))
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from govkit.uow import SqlUnitOfWork
 
+from ..domain.ports import EvaluationUow
 from .facts import FactRepository
 
 
@@ -13,3 +14,8 @@ class EvaluationUnitOfWork(SqlUnitOfWork):
         self.facts = FactRepository(conn)
         self.eval = EvaluationRepository(conn)
         self.vendor_results = VendorResults(conn)
+
+
+def _conforms(uow: EvaluationUnitOfWork) -> EvaluationUow:
+    """Never called: mypy checks here that the PostgreSQL unit of work meets the Protocol."""
+    return uow
