@@ -24,6 +24,7 @@ from ..domain.model import (
     SupportGroup,
     User,
 )
+from ..domain.ports import OrgUow
 from . import tables as t
 
 _TREE_UP = sa.text("""
@@ -354,3 +355,8 @@ class OrgUnitOfWork(SqlUnitOfWork):
 
 
 
+
+
+def _conforms(uow: OrgUnitOfWork) -> OrgUow:
+    """Never called: mypy checks here that the PostgreSQL unit of work meets the Protocol."""
+    return uow
