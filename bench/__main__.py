@@ -46,7 +46,7 @@ def machine_facts() -> dict:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
         "load": load,
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": len(os.sched_getaffinity(0)),
         "cpu": cpu,
         "python": platform.python_version(),

@@ -49,7 +49,7 @@ def _xlsx(n: int) -> bytes:
     strings: dict[str, int] = {}
     sheet = io.StringIO()
     sheet.write('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.'
-                'openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:I%d"/><sheetData>' % len(rows))
+                f'openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:I{len(rows)}"/><sheetData>')
     for r, row in enumerate(rows, 1):
         sheet.write(f'<row r="{r}">')
         for c, value in enumerate(row):

@@ -12,8 +12,8 @@ import importlib
 import multiprocessing as mp
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 CTX = mp.get_context("spawn")
 LOCALHOST = "127.0.0.1"

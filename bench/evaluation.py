@@ -264,7 +264,7 @@ def sustained(stack: EvalStack, rate: float, seconds: float, seed: int) -> dict:
     per_tick = rate * tick
     t0 = time.perf_counter()
     sent, k = 0, 0
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     while sent < n:
         due = min(n, int((time.perf_counter() - t0) / tick * per_tick) + 1)
         batch = []
@@ -331,7 +331,7 @@ def rebuild(stack: EvalStack, n: int, seed: int) -> dict:
 
 def main(argv=None) -> None:
     a = parse_args(argv)
-    print(f"bench.evaluation {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, nproc={os.cpu_count()}, "
+    print(f"bench.evaluation {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, nproc={os.cpu_count()}, "
           f"events={a.events}, rate={a.rate}/s for {a.seconds}s, rebuild facts={a.rebuild_facts}", flush=True)
     results: dict = {}
     with EvalStack(a.redis_db) as s:
@@ -355,7 +355,9 @@ def main(argv=None) -> None:
         same = snap1 == snap3 and check(s) == 0 and bool(snap1)
         results["nameko_3_workers_per_s"] = rate3
         results["three_equal_one"] = same
-        print(f"nameko, 3 workers: {rate3:.0f} events/s ({secs3:.1f} s); KPIs identical to 1 worker: {same}", flush=True)
+        print(
+            f"nameko, 3 workers: {rate3:.0f} events/s ({secs3:.1f} s); KPIs identical to 1 worker: {same}", flush=True
+        )
         for p in w3:
             p.stop()
 

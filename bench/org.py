@@ -14,7 +14,7 @@ import random
 import statistics
 import time
 from concurrent import futures
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import grpc
 import sqlalchemy as sa
@@ -24,9 +24,9 @@ from rich.table import Table
 os.environ.setdefault("GOVOPS_DB_PREFIX", "govops_bench_")
 os.environ.setdefault("GOVOPS_KEY_DIR", "/tmp/govops-bench-keys")
 
-from govkit import config  # noqa: E402
-from govkit.auth import TokenSigner, TokenVerifier, generate_keypair  # noqa: E402
-from govkit.db import drop_database, make_engine  # noqa: E402
+from govkit import config
+from govkit.auth import TokenSigner, TokenVerifier, generate_keypair
+from govkit.db import drop_database, make_engine
 
 console = Console()
 
@@ -104,12 +104,16 @@ def seed_org(units: int, staff: int, groups: int):
     tz = timezone(timedelta(hours=8))
     week = datetime(2026, 11, 23, tzinfo=tz)
     with engine.begin() as c:
-        c.execute(sa.text("INSERT INTO org_units(id, name, parent_id, kind) VALUES ('gov', '政府', NULL, 'government')"))
+        c.execute(
+            sa.text("INSERT INTO org_units(id, name, parent_id, kind) VALUES ('gov', '政府', NULL, 'government')")
+        )
         depts = max(1, units // 20)
         rows = [{"id": f"d{i}", "name": f"部门{i}", "parent_id": "gov", "kind": "department"} for i in range(depts)]
         rows += [{"id": f"d{i % depts}-v{i}", "name": f"处室{i}", "parent_id": f"d{i % depts}", "kind": "division"}
                  for i in range(units - depts - 1)]
-        c.execute(sa.text("INSERT INTO org_units(id, name, parent_id, kind) VALUES (:id, :name, :parent_id, :kind)"), rows)
+        c.execute(
+            sa.text("INSERT INTO org_units(id, name, parent_id, kind) VALUES (:id, :name, :parent_id, :kind)"), rows
+        )
         unit_ids = [r["id"] for r in rows]
         c.execute(sa.text("INSERT INTO positions(id, org_unit_id, name) VALUES ('p0', 'gov', '岗位')"))
         people = [{"id": f"S{i:05d}", "name": f"员工{i}", "u": rng.choice(unit_ids)} for i in range(staff)]
@@ -119,8 +123,13 @@ def seed_org(units: int, staff: int, groups: int):
         c.execute(sa.text("INSERT INTO users(username, display_name, password_hash) VALUES (:id, :name, 'x')"), people)
         grants = [{"id": f"a{i}", "s": p["id"], "u": rng.choice(unit_ids + [f"d{j}" for j in range(depts)]),
                    "r": rng.choice(["requester", "engineer", "dept_om_officer"])} for i, p in enumerate(people)]
-        c.execute(sa.text("INSERT INTO role_assignments(id, subject, role, org_unit_id, subtree, granted_by, granted_at)"
-                          " VALUES (:id, :s, :r, :u, true, 'bench', now())"), grants)
+        c.execute(
+            sa.text(
+                "INSERT INTO role_assignments(id, subject, role, org_unit_id, subtree, granted_by, granted_at)"
+                " VALUES (:id, :s, :r, :u, true, 'bench', now())"
+            ),
+            grants,
+        )
         for g in range(groups):
             c.execute(sa.text("INSERT INTO support_groups(id, name, org_unit_id) VALUES (:g, :n, 'gov')"),
                       {"g": f"g{g}", "n": f"组{g}"})
@@ -193,7 +202,7 @@ def main(argv=None) -> None:
     logs.configure("bench", "tool", "WARNING")
     units, staff, calls = (200, 500, 300) if args.quick else (2000, 5000, 3000)
     table = Table(title=f"GovOps org hot paths — {units} org units, {staff} staff, "
-                        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f}")
+                        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.2f}")
     for col in ("figure", "median ms", "p99 ms"):
         table.add_column(col)
     overhead = token_overhead(calls)

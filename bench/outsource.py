@@ -25,9 +25,9 @@ from rich.table import Table
 os.environ.setdefault("GOVOPS_DB_PREFIX", "govops_bench_")
 os.environ.setdefault("GOVOPS_KEY_DIR", "/tmp/govops-bench-keys")
 
-from govkit import config  # noqa: E402
-from govkit.auth import SYSTEM  # noqa: E402
-from govkit.db import create_database_if_missing, drop_database, make_engine  # noqa: E402
+from govkit import config
+from govkit.auth import SYSTEM
+from govkit.db import create_database_if_missing, drop_database, make_engine
 
 console = Console()
 
@@ -58,7 +58,9 @@ def _signed_contract(engine):
     uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
     handlers.register_vendor(c.RegisterVendor("vendor-hx", "华信科技服务有限公司", "91110108551385082Q", "om-centre"),
                              uow(), SYSTEM)
-    project, _ = handlers.create_project(c.CreateProject("政务应用运维外包", "om", "om-centre", ["app-om"]), uow(), SYSTEM)
+    project, _ = handlers.create_project(
+        c.CreateProject("政务应用运维外包", "om", "om-centre", ["app-om"]), uow(), SYSTEM
+    )
     handlers.start_procurement(c.StartProcurement(project.id, "public_tender"), uow(), SYSTEM)
     handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "468000.00"), uow(), SYSTEM)
     handlers.award_project(c.AwardProject(project.id, "vendor-hx", "综合评分第一"), uow(), SYSTEM)
@@ -111,7 +113,8 @@ def run(tickets: int, trials: int) -> dict:
                 return sum(r[1] for r in conn.execute(_BASELINE, params))
 
         def measure():
-            from datetime import datetime, time as dtime
+            from datetime import datetime
+            from datetime import time as dtime
 
             with OutsourceUnitOfWork(engine) as uow:
                 return uow.facts.measure(contract.current, "vendor-hx", "app",

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PG = "postgresql+psycopg2://postgres@127.0.0.1:5432"
@@ -234,17 +234,17 @@ def main(argv=None) -> int:
         drop_database(f"{PG}/{stack.name}_ticket")
         delete_vhost(stack.name)
         shutil.rmtree(workdir, ignore_errors=True)
-    s, l, q, sla = results["small"], results["large"], results["queue"], results["sla"]
+    s, lg, q, sla = results["small"], results["large"], results["queue"], results["sla"]
     print(f"""
-GovOps ticket bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC — nproc {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f} at the end
+GovOps ticket bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — nproc {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f} at the end
 stored at the end: {results['stored']:,} tickets ({results['open']:,} open); seeding {args.rows:,} took {results['seed_seconds']:.0f} s
 
 | figure | 10k stored | {args.rows:,} + 10k stored |
 |---|---|---|
 | raw baseline: PostgreSQL 1-row INSERT+COMMIT p50 / p99, same moment | {results['raw_small']['p50']:.1f} / {results['raw_small']['p99']:.1f} ms | {results['raw_large']['p50']:.1f} / {results['raw_large']['p99']:.1f} ms |
-| CreateTicket latency p50 / p99 (1 client, sequential, n={args.latency_calls}) | {s['p50']:.1f} / {s['p99']:.1f} ms | {l['p50']:.1f} / {l['p99']:.1f} ms |
-| CreateTicket rate, 1 client | {s['rate1']:,.0f}/s | {l['rate1']:,.0f}/s |
-| CreateTicket rate, 4 threads, {args.seconds:g} s | {s['rate4']:,.0f}/s | {l['rate4']:,.0f}/s |
+| CreateTicket latency p50 / p99 (1 client, sequential, n={args.latency_calls}) | {s['p50']:.1f} / {s['p99']:.1f} ms | {lg['p50']:.1f} / {lg['p99']:.1f} ms |
+| CreateTicket rate, 1 client | {s['rate1']:,.0f}/s | {lg['rate1']:,.0f}/s |
+| CreateTicket rate, 4 threads, {args.seconds:g} s | {s['rate4']:,.0f}/s | {lg['rate4']:,.0f}/s |
 | group queue (ListQueue sla_due, 50 rows) p50 / p99, n={q['n']} | | {q['p50']:.1f} / {q['p99']:.1f} ms (target ≤ 50 ms: {'MET' if q['p99'] <= 50 else 'MISSED'}) |
 | SLA warning lateness p50 / p99 / max ({sla['n']} tickets at {sla['rate']:g}/s, {sla['fired']} events; sender lag ≤ {sla['sender_lag']:.2f} s) | | {sla['warning'][0]*1000:.0f} / {sla['warning'][1]*1000:.0f} / {sla['warning'][2]*1000:.0f} ms |
 | SLA breach lateness p50 / p99 / max | | {sla['breach'][0]*1000:.0f} / {sla['breach'][1]*1000:.0f} / {sla['breach'][2]*1000:.0f} ms (target p99 ≤ 1 s: {'MET' if max(sla['warning'][1], sla['breach'][1]) <= 1 else 'MISSED'}) |

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from govkit.events import Envelope
 
-T0 = datetime(2026, 11, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in UTC+8, inside November
+T0 = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)  # 10:00 in UTC+8, inside November
 
 
 def envelope(name: str, ticket: dict, at: datetime, event_id: str | None = None, **extra) -> Envelope:

@@ -63,7 +63,9 @@ def signed_contract(engine):
     uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
     handlers.register_vendor(c.RegisterVendor("vendor-hx", "华信科技服务有限公司", "91110108551385082Q", "om-centre"),
                              uow(), SYSTEM)
-    project, _ = handlers.create_project(c.CreateProject("政务应用运维外包", "om", "om-centre", ["app-om"]), uow(), SYSTEM)
+    project, _ = handlers.create_project(
+        c.CreateProject("政务应用运维外包", "om", "om-centre", ["app-om"]), uow(), SYSTEM
+    )
     handlers.start_procurement(c.StartProcurement(project.id, "public_tender"), uow(), SYSTEM)
     handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "480000.00"), uow(), SYSTEM)
     handlers.award_project(c.AwardProject(project.id, "vendor-hx", "综合评分第一"), uow(), SYSTEM)

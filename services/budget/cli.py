@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import grpc
 import typer
@@ -336,7 +335,7 @@ def expense_add(budget: str = typer.Argument(..., help="budget id, or unit id wi
                 amount: str = typer.Option(..., help="yuan, e.g. 12500.00"),
                 date: str = typer.Option(..., "--date", help="YYYY-MM-DD"), item: str = typer.Option(""),
                 line: int = typer.Option(0, help="budget line number"), description: str = typer.Option(""),
-                key: Optional[str] = typer.Option(None, help="idempotency key")):
+                key: str | None = typer.Option(None, help="idempotency key")):
     """Record actual spending against an approved budget."""
     reply = _call("RecordExpense", _pb().RecordExpenseRequest(
         budget_id=_budget_id(budget, year), fee_category=category, fee_item=item, line_no=line, amount=amount,
@@ -347,8 +346,8 @@ def expense_add(budget: str = typer.Argument(..., help="budget id, or unit id wi
 
 @app.command("export")
 def export(budget: str = typer.Argument(..., help="budget id, or unit id with --year"),
-           year: int = typer.Option(0), xlsx: Optional[Path] = typer.Option(None, help="write XLSX here"),
-           pdf: Optional[Path] = typer.Option(None, help="write PDF here")):
+           year: int = typer.Option(0), xlsx: Path | None = typer.Option(None, help="write XLSX here"),
+           pdf: Path | None = typer.Option(None, help="write PDF here")):
     """Finance exports: XLSX (summary + one detail sheet per fee category) and/or PDF."""
     pb = _pb()
     if not xlsx and not pdf:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
@@ -19,9 +18,20 @@ from .adapters import files, reports
 from .adapters.uow import BudgetUnitOfWork
 from .domain import budget as bd
 from .domain.assets import ASSET_KINDS, EDITABLE, GROUPS, Asset, AssetFilter
-from .domain.commands import (ApproveStandard, ChangeBudgetState, CompileBudget, CreateStandard, ImportAssets,
-                              ListAssets, RecordExpense, RegisterAsset, RelateAssets, RetireAsset, UpdateAsset,
-                              UpdateStandard)
+from .domain.commands import (
+    ApproveStandard,
+    ChangeBudgetState,
+    CompileBudget,
+    CreateStandard,
+    ImportAssets,
+    ListAssets,
+    RecordExpense,
+    RegisterAsset,
+    RelateAssets,
+    RetireAsset,
+    UpdateAsset,
+    UpdateStandard,
+)
 from .domain.compilation import Line, describe_group
 from .domain.fees import EXCLUDED, FEE_CATEGORIES, items_of
 from .domain.standard import APPROVED, Standard, body_to_dict
@@ -102,7 +112,7 @@ def _filter_in(f: pb.AssetFilter) -> AssetFilter:
                        support_mode=_SUPPORT.get(f.support_mode, ""))
 
 
-def _format(value: int, allowed: tuple[str, ...]) -> str:
+def _format(value: pb.FileFormat.ValueType, allowed: tuple[str, ...]) -> str:
     fmt = _FORMAT.get(value, "")
     if fmt not in allowed:
         raise InvalidArgument(field="format", reason=f"must be one of {', '.join(a.upper() for a in allowed)}")
@@ -137,15 +147,35 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
     cat_names = {c.code: c.name for c in FEE_CATEGORIES}
     ordered = {c.code: b.by_category.get(c.code, Decimal(0)) for c in FEE_CATEGORIES}
     return pb.Budget(
-        id=b.id, unit=b.unit, include_subtree=b.include_subtree, units=list(b.units), year=b.year,
-        standard_id=b.standard_id, standard=b.standard_label, region=b.region, state=_BUDGET_STATE[b.state],
-        total=_money(b.total), by_category=_amounts(ordered, cat_names),
+        id=b.id,
+        unit=b.unit,
+        include_subtree=b.include_subtree,
+        units=list(b.units),
+        year=b.year,
+        standard_id=b.standard_id,
+        standard=b.standard_label,
+        region=b.region,
+        state=_BUDGET_STATE[b.state],
+        total=_money(b.total),
+        by_category=_amounts(ordered, cat_names),
         by_kind=_amounts(dict(sorted(b.by_kind.items())), {k.code: k.name for k in ASSET_KINDS}),
-        asset_count=b.asset_count, line_count=b.line_count, thresholds=list(b.thresholds),
-        compiled_at=timestamp(b.compiled_at), approved_by=b.approved_by,
-        actions=[pb.BudgetAction(action=a.action, from_state=_BUDGET_STATE.get(a.from_state, 0),
-                                 to_state=_BUDGET_STATE.get(a.to_state, 0), actor=a.actor, comment=a.comment,
-                                 at=timestamp(a.at)) for a in actions])
+        asset_count=b.asset_count,
+        line_count=b.line_count,
+        thresholds=list(b.thresholds),
+        compiled_at=timestamp(b.compiled_at),
+        approved_by=b.approved_by,
+        actions=[
+            pb.BudgetAction(
+                action=a.action,
+                from_state=_BUDGET_STATE.get(a.from_state, pb.BUDGET_STATE_UNSPECIFIED),
+                to_state=_BUDGET_STATE.get(a.to_state, pb.BUDGET_STATE_UNSPECIFIED),
+                actor=a.actor,
+                comment=a.comment,
+                at=timestamp(a.at),
+            )
+            for a in actions
+        ],
+    )
 
 
 def line_to_pb(ln: Line, spent: Decimal | None = None) -> pb.BudgetLine:

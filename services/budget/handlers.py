@@ -11,19 +11,38 @@ from decimal import Decimal
 
 from govkit import logs
 from govkit.auth import Principal
-from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.consumers import deliver
+from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable, utcnow
 
 from .domain import budget as bd
 from .domain import fees
 from .domain.assets import RELATION_KINDS, Asset, merge, parse_asset
-from .domain.commands import (ApproveStandard, ChangeBudgetState, CompileBudget, CreateStandard, ImportAssets,
-                              ListAssets, RecordExpense, RegisterAsset, RelateAssets, RetireAsset, UpdateAsset,
-                              UpdateStandard)
+from .domain.commands import (
+    ApproveStandard,
+    ChangeBudgetState,
+    CompileBudget,
+    CreateStandard,
+    ImportAssets,
+    ListAssets,
+    RecordExpense,
+    RegisterAsset,
+    RelateAssets,
+    RetireAsset,
+    UpdateAsset,
+    UpdateStandard,
+)
 from .domain.compilation import Line, Totals, compile_lines, totals_of
-from .domain.events import (AssetChanged, AssetRegistered, AssetRetired, BudgetApproved, BudgetCompiled,
-                            BudgetExceeded, BudgetThresholdReached, ExpenseRecorded)
+from .domain.events import (
+    AssetChanged,
+    AssetRegistered,
+    AssetRetired,
+    BudgetApproved,
+    BudgetCompiled,
+    BudgetExceeded,
+    BudgetThresholdReached,
+    ExpenseRecorded,
+)
 from .domain.money import parse_decimal
 from .domain.standard import APPROVED, Standard, new_standard, parse_body
 

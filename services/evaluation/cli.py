@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import grpc
 import typer
@@ -101,7 +100,7 @@ def plan_create(
     unit: list[str] = typer.Option([], help="org unit objects"),
     process: list[str] = typer.Option([], help="process objects as UNIT/PROCESS, e.g. gov/incident"),
     vendor: list[str] = typer.Option([], help="vendor objects as UNIT/VENDOR, e.g. om-centre/vendor-hx"),
-    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
+    idempotency_key: str | None = typer.Option(None, help="retry-safe key"),
 ):
     """Create an evaluation plan (draft)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -160,7 +159,7 @@ def plan_advance(plan_id: str, to: str = typer.Argument(..., help="|".join(_STAT
     elif to == "archived":
         p = _call("ArchivePlan", pb.ArchivePlanRequest(id=plan_id)).plan
     else:
-        state = getattr(pb, f"PLAN_STATE_{to.upper()}", 0)
+        state = pb.PlanState.ValueType(getattr(pb, f"PLAN_STATE_{to.upper()}", 0))
         p = _call("AdvancePlan", pb.AdvancePlanRequest(id=plan_id, to_state=state)).plan
     console.print(f"plan {p.id}: {pb.PlanState.Name(p.state)}")
 
@@ -171,8 +170,12 @@ def plan_score(plan_id: str, object_id: str, indicator: str, score: float,
     """Enter a manual score with its evidence."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    s = _call("SubmitManualScore", pb.SubmitManualScoreRequest(plan_id=plan_id, object_id=object_id,
-                                                               indicator_code=indicator, score=score, evidence=evidence)).score
+    s = _call(
+        "SubmitManualScore",
+        pb.SubmitManualScoreRequest(
+            plan_id=plan_id, object_id=object_id, indicator_code=indicator, score=score, evidence=evidence
+        ),
+    ).score
     console.print(f"{s.object_id} {s.indicator_code} = {s.score:g} (by {s.scored_by})")
 
 
@@ -188,7 +191,7 @@ def plan_sign_off(plan_id: str, object_id: list[str] = typer.Option([], help="on
 @app.command("report")
 def report(plan_id: str, object_id: str = typer.Option("", help="one object; empty = whole plan"),
            format: str = typer.Option("pdf", help="pdf|xlsx"),
-           out: Optional[Path] = typer.Option(None, help="file to write (default: the server's file name)")):
+           out: Path | None = typer.Option(None, help="file to write (default: the server's file name)")):
     """Download a result report (PDF with the nine-grid heatmap, or XLSX)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 

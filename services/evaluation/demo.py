@@ -7,7 +7,7 @@ idempotency key and the model lookup are fixed, and a published plan is left as 
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM, Principal, Scope
@@ -29,7 +29,7 @@ def _events(month_start, days: int) -> list[Envelope]:
         for i in range(24):
             tid = f"demo-{dept}-{month_start:%Y%m}-{i}"
             ttype = ("incident", "request", "change", "incident", "problem", "request")[i % 6]
-            at = datetime.combine(month_start + timedelta(days=i % days), time(1 + i % 8), tzinfo=timezone.utc)
+            at = datetime.combine(month_start + timedelta(days=i % days), time(1 + i % 8), tzinfo=UTC)
             staff = f"{dept}-eng-{i % 3}"
             common = {"ticket_id": tid, "number": f"{ttype[:3].upper()}-{i:04d}", "ticket_type": ttype,
                       "department": dept, "catalogue_item_id": "cat-desk" if rnd.random() < 0.8 else None,

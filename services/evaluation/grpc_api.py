@@ -116,27 +116,49 @@ def model_from_pb(msg: pb.Model) -> m.Model:
         owner_position=i.owner_position, description=i.description) for i in msg.indicators)
     return m.Model(code=msg.code, name=msg.name, description=msg.description, indicators=indicators,
                    level_weights={k: w for k, w in weights.items() if w} if any(weights.values()) else {},
-                   **({"accountability": acc} if acc else {}))
+                   **({"accountability": acc} if acc else {}))  # type: ignore[arg-type]
 
 
 def model_to_pb(model: m.Model) -> pb.Model:
     a = model.accountability
     return pb.Model(
-        code=model.code, version=model.version, name=model.name, description=model.description,
+        code=model.code,
+        version=model.version,
+        name=model.name,
+        description=model.description,
         level_weights=pb.LevelWeights(**{k: float(model.level_weights.get(k, 0)) for k in m.LEVELS}),
-        accountability=pb.AccountabilityRules(rectification_days=a.rectification_days,
-                                              overdue_days=a.overdue_days, periods_below=a.periods_below),
-        indicators=[pb.Indicator(
-            code=i.code, name=i.name, level=_LEVEL_STR_PB.get(i.level, 0), dimension=_DIM_PB.get(i.dimension, 0),
-            kind=_KIND_PB.get(i.kind, 0), kpi=i.kpi, formula=i.formula, process=i.process, aggregate=i.aggregate,
-            direction=_DIR_PB.get(i.direction, 0), unit=i.unit, baseline=i.baseline, target=i.target,
-            weight=i.weight, rule=_RULE_PB.get(i.rule, 0), bands=[pb.Band(bound=b.bound, score=b.score) for b in i.bands],
-            owner_position=i.owner_position, description=i.description) for i in model.indicators])
+        accountability=pb.AccountabilityRules(
+            rectification_days=a.rectification_days, overdue_days=a.overdue_days, periods_below=a.periods_below
+        ),
+        indicators=[
+            pb.Indicator(
+                code=i.code,
+                name=i.name,
+                level=_LEVEL_STR_PB.get(i.level, pb.LEVEL_UNSPECIFIED),
+                dimension=_DIM_PB.get(i.dimension, pb.DIMENSION_UNSPECIFIED),
+                kind=_KIND_PB.get(i.kind, pb.INDICATOR_KIND_UNSPECIFIED),
+                kpi=i.kpi,
+                formula=i.formula,
+                process=i.process,
+                aggregate=i.aggregate,
+                direction=_DIR_PB.get(i.direction, pb.DIRECTION_UNSPECIFIED),
+                unit=i.unit,
+                baseline=i.baseline,
+                target=i.target,
+                weight=i.weight,
+                rule=_RULE_PB.get(i.rule, pb.SCORING_RULE_UNSPECIFIED),
+                bands=[pb.Band(bound=b.bound, score=b.score) for b in i.bands],
+                owner_position=i.owner_position,
+                description=i.description,
+            )
+            for i in model.indicators
+        ],
+    )
 
 
 # ---- plans -------------------------------------------------------------------------------
 def _obj_pb(o: dict) -> pb.EvaluationObject:
-    return pb.EvaluationObject(kind=_OBJ_PB.get(o["kind"], 0), id=o["id"], unit=o["unit"])
+    return pb.EvaluationObject(kind=_OBJ_PB.get(o["kind"], pb.OBJECT_KIND_UNSPECIFIED), id=o["id"], unit=o["unit"])
 
 
 def _score_pb(s: dict) -> pb.ManualScore:
@@ -253,7 +275,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def GetModel(self, request, context):
         if not request.code:
             raise InvalidArgument(field="code", reason="must not be empty")
-        return pb.GetModelResponse(model=model_to_pb(ev.get_model(request.code, request.version, self.uow(), principal())))
+        return pb.GetModelResponse(
+            model=model_to_pb(ev.get_model(request.code, request.version, self.uow(), principal()))
+        )
 
     def ListModels(self, request, context):
         return pb.ListModelsResponse(models=[model_to_pb(x) for x in ev.list_models(self.uow(), principal())])
@@ -282,7 +306,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         if to not in ("data_collection", "self_assessment", "review"):
             raise InvalidArgument(field="to_state", reason="must be DATA_COLLECTION, SELF_ASSESSMENT or REVIEW "
                                   "(PublishPlan and ArchivePlan do the last steps)")
-        return pb.AdvancePlanResponse(plan=plan_to_pb(ev.advance_plan(AdvancePlan(request.id, to), self.uow(), principal())))
+        return pb.AdvancePlanResponse(
+            plan=plan_to_pb(ev.advance_plan(AdvancePlan(request.id, to), self.uow(), principal()))
+        )
 
     def SubmitManualScore(self, request, context):
         s = ev.submit_manual_score(SubmitManualScore(request.plan_id, request.object_id, request.indicator_code,

@@ -16,6 +16,7 @@ from govkit.errors import PermissionDenied, Validator
 from govkit.events import Envelope
 
 from .domain import kpis
+from .domain.ports import EvaluationUow
 
 CONSUMER = "evaluation.live_kpis"
 
@@ -24,7 +25,7 @@ def _stamp(env: Envelope) -> str:
     return kpis.order_key(kpis.occurred_at(env), env.id).split("|", 1)[0] + "+00:00"
 
 
-def keep_fact(env: Envelope, uow, on_fact=None) -> None:
+def keep_fact(env: Envelope, uow: EvaluationUow, on_fact=None) -> None:
     """Keep a new event as a fact (and `on_fact(env, uow)`, e.g. closing a rectification whose
     ticket was resolved), inside the consumer's transaction: the inbox row commits with it."""
     uow.facts.add(env)
@@ -32,7 +33,7 @@ def keep_fact(env: Envelope, uow, on_fact=None) -> None:
         on_fact(env, uow)
 
 
-def move_live_kpis(env: Envelope, uow, store, org_cache=None) -> bool:
+def move_live_kpis(env: Envelope, uow: EvaluationUow, store, org_cache=None) -> bool:
     """Apply the event to the Redis live KPIs; the store dedupes on the event id inside its atomic
     script, so this runs for redelivered events too. True if Redis had not counted it yet."""
     from .adapters.org import OrgTree
@@ -40,7 +41,7 @@ def move_live_kpis(env: Envelope, uow, store, org_cache=None) -> bool:
     return store.apply_plan(env.id, _stamp(env), kpis.plan_for(env, OrgTree(uow.conn, org_cache)))
 
 
-def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> bool:
+def record_event(env: Envelope, uow: EvaluationUow, store, org_cache=None, on_fact=None) -> bool:
     """Keep the event as a fact and move the live KPIs, each exactly once (the worker's path,
     through govkit.consumers.deliver).
 
@@ -51,7 +52,7 @@ def record_event(env: Envelope, uow, store, org_cache=None, on_fact=None) -> boo
                    after_commit=lambda e, u: move_live_kpis(e, u, store, org_cache)).after
 
 
-def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None) -> int:
+def record_batch(envs: list[Envelope], uow: EvaluationUow, store, org_cache=None, on_fact=None) -> int:
     """The batched consumer path: many events, one transaction and one Redis pipeline.
     Same guarantees as record_event: facts and inbox commit together, Redis dedupes per event."""
     from .adapters.org import OrgTree
@@ -72,7 +73,7 @@ def record_batch(envs: list[Envelope], uow, store, org_cache=None, on_fact=None)
     return store.apply_many(items)
 
 
-def rebuild_live_kpis(uow, store, batch: int = 1000) -> int:
+def rebuild_live_kpis(uow: EvaluationUow, store, batch: int = 1000) -> int:
     """Flush Redis' live KPI state and replay every fact into it. Returns the facts replayed."""
     from .adapters.org import FrozenTree
 
@@ -98,7 +99,7 @@ class KpiDifference:
     facts: float | None
 
 
-def check_live_kpis(uow, store, tolerance: float = 1e-6) -> tuple[int, list[KpiDifference]]:
+def check_live_kpis(uow: EvaluationUow, store, tolerance: float = 1e-6) -> tuple[int, list[KpiDifference]]:
     """Recompute every counter from the facts (in memory, same rules) and compare with Redis."""
     from .adapters.kpi_store import hash_key
     from .adapters.org import FrozenTree
@@ -177,7 +178,7 @@ def get_kpi_series(cmd: GetKpiSeries, store, caller: Principal):
 VENDOR_CONSUMER = "evaluation.vendor_results"
 
 
-def apply_vendor_report(env: Envelope, uow) -> bool:
+def apply_vendor_report(env: Envelope, uow: EvaluationUow) -> bool:
     """outsource.vendor_sla_reported → the vendor's result for the period, inside the consumer's
     transaction; a regenerated report (same report id, later time) replaces the earlier figures.
     True if these figures are kept (newest)."""
@@ -186,13 +187,13 @@ def apply_vendor_report(env: Envelope, uow) -> bool:
     return uow.vendor_results.save_newest(from_event(env))
 
 
-def record_vendor_report(env: Envelope, uow) -> bool:
+def record_vendor_report(env: Envelope, uow: EvaluationUow) -> bool:
     """`apply_vendor_report` exactly once per envelope; False for a seen or superseded report."""
     d = deliver(uow, VENDOR_CONSUMER, env, apply_vendor_report)
     return d.new and d.result
 
 
-def list_vendor_results(uow, caller: Principal, *, vendor_id: str = "", since=None, until=None):
+def list_vendor_results(uow: EvaluationUow, caller: Principal, *, vendor_id: str = "", since=None, until=None):
     """Vendor results of the contracts owned by units in the caller's scope."""
     with uow:
         return uow.vendor_results.list(caller.scope, vendor_id=vendor_id, since=since, until=until)

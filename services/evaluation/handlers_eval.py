@@ -5,9 +5,9 @@ an audit row, and events leave through the outbox in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
-from govkit.auth import Principal
+from govkit.auth import Principal, Scope
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 
 from .domain import kpis
@@ -15,16 +15,17 @@ from .domain import model as m
 from .domain import plan as p
 from .domain.commands import AdvancePlan, CreateModel, CreatePlan, GetReport, SignOffScores, SubmitManualScore
 from .domain.events import AccountabilityRecorded, EvaluationPublished, RectificationClosed, RectificationOpened
+from .domain.ports import EvaluationUow, PlanningUow
 
 _NS = uuid.UUID("5b1f9a52-7d1e-4c55-9a0b-6f1e0c2d7a11")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ---- models ------------------------------------------------------------------------------
-def create_model(cmd: CreateModel, uow, caller: Principal) -> m.Model:
+def create_model(cmd: CreateModel, uow: PlanningUow, caller: Principal) -> m.Model:
     """Validate a model and store it as the next version of its code (dry_run: validate only)."""
     m.validate(cmd.model)
     if cmd.dry_run:
@@ -38,7 +39,7 @@ def create_model(cmd: CreateModel, uow, caller: Principal) -> m.Model:
     return stored
 
 
-def ensure_default_model(uow, caller: Principal) -> m.Model:
+def ensure_default_model(uow: PlanningUow, caller: Principal) -> m.Model:
     with uow:
         row = uow.eval.get_model(m.DEFAULT_MODEL.code)
     if row:
@@ -46,7 +47,7 @@ def ensure_default_model(uow, caller: Principal) -> m.Model:
     return create_model(CreateModel(m.DEFAULT_MODEL), uow, caller)
 
 
-def get_model(code: str, version: int, uow, caller: Principal) -> m.Model:
+def get_model(code: str, version: int, uow: PlanningUow, caller: Principal) -> m.Model:
     with uow:
         row = uow.eval.get_model(code, version or None)
     if not row:
@@ -54,7 +55,7 @@ def get_model(code: str, version: int, uow, caller: Principal) -> m.Model:
     return m.Model.from_dict(row["definition"])
 
 
-def list_models(uow, caller: Principal) -> list[m.Model]:
+def list_models(uow: PlanningUow, caller: Principal) -> list[m.Model]:
     with uow:
         return [m.Model.from_dict(r["definition"]) for r in uow.eval.list_models()]
 
@@ -84,7 +85,7 @@ def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
     return out
 
 
-def create_plan(cmd: CreatePlan, uow, caller: Principal) -> dict:
+def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
     v = Validator()
     name = v.text("name", cmd.name, max_len=200)
     subject_unit = v.text("subject_unit", cmd.subject_unit, max_len=64)
@@ -120,7 +121,7 @@ def create_plan(cmd: CreatePlan, uow, caller: Principal) -> dict:
         return uow.eval.get_plan(plan_id, caller.scope)
 
 
-def get_plan(plan_id: str, uow, caller: Principal) -> dict:
+def get_plan(plan_id: str, uow: PlanningUow, caller: Principal) -> dict:
     with uow:
         plan = uow.eval.get_plan(plan_id, caller.scope)
         if not plan:
@@ -143,12 +144,12 @@ def _visible(plan: dict, caller: Principal) -> dict:
     return plan
 
 
-def list_plans(state: str, uow, caller: Principal) -> list[dict]:
+def list_plans(state: str, uow: PlanningUow, caller: Principal) -> list[dict]:
     with uow:
         return [_visible(pl, caller) for pl in uow.eval.list_plans(caller.scope, state or None)]
 
 
-def _load(uow, plan_id: str, caller: Principal) -> tuple[dict, m.Model]:
+def _load(uow: PlanningUow, plan_id: str, caller: Principal) -> tuple[dict, m.Model]:
     plan = uow.eval.get_plan(plan_id, caller.scope, lock=True)
     if not plan:
         raise NotFound(f"plan {plan_id} not found")
@@ -166,7 +167,7 @@ def _manual_missing(plan: dict, model: m.Model, scores: list[dict]) -> list[str]
     return missing
 
 
-def advance_plan(cmd: AdvancePlan, uow, caller: Principal, compute=None) -> dict:
+def advance_plan(cmd: AdvancePlan, uow: EvaluationUow, caller: Principal, compute=None) -> dict:
     """Move a plan one step. Out of order → FAILED_PRECONDITION; wrong role → PERMISSION_DENIED."""
     if cmd.to_state not in p.STATES or cmd.to_state == "draft":
         raise InvalidArgument(field="to_state", reason=f"must be one of {', '.join(p.STATES[1:])}")
@@ -203,7 +204,7 @@ def advance_plan(cmd: AdvancePlan, uow, caller: Principal, compute=None) -> dict
     return out
 
 
-def period_values(uow, start: date, end: date) -> dict:
+def period_values(uow: EvaluationUow, start: date, end: date) -> dict:
     """Every subject's KPI values over [start, end] computed from the facts (same rules as live)."""
     from .adapters.org import FrozenTree
 
@@ -217,7 +218,7 @@ def period_values(uow, start: date, end: date) -> dict:
             for level, subject in ledger.subjects()}
 
 
-def compute_results(plan: dict, model: m.Model, scores: list[dict], uow, previous: dict | None) -> dict:
+def compute_results(plan: dict, model: m.Model, scores: list[dict], uow: EvaluationUow, previous: dict | None) -> dict:
     values = period_values(uow, plan["period_start"], plan["period_end"])
     manual: dict[str, dict] = {}
     for s in scores:
@@ -230,7 +231,7 @@ def compute_results(plan: dict, model: m.Model, scores: list[dict], uow, previou
             "model": {"code": model.code, "version": model.version, "name": model.name}}
 
 
-def _on_publish(plan: dict, model: m.Model, results: dict, uow, caller: Principal) -> None:
+def _on_publish(plan: dict, model: m.Model, results: dict, uow: EvaluationUow, caller: Principal) -> None:
     due = (_now().astimezone(kpis.CST).date() + timedelta(days=model.accountability.rectification_days))
     for r in results["objects"]:
         for row in r["indicators"]:
@@ -252,7 +253,7 @@ def _on_publish(plan: dict, model: m.Model, results: dict, uow, caller: Principa
         published_by=caller.subject))
 
 
-def open_rectification(uow, caller: Principal, *, plan_id, object_id, unit, ind: m.Indicator, actual,
+def open_rectification(uow: EvaluationUow, caller: Principal, *, plan_id, object_id, unit, ind: m.Indicator, actual,
                        due: date, periods_below: int = 1, key: str | None = None) -> bool:
     key = key or f"rect:{plan_id}:{object_id}:{ind.code}"
     rect_id = str(uuid.uuid5(_NS, key))
@@ -268,14 +269,15 @@ def open_rectification(uow, caller: Principal, *, plan_id, object_id, unit, ind:
     return created
 
 
-def check_live_baselines(uow, store, caller: Principal, *, model_code: str = m.DEFAULT_MODEL.code,
+def check_live_baselines(uow: EvaluationUow, store, caller: Principal, *, model_code: str = m.DEFAULT_MODEL.code,
                          window: str = "30d", min_resolved: int = 10, today: date | None = None) -> list[str]:
     """The live half of the loop: each department's organisation-level KPI indicators over the
     rolling window, against the latest model version; below baseline (with at least
     `min_resolved` resolved tickets, so a quiet week is not a finding) opens a rectification
     once per unit, indicator and month (key `live:<YYYY-MM>:<unit>:<indicator>`)."""
-    from govkit.orgdir import units as orgdir_units
     import sqlalchemy as sa
+
+    from govkit.orgdir import units as orgdir_units
 
     today = today or _now().astimezone(kpis.CST).date()
     opened = []
@@ -306,7 +308,7 @@ def check_live_baselines(uow, store, caller: Principal, *, model_code: str = m.D
     return opened
 
 
-def submit_manual_score(cmd: SubmitManualScore, uow, caller: Principal) -> dict:
+def submit_manual_score(cmd: SubmitManualScore, uow: PlanningUow, caller: Principal) -> dict:
     v = Validator()
     if not 0 <= cmd.score <= m.MANUAL_MAX:
         v.fail("score", f"must be between 0 and {m.MANUAL_MAX:g} (got {cmd.score:g})")
@@ -317,7 +319,9 @@ def submit_manual_score(cmd: SubmitManualScore, uow, caller: Principal) -> dict:
     with uow:
         plan, model = _load(uow, cmd.plan_id, caller)
         if plan["state"] not in p.SCORING_STATES:
-            raise FailedPrecondition(f"manual scores are entered in {' or '.join(p.SCORING_STATES)}; plan is {plan['state']}")
+            raise FailedPrecondition(
+                f"manual scores are entered in {' or '.join(p.SCORING_STATES)}; plan is {plan['state']}"
+            )
         objects = {o.key: o for o in map(p.EvalObject.from_dict, plan["objects"])}
         obj = objects.get(cmd.object_id)
         if obj is None:
@@ -336,7 +340,7 @@ def submit_manual_score(cmd: SubmitManualScore, uow, caller: Principal) -> dict:
                     if s["object_id"] == obj.key and s["indicator_code"] == ind.code)
 
 
-def sign_off_scores(cmd: SignOffScores, uow, caller: Principal) -> list[dict]:
+def sign_off_scores(cmd: SignOffScores, uow: PlanningUow, caller: Principal) -> list[dict]:
     with uow:
         plan, _ = _load(uow, cmd.plan_id, caller)
         if plan["state"] != "review":
@@ -354,7 +358,7 @@ def sign_off_scores(cmd: SignOffScores, uow, caller: Principal) -> list[dict]:
 
 
 # ---- reports -----------------------------------------------------------------------------
-def get_report(cmd: GetReport, uow, caller: Principal) -> tuple[bytes, str, str]:
+def get_report(cmd: GetReport, uow: EvaluationUow, caller: Principal) -> tuple[bytes, str, str]:
     """(content, MIME type, file name) of a plan's or one object's result report."""
     from .adapters import reports
 
@@ -378,7 +382,7 @@ def get_report(cmd: GetReport, uow, caller: Principal) -> tuple[bytes, str, str]
     return data, mime, f"evaluation-{plan['id'][:8]}{suffix}.{cmd.format}"
 
 
-def _trends(plan: dict, objects: list[dict], uow) -> dict:
+def _trends(plan: dict, objects: list[dict], uow: EvaluationUow) -> dict:
     """Overall score per object over this and the earlier published plans of the same model."""
     with uow:
         history = [pl for pl in uow.eval.list_plans(_GLOBAL_SCOPE, None)
@@ -395,16 +399,11 @@ def _trends(plan: dict, objects: list[dict], uow) -> dict:
     return out
 
 
-class _Global:
-    is_global = True
-    units = None
-
-
-_GLOBAL_SCOPE = _Global()
+_GLOBAL_SCOPE = Scope(None)
 
 
 # ---- rectification and accountability ----------------------------------------------------
-def open_pending_tickets(uow, create_ticket, caller: Principal, limit: int = 20) -> int:
+def open_pending_tickets(uow: EvaluationUow, create_ticket, caller: Principal, limit: int = 20) -> int:
     """Turn requested rectifications into tickets through the ticket service (idempotent key)."""
     n = 0
     with uow:
@@ -427,7 +426,7 @@ def open_pending_tickets(uow, create_ticket, caller: Principal, limit: int = 20)
     return n
 
 
-def close_rectifications_for(env, uow) -> int:
+def close_rectifications_for(env, uow: EvaluationUow) -> int:
     """on_fact hook: a resolved or closed ticket closes the rectification it tracks."""
     if env.name not in ("ticket_resolved", "ticket_closed"):
         return 0
@@ -443,7 +442,7 @@ def close_rectifications_for(env, uow) -> int:
     return n
 
 
-def run_accountability(uow, caller: Principal, today: date | None = None) -> list[dict]:
+def run_accountability(uow: EvaluationUow, caller: Principal, today: date | None = None) -> list[dict]:
     """Record accountability (问责) due for overdue rectifications or lasting shortfalls."""
     today = today or _now().astimezone(kpis.CST).date()
     recorded = []
@@ -474,16 +473,16 @@ def run_accountability(uow, caller: Principal, today: date | None = None) -> lis
     return recorded
 
 
-def list_rectifications(unit: str, state: str, uow, caller: Principal) -> list[dict]:
+def list_rectifications(unit: str, state: str, uow: EvaluationUow, caller: Principal) -> list[dict]:
     with uow:
         return uow.eval.list_rectifications(caller.scope, unit or None, state or None)
 
 
-def list_accountability(unit: str, uow, caller: Principal) -> list[dict]:
+def list_accountability(unit: str, uow: EvaluationUow, caller: Principal) -> list[dict]:
     with uow:
         return uow.eval.list_accountability(caller.scope, unit or None)
 
 
-def audit_trail(entity_type: str, entity_id: str, uow, caller: Principal) -> list[dict]:
+def audit_trail(entity_type: str, entity_id: str, uow: PlanningUow, caller: Principal) -> list[dict]:
     with uow:
         return uow.eval.audit_trail(entity_type or None, entity_id or None, caller.scope)

@@ -43,7 +43,7 @@ class Scope:
     units: frozenset[str] | None
 
     @classmethod
-    def from_claims(cls, claims: dict) -> "Scope":
+    def from_claims(cls, claims: dict) -> Scope:
         """Tokens from org carry `units`: the scope with subtrees already expanded ("*" = all).
         Older or hand-made tokens may carry only `scopes` ([{unit, subtree}]), read literally."""
         if "units" in claims:
@@ -137,7 +137,7 @@ class TokenVerifier:
         return key
 
     @classmethod
-    def from_file(cls, path: Path, **kw) -> "TokenVerifier":
+    def from_file(cls, path: Path, **kw) -> TokenVerifier:
         path = Path(path)
         return cls(path.read_bytes() if path.exists() else b"", **kw)
 
@@ -187,7 +187,7 @@ class TokenSigner:
         self.all_keys = all_keys or [private_key]
 
     @classmethod
-    def from_file(cls, path: Path, **kw) -> "TokenSigner":
+    def from_file(cls, path: Path, **kw) -> TokenSigner:
         """The file may hold several private keys (rotation): the last one signs."""
         keys = load_private_keys(Path(path).read_bytes())
         if not keys:

@@ -27,8 +27,9 @@ The queue is nameko's (`evt-<source>-<event>--<service>.<method>`), declared by 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from nameko.events import EventHandler
 from structlog.contextvars import bound_contextvars

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar
@@ -18,14 +18,14 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def jsonable(value: Any) -> Any:
     """Turn dataclass fields into JSON-safe values (money stays exact as a string)."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
@@ -87,7 +87,7 @@ class Envelope:
         return self.type.split(".")[2]
 
     @classmethod
-    def wrap(cls, event: Event, correlation_id: str | None, *, at: datetime | None = None) -> "Envelope":
+    def wrap(cls, event: Event, correlation_id: str | None, *, at: datetime | None = None) -> Envelope:
         return cls(
             id=str(uuid.uuid4()),
             source=event.source,
@@ -103,7 +103,7 @@ class Envelope:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "Envelope":
+    def from_dict(cls, raw: dict) -> Envelope:
         missing = [k for k in ("id", "source", "type", "time", "subject", "data") if k not in raw]
         if missing:
             raise ValueError(f"not a GovOps event envelope: missing {', '.join(missing)}")

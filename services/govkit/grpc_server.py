@@ -12,9 +12,10 @@ import contextvars
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, cast
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -82,21 +83,21 @@ def _map_error(exc: BaseException) -> _Abort:
     if isinstance(exc, _Abort):
         return exc
     for cls in type(exc).__mro__:
-        code = ERROR_TABLE.get(cls)  # type: ignore[arg-type]
+        code = ERROR_TABLE.get(cls)
         if code is not None:
             details = []
             if isinstance(exc, errors.InvalidArgument) and exc.violations:
                 details.append(error_details_pb2.BadRequest(field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.reason)
                     for v in exc.violations]))
-            return _Abort(code, exc.message, details)
+            return _Abort(code, cast(errors.DomainError, exc).message, details)
     raise exc
 
 
 def find_invalid_utf8(descriptor, data: bytes, prefix: str = "") -> str | None:
     """Walk the wire format to name the string field that holds invalid UTF-8."""
     from google.protobuf.descriptor import FieldDescriptor as FD
-    from google.protobuf.internal.decoder import _DecodeVarint
+    from google.protobuf.internal.decoder import _DecodeVarint  # type: ignore[attr-defined]
 
     pos, end = 0, len(data)
     try:
@@ -262,8 +263,9 @@ def build_server(app: GrpcApp, verifier: TokenVerifier, *, max_workers: int = 16
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{app.service}-grpc"),
         interceptors=[GovopsInterceptor(verifier, app.permissions)],
-        # 12 MiB: a 10 MB attachment plus its envelope fits; so_reuseport: several gRPC processes of one service may share a port, which is how one
-        # service gets past a single process's GIL on one host.
+        # 12 MiB: a 10 MB attachment plus its envelope fits; so_reuseport: several gRPC processes of
+        # one service may share a port, which is how one service gets past a single process's GIL on
+        # one host.
         options=[("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", 12 * 1024 * 1024)],
     )
     for add, servicer in app.registrations:

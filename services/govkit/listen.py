@@ -103,7 +103,7 @@ class Listener:
                 pass
             self._conn = None
 
-    def __enter__(self) -> "Listener":
+    def __enter__(self) -> Listener:
         return self
 
     def __exit__(self, *exc) -> None:

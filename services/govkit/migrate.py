@@ -52,9 +52,9 @@ def create_kit_tables(op) -> None:
 
 def event_subscriptions(service: str) -> list[tuple[str, str, str]]:
     """(source service, event name, queue name) for each nameko @event_handler of `service`."""
-    from nameko.events import EventHandler
-
     import inspect
+
+    from nameko.events import EventHandler
 
     worker = registry.get(service).load("worker")
     subs = []

@@ -16,6 +16,7 @@ Wiring in a consumer service:
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from nameko.rpc import RpcProxy, rpc
@@ -315,6 +316,7 @@ class OrgDirectoryConsumer:
     `sync_org_directory` RPC that reloads the whole copy from org's snapshot."""
 
     org = RpcProxy("org")
+    uow: Any  # the service class declares its UnitOfWork provider
 
     @rpc
     def sync_org_directory(self) -> dict:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import amqp
 import sqlalchemy as sa

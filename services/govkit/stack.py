@@ -48,7 +48,7 @@ class Process:
     popen: subprocess.Popen | None = None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child process keeps writing to it
         self.popen = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True)
 

@@ -32,7 +32,7 @@ def _headers(raw: list[str], columns: list[Column], violations: list[FieldViolat
         by_name[col.key.lower()] = col.key
         by_name[col.label] = col.key
     keys = []
-    for i, h in enumerate(raw):
+    for h in raw:
         h = (h or "").strip().lstrip("\ufeff")
         key = by_name.get(h) or by_name.get(h.lower())
         if h and key is None:
@@ -41,7 +41,9 @@ def _headers(raw: list[str], columns: list[Column], violations: list[FieldViolat
         keys.append(key)
     for col in columns:
         if col.required and col.key not in keys:
-            violations.append(FieldViolation(f"rows[1].{col.key}", f"required column {col.label}({col.key}) is missing"))
+            violations.append(
+                FieldViolation(f"rows[1].{col.key}", f"required column {col.label}({col.key}) is missing")
+            )
     return keys
 
 

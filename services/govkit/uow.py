@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -131,5 +131,5 @@ def transactional(steps):
             uow.commit()
         return result
 
-    handler.within = steps
+    handler.within = steps  # type: ignore[attr-defined]
     return handler

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from govkit import tabular
@@ -19,6 +20,7 @@ from govkit.tabular import Column
 from . import handlers
 from .domain import commands as c
 from .domain.model import CreateOrgUnit, OrgUnitKind, Shift
+from .domain.ports import OrgUow
 
 # Naive times in a roster file are local times of the installation.
 LOCAL_TZ = ZoneInfo(os.environ.get("GOVOPS_TIMEZONE", "Asia/Shanghai"))
@@ -58,7 +60,7 @@ def _when(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
 
 
-def import_org(kind: str, fmt: str, content: bytes, uow, caller: Principal) -> int:
+def import_org(kind: str, fmt: str, content: bytes, uow: OrgUow, caller: Principal) -> int:
     if kind not in COLUMNS:
         raise InvalidArgument(field="kind", reason=f"must be one of {', '.join(COLUMNS)}")
     table = tabular.read(content, fmt, COLUMNS[kind])
@@ -76,7 +78,7 @@ def import_org(kind: str, fmt: str, content: bytes, uow, caller: Principal) -> i
     return len(table.rows)
 
 
-def _run(n: int, steps, cmd, uow, caller, violations: list[FieldViolation]) -> bool:
+def _run(n: int, steps, cmd, uow: OrgUow, caller, violations: list[FieldViolation]) -> bool:
     """One row's steps in a savepoint; its failure becomes violations named after the row."""
     events_before = len(uow.events)
     savepoint = uow.conn.begin_nested()
@@ -113,7 +115,7 @@ def _in_dependency_order(rows, key: str, parent_key: str) -> list:
     return ordered
 
 
-def _apply_units(rows, uow, caller) -> list[FieldViolation]:
+def _apply_units(rows, uow: OrgUow, caller) -> list[FieldViolation]:
     violations: list[FieldViolation] = []
     for n, r in _in_dependency_order(rows, "id", "parent_id"):
         kind = UNIT_KINDS_ZH.get(r.get("kind", ""), r.get("kind", ""))
@@ -122,18 +124,23 @@ def _apply_units(rows, uow, caller) -> list[FieldViolation]:
     return violations
 
 
-def _apply_positions(rows, uow, caller) -> list[FieldViolation]:
+def _apply_positions(rows, uow: OrgUow, caller) -> list[FieldViolation]:
     violations: list[FieldViolation] = []
     for n, r in _in_dependency_order(rows, "id", "parent_position_id"):
         exists = uow.positions.get(r.get("id", "")) is not None
-        cmd = c.SavePosition(r.get("id", ""), r.get("org_unit_id", ""), r.get("name", ""),
-                             r.get("parent_position_id") or None, tuple(_responsibilities(r.get("responsibilities", ""))),
-                             create=not exists)
+        cmd = c.SavePosition(
+            r.get("id", ""),
+            r.get("org_unit_id", ""),
+            r.get("name", ""),
+            r.get("parent_position_id") or None,
+            tuple(_responsibilities(r.get("responsibilities", ""))),
+            create=not exists,
+        )
         _run(n, handlers.save_position.within, cmd, uow, caller, violations)
     return violations
 
 
-def _apply_staff(rows, uow, caller) -> list[FieldViolation]:
+def _apply_staff(rows, uow: OrgUow, caller) -> list[FieldViolation]:
     violations: list[FieldViolation] = []
     for n, r in rows:
         cmd = c.SaveStaff(r.get("id", ""), r.get("name", ""), r.get("org_unit_id", ""), r.get("vendor_id") or None,
@@ -151,7 +158,7 @@ def _apply_staff(rows, uow, caller) -> list[FieldViolation]:
     return violations
 
 
-def _apply_rosters(rows, uow, caller) -> list[FieldViolation]:
+def _apply_rosters(rows, uow: OrgUow, caller) -> list[FieldViolation]:
     violations: list[FieldViolation] = []
     by_group: dict[str, list[tuple[int, Shift]]] = {}
     for n, r in rows:
@@ -185,7 +192,7 @@ _APPLY = {"org_units": _apply_units, "positions": _apply_positions, "staff": _ap
           "rosters": _apply_rosters}
 
 
-def export_org(kind: str, fmt: str, uow, caller: Principal) -> bytes:
+def export_org(kind: str, fmt: str, uow: OrgUow, caller: Principal) -> bytes:
     if kind not in COLUMNS:
         raise InvalidArgument(field="kind", reason=f"must be one of {', '.join(COLUMNS)}")
     with uow:
@@ -198,7 +205,7 @@ def export_org(kind: str, fmt: str, uow, caller: Principal) -> bytes:
                      "responsibilities": _format_responsibilities(p.responsibilities)}
                     for p in _parents_first(uow.positions.list(), parent="parent_position_id")]
         elif kind == "staff":
-            held = {}
+            held: dict[str, Any] = {}
             for a in uow.staff.all_assignments():
                 if a.end_date is None:
                     held.setdefault(a.staff_id, a)

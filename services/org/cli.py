@@ -55,7 +55,10 @@ def _ts(text: str) -> Timestamp:
 def unit_create(id: str, name: str, parent: str = typer.Option("", help="parent unit id"),
                 kind: str = typer.Option("department", help="|".join(KINDS))):
     """Create an org unit."""
-    u = _call("CreateOrgUnit", pb.CreateOrgUnitRequest(id=id, name=name, parent_id=parent, kind=KINDS.get(kind, 99)))
+    u = _call(
+        "CreateOrgUnit",
+        pb.CreateOrgUnitRequest(id=id, name=name, parent_id=parent, kind=pb.OrgUnitKind.ValueType(KINDS.get(kind, 99))),
+    )
     console.print(f"created {u.org_unit.id} 「{u.org_unit.name}」")
 
 
@@ -258,14 +261,17 @@ def whoami():
 def import_(kind: str = typer.Argument(..., help="|".join(DATA)), file: Path = typer.Argument(...)):
     """Import units, positions, staff or rosters from a .csv or .xlsx file (all or nothing)."""
     fmt = pb.DATA_FORMAT_XLSX if file.suffix.lower() == ".xlsx" else pb.DATA_FORMAT_CSV
-    r = _call("ImportOrg", pb.ImportOrgRequest(kind=DATA.get(kind, 99), format=fmt, content=file.read_bytes()))
+    r = _call(
+        "ImportOrg",
+        pb.ImportOrgRequest(kind=DATA.get(kind, pb.DataKind.ValueType(99)), format=fmt, content=file.read_bytes()),
+    )
     console.print(f"imported {r.rows} rows of {kind}")
 
 
 @app.command("export")
 def export(kind: str = typer.Argument(..., help="|".join(DATA)), file: Path = typer.Argument(...)):
     fmt = pb.DATA_FORMAT_XLSX if file.suffix.lower() == ".xlsx" else pb.DATA_FORMAT_CSV
-    r = _call("ExportOrg", pb.ExportOrgRequest(kind=DATA.get(kind, 99), format=fmt))
+    r = _call("ExportOrg", pb.ExportOrgRequest(kind=DATA.get(kind, pb.DataKind.ValueType(99)), format=fmt))
     file.write_bytes(r.content)
     console.print(f"wrote {file}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
@@ -33,7 +34,7 @@ VENDOR_UNITS = [("vendor-hx", "华信科技服务有限公司", "om-centre")]
 # The O&M centre's groups, named as the ticket catalogue routes to them (services/ticket/domain/defaults.py).
 # group id, name, short code, catalogue category, lead (id, name), engineers [(id, name, vendor)],
 # (day staff, night staff) alternating by day
-GROUPS = [
+GROUPS: list[tuple[Any, ...]] = [
     ("grp-network", "网络组", "net", "infrastructure", ("E002", "李明"),
      [("E003", "张伟", None), ("E004", "刘洋", None)], (["E003", "E004"], ["E004", "E003"])),
     ("grp-database", "数据库组", "db", "infrastructure", ("E005", "陈静"),
@@ -56,11 +57,28 @@ GROUPS = [
 POSITIONS = [
     ("pos-om-director", "运维中心主任", "om-centre", None, ["approval:change", "process:incident", "process:problem"]),
     ("pos-change-manager", "变更经理", "om-centre", "pos-om-director", ["approval:change", "process:change"]),
-    *[p for gid, name, short, category, lead, engineers, plan in GROUPS for p in (
-        (f"pos-{short}-lead", f"{name}组长", "om-centre", "pos-om-director",
-         [f"catalogue_category:{category}", "approval:change"] if short in ("net", "db", "app") else
-         [f"catalogue_category:{category}"]),
-        (f"pos-{short}-engineer", f"{name}工程师", "om-centre", f"pos-{short}-lead", [f"catalogue_category:{category}"]))],
+    *[
+        p
+        for gid, name, short, category, lead, engineers, plan in GROUPS
+        for p in (
+            (
+                f"pos-{short}-lead",
+                f"{name}组长",
+                "om-centre",
+                "pos-om-director",
+                [f"catalogue_category:{category}", "approval:change"]
+                if short in ("net", "db", "app")
+                else [f"catalogue_category:{category}"],
+            ),
+            (
+                f"pos-{short}-engineer",
+                f"{name}工程师",
+                "om-centre",
+                f"pos-{short}-lead",
+                [f"catalogue_category:{category}"],
+            ),
+        )
+    ],
     ("fgw-officer", "部门运维专员", "fgw", None, ["approval:change"]),
     ("czj-officer", "部门运维专员", "czj", None, ["approval:change"]),
     ("gaj-officer", "部门运维专员", "gaj", None, ["approval:change"]),
@@ -152,11 +170,16 @@ def seed(console) -> None:
                                           uow(), SYSTEM)
         for sid in [lead[0], *[e[0] for e in engineers]]:
             handlers.change_group_member(c.ChangeGroupMember(gid, sid, True), uow(), SYSTEM)
-        handlers.publish_roster(c.PublishRoster(gid,
-                                                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[0]), time(0), LOCAL_TZ),
-                                                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[-1] + 1), time(0),
-                                                                 LOCAL_TZ),
-                                                tuple(roster_for(week, plan))), uow(), SYSTEM)
+        handlers.publish_roster(
+            c.PublishRoster(
+                gid,
+                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[0]), time(0), LOCAL_TZ),
+                datetime.combine(week + timedelta(weeks=ROSTER_WEEKS[-1] + 1), time(0), LOCAL_TZ),
+                tuple(roster_for(week, plan)),
+            ),
+            uow(),
+            SYSTEM,
+        )
     created = _users(uow, settings)
     engine.dispose()
     console.print(f"demo org: {len(DIVISIONS)} divisions, {len(POSITIONS)} positions, {len(STAFF)} staff, "

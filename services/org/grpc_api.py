@@ -20,8 +20,19 @@ from .adapters.access import AccessIndex
 from .adapters.security import Security
 from .adapters.uow import OrgUnitOfWork
 from .domain import commands as c
-from .domain.model import CreateOrgUnit, OrgUnit, OrgUnitKind, Position, Responsibility, Role, RoleAssignment, \
-    Shift, Staff, StaffPosition, SupportGroup
+from .domain.model import (
+    CreateOrgUnit,
+    OrgUnit,
+    OrgUnitKind,
+    Position,
+    Responsibility,
+    Role,
+    RoleAssignment,
+    Shift,
+    Staff,
+    StaffPosition,
+    SupportGroup,
+)
 from .domain.permissions import PERMISSIONS as PERMISSION_CATALOGUE
 
 ORG_PERMISSIONS = {
@@ -209,7 +220,7 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
     def ListSupportGroups(self, request, context):
         with self._uow() as uow:
             groups = uow.groups.list()
-            members = {}
+            members: dict[str, list[str]] = {}
             for gid, sid in uow.groups.all_members():
                 members.setdefault(gid, []).append(sid)
         return pb.ListSupportGroupsResponse(groups=[self._group_pb(g, sorted(members.get(g.id, []))) for g in groups])

@@ -10,18 +10,43 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from govkit.auth import ALL_UNITS, Principal
-from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, \
-    Unauthenticated, Validator
+from govkit.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Validator,
+)
 from govkit.events import jsonable, utcnow
 from govkit.uow import transactional
 
 from .domain import commands as c
 from .domain import events as ev
-from .domain.model import (CreateOrgUnit, LockoutPolicy, OrgUnit, Position, Role, RoleAssignment, Shift, Staff,
-                           StaffPosition, SupportGroup, User, check_move, check_position_parent, code,
-                           new_org_unit, validate_credentials, validate_position, validate_roster)
+from .domain.model import (
+    CreateOrgUnit,
+    LockoutPolicy,
+    OrgUnit,
+    Position,
+    Role,
+    RoleAssignment,
+    Shift,
+    Staff,
+    StaffPosition,
+    SupportGroup,
+    User,
+    check_move,
+    check_position_parent,
+    code,
+    new_org_unit,
+    validate_credentials,
+    validate_position,
+    validate_roster,
+)
 from .domain.permissions import DEFAULT_ROLES, PERMISSIONS
 from .domain.pinyin import pinyin_keys
+from .domain.ports import OrgUow
 
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(hours=8)
@@ -36,7 +61,7 @@ def _in_scope(caller: Principal, unit_id: str) -> None:
         raise PermissionDenied(f"org unit {unit_id} is outside your scope")
 
 
-def _unit(uow, unit_id: str, *, lock: bool = False) -> OrgUnit:
+def _unit(uow: OrgUow, unit_id: str, *, lock: bool = False) -> OrgUnit:
     unit = uow.org_units.get(unit_id, lock=lock)
     if unit is None:
         raise NotFound(f"org unit {unit_id} not found")
@@ -47,7 +72,7 @@ def _unit(uow, unit_id: str, *, lock: bool = False) -> OrgUnit:
 
 
 @transactional
-def create_org_unit(cmd: CreateOrgUnit, uow, caller: Principal) -> OrgUnit:
+def create_org_unit(cmd: CreateOrgUnit, uow: OrgUow, caller: Principal) -> OrgUnit:
     unit, event = new_org_unit(cmd)
     if uow.org_units.get(unit.id) is not None:
         raise AlreadyExists(f"org unit {unit.id} already exists")
@@ -64,14 +89,14 @@ def create_org_unit(cmd: CreateOrgUnit, uow, caller: Principal) -> OrgUnit:
     return unit
 
 
-def ensure_org_unit(cmd: CreateOrgUnit, uow, caller: Principal) -> OrgUnit:
+def ensure_org_unit(cmd: CreateOrgUnit, uow: OrgUow, caller: Principal) -> OrgUnit:
     """Create unless it exists already (the demo seed may run many times)."""
     with uow:
         existing = uow.org_units.get(cmd.id)
     return existing or create_org_unit(cmd, uow, caller)
 
 
-def rename_org_unit(cmd: c.RenameOrgUnit, uow, caller: Principal) -> OrgUnit:
+def rename_org_unit(cmd: c.RenameOrgUnit, uow: OrgUow, caller: Principal) -> OrgUnit:
     v = Validator()
     name = v.text("name", cmd.name, max_len=100)
     v.check()
@@ -87,7 +112,7 @@ def rename_org_unit(cmd: c.RenameOrgUnit, uow, caller: Principal) -> OrgUnit:
     return unit
 
 
-def move_org_unit(cmd: c.MoveOrgUnit, uow, caller: Principal) -> OrgUnit:
+def move_org_unit(cmd: c.MoveOrgUnit, uow: OrgUow, caller: Principal) -> OrgUnit:
     with uow:
         unit = _unit(uow, cmd.id, lock=True)
         parent = _unit(uow, cmd.new_parent_id)
@@ -105,7 +130,7 @@ def move_org_unit(cmd: c.MoveOrgUnit, uow, caller: Principal) -> OrgUnit:
     return unit
 
 
-def deactivate_org_unit(cmd: c.DeactivateOrgUnit, uow, caller: Principal) -> OrgUnit:
+def deactivate_org_unit(cmd: c.DeactivateOrgUnit, uow: OrgUow, caller: Principal) -> OrgUnit:
     with uow:
         unit = _unit(uow, cmd.id, lock=True)
         _in_scope(caller, unit.id)
@@ -125,7 +150,7 @@ def deactivate_org_unit(cmd: c.DeactivateOrgUnit, uow, caller: Principal) -> Org
     return unit
 
 
-def list_org_units(uow, caller: Principal, *, root: str | None = None, include_inactive: bool = False):
+def list_org_units(uow: OrgUow, caller: Principal, *, root: str | None = None, include_inactive: bool = False):
     with uow:
         within = uow.org_units.subtree([root]) if root else None
         if root and not within:
@@ -133,7 +158,7 @@ def list_org_units(uow, caller: Principal, *, root: str | None = None, include_i
         return uow.org_units.list(within=within, include_inactive=include_inactive)
 
 
-def org_unit_history(unit_id: str, uow, caller: Principal) -> list[dict]:
+def org_unit_history(unit_id: str, uow: OrgUow, caller: Principal) -> list[dict]:
     with uow:
         _unit(uow, unit_id)
         return uow.org_units.history(unit_id)
@@ -143,7 +168,7 @@ def org_unit_history(unit_id: str, uow, caller: Principal) -> list[dict]:
 
 
 @transactional
-def save_position(cmd: c.SavePosition, uow, caller: Principal) -> Position:
+def save_position(cmd: c.SavePosition, uow: OrgUow, caller: Principal) -> Position:
     v = Validator()
     pid, name, responsibilities = validate_position(v, cmd.id, cmd.name, cmd.responsibilities)
     v.check()
@@ -169,7 +194,7 @@ def save_position(cmd: c.SavePosition, uow, caller: Principal) -> Position:
     return position
 
 
-def list_positions(uow, caller: Principal, *, org_unit_id: str | None = None) -> list[Position]:
+def list_positions(uow: OrgUow, caller: Principal, *, org_unit_id: str | None = None) -> list[Position]:
     with uow:
         return uow.positions.list(org_unit_id=org_unit_id)
 
@@ -178,7 +203,7 @@ def list_positions(uow, caller: Principal, *, org_unit_id: str | None = None) ->
 
 
 @transactional
-def save_staff(cmd: c.SaveStaff, uow, caller: Principal) -> Staff:
+def save_staff(cmd: c.SaveStaff, uow: OrgUow, caller: Principal) -> Staff:
     v = Validator()
     sid = code(v, "id", cmd.id)
     name = v.text("name", cmd.name, max_len=64)
@@ -201,7 +226,7 @@ def save_staff(cmd: c.SaveStaff, uow, caller: Principal) -> Staff:
     return person
 
 
-def _staff(uow, sid: str) -> Staff:
+def _staff(uow: OrgUow, sid: str) -> Staff:
     person = uow.staff.get(sid)
     if person is None:
         raise NotFound(f"staff {sid} not found")
@@ -209,7 +234,7 @@ def _staff(uow, sid: str) -> Staff:
 
 
 @transactional
-def assign_staff(cmd: c.AssignStaff, uow, caller: Principal) -> StaffPosition:
+def assign_staff(cmd: c.AssignStaff, uow: OrgUow, caller: Principal) -> StaffPosition:
     if cmd.end_date and cmd.end_date < cmd.start_date:
         raise InvalidArgument(field="end_date", reason="must not be before start_date")
     person = _staff(uow, cmd.staff_id)
@@ -229,7 +254,7 @@ def assign_staff(cmd: c.AssignStaff, uow, caller: Principal) -> StaffPosition:
     return sp
 
 
-def unassign_staff(cmd: c.UnassignStaff, uow, caller: Principal) -> StaffPosition:
+def unassign_staff(cmd: c.UnassignStaff, uow: OrgUow, caller: Principal) -> StaffPosition:
     with uow:
         sp = uow.staff.holding(cmd.staff_id, cmd.position_id)
         if sp is None:
@@ -245,20 +270,20 @@ def unassign_staff(cmd: c.UnassignStaff, uow, caller: Principal) -> StaffPositio
     return sp
 
 
-def search_staff(query: str, uow, caller: Principal, *, limit: int = 20) -> list[Staff]:
+def search_staff(query: str, uow: OrgUow, caller: Principal, *, limit: int = 20) -> list[Staff]:
     limit = max(1, min(limit or 20, 200))
     with uow:
         return uow.staff.search(query.strip(), within=None, limit=limit)
 
 
-def get_staff(staff_id: str, uow, caller: Principal) -> tuple[Staff, list[StaffPosition]]:
+def get_staff(staff_id: str, uow: OrgUow, caller: Principal) -> tuple[Staff, list[StaffPosition]]:
     with uow:
         person = _staff(uow, staff_id)
         return person, uow.staff.positions_of(staff_id)
 
 
 # ---- support groups and rosters ----------------------------------------------------------------
-def create_support_group(cmd: c.CreateSupportGroup, uow, caller: Principal) -> SupportGroup:
+def create_support_group(cmd: c.CreateSupportGroup, uow: OrgUow, caller: Principal) -> SupportGroup:
     v = Validator()
     gid = code(v, "id", cmd.id)
     name = v.text("name", cmd.name, max_len=64)
@@ -277,14 +302,14 @@ def create_support_group(cmd: c.CreateSupportGroup, uow, caller: Principal) -> S
     return group
 
 
-def _group(uow, gid: str) -> SupportGroup:
+def _group(uow: OrgUow, gid: str) -> SupportGroup:
     group = uow.groups.get(gid)
     if group is None:
         raise NotFound(f"support group {gid} not found")
     return group
 
 
-def change_group_member(cmd: c.ChangeGroupMember, uow, caller: Principal) -> list[str]:
+def change_group_member(cmd: c.ChangeGroupMember, uow: OrgUow, caller: Principal) -> list[str]:
     with uow:
         group = _group(uow, cmd.group_id)
         _in_scope(caller, group.org_unit_id)
@@ -298,7 +323,7 @@ def change_group_member(cmd: c.ChangeGroupMember, uow, caller: Principal) -> lis
 
 
 @transactional
-def publish_roster(cmd: c.PublishRoster, uow, caller: Principal) -> list[Shift]:
+def publish_roster(cmd: c.PublishRoster, uow: OrgUow, caller: Principal) -> list[Shift]:
     shifts = list(cmd.shifts)
     group = _group(uow, cmd.group_id)
     _in_scope(caller, group.org_unit_id)
@@ -324,14 +349,14 @@ def publish_roster(cmd: c.PublishRoster, uow, caller: Principal) -> list[Shift]:
     return shifts
 
 
-def on_duty(group_id: str, at: datetime, uow, caller: Principal) -> list[Shift]:
+def on_duty(group_id: str, at: datetime, uow: OrgUow, caller: Principal) -> list[Shift]:
     with uow:
         _group(uow, group_id)
         return uow.groups.on_duty(group_id, at)
 
 
 # ---- roles -------------------------------------------------------------------------------------
-def install_default_roles(uow) -> int:
+def install_default_roles(uow: OrgUow) -> int:
     with uow:
         for spec in DEFAULT_ROLES:
             uow.roles.upsert(Role(spec.code, spec.name, spec.description, spec.permissions, builtin=True))
@@ -339,7 +364,7 @@ def install_default_roles(uow) -> int:
     return len(DEFAULT_ROLES)
 
 
-def save_role(cmd: c.SaveRole, uow, caller: Principal) -> Role:
+def save_role(cmd: c.SaveRole, uow: OrgUow, caller: Principal) -> Role:
     v = Validator()
     role_code = code(v, "code", cmd.code)
     name = v.text("name", cmd.name, max_len=64)
@@ -369,7 +394,7 @@ def _may_hand_out(caller: Principal, permissions: set[str]) -> None:
         raise PermissionDenied(f"you cannot hand out permissions you do not hold: {', '.join(missing)}")
 
 
-def grant_role(cmd: c.GrantRole, uow, caller: Principal) -> RoleAssignment:
+def grant_role(cmd: c.GrantRole, uow: OrgUow, caller: Principal) -> RoleAssignment:
     v = Validator()
     subject = v.text("subject", cmd.subject, max_len=128)
     v.check()
@@ -397,7 +422,7 @@ def grant_role(cmd: c.GrantRole, uow, caller: Principal) -> RoleAssignment:
     return a
 
 
-def revoke_role(cmd: c.RevokeRole, uow, caller: Principal) -> RoleAssignment:
+def revoke_role(cmd: c.RevokeRole, uow: OrgUow, caller: Principal) -> RoleAssignment:
     with uow:
         a = uow.roles.find_assignment(cmd.subject, cmd.role, cmd.org_unit_id)
         if a is None:
@@ -409,12 +434,12 @@ def revoke_role(cmd: c.RevokeRole, uow, caller: Principal) -> RoleAssignment:
     return a
 
 
-def list_roles(uow, caller: Principal) -> list[Role]:
+def list_roles(uow: OrgUow, caller: Principal) -> list[Role]:
     with uow:
         return uow.roles.list()
 
 
-def role_assignments(subject: str, uow, caller: Principal) -> list[RoleAssignment]:
+def role_assignments(subject: str, uow: OrgUow, caller: Principal) -> list[RoleAssignment]:
     with uow:
         return uow.roles.assignments_of(subject)
 
@@ -428,7 +453,7 @@ class Tokens:
     subject: str
 
 
-def create_user(cmd: c.CreateUser, uow, caller: Principal, security) -> User:
+def create_user(cmd: c.CreateUser, uow: OrgUow, caller: Principal, security) -> User:
     v = Validator()
     username = validate_credentials(v, cmd.username, cmd.password)
     display = v.text("display_name", cmd.display_name, max_len=64)
@@ -443,7 +468,7 @@ def create_user(cmd: c.CreateUser, uow, caller: Principal, security) -> User:
     return user
 
 
-def _claims(uow, subject: str, name: str, staff_id: str | None) -> dict:
+def _claims(uow: OrgUow, subject: str, name: str, staff_id: str | None) -> dict:
     assignments = uow.roles.assignments_of(subject)
     roles_by_code = {r.code: r for r in uow.roles.list()}
     perms: set[str] = set()
@@ -470,7 +495,7 @@ def _claims(uow, subject: str, name: str, staff_id: str | None) -> dict:
             "perms": sorted(perms), "scopes": scopes, "units": sorted(units)}
 
 
-def _issue(uow, security, subject: str, claims: dict, *, with_refresh: bool = True) -> Tokens:
+def _issue(uow: OrgUow, security, subject: str, claims: dict, *, with_refresh: bool = True) -> Tokens:
     now = utcnow()
     access = security.mint(subject, claims, ACCESS_TTL)
     refresh = ""
@@ -484,7 +509,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(cmd: c.Login, uow, security) -> Tokens:
+def login(cmd: c.Login, uow: OrgUow, security) -> Tokens:
     now = utcnow()
     with uow:
         user = uow.identities.user(cmd.username, lock=True)
@@ -508,7 +533,7 @@ def login(cmd: c.Login, uow, security) -> Tokens:
     return tokens
 
 
-def refresh(refresh_token: str, uow, security) -> Tokens:
+def refresh(refresh_token: str, uow: OrgUow, security) -> Tokens:
     now = utcnow()
     with uow:
         row = uow.identities.refresh(_digest(refresh_token))
@@ -523,7 +548,7 @@ def refresh(refresh_token: str, uow, security) -> Tokens:
     return tokens
 
 
-def logout(refresh_token: str, uow, caller: Principal, *, everywhere: bool = False) -> int:
+def logout(refresh_token: str, uow: OrgUow, caller: Principal, *, everywhere: bool = False) -> int:
     now = utcnow()
     with uow:
         if everywhere:
@@ -538,7 +563,7 @@ def logout(refresh_token: str, uow, caller: Principal, *, everywhere: bool = Fal
     return n
 
 
-def create_service_account(cmd: c.CreateServiceAccount, uow, caller: Principal, security) -> str:
+def create_service_account(cmd: c.CreateServiceAccount, uow: OrgUow, caller: Principal, security) -> str:
     v = Validator()
     client_id = code(v, "client_id", cmd.client_id)
     name = v.text("name", cmd.name, max_len=64)
@@ -551,7 +576,7 @@ def create_service_account(cmd: c.CreateServiceAccount, uow, caller: Principal, 
     return secret
 
 
-def issue_service_token(cmd: c.IssueServiceToken, uow, security) -> Tokens:
+def issue_service_token(cmd: c.IssueServiceToken, uow: OrgUow, security) -> Tokens:
     with uow:
         account = uow.identities.service_account(cmd.client_id)
         if account is None or not account.active:
@@ -571,7 +596,7 @@ def check_permission(subject: str, permission: str, unit_id: str, index) -> bool
 
 
 # ---- snapshot for consumers' org directories ---------------------------------------------------
-def snapshot(uow) -> dict:
+def snapshot(uow: OrgUow) -> dict:
     with uow:
         units = uow.org_units.list(include_inactive=True)
         positions = uow.positions.list()

@@ -49,8 +49,14 @@ def kinds():
 
 # ---- vendors
 @vendor_app.command("register")
-def vendor_register(id: str, name: str, credit_code: str, unit: str = typer.Option("om-centre", help="registering unit"),
-                    contact: str = typer.Option("", help="contact name"), phone: str = typer.Option("")):
+def vendor_register(
+    id: str,
+    name: str,
+    credit_code: str,
+    unit: str = typer.Option("om-centre", help="registering unit"),
+    contact: str = typer.Option("", help="contact name"),
+    phone: str = typer.Option(""),
+):
     """Register a vendor (the credit code is checked per GB 32100-2015)."""
     contacts = [pb.Contact(name=contact, phone=phone)] if contact else []
     v = _call("RegisterVendor", pb.RegisterVendorRequest(id=id, name=name, credit_code=credit_code, org_unit_id=unit,
@@ -61,7 +67,9 @@ def vendor_register(id: str, name: str, credit_code: str, unit: str = typer.Opti
 @vendor_app.command("list")
 def vendor_list(status: str = typer.Option("", help="|".join(STATUS))):
     table = Table("id", "name", "credit code", "status", "unit")
-    for v in _call("ListVendors", pb.ListVendorsRequest(status=STATUS.get(status, 0))).vendors:
+    for v in _call(
+        "ListVendors", pb.ListVendorsRequest(status=STATUS.get(status, pb.VENDOR_STATUS_UNSPECIFIED))
+    ).vendors:
         table.add_row(v.id, v.name, v.credit_code, pb.VendorStatus.Name(v.status)[14:].lower(), v.org_unit_id)
     console.print(table)
 
@@ -80,7 +88,10 @@ def vendor_history(id: str):
 @vendor_app.command("status")
 def vendor_status(id: str, status: str = typer.Argument(..., help="|".join(STATUS)), reason: str = typer.Option("")):
     """Suspend, blacklist (with a reason) or reactivate a vendor."""
-    v = _call("SetVendorStatus", pb.SetVendorStatusRequest(id=id, status=STATUS.get(status, 99), reason=reason)).vendor
+    v = _call(
+        "SetVendorStatus",
+        pb.SetVendorStatusRequest(id=id, status=STATUS.get(status, pb.VendorStatus.ValueType(99)), reason=reason),
+    ).vendor
     console.print(f"{v.id}: {status} {v.status_reason}")
 
 
@@ -137,7 +148,10 @@ def project_show(id: str):
 @project_app.command("procure")
 def project_procure(id: str, method: str = typer.Argument(..., help="|".join(METHODS))):
     """proposal → procurement, with the procurement method."""
-    p = _call("StartProcurement", pb.StartProcurementRequest(project_id=id, method=METHODS.get(method, 99))).project
+    p = _call(
+        "StartProcurement",
+        pb.StartProcurementRequest(project_id=id, method=METHODS.get(method, pb.ProcurementMethod.ValueType(99))),
+    ).project
     console.print(f"{p.id}: procurement ({method})")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
@@ -21,7 +22,7 @@ VENDORS = [("vendor-hx", "华信科技服务有限公司", "91110108551385082Q",
 QUALIFICATIONS = [("vendor-hx", "信息技术服务运维标准符合性证书（ITSS）三级", "ITSS-YW-3-2024-0178", date(2027, 8, 31)),
                   ("vendor-hx", "信息安全服务资质（安全运维）", "CCRC-2024-ISV-O-1123", date(2026, 12, 20)),
                   ("vendor-sz", "信息技术服务运维标准符合性证书（ITSS）二级", "ITSS-YW-2-2023-0042", date(2027, 3, 31))]
-SLA = {"targets": [{"priority": "critical", "response_minutes": 15, "resolution_minutes": 240},
+SLA: dict[str, Any] = {"targets": [{"priority": "critical", "response_minutes": 15, "resolution_minutes": 240},
                    {"priority": "high", "response_minutes": 30, "resolution_minutes": 480},
                    {"priority": "medium", "response_minutes": 60, "resolution_minutes": 1440},
                    {"priority": "low", "response_minutes": 240, "resolution_minutes": 4320}],
@@ -42,21 +43,34 @@ def _month_of_tickets() -> list[dict]:
         prio = rng.choice(["critical", "high", "high", "medium", "medium", "medium", "low"])
         target = {t["priority"]: t for t in SLA["targets"]}[prio]
         late_response, late_resolution = i in (7, 23, 41), i in (12, 33)
-        resp = target["response_minutes"] * 60 + 300 if late_response else rng.randrange(60, target["response_minutes"] * 60)
+        resp = (
+            target["response_minutes"] * 60 + 300
+            if late_response
+            else rng.randrange(60, target["response_minutes"] * 60)
+        )
         reso = target["resolution_minutes"] * 60 + 1800 if late_resolution else \
             rng.randrange(resp + 60, target["resolution_minutes"] * 60)
-        common = {"ticket_id": tid, "number": f"INC-2026-{9000 + i:06}", "ticket_type": "incident",
+        common: dict[str, Any] = {"ticket_id": tid, "number": f"INC-2026-{9000 + i:06}", "ticket_type": "incident",
                   "department": rng.choice(["fgw", "czj", "gaj", "wjw"]), "catalogue_item_id": None,
                   "category": "application", "priority": prio, "group_id": "grp-application", "assignee": "V001",
                   "vendor_id": "vendor-hx", "requester": "demo"}
-        steps = [("ticket_created", at, {"status": "new", "created_at": at.isoformat(), "title": "演示工单",
-                                         "channel": "request_window"}),
-                 ("ticket_assigned", at + timedelta(seconds=resp), {"status": "assigned", "first_response": True,
-                                                                    "response_business_seconds": resp,
-                                                                    "method": "auto"}),
-                 ("ticket_resolved", at + timedelta(seconds=reso), {"status": "resolved",
-                                                                    "response_business_seconds": resp,
-                                                                    "resolution_business_seconds": reso})]
+        steps: list[tuple[str, datetime, dict[str, Any]]] = [
+            (
+                "ticket_created",
+                at,
+                {"status": "new", "created_at": at.isoformat(), "title": "演示工单", "channel": "request_window"},
+            ),
+            (
+                "ticket_assigned",
+                at + timedelta(seconds=resp),
+                {"status": "assigned", "first_response": True, "response_business_seconds": resp, "method": "auto"},
+            ),
+            (
+                "ticket_resolved",
+                at + timedelta(seconds=reso),
+                {"status": "resolved", "response_business_seconds": resp, "resolution_business_seconds": reso},
+            ),
+        ]
         if late_resolution:
             steps.append(("sla_breached", at + timedelta(seconds=target["resolution_minutes"] * 60),
                           {"status": "in_progress", "target": "resolution"}))
@@ -78,8 +92,9 @@ def seed(console) -> None:
     uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
     try:
         for vid, name, credit, contact, phone in VENDORS:
-            handlers.ensure_vendor(c.RegisterVendor(vid, name, credit, "om-centre", [Contact(contact, "项目经理", phone)]),
-                                   uow(), SYSTEM)
+            handlers.ensure_vendor(
+                c.RegisterVendor(vid, name, credit, "om-centre", [Contact(contact, "项目经理", phone)]), uow(), SYSTEM
+            )
         for vid, name, number, expires in QUALIFICATIONS:
             try:
                 handlers.add_qualification(c.AddQualification(vid, name, number, "", expires), uow(), SYSTEM)

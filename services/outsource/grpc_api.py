@@ -4,6 +4,7 @@ errors leave through the kit's one table."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -18,8 +19,21 @@ from . import handlers
 from .adapters.uow import OutsourceUnitOfWork
 from .domain import commands as c
 from .domain.kinds import KINDS
-from .domain.model import (Acceptance, AcceptanceResult, Bid, ChecklistItem, Contact, Contract, ContractVersion,
-                           ProcurementMethod, Project, ProjectState, Qualification, Vendor, VendorStatus)
+from .domain.model import (
+    Acceptance,
+    AcceptanceResult,
+    Bid,
+    ChecklistItem,
+    Contact,
+    Contract,
+    ContractVersion,
+    ProcurementMethod,
+    Project,
+    ProjectState,
+    Qualification,
+    Vendor,
+    VendorStatus,
+)
 
 READ, MANAGE, ACCEPT, PAY = handlers.READ, handlers.MANAGE, handlers.ACCEPT, handlers.PAY
 PERMISSIONS = {
@@ -60,7 +74,7 @@ def _s(value) -> str:
 # ---- to proto
 
 
-def vendor_pb(v: Vendor, quals: list[Qualification] = ()) -> pb.Vendor:
+def vendor_pb(v: Vendor, quals: Sequence[Qualification] = ()) -> pb.Vendor:
     return pb.Vendor(id=v.id, name=v.name, credit_code=v.credit_code, org_unit_id=v.org_unit_id,
                      status=_STATUS_PB[v.status], status_reason=v.status_reason,
                      contacts=[pb.Contact(**vars(x)) for x in v.contacts],
@@ -193,8 +207,11 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return pb.SetVendorStatusResponse(vendor=self._vendor(v.id))
 
     def AddQualification(self, r, context):
-        q = handlers.add_qualification(c.AddQualification(r.vendor_id, r.name, r.number, r.issuer,
-                                                          parse_date(r.expires_on, "expires_on")), self.uow(), principal())
+        q = handlers.add_qualification(
+            c.AddQualification(r.vendor_id, r.name, r.number, r.issuer, parse_date(r.expires_on, "expires_on")),
+            self.uow(),
+            principal(),
+        )
         return pb.AddQualificationResponse(qualification=qualification_pb(q))
 
     def GetVendor(self, r, context):
@@ -218,9 +235,22 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return project_pb(project, bids, history)
 
     def CreateProject(self, r, context):
-        project, replayed = handlers.create_project(c.CreateProject(
-            r.name, r.kind, r.org_unit_id, list(r.catalogue_item_ids), list(r.asset_ids), r.budget_line_ref,
-            r.budget_year, r.fee_category or "software_om", r.allow_overlap, r.idempotency_key), self.uow(), principal())
+        project, replayed = handlers.create_project(
+            c.CreateProject(
+                r.name,
+                r.kind,
+                r.org_unit_id,
+                list(r.catalogue_item_ids),
+                list(r.asset_ids),
+                r.budget_line_ref,
+                r.budget_year,
+                r.fee_category or "software_om",
+                r.allow_overlap,
+                r.idempotency_key,
+            ),
+            self.uow(),
+            principal(),
+        )
         return pb.CreateProjectResponse(project=self._project(project.id), replayed=replayed)
 
     def GetProject(self, r, context):
@@ -286,10 +316,19 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
     # acceptance and payment
     def RecordAcceptance(self, r, context):
         result = choice(_RESULT, r.result, "result")
-        a = handlers.record_acceptance(c.RecordAcceptance(
-            r.contract_id, r.milestone_id, result, list(r.reviewers),
-            [ChecklistItem(x.deliverable, x.item, x.passed, x.note) for x in r.checklist],
-            list(r.rectification_items), parse_date(r.accepted_on, "accepted_on", required=False)), self.uow(), principal())
+        a = handlers.record_acceptance(
+            c.RecordAcceptance(
+                r.contract_id,
+                r.milestone_id,
+                result,
+                list(r.reviewers),
+                [ChecklistItem(x.deliverable, x.item, x.passed, x.note) for x in r.checklist],
+                list(r.rectification_items),
+                parse_date(r.accepted_on, "accepted_on", required=False),
+            ),
+            self.uow(),
+            principal(),
+        )
         return pb.RecordAcceptanceResponse(acceptance=acceptance_pb(a))
 
     def AddAcceptanceEvidence(self, r, context):

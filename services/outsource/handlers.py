@@ -7,6 +7,7 @@ import hashlib
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from govkit.auth import Principal
 from govkit.consumers import deliver
@@ -17,11 +18,35 @@ from govkit.uow import transactional
 from .domain import commands as c
 from .domain import events as ev
 from .domain import sla
-from .domain.model import (FEE_CATEGORIES, KIND_CODES, Acceptance, Bid, Complaint, Contract, ContractVersion,
-                           Milestone, ProcurementMethod, Project, ProjectState, Qualification, Vendor, VendorStatus,
-                           check_awardable, check_payment, code, expiring_thresholds, money, new_id, percent,
-                           validate_acceptance, validate_evidence, validate_penalties, validate_terms,
-                           validate_vendor)
+from .domain.model import (
+    FEE_CATEGORIES,
+    KIND_CODES,
+    Acceptance,
+    Bid,
+    Complaint,
+    Contract,
+    ContractVersion,
+    Milestone,
+    ProcurementMethod,
+    Project,
+    ProjectState,
+    Qualification,
+    Vendor,
+    VendorStatus,
+    check_awardable,
+    check_payment,
+    code,
+    expiring_thresholds,
+    money,
+    new_id,
+    percent,
+    validate_acceptance,
+    validate_evidence,
+    validate_penalties,
+    validate_terms,
+    validate_vendor,
+)
+from .domain.ports import OutsourceUow, ProcurementUow
 
 CST = timezone(timedelta(hours=8))  # report periods are calendar days in China Standard Time
 WARNING_THRESHOLDS = (30, 7)
@@ -38,21 +63,21 @@ def _in_scope(caller: Principal, unit: str) -> None:
         raise PermissionDenied(f"org unit {unit} is outside your scope")
 
 
-def _vendor(uow, vid: str, *, lock: bool = False) -> Vendor:
+def _vendor(uow: ProcurementUow, vid: str, *, lock: bool = False) -> Vendor:
     vendor = uow.vendors.get(vid, lock=lock)
     if vendor is None:
         raise NotFound(f"vendor {vid} not found")
     return vendor
 
 
-def _project(uow, pid: str, caller: Principal, *, lock: bool = True) -> Project:
+def _project(uow: ProcurementUow, pid: str, caller: Principal, *, lock: bool = True) -> Project:
     project = uow.projects.get(pid, caller.scope, lock=lock)
     if project is None:
         raise NotFound(f"project {pid} not found")
     return project
 
 
-def _contract(uow, cid: str, caller: Principal, *, lock: bool = False) -> Contract:
+def _contract(uow: OutsourceUow, cid: str, caller: Principal, *, lock: bool = False) -> Contract:
     contract = uow.contracts.get(cid, caller.scope, lock=lock)
     if contract is None:
         raise NotFound(f"contract {cid} not found")
@@ -63,7 +88,7 @@ def _contract(uow, cid: str, caller: Principal, *, lock: bool = False) -> Contra
 
 
 @transactional
-def register_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
+def register_vendor(cmd: c.RegisterVendor, uow: ProcurementUow, caller: Principal) -> Vendor:
     caller.require(MANAGE)
     v = Validator()
     vid, name, credit, contacts = validate_vendor(v, cmd.id, cmd.name, cmd.credit_code, cmd.contacts)
@@ -82,7 +107,7 @@ def register_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
     return vendor
 
 
-def ensure_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
+def ensure_vendor(cmd: c.RegisterVendor, uow: ProcurementUow, caller: Principal) -> Vendor:
     """Register unless registered already (the demo seed runs many times)."""
     with uow:
         existing = uow.vendors.get(cmd.id)
@@ -90,7 +115,7 @@ def ensure_vendor(cmd: c.RegisterVendor, uow, caller: Principal) -> Vendor:
 
 
 @transactional
-def update_vendor(cmd: c.UpdateVendor, uow, caller: Principal) -> Vendor:
+def update_vendor(cmd: c.UpdateVendor, uow: ProcurementUow, caller: Principal) -> Vendor:
     caller.require(MANAGE)
     v = Validator()
     vendor = _vendor(uow, cmd.id, lock=True)
@@ -105,7 +130,7 @@ def update_vendor(cmd: c.UpdateVendor, uow, caller: Principal) -> Vendor:
 
 
 @transactional
-def set_vendor_status(cmd: c.SetVendorStatus, uow, caller: Principal) -> Vendor:
+def set_vendor_status(cmd: c.SetVendorStatus, uow: ProcurementUow, caller: Principal) -> Vendor:
     caller.require(MANAGE)
     v = Validator()
     try:
@@ -129,7 +154,7 @@ def set_vendor_status(cmd: c.SetVendorStatus, uow, caller: Principal) -> Vendor:
 
 
 @transactional
-def add_qualification(cmd: c.AddQualification, uow, caller: Principal) -> Qualification:
+def add_qualification(cmd: c.AddQualification, uow: ProcurementUow, caller: Principal) -> Qualification:
     caller.require(MANAGE)
     v = Validator()
     name = v.text("name", cmd.name, max_len=200)
@@ -148,24 +173,25 @@ def add_qualification(cmd: c.AddQualification, uow, caller: Principal) -> Qualif
     return q
 
 
-def get_vendor(vid: str, uow, caller: Principal) -> tuple[Vendor, list[Qualification]]:
+def get_vendor(vid: str, uow: ProcurementUow, caller: Principal) -> tuple[Vendor, list[Qualification]]:
     with uow:
         vendor = _vendor(uow, vid)
         return vendor, uow.vendors.qualifications(vid)
 
 
-def list_vendors(uow, caller: Principal, *, status: str = "") -> list[Vendor]:
+def list_vendors(uow: ProcurementUow, caller: Principal, *, status: str = "") -> list[Vendor]:
     with uow:
         return uow.vendors.list(status=status or None)
 
 
-def vendor_history(vid: str, uow, caller: Principal) -> list[dict]:
+def vendor_history(vid: str, uow: ProcurementUow, caller: Principal) -> list[dict]:
     with uow:
         _vendor(uow, vid)
         return uow.vendors.history(vid)
 
 
-def check_qualifications(uow, on: date | None = None, thresholds: tuple[int, ...] = WARNING_THRESHOLDS) -> list:
+def check_qualifications(uow: ProcurementUow, on: date | None = None,
+                         thresholds: tuple[int, ...] = WARNING_THRESHOLDS) -> list:
     """The daily check: `qualification_expiring` once per qualification and threshold. A
     qualification already inside several thresholds (5 days left, never warned) gets one event,
     for the tightest; the wider thresholds are marked as done with it."""
@@ -187,7 +213,7 @@ def check_qualifications(uow, on: date | None = None, thresholds: tuple[int, ...
 # ---- projects ----------------------------------------------------------------------------------
 
 
-def create_project(cmd: c.CreateProject, uow, caller: Principal) -> tuple[Project, bool]:
+def create_project(cmd: c.CreateProject, uow: ProcurementUow, caller: Principal) -> tuple[Project, bool]:
     """Returns (project, replayed): a retry with the same idempotency key gets the first project."""
     caller.require(MANAGE)
     v = Validator()
@@ -218,19 +244,19 @@ def create_project(cmd: c.CreateProject, uow, caller: Principal) -> tuple[Projec
     return project, False
 
 
-def get_project(pid: str, uow, caller: Principal) -> tuple[Project, list[Bid], list[dict]]:
+def get_project(pid: str, uow: ProcurementUow, caller: Principal) -> tuple[Project, list[Bid], list[dict]]:
     with uow:
         project = _project(uow, pid, caller, lock=False)
         return project, uow.projects.bids(pid), uow.projects.history(pid)
 
 
-def list_projects(uow, caller: Principal, *, state: str = "", org_unit_id: str = "") -> list[Project]:
+def list_projects(uow: ProcurementUow, caller: Principal, *, state: str = "", org_unit_id: str = "") -> list[Project]:
     with uow:
         return uow.projects.list(caller.scope, state=state or None, org_unit_id=org_unit_id or None)
 
 
 @transactional
-def start_procurement(cmd: c.StartProcurement, uow, caller: Principal) -> Project:
+def start_procurement(cmd: c.StartProcurement, uow: ProcurementUow, caller: Principal) -> Project:
     caller.require(MANAGE)
     try:
         method = ProcurementMethod(cmd.method)
@@ -246,7 +272,7 @@ def start_procurement(cmd: c.StartProcurement, uow, caller: Principal) -> Projec
 
 
 @transactional
-def record_bid(cmd: c.RecordBid, uow, caller: Principal) -> Bid:
+def record_bid(cmd: c.RecordBid, uow: ProcurementUow, caller: Principal) -> Bid:
     caller.require(MANAGE)
     v = Validator()
     amount = money(v, "amount", cmd.amount, positive=True)
@@ -268,7 +294,7 @@ def record_bid(cmd: c.RecordBid, uow, caller: Principal) -> Bid:
 
 
 @transactional
-def award_project(cmd: c.AwardProject, uow, caller: Principal) -> Project:
+def award_project(cmd: c.AwardProject, uow: ProcurementUow, caller: Principal) -> Project:
     caller.require(MANAGE)
     v = Validator()
     reason = v.text("reason", cmd.reason, max_len=1000)
@@ -310,7 +336,8 @@ def _milestones(v: Validator, raw: list[dict], deliverables: tuple[str, ...], am
     return tuple(out)
 
 
-def _check_overlap(uow, contract_id: str | None, project: Project, starts_on: date, ends_on: date) -> None:
+def _check_overlap(uow: OutsourceUow, contract_id: str | None, project: Project, starts_on: date,
+                   ends_on: date) -> None:
     if project.allow_overlap:
         return
     clash = uow.contracts.overlapping(exclude_id=contract_id, org_unit_id=project.org_unit_id,
@@ -324,7 +351,7 @@ def _check_overlap(uow, contract_id: str | None, project: Project, starts_on: da
 
 
 @transactional
-def sign_contract(cmd: c.SignContract, uow, caller: Principal) -> Contract:
+def sign_contract(cmd: c.SignContract, uow: OutsourceUow, caller: Principal) -> Contract:
     caller.require(MANAGE)
     v = Validator()
     amount = money(v, "amount", cmd.amount, positive=True)
@@ -369,7 +396,7 @@ _STEP_PERMISSION = {ProjectState.EXECUTION: MANAGE, ProjectState.ACCEPTANCE: ACC
 
 
 @transactional
-def advance_project(cmd: c.AdvanceProject, uow, caller: Principal) -> Project:
+def advance_project(cmd: c.AdvanceProject, uow: OutsourceUow, caller: Principal) -> Project:
     """contract → execution (manage), execution → acceptance (accept), acceptance → closure (manage;
     needs every milestone accepted with pass or conditional pass)."""
     try:
@@ -397,14 +424,14 @@ def advance_project(cmd: c.AdvanceProject, uow, caller: Principal) -> Project:
 # ---- contracts ---------------------------------------------------------------------------------
 
 
-def get_contract(cid: str, uow, caller: Principal) -> tuple[Contract, list[dict], list[Acceptance]]:
+def get_contract(cid: str, uow: OutsourceUow, caller: Principal) -> tuple[Contract, list[dict], list[Acceptance]]:
     with uow:
         contract = _contract(uow, cid, caller)
         return contract, uow.payments.of_contract(cid), uow.acceptances.of_contract(cid)
 
 
 @transactional
-def amend_contract(cmd: c.AmendContract, uow, caller: Principal) -> Contract:
+def amend_contract(cmd: c.AmendContract, uow: OutsourceUow, caller: Principal) -> Contract:
     caller.require(MANAGE)
     v = Validator()
     reason = v.text("reason", cmd.reason, max_len=1000)
@@ -444,7 +471,7 @@ def amend_contract(cmd: c.AmendContract, uow, caller: Principal) -> Contract:
 
 
 @transactional
-def record_acceptance(cmd: c.RecordAcceptance, uow, caller: Principal) -> Acceptance:
+def record_acceptance(cmd: c.RecordAcceptance, uow: OutsourceUow, caller: Principal) -> Acceptance:
     caller.require(ACCEPT)
     contract = _contract(uow, cmd.contract_id, caller)
     milestone = contract.milestone(cmd.milestone_id)
@@ -465,7 +492,7 @@ def record_acceptance(cmd: c.RecordAcceptance, uow, caller: Principal) -> Accept
 
 
 @transactional
-def add_evidence(cmd: c.AddEvidence, uow, caller: Principal) -> dict:
+def add_evidence(cmd: c.AddEvidence, uow: OutsourceUow, caller: Principal) -> dict:
     caller.require(ACCEPT)
     v = Validator()
     validate_evidence(v, cmd.filename, cmd.content_type, cmd.data)
@@ -480,7 +507,7 @@ def add_evidence(cmd: c.AddEvidence, uow, caller: Principal) -> dict:
     return {k: x for k, x in row.items() if k != "data"}
 
 
-def get_acceptance(aid: str, uow, caller: Principal) -> tuple[Acceptance, list[dict]]:
+def get_acceptance(aid: str, uow: OutsourceUow, caller: Principal) -> tuple[Acceptance, list[dict]]:
     with uow:
         acceptance = uow.acceptances.get(aid, caller.scope)
         if acceptance is None:
@@ -488,7 +515,7 @@ def get_acceptance(aid: str, uow, caller: Principal) -> tuple[Acceptance, list[d
         return acceptance, uow.acceptances.evidence(aid)
 
 
-def record_payment(cmd: c.RecordPayment, uow, caller: Principal) -> tuple[dict, bool]:
+def record_payment(cmd: c.RecordPayment, uow: OutsourceUow, caller: Principal) -> tuple[dict, bool]:
     """Returns (payment, replayed). The contract row is locked, so two concurrent payments cannot
     both fit into the same remaining amount."""
     caller.require(PAY)
@@ -514,7 +541,8 @@ def record_payment(cmd: c.RecordPayment, uow, caller: Principal) -> tuple[dict, 
         on_milestone = sum((p["amount"] for p in paid if p["milestone_id"] == milestone.id), Decimal("0.00"))
         check_payment(contract, milestone, amount, total, on_milestone, uow.acceptances.of_contract(contract.id))
         year = project.budget_year or cmd.paid_on.year
-        row = {"id": new_id(), "contract_id": contract.id, "milestone_id": milestone.id, "amount": amount,
+        row: dict[str, Any] = {"id": new_id(), "contract_id": contract.id, "milestone_id": milestone.id,
+               "amount": amount,
                "paid_on": cmd.paid_on, "budget_year": year, "org_unit_id": contract.org_unit_id,
                "idempotency_key": cmd.idempotency_key or None, "actor": caller.subject}
         uow.payments.add(row)
@@ -528,13 +556,13 @@ def record_payment(cmd: c.RecordPayment, uow, caller: Principal) -> tuple[dict, 
 # ---- ticket facts and vendor SLA reports -------------------------------------------------------
 
 
-def apply_ticket_event(env: Envelope, uow) -> None:
+def apply_ticket_event(env: Envelope, uow: OutsourceUow) -> None:
     """One ticket event → the ticket's fact row (order-independent merge), inside the consumer's
     transaction (govkit.consumers dedupes it through the inbox)."""
     uow.facts.apply(env.name, env.id, env.time, env.data)
 
 
-def record_ticket_event(uow, consumer: str, payload: dict) -> bool:
+def record_ticket_event(uow: OutsourceUow, consumer: str, payload: dict) -> bool:
     """`apply_ticket_event` exactly once for `consumer`, outside a worker (demo seed, tests)."""
     return deliver(uow, consumer, Envelope.from_dict(payload), apply_ticket_event).new
 
@@ -552,7 +580,7 @@ def _report_body(r: sla.Report) -> dict:
 
 
 @transactional
-def generate_sla_report(cmd: c.GenerateSlaReport, uow, caller: Principal) -> dict:
+def generate_sla_report(cmd: c.GenerateSlaReport, uow: OutsourceUow, caller: Principal) -> dict:
     """Compute the vendor's SLA report for a period (inclusive dates, CST days) from the ticket facts
     and the contract terms in force on the period's first day. Publishes `vendor_sla_reported` and one
     `penalty_assessed` per clause with a non-zero amount (or one that was non-zero before) — only when
@@ -608,7 +636,7 @@ def _figures(row: dict) -> tuple:
     return tuple(row[k].normalize() if isinstance(row[k], Decimal) else jsonable(row[k]) for k in keys)
 
 
-def get_sla_report(rid: str, uow, caller: Principal) -> dict:
+def get_sla_report(rid: str, uow: OutsourceUow, caller: Principal) -> dict:
     with uow:
         row = uow.reports.get(rid, caller.scope)
         if row is None:
@@ -620,7 +648,7 @@ def get_sla_report(rid: str, uow, caller: Principal) -> dict:
 
 
 @transactional
-def file_complaint(cmd: c.FileComplaint, uow, caller: Principal) -> Complaint:
+def file_complaint(cmd: c.FileComplaint, uow: OutsourceUow, caller: Principal) -> Complaint:
     caller.require(MANAGE)
     v = Validator()
     description = v.text("description", cmd.description, max_len=2000)
@@ -638,7 +666,8 @@ def file_complaint(cmd: c.FileComplaint, uow, caller: Principal) -> Complaint:
     return complaint
 
 
-def vendor_scorecard(vendor_id: str, start: date | None, end: date | None, uow, caller: Principal) -> dict:
+def vendor_scorecard(vendor_id: str, start: date | None, end: date | None, uow: OutsourceUow,
+                     caller: Principal) -> dict:
     """Per vendor per period, over what the caller may see: SLA attainment pooled over the
     reports inside the period (met / measured of every report), penalties, acceptance results,
     complaints."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import grpc
 import typer
@@ -30,14 +29,15 @@ def ticket_create(
     description: str = typer.Option("", help="description"),
     category: str = typer.Option("infrastructure", help="|".join(_CATEGORIES)),
     priority: str = typer.Option("medium", help="|".join(_PRIORITIES)),
-    idempotency_key: Optional[str] = typer.Option(None, help="retry-safe key"),
+    idempotency_key: str | None = typer.Option(None, help="retry-safe key"),
 ):
     """Create a ticket."""
     from govops.ticket.v1 import ticket_pb2 as pb
 
     request = pb.CreateTicketRequest(
         title=title, description=description, department=department,
-        category=_CATEGORIES.get(category, 99), priority=_PRIORITIES.get(priority, 99),
+        category=pb.Category.ValueType(_CATEGORIES.get(category, 99)),
+        priority=pb.Priority.ValueType(_PRIORITIES.get(priority, 99)),
         idempotency_key=idempotency_key or "")
     try:
         reply = _stub().CreateTicket(request, timeout=10)

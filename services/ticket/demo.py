@@ -5,7 +5,7 @@ departments, routed to whoever was on duty. Safe to repeat (fixed idempotency ke
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
@@ -13,7 +13,7 @@ from govkit.db import make_engine
 from govkit.demo import org_snapshot
 from govkit.orgdir import OrgDirectory
 
-WEEK = [  # (days ago, catalogue item, title, department, form)
+WEEK: list[tuple[int, str, str, str, dict]] = [  # (days ago, catalogue item, title, department, form)
     (6, "infra.host.printer", "办公楼三层打印机无法连接", "fgw", {"location": "三层东侧"}),
     (6, "app.account", "申请财政一体化系统账号", "czj", {"system": "财政一体化系统", "account_name": "liuyang"}),
     (5, "infra.network.fault", "政务外网访问缓慢", "gaj", {"location": "指挥中心", "affected_users": 40}),
@@ -29,9 +29,16 @@ WEEK = [  # (days ago, catalogue item, title, department, form)
 ]
 
 ARTICLES = [
-    ("打印机无法连接的处理办法", "1. 检查打印机电源与网线；2. 在电脑上重新添加网络打印机；3. 重启打印服务（Print Spooler）。",
-     ["infra.host.printer"]),
-    ("政务外网访问缓慢排查步骤", "检查终端IP配置与DNS，确认接入交换机端口无错包，必要时联系网络组。", ["infra.network.fault"]),
+    (
+        "打印机无法连接的处理办法",
+        "1. 检查打印机电源与网线；2. 在电脑上重新添加网络打印机；3. 重启打印服务（Print Spooler）。",
+        ["infra.host.printer"],
+    ),
+    (
+        "政务外网访问缓慢排查步骤",
+        "检查终端IP配置与DNS，确认接入交换机端口无错包，必要时联系网络组。",
+        ["infra.network.fault"],
+    ),
 ]
 
 
@@ -41,7 +48,7 @@ def seed(console) -> None:
     from .handlers import catalogue, knowledge, tickets
 
     engine = make_engine(govconfig.load("ticket").database_url, pool_size=1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
     with engine.begin() as conn:
         # Catch ticket's org directory up with org (its worker would, from org's events, once it runs).

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
+from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
@@ -127,16 +128,19 @@ def item_to_pb(i: CatalogueItem) -> pb.CatalogueItem:
 
 
 def _filters(f: pb.TicketFilter) -> dict:
-    out = {name: list(getattr(f, name)) for name in ("status", "priority", "category", "department", "assignee",
-                                                       "sla_state", "ticket_type") if getattr(f, name)}
+    out: dict[str, Any] = {
+        name: list(getattr(f, name))
+        for name in ("status", "priority", "category", "department", "assignee", "sla_state", "ticket_type")
+        if getattr(f, name)
+    }
     if f.group_id:
         out["group_id"] = [f.group_id]
     if f.unassigned:
         out["unassigned"] = True
     if f.HasField("created_from"):
-        out["created_from"] = f.created_from.ToDatetime(tzinfo=timezone.utc)
+        out["created_from"] = f.created_from.ToDatetime(tzinfo=UTC)
     if f.HasField("created_to"):
-        out["created_to"] = f.created_to.ToDatetime(tzinfo=timezone.utc)
+        out["created_to"] = f.created_to.ToDatetime(tzinfo=UTC)
     if not f.include_closed and not f.status:
         out["open_only"] = True
     return out
@@ -349,7 +353,9 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         except (KeyError, TypeError, ValueError) as exc:
             from govkit.errors import InvalidArgument
 
-            raise InvalidArgument(field=f"policy.{exc.args[0] if exc.args else ''}", reason="is missing or invalid") from None
+            raise InvalidArgument(
+                field=f"policy.{exc.args[0] if exc.args else ''}", reason="is missing or invalid"
+            ) from None
         policy = sla.upsert_sla_policy(c.UpsertSlaPolicy(policy), self._uow(), principal())
         return pb.UpsertSlaPolicyResponse(policy=_struct(policy.to_dict()))
 

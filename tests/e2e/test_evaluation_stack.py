@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import redis
 
+from evaluation.domain import kpis
 from govkit.client import channel
 from govkit.relay import ConfirmingPublisher
 from govkit.stack import Stack
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc
-from evaluation.domain import kpis
 from tests.eval_events import mixed
 
 BIN = Path(sys.executable).parent

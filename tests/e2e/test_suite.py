@@ -9,13 +9,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-
 from govkit.client import channel
 from govops.evaluation.v1 import evaluation_pb2 as epb
 from govops.evaluation.v1 import evaluation_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc
-
 
 BIN = Path(sys.executable).parent
 

@@ -9,24 +9,24 @@ import shutil
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import grpc
 import pytest
 import sqlalchemy as sa
 
-from govkit.auth import SYSTEM
-from govkit.client import channel
-from govkit.grpc_server import iter_bad_request
-from govkit.orgdir import OrgDirectory
-from govops.evaluation.v1 import evaluation_pb2 as pb
-from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from evaluation import handlers
 from evaluation import handlers_eval as ev
 from evaluation.adapters.kpi_store import KpiStore
 from evaluation.adapters.uow import EvaluationUnitOfWork
 from evaluation.domain import model as m
 from evaluation.grpc_api import model_to_pb
+from govkit.auth import SYSTEM
+from govkit.client import channel
+from govkit.grpc_server import iter_bad_request
+from govkit.orgdir import OrgDirectory
+from govops.evaluation.v1 import evaluation_pb2 as pb
+from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from tests.eval_events import lifecycle, mixed
 
 UNITS = [("gov", None, "government"), ("om-centre", "gov", "om_centre"), ("fgw", "gov", "department"),
@@ -66,7 +66,7 @@ def _violations(err) -> dict:
 
 # ---- live KPIs ---------------------------------------------------------------------------
 def test_kpis_per_level_window_and_scope(env):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     env.record(lifecycle("fgw", assignee="s1", start=now.replace(hour=0, minute=30)) + lifecycle("czj", assignee="s2"))
     admin = env.stub()
     got = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(
@@ -74,7 +74,9 @@ def test_kpis_per_level_window_and_scope(env):
     assert got[("gov", "tickets_created", "all")] == 2
     assert got[("gov/incident", "tickets_created", "all")] == 2
     assert ("gov", "tickets_created", "today") in got
-    persons = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(persons=["s1"], names=["tickets_resolved"])), timeout=5))
+    persons = _kpis(
+        admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(persons=["s1"], names=["tickets_resolved"])), timeout=5)
+    )
     assert persons == {("fgw/staff/s1", "tickets_resolved", "all"): 1, ("gov/staff/s1", "tickets_resolved", "all"): 1}
     czj = env.stub("czj-user", ["evaluation.read"], ["czj"])
     seen = {k.subject.split("/")[0] for k in czj.GetKpis(pb.GetKpisRequest(), timeout=5).kpis}
@@ -89,9 +91,9 @@ def test_kpis_per_level_window_and_scope(env):
 
 
 def test_series_gives_daily_buckets(env):
-    env.record(lifecycle("fgw", start=datetime(2026, 11, 3, 2, tzinfo=timezone.utc))
-               + lifecycle("fgw", start=datetime(2026, 11, 5, 2, tzinfo=timezone.utc))
-               + lifecycle("fgw", start=datetime(2026, 11, 5, 4, tzinfo=timezone.utc)))
+    env.record(lifecycle("fgw", start=datetime(2026, 11, 3, 2, tzinfo=UTC))
+               + lifecycle("fgw", start=datetime(2026, 11, 5, 2, tzinfo=UTC))
+               + lifecycle("fgw", start=datetime(2026, 11, 5, 4, tzinfo=UTC)))
     reply = env.stub().GetKpiSeries(pb.GetKpiSeriesRequest(
         level=pb.LEVEL_ORGANIZATION, subject="fgw", names=["tickets_created"],
         start_date="2026-11-03", end_date="2026-11-06"), timeout=5)
@@ -170,10 +172,10 @@ def test_bad_models_are_invalid_argument_naming_fields(env):
 
 def _seed_period(env):
     # November 2026: fgw does well, czj misses its SLA and has breaches.
-    good = [lifecycle("fgw", assignee=f"s{i % 2}", start=datetime(2026, 11, 2 + i, 2, tzinfo=timezone.utc),
+    good = [lifecycle("fgw", assignee=f"s{i % 2}", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
                       resolution_s=3 * 3600, response_s=600, rating=5, ttype=("incident", "change")[i % 2],
                       outcome="successful") for i in range(6)]
-    bad = [lifecycle("czj", assignee="s5" if i else "s6", start=datetime(2026, 11, 2 + i, 2, tzinfo=timezone.utc),
+    bad = [lifecycle("czj", assignee="s5" if i else "s6", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
                      resolution_s=30 * 3600, response_s=4000, sla_met=i % 3 == 0, rating=2, breach=True,
                      reopen=i == 1, catalogue=None) for i in range(6)]
     env.record([e for t in good + bad for e in t])
@@ -213,14 +215,24 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
         grpc.StatusCode.INVALID_ARGUMENT)
     assert set(_violations(err)) == {"score", "evidence"}
     for obj, rules, duties in (("fgw", 85, 90), ("czj", 50, 70)):
-        scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id=obj,
-                                 indicator_code="org_rules_in_place", score=rules, evidence="制度汇编与执行记录"), timeout=5)
+        scorer.SubmitManualScore(
+            pb.SubmitManualScoreRequest(
+                plan_id=plan.id,
+                object_id=obj,
+                indicator_code="org_rules_in_place",
+                score=rules,
+                evidence="制度汇编与执行记录",
+            ),
+            timeout=5,
+        )
         scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id=obj,
                                  indicator_code="ind_position_duties", score=duties, evidence="岗位说明书"), timeout=5)
     plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_SELF_ASSESSMENT), timeout=5).plan
     assert len(plan.results) == 3
     plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_REVIEW), timeout=5).plan
-    fails(lambda: publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.FAILED_PRECONDITION)
+    fails(
+        lambda: publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.FAILED_PRECONDITION
+    )
     assert runner.GetPlan(pb.GetPlanRequest(id=plan.id), timeout=5).plan.state == pb.PLAN_STATE_REVIEW
     reviewer.SignOffScores(pb.SignOffScoresRequest(plan_id=plan.id), timeout=5)
     plan = publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5).plan
@@ -250,7 +262,9 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
                               capture_output=True, text=True, check=True).stdout
         for word in ("绩效评价结果报告", "九宫格热力图", "跨部门SLA达成率", "低于基线", "组织层"):
             assert word in text, word
-    xlsx = admin.GetReport(pb.GetReportRequest(plan_id=plan.id, object_id="czj", format=pb.REPORT_FORMAT_XLSX), timeout=30)
+    xlsx = admin.GetReport(
+        pb.GetReportRequest(plan_id=plan.id, object_id="czj", format=pb.REPORT_FORMAT_XLSX), timeout=30
+    )
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(xlsx.content))
@@ -265,7 +279,9 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
         types = set(c.execute(sa.text("SELECT type FROM outbox")).scalars())
     assert "govops.evaluation.evaluation_published.v1" in types
     trail = admin.ListAuditTrail(pb.ListAuditTrailRequest(entity_type="plan", entity_id=plan.id), timeout=5).entries
-    assert {"plan_created", "manual_score_submitted", "manual_scores_signed_off", "plan_published"} <= {e.action for e in trail}
+    assert {"plan_created", "manual_score_submitted", "manual_scores_signed_off", "plan_published"} <= {
+        e.action for e in trail
+    }
 
 
 def test_rectification_ticket_tracking_and_accountability(env):
@@ -303,7 +319,7 @@ def test_rectification_ticket_tracking_and_accountability(env):
     done = lifecycle("czj", ticket_id=first["ticket_id"], ttype="request")
     env.record(done)
     env.record(done)  # redelivered: closes nothing twice
-    closed = [r for r in ev.list_rectifications("czj", "closed", uow(), SYSTEM)]
+    closed = list(ev.list_rectifications("czj", "closed", uow(), SYSTEM))
     assert [r["id"] for r in closed] == [first["id"]]
     # overdue: accountability escalates by the rules, once per level
     later = first["due_date"].replace(year=first["due_date"].year + 1)
@@ -312,20 +328,20 @@ def test_rectification_ticket_tracking_and_accountability(env):
     levels = {a["level"] for a in ev.list_accountability("czj", uow(), SYSTEM)}
     assert levels == {"reminder", "formal_talk", "notice_of_criticism", "referral"}
     with env.engine.connect() as c:
-        types = [t for t in c.execute(sa.text("SELECT type FROM outbox")).scalars()]
+        types = list(c.execute(sa.text("SELECT type FROM outbox")).scalars())
     assert types.count("govops.evaluation.rectification_closed.v1") == 1
     assert types.count("govops.evaluation.rectification_opened.v1") == len(rects)
     assert "govops.evaluation.accountability_recorded.v1" in types
 
 
 def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     from datetime import timedelta
 
     events = []
     for i in range(12):  # czj: a third of its tickets miss the SLA over the last days
         events += lifecycle("czj", start=now - timedelta(days=1 + i % 5, hours=i), sla_met=i % 3 != 0, rating=4)
-    for i in range(3):  # fgw: too few tickets to judge
+    for _ in range(3):  # fgw: too few tickets to judge
         events += lifecycle("fgw", start=now - timedelta(days=1), sla_met=False)
     env.record(events)
     uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
@@ -338,12 +354,12 @@ def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
 
 
 def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
-    from govkit.auth import Principal, Scope
     from evaluation.domain.commands import AdvancePlan, CreatePlan, SignOffScores, SubmitManualScore
+    from govkit.auth import Principal, Scope
 
     for month in (10, 11):  # czj misses its SLA in October and again in November
         env.record([e for i in range(4) for e in lifecycle(
-            "czj", start=datetime(2026, month, 3 + i, 2, tzinfo=timezone.utc), sla_met=False, breach=True)])
+            "czj", start=datetime(2026, month, 3 + i, 2, tzinfo=UTC), sla_met=False, breach=True)])
     uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
     ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
     reviewer = Principal("rev", "rev", (), frozenset({"*"}), Scope(None))
@@ -366,5 +382,7 @@ def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
     assert rects[11]["org_sla_attainment"]["periods_below"] == 2
     # not overdue yet: only the consecutive shortfall counts (reminder at 2 periods by default)
     recorded = ev.run_accountability(uow(), SYSTEM, datetime(2026, 11, 26).date())
-    assert {(a["rectification_id"], a["level"]) for a in recorded} >= {(rects[11]["org_sla_attainment"]["id"], "reminder")}
+    assert {(a["rectification_id"], a["level"]) for a in recorded} >= {
+        (rects[11]["org_sla_attainment"]["id"], "reminder")
+    }
     assert all(a["rectification_id"] != rects[10]["org_sla_attainment"]["id"] for a in recorded)

@@ -9,8 +9,8 @@ import grpc
 import pytest
 
 from govkit.client import channel
-from govkit.service import names
 from govkit.grpc_server import PUBLIC
+from govkit.service import names
 
 SERVICES = names()
 

@@ -134,7 +134,9 @@ def test_kpis_are_filtered_by_scope(grpc_server, redis_client, signer):
 
     store = KpiStore(redis_client)
     for i, dept in enumerate(["fgw", "czj", "czj"]):
-        store.apply(f"e{i}", "2026-11-25T00:00:00+00:00", [KpiDelta(KpiKey(Level.ORGANIZATION, dept), "tickets_created", 1)])
+        store.apply(
+            f"e{i}", "2026-11-25T00:00:00+00:00", [KpiDelta(KpiKey(Level.ORGANIZATION, dept), "tickets_created", 1)]
+        )
     target = grpc_server("evaluation")["evaluation"]
     czj = signer.mint("czj-user", perms=["evaluation.read"], scopes=[{"unit": "czj"}])
     reply = epb_grpc.EvaluationServiceStub(channel(target, czj)).GetKpis(epb.GetKpisRequest(), timeout=5)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from govkit.events import Envelope
 from evaluation import handlers
 from evaluation.adapters.kpi_store import KpiHub, KpiStore
 from evaluation.adapters.uow import EvaluationUnitOfWork
 from evaluation.domain.kpis import KpiFilter, Level
+from govkit.events import Envelope
 
 ORG = KpiFilter(level=Level.ORGANIZATION)
 

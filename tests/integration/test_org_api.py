@@ -47,7 +47,9 @@ def _ts(dt: datetime) -> Timestamp:
 
 def _tree(stub):
     stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="gov", name="某市人民政府", kind=pb.ORG_UNIT_KIND_GOVERNMENT))
-    stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="om", name="运维中心", parent_id="gov", kind=pb.ORG_UNIT_KIND_OM_CENTRE))
+    stub.CreateOrgUnit(
+        pb.CreateOrgUnitRequest(id="om", name="运维中心", parent_id="gov", kind=pb.ORG_UNIT_KIND_OM_CENTRE)
+    )
     for d, name in (("fgw", "发展和改革委员会"), ("czj", "财政局")):
         stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id=d, name=name, parent_id="gov", kind=pb.ORG_UNIT_KIND_DEPARTMENT))
     stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="fgw-xxc", name="信息化处", parent_id="fgw",
@@ -136,7 +138,9 @@ def test_rosters_answer_who_is_on_duty_across_midnight(admin):
     _tree(stub)
     for sid, name in (("E1", "张伟"), ("E2", "刘洋")):
         stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
-    stub.CreateSupportGroup(pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om")))
+    stub.CreateSupportGroup(
+        pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om"))
+    )
     for sid in ("E1", "E2"):
         stub.AddGroupMember(pb.AddGroupMemberRequest(group_id="net", staff_id=sid))
     day = datetime(2026, 11, 23, tzinfo=CST)
@@ -208,8 +212,12 @@ def test_grants_stay_within_the_granters_scope(admin, org):
                                                                     org_unit_id="fgw", subtree=True)))
     assert code == grpc.StatusCode.PERMISSION_DENIED and "cannot hand out" in err.details()
     check = stub.CheckPermission
-    assert check(pb.CheckPermissionRequest(subject="someone", permission="ticket.create", org_unit_id="fgw-xxc")).allowed
-    assert not check(pb.CheckPermissionRequest(subject="someone", permission="ticket.create", org_unit_id="fgw")).allowed
+    assert check(
+        pb.CheckPermissionRequest(subject="someone", permission="ticket.create", org_unit_id="fgw-xxc")
+    ).allowed
+    assert not check(
+        pb.CheckPermissionRequest(subject="someone", permission="ticket.create", org_unit_id="fgw")
+    ).allowed
     assert not check(pb.CheckPermissionRequest(subject="someone", permission="ticket.assign",
                                                org_unit_id="fgw-xxc")).allowed
 
@@ -233,7 +241,9 @@ def test_service_accounts_get_tokens_with_client_credentials(admin, org):
     assert keys and keys[0].pem.startswith("-----BEGIN PUBLIC KEY-----")
 
 
-UNITS_CSV = "编码,名称,上级编码,类型\ngov,某市人民政府,,政府\nfgw-xxc,信息化处,fgw,处室\nfgw,发展和改革委员会,gov,部门\n"
+UNITS_CSV = (
+    "编码,名称,上级编码,类型\ngov,某市人民政府,,政府\nfgw-xxc,信息化处,fgw,处室\nfgw,发展和改革委员会,gov,部门\n"
+)
 
 
 def test_import_is_all_or_nothing_with_row_errors(admin):
@@ -254,7 +264,7 @@ def test_import_is_all_or_nothing_with_row_errors(admin):
 
 def test_import_rejects_mixed_encodings_and_merged_cells(admin):
     stub, _ = admin
-    mixed = ("编码,名称,上级编码,类型\n".encode("utf-8") + "gov,某市人民政府,,政府\n".encode("gbk"))
+    mixed = ("编码,名称,上级编码,类型\n".encode() + "gov,某市人民政府,,政府\n".encode("gbk"))
     code, err = _code(lambda: stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_ORG_UNITS,
                                                                  format=pb.DATA_FORMAT_CSV, content=mixed)))
     assert "rows[2]" in dict(iter_bad_request(err)) and "UTF-8" in dict(iter_bad_request(err))["rows[2]"]
@@ -286,7 +296,7 @@ def test_export_then_import_round_trips_staff_in_xlsx(admin, engine_for):
 
     rows = list(load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("工号", "姓名", "所属机构")
-    assert ("E1", "张三", "om") == rows[1][:3] and rows[1][6] == "eng"
+    assert rows[1][:3] == ("E1", "张三", "om") and rows[1][6] == "eng"
     assert stub.ImportOrg(pb.ImportOrgRequest(kind=pb.DATA_KIND_STAFF, format=pb.DATA_FORMAT_XLSX,
                                               content=exported.content)).rows == 2
     assert stub.SearchStaff(pb.SearchStaffRequest(query="oynn")).staff[0].name == "欧阳娜娜"
@@ -304,7 +314,9 @@ def test_rosters_import_in_local_time_and_refuse_overlaps_by_row(admin):
     _tree(stub)
     for sid, name in (("E1", "张伟"), ("E2", "刘洋")):
         stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
-    stub.CreateSupportGroup(pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om")))
+    stub.CreateSupportGroup(
+        pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om"))
+    )
     for sid in ("E1", "E2"):
         stub.AddGroupMember(pb.AddGroupMemberRequest(group_id="net", staff_id=sid))
     good = ("支持组,工号,开始时间,结束时间\n"

@@ -241,7 +241,9 @@ def test_departments_see_only_their_projects(admin, env, signer):
     assert _fails(lambda: fgw.SignContract(_sign_request(project.id)))[0] == grpc.StatusCode.NOT_FOUND
     assert fgw.ListProjects(pb.ListProjectsRequest()).projects == []
     assert len(fgw.ListVendors(pb.ListVendorsRequest()).vendors) == 1  # the vendor register is shared
-    code, _ = _fails(lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind="om", org_unit_id="om-centre")))
+    code, _ = _fails(
+        lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind="om", org_unit_id="om-centre"))
+    )
     assert code == grpc.StatusCode.PERMISSION_DENIED
 
 
@@ -414,7 +416,9 @@ def test_concurrent_payments_cannot_both_fit_the_remaining_amount(env):
     def pay(key):
         barrier.wait()
         try:
-            handlers.record_payment(c.RecordPayment(contract.id, "m1", "300000.00", date(2026, 12, 1), key), uow(), SYSTEM)
+            handlers.record_payment(
+                c.RecordPayment(contract.id, "m1", "300000.00", date(2026, 12, 1), key), uow(), SYSTEM
+            )
             outcomes.append("paid")
         except FailedPrecondition:
             outcomes.append("refused")

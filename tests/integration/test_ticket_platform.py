@@ -4,7 +4,7 @@ Chinese, attachments, audit, department isolation."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -24,13 +24,17 @@ from ticket.handlers import catalogue
 
 
 def seed_org(engine, on_duty=("s-wang",)):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         d = OrgDirectory(conn)
-        d.apply("org_unit_created", {"org_unit_id": "om-centre", "name": "运维中心", "parent_id": None, "kind": "om_centre"})
-        for pid, name, parent, resp in [("pos-om-director", "运维中心主任", None, [{"kind": "approval", "value": "change"}]),
-                                        ("pos-net-lead", "网络组组长", "pos-om-director", []),
-                                        ("pos-net-engineer", "网络工程师", "pos-net-lead", [])]:
+        d.apply(
+            "org_unit_created", {"org_unit_id": "om-centre", "name": "运维中心", "parent_id": None, "kind": "om_centre"}
+        )
+        for pid, name, parent, resp in [
+            ("pos-om-director", "运维中心主任", None, [{"kind": "approval", "value": "change"}]),
+            ("pos-net-lead", "网络组组长", "pos-om-director", []),
+            ("pos-net-engineer", "网络工程师", "pos-net-lead", []),
+        ]:
             d.apply("position_created", {"position_id": pid, "org_unit_id": "om-centre", "code": pid, "name": name,
                                          "parent_position_id": parent, "responsibilities": resp})
         for sid, name, pos in [("s-wang", "王工", "pos-net-engineer"), ("s-li", "李工", "pos-net-engineer"),
@@ -120,7 +124,9 @@ def test_staff_window_queue_sorted_by_sla_due_with_cursor_pages(platform, signer
     done = stub(target, wang).ResolveTicket(pb.ResolveTicketRequest(ticket_id=got[0], resolution_code="fixed",
                                                                    resolution="更换网线"), timeout=5).ticket
     assert done.status == pb.TICKET_STATUS_RESOLVED
-    bulk = s.BulkAction(pb.BulkActionRequest(ticket_ids=got[1:] + ["missing"], action="assign", assignee="s-li"), timeout=5)
+    bulk = s.BulkAction(
+        pb.BulkActionRequest(ticket_ids=got[1:] + ["missing"], action="assign", assignee="s-li"), timeout=5
+    )
     assert [r.ok for r in bulk.results] == [True, True, False] and bulk.results[2].error_code == "NotFound"
     audit = s.ListAudit(pb.ListAuditRequest(ticket_id=got[0]), timeout=5).entries
     assert [e.action for e in audit][:3] == ["created", "claim", "start"]
@@ -130,8 +136,16 @@ def test_staff_window_queue_sorted_by_sla_due_with_cursor_pages(platform, signer
 
 def test_other_departments_read_not_found_and_act_permission_denied(platform, signer, admin_token):
     target, _ = platform
-    t = stub(target, admin_token).SubmitRequest(pb.SubmitRequestRequest(
-        catalogue_item_id="app.fault", title="财政系统报错", department="czj", form=form(system="财政一体化")), timeout=5).ticket
+    t = (
+        stub(target, admin_token)
+        .SubmitRequest(
+            pb.SubmitRequestRequest(
+                catalogue_item_id="app.fault", title="财政系统报错", department="czj", form=form(system="财政一体化")
+            ),
+            timeout=5,
+        )
+        .ticket
+    )
     fgw = signer.mint("fgw-user", perms=["*"], scopes=[{"unit": "fgw"}])
     with pytest.raises(grpc.RpcError) as err:
         stub(target, fgw).GetTicketDetail(pb.GetTicketDetailRequest(id=t.id), timeout=5)
@@ -165,8 +179,12 @@ def test_attachments_are_size_and_type_checked(platform, admin_token):
     t = s.CreateTicket(pb.CreateTicketRequest(title="截图", department="fgw", category=pb.CATEGORY_APPLICATION,
                                               priority=pb.PRIORITY_LOW), timeout=5).ticket
     with pytest.raises(grpc.RpcError) as err:
-        s.AddAttachment(pb.AddAttachmentRequest(ticket_id=t.id, filename="a.exe", content_type="application/x-msdownload",
-                                                data=b"MZ"), timeout=5)
+        s.AddAttachment(
+            pb.AddAttachmentRequest(
+                ticket_id=t.id, filename="a.exe", content_type="application/x-msdownload", data=b"MZ"
+            ),
+            timeout=5,
+        )
     assert "content_type" in dict(iter_bad_request(err.value))
     info = s.AddAttachment(pb.AddAttachmentRequest(ticket_id=t.id, filename="报错截图.png", content_type="image/png",
                                                    data=b"\x89PNG" + b"0" * 1000), timeout=5).attachment
@@ -279,7 +297,7 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
     from google.protobuf.timestamp_pb2 import Timestamp
 
     future = Timestamp()
-    future.FromDatetime(datetime.now(timezone.utc) + timedelta(hours=1))
+    future.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
     later = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
         created_from=future)), timeout=5).tickets
     earlier = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
@@ -298,8 +316,15 @@ def test_sla_administration_department_override_and_calendar(platform, admin_tok
                 "holidays": ["2026-10-01"], "workdays": ["2026-10-10"]})
     s.UpsertCalendar(pb.UpsertCalendarRequest(calendar=cal), timeout=5)
     policy = Struct()
-    policy.update({"id": "gaj-strict", "name": "公安局加强", "calendar_id": "cn-2026-ext", "warning_percent": 80,
-                   "targets": {p: {"response": 600, "resolution": 7200} for p in ("critical", "high", "medium", "low")}})
+    policy.update(
+        {
+            "id": "gaj-strict",
+            "name": "公安局加强",
+            "calendar_id": "cn-2026-ext",
+            "warning_percent": 80,
+            "targets": {p: {"response": 600, "resolution": 7200} for p in ("critical", "high", "medium", "low")},
+        }
+    )
     s.UpsertSlaPolicy(pb.UpsertSlaPolicyRequest(policy=policy), timeout=5)
     s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(department="gaj", sla_policy_id="gaj-strict"), timeout=5)
     bad = Struct()

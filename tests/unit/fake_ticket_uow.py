@@ -44,7 +44,9 @@ class FakeTickets:
         if t.idempotency_key and self.by_idempotency_key(t.requester, t.idempotency_key, scoped=False):
             return False
         self.s.tickets[t.id] = copy.deepcopy(t)
-        self.s.audit.append({"ticket_id": t.id, "actor": actor, "action": "created", "before": {}, "after": audit_snapshot(t)})
+        self.s.audit.append(
+            {"ticket_id": t.id, "actor": actor, "action": "created", "before": {}, "after": audit_snapshot(t)}
+        )
         t._loaded = audit_snapshot(t)
         return True
 
@@ -76,7 +78,7 @@ class FakeTickets:
         t._loaded = after
 
     def open_load(self, staff_ids):
-        load = {s: 0 for s in staff_ids}
+        load = dict.fromkeys(staff_ids, 0)
         for t in self.s.tickets.values():
             if t.is_open and t.assignee in load:
                 load[t.assignee] += 1

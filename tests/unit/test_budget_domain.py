@@ -4,7 +4,7 @@ arithmetic and its trace, thresholds, and the import file readers."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -19,7 +19,7 @@ from budget.domain.sample import SAMPLE_REGION, sample_body
 from budget.domain.standard import new_standard, parse_body
 from govkit.errors import FailedPrecondition, InvalidArgument, Validator
 
-NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def _standard(body=None, effective_from="2026-01-01", **kw):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from evaluation.domain import kpis
-from evaluation.domain.kpis import Level, Ledger
+from evaluation.domain.kpis import Ledger, Level
 from tests.eval_events import T0, lifecycle, mixed
 
 
@@ -108,9 +108,9 @@ def test_windows_are_calendar_windows_in_china_standard_time():
 
 
 def test_windowed_counts_sum_day_buckets():
-    evs = lifecycle("fgw", start=datetime(2026, 11, 20, 2, tzinfo=timezone.utc)) + \
-        lifecycle("fgw", start=datetime(2026, 11, 24, 2, tzinfo=timezone.utc)) + \
-        lifecycle("fgw", start=datetime(2026, 10, 2, 2, tzinfo=timezone.utc))
+    evs = lifecycle("fgw", start=datetime(2026, 11, 20, 2, tzinfo=UTC)) + \
+        lifecycle("fgw", start=datetime(2026, 11, 24, 2, tzinfo=UTC)) + \
+        lifecycle("fgw", start=datetime(2026, 10, 2, 2, tzinfo=UTC))
     led = _ledger(evs)
     today = date(2026, 11, 24)
     assert _kpis(led, Level.ORGANIZATION, "fgw", "today", today)["tickets_created"] == 1

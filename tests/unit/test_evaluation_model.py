@@ -8,13 +8,14 @@ from datetime import date
 
 import pytest
 
-from govkit.auth import Principal, Scope
-from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from evaluation import handlers_eval as ev
 from evaluation.domain import formula, kpis
 from evaluation.domain import model as m
 from evaluation.domain import plan as p
 from evaluation.domain.commands import AdvancePlan, CreateModel, CreatePlan, SubmitManualScore
+from govkit.auth import Principal, Scope
+from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from tests.unit.evaluation_fakes import FakeUow
 
 KNOWN = frozenset(kpis.KPI_NAMES)
 
@@ -56,7 +57,7 @@ def _fields(exc: InvalidArgument) -> dict:
 def test_default_model_is_valid_and_fills_all_nine_cells():
     m.validate(m.DEFAULT_MODEL)
     cells = {i.cell for i in m.DEFAULT_MODEL.indicators}
-    assert cells == {f"{l}.{d}" for l in m.LEVELS for d in m.DIMENSIONS}
+    assert cells == {f"{lv}.{d}" for lv in m.LEVELS for d in m.DIMENSIONS}
 
 
 def _with(**changes) -> m.Model:
@@ -140,7 +141,7 @@ def test_object_results_fill_cells_levels_overall_and_rank():
     manual = {"org_rules_in_place": {"score": 80, "evidence": "制度汇编"}, "ind_position_duties": {"score": 90}}
     fgw = p.compute_object(m.DEFAULT_MODEL, p.EvalObject("org_unit", "fgw", "fgw"), values, manual)
     czj = p.compute_object(m.DEFAULT_MODEL, p.EvalObject("org_unit", "czj", "czj"), values, {})
-    assert set(fgw["cells"]) == {f"{l}.{d}" for l in m.LEVELS for d in m.DIMENSIONS}
+    assert set(fgw["cells"]) == {f"{lv}.{d}" for lv in m.LEVELS for d in m.DIMENSIONS}
     rows = {r["code"]: r for r in fgw["indicators"]}
     assert rows["ind_personal_sla"]["actual"] == 95 and rows["ind_workload_balance"]["actual"] == 100
     assert rows["proc_change_success"]["status"] == "no_data"  # left out, weights renormalised
@@ -156,57 +157,12 @@ def test_object_results_fill_cells_levels_overall_and_rank():
 def test_accountability_rules_escalate_with_overdue_days_and_periods_below():
     rules = m.AccountabilityRules()
     assert rules.due(0, 1) == []
-    assert [l for l, _ in rules.due(1, 1)] == ["reminder"]
-    assert [l for l, _ in rules.due(31, 1)] == ["reminder", "formal_talk", "notice_of_criticism"]
-    assert [l for l, _ in rules.due(-5, 3)] == ["reminder", "formal_talk"]
+    assert [level for level, _ in rules.due(1, 1)] == ["reminder"]
+    assert [level for level, _ in rules.due(31, 1)] == ["reminder", "formal_talk", "notice_of_criticism"]
+    assert [level for level, _ in rules.due(-5, 3)] == ["reminder", "formal_talk"]
 
 
 # ---- handlers against a fake unit of work -------------------------------------------------
-class FakeRepo:
-    def __init__(self):
-        self.models, self.plans, self.scores, self.audits = {}, {}, [], []
-
-    def latest_model_version(self, code):
-        return max([v for c, v in self.models if c == code], default=0)
-
-    def add_model(self, code, version, name, definition, actor):
-        self.models[(code, version)] = {"code": code, "version": version, "definition": definition}
-
-    def get_model(self, code, version=None):
-        version = version or self.latest_model_version(code)
-        return self.models.get((code, version))
-
-    def get_plan(self, plan_id, scope, lock=False):
-        return dict(self.plans[plan_id]) if plan_id in self.plans else None
-
-    def manual_scores(self, plan_id):
-        return [s for s in self.scores if s["plan_id"] == plan_id]
-
-    def update_plan(self, plan_id, **values):
-        self.plans[plan_id].update(values)
-
-    def audit(self, *a, **kw):
-        self.audits.append(a)
-
-
-class FakeUow:
-    def __init__(self):
-        self.eval, self.committed = FakeRepo(), 0
-        self.events = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
-
-    def commit(self):
-        self.committed += 1
-
-    def collect(self, *events):
-        self.events.extend(events)
-
-
 def _caller(*perms, units=None):
     return Principal("u", "u", (), frozenset(perms), Scope(None if units is None else frozenset(units)))
 
@@ -223,9 +179,20 @@ def test_create_model_assigns_the_next_version_and_dry_run_stores_nothing():
 def test_create_plan_names_every_bad_field_before_touching_storage():
     uow = FakeUow()
     with pytest.raises(InvalidArgument) as err:
-        ev.create_plan(CreatePlan("", "om-centre", "", "m", 0, date(2026, 11, 30), date(2026, 11, 1),
-                                  ({"kind": "planet", "id": "x"}, {"kind": "process", "id": "juggling", "unit": "gov"})),
-                       uow, _caller("evaluation.run"))
+        ev.create_plan(
+            CreatePlan(
+                "",
+                "om-centre",
+                "",
+                "m",
+                0,
+                date(2026, 11, 30),
+                date(2026, 11, 1),
+                ({"kind": "planet", "id": "x"}, {"kind": "process", "id": "juggling", "unit": "gov"}),
+            ),
+            uow,
+            _caller("evaluation.run"),
+        )
     assert set(_fields(err.value)) == {"name", "subject_role", "period_end", "objects[0].kind", "objects[1].id"}
     with pytest.raises(PermissionDenied):
         ev.create_plan(CreatePlan("月度评价", "om-centre", "director", "m", 0, date(2026, 11, 1), date(2026, 11, 30),

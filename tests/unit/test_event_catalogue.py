@@ -7,10 +7,9 @@ import importlib
 import re
 from pathlib import Path
 
-
-from govkit.service import names
 from govkit.events import Event
 from govkit.migrate import event_subscriptions
+from govkit.service import names
 
 SERVICES = names()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC
 
 import pytest
 
@@ -20,13 +21,13 @@ def _keys(tmp_path, name):
 
 
 def test_envelope_uses_cloudevents_names_and_round_trips(tmp_path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     event = TicketCreated(
         ticket_id="t1", number="INC-2026-000001", ticket_type="incident", department="fgw",
         catalogue_item_id=None, category="application", priority="high", status="new", group_id=None,
         assignee=None, vendor_id=None, requester="u1", occurred_at="2026-11-25T00:00:00+00:00", title="标题",
-        created_at=datetime(2026, 11, 25, tzinfo=timezone.utc), channel="api", response_due_at=None,
+        created_at=datetime(2026, 11, 25, tzinfo=UTC), channel="api", response_due_at=None,
         resolution_due_at=None)
     env = Envelope.wrap(event, "corr-1")
     raw = env.to_dict()

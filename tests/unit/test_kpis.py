@@ -1,5 +1,5 @@
-from govkit.events import Envelope
 from evaluation.domain import kpis
+from govkit.events import Envelope
 
 
 def _env(name, data):

@@ -9,7 +9,7 @@ import pytest
 from govkit.errors import FailedPrecondition
 from ticket.domain import lifecycle as lc
 from ticket.domain.calendar import CN_2026, TWENTY_FOUR_SEVEN
-from ticket.domain.sla import Clock, SlaState, DEFAULT_POLICIES, priority_for
+from ticket.domain.sla import DEFAULT_POLICIES, Clock, SlaState, priority_for
 
 CST = timezone(timedelta(hours=8))
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fake_ticket_uow import FakeUnitOfWork, caller
 
 from govkit.errors import InvalidArgument, NotFound, PermissionDenied
 from ticket.domain.commands import CreateTicket, GetTicket
-from ticket.handlers import tickets
 from ticket.domain.model import TITLE_MAX, Status
-
-from fake_ticket_uow import FakeUnitOfWork, caller
+from ticket.handlers import tickets
 
 
 def cmd(**kw):

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fake_ticket_uow import FakeUnitOfWork, caller
 
 from govkit.auth import SYSTEM
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ticket.domain import commands as c
 from ticket.domain.commands import CreateTicket
 from ticket.handlers import alerts, changes, escalation, knowledge, problems, queue, requests, sla, tickets
-
-from fake_ticket_uow import FakeUnitOfWork, caller
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=CST)  # a Wednesday morning
@@ -78,11 +77,19 @@ def test_requester_and_staff_windows_full_cycle_with_rating():
     with pytest.raises(InvalidArgument) as err:
         queue.resolve_ticket(c.ResolveTicket(t.id, "", ""), uow, staff, now=NOW)
     assert err.value.violations[0].field == "resolution_code"
-    requests.supply_info(c.SupplyInfo(t.id, "账号名改为 zhangsan01"), uow, caller(subject="zhang", perms=("ticket.create",)),
-                         now=NOW + timedelta(days=1))
+    requests.supply_info(
+        c.SupplyInfo(t.id, "账号名改为 zhangsan01"),
+        uow,
+        caller(subject="zhang", perms=("ticket.create",)),
+        now=NOW + timedelta(days=1),
+    )
     queue.resolve_ticket(c.ResolveTicket(t.id, "fulfilled", "已开通"), uow, staff, now=NOW + timedelta(days=1, hours=1))
-    done = requests.confirm_resolution(c.ConfirmResolution(t.id, 5, "很快"), uow,
-                                       caller(subject="zhang", perms=("ticket.create",)), now=NOW + timedelta(days=1, hours=2))
+    done = requests.confirm_resolution(
+        c.ConfirmResolution(t.id, 5, "很快"),
+        uow,
+        caller(subject="zhang", perms=("ticket.create",)),
+        now=NOW + timedelta(days=1, hours=2),
+    )
     assert done.status.value == "closed" and done.rating == 5
     resolved = next(e for e in uow.published if e.event_name() == "ticket_resolved")
     # 09:00→10:00 running, a day pending, 09:00→10:00 running: 2 business hours
@@ -95,9 +102,13 @@ def test_staff_cannot_work_someone_elses_ticket_and_illegal_moves_name_the_statu
     uow = FakeUnitOfWork()
     t = submit(uow)  # auto-assigned to s1
     with pytest.raises(PermissionDenied):
-        queue.change_status(c.ChangeStatus(t.id, "start"), uow, caller(subject="s2", perms=("ticket.work",), staff_id="s2"))
+        queue.change_status(
+            c.ChangeStatus(t.id, "start"), uow, caller(subject="s2", perms=("ticket.work",), staff_id="s2")
+        )
     with pytest.raises(FailedPrecondition) as err:
-        queue.change_status(c.ChangeStatus(t.id, "resume"), uow, caller(subject="s1", perms=("ticket.work",), staff_id="s1"))
+        queue.change_status(
+            c.ChangeStatus(t.id, "resume"), uow, caller(subject="s1", perms=("ticket.work",), staff_id="s1")
+        )
     assert "status assigned" in err.value.message
 
 
@@ -111,7 +122,7 @@ def test_unknown_assignee_is_not_found():
 def test_deadlines_fire_warning_then_breach_once_and_escalate():
     uow = FakeUnitOfWork()
     uow.orgdir.duty = {}
-    t = submit(uow, item="infra.network.fault")  # high: response 30 min, resolution 8 h
+    submit(uow, item="infra.network.fault")  # high: response 30 min, resolution 8 h
     factory = uow.factory()
     sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=NOW + timedelta(minutes=22, seconds=30))  # 75 % of 30 min
     assert names(uow)[-1] == "sla_warning"
@@ -159,7 +170,9 @@ def test_problem_links_incidents_and_known_error_becomes_an_article():
     assert p.problem.linked_incident_count == 1
     queue.assign_ticket(c.AssignTicket(prb.id, "lead"), uow, lead)
     queue.change_status(c.ChangeStatus(prb.id, "start"), uow, lead)
-    p, article = problems.update_problem(c.UpdateProblem(prb.id, "连接池耗尽", "重启应用服务", known_error=True), uow, lead)
+    p, article = problems.update_problem(
+        c.UpdateProblem(prb.id, "连接池耗尽", "重启应用服务", known_error=True), uow, lead
+    )
     assert p.status.value == "known_error" and "连接池耗尽" in article.body
     assert knowledge.search_articles(c.SearchArticles("财政系统 超时"), uow, lead)[0].id == article.id
 
@@ -173,7 +186,7 @@ def test_alert_repeats_open_one_incident_and_resolved_resolves_it():
     results = [alerts.receive_alerts(c.ReceiveAlerts.from_webhook(payload), factory, SYSTEM, now=NOW)[0]
                for _ in range(10)]
     assert len({r["incident_id"] for r in results}) == 1 and results[-1]["repeat_count"] == 10
-    assert len([t for t in uow.state.tickets.values()]) == 1
+    assert len(list(uow.state.tickets.values())) == 1
     payload["alerts"][0]["status"] = "resolved"
     r = alerts.receive_alerts(c.ReceiveAlerts.from_webhook(payload), factory, SYSTEM, now=NOW + timedelta(minutes=5))[0]
     t = uow.state.tickets[r["incident_id"]]
@@ -188,7 +201,9 @@ def test_every_change_is_audited_with_before_and_after():
     queue.transfer_ticket(c.TransferTicket(t.id, "s2"), uow, caller(subject="lead", staff_id="lead"))
     entries = tickets.list_audit(c.ListAudit(t.id), uow, caller())
     transfer = entries[-1]
-    assert transfer["actor"] == "lead" and transfer["before"]["assignee"] == "s1" and transfer["after"]["assignee"] == "s2"
+    assert (
+        transfer["actor"] == "lead" and transfer["before"]["assignee"] == "s1" and transfer["after"]["assignee"] == "s2"
+    )
 
 
 def test_resolved_ticket_closes_itself_after_three_business_days_and_reopen_has_a_window():
@@ -206,7 +221,9 @@ def test_resolved_ticket_closes_itself_after_three_business_days_and_reopen_has_
     with pytest.raises(FailedPrecondition) as err:
         requests.reopen_ticket(c.ReopenTicket(t.id, "又坏了"), uow, requester, now=datetime(2026, 12, 30, tzinfo=CST))
     assert "reopen window" in err.value.message
-    again = requests.reopen_ticket(c.ReopenTicket(t.id, "又坏了"), uow, requester, now=datetime(2026, 12, 1, 10, tzinfo=CST))
+    again = requests.reopen_ticket(
+        c.ReopenTicket(t.id, "又坏了"), uow, requester, now=datetime(2026, 12, 1, 10, tzinfo=CST)
+    )
     assert again.status.value == "in_progress" and again.reopen_count == 1
 
 
@@ -214,11 +231,17 @@ def test_escalation_levels_notify_then_reassign_up_the_position_chain():
     uow = FakeUnitOfWork()
     t = submit(uow)  # high incident on the business calendar, assigned to s1
     factory = uow.factory()
-    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 26, 10, 30, tzinfo=CST))  # 100 %: notify
+    sla.fire_due_deadlines(
+        c.FireDueDeadlines(), factory, now=datetime(2026, 11, 26, 10, 30, tzinfo=CST)
+    )  # 100 %: notify
     assert uow.state.tickets[t.id].assignee == "s1"
-    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 27, 9, 30, tzinfo=CST))  # 150 %: reassign to the lead
+    sla.fire_due_deadlines(
+        c.FireDueDeadlines(), factory, now=datetime(2026, 11, 27, 9, 30, tzinfo=CST)
+    )  # 150 %: reassign to the lead
     assert uow.state.tickets[t.id].assignee == "lead"
-    sla.fire_due_deadlines(c.FireDueDeadlines(), factory, now=datetime(2026, 11, 30, 12, 0, tzinfo=CST))  # 200 %: one more position up
+    sla.fire_due_deadlines(
+        c.FireDueDeadlines(), factory, now=datetime(2026, 11, 30, 12, 0, tzinfo=CST)
+    )  # 200 %: one more position up
     after = uow.state.tickets[t.id]
     assert after.assignee == "boss" and after.escalation_level == 3
     esc = [(e.level, e.to_position_id, e.to_staff_id) for e in uow.published if e.event_name() == "ticket_escalated"]
@@ -235,8 +258,9 @@ def test_escalation_levels_notify_then_reassign_up_the_position_chain():
 def test_manual_escalation_keeps_the_callers_reason():
     uow = FakeUnitOfWork()
     t = submit(uow)  # assigned to s1; the item's position is pos-net-engineer
-    escalation.escalate_ticket(c.EscalateTicket(t.id, "市长热线督办，须当天解决"), uow, caller(subject="lead", staff_id="lead"),
-                                now=NOW)
+    escalation.escalate_ticket(
+        c.EscalateTicket(t.id, "市长热线督办，须当天解决"), uow, caller(subject="lead", staff_id="lead"), now=NOW
+    )
     [esc] = [e for e in uow.published if e.event_name() == "ticket_escalated"]
     assert esc.reason == "市长热线督办，须当天解决" and esc.level == 1 and esc.to_staff_id == "lead"
     audit = tickets.list_audit(c.ListAudit(t.id), uow, caller())[-1]

@@ -11,15 +11,15 @@ from datetime import date
 import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 
-from govkit.events import Envelope
 from evaluation import handlers
 from evaluation.adapters.kpi_store import KpiStore
 from evaluation.adapters.uow import EvaluationUnitOfWork
 from evaluation.domain import kpis
 from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
-from ticket.worker import Service as TicketWorker
+from govkit.events import Envelope
 from tests.eval_events import T0, lifecycle, mixed
+from ticket.worker import Service as TicketWorker
 
 
 def wait_for(predicate, timeout=30.0, what="condition"):

@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
-from govkit.auth import SYSTEM
-from govkit.events import Envelope
 from evaluation.adapters.kpi_store import KpiStore
 from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
+from govkit.auth import SYSTEM
+from govkit.events import Envelope
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket
 from ticket.handlers import tickets
@@ -19,7 +19,9 @@ from ticket.worker import Service as TicketWorker
 
 def _kpis(redis_client):
     store = KpiStore(redis_client)
-    return {(v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(level=Level.ORGANIZATION), lambda s: True)}
+    return {
+        (v.key.subject, v.name): v.value for v in store.snapshot(KpiFilter(level=Level.ORGANIZATION), lambda s: True)
+    }
 
 
 def _envelope(i, dept):

@@ -20,7 +20,8 @@ _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
 def _header(cells: list) -> dict[int, str]:
-    mapping, problems = {}, []
+    mapping: dict[int, str] = {}
+    problems: list[FieldViolation] = []
     for i, cell in enumerate(cells):
         name = str(cell or "").strip().lstrip("\ufeff")
         if not name:

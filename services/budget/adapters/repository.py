@@ -4,11 +4,13 @@ budgets or spending. Standards are shared by all departments (read by anyone wit
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -96,7 +98,8 @@ _ASSET_COLS = ("id", "code", "name", "kind", "department", "location", "brand", 
 
 def _to_asset(row) -> Asset:
     m = row._mapping
-    return Asset(**{c: (str(m[c]) if c == "id" else m[c]) for c in _ASSET_COLS})
+    fields: dict[str, Any] = {c: (str(m[c]) if c == "id" else m[c]) for c in _ASSET_COLS}
+    return Asset(**fields)
 
 
 def _asset_values(a: Asset) -> dict:
@@ -183,11 +186,11 @@ class AssetRepository(_Scoped):
             q = q.where(a.code > after_code)
         return [_to_asset(r) for r in self.conn.execute(q.order_by(a.code).limit(page_size)).all()]
 
-    def by_ids(self, ids: list, limit: int, offset: int) -> list[Asset]:
+    def by_ids(self, ids: builtins.list, limit: int, offset: int) -> builtins.list[Asset]:
         q = self._q().where(t.assets.c.id.in_(ids)).order_by(t.assets.c.code).limit(limit).offset(offset)
         return [_to_asset(r) for r in self.conn.execute(q).all()]
 
-    def copy_in(self, assets: list[Asset], history: list[tuple]) -> None:
+    def copy_in(self, assets: builtins.list[Asset], history: builtins.list[tuple]) -> None:
         """Bulk insert (the import path): assets and their history rows
         (history: (asset_id, at, actor, action, changes dict))."""
         with _Unique("one of the asset codes"):
@@ -196,7 +199,7 @@ class AssetRepository(_Scoped):
         bulk_insert(self.conn, t.asset_history, ["asset_id", "at", "actor", "action", "changes"],
                     [[uuid.UUID(h[0]), *h[1:]] for h in history])
 
-    def _group_sql(self, units: list[str]) -> tuple[str, dict]:
+    def _group_sql(self, units: builtins.list[str]) -> tuple[str, dict]:
         return ("""
             SELECT row_number() OVER (ORDER BY department, kind, support_mode, protection_level,
                                       response_time, user_scale)::int AS group_no,
@@ -208,10 +211,10 @@ class AssetRepository(_Scoped):
             GROUP BY department, kind, support_mode, protection_level, response_time, user_scale""",
                 {"units": self._visible(units)})
 
-    def _visible(self, units: list[str]) -> list[str]:
+    def _visible(self, units: builtins.list[str]) -> builtins.list[str]:
         return [u for u in units if self.scope.allows(u)]
 
-    def groups(self, units: list[str]) -> list[AssetGroup]:
+    def groups(self, units: builtins.list[str]) -> builtins.list[AssetGroup]:
         """Set-based: the in-use assets of `units` grouped by kind and coefficient dimensions."""
         sql, params = self._group_sql(units)
         rows = self.conn.execute(sa.text(f"SELECT group_no, department, kind, support_mode, protection_level, "
@@ -219,7 +222,7 @@ class AssetRepository(_Scoped):
                                          f"FROM ({sql}) g ORDER BY group_no"), params).all()
         return [AssetGroup(*r) for r in rows]
 
-    def store_groups(self, budget_id: str, units: list[str]) -> list[AssetGroup]:
+    def store_groups(self, budget_id: str, units: builtins.list[str]) -> builtins.list[AssetGroup]:
         """Like `groups`, also keeping each group's asset ids with the budget (the trace), in one
         INSERT … SELECT inside PostgreSQL."""
         sql, params = self._group_sql(units)
@@ -379,7 +382,7 @@ class BudgetRepository(_Scoped):
         self.conn.execute(t.budget_lines.delete().where(t.budget_lines.c.budget_id == key))
         self.conn.execute(t.budget_groups.delete().where(t.budget_groups.c.budget_id == key))
 
-    def add_lines(self, budget_id: str, lines: list[Line]) -> None:
+    def add_lines(self, budget_id: str, lines: builtins.list[Line]) -> None:
         """Bulk insert (a compilation writes thousands of lines at once)."""
         cols = ["budget_id", "line_no", "group_no", "department", "asset_kind", "fee_category", "fee_item",
                 "rule_type", "rule_ref", "rule", "coefficients", "coefficient", "asset_count", "quantity", "base",
@@ -390,7 +393,8 @@ class BudgetRepository(_Scoped):
              ln.rule_ref, ln.rule, ln.coefficients, ln.coefficient, ln.asset_count, ln.quantity, ln.base, ln.amount,
              ln.formula] for ln in lines])
 
-    def lines(self, budget_id: str, *, category: str = "", after: int = 0, limit: int | None = None) -> list[Line]:
+    def lines(self, budget_id: str, *, category: str = "", after: int = 0,
+              limit: int | None = None) -> builtins.list[Line]:
         q = sa.select(t.budget_lines).where(t.budget_lines.c.budget_id == uuid.UUID(budget_id),
                                             t.budget_lines.c.line_no > after)
         if category:
@@ -415,7 +419,7 @@ class BudgetRepository(_Scoped):
             budget_id=uuid.UUID(budget_id), action=a.action, from_state=a.from_state, to_state=a.to_state,
             actor=a.actor, comment=a.comment, at=a.at))
 
-    def actions(self, budget_id: str) -> list[Action]:
+    def actions(self, budget_id: str) -> builtins.list[Action]:
         rows = self.conn.execute(sa.select(t.budget_actions).where(
             t.budget_actions.c.budget_id == uuid.UUID(budget_id)).order_by(t.budget_actions.c.seq)).all()
         return [Action(r.action, r.from_state, r.to_state, r.actor, r.comment, r.at) for r in rows]
@@ -439,7 +443,7 @@ class BudgetRepository(_Scoped):
             return None
         return _to_expense(row)
 
-    def expenses(self, budget_id: str) -> list[Expense]:
+    def expenses(self, budget_id: str) -> builtins.list[Expense]:
         rows = self.conn.execute(sa.select(t.expenses).where(t.expenses.c.budget_id == uuid.UUID(budget_id))
                                  .order_by(t.expenses.c.recorded_at, t.expenses.c.id)).all()
         return [_to_expense(r) for r in rows]

@@ -95,7 +95,7 @@ class Asset:
     updated_at: datetime | None = None
     version: int = 1
 
-    def changes_to(self, other: "Asset") -> dict:
+    def changes_to(self, other: Asset) -> dict:
         """{field: [old, new]} for the editable fields that differ."""
         out = {}
         for f in EDITABLE:

@@ -52,7 +52,7 @@ class Budget:
             raise FailedPrecondition(f"budget {self.unit}/{self.year} is {self.state}; only a draft can be "
                                      "recompiled (have it returned to draft first)")
 
-    def transition(self, action: str) -> "Budget":
+    def transition(self, action: str) -> Budget:
         need, to, _ = TRANSITIONS[action]
         if self.state != need:
             raise FailedPrecondition(f"cannot {action.split('_')[0]} budget {self.unit}/{self.year}: it is "

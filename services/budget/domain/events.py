@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from govkit.events import Event
 
 
-
 class BudgetEvent(Event):
     source = "budget"
 

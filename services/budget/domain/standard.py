@@ -134,7 +134,7 @@ def parse_body(v: Validator, raw: dict) -> StandardBody:
     """Validate a standard's components from plain dicts, naming every bad field
     (e.g. `rate_rules[3].rate`). Overlapping rules — two rules for the same asset kind and fee
     item, of whatever type — are refused, so every yuan has exactly one rule behind it."""
-    contents = []
+    contents: list[ServiceContent] = []
     for i, s in enumerate(raw.get("service_contents") or []):
         f = f"service_contents[{i}]"
         code = v.text(f + ".code", s.get("code", ""), max_len=64)
@@ -168,7 +168,7 @@ def parse_body(v: Validator, raw: dict) -> StandardBody:
         claim(f, kind, item)
         rates.append(RateRule(kind or "", item or "", rate or Decimal(0), sc))
 
-    labour = []
+    labour: list[LabourCost] = []
     for i, c in enumerate(raw.get("labour_costs") or []):
         f = f"labour_costs[{i}]"
         grade = v.text(f + ".staff_grade", c.get("staff_grade", ""), max_len=64)
@@ -211,7 +211,7 @@ def parse_body(v: Validator, raw: dict) -> StandardBody:
     spares = unit_costs("spare_parts", "hw_spare_parts")
     consumables = unit_costs("consumables", "consumables")
 
-    coefficients = []
+    coefficients: list[Coefficient] = []
     for i, c in enumerate(raw.get("coefficients") or []):
         f = f"coefficients[{i}]"
         dim = (c.get("dimension") or "").strip()

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Callable, Iterable
+from typing import Any, cast
 
 import redis
 
@@ -115,11 +116,12 @@ def _num(v) -> float | None:
 class KpiStore:
     def __init__(self, client: redis.Redis):
         self.redis = client
+        self.org_cache: Any = None  # the worker sets its process-wide AncestorCache here
         self.channel = changes_channel(client)
         self._apply = client.register_script(_APPLY)
 
     @classmethod
-    def from_url(cls, url: str) -> "KpiStore":
+    def from_url(cls, url: str) -> KpiStore:
         return cls(redis.Redis.from_url(url, decode_responses=True))
 
     # -- writes --------------------------------------------------------------------------------
@@ -164,7 +166,7 @@ class KpiStore:
     def subjects(self) -> list[tuple[Level, str]]:
         out = []
         for m in self.redis.smembers(SUBJECTS):
-            level, subject = m.split("|", 1)
+            level, subject = cast(str, m).split("|", 1)  # decode_responses=True
             out.append((Level(level), subject))
         return sorted(out, key=lambda x: (x[0].value, x[1]))
 
@@ -194,7 +196,11 @@ class KpiStore:
                 a = h.get("_at")
                 if a and (at is None or a > at):
                     at = a
-                if b == kpis.WINDOW_ALL and window != kpis.WINDOW_ALL and kpis.WINDOW_ALL not in kpis.window_buckets(window, today):
+                if (
+                    b == kpis.WINDOW_ALL
+                    and window != kpis.WINDOW_ALL
+                    and kpis.WINDOW_ALL not in kpis.window_buckets(window, today)
+                ):
                     if "tickets_open" in h:
                         total["tickets_open"] = float(h["tickets_open"])
                     continue
@@ -229,7 +235,7 @@ class KpiStore:
         """Every counter hash (for `kpi check`)."""
         out = {}
         keys = [k for k in self.redis.scan_iter(f"{PREFIX}:*", count=1000)
-                if k.split(":")[2] in {l.value for l in Level}]
+                if k.split(":")[2] in {level.value for level in Level}]
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             pipe = self.redis.pipeline(transaction=False)
@@ -317,8 +323,8 @@ class KpiHub:
         by_windows: dict[frozenset, list] = {}
         for pair, windows in wanted.items():
             by_windows.setdefault(frozenset(windows), []).append(pair)
-        for windows, group in by_windows.items():
-            values.extend(self.store.values_for(group, sorted(windows)))
+        for window_set, group in by_windows.items():
+            values.extend(self.store.values_for(group, sorted(window_set)))
         for sub in subs:
             # What this stream has been sent is what "changed" means for it.
             mine = [v for v in values if sub.wants(v.key.level, v.key.subject) and sub.filter.matches(v)

@@ -11,7 +11,7 @@ from govkit.orgdir import OrgDirectory
 class OrgTree:
     """`ancestors(unit)` from the local org directory, on one connection."""
 
-    def __init__(self, conn, cache: "AncestorCache | None" = None):
+    def __init__(self, conn, cache: AncestorCache | None = None):
         self.dir = OrgDirectory(conn)
         self.cache = cache
 

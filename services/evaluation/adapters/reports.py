@@ -57,9 +57,15 @@ def pdf(plan: dict, objects: list[dict], trends: dict) -> bytes:
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm,
                             topMargin=14 * mm, bottomMargin=14 * mm, title=plan["name"])
-    story = [Paragraph("绩效评价结果报告", h1), Paragraph(_title(plan), body),
-             Paragraph(f"评价主体：{plan['subject_unit']}（{plan['subject_role']}）　评价模型："
-                       f"{plan['model_code']} 第{plan['model_version']}版　状态：{STATE_NAMES.get(plan['state'], plan['state'])}", body)]
+    story = [
+        Paragraph("绩效评价结果报告", h1),
+        Paragraph(_title(plan), body),
+        Paragraph(
+            f"评价主体：{plan['subject_unit']}（{plan['subject_role']}）　评价模型："
+            f"{plan['model_code']} 第{plan['model_version']}版　状态：{STATE_NAMES.get(plan['state'], plan['state'])}",
+            body,
+        ),
+    ]
     if len(objects) > 1:
         story.append(Paragraph("排名", h2))
         rows = [["名次", "评价对象", "综合得分", "上期得分", "变化"]]
@@ -96,7 +102,9 @@ def pdf(plan: dict, objects: list[dict], trends: dict) -> bytes:
                          _fmt(ind["baseline"], ind["unit"]), _fmt(ind["target"], ind["unit"]),
                          _fmt(ind["actual"], ind["unit"]), _fmt(ind["score"]), _fmt(ind["weight"]),
                          STATUS_NAMES.get(ind["status"], ind["status"])])
-        t = Table(rows, repeatRows=1, colWidths=[42 * mm, 28 * mm, 20 * mm, 20 * mm, 20 * mm, 14 * mm, 12 * mm, 18 * mm])
+        t = Table(
+            rows, repeatRows=1, colWidths=[42 * mm, 28 * mm, 20 * mm, 20 * mm, 20 * mm, 14 * mm, 12 * mm, 18 * mm]
+        )
         t.setStyle(TableStyle(base_style))
         story.append(t)
         trend = trends.get(r["object_id"]) or []

@@ -3,7 +3,7 @@ caller's scope, so a handler that forgot a check still cannot read another depar
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,7 +12,7 @@ from .tables import accountability, audit, manual_scores, models, plans, rectifi
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _plan_visible(scope):
@@ -21,7 +21,7 @@ def _plan_visible(scope):
         return sa.true()
     units = sorted(scope.units)
     obj_units = sa.func.jsonb_path_query_array(plans.c.objects, sa.literal("$[*].unit"))
-    return sa.or_(plans.c.subject_unit.in_(units), obj_units.op("?|")(sa.func.cast(units, sa.ARRAY(sa.Text))))
+    return sa.or_(plans.c.subject_unit.in_(units), obj_units.op("?|")(sa.func.cast(units, sa.ARRAY(sa.Text))))  # type: ignore[arg-type]
 
 
 class EvaluationRepository:

@@ -81,7 +81,7 @@ class _NoData(Exception):
 
 def _eval(node, values):
     if isinstance(node, ast.Constant):
-        return float(node.value)
+        return float(node.value)  # type: ignore[arg-type]  # the checked tree holds numeric constants only
     if isinstance(node, ast.Name):
         v = values.get(node.id)
         if v is None:
@@ -98,5 +98,5 @@ def _eval(node, values):
         v = _eval(node.operand, values)
         return -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.Call):
-        return float(_FUNCS[node.func.id](*[_eval(a, values) for a in node.args]))
+        return float(_FUNCS[node.func.id](*[_eval(a, values) for a in node.args]))  # type: ignore[attr-defined,operator]
     raise _NoData  # unreachable for a checked tree

@@ -29,10 +29,11 @@ State design (docs/evaluation-kpis.md has the full table):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 from govkit.events import Envelope
 
@@ -153,12 +154,12 @@ class KpiFilter:
 # ---- time buckets and windows ------------------------------------------------------------
 def parse_time(value) -> datetime:
     t = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def order_key(occurred_at: str, event_id: str) -> str:
     """Totally ordered string: UTC time with microseconds, then the event id."""
-    return parse_time(occurred_at).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "|" + event_id
+    return parse_time(occurred_at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "|" + event_id
 
 
 def local_day(at) -> date:
@@ -179,7 +180,7 @@ def buckets_for(at) -> tuple[str, str, str]:
 
 
 def today_cst(now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).astimezone(CST).date()
+    return (now or datetime.now(UTC)).astimezone(CST).date()
 
 
 def window_buckets(window: str, today: date) -> list[str]:
@@ -404,7 +405,7 @@ def plan_for(env: Envelope, org: OrgResolver | None = None) -> EventPlan:
     ticket_id = d.get("ticket_id") or env.subject
     if env.name in STATEFUL and ticket_id:
         status = (d.get("status") or "new").lower()
-        open_keys = () if status in CLOSED_STATUSES else tuple(KpiKey(l, s) for l, s in subjects)
+        open_keys = () if status in CLOSED_STATUSES else tuple(KpiKey(lv, s) for lv, s in subjects)
         plan.ticket = TicketState(ticket_id, order_key(at, env.id), open_keys)
     return plan
 

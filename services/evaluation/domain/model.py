@@ -76,7 +76,7 @@ class Indicator:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Indicator":
+    def from_dict(cls, d: dict) -> Indicator:
         d = dict(d)
         d["bands"] = tuple(Band(float(b["bound"]), float(b["score"])) for b in d.get("bands") or ())
         for k in ("baseline", "target", "weight"):
@@ -125,7 +125,7 @@ class Model:
                 "accountability": asdict(self.accountability)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Model":
+    def from_dict(cls, d: dict) -> Model:
         acc = d.get("accountability") or {}
         return cls(code=d["code"], name=d["name"], version=int(d.get("version") or 0),
                    description=d.get("description", ""),

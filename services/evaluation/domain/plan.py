@@ -15,6 +15,7 @@ Steps (a state machine; each move names the permission it needs):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from . import model as m
 from .kpis import Level, subject_parts
@@ -52,7 +53,7 @@ class EvalObject:
         return {"kind": self.kind, "id": self.id, "unit": self.unit}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "EvalObject":
+    def from_dict(cls, d: dict) -> EvalObject:
         return cls(d["kind"], d["id"], d.get("unit") or d["id"])
 
     def applies(self, ind: m.Indicator) -> bool:
@@ -79,7 +80,7 @@ def compute_object(model: m.Model, obj: EvalObject, values: dict[tuple[Level, st
                    manual: dict[str, dict]) -> dict:
     """Scores of one object: per indicator, cell, level and overall. `values` maps live-KPI
     subjects to their KPI values for the period; `manual` maps indicator code → manual score row."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ind in model.indicators:
         if not obj.applies(ind):
             continue
@@ -112,7 +113,7 @@ def compute_object(model: m.Model, obj: EvalObject, values: dict[tuple[Level, st
             in_cell = [r for r in in_level if r["dimension"] == dim]
             if in_cell:
                 cells[f"{level}.{dim}"] = m.weighted([(r["weight"], r["score"]) for r in in_cell])
-    overall = m.weighted([(model.level_weights.get(l, 0), s) for l, s in levels.items()])
+    overall = m.weighted([(model.level_weights.get(lv, 0), s) for lv, s in levels.items()])
     findings = [f"{r['name']}低于基线（实际 {r['actual']:g}{r['unit']}，基线 {r['baseline']:g}{r['unit']}）"
                 for r in rows if r["status"] == "below_baseline"]
     findings += [f"{r['name']}无数据，未计入得分" for r in rows if r["status"] == "no_data"]

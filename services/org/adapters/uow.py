@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -10,8 +11,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from govkit.events import jsonable
 from govkit.uow import SqlUnitOfWork
 
-from ..domain.model import (OrgUnit, OrgUnitKind, Position, Responsibility, Role, RoleAssignment, Shift,
-                            Staff, StaffPosition, SupportGroup, User)
+from ..domain.model import (
+    OrgUnit,
+    OrgUnitKind,
+    Position,
+    Responsibility,
+    Role,
+    RoleAssignment,
+    Shift,
+    Staff,
+    StaffPosition,
+    SupportGroup,
+    User,
+)
+from ..domain.ports import OrgUow
 from . import tables as t
 
 _TREE_UP = sa.text("""
@@ -59,11 +72,11 @@ class OrgUnits:
             q = q.where(t.org_units.c.active.is_(True))
         return [_unit(r) for r in self.conn.execute(q)]
 
-    def lineage(self, unit_id: str) -> list[str]:
+    def lineage(self, unit_id: str) -> builtins.list[str]:
         """The unit and its ancestors, nearest first."""
         return list(self.conn.execute(_TREE_UP, {"u": unit_id}).scalars())
 
-    def subtree(self, unit_ids: list[str]) -> set[str]:
+    def subtree(self, unit_ids: builtins.list[str]) -> set[str]:
         return set(self.conn.execute(_TREE_DOWN, {"u": list(unit_ids)}).scalars())
 
     def active_children(self, unit_id: str) -> int:
@@ -74,7 +87,7 @@ class OrgUnits:
         self.conn.execute(t.org_unit_history.insert().values(
             org_unit_id=unit_id, action=action, before=jsonable(before), after=jsonable(after), actor=actor))
 
-    def history(self, unit_id: str) -> list[dict]:
+    def history(self, unit_id: str) -> builtins.list[dict]:
         q = sa.select(t.org_unit_history).where(t.org_unit_history.c.org_unit_id == unit_id).order_by(
             t.org_unit_history.c.seq)
         return [dict(r._mapping) for r in self.conn.execute(q)]
@@ -108,7 +121,7 @@ class Positions:
             q = q.where(t.positions.c.org_unit_id == org_unit_id)
         return [_position(r) for r in self.conn.execute(q)]
 
-    def lineage(self, pid: str) -> list[str]:
+    def lineage(self, pid: str) -> builtins.list[str]:
         return list(self.conn.execute(_POSITION_UP, {"p": pid}).scalars())
 
 
@@ -169,11 +182,11 @@ class StaffRepo:
             t.staff_positions.c.staff_id == staff_id, t.staff_positions.c.position_id == position_id)).first()
         return StaffPosition(**row._mapping) if row else None
 
-    def positions_of(self, staff_id: str) -> list[StaffPosition]:
+    def positions_of(self, staff_id: str) -> builtins.list[StaffPosition]:
         q = sa.select(t.staff_positions).where(t.staff_positions.c.staff_id == staff_id)
         return [StaffPosition(**r._mapping) for r in self.conn.execute(q)]
 
-    def all_assignments(self) -> list[StaffPosition]:
+    def all_assignments(self) -> builtins.list[StaffPosition]:
         return [StaffPosition(**r._mapping) for r in self.conn.execute(sa.select(t.staff_positions))]
 
 
@@ -193,11 +206,11 @@ class Groups:
         return [SupportGroup(**r._mapping) for r in self.conn.execute(
             sa.select(t.support_groups).order_by(t.support_groups.c.id))]
 
-    def members(self, gid: str) -> list[str]:
+    def members(self, gid: str) -> builtins.list[str]:
         return list(self.conn.execute(sa.select(t.group_members.c.staff_id).where(
             t.group_members.c.group_id == gid).order_by(t.group_members.c.staff_id)).scalars())
 
-    def all_members(self) -> list[tuple[str, str]]:
+    def all_members(self) -> builtins.list[tuple[str, str]]:
         return [tuple(r) for r in self.conn.execute(sa.select(t.group_members.c.group_id, t.group_members.c.staff_id))]
 
     def add_member(self, gid: str, sid: str) -> bool:
@@ -209,15 +222,15 @@ class Groups:
             t.group_members.c.group_id == gid, t.group_members.c.staff_id == sid)).rowcount == 1
 
     # rosters
-    def replace_shifts(self, gid: str, start: datetime, end: datetime, shifts: list[Shift]) -> None:
+    def replace_shifts(self, gid: str, start: datetime, end: datetime, shifts: builtins.list[Shift]) -> None:
         self.conn.execute(t.shifts.delete().where(t.shifts.c.group_id == gid, t.shifts.c.starts_at >= start,
                                                   t.shifts.c.starts_at < end))
         if shifts:
             self.conn.execute(t.shifts.insert(), [{"group_id": gid, "staff_id": s.staff_id,
                                                   "starts_at": s.starts_at, "ends_at": s.ends_at} for s in shifts])
 
-    def shifts_overlapping(self, staff_ids: list[str], start: datetime, end: datetime,
-                           exclude_group_period: tuple[str, datetime, datetime]) -> list[tuple]:
+    def shifts_overlapping(self, staff_ids: builtins.list[str], start: datetime, end: datetime,
+                           exclude_group_period: tuple[str, datetime, datetime]) -> builtins.list[tuple]:
         """Shifts of these people elsewhere (other groups, or outside the replaced period)."""
         gid, pstart, pend = exclude_group_period
         c = t.shifts.c
@@ -226,7 +239,7 @@ class Groups:
             sa.not_(sa.and_(c.group_id == gid, c.starts_at >= pstart, c.starts_at < pend)))
         return [tuple(r) for r in self.conn.execute(q)]
 
-    def on_duty(self, gid: str, at: datetime) -> list[Shift]:
+    def on_duty(self, gid: str, at: datetime) -> builtins.list[Shift]:
         c = t.shifts.c
         # Shifts last at most 24 h (validate_roster), which bounds the index range scan.
         q = sa.select(c.staff_id, c.starts_at, c.ends_at).where(
@@ -234,13 +247,13 @@ class Groups:
             c.ends_at > at).order_by(c.starts_at, c.staff_id)
         return [Shift(*r) for r in self.conn.execute(q)]
 
-    def shifts(self, gid: str, start: datetime, end: datetime) -> list[Shift]:
+    def shifts(self, gid: str, start: datetime, end: datetime) -> builtins.list[Shift]:
         c = t.shifts.c
         q = sa.select(c.staff_id, c.starts_at, c.ends_at).where(
             c.group_id == gid, c.starts_at >= start, c.starts_at < end).order_by(c.starts_at, c.staff_id)
         return [Shift(*r) for r in self.conn.execute(q)]
 
-    def all_shifts(self) -> list[tuple]:
+    def all_shifts(self) -> builtins.list[tuple]:
         c = t.shifts.c
         return [tuple(r) for r in self.conn.execute(sa.select(c.group_id, c.staff_id, c.starts_at, c.ends_at))]
 
@@ -276,7 +289,7 @@ class Roles:
     def revoke(self, assignment_id: str) -> None:
         self.conn.execute(t.role_assignments.delete().where(t.role_assignments.c.id == assignment_id))
 
-    def assignments_of(self, subject: str) -> list[RoleAssignment]:
+    def assignments_of(self, subject: str) -> builtins.list[RoleAssignment]:
         q = sa.select(t.role_assignments).where(t.role_assignments.c.subject == subject).order_by(
             t.role_assignments.c.granted_at)
         return [RoleAssignment(**r._mapping) for r in self.conn.execute(q)]
@@ -342,3 +355,8 @@ class OrgUnitOfWork(SqlUnitOfWork):
 
 
 
+
+
+def _conforms(uow: OrgUnitOfWork) -> OrgUow:
+    """Never called: mypy checks here that the PostgreSQL unit of work meets the Protocol."""
+    return uow

@@ -7,6 +7,7 @@ department is simply not found. The vendor register is shared by all units (any 
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from datetime import date
 from decimal import Decimal
@@ -18,9 +19,27 @@ from govkit.auth import Scope
 from govkit.events import jsonable
 from govkit.uow import SqlUnitOfWork
 
-from ..domain.model import (Acceptance, AcceptanceResult, Bid, ChecklistItem, Complaint, Contact, Contract,
-                            ContractVersion, Milestone, PenaltyClause, PenaltyMetric, Project, ProjectState,
-                            Qualification, SlaTarget, SlaTerms, Vendor, VendorStatus)
+from ..domain.model import (
+    Acceptance,
+    AcceptanceResult,
+    Bid,
+    ChecklistItem,
+    Complaint,
+    Contact,
+    Contract,
+    ContractVersion,
+    Milestone,
+    PenaltyClause,
+    PenaltyMetric,
+    Project,
+    ProjectState,
+    Qualification,
+    SlaTarget,
+    SlaTerms,
+    Vendor,
+    VendorStatus,
+)
+from ..domain.ports import OutsourceUow
 from . import tables as t
 from .facts import TicketFacts
 
@@ -73,7 +92,7 @@ class Vendors:
         self.conn.execute(t.vendor_history.insert().values(vendor_id=vid, action=action, before=_plain(before),
                                                            after=_plain(after), actor=actor))
 
-    def history(self, vid: str) -> list[dict]:
+    def history(self, vid: str) -> builtins.list[dict]:
         q = sa.select(t.vendor_history).where(t.vendor_history.c.vendor_id == vid).order_by(t.vendor_history.c.seq)
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
@@ -87,12 +106,12 @@ class Vendors:
             t.qualifications.c.number == number)).first()
         return Qualification(**row._mapping) if row else None
 
-    def qualifications(self, vid: str) -> list[Qualification]:
+    def qualifications(self, vid: str) -> builtins.list[Qualification]:
         q = sa.select(t.qualifications).where(t.qualifications.c.vendor_id == vid).order_by(
             t.qualifications.c.expires_on, t.qualifications.c.id)
         return [Qualification(**r._mapping) for r in self.conn.execute(q)]
 
-    def expiring(self, until: date, since: date) -> list[tuple[Qualification, str]]:
+    def expiring(self, until: date, since: date) -> builtins.list[tuple[Qualification, str]]:
         """Qualifications expiring in [since, until], with the vendor's registering unit."""
         q = sa.select(t.qualifications, t.vendors.c.org_unit_id).join(
             t.vendors, t.vendors.c.id == t.qualifications.c.vendor_id).where(
@@ -162,7 +181,7 @@ class Projects:
             project_id=pid, from_state=from_state.value if from_state else None, to_state=to_state.value,
             note=note, actor=actor))
 
-    def history(self, pid: str) -> list[dict]:
+    def history(self, pid: str) -> builtins.list[dict]:
         q = sa.select(t.project_history).where(t.project_history.c.project_id == pid).order_by(
             t.project_history.c.seq)
         return [dict(r._mapping) for r in self.conn.execute(q)]
@@ -174,7 +193,7 @@ class Projects:
                                                 "submitted_on": stmt.excluded.submitted_on})
         return self.conn.execute(stmt).rowcount == 1
 
-    def bids(self, pid: str) -> list[Bid]:
+    def bids(self, pid: str) -> builtins.list[Bid]:
         q = sa.select(t.bids).where(t.bids.c.project_id == pid).order_by(t.bids.c.amount, t.bids.c.vendor_id)
         return [Bid(**r._mapping) for r in self.conn.execute(q)]
 
@@ -258,7 +277,7 @@ class Contracts:
                         tuple(row.asset_ids))
 
     def overlapping(self, *, exclude_id: str | None, org_unit_id: str, catalogue_item_ids, asset_ids,
-                    starts_on: date, ends_on: date) -> list[dict]:
+                    starts_on: date, ends_on: date) -> builtins.list[dict]:
         """Contracts (any unit) whose period overlaps and which share an asset, or (same unit) a
         catalogue item. Unscoped on purpose: it is a rule check, and only ids leave it."""
         c = t.contracts.c
@@ -272,7 +291,7 @@ class Contracts:
             q = q.where(c.id != exclude_id)
         return [dict(r._mapping) for r in self.conn.execute(q.order_by(c.id))]
 
-    def versions(self, cid: str) -> list[dict]:
+    def versions(self, cid: str) -> builtins.list[dict]:
         q = sa.select(t.contract_versions).where(t.contract_versions.c.contract_id == cid).order_by(
             t.contract_versions.c.version)
         return [dict(r._mapping) for r in self.conn.execute(q)]
@@ -392,3 +411,8 @@ class OutsourceUnitOfWork(SqlUnitOfWork):
         self.complaints = Complaints(conn)
         self.facts = TicketFacts(conn)
         self.reports = Reports(conn)
+
+
+def _conforms(uow: OutsourceUnitOfWork) -> OutsourceUow:
+    """Never called: mypy checks here that the PostgreSQL unit of work meets the Protocol."""
+    return uow

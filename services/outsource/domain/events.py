@@ -80,7 +80,7 @@ class ContractAmended(OutsourceEvent):
     # type's version, 1): dataclasses take the inherited 1 as the field's default, so every later
     # field needs a default too. Construct it with all fields. Kit: rename Event.version.
     contract_id: str
-    version: int
+    version: int  # type: ignore[misc]  # shadows Event.version, see above
     amount: str = ""
     ends_on: str = ""
     reason: str = ""

@@ -341,7 +341,7 @@ def validate_terms(v: Validator, prefix: str, raw: dict) -> SlaTerms:
             v.fail(f"{f}.response_minutes", "must be greater than zero")
         if reso <= 0:
             v.fail(f"{f}.resolution_minutes", "must be greater than zero")
-        elif 0 < resp and reso < resp:
+        elif resp > 0 and reso < resp:
             v.fail(f"{f}.resolution_minutes", "must not be shorter than the response target")
         targets.append(SlaTarget(pr, resp, reso))
     attain = percent(v, f"{prefix}.attainment_target_percent", raw.get("attainment_target_percent") or "95")

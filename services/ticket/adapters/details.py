@@ -60,7 +60,7 @@ def details_from_json(ticket_type: str, d: dict | None) -> dict:
             approvals=[Approval(a["position_id"], a["approver"], a["decision"], a.get("comment", ""),
                                 datetime.fromisoformat(a["at"])) for a in d.get("approvals") or []],
             outcome=d.get("outcome"), implementation_notes=d.get("implementation_notes"), review=d.get("review"))
-        typed = _CHANGE_KEYS
+        typed: tuple[str, ...] = _CHANGE_KEYS
     elif ticket_type == "problem":
         parts["problem"] = Problem(root_cause=d.get("root_cause"), workaround=d.get("workaround"),
                                    linked_incident_count=int(d.get("linked_incident_count") or 0),

@@ -4,9 +4,10 @@ handler that forgets a check still cannot leak another department's tickets."""
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -170,7 +171,7 @@ class TicketRepository:
     def _audit(self, ticket: Ticket, actor: str, action: str, before: dict, after: dict) -> None:
         self.conn.execute(t.audit.insert(), {
             "ticket_id": uuid.UUID(ticket.id), "department": ticket.department, "actor": actor, "action": action,
-            "at": ticket.updated_at or datetime.now(timezone.utc), "before": before, "after": after})
+            "at": ticket.updated_at or datetime.now(UTC), "before": before, "after": after})
 
     def audit_entries(self, *, ticket_id: str | None = None, actor: str | None = None, after_id: int = 0,
                       limit: int = 50) -> list[dict]:
@@ -188,8 +189,8 @@ class TicketRepository:
             return {}
         rows = self.conn.execute(sa.select(t.tickets.c.assignee, sa.func.count()).where(
             t.tickets.c.is_open, t.tickets.c.assignee.in_(staff_ids)).group_by(t.tickets.c.assignee))
-        load = {s: 0 for s in staff_ids}
-        load.update({a: n for a, n in rows})
+        load = dict.fromkeys(staff_ids, 0)
+        load.update({a: n for a, n in rows})  # noqa: C416 - dict(rows) would take a CursorResult (it has keys()) for a mapping
         return load
 
     def list(self, f: dict, *, page_size: int, page_token: str = "", sort: str = "created_desc"
@@ -238,7 +239,7 @@ class TicketRepository:
             token = encode_token([key, last.id])
         return items, token
 
-    def by_ids(self, ids: list[str]) -> list[Ticket]:
+    def by_ids(self, ids: builtins.list[str]) -> builtins.list[Ticket]:
         keys = [k for k in (_uuid(i) for i in ids) if k]
         rows = self.conn.execute(self._scoped(sa.select(t.tickets).where(t.tickets.c.id.in_(keys))))
         return [to_ticket(r) for r in rows]
@@ -337,12 +338,16 @@ class SlaRepository:
     def upsert_policy(self, p: SlaPolicy) -> None:
         self._forget()
         stmt = pg_insert(t.sla_policies).values(id=p.id, definition=p.to_dict())
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition}))
+        self.conn.execute(
+            stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition})
+        )
 
     def upsert_calendar(self, cal: BusinessCalendar) -> None:
         self._forget()
         stmt = pg_insert(t.calendars).values(id=cal.id, definition=cal.to_dict())
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition}))
+        self.conn.execute(
+            stmt.on_conflict_do_update(index_elements=["id"], set_={"definition": stmt.excluded.definition})
+        )
         self._calendars.pop(cal.id, None)
 
     def set_department_policy(self, department: str, policy_id: str | None) -> None:
@@ -426,8 +431,14 @@ class AttachmentRepository:
 
     def list(self, ticket_id: str) -> list[dict]:
         cols = [c for c in t.attachments.c if c.name != "data"]
-        return [dict(r._mapping) for r in self.conn.execute(
-            sa.select(*cols).where(t.attachments.c.ticket_id == uuid.UUID(ticket_id)).order_by(t.attachments.c.created_at))]
+        return [
+            dict(r._mapping)
+            for r in self.conn.execute(
+                sa.select(*cols)
+                .where(t.attachments.c.ticket_id == uuid.UUID(ticket_id))
+                .order_by(t.attachments.c.created_at)
+            )
+        ]
 
 
 class RelationRepository:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Histogram
@@ -50,13 +50,13 @@ class DeadlineLoop:
             try:
                 with self.factory() as uow:
                     nxt = uow.deadlines.next_due()
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 failures = 0
                 if nxt is not None and nxt <= now:
                     fired, busy = sla.fire_due_deadlines(FireDueDeadlines(), self.factory, now=now)
                     if fired:
                         FIRED.inc(fired)
-                        LATENESS.observe((datetime.now(timezone.utc) - nxt).total_seconds())
+                        LATENESS.observe((datetime.now(UTC) - nxt).total_seconds())
                     if busy:
                         self._stop.wait(0.05)  # a ticket locked by a user action: retry shortly
                     continue

@@ -90,8 +90,8 @@ class AlertRecord:
     incident_id: str | None = None  # the open incident; None once resolved
 
     @classmethod
-    def receive(cls, earlier: "AlertRecord | None", notice: AlertNotice, open_incident_id: str | None,
-                now: datetime) -> tuple["AlertRecord", bool]:
+    def receive(cls, earlier: AlertRecord | None, notice: AlertNotice, open_incident_id: str | None,
+                now: datetime) -> tuple[AlertRecord, bool]:
         """The record after this delivery, and whether it repeats an open incident (deduplicated).
 
         `open_incident_id`: the earlier record's incident if it is still open, else None."""

@@ -8,7 +8,7 @@ adjusted working days (调休) of a year — or 7×24. Plain Python; times are a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 try:
     from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ try:
         try:
             return ZoneInfo(name)
         except Exception:  # no tz database in a slim image: China has had no DST since 1991
-            return timezone(timedelta(hours=8)) if name == "Asia/Shanghai" else timezone.utc
+            return timezone(timedelta(hours=8)) if name == "Asia/Shanghai" else UTC
 except ImportError:  # pragma: no cover
     def _zone(name: str) -> tzinfo:
         return timezone(timedelta(hours=8))
@@ -47,7 +47,7 @@ class BusinessCalendar:
     note: str = ""
 
     @classmethod
-    def from_dict(cls, d: dict) -> "BusinessCalendar":
+    def from_dict(cls, d: dict) -> BusinessCalendar:
         return cls(
             id=d["id"], name=d.get("name", d["id"]), always=bool(d.get("always", False)),
             timezone=d.get("timezone", "Asia/Shanghai"),
@@ -112,7 +112,7 @@ class BusinessCalendar:
                     continue
                 available = (wend - lo).total_seconds()
                 if remaining <= available:
-                    return (lo + timedelta(seconds=remaining)).astimezone(timezone.utc)
+                    return (lo + timedelta(seconds=remaining)).astimezone(UTC)
                 remaining -= available
             day += timedelta(days=1)
         raise ValueError(f"calendar {self.id}: {seconds} business seconds do not fit in {_MAX_DAYS} days")

@@ -50,7 +50,7 @@ class Change:
     review: str | None = None
 
     @classmethod
-    def from_rfc(cls, v: Validator, fields: dict) -> "Change":
+    def from_rfc(cls, v: Validator, fields: dict) -> Change:
         """The RFC from a creation request's loose fields; bad ones reported on `v` (change.<field>)."""
         risk = fields.get("risk", "medium")
         if risk not in RISKS:

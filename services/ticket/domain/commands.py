@@ -296,7 +296,7 @@ class ReceiveAlerts:
     alerts: tuple[AlertNotice, ...]
 
     @classmethod
-    def from_webhook(cls, payload) -> "ReceiveAlerts":
+    def from_webhook(cls, payload) -> ReceiveAlerts:
         """Alertmanager's webhook body (v4); INVALID_ARGUMENT if it is not one."""
         from .alert import parse_webhook
 

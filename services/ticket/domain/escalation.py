@@ -24,12 +24,12 @@ class EscalationRule:
     step: int  # how many positions up the chain
 
     @classmethod
-    def manual(cls, level: int) -> "EscalationRule":
+    def manual(cls, level: int) -> EscalationRule:
         """By hand: the next level, reassigned to the holder that many positions up."""
         return cls(level=level, at_percent=0, action="reassign", step=level)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "EscalationRule":
+    def from_dict(cls, d: dict) -> EscalationRule:
         return cls(level=int(d["level"]), at_percent=int(d.get("at_percent", 0)), action=str(d.get("action", "notify")),
                    step=int(d.get("step", d["level"])))
 

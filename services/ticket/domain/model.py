@@ -131,7 +131,7 @@ class Ticket:
     @classmethod
     def open(cls, cmd: CreateTicket, *, requester: str, now: datetime, policy: SlaPolicy | None = None,
              calendar: BusinessCalendar | None = None, number: str = "", item=None,
-             form_violations=None) -> "Ticket":
+             form_violations=None) -> Ticket:
         """Validate a creation request and open the ticket; every bad field is reported at once.
 
         No event yet: `created_event` is built once the ticket is numbered and routed."""
@@ -415,7 +415,7 @@ class Ticket:
             self.problem = Problem()
         return self.problem
 
-    def link_incident(self, incident: "Ticket", linked_incident_count: int, now: datetime) -> list:
+    def link_incident(self, incident: Ticket, linked_incident_count: int, now: datetime) -> list:
         problem = self.require_problem()
         problem.linked_incident_count = linked_incident_count
         return [ev.ProblemLinked(**self.common(now), problem_id=self.id, incident_id=incident.id,

@@ -52,7 +52,7 @@ class SlaPolicy:
     escalation: tuple[EscalationRule, ...] = DEFAULT_ESCALATION
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SlaPolicy":
+    def from_dict(cls, d: dict) -> SlaPolicy:
         return cls(id=d["id"], name=d.get("name", d["id"]), calendar_id=d["calendar_id"],
                    targets=d.get("targets") or DEFAULT_TARGETS,
                    warning_percent=int(d.get("warning_percent", 75)),
@@ -135,13 +135,13 @@ class SlaState:
     resolution: Clock
 
     @classmethod
-    def start(cls, policy: SlaPolicy, priority: str, now: datetime) -> "SlaState":
+    def start(cls, policy: SlaPolicy, priority: str, now: datetime) -> SlaState:
         return cls(policy.id, policy.calendar_id, policy.warning_percent, list(policy.escalation),
                    Clock(policy.target(priority, "response"), since=now.isoformat()),
                    Clock(policy.target(priority, "resolution"), since=now.isoformat()))
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "SlaState | None":
+    def from_dict(cls, d: dict | None) -> SlaState | None:
         if not d:
             return None
         return cls(d["policy_id"], d["calendar_id"], d["warning_percent"],

@@ -10,8 +10,15 @@ from govkit.auth import Principal
 from govkit.events import utcnow
 
 from ..domain import events as ev
-from ..domain.alert import (ALERT_DEPARTMENT, ALERT_REQUESTER, FIRING, RESOLUTION_CODE, RESOLUTION_TEXT, AlertNotice,
-                            AlertRecord)
+from ..domain.alert import (
+    ALERT_DEPARTMENT,
+    ALERT_REQUESTER,
+    FIRING,
+    RESOLUTION_CODE,
+    RESOLUTION_TEXT,
+    AlertNotice,
+    AlertRecord,
+)
 from ..domain.commands import ReceiveAlerts
 from ..domain.model import Category, Priority, Status, Ticket
 from ._common import auto_assign, calendar, number_year, persist, policy_for
@@ -31,7 +38,7 @@ def _receive(notice: AlertNotice, uow_factory, now: datetime) -> dict:
         if t is not None and not t.is_open:
             t = None
         alert, deduplicated = AlertRecord.receive(earlier, notice, t.id if t else None, now)
-        events = []
+        events: list = []
         if notice.status == FIRING:
             if t is None:
                 t, events = _open_incident(uow, notice, now)

@@ -39,7 +39,8 @@ def update_problem(cmd: UpdateProblem, uow, caller: Principal, *,
     with uow:
         p = load(uow, cmd.problem_id, caller)
         p.require_problem().record(cmd.root_cause, cmd.workaround)
-        events, article = [], None
+        events: list = []
+        article = None
         if cmd.known_error:
             events, title, body = p.known_error(now)
             article = Article(id=str(uuid.uuid4()), title=title, body=body, status="published",

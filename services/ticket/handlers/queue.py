@@ -12,8 +12,16 @@ from govkit.errors import DomainError, FailedPrecondition, InvalidArgument, NotF
 from govkit.events import utcnow
 
 from ..domain import events as ev
-from ..domain.commands import (AssignTicket, BulkAction, ChangeStatus, ClaimTicket, CloseTicket, LinkTickets,
-                               ResolveTicket, TransferTicket)
+from ..domain.commands import (
+    AssignTicket,
+    BulkAction,
+    ChangeStatus,
+    ClaimTicket,
+    CloseTicket,
+    LinkTickets,
+    ResolveTicket,
+    TransferTicket,
+)
 from ..domain.model import Status, Ticket
 from ._common import calendar, load, record, require_staff_on, staff_id
 

@@ -11,8 +11,16 @@ from govkit.auth import Principal
 from govkit.errors import FailedPrecondition, NotFound, PermissionDenied, Validator
 from govkit.events import utcnow
 
-from ..domain.commands import (AddAttachment, AddComment, ConfirmResolution, GetAttachment, RateTicket,
-                               ReopenTicket, SupplyInfo, WatchTicket)
+from ..domain.commands import (
+    AddAttachment,
+    AddComment,
+    ConfirmResolution,
+    GetAttachment,
+    RateTicket,
+    ReopenTicket,
+    SupplyInfo,
+    WatchTicket,
+)
 from ..domain.model import COMMENT_MAX, Status, Ticket
 from ._common import calendar, load, record, require_requester, require_requester_or_staff
 

@@ -12,8 +12,13 @@ from govkit.events import utcnow
 
 from ..domain import events as ev
 from ..domain.calendar import BusinessCalendar
-from ..domain.commands import (FireDueDeadlines, ReapplySlaPolicy, SetDepartmentSlaPolicy, UpsertCalendar,
-                               UpsertSlaPolicy)
+from ..domain.commands import (
+    FireDueDeadlines,
+    ReapplySlaPolicy,
+    SetDepartmentSlaPolicy,
+    UpsertCalendar,
+    UpsertSlaPolicy,
+)
 from ..domain.escalation import SLA_BREACH
 from ..domain.model import Status, Ticket
 from ..domain.sla import SlaPolicy

@@ -10,10 +10,28 @@ import pytest
 from govkit.errors import FailedPrecondition, InvalidArgument, Validator
 from outsource.domain import credit_code as cc
 from outsource.domain import sla
-from outsource.domain.model import (Acceptance, AcceptanceResult, ChecklistItem, Contract, ContractVersion,
-                                    Milestone, PenaltyClause, PenaltyMetric, Project, ProjectState, Qualification,
-                                    SlaTarget, SlaTerms, Vendor, VendorStatus, check_awardable, check_payment,
-                                    expiring_thresholds, validate_evidence, validate_penalties)
+from outsource.domain.model import (
+    Acceptance,
+    AcceptanceResult,
+    ChecklistItem,
+    Contract,
+    ContractVersion,
+    Milestone,
+    PenaltyClause,
+    PenaltyMetric,
+    Project,
+    ProjectState,
+    Qualification,
+    SlaTarget,
+    SlaTerms,
+    Vendor,
+    VendorStatus,
+    check_awardable,
+    check_payment,
+    expiring_thresholds,
+    validate_evidence,
+    validate_penalties,
+)
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110108551385082Q", "91440300708461136T"])
@@ -84,10 +102,11 @@ def test_expiry_thresholds():
 
 
 def _clauses(**cap):
-    return (PenaltyClause("p1", "响应超时", PenaltyMetric.RESPONSE, Decimal("200.00"), Decimal("1000.00"),
-                          cap.get("p1")),
-            PenaltyClause("p2", "解决超时", PenaltyMetric.RESOLUTION, Decimal("500.00"), Decimal("0.00"), cap.get("p2")),
-            PenaltyClause("p3", "可用性", PenaltyMetric.AVAILABILITY, Decimal("0.00"), Decimal("3000.00"), None))
+    return (
+        PenaltyClause("p1", "响应超时", PenaltyMetric.RESPONSE, Decimal("200.00"), Decimal("1000.00"), cap.get("p1")),
+        PenaltyClause("p2", "解决超时", PenaltyMetric.RESOLUTION, Decimal("500.00"), Decimal("0.00"), cap.get("p2")),
+        PenaltyClause("p3", "可用性", PenaltyMetric.AVAILABILITY, Decimal("0.00"), Decimal("3000.00"), None),
+    )
 
 
 def _version(clauses):

@@ -3,97 +3,20 @@ procurement steps and their preconditions, department scope, events collected on
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 
 import pytest
 
 from govkit.auth import SYSTEM, Principal, Scope
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from govkit.uow import UnitOfWork
 from outsource import handlers
 from outsource.domain import commands as c
 from outsource.domain.model import Contact
+from tests.unit.outsource.fakes import FakeUow
 
-
-class FakeVendors:
-    def __init__(self):
-        self.rows, self.quals, self.log = {}, {}, []
-
-    def add(self, v):
-        self.rows[v.id] = copy.deepcopy(v)
-
-    update = add
-
-    def get(self, vid, lock=False):
-        return copy.deepcopy(self.rows.get(vid))
-
-    def by_credit_code(self, credit):
-        return next((copy.deepcopy(v) for v in self.rows.values() if v.credit_code == credit), None)
-
-    def record(self, *args):
-        self.log.append(args)
-
-    def add_qualification(self, q):
-        self.quals[q.id] = q
-        return True
-
-    def find_qualification(self, vid, name, number):
-        return next((q for q in self.quals.values() if (q.vendor_id, q.name, q.number) == (vid, name, number)), None)
-
-    def qualifications(self, vid):
-        return [q for q in self.quals.values() if q.vendor_id == vid]
-
-
-class FakeProjects:
-    def __init__(self):
-        self.rows, self.bid_rows, self.log = {}, [], []
-
-    def add(self, p, key=None):
-        self.rows[p.id] = copy.deepcopy(p)
-
-    def update(self, p):
-        self.rows[p.id] = copy.deepcopy(p)
-
-    def get(self, pid, scope, lock=False):
-        p = self.rows.get(pid)
-        return copy.deepcopy(p) if p and scope.allows(p.org_unit_id) else None
-
-    def by_key(self, key):
-        return None
-
-    def record(self, *args):
-        self.log.append(args)
-
-    def add_bid(self, b):
-        self.bid_rows = [x for x in self.bid_rows if not (x.project_id == b.project_id and x.vendor_id == b.vendor_id)]
-        self.bid_rows.append(b)
-
-    def bids(self, pid):
-        return [b for b in self.bid_rows if b.project_id == pid]
-
-
-class FakeUow(UnitOfWork):
-    def __init__(self):
-        super().__init__()
-        self.vendors, self.projects = FakeVendors(), FakeProjects()
-        self.committed = []
-
-    def __enter__(self):
-        self._snapshot = (copy.deepcopy(self.vendors), copy.deepcopy(self.projects))
-        return super().__enter__()
-
-    def commit(self):
-        self.committed.extend(self.events)
-        self.events = []
-        self._snapshot = (copy.deepcopy(self.vendors), copy.deepcopy(self.projects))
-
-    def rollback(self):
-        self.vendors, self.projects = self._snapshot
-        self.events = []
-
-
-OFFICER = Principal("zhangw", "张伟", (), frozenset({"outsource.read", "outsource.manage"}), Scope(frozenset({"om-centre"})))
+OFFICER = Principal(
+    "zhangw", "张伟", (), frozenset({"outsource.read", "outsource.manage"}), Scope(frozenset({"om-centre"}))
+)
 OTHER = Principal("li", "李", (), frozenset({"outsource.read", "outsource.manage"}), Scope(frozenset({"fgw"})))
 READER = Principal("ro", "只读", (), frozenset({"outsource.read"}), Scope(None))
 
@@ -152,12 +75,19 @@ def test_steps_out_of_order_name_the_current_state(uow):
 
 def test_award_refuses_expired_qualification_and_blacklist(uow):
     _vendor(uow)
-    handlers.add_qualification(c.AddQualification("vendor-hx", "ITSS运维服务能力", "ITSS-2020-01", "中国电子工业标准化技术协会",
-                                                  date(2026, 6, 30)), uow, OFFICER)
+    handlers.add_qualification(
+        c.AddQualification(
+            "vendor-hx", "ITSS运维服务能力", "ITSS-2020-01", "中国电子工业标准化技术协会", date(2026, 6, 30)
+        ),
+        uow,
+        OFFICER,
+    )
     project = _to_procurement(uow)
     handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "480000.00"), uow, OFFICER)
     with pytest.raises(FailedPrecondition, match="expired qualifications: ITSS运维服务能力"):
-        handlers.award_project(c.AwardProject(project.id, "vendor-hx", "综合评分第一", date(2026, 11, 25)), uow, OFFICER)
+        handlers.award_project(
+            c.AwardProject(project.id, "vendor-hx", "综合评分第一", date(2026, 11, 25)), uow, OFFICER
+        )
     assert uow.projects.rows[project.id].awarded_vendor_id is None
     handlers.set_vendor_status(c.SetVendorStatus("vendor-hx", "blacklisted", "围标串标"), uow, OFFICER)
     assert uow.committed[-1].event_name() == "vendor_blacklisted"

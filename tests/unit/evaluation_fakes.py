@@ -1,0 +1,111 @@
+"""In-memory models, plans, manual scores and audit trail for the evaluation handler tests: the
+`PlanningUow` Protocol (evaluation.domain.ports) without a database. mypy checks the fit
+(`_conforms` below, run by `make lint`); tests/integration/test_evaluation_repository_contract.py
+runs the same repository cases here and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from evaluation.domain.ports import PlanningUow
+
+
+def _visible(plan, scope):
+    """As on PostgreSQL: the subject unit or any object's unit is in scope."""
+    return scope.is_global or plan["subject_unit"] in scope.units or any(
+        o.get("unit") in scope.units for o in plan["objects"])
+
+
+class FakeRepo:
+    def __init__(self):
+        self.models, self.plans, self.scores, self.audits = {}, {}, [], []
+
+    # -- models
+    def latest_model_version(self, code):
+        return max([v for c, v in self.models if c == code], default=0)
+
+    def add_model(self, code, version, name, definition, actor):
+        self.models[(code, version)] = {"code": code, "version": version, "name": name, "definition": definition,
+                                        "created_by": actor}
+
+    def get_model(self, code, version=None):
+        version = version or self.latest_model_version(code)
+        return self.models.get((code, version))
+
+    def list_models(self):
+        return [self.models[k] for k in sorted(self.models)]
+
+    # -- plans
+    def add_plan(self, **values):
+        self.plans[values["id"]] = {"results": None, "computed_at": None, "idempotency_key": None, **values}
+
+    def plan_by_key(self, key):
+        return next((dict(p) for p in self.plans.values() if p.get("idempotency_key") == key), None)
+
+    def get_plan(self, plan_id, scope, lock=False):
+        p = self.plans.get(plan_id)
+        return dict(p) if p is not None and _visible(p, scope) else None
+
+    def list_plans(self, scope, state=None):
+        """Newest period first, then in creation order (as created_at orders them)."""
+        rows = [dict(p) for p in self.plans.values() if _visible(p, scope) and (not state or p["state"] == state)]
+        return sorted(rows, key=lambda p: p["period_start"], reverse=True)
+
+    def update_plan(self, plan_id, **values):
+        self.plans[plan_id].update(values)
+
+    def previous_plan(self, plan):
+        earlier = [p for p in self.plans.values() if p["model_code"] == plan["model_code"]
+                   and p["subject_unit"] == plan["subject_unit"] and p["state"] in ("published", "archived")
+                   and p["period_end"] < plan["period_start"] and p["id"] != plan["id"]]
+        return dict(max(earlier, key=lambda p: p["period_end"])) if earlier else None
+
+    # -- manual scores
+    def put_manual_score(self, plan_id, object_id, code, score, evidence, actor):
+        self.scores = [s for s in self.scores
+                       if (s["plan_id"], s["object_id"], s["indicator_code"]) != (plan_id, object_id, code)]
+        self.scores.append({"plan_id": plan_id, "object_id": object_id, "indicator_code": code, "score": score,
+                            "evidence": evidence, "scored_by": actor, "scored_at": datetime.now(UTC),
+                            "reviewed_by": None, "reviewed_at": None})
+
+    def manual_scores(self, plan_id):
+        return sorted((dict(s) for s in self.scores if s["plan_id"] == plan_id),
+                      key=lambda s: (s["object_id"], s["indicator_code"]))
+
+    def sign_off(self, plan_id, keys, actor):
+        for s in self.scores:
+            if s["plan_id"] == plan_id and (s["object_id"], s["indicator_code"]) in keys:
+                s.update(reviewed_by=actor, reviewed_at=datetime.now(UTC))
+
+    # -- audit
+    def audit(self, actor, action, entity_type, entity_id, unit=None, **detail):
+        self.audits.append({"id": len(self.audits) + 1, "actor": actor, "action": action,
+                            "entity_type": entity_type, "entity_id": entity_id, "unit": unit, "detail": detail})
+
+    def audit_trail(self, entity_type, entity_id, scope, limit=200):
+        rows = [a for a in reversed(self.audits) if (not entity_type or a["entity_type"] == entity_type)
+                and (not entity_id or a["entity_id"] == entity_id) and (scope.is_global or a["unit"] in scope.units)]
+        return rows[:limit]
+
+
+class FakeUow:
+    def __init__(self):
+        self.eval, self.committed = FakeRepo(), 0
+        self.events = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def commit(self):
+        self.committed += 1
+
+    def collect(self, *events):
+        self.events.extend(events)
+
+
+def _conforms(uow: FakeUow) -> PlanningUow:
+    """Never called: mypy checks here that the fake meets the Protocol the handlers declare."""
+    return uow
