@@ -1,6 +1,8 @@
 """The .proto files pass `buf lint` (the CLI pinned in package.json, installed by `make setup`).
 
-buf.yaml as committed: STANDARD, minus its `lint.except` list.
+Two checks: buf.yaml as committed (STANDARD + COMMENTS, minus its `lint.except` list), and the
+COMMENTS rules on their own with a config given on the command line, so an integrator's
+documentation cannot be switched off by editing buf.yaml.
 """
 
 import json
@@ -12,6 +14,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BUF = ROOT / "node_modules" / ".bin" / "buf"
+COMMENT_RULES = {"COMMENT_SERVICE", "COMMENT_RPC", "COMMENT_MESSAGE", "COMMENT_FIELD", "COMMENT_ONEOF",
+                 "COMMENT_ENUM", "COMMENT_ENUM_VALUE"}
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +37,15 @@ def _lint(buf, *args) -> list[str]:
 def test_protos_pass_buf_lint_as_configured(buf):
     findings = _lint(buf)
     assert not findings, f"{len(findings)} buf lint findings:\n" + "\n".join(findings)
+
+
+def test_every_service_rpc_message_field_and_enum_has_a_leading_comment(buf):
+    config = {"version": "v2", "modules": [{"path": "proto"}], "lint": {"use": ["COMMENTS"]}}
+    findings = _lint(buf, "--config", json.dumps(config))
+    assert not findings, f"{len(findings)} undocumented elements:\n" + "\n".join(findings)
+
+
+def test_buf_yaml_keeps_the_comment_rules():
+    lint = yaml.safe_load((ROOT / "buf.yaml").read_text())["lint"]
+    assert "COMMENTS" in lint["use"] or COMMENT_RULES <= set(lint["use"])
+    assert not COMMENT_RULES & set(lint.get("except", []))
