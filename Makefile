@@ -4,15 +4,22 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+BUF := node_modules/.bin/buf
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: servers setup run test proto migrate seed keys lint bench
+.PHONY: servers setup run test proto migrate seed keys lint proto-lint bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# Node tooling only (the pinned buf CLI, package-lock.json); the web portal has its own package.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 # Generated code is not committed: it is rebuilt from the .proto files by the pinned grpcio-tools.
 proto: $(STAMP)
@@ -27,7 +34,7 @@ servers:
 migrate: $(STAMP) proto servers
 	$(BIN)/govops-migrate all
 
-setup: $(STAMP) proto keys migrate
+setup: $(STAMP) $(NODE_STAMP) proto keys migrate
 
 seed: setup
 	$(BIN)/govops dev seed
@@ -46,8 +53,12 @@ test: setup lint
 bench: setup
 	$(BIN)/python -m bench
 
+# buf STANDARD style plus a leading comment on every service, rpc, message, field and enum (buf.yaml).
+proto-lint: $(NODE_STAMP)
+	$(BUF) lint
+
 # ruff lints (it does not reformat: `ruff format` is not applied to the tree); mypy types services/
-# and the typed test fakes. Levels: docs/kit.md, "Types and lint".
-lint: $(STAMP) proto
+# and the typed test fakes; buf lints the protos. Levels: docs/kit.md, "Types and lint".
+lint: $(STAMP) proto proto-lint
 	$(BIN)/ruff check services tests bench scripts
 	$(BIN)/mypy

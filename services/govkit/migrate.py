@@ -14,6 +14,7 @@ import sys
 import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
+from sqlalchemy.dialects.postgresql import JSONB
 
 from . import config as govconfig
 from . import logs
@@ -41,13 +42,98 @@ def run_env(target_metadata: sa.MetaData) -> None:
     engine.dispose()
 
 
+# The kit's tables as migrations create them. Frozen, like a revision: each service's 0001 calls
+# create_kit_tables and ticket's and evaluation's 0002 call create_orgdir_tables, so changing these
+# bodies would change what old revisions do. A later change to the outbox, the inbox or the org
+# directory is a new function here, called from a new revision in every service that has the
+# tables; govkit.db.kit_tables and govkit.orgdir (the live metadata) change with it, and
+# tests/integration/test_schema_drift.py fails until both agree.
 def create_kit_tables(op) -> None:
-    """Called from each service's first migration: the outbox and inbox of the shared kit."""
-    from .db import kit_tables
+    """The outbox and inbox of the shared kit, as of every service's revision 0001."""
+    op.create_table(
+        "outbox",
+        sa.Column("seq", sa.BigInteger, sa.Identity(always=True), primary_key=True),
+        sa.Column("id", sa.Uuid, nullable=False, unique=True),
+        sa.Column("type", sa.Text, nullable=False),
+        sa.Column("envelope", JSONB, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_outbox_unsent", "outbox", ["seq"], postgresql_where=sa.text("sent_at IS NULL"))
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.Text, primary_key=True),
+        sa.Column("event_id", sa.Text, primary_key=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
 
-    metadata = sa.MetaData()
-    for table in kit_tables(metadata):
-        table.create(op.get_bind())
+
+ORGDIR_TABLES_V1 = ("orgdir_units", "orgdir_positions", "orgdir_staff", "orgdir_staff_positions",
+                    "orgdir_groups", "orgdir_group_members", "orgdir_shifts")
+
+
+def create_orgdir_tables(op) -> None:
+    """The org directory read model (govkit.orgdir), as of ticket's and evaluation's 0002."""
+    op.create_table(
+        "orgdir_units",
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("parent_id", sa.Text),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    )
+    op.create_table(
+        "orgdir_positions",
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("org_unit_id", sa.Text, nullable=False),
+        sa.Column("code", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("parent_position_id", sa.Text),
+        sa.Column("responsibilities", JSONB, nullable=False, server_default="[]"),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    )
+    op.create_table(
+        "orgdir_staff",
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("org_unit_id", sa.Text, nullable=False),
+        sa.Column("vendor_id", sa.Text),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    )
+    op.create_table(
+        "orgdir_staff_positions",
+        sa.Column("staff_id", sa.Text, primary_key=True),
+        sa.Column("position_id", sa.Text, primary_key=True),
+        sa.Column("start_date", sa.Date, nullable=False),
+        sa.Column("end_date", sa.Date),
+    )
+    op.create_index("ix_orgdir_staff_positions_position", "orgdir_staff_positions", ["position_id"])
+    op.create_table(
+        "orgdir_groups",
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("code", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("org_unit_id", sa.Text, nullable=False),
+        sa.Column("lead_position_id", sa.Text),
+    )
+    op.create_table(
+        "orgdir_group_members",
+        sa.Column("group_id", sa.Text, primary_key=True),
+        sa.Column("staff_id", sa.Text, primary_key=True),
+    )
+    op.create_table(
+        "orgdir_shifts",
+        sa.Column("group_id", sa.Text, nullable=False),
+        sa.Column("staff_id", sa.Text, nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_orgdir_shifts_group_start", "orgdir_shifts", ["group_id", "starts_at"])
+
+
+def drop_orgdir_tables(op) -> None:
+    for name in reversed(ORGDIR_TABLES_V1):
+        op.drop_table(name)
 
 
 def event_subscriptions(service: str) -> list[tuple[str, str, str]]:

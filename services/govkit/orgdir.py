@@ -6,7 +6,8 @@ positions, support groups and duty rosters, built from org's events. Hot paths (
 ticket, escalating, rolling a KPI up to parent units) read this copy, never org over the wire.
 
 Wiring in a consumer service:
-* migration: `create_orgdir_tables(op)`;
+* migration: `govkit.migrate.create_orgdir_tables(op)` (the tables below as first created);
+* metadata: copy `metadata`'s tables into the service's own (adapters/tables.py);
 * worker: `class Service(OrgDirectoryConsumer): ...` with a `uow` dependency whose unit of work
   exposes `conn` — the mixin's handlers (govkit.consumers) keep the copy current, idempotently;
 * catch-up: durable queues (declared by govops-migrate) hold events for a late starter; a brand
@@ -85,11 +86,6 @@ shifts = sa.Table(
     sa.Index("ix_orgdir_shifts_group_start", "group_id", "starts_at"),
 )
 TABLES = (units, positions, staff, staff_positions, groups, group_members, shifts)
-
-
-def create_orgdir_tables(op) -> None:
-    for table in TABLES:
-        table.to_metadata(sa.MetaData()).create(op.get_bind())
 
 
 def _upsert(conn, table, values: dict, keys: list[str]) -> None:

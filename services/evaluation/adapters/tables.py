@@ -4,9 +4,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from govkit.db import kit_tables
+from govkit.orgdir import metadata as orgdir_metadata
 
 metadata = sa.MetaData()
 outbox, inbox = kit_tables(metadata)
+
+# The org directory lives in this database too (migration 0002); govkit.orgdir reads and writes it.
+for _t in orgdir_metadata.tables.values():
+    _t.to_metadata(metadata)
 
 # Every relevant event, kept as a durable fact: the source of truth Redis is rebuilt from.
 facts = sa.Table(

@@ -23,7 +23,7 @@ tickets = sa.Table(
     sa.Column("idempotency_key", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     # 0002: the process platform
-    sa.Column("number", sa.Text),
+    sa.Column("number", sa.Text, nullable=False),
     sa.Column("ticket_type", sa.Text, nullable=False, server_default="incident"),
     sa.Column("impact", sa.Text, nullable=False, server_default="medium"),
     sa.Column("urgency", sa.Text, nullable=False, server_default="medium"),
@@ -186,7 +186,10 @@ alerts = sa.Table(
 for _t in orgdir_metadata.tables.values():
     _t.to_metadata(metadata)
 
-# Indexes created by migration 0002 (declared here so the metadata matches the database).
+# Indexes created by migrations 0001 and 0002 (declared here so the metadata matches the database).
+sa.Index("ix_tickets_department_created", tickets.c.department, tickets.c.created_at)
+sa.Index("ux_tickets_idempotency", tickets.c.requester, tickets.c.idempotency_key, unique=True,
+         postgresql_where=tickets.c.idempotency_key.is_not(None))
 sa.Index("ix_tickets_group_queue", tickets.c.group_id, tickets.c.resolution_due_at, tickets.c.id,
          postgresql_where=tickets.c.is_open)
 sa.Index("ix_tickets_assignee_open", tickets.c.assignee, tickets.c.resolution_due_at, tickets.c.id,
