@@ -1,7 +1,7 @@
 """The schema is written twice — once in Alembic revisions (frozen history), once in each service's
 SQLAlchemy metadata (`<svc>/adapters/tables.py`, what the code queries) — and must say the same.
 
-For every service in `govkit.config.SERVICES` a fresh database (`govops_<ns>_drift_<svc>`) is
+For every service in `govkit.service.names()` a fresh database (`govops_<ns>_drift_<svc>`) is
 migrated to head and compared with the service's metadata:
 
 * alembic's autogenerate comparison (`compare_metadata`): tables, columns, column types,
@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql
 from govkit import config
 from govkit.db import create_database_if_missing, drop_database
 from govkit.migrate import alembic_config
+from govkit.service import names as service_names
 
 SERVICES_DIR = Path(config.REPO_ROOT) / "services"
 
@@ -97,7 +98,7 @@ def _differences_autogenerate_misses(conn, metadata: sa.MetaData) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("service", config.SERVICES)
+@pytest.mark.parametrize("service", service_names())
 def test_migrated_schema_matches_the_metadata(service, fresh_database):
     metadata = importlib.import_module(f"{service}.adapters.tables").metadata
     engine = sa.create_engine(fresh_database(service), poolclass=sa.pool.NullPool)
@@ -129,7 +130,7 @@ def _imported_modules(path: Path) -> set[str]:
 LIVE_SCHEMA = re.compile(r"^(\w+\.adapters(\.|$)|govkit\.db\.kit_tables$|govkit\.orgdir(\.|$))")
 
 
-@pytest.mark.parametrize("service", config.SERVICES)
+@pytest.mark.parametrize("service", service_names())
 def test_revisions_do_not_import_the_live_tables(service):
     versions = sorted((SERVICES_DIR / service / "migrations" / "versions").glob("*.py"))
     assert versions, f"{service} has no migrations"
