@@ -103,7 +103,9 @@ class FakeBudgets:
 
     def expense_by_external_id(self, ext):
         e = next((e for e in self.s["expenses"] if e.external_id == ext), None)
-        if e is None or (e.budget_id and self.get(e.budget_id) is None and not self.scope.allows(e.department)):
+        if e is None:
+            return None
+        if not self.scope.allows(e.department) and (e.budget_id is None or self.get(e.budget_id) is None):
             return None
         return e
 
