@@ -44,6 +44,7 @@ from .domain.events import (
     ExpenseRecorded,
 )
 from .domain.money import parse_decimal
+from .domain.ports import BudgetUow, RecordingUow
 from .domain.standard import APPROVED, Standard, new_standard, parse_body
 
 log = logs.get_logger(__name__)
@@ -57,7 +58,7 @@ def _require_unit(caller: Principal, unit: str, what: str = "department") -> Non
 
 
 # ---- org directory (govkit.orgdir, fed by org's events through the worker) -------------------
-def upsert_org_units(units: list[tuple[str, str, str | None]], uow) -> None:
+def upsert_org_units(units: list[tuple[str, str, str | None]], uow: BudgetUow) -> None:
     """Seed the org directory directly (demo seed, tests, benchmarks)."""
     with uow:
         for unit_id, name, parent in units:
@@ -65,7 +66,7 @@ def upsert_org_units(units: list[tuple[str, str, str | None]], uow) -> None:
         uow.commit()
 
 
-def unit_name(unit_id: str, uow) -> str:
+def unit_name(unit_id: str, uow: BudgetUow) -> str:
     """The unit's current name (org renames included), or its id if org never told us of it."""
     with uow:
         return (uow.orgdir.unit(unit_id) or {}).get("name") or unit_id
@@ -79,7 +80,7 @@ def _registered(a: Asset, origin: str) -> AssetRegistered:
                            registered_at=jsonable(a.created_at))
 
 
-def register_asset(cmd: RegisterAsset, uow, caller: Principal) -> Asset:
+def register_asset(cmd: RegisterAsset, uow: RecordingUow, caller: Principal) -> Asset:
     v = Validator()
     now = utcnow()
     asset = parse_asset(v, cmd.fields, today=now.date())
@@ -107,14 +108,14 @@ def register_asset(cmd: RegisterAsset, uow, caller: Principal) -> Asset:
     return asset
 
 
-def _get_asset(uow, asset_id: str, *, for_update: bool = False) -> Asset:
+def _get_asset(uow: RecordingUow, asset_id: str, *, for_update: bool = False) -> Asset:
     asset = uow.assets.get(asset_id, for_update=for_update)
     if asset is None:
         raise NotFound(f"asset {asset_id} not found")
     return asset
 
 
-def update_asset(cmd: UpdateAsset, uow, caller: Principal) -> Asset:
+def update_asset(cmd: UpdateAsset, uow: BudgetUow, caller: Principal) -> Asset:
     now = utcnow()
     with uow:
         old = _get_asset(uow, cmd.asset_id, for_update=True)
@@ -148,7 +149,7 @@ def update_asset(cmd: UpdateAsset, uow, caller: Principal) -> Asset:
     return new
 
 
-def retire_asset(cmd: RetireAsset, uow, caller: Principal) -> Asset:
+def retire_asset(cmd: RetireAsset, uow: BudgetUow, caller: Principal) -> Asset:
     now = utcnow()
     with uow:
         old = _get_asset(uow, cmd.asset_id, for_update=True)
@@ -164,7 +165,7 @@ def retire_asset(cmd: RetireAsset, uow, caller: Principal) -> Asset:
     return new
 
 
-def relate_assets(cmd: RelateAssets, uow, caller: Principal) -> bool:
+def relate_assets(cmd: RelateAssets, uow: BudgetUow, caller: Principal) -> bool:
     if cmd.kind not in RELATION_KINDS:
         raise InvalidArgument(field="kind", reason=f"must be one of {', '.join(RELATION_KINDS)}")
     if cmd.from_id == cmd.to_id:
@@ -187,7 +188,7 @@ class AssetDetail:
     history: list
 
 
-def get_asset(asset_id: str, uow, caller: Principal) -> AssetDetail:
+def get_asset(asset_id: str, uow: BudgetUow, caller: Principal) -> AssetDetail:
     with uow:
         asset = _get_asset(uow, asset_id)
         return AssetDetail(asset, uow.assets.relations(asset.id), uow.assets.history(asset.id))
@@ -199,7 +200,7 @@ def _page_size(size: int) -> int:
     return min(size or 100, MAX_PAGE)
 
 
-def list_assets(cmd: ListAssets, uow, caller: Principal) -> tuple[list[Asset], str]:
+def list_assets(cmd: ListAssets, uow: BudgetUow, caller: Principal) -> tuple[list[Asset], str]:
     size = _page_size(cmd.page_size)
     after = _decode_token(cmd.page_token, "page_token") if cmd.page_token else None
     with uow:
@@ -220,7 +221,7 @@ def _decode_token(token: str, field: str):
         raise InvalidArgument(field=field, reason="is not a token this service issued") from None
 
 
-def import_assets(cmd: ImportAssets, uow, caller: Principal) -> int:
+def import_assets(cmd: ImportAssets, uow: BudgetUow, caller: Principal) -> int:
     """All or nothing: every row is validated first; any bad row rejects the whole file with a
     per-row report (`rows[12].original_value`, rows numbered as the spreadsheet shows them)."""
     from .adapters.files import read_rows
@@ -268,7 +269,7 @@ def import_assets(cmd: ImportAssets, uow, caller: Principal) -> int:
 
 
 # ---- quota standards -----------------------------------------------------------------------
-def create_standard(cmd: CreateStandard, uow, caller: Principal) -> Standard:
+def create_standard(cmd: CreateStandard, uow: BudgetUow, caller: Principal) -> Standard:
     now = utcnow()
     with uow:
         version = uow.standards.next_version(cmd.code.strip()) if cmd.code.strip() else 1
@@ -280,7 +281,7 @@ def create_standard(cmd: CreateStandard, uow, caller: Principal) -> Standard:
     return s
 
 
-def update_standard(cmd: UpdateStandard, uow, caller: Principal) -> Standard:
+def update_standard(cmd: UpdateStandard, uow: BudgetUow, caller: Principal) -> Standard:
     now = utcnow()
     with uow:
         old = uow.standards.get(cmd.standard_id, for_update=True)
@@ -296,7 +297,7 @@ def update_standard(cmd: UpdateStandard, uow, caller: Principal) -> Standard:
     return s
 
 
-def approve_standard(cmd: ApproveStandard, uow, caller: Principal) -> Standard:
+def approve_standard(cmd: ApproveStandard, uow: BudgetUow, caller: Principal) -> Standard:
     with uow:
         s = uow.standards.get(cmd.standard_id, for_update=True)
         if s is None:
@@ -308,7 +309,7 @@ def approve_standard(cmd: ApproveStandard, uow, caller: Principal) -> Standard:
     return s
 
 
-def get_standard(standard_id: str, uow, caller: Principal) -> Standard:
+def get_standard(standard_id: str, uow: BudgetUow, caller: Principal) -> Standard:
     with uow:
         s = uow.standards.get(standard_id)
     if s is None:
@@ -316,7 +317,7 @@ def get_standard(standard_id: str, uow, caller: Principal) -> Standard:
     return s
 
 
-def list_standards(uow, caller: Principal) -> list[Standard]:
+def list_standards(uow: BudgetUow, caller: Principal) -> list[Standard]:
     with uow:
         return uow.standards.list()
 
@@ -328,7 +329,7 @@ def validate_standard_body(body: dict) -> None:
 
 
 # ---- compilation ---------------------------------------------------------------------------
-def _budget_units(uow, caller: Principal, unit: str, include_subtree: bool) -> list[str]:
+def _budget_units(uow: BudgetUow, caller: Principal, unit: str, include_subtree: bool) -> list[str]:
     _require_unit(caller, unit, "budget unit")
     if not uow.orgdir.known([unit]):
         raise InvalidArgument(field="unit", reason=f"unknown org unit {unit!r}")
@@ -336,7 +337,7 @@ def _budget_units(uow, caller: Principal, unit: str, include_subtree: bool) -> l
     return [u for u in units if caller.scope.allows(u)]
 
 
-def _check_standard_for(uow, standard_id: str, year: int, region: str, *, need_approved: bool,
+def _check_standard_for(uow: BudgetUow, standard_id: str, year: int, region: str, *, need_approved: bool,
                         field: str = "standard_id") -> tuple[Standard, str]:
     s = uow.standards.get(standard_id)
     if s is None:
@@ -383,7 +384,7 @@ class Compiled:
     lines: list[Line]
 
 
-def compile_budget(cmd: CompileBudget, uow, caller: Principal) -> Compiled:
+def compile_budget(cmd: CompileBudget, uow: BudgetUow, caller: Principal) -> Compiled:
     """Compute (or recompute, while a draft) the budget of a unit and year. Set-based: the
     register is grouped in PostgreSQL, lines are computed per group and bulk inserted."""
     _check_year(cmd.year)
@@ -423,25 +424,26 @@ def compile_budget(cmd: CompileBudget, uow, caller: Principal) -> Compiled:
     return Compiled(b, lines)
 
 
-def _get_budget(uow, budget_id: str, *, for_update: bool = False) -> bd.Budget:
+def _get_budget(uow: RecordingUow, budget_id: str, *, for_update: bool = False) -> bd.Budget:
     b = uow.budgets.get(budget_id, for_update=for_update)
     if b is None:
         raise NotFound(f"budget {budget_id} not found")
     return b
 
 
-def get_budget(budget_id: str, uow, caller: Principal) -> tuple[bd.Budget, list[bd.Action]]:
+def get_budget(budget_id: str, uow: BudgetUow, caller: Principal) -> tuple[bd.Budget, list[bd.Action]]:
     with uow:
         b = _get_budget(uow, budget_id)
         return b, uow.budgets.actions(b.id)
 
 
-def list_budgets(uow, caller: Principal, *, unit: str = "", year: int = 0, state: str = "") -> list[bd.Budget]:
+def list_budgets(uow: BudgetUow, caller: Principal, *, unit: str = "", year: int = 0,
+                 state: str = "") -> list[bd.Budget]:
     with uow:
         return uow.budgets.list(unit=unit, year=year, state=state)
 
 
-def budget_lines(budget_id: str, uow, caller: Principal, *, category: str = "", page_size: int = 0,
+def budget_lines(budget_id: str, uow: BudgetUow, caller: Principal, *, category: str = "", page_size: int = 0,
                  page_token: str = "") -> tuple[list[Line], str]:
     size = _page_size(page_size)
     after = int(_decode_token(page_token, "page_token")) if page_token else 0
@@ -462,7 +464,7 @@ class LineTrace:
     next_page_token: str
 
 
-def trace_line(budget_id: str, line_no: int, uow, caller: Principal, *, page_size: int = 0,
+def trace_line(budget_id: str, line_no: int, uow: BudgetUow, caller: Principal, *, page_size: int = 0,
                page_token: str = "") -> LineTrace:
     """Why a line is in the budget: its rule, coefficients, formula and the assets behind it."""
     size = _page_size(page_size)
@@ -480,7 +482,7 @@ def trace_line(budget_id: str, line_no: int, uow, caller: Principal, *, page_siz
     return LineTrace(b, line, group, assets, _encode_token(offset + size) if more else "")
 
 
-def change_budget_state(cmd: ChangeBudgetState, uow, caller: Principal) -> bd.Budget:
+def change_budget_state(cmd: ChangeBudgetState, uow: RecordingUow, caller: Principal) -> bd.Budget:
     if cmd.action not in bd.TRANSITIONS:
         raise InvalidArgument(field="action", reason=f"must be one of {', '.join(bd.TRANSITIONS)}")
     caller.require(bd.TRANSITIONS[cmd.action][2])
@@ -509,7 +511,7 @@ class Comparison:
     what_if: Totals | None
 
 
-def compare_budget(budget_id: str, against_standard_id: str, uow, caller: Principal) -> Comparison:
+def compare_budget(budget_id: str, against_standard_id: str, uow: BudgetUow, caller: Principal) -> Comparison:
     """Compare with last year's budget of the same unit, and (what-if) with the same register
     priced by another standard version — computed, never stored."""
     with uow:
@@ -529,7 +531,7 @@ def _money_str(d: Decimal) -> str:
     return str(d.quantize(Decimal("0.01")))
 
 
-def _record(uow, b: bd.Budget, e: bd.Expense, now: datetime) -> bool:
+def _record(uow: RecordingUow, b: bd.Budget, e: bd.Expense, now: datetime) -> bool:
     """Insert the expense and collect its events (threshold crossings included). False if the
     external id was recorded before (an idempotent replay)."""
     by_line_before, by_cat_before, total_before = uow.budgets.spent(b.id)
@@ -567,7 +569,7 @@ class Recorded:
     replayed: bool
 
 
-def record_expense(cmd: RecordExpense, uow, caller: Principal) -> Recorded:
+def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal) -> Recorded:
     v = Validator()
     category = fees.check_category(v, "fee_category", cmd.fee_category)
     item = fees.check_item(v, "fee_item", cmd.fee_item, category) if cmd.fee_item else ""
@@ -618,14 +620,14 @@ def record_expense(cmd: RecordExpense, uow, caller: Principal) -> Recorded:
 CONSUMER_PAYMENTS = "budget.outsource_payments"
 
 
-def on_payment_recorded(env: Envelope, uow) -> str:
+def on_payment_recorded(env: Envelope, uow: RecordingUow) -> str:
     """`apply_payment` exactly once per envelope (the worker's path, through govkit.consumers).
     Returns what apply_payment returned, or "duplicate" for an envelope already in the inbox."""
     d = deliver(uow, CONSUMER_PAYMENTS, env, apply_payment)
     return d.result if d.new else "duplicate"
 
 
-def apply_payment(env: Envelope, uow) -> str:
+def apply_payment(env: Envelope, uow: RecordingUow) -> str:
     """outsource.payment_recorded → actual spending, inside the consumer's transaction (the inbox
     dedupes the envelope; a unique external id `outsource:<payment_id>` dedupes a resent payment).
     Returns "recorded", "duplicate", "unmatched" (kept with no budget, visible for reconciliation)
@@ -673,7 +675,7 @@ class ExecutionView:
     expenses: list
 
 
-def execution(budget_id: str, uow, caller: Principal) -> ExecutionView:
+def execution(budget_id: str, uow: BudgetUow, caller: Principal) -> ExecutionView:
     with uow:
         b = _get_budget(uow, budget_id)
         by_line, by_cat, total = uow.budgets.spent(b.id)
@@ -682,7 +684,7 @@ def execution(budget_id: str, uow, caller: Principal) -> ExecutionView:
     return ExecutionView(b, lines, by_line, by_cat, total, expenses)
 
 
-def standard_for_budget(b: bd.Budget, uow) -> Standard:
+def standard_for_budget(b: bd.Budget, uow: BudgetUow) -> Standard:
     with uow:
         return uow.standards.get(b.standard_id)
 

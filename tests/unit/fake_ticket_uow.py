@@ -1,20 +1,35 @@
-"""An in-memory unit of work for the ticket handlers: every repository the handlers use, with
-the same scope filtering and transaction semantics (rollback restores, commit publishes)."""
+"""An in-memory unit of work for the ticket handlers: the `TicketUow` Protocol
+(ticket.domain.ports) without a database, with the same scope filtering and transaction
+semantics (rollback restores, commit publishes). mypy checks the fit (`_conforms` below, run by
+`make lint`); tests/integration/test_ticket_repository_contract.py runs the same repository
+cases here and on PostgreSQL, so the fake cannot drift from the real thing unnoticed."""
 
 from __future__ import annotations
 
 import copy
 import itertools
+import uuid
+from datetime import UTC, datetime
 
 from govkit.auth import Principal, Scope
 from govkit.uow import UnitOfWork
 from ticket.adapters.details import audit_snapshot
+from ticket.adapters.repository import decode_token, encode_token
 from ticket.adapters.uow import lifecycle_settings
 from ticket.domain.calendar import DEFAULT_CALENDARS
 from ticket.domain.defaults import DEFAULT_CATALOGUE
 from ticket.domain.knowledge import search_tokens
 from ticket.domain.lifecycle import NUMBER_PREFIX
+from ticket.domain.ports import TicketUow
 from ticket.domain.sla import DEFAULT_POLICIES
+
+
+def _uuid(value):
+    """As the repositories parse ids: a string that is no UUID matches nothing."""
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None
 
 
 class State:
@@ -25,12 +40,17 @@ class State:
         self.deadlines: dict = {}
         self.comments: list = []
         self.articles: dict = {}
+        self.article_versions: list = []
         self.alerts: dict = {}
-        self.links: set = set()
+        self.links: dict = {}
         self.watchers: set = set()
         self.attachments: dict = {}
+        self.policies: dict = {}
+        self.calendars: dict = {}
         self.dept_policy: dict = {}
         self.numbers = itertools.count(1)
+        self.audit_ids = itertools.count(1)  # like identity columns, never rolled back
+        self.comment_ids = itertools.count(1)
 
 
 class FakeTickets:
@@ -40,17 +60,15 @@ class FakeTickets:
     def next_number(self, ticket_type, year):
         return f"{NUMBER_PREFIX[ticket_type]}-{year}-{next(self.s.numbers):06d}"
 
-    def add(self, t, actor):
-        if t.idempotency_key and self.by_idempotency_key(t.requester, t.idempotency_key, scoped=False):
+    def add(self, t, actor=None):
+        if t.idempotency_key and self._by_key(t.requester, t.idempotency_key, scoped=False):
             return False
         self.s.tickets[t.id] = copy.deepcopy(t)
-        self.s.audit.append(
-            {"ticket_id": t.id, "actor": actor, "action": "created", "before": {}, "after": audit_snapshot(t)}
-        )
+        self._audit(t, actor or t.requester, "created", {}, audit_snapshot(t))
         t._loaded = audit_snapshot(t)
         return True
 
-    def get(self, ticket_id, for_update=False, skip_locked=False):
+    def get(self, ticket_id, *, for_update=False, skip_locked=False):
         t = self.s.tickets.get(ticket_id)
         if t is None or not self.scope.allows(t.department):
             return None
@@ -64,7 +82,10 @@ class FakeTickets:
     def exists(self, ticket_id):
         return ticket_id in self.s.tickets
 
-    def by_idempotency_key(self, requester, key, scoped=True):
+    def by_idempotency_key(self, requester, key):
+        return self._by_key(requester, key, scoped=True)
+
+    def _by_key(self, requester, key, scoped):
         return next((copy.deepcopy(t) for t in self.s.tickets.values()
                      if (t.requester, t.idempotency_key) == (requester, key)
                      and (not scoped or self.scope.allows(t.department))), None)
@@ -72,10 +93,20 @@ class FakeTickets:
     def save(self, t, actor, action):
         before, after = getattr(t, "_loaded", {}), audit_snapshot(t)
         changed = [k for k in after if before.get(k) != after[k]]
-        self.s.audit.append({"ticket_id": t.id, "actor": actor, "action": action,
-                             "before": {k: before.get(k) for k in changed}, "after": {k: after[k] for k in changed}})
         self.s.tickets[t.id] = copy.deepcopy(t)
+        if changed or not action.startswith("sla_"):  # as on PostgreSQL: a no-op SLA step leaves no entry
+            self._audit(t, actor, action, {k: before.get(k) for k in changed}, {k: after[k] for k in changed})
         t._loaded = after
+
+    def _audit(self, t, actor, action, before, after):
+        self.s.audit.append({"id": next(self.s.audit_ids), "ticket_id": uuid.UUID(t.id), "department": t.department,
+                             "actor": actor, "action": action, "at": t.updated_at or datetime.now(UTC),
+                             "before": before, "after": after})
+
+    def audit_entries(self, *, ticket_id=None, actor=None, after_id=0, limit=50):
+        return [dict(a) for a in self.s.audit if a["id"] > after_id
+                and (ticket_id is None or a["ticket_id"] == _uuid(ticket_id))
+                and (actor is None or a["actor"] == actor) and self.scope.allows(a["department"])][:limit]
 
     def open_load(self, staff_ids):
         load = dict.fromkeys(staff_ids, 0)
@@ -84,19 +115,53 @@ class FakeTickets:
                 load[t.assignee] += 1
         return load
 
-    def list(self, f, page_size, page_token="", sort="created_desc"):
-        items = [t for t in self.s.tickets.values() if self.scope.allows(t.department)]
-        if f.get("requester"):
-            items = [t for t in items if t.requester == f["requester"]]
-        if f.get("assignee"):
-            items = [t for t in items if t.assignee in f["assignee"]]
-        if f.get("open_only"):
-            items = [t for t in items if t.is_open]
-        return [copy.deepcopy(t) for t in items][:page_size], ""
+    def list(self, f, *, page_size, page_token="", sort="created_desc"):
+        """The filters, orders and page tokens of the PostgreSQL repository."""
+        def keep(t):
+            if not self.scope.allows(t.department):
+                return False
+            for name in _LIST_FILTERS:
+                if f.get(name) and _value(getattr(t, name)) not in list(f[name]):
+                    return False
+            return ((not f.get("requester") or t.requester == f["requester"])
+                    and (not f.get("open_only") or t.is_open)
+                    and (not f.get("unassigned") or t.assignee is None)
+                    and (not f.get("created_from") or t.created_at >= f["created_from"])
+                    and (not f.get("created_to") or t.created_at < f["created_to"]))
 
-    def audit_entries(self, ticket_id=None, actor=None, after_id=0, limit=50):
-        return [a for a in self.s.audit if (ticket_id is None or a["ticket_id"] == ticket_id)
-                and (actor is None or a["actor"] == actor)][:limit]
+        items = [t for t in self.s.tickets.values() if keep(t)]
+        cursor = decode_token(page_token) if page_token else None
+        if sort == "sla_due":
+            def due_key(t):
+                return (t.resolution_due_at is None, t.resolution_due_at or datetime.min.replace(tzinfo=UTC),
+                        uuid.UUID(t.id))
+            items.sort(key=due_key)
+            if cursor:
+                due, last_id = cursor
+                after = (due is None, datetime.fromisoformat(due) if due else datetime.min.replace(tzinfo=UTC),
+                         uuid.UUID(last_id))
+                items = [t for t in items if due_key(t) > after]
+        else:
+            items.sort(key=lambda t: (t.created_at, uuid.UUID(t.id)), reverse=True)
+            if cursor:
+                before = (datetime.fromisoformat(cursor[0]), uuid.UUID(cursor[1]))
+                items = [t for t in items if (t.created_at, uuid.UUID(t.id)) < before]
+        page = [copy.deepcopy(t) for t in items[:page_size]]
+        token = ""
+        if len(items) > page_size:
+            last = page[-1]
+            key = (last.resolution_due_at.isoformat() if last.resolution_due_at else None) \
+                if sort == "sla_due" else last.created_at.isoformat()
+            token = encode_token([key, last.id])
+        return page, token
+
+
+_LIST_FILTERS = ("status", "priority", "category", "department", "assignee", "sla_state", "ticket_type",
+                 "group_id", "catalogue_item_id")
+
+
+def _value(v):
+    return getattr(v, "value", v)
 
 
 class FakeCatalogue:
@@ -106,8 +171,9 @@ class FakeCatalogue:
     def get(self, item_id):
         return copy.deepcopy(self.s.catalogue.get(item_id))
 
-    def list(self, include_inactive=False):
-        return list(self.s.catalogue.values())
+    def list(self, *, include_inactive=False):
+        return [copy.deepcopy(i) for i in sorted(self.s.catalogue.values(), key=lambda i: (i.sort, i.id))
+                if include_inactive or i.active]
 
     def upsert(self, item):
         self.s.catalogue[item.id] = copy.deepcopy(item)
@@ -118,24 +184,51 @@ class FakeSla:
         self.s = s
 
     def calendar(self, cid):
-        return next((c for c in DEFAULT_CALENDARS if c.id == cid), None)
+        if cid is None:
+            return None
+        return copy.deepcopy(self.s.calendars.get(cid)) or next((c for c in DEFAULT_CALENDARS if c.id == cid), None)
 
     def policy(self, pid):
-        return next((p for p in DEFAULT_POLICIES if p.id == pid), None)
+        if pid is None:
+            return None
+        return copy.deepcopy(self.s.policies.get(pid)) or next((p for p in DEFAULT_POLICIES if p.id == pid), None)
 
     def department_policy(self, dept):
         return self.s.dept_policy.get(dept)
+
+    def policies(self):
+        return [copy.deepcopy(self.s.policies[k]) for k in sorted(self.s.policies)]
+
+    def calendars(self):
+        return [copy.deepcopy(self.s.calendars[k]) for k in sorted(self.s.calendars)]
+
+    def upsert_policy(self, p):
+        self.s.policies[p.id] = copy.deepcopy(p)
+
+    def upsert_calendar(self, cal):
+        self.s.calendars[cal.id] = copy.deepcopy(cal)
+
+    def set_department_policy(self, department, policy_id):
+        if policy_id:
+            self.s.dept_policy[department] = policy_id
+        else:
+            self.s.dept_policy.pop(department, None)
 
 
 class FakeDeadlines:
     def __init__(self, s):
         self.s = s
 
-    def replace(self, ticket_id, items, now, new=False):
-        self.s.deadlines[ticket_id] = list(items)
+    def replace(self, ticket_id, items, now, *, new=False):
+        if items:
+            self.s.deadlines[ticket_id] = list(items)
+        else:
+            self.s.deadlines.pop(ticket_id, None)
 
     def due_tickets(self, now, limit=100):
-        return [tid for tid, ds in self.s.deadlines.items() if any(d.due_at <= now for d in ds)][:limit]
+        due = [(min(d.due_at for d in ds if d.due_at <= now), tid) for tid, ds in self.s.deadlines.items()
+               if any(d.due_at <= now for d in ds)]
+        return [tid for _, tid in sorted(due)][:limit]
 
     def for_ticket(self, ticket_id, now):
         return sorted((d for d in self.s.deadlines.get(ticket_id, []) if d.due_at <= now), key=lambda d: d.due_at)
@@ -153,12 +246,30 @@ class FakeComments:
         self.s = s
 
     def add(self, ticket_id, author, body, visibility, at):
-        self.s.comments.append({"ticket_id": ticket_id, "author": author, "body": body, "visibility": visibility})
-        return len(self.s.comments)
+        cid = next(self.s.comment_ids)
+        self.s.comments.append({"id": cid, "ticket_id": uuid.UUID(ticket_id), "author": author, "body": body,
+                                "visibility": visibility, "created_at": at})
+        return cid
 
-    def list(self, ticket_id, include_internal):
-        return [c for c in self.s.comments if c["ticket_id"] == ticket_id
+    def list(self, ticket_id, *, include_internal):
+        return [dict(c) for c in self.s.comments if c["ticket_id"] == uuid.UUID(ticket_id)
                 and (include_internal or c["visibility"] == "public")]
+
+
+class FakeAttachments:
+    def __init__(self, s):
+        self.s = s
+
+    def add(self, **values):
+        self.s.attachments[values["id"]] = dict(values)
+
+    def get(self, attachment_id):
+        a = self.s.attachments.get(_uuid(attachment_id))
+        return dict(a) if a else None
+
+    def list(self, ticket_id):
+        rows = [a for a in self.s.attachments.values() if a["ticket_id"] == uuid.UUID(ticket_id)]
+        return [{k: v for k, v in a.items() if k != "data"} for a in sorted(rows, key=lambda a: a["created_at"])]
 
 
 class FakeRelations:
@@ -166,16 +277,18 @@ class FakeRelations:
         self.s = s
 
     def link(self, a, b, kind, by, at):
-        if (a, b, kind) in self.s.links:
+        key = (uuid.UUID(a), uuid.UUID(b), kind)
+        if key in self.s.links:
             return False
-        self.s.links.add((a, b, kind))
+        self.s.links[key] = {"from_id": key[0], "to_id": key[1], "kind": kind, "created_by": by, "created_at": at}
         return True
 
     def count(self, a, kind):
-        return sum(1 for x, _, k in self.s.links if x == a and k == kind)
+        return sum(1 for x, _, k in self.s.links if x == uuid.UUID(a) and k == kind)
 
     def links(self, ticket_id):
-        return [x for x in self.s.links if ticket_id in x[:2]]
+        key = uuid.UUID(ticket_id)
+        return [dict(v) for (x, y, _), v in self.s.links.items() if key in (x, y)]
 
     def watch(self, ticket_id, subject, on):
         (self.s.watchers.add if on else self.s.watchers.discard)((ticket_id, subject))
@@ -190,18 +303,31 @@ class FakeArticles:
 
     def add(self, a):
         self.s.articles[a.id] = copy.deepcopy(a)
+        self._version(a)
 
     def save(self, a, new_version):
         self.s.articles[a.id] = copy.deepcopy(a)
+        if new_version:
+            self._version(a)
+
+    def _version(self, a):
+        self.s.article_versions.append({"article_id": uuid.UUID(a.id), "version": a.version, "title": a.title,
+                                        "body": a.body, "author": a.author, "created_at": a.updated_at})
 
     def get(self, article_id, for_update=False):
         return copy.deepcopy(self.s.articles.get(article_id))
 
-    def search(self, query, catalogue_item_id=None, statuses=("published",), limit=10):
+    def versions(self, article_id):
+        return sorted((dict(v) for v in self.s.article_versions if v["article_id"] == _uuid(article_id)),
+                      key=lambda v: v["version"])
+
+    def search(self, query, *, catalogue_item_id=None, statuses=("published",), limit=10):
+        """Articles sharing a search token with the query, most shared tokens first (PostgreSQL
+        ranks by ts_rank, which this only approximates)."""
         q = set(search_tokens(query))
-        scored = [(len(q & set(search_tokens(a.title + a.body))), a) for a in self.s.articles.values()
+        scored = [(len(q & set(search_tokens(a.title + " " + a.body))), a) for a in self.s.articles.values()
                   if a.status in statuses]
-        return [a for n, a in sorted(scored, key=lambda x: -x[0]) if n][:limit]
+        return [copy.deepcopy(a) for n, a in sorted(scored, key=lambda x: -x[0]) if n][:limit]
 
 
 class FakeAlerts:
@@ -272,7 +398,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.tickets = FakeTickets(s, self.scope)
         self.catalogue, self.sla, self.deadlines = FakeCatalogue(s), FakeSla(s), FakeDeadlines(s)
         self.comments, self.relations, self.articles = FakeComments(s), FakeRelations(s), FakeArticles(s)
-        self.alerts = FakeAlerts(s)
+        self.alerts, self.attachments = FakeAlerts(s), FakeAttachments(s)
         return self
 
     def commit(self):
@@ -282,9 +408,9 @@ class FakeUnitOfWork(UnitOfWork):
 
     def rollback(self):
         if getattr(self, "_saved", None) is not None:
-            numbers = self.state.numbers
+            counters = self.state.numbers, self.state.audit_ids, self.state.comment_ids
             self.state.__dict__.update(copy.deepcopy(self._saved))
-            self.state.numbers = numbers
+            self.state.numbers, self.state.audit_ids, self.state.comment_ids = counters
         self.events = []
 
     # tests read these
@@ -305,3 +431,8 @@ def caller(units=None, subject="u1", perms=("*",), staff_id=None):
     scope = Scope(None) if units is None else Scope(frozenset(units))
     claims = {"staff_id": staff_id} if staff_id else {}
     return Principal(subject, subject, (), frozenset(perms), scope, claims=claims)
+
+
+def _conforms(uow: FakeUnitOfWork) -> TicketUow:
+    """Never called: mypy checks here that the fake meets the Protocol the handlers declare."""
+    return uow

@@ -1,8 +1,7 @@
-"""Budget use cases against an in-memory unit of work: no servers."""
+"""Budget use cases against an in-memory unit of work (tests/unit/budget_fakes.py): no servers."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 from decimal import Decimal
 
@@ -15,136 +14,7 @@ from budget.domain.compilation import Line
 from govkit.auth import Principal, Scope
 from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from govkit.events import Envelope
-from govkit.uow import UnitOfWork
-
-
-class FakeOrgDirectory:
-    """The part of govkit.orgdir.OrgDirectory budget reads."""
-
-    def __init__(self, state):
-        self.s = state
-
-    def known(self, ids):
-        return set(ids) & set(self.s["units"])
-
-    def ancestors(self, unit):
-        out = [unit]
-        while self.s["units"].get(out[-1]):
-            out.append(self.s["units"][out[-1]])
-        return out[1:]
-
-
-class FakeAssets:
-    def __init__(self, state, scope):
-        self.s, self.scope = state, scope
-
-    def codes_taken(self, codes):
-        return {a.code for a in self.s["assets"].values()} & set(codes)
-
-    def add(self, a):
-        self.s["assets"][a.id] = a
-
-    def record_history(self, *args):
-        self.s["history"].append(args)
-
-    def get(self, asset_id, for_update=False):
-        a = self.s["assets"].get(asset_id)
-        return a if a and self.scope.allows(a.department) else None
-
-    def relate(self, *args):
-        return True
-
-
-class FakeBudgets:
-    def __init__(self, state, scope):
-        self.s, self.scope = state, scope
-
-    def get(self, budget_id, for_update=False):
-        b = self.s["budgets"].get(budget_id)
-        return b if b and self.scope.allows(b.unit) else None
-
-    def by_unit_year(self, unit, year, for_update=False):
-        return next((b for b in self.s["budgets"].values() if (b.unit, b.year) == (unit, year)), None)
-
-    def approved_covering(self, units, year):
-        for i, u in enumerate(units):
-            b = self.by_unit_year(u, year)
-            if b and b.state == bd.APPROVED and (i == 0 or b.include_subtree):
-                return b
-        return None
-
-    def save(self, b):
-        self.s["budgets"][b.id] = b
-
-    def add_action(self, budget_id, action):
-        self.s["actions"].append(action)
-
-    def line(self, budget_id, line_no):
-        return next((ln for ln in self.s["lines"] if ln.line_no == line_no), None)
-
-    def expense_by_external_id(self, ext):
-        return next((e for e in self.s["expenses"] if e.external_id == ext), None)
-
-    def add_expense(self, e):
-        if e.external_id and self.expense_by_external_id(e.external_id):
-            return False
-        self.s["expenses"].append(e)
-        return True
-
-    def spent(self, budget_id):
-        by_line, by_cat = {}, {}
-        for e in self.s["expenses"]:
-            if e.budget_id == budget_id:
-                by_cat[e.fee_category] = by_cat.get(e.fee_category, Decimal(0)) + e.amount
-                if e.line_no:
-                    by_line[e.line_no] = by_line.get(e.line_no, Decimal(0)) + e.amount
-        return by_line, by_cat, sum(by_cat.values(), Decimal(0))
-
-    def fire_alert(self, budget_id, scope, kind, threshold, at):
-        key = (budget_id, scope, kind, threshold)
-        if key in self.s["alerts"]:
-            return False
-        self.s["alerts"].add(key)
-        return True
-
-
-class FakeUnitOfWork(UnitOfWork):
-    def __init__(self, scope=Scope(None)):
-        super().__init__()
-        self.scope = scope
-        self.committed = {"units": {"gov": None, "fgw": "gov", "czj": "gov"}, "assets": {}, "history": [],
-                          "budgets": {}, "actions": [], "lines": [], "expenses": [], "alerts": set(),
-                          "inbox": set()}
-        self.published: list = []
-
-    def __enter__(self):
-        super().__enter__()
-        self.state = copy.deepcopy(self.committed)
-        self.orgdir = FakeOrgDirectory(self.state)
-        self.assets = FakeAssets(self.state, self.scope)
-        self.budgets = FakeBudgets(self.state, self.scope)
-        return self
-
-    def commit(self):
-        self.committed = copy.deepcopy(self.state)
-        self.published.extend(self.events)
-        self.events = []
-
-    def rollback(self):
-        self.events = []
-
-    def seen(self, consumer, event_id):
-        key = (consumer, event_id)
-        if key in self.state["inbox"]:
-            return True
-        self.state["inbox"].add(key)
-        return False
-
-    def scoped(self, units):
-        """The same stored state seen through a narrower scope."""
-        other = FakeUnitOfWork(Scope(frozenset(units)))
-        other.committed = self.committed
-        return other
+from tests.unit.budget_fakes import FakeUnitOfWork
 
 
 def caller(units=None, perms=("*",)):
@@ -190,7 +60,7 @@ def _approved_budget(uow, total="1000.00", thresholds=(80, 100)):
     b = bd.Budget("b1", "fgw", False, 2027, "s1", "S v1", "省会城市", bd.APPROVED, Decimal(total),
                   {"hardware_om": Decimal(total)}, {"server": Decimal(total)}, 1, 1, thresholds, ("fgw",))
     uow.committed["budgets"]["b1"] = b
-    uow.committed["lines"] = [Line(1, 1, "fgw", "server", "hardware_om", "hw_upkeep", "rate", "rate_rules[0]", {},
+    uow.committed["lines"]["b1"] = [Line(1, 1, "fgw", "server", "hardware_om", "hw_upkeep", "rate", "rate_rules[0]", {},
                                    [], Decimal(1), 1, 1, Decimal(total), Decimal(total), "…")]
     return b
 
@@ -253,7 +123,7 @@ def test_each_budget_step_needs_its_permission_and_approval_is_final():
     handlers.change_budget_state(ChangeBudgetState("b1", "review", "已核"), uow, caller(perms=["budget.review"]))
     handlers.change_budget_state(ChangeBudgetState("b1", "approve", "同意"), uow, caller(perms=["budget.approve"]))
     assert [e.event_name() for e in uow.published] == ["budget_approved"]
-    assert [a.comment for a in uow.committed["actions"]] == ["请审核", "已核", "同意"]
+    assert [a.comment for _, a in uow.committed["actions"]] == ["请审核", "已核", "同意"]
     with pytest.raises(FailedPrecondition):
         handlers.change_budget_state(ChangeBudgetState("b1", "return_from_approval"), uow, caller())
 

@@ -437,9 +437,12 @@ class BudgetRepository(_Scoped):
         return self.conn.execute(stmt).rowcount == 1
 
     def expense_by_external_id(self, external_id: str) -> Expense | None:
+        """The expense, if the caller's scope holds its department or its budget; an expense no
+        budget matched (budget_id NULL) is seen through its department only."""
         row = self.conn.execute(sa.select(t.expenses).where(t.expenses.c.external_id == external_id)).first()
-        if row is None or (row.budget_id and self.get(str(row.budget_id)) is None
-                           and not self.scope.allows(row.department)):
+        if row is None:
+            return None
+        if not self.scope.allows(row.department) and (row.budget_id is None or self.get(str(row.budget_id)) is None):
             return None
         return _to_expense(row)
 

@@ -11,6 +11,7 @@ from govkit.events import Event, jsonable, utcnow
 from govkit.orgdir import OrgDirectory
 from govkit.uow import OUTBOX, SqlUnitOfWork
 
+from ..domain.ports import BudgetUow
 from .repository import AssetRepository, BudgetRepository, StandardRepository, bulk_insert
 
 
@@ -57,3 +58,8 @@ def copy_outbox(conn, events: list[Event], correlation_id: str | None) -> None:
         rows.append([event_id, envelope["type"], envelope])
     bulk_insert(conn, OUTBOX, ["id", "type", "envelope"], rows)
     conn.execute(sa.text("SELECT pg_notify(:c, '')"), {"c": OUTBOX_CHANNEL})
+
+
+def _conforms(uow: BudgetUnitOfWork) -> BudgetUow:
+    """Never called: mypy checks here that the PostgreSQL unit of work meets the Protocol."""
+    return uow

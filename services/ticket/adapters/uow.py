@@ -7,6 +7,7 @@ from govkit.orgdir import OrgDirectory
 from govkit.uow import SqlUnitOfWork
 
 from ..domain.model import LifecycleSettings
+from ..domain.ports import TicketUow
 from . import repository as r
 
 
@@ -35,3 +36,8 @@ class TicketUnitOfWork(SqlUnitOfWork):
         self.articles = r.ArticleRepository(conn)
         self.alerts = r.AlertRepository(conn)
         self.orgdir = OrgDirectory(conn)
+
+
+def _conforms(uow: TicketUnitOfWork) -> TicketUow:
+    """Never called: mypy checks here that the PostgreSQL unit of work meets the Protocol."""
+    return uow

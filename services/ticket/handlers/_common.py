@@ -12,6 +12,7 @@ from ..domain.calendar import CN_2026, BusinessCalendar
 from ..domain.catalogue import CatalogueItem
 from ..domain.escalation import least_loaded
 from ..domain.model import Ticket
+from ..domain.ports import TicketUow
 from ..domain.sla import SlaPolicy
 
 DEFAULT_POLICY = "standard"
@@ -28,7 +29,7 @@ def staff_id(caller: Principal) -> str:
     return str(caller.claims.get("staff_id") or caller.subject)
 
 
-def load(uow, ticket_id: str, caller: Principal) -> Ticket:
+def load(uow: TicketUow, ticket_id: str, caller: Principal) -> Ticket:
     """A ticket to act on, locked; PERMISSION_DENIED if it is another department's."""
     t = uow.tickets.get(ticket_id, for_update=True)
     if t is None or not caller.scope.allows(t.department):
@@ -38,7 +39,7 @@ def load(uow, ticket_id: str, caller: Principal) -> Ticket:
     return t
 
 
-def read(uow, ticket_id: str, caller: Principal) -> Ticket:
+def read(uow: TicketUow, ticket_id: str, caller: Principal) -> Ticket:
     """A ticket to read; outside the caller's scope it reads as missing (no existence leak)."""
     t = uow.tickets.get(ticket_id)
     if t is None or not caller.scope.allows(t.department):
@@ -46,11 +47,11 @@ def read(uow, ticket_id: str, caller: Principal) -> Ticket:
     return t
 
 
-def calendar(uow, t: Ticket) -> BusinessCalendar | None:
+def calendar(uow: TicketUow, t: Ticket) -> BusinessCalendar | None:
     return uow.sla.calendar(t.sla.calendar_id) if t.sla else None
 
 
-def persist(uow, t: Ticket, actor: str, action: str, now: datetime) -> None:
+def persist(uow: TicketUow, t: Ticket, actor: str, action: str, now: datetime) -> None:
     """Save (audited) with fresh due times, replacing the ticket's deadline rows."""
     cal = calendar(uow, t)
     if cal is not None:
@@ -60,14 +61,14 @@ def persist(uow, t: Ticket, actor: str, action: str, now: datetime) -> None:
     uow.tickets.save(t, actor, action)
 
 
-def record(uow, t: Ticket, actor: str, action: str, now: datetime, events: list) -> None:
+def record(uow: TicketUow, t: Ticket, actor: str, action: str, now: datetime, events: list) -> None:
     """persist, then collect the change's events and commit."""
     persist(uow, t, actor, action, now)
     uow.collect(*events)
     uow.commit()
 
 
-def policy_for(uow, item: CatalogueItem | None, department: str) -> SlaPolicy:
+def policy_for(uow: TicketUow, item: CatalogueItem | None, department: str) -> SlaPolicy:
     """Department override first, then the catalogue item's policy, then the default."""
     for pid in (uow.sla.department_policy(department), item.sla_policy_id if item else None, DEFAULT_POLICY):
         p = uow.sla.policy(pid)
@@ -94,7 +95,7 @@ def require_requester_or_staff(t: Ticket, caller: Principal) -> None:
         raise PermissionDenied(f"only the requester or staff may comment on {t.number}")
 
 
-def auto_assign(uow, t: Ticket, now: datetime) -> list:
+def auto_assign(uow: TicketUow, t: Ticket, now: datetime) -> list:
     """Routing: the on-duty member of the item's group with the least open load, else the queue."""
     if not t.group_id or t.ticket_type not in ("request", "incident"):
         return []

@@ -21,17 +21,18 @@ from ..domain.alert import (
 )
 from ..domain.commands import ReceiveAlerts
 from ..domain.model import Category, Priority, Status, Ticket
+from ..domain.ports import TicketUow, TicketUowFactory
 from ._common import auto_assign, calendar, number_year, persist, policy_for
 
 
-def receive_alerts(cmd: ReceiveAlerts, uow_factory, caller: Principal, *,
+def receive_alerts(cmd: ReceiveAlerts, uow_factory: TicketUowFactory, caller: Principal, *,
                    now: datetime | None = None) -> list[dict]:
     """Each alert in its own transaction; one result per alert (incident, number, dedupe, count)."""
     now = now or utcnow()
     return [_receive(notice, uow_factory, now) for notice in cmd.alerts]
 
 
-def _receive(notice: AlertNotice, uow_factory, now: datetime) -> dict:
+def _receive(notice: AlertNotice, uow_factory: TicketUowFactory, now: datetime) -> dict:
     with uow_factory() as uow:
         earlier = uow.alerts.get(notice.fingerprint)  # locks the fingerprint: concurrent repeats serialise here
         t = uow.tickets.get(earlier.incident_id, for_update=True) if earlier and earlier.incident_id else None
@@ -60,7 +61,7 @@ def _receive(notice: AlertNotice, uow_factory, now: datetime) -> dict:
                 "repeat_count": alert.repeat_count, "status": notice.status}
 
 
-def _open_incident(uow, notice: AlertNotice, now: datetime) -> tuple[Ticket, list]:
+def _open_incident(uow: TicketUow, notice: AlertNotice, now: datetime) -> tuple[Ticket, list]:
     item = uow.catalogue.get(notice.catalogue_item_id)
     cmd = notice.incident(item.id if item else None)
     policy = policy_for(uow, item, cmd.department)

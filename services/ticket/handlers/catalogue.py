@@ -9,10 +9,11 @@ from ..domain.calendar import DEFAULT_CALENDARS
 from ..domain.catalogue import CatalogueItem
 from ..domain.commands import EnsureDefaults, ListCatalogue, UpsertCatalogueItem
 from ..domain.defaults import DEFAULT_CATALOGUE
+from ..domain.ports import TicketUow
 from ..domain.sla import DEFAULT_POLICIES
 
 
-def ensure_defaults(cmd: EnsureDefaults, uow, caller: Principal) -> int:
+def ensure_defaults(cmd: EnsureDefaults, uow: TicketUow, caller: Principal) -> int:
     """Store the default catalogue, calendars and SLA policies where missing (safe to repeat);
     the number of catalogue items added."""
     added = 0
@@ -31,12 +32,12 @@ def ensure_defaults(cmd: EnsureDefaults, uow, caller: Principal) -> int:
     return added
 
 
-def list_catalogue(cmd: ListCatalogue, uow, caller: Principal) -> list[CatalogueItem]:
+def list_catalogue(cmd: ListCatalogue, uow: TicketUow, caller: Principal) -> list[CatalogueItem]:
     with uow:
         return uow.catalogue.list(include_inactive=cmd.include_inactive)
 
 
-def upsert_catalogue_item(cmd: UpsertCatalogueItem, uow, caller: Principal) -> CatalogueItem:
+def upsert_catalogue_item(cmd: UpsertCatalogueItem, uow: TicketUow, caller: Principal) -> CatalogueItem:
     item = cmd.item
     item.validate()
     with uow:

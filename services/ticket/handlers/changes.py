@@ -12,10 +12,11 @@ from govkit.events import utcnow
 from ..domain.change import Change
 from ..domain.commands import DecideChange, ImplementChange, ReviewChange, SubmitChange
 from ..domain.model import Ticket
+from ..domain.ports import TicketUow
 from ._common import load, record, require_staff_on, staff_id
 
 
-def submit_change(cmd: SubmitChange, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def submit_change(cmd: SubmitChange, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """RFC → awaiting approval by the positions holding the approval duty for changes."""
     now = now or utcnow()
     with uow:
@@ -25,7 +26,7 @@ def submit_change(cmd: SubmitChange, uow, caller: Principal, *, now: datetime | 
         return t
 
 
-def decide_change(cmd: DecideChange, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def decide_change(cmd: DecideChange, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """One approver's decision (ApproveChange / RejectChange), for a position they hold today."""
     now = now or utcnow()
     approver = staff_id(caller)
@@ -37,7 +38,7 @@ def decide_change(cmd: DecideChange, uow, caller: Principal, *, now: datetime | 
         return t
 
 
-def implement_change(cmd: ImplementChange, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def implement_change(cmd: ImplementChange, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     now = now or utcnow()
     Change.check_outcome(cmd.outcome)
     with uow:
@@ -49,7 +50,7 @@ def implement_change(cmd: ImplementChange, uow, caller: Principal, *, now: datet
         return t
 
 
-def review_change(cmd: ReviewChange, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def review_change(cmd: ReviewChange, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     now = now or utcnow()
     with uow:
         t = load(uow, cmd.ticket_id, caller)

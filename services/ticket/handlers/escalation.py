@@ -12,10 +12,11 @@ from govkit.events import utcnow
 from ..domain.commands import EscalateTicket
 from ..domain.escalation import MANUAL, REASON_MAX, EscalationRule, EscalationTarget, least_loaded
 from ..domain.model import Ticket
+from ..domain.ports import TicketUow
 from ._common import calendar, load, record, staff_id
 
 
-def escalate_ticket(cmd: EscalateTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def escalate_ticket(cmd: EscalateTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """One level up the position chain, reassigned to that position's holder; the caller's
     reason is kept on the ticket and in ticket_escalated."""
     now = now or utcnow()
@@ -31,7 +32,7 @@ def escalate_ticket(cmd: EscalateTicket, uow, caller: Principal, *, now: datetim
         return t
 
 
-def escalate(uow, t: Ticket, rule: EscalationRule, reason: str, actor: str, now: datetime) -> list:
+def escalate(uow: TicketUow, t: Ticket, rule: EscalationRule, reason: str, actor: str, now: datetime) -> list:
     """Read whom the rule reaches from the org directory, then let the ticket escalate."""
     chain = uow.orgdir.escalation_chain(t.position_id) if t.position_id else []
     position = rule.target_position(chain)

@@ -12,10 +12,11 @@ from govkit.events import utcnow
 
 from ..domain.commands import CreateArticle, GetArticle, ReviseArticle, SearchArticles
 from ..domain.knowledge import Article
+from ..domain.ports import TicketUow
 from ._common import read
 
 
-def create_article(cmd: CreateArticle, uow, caller: Principal, *, now: datetime | None = None) -> Article:
+def create_article(cmd: CreateArticle, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Article:
     now = now or utcnow()
     title, body = Article.check(cmd.title, cmd.body)
     with uow:
@@ -31,7 +32,7 @@ def create_article(cmd: CreateArticle, uow, caller: Principal, *, now: datetime 
         return a
 
 
-def revise_article(cmd: ReviseArticle, uow, caller: Principal, *, now: datetime | None = None) -> Article:
+def revise_article(cmd: ReviseArticle, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Article:
     """New version (title/body), and/or `publish` / `archive`."""
     now = now or utcnow()
     with uow:
@@ -51,7 +52,7 @@ def revise_article(cmd: ReviseArticle, uow, caller: Principal, *, now: datetime 
         return a
 
 
-def search_articles(cmd: SearchArticles, uow, caller: Principal) -> list[Article]:
+def search_articles(cmd: SearchArticles, uow: TicketUow, caller: Principal) -> list[Article]:
     v = Validator()
     query = v.text("query", cmd.query, max_len=200)
     v.check()
@@ -61,7 +62,7 @@ def search_articles(cmd: SearchArticles, uow, caller: Principal) -> list[Article
                                    limit=min(max(cmd.limit, 1), 50))
 
 
-def get_article(cmd: GetArticle, uow, caller: Principal) -> tuple[Article, list]:
+def get_article(cmd: GetArticle, uow: TicketUow, caller: Principal) -> tuple[Article, list]:
     with uow:
         a = uow.articles.get(cmd.article_id)
         if a is None or (a.status != "published" and not caller.has("ticket.kb.write")):

@@ -13,10 +13,11 @@ from govkit.events import utcnow
 from ..domain.commands import LinkIncident, UpdateProblem
 from ..domain.knowledge import Article
 from ..domain.model import Ticket
+from ..domain.ports import TicketUow
 from ._common import load, record, staff_id
 
 
-def link_incident(cmd: LinkIncident, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def link_incident(cmd: LinkIncident, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     now = now or utcnow()
     with uow:
         p = load(uow, cmd.problem_id, caller)
@@ -31,7 +32,7 @@ def link_incident(cmd: LinkIncident, uow, caller: Principal, *, now: datetime | 
         return p
 
 
-def update_problem(cmd: UpdateProblem, uow, caller: Principal, *,
+def update_problem(cmd: UpdateProblem, uow: TicketUow, caller: Principal, *,
                    now: datetime | None = None) -> tuple[Ticket, Article | None]:
     """Record root cause and workaround; `known_error` moves it to known error and publishes a
     knowledge article from them (linked to the problem and its catalogue item)."""

@@ -23,26 +23,27 @@ from ..domain.commands import (
     TransferTicket,
 )
 from ..domain.model import Status, Ticket
+from ..domain.ports import TicketUow, TicketUowFactory
 from ._common import calendar, load, record, require_staff_on, staff_id
 
 LINK_KINDS = ("relates", "duplicates", "caused_by", "problem_incident", "change_for")
 
 
-def claim_ticket(cmd: ClaimTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def claim_ticket(cmd: ClaimTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """Take an unassigned ticket oneself."""
     return _assign(uow, caller, cmd.ticket_id, "", "claim", None, now or utcnow())
 
 
-def assign_ticket(cmd: AssignTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def assign_ticket(cmd: AssignTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     return _assign(uow, caller, cmd.ticket_id, cmd.assignee, "manual", None, now or utcnow())
 
 
-def transfer_ticket(cmd: TransferTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def transfer_ticket(cmd: TransferTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """To another person and/or group; to a group alone puts it back in that group's queue."""
     return _assign(uow, caller, cmd.ticket_id, cmd.assignee, "transfer", cmd.group_id or None, now or utcnow())
 
 
-def _assign(uow, caller: Principal, ticket_id: str, assignee: str, method: str, group_id: str | None,
+def _assign(uow: TicketUow, caller: Principal, ticket_id: str, assignee: str, method: str, group_id: str | None,
             now: datetime) -> Ticket:
     actor = staff_id(caller)
     with uow:
@@ -70,7 +71,7 @@ def _assign(uow, caller: Principal, ticket_id: str, assignee: str, method: str, 
         return t
 
 
-def change_status(cmd: ChangeStatus, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def change_status(cmd: ChangeStatus, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """start, pend (requester|vendor|change), resume, cancel, and the other table actions without
     data (a change's revise, a problem's close …) — staff on their tickets."""
     now = now or utcnow()
@@ -82,7 +83,7 @@ def change_status(cmd: ChangeStatus, uow, caller: Principal, *, now: datetime | 
         return t
 
 
-def resolve_ticket(cmd: ResolveTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def resolve_ticket(cmd: ResolveTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     now = now or utcnow()
     with uow:
         t = load(uow, cmd.ticket_id, caller)
@@ -92,7 +93,7 @@ def resolve_ticket(cmd: ResolveTicket, uow, caller: Principal, *, now: datetime 
         return t
 
 
-def close_ticket(cmd: CloseTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def close_ticket(cmd: CloseTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """Staff closes a resolved ticket (the requester confirms with confirm_resolution)."""
     now = now or utcnow()
     with uow:
@@ -111,7 +112,7 @@ class BulkResult:
     message: str = ""
 
 
-def bulk_action(cmd: BulkAction, uow_factory, caller: Principal) -> list[BulkResult]:
+def bulk_action(cmd: BulkAction, uow_factory: TicketUowFactory, caller: Principal) -> list[BulkResult]:
     """Apply one action to many tickets; each succeeds or fails on its own (own transaction)."""
     if not cmd.ticket_ids or len(cmd.ticket_ids) > 100:
         raise InvalidArgument(field="ticket_ids", reason="must list between 1 and 100 tickets")
@@ -134,7 +135,7 @@ def bulk_action(cmd: BulkAction, uow_factory, caller: Principal) -> list[BulkRes
     return out
 
 
-def link_tickets(cmd: LinkTickets, uow, caller: Principal, *, now: datetime | None = None) -> None:
+def link_tickets(cmd: LinkTickets, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> None:
     now = now or utcnow()
     if cmd.kind not in LINK_KINDS:
         raise InvalidArgument(field="kind", reason=f"must be one of {', '.join(LINK_KINDS)}")

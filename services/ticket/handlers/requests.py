@@ -22,6 +22,7 @@ from ..domain.commands import (
     WatchTicket,
 )
 from ..domain.model import COMMENT_MAX, Status, Ticket
+from ..domain.ports import TicketUow
 from ._common import calendar, load, record, require_requester, require_requester_or_staff
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -31,7 +32,7 @@ ALLOWED_CONTENT_TYPES = ("image/png", "image/jpeg", "image/gif", "application/pd
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/json")
 
 
-def add_comment(cmd: AddComment, uow, caller: Principal, *, now: datetime | None = None) -> int:
+def add_comment(cmd: AddComment, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     v = Validator()
     body = v.text("body", cmd.body, max_len=COMMENT_MAX)
@@ -51,7 +52,7 @@ def add_comment(cmd: AddComment, uow, caller: Principal, *, now: datetime | None
         return comment_id
 
 
-def supply_info(cmd: SupplyInfo, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def supply_info(cmd: SupplyInfo, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     """The requester answers a 'pending: requester' ticket: comment, and the clock runs again."""
     now = now or utcnow()
     v = Validator()
@@ -68,7 +69,8 @@ def supply_info(cmd: SupplyInfo, uow, caller: Principal, *, now: datetime | None
         return t
 
 
-def confirm_resolution(cmd: ConfirmResolution, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def confirm_resolution(cmd: ConfirmResolution, uow: TicketUow, caller: Principal, *,
+                       now: datetime | None = None) -> Ticket:
     """The requester confirms the resolution (closing it) and may rate it 1–5 at once (0 = no rating)."""
     now = now or utcnow()
     with uow:
@@ -81,7 +83,7 @@ def confirm_resolution(cmd: ConfirmResolution, uow, caller: Principal, *, now: d
         return t
 
 
-def rate_ticket(cmd: RateTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def rate_ticket(cmd: RateTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     now = now or utcnow()
     with uow:
         t = load(uow, cmd.ticket_id, caller)
@@ -92,7 +94,7 @@ def rate_ticket(cmd: RateTicket, uow, caller: Principal, *, now: datetime | None
         return t
 
 
-def reopen_ticket(cmd: ReopenTicket, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def reopen_ticket(cmd: ReopenTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Ticket:
     now = now or utcnow()
     with uow:
         t = load(uow, cmd.ticket_id, caller)
@@ -104,7 +106,7 @@ def reopen_ticket(cmd: ReopenTicket, uow, caller: Principal, *, now: datetime | 
         return t
 
 
-def add_attachment(cmd: AddAttachment, uow, caller: Principal, *, now: datetime | None = None) -> dict:
+def add_attachment(cmd: AddAttachment, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> dict:
     """Up to 10 MB of a listed type; the bytes are stored with the ticket (PostgreSQL)."""
     now = now or utcnow()
     v = Validator()
@@ -129,7 +131,7 @@ def add_attachment(cmd: AddAttachment, uow, caller: Principal, *, now: datetime 
         return {k: x for k, x in row.items() if k != "data"}
 
 
-def get_attachment(cmd: GetAttachment, uow, caller: Principal) -> dict:
+def get_attachment(cmd: GetAttachment, uow: TicketUow, caller: Principal) -> dict:
     with uow:
         a = uow.attachments.get(cmd.attachment_id)
         if a is None or uow.tickets.get(str(a["ticket_id"])) is None:
@@ -137,7 +139,7 @@ def get_attachment(cmd: GetAttachment, uow, caller: Principal) -> dict:
         return a
 
 
-def watch_ticket(cmd: WatchTicket, uow, caller: Principal) -> list[str]:
+def watch_ticket(cmd: WatchTicket, uow: TicketUow, caller: Principal) -> list[str]:
     with uow:
         t = load(uow, cmd.ticket_id, caller)
         who = cmd.subject or caller.subject

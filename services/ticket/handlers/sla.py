@@ -21,6 +21,7 @@ from ..domain.commands import (
 )
 from ..domain.escalation import SLA_BREACH
 from ..domain.model import Status, Ticket
+from ..domain.ports import TicketUow, TicketUowFactory
 from ..domain.sla import SlaPolicy
 from ._common import calendar, load, persist, policy_for, staff_id
 from .escalation import escalate
@@ -28,7 +29,7 @@ from .escalation import escalate
 log = logs.get_logger(__name__)
 
 
-def upsert_sla_policy(cmd: UpsertSlaPolicy, uow, caller: Principal) -> SlaPolicy:
+def upsert_sla_policy(cmd: UpsertSlaPolicy, uow: TicketUow, caller: Principal) -> SlaPolicy:
     policy = cmd.policy
     v = Validator()
     v.text("id", policy.id, max_len=64)
@@ -48,7 +49,7 @@ def upsert_sla_policy(cmd: UpsertSlaPolicy, uow, caller: Principal) -> SlaPolicy
         return policy
 
 
-def upsert_calendar(cmd: UpsertCalendar, uow, caller: Principal) -> BusinessCalendar:
+def upsert_calendar(cmd: UpsertCalendar, uow: TicketUow, caller: Principal) -> BusinessCalendar:
     cal = cmd.calendar
     v = Validator()
     v.text("id", cal.id, max_len=64)
@@ -64,7 +65,7 @@ def upsert_calendar(cmd: UpsertCalendar, uow, caller: Principal) -> BusinessCale
         return cal
 
 
-def set_department_policy(cmd: SetDepartmentSlaPolicy, uow, caller: Principal) -> None:
+def set_department_policy(cmd: SetDepartmentSlaPolicy, uow: TicketUow, caller: Principal) -> None:
     with uow:
         if cmd.policy_id and uow.sla.policy(cmd.policy_id) is None:
             raise NotFound(f"SLA policy {cmd.policy_id} not found")
@@ -72,7 +73,8 @@ def set_department_policy(cmd: SetDepartmentSlaPolicy, uow, caller: Principal) -
         uow.commit()
 
 
-def reapply_sla_policy(cmd: ReapplySlaPolicy, uow, caller: Principal, *, now: datetime | None = None) -> Ticket:
+def reapply_sla_policy(cmd: ReapplySlaPolicy, uow: TicketUow, caller: Principal, *,
+                       now: datetime | None = None) -> Ticket:
     """Re-read the policy (after a policy change): new targets, the same accumulated time."""
     now = now or utcnow()
     with uow:
@@ -87,7 +89,7 @@ def reapply_sla_policy(cmd: ReapplySlaPolicy, uow, caller: Principal, *, now: da
         return t
 
 
-def fire_due_deadlines(cmd: FireDueDeadlines, uow_factory, caller: Principal = SYSTEM, *,
+def fire_due_deadlines(cmd: FireDueDeadlines, uow_factory: TicketUowFactory, caller: Principal = SYSTEM, *,
                        now: datetime | None = None) -> tuple[int, int]:
     """Fire every deadline due by `now`: (fired, busy tickets skipped).
 
@@ -125,7 +127,7 @@ def fire_due_deadlines(cmd: FireDueDeadlines, uow_factory, caller: Principal = S
     return fired, busy
 
 
-def _fire_locked(uow, tickets: list[Ticket], now: datetime) -> int:
+def _fire_locked(uow: TicketUow, tickets: list[Ticket], now: datetime) -> int:
     if not tickets:
         return 0
     due = uow.deadlines.for_tickets([t.id for t in tickets], now)
@@ -139,7 +141,7 @@ def _fire_locked(uow, tickets: list[Ticket], now: datetime) -> int:
     return fired
 
 
-def _fire(uow, t: Ticket, d, now: datetime) -> list:
+def _fire(uow: TicketUow, t: Ticket, d, now: datetime) -> list:
     if d.kind == "autoclose":
         return t.close("auto", now, calendar(uow, t)) if t.status == Status.RESOLVED else []
     if t.sla is None:

@@ -14,6 +14,7 @@ from ..domain.catalogue import form_violations
 from ..domain.commands import CreateTicket, GetTicket, GetTicketDetail, ListAudit, ListTickets
 from ..domain.lifecycle import allowed_actions
 from ..domain.model import Ticket
+from ..domain.ports import TicketUow
 from ._common import auto_assign, check_page, number_year, policy_for, read, staff_id
 
 
@@ -24,7 +25,7 @@ class Created:
     suggestions: list = field(default_factory=list)
 
 
-def create_ticket(cmd: CreateTicket, uow, caller: Principal, *, now: datetime | None = None) -> Created:
+def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: datetime | None = None) -> Created:
     """Open a ticket — from the catalogue (submit) or directly (API, RPC) — route it, start its SLA."""
     now = now or utcnow()
     with uow:
@@ -64,7 +65,7 @@ def create_ticket(cmd: CreateTicket, uow, caller: Principal, *, now: datetime | 
     return Created(ticket, replayed=False, suggestions=suggestions)
 
 
-def get_ticket(cmd: GetTicket, uow, caller: Principal) -> Ticket:
+def get_ticket(cmd: GetTicket, uow: TicketUow, caller: Principal) -> Ticket:
     with uow:
         return read(uow, cmd.ticket_id, caller)
 
@@ -79,7 +80,7 @@ class TicketDetail:
     allowed_actions: list
 
 
-def get_ticket_detail(cmd: GetTicketDetail, uow, caller: Principal) -> TicketDetail:
+def get_ticket_detail(cmd: GetTicketDetail, uow: TicketUow, caller: Principal) -> TicketDetail:
     """The ticket with its comments (internal ones for staff), attachments, watchers, links and
     the lifecycle actions allowed now."""
     with uow:
@@ -89,7 +90,7 @@ def get_ticket_detail(cmd: GetTicketDetail, uow, caller: Principal) -> TicketDet
                             allowed_actions(t.ticket_type, t.status.value))
 
 
-def list_tickets(cmd: ListTickets, uow, caller: Principal) -> tuple[list[Ticket], str]:
+def list_tickets(cmd: ListTickets, uow: TicketUow, caller: Principal) -> tuple[list[Ticket], str]:
     f = dict(cmd.filters)
     if cmd.view == "mine":
         f["requester"] = caller.subject
@@ -111,7 +112,7 @@ def list_tickets(cmd: ListTickets, uow, caller: Principal) -> tuple[list[Ticket]
         return uow.tickets.list(f, page_size=size, page_token=cmd.page_token, sort=cmd.sort)
 
 
-def list_audit(cmd: ListAudit, uow, caller: Principal) -> list[dict]:
+def list_audit(cmd: ListAudit, uow: TicketUow, caller: Principal) -> list[dict]:
     """Audit entries by ticket (one in scope) or by actor, after `after_id`."""
     if not cmd.ticket_id and not cmd.actor:
         raise InvalidArgument(field="ticket_id", reason="give a ticket id or an actor")
