@@ -159,6 +159,6 @@ def test_a_missing_font_file_is_a_clear_error(monkeypatch, tmp_path):
     from govkit import pdf as kit_pdf
 
     monkeypatch.setenv("GOVOPS_CJK_FONT", str(tmp_path / "nope.ttc"))
-    with pytest.raises(kit_pdf.FontMissing) as e:
+    with pytest.raises(kit_pdf.CjkFontUnavailable) as e:
         kit_pdf.font_path()
     assert "GOVOPS_CJK_FONT" in str(e.value) and "nope.ttc" in str(e.value)
