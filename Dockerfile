@@ -42,6 +42,12 @@ ENV PATH=/opt/govops/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
+# The CJK TrueType font the PDF reports embed (govkit.pdf finds it at its Debian path; set
+# GOVOPS_CJK_FONT for another). Debian's package, so image scanners see it and its licence.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --gid 10001 govops \
  && useradd --uid 10001 --gid 10001 --no-log-init --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin govops \

@@ -1,10 +1,12 @@
 """Budget reports finance can use: XLSX (summary sheet + one detail sheet per fee category, with
-the formula text of every line) and PDF (reportlab, CJK via the built-in CID font STSong-Light)."""
+the formula text of every line) and PDF (reportlab, Chinese in the kit's embedded CJK font, govkit.pdf)."""
 
 from __future__ import annotations
 
 import io
 from decimal import Decimal
+
+from govkit.pdf import cjk_font
 
 from ..domain.assets import KIND_BY_CODE
 from ..domain.budget import Budget, execution_rate
@@ -91,13 +93,9 @@ def budget_pdf(b: Budget, lines: list[Line], spent_by_cat: dict, unit_name: str,
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    font = cjk_font()
     title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22)
     body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
     small = ParagraphStyle("s", fontName=font, fontSize=7, leading=9)

@@ -1,4 +1,4 @@
-"""Result reports: PDF (reportlab, CJK via the built-in CID font STSong-Light) and XLSX (openpyxl).
+"""Result reports: PDF (reportlab, Chinese in the kit's embedded CJK font, govkit.pdf) and XLSX (openpyxl).
 
 Each report has, per object: the nine-grid heatmap (cell scores coloured red→green), the
 indicator table (baseline, target, actual, score, status), the trend of the overall score over
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 
+from govkit.pdf import cjk_font
+
 from ..domain.model import DIMENSION_NAMES, DIMENSIONS, LEVEL_NAMES, LEVELS
 
-FONT = "STSong-Light"
 STATUS_NAMES = {"ok": "达标", "below_baseline": "低于基线", "no_data": "无数据"}
 STATE_NAMES = {"draft": "草拟", "data_collection": "数据采集", "self_assessment": "自评",
                "review": "审核", "published": "已发布", "archived": "已归档"}
@@ -43,15 +44,13 @@ def pdf(plan: dict, objects: list[dict], trends: dict) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    h1 = ParagraphStyle("h1", fontName=FONT, fontSize=16, leading=22, spaceAfter=6)
-    h2 = ParagraphStyle("h2", fontName=FONT, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14)
-    base_style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+    font = cjk_font()
+    h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=22, spaceAfter=6)
+    h2 = ParagraphStyle("h2", fontName=font, fontSize=13, leading=18, spaceBefore=8, spaceAfter=4)
+    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14)
+    base_style = [("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
                   ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                   ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.9, 0.95))]
     buf = io.BytesIO()
