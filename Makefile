@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 BUF := node_modules/.bin/buf
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: servers setup run test proto migrate seed keys lint proto-lint bench
+.PHONY: packages servers setup run test proto migrate seed keys lint proto-lint bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,7 +34,10 @@ servers:
 migrate: $(STAMP) proto servers
 	$(BIN)/govops-migrate all
 
-setup: $(STAMP) $(NODE_STAMP) proto keys migrate
+packages:
+	./scripts/ensure-packages.sh
+
+setup: packages $(STAMP) $(NODE_STAMP) proto keys migrate
 
 seed: setup
 	$(BIN)/govops dev seed
