@@ -137,9 +137,11 @@ class TokenVerifier:
         return key
 
     @classmethod
-    def from_file(cls, path: Path, **kw) -> TokenVerifier:
-        path = Path(path)
-        return cls(path.read_bytes() if path.exists() else b"", **kw)
+    def from_file(cls, path: Path | None, **kw) -> TokenVerifier:
+        """The public key(s) of the file; a missing file (or None) starts with none, which needs a
+        `key_source` (org's GetPublicKeys) to verify anything."""
+        pem = Path(path).read_bytes() if path is not None and Path(path).exists() else b""
+        return cls(pem, **kw)
 
     def verify(self, token: str) -> Principal:
         now = time.time()
@@ -216,6 +218,7 @@ def generate_keypair(private_path: Path, public_path: Path) -> bool:
     if private_path.exists() and public_path.exists():
         return False
     private_path.parent.mkdir(parents=True, exist_ok=True)
+    public_path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     private_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                                serialization.PrivateFormat.PKCS8,

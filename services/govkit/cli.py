@@ -24,6 +24,11 @@ for name, sub in (("dev", dev), ("token", token_app)):
     app.add_typer(sub, name=name)
 
 
+def fail_config(message: str) -> None:
+    console.print(f"[red]{message}")
+    raise typer.Exit(2)
+
+
 # ---- dev ----------------------------------------------------------------------------------
 @dev.command("keys")
 def dev_keys():
@@ -31,6 +36,9 @@ def dev_keys():
     from .auth import generate_keypair
 
     s = govconfig.load("org")
+    if s.private_key_file is None or s.public_key_file is None:
+        fail_config("no key location: set GOVOPS_KEY_DIR (or GOVOPS_JWT_PRIVATE_KEY_FILE and "
+                    "GOVOPS_JWT_PUBLIC_KEY_FILE) to where the key pair should be written")
     created = generate_keypair(s.private_key_file, s.public_key_file)
     console.print(("created" if created else "kept existing") + f" signing keys in {s.private_key_file.parent}")
 

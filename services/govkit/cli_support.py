@@ -28,10 +28,13 @@ def dev_signer():
     from .auth import TokenSigner
 
     s = govconfig.load("org")
-    if not s.private_key_file.exists():
-        console.print(f"[red]no signing key at {s.private_key_file}; run `make keys` (or `govops dev keys`)")
-        raise typer.Exit(2)
-    return TokenSigner.from_file(s.private_key_file, issuer=s.token_issuer, audience=s.token_audience)
+    try:
+        path = s.signing_key_file()
+    except govconfig.ConfigError as err:
+        console.print(f"[red]{err}; in a source checkout run `make keys` (or `govops dev keys`), "
+                      "or log in with `govops login`")
+        raise typer.Exit(2) from None
+    return TokenSigner.from_file(path, issuer=s.token_issuer, audience=s.token_audience)
 
 
 SESSION_FILE = Path(os.environ.get("GOVOPS_SESSION_FILE", str(Path.home() / ".govops" / "session.json")))

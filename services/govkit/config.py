@@ -8,7 +8,21 @@ from pathlib import Path
 
 from . import service as registry
 
+# The repository, when the code runs from a source checkout (`make` installs it editable). In an
+# installed package (wheel, container image) this points into the interpreter's lib/ directory:
+# nothing may default to a path below it, see `source_checkout()`.
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(RuntimeError):
+    """A setting a process cannot start without is missing or wrong; the message names the variable."""
+
+
+def source_checkout() -> Path | None:
+    """The repository root when running from a source checkout, else None (an installed package)."""
+    if (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "services" / "govkit").is_dir():
+        return REPO_ROOT
+    return None
 
 
 # The fixed port plan: gRPC 5005x, worker metrics 910x, gRPC metrics 920x, x = the service
@@ -36,8 +50,9 @@ class Settings:
     redis_url: str
     grpc_port: int
     metrics_port: int
-    public_key_file: Path
-    private_key_file: Path
+    # None when neither the variable nor GOVOPS_KEY_DIR is set in an installed package.
+    public_key_file: Path | None
+    private_key_file: Path | None
     token_issuer: str
     token_audience: str
     log_level: str
@@ -60,6 +75,21 @@ class Settings:
         return _env(f"GOVOPS_{self.service.upper()}_GRPC_TARGET",
                     f"127.0.0.1:{default_grpc_port(self.service)}")
 
+    def signing_key_file(self) -> Path:
+        """The token-signing private key (org's gRPC process, dev tools), or a ConfigError naming
+        GOVOPS_JWT_PRIVATE_KEY_FILE."""
+        path = self.private_key_file
+        if path is None:
+            raise ConfigError("no token-signing key configured: set GOVOPS_JWT_PRIVATE_KEY_FILE to the "
+                              "Ed25519 private key PEM file (a mounted secret), or GOVOPS_KEY_DIR to the "
+                              "directory holding jwt_private.pem")
+        if not path.is_file():
+            source = "GOVOPS_JWT_PRIVATE_KEY_FILE" if os.environ.get("GOVOPS_JWT_PRIVATE_KEY_FILE") else \
+                "GOVOPS_KEY_DIR" if os.environ.get("GOVOPS_KEY_DIR") else "the source checkout's default"
+            raise ConfigError(f"token-signing key {path} (from {source}) does not exist or is not a file; "
+                              "set GOVOPS_JWT_PRIVATE_KEY_FILE to the Ed25519 private key PEM file")
+        return path
+
     def nameko_config(self) -> dict:
         return {
             "AMQP_URI": self.amqp_uri,
@@ -71,7 +101,7 @@ class Settings:
 
 def load(service: str, process: str = "tool") -> Settings:
     registry.get(service)  # unknown service → ValueError naming the known ones
-    key_dir = Path(_env("GOVOPS_KEY_DIR", str(REPO_ROOT / ".govops" / "keys")))
+    key_dir = _key_dir()
     return Settings(
         service=service,
         process=process,
@@ -82,8 +112,8 @@ def load(service: str, process: str = "tool") -> Settings:
         grpc_port=int(_env("GOVOPS_GRPC_PORT", str(default_grpc_port(service)))
                       if process == "grpc" else default_grpc_port(service)),
         metrics_port=int(_env("GOVOPS_METRICS_PORT", str(default_metrics_port(service, process)))),
-        public_key_file=Path(_env("GOVOPS_JWT_PUBLIC_KEY_FILE", str(key_dir / "jwt_public.pem"))),
-        private_key_file=Path(_env("GOVOPS_JWT_PRIVATE_KEY_FILE", str(key_dir / "jwt_private.pem"))),
+        public_key_file=_key_file("GOVOPS_JWT_PUBLIC_KEY_FILE", key_dir, "jwt_public.pem"),
+        private_key_file=_key_file("GOVOPS_JWT_PRIVATE_KEY_FILE", key_dir, "jwt_private.pem"),
         token_issuer=_env("GOVOPS_TOKEN_ISSUER", "govops-org"),
         token_audience=_env("GOVOPS_TOKEN_AUDIENCE", "govops"),
         log_level=_env("GOVOPS_LOG_LEVEL", "INFO"),
@@ -91,3 +121,18 @@ def load(service: str, process: str = "tool") -> Settings:
         relay_batch_size=int(_env("GOVOPS_RELAY_BATCH_SIZE", "500")),
         grpc_max_workers=int(_env("GOVOPS_GRPC_MAX_WORKERS", "16")),
     )
+
+
+def _key_dir() -> Path | None:
+    """GOVOPS_KEY_DIR; in a source checkout the gitignored .govops/keys (`make keys`); in an
+    installed package no default at all (never a directory inside site-packages)."""
+    if os.environ.get("GOVOPS_KEY_DIR"):
+        return Path(os.environ["GOVOPS_KEY_DIR"])
+    root = source_checkout()
+    return root / ".govops" / "keys" if root else None
+
+
+def _key_file(variable: str, key_dir: Path | None, name: str) -> Path | None:
+    if os.environ.get(variable):
+        return Path(os.environ[variable])
+    return key_dir / name if key_dir else None

@@ -50,12 +50,17 @@ def grpc_main() -> None:
 
     settings = config.load(descriptor.name, "grpc")
     logs.configure(descriptor.name, "grpc", settings.log_level)
-    start_http_server(settings.metrics_port, addr="0.0.0.0")
-    app = descriptor.load("grpc")(settings)
-    if descriptor.grpc_verifier:  # org verifies with its own signing keys
-        verifier = descriptor.load("grpc_verifier")(settings)
-    else:
+    try:
+        app = descriptor.load("grpc")(settings)
+        # org verifies with its own signing keys
+        verifier = descriptor.load("grpc_verifier")(settings) if descriptor.grpc_verifier else None
+    except config.ConfigError as err:  # e.g. org without its signing key: say which variable
+        logs.get_logger(__name__).error("config_error", error=str(err))
+        sys.exit(f"govops-grpc {descriptor.name}: {err}")
+    if verifier is None:
+        # The public key file is optional: keys it lacks are fetched from org (GetPublicKeys).
         verifier = TokenVerifier.from_file(settings.public_key_file, issuer=settings.token_issuer,
                                            audience=settings.token_audience,
                                            key_source=lambda: org_public_keys(config.load("org").grpc_target))
+    start_http_server(settings.metrics_port, addr="0.0.0.0")
     serve_forever(app, verifier, settings.grpc_port, max_workers=settings.grpc_max_workers)

@@ -151,9 +151,17 @@ class Stack:
         if consumers:
             wait_for_consumers(self.name, timeout=max(1.0, deadline - time.monotonic()))
 
-    def stop(self) -> None:
-        for p in self.processes.values():
-            p.stop()
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM to every process at once, then wait for them together (kill what is left)."""
+        running = [p for p in self.processes.values() if p.popen and p.popen.poll() is None]
+        for p in running:
+            p.popen.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for p in running:
+            try:
+                p.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
 
     def destroy(self) -> None:
         """Stop, then remove what `prepare` made: databases, vhost, the Redis database's keys."""

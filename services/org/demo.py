@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from govkit import config as govconfig
@@ -198,13 +199,14 @@ def snapshot() -> dict:
 
 
 def _credentials_file():
-    return govconfig.REPO_ROOT / ".govops" / "demo-credentials.txt"
+    # the checkout's gitignored .govops/ (make seed); an installed package: the user's home
+    return (govconfig.source_checkout() or Path.home()) / ".govops" / "demo-credentials.txt"
 
 
 def _users(uow, settings) -> int:
     from govkit.auth import TokenSigner
 
-    security = Security(TokenSigner.from_file(settings.private_key_file, issuer=settings.token_issuer,
+    security = Security(TokenSigner.from_file(settings.signing_key_file(), issuer=settings.token_issuer,
                                               audience=settings.token_audience))
     lines, created = [], 0
     for username, display, staff_id, grants in USERS:

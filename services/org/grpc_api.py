@@ -328,7 +328,9 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
 
 
 def signer(settings) -> TokenSigner:
-    return TokenSigner.from_file(settings.private_key_file, issuer=settings.token_issuer,
+    """org-grpc alone holds the signing key (GOVOPS_JWT_PRIVATE_KEY_FILE); a ConfigError names the
+    variable when it is missing."""
+    return TokenSigner.from_file(settings.signing_key_file(), issuer=settings.token_issuer,
                                  audience=settings.token_audience)
 
 
@@ -339,6 +341,7 @@ def verifier(settings) -> TokenVerifier:
 
 
 def build(settings) -> GrpcApp:
+    security = Security(signer(settings))  # first: without its key org cannot start at all
     engine = make_engine(settings.database_url, pool_size=settings.grpc_max_workers)
     access = AccessIndex(engine)
     access.start_listening()
@@ -348,7 +351,7 @@ def build(settings) -> GrpcApp:
         service="org",
         registrations=[(pb_grpc.add_OrgServiceServicer_to_server, OrgServicer(engine, access)),
                        (pb_grpc.add_IdentityServiceServicer_to_server,
-                        IdentityServicer(engine, Security(signer(settings))))],
+                        IdentityServicer(engine, security))],
         service_names=[org.full_name, identity.full_name],
         permissions={**permissions_for(org, ORG_PERMISSIONS), **permissions_for(identity, IDENTITY_PERMISSIONS)},
         on_stop=[access.stop, engine.dispose],

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from govkit.auth import ALL_UNITS, Principal
+from govkit.auth import ALL_UNITS, SYSTEM, Principal
 from govkit.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -466,6 +466,37 @@ def create_user(cmd: c.CreateUser, uow: OrgUow, caller: Principal, security) -> 
             raise AlreadyExists(f"user {username} already exists")
         uow.commit()
     return user
+
+
+BOOTSTRAP_ROLE = "system_admin"
+
+
+def bootstrap_admin(cmd: c.BootstrapAdmin, uow: OrgUow, security) -> bool:
+    """Create the first administrator, all in one transaction: the root org unit if missing, the
+    user, `system_admin` on the root's subtree. False (and nothing changed) when the user exists
+    already; its password is never reset here."""
+    v = Validator()
+    username = validate_credentials(v, cmd.username, cmd.password)
+    display = v.text("display_name", cmd.display_name, max_len=64)
+    v.check()
+    with uow:
+        if uow.identities.user(username) is not None:
+            return False
+        if uow.roles.get(BOOTSTRAP_ROLE) is None:
+            raise FailedPrecondition(f"role {BOOTSTRAP_ROLE} is missing: run `govops-migrate org` first")
+        unit = uow.org_units.get(cmd.root_unit_id)
+        if unit is None:
+            unit = create_org_unit.within(CreateOrgUnit(cmd.root_unit_id, cmd.root_unit_name, None, "government"),
+                                          uow, SYSTEM)
+        elif not unit.active:
+            raise FailedPrecondition(f"org unit {unit.id} is deactivated")
+        if not uow.identities.add_user(User(username, display, security.hash_password(cmd.password))):
+            return False  # a concurrent bootstrap won the race
+        a = RoleAssignment(str(uuid.uuid4()), username, BOOTSTRAP_ROLE, unit.id, True, SYSTEM.subject, utcnow())
+        uow.roles.grant(a)
+        uow.collect(ev.RoleGranted(a.id, a.subject, a.role, a.org_unit_id, a.subtree))
+        uow.commit()
+    return True
 
 
 def _claims(uow: OrgUow, subject: str, name: str, staff_id: str | None) -> dict:

@@ -23,7 +23,10 @@ CONTAINER_GRPC_PORT = 50051
 CONTAINER_METRICS_PORT = 9100
 K8S_VERSION = "1.32"
 OVERLAYS = ("dev", "prod")
-OPS_SECRETS = {"govops-backends", "govops-jwt-keys"}
+OPS_SECRETS = {"govops-backends", "govops-jwt-keys", "govops-jwt-signing", "govops-admin"}
+# Secrets that exactly one workload may mount: the signing key (org-grpc) and the first
+# administrator's password (org-bootstrap-admin).
+PRIVATE_SECRETS = {"govops-jwt-signing": "org-grpc", "govops-admin": "org-bootstrap-admin"}
 
 
 def _run(cmd, **kwargs):
@@ -141,7 +144,7 @@ def test_compose_has_every_process_and_infra_with_healthchecks(compose_config):
         assert name in services, f"{name} missing from docker-compose config"
         check = services[name].get("healthcheck")
         assert check and not check.get("disable") and check.get("test"), f"{name}: no healthcheck"
-    assert set(services) == set(expected) | {f"{s}-migrate" for s in SERVICES}
+    assert set(services) == set(expected) | {f"{s}-migrate" for s in SERVICES} | {"org-bootstrap-admin"}
 
 
 def test_compose_process_commands_and_probes(compose_config):
@@ -205,18 +208,52 @@ def test_compose_one_image_and_hardened_containers(compose_config):
         assert spec.get("cap_drop") == ["ALL"], name
         assert "no-new-privileges:true" in spec.get("security_opt", []), name
         assert "privileged" not in spec and "user" not in spec, name
-        if not name.endswith("-migrate"):
+        if name == "org-grpc":
+            # org-grpc alone holds the signing key; it derives its public keys from it.
+            assert [(s["source"], s["target"]) for s in spec["secrets"]] == [
+                ("jwt_private", "/run/secrets/jwt_private.pem")]
+            assert spec["environment"]["GOVOPS_JWT_PRIVATE_KEY_FILE"] == "/run/secrets/jwt_private.pem"
+        elif name.endswith("-migrate"):
+            assert "secrets" not in spec, name
+        else:
             targets = [s["target"] for s in spec["secrets"]]
             assert targets == ["/etc/govops/keys/jwt_public.pem"], name
             assert spec["environment"]["GOVOPS_JWT_PUBLIC_KEY_FILE"] == targets[0]
             assert "GOVOPS_JWT_PRIVATE_KEY_FILE" not in spec["environment"], name
-    key_file = Path(compose_config["secrets"]["jwt_public"]["file"]).resolve()
-    assert key_file.is_relative_to(ROOT / ".govops"), "JWT key comes from the gitignored .govops/"
+    for secret in ("jwt_public", "jwt_private", "admin_password"):
+        path = Path(compose_config["secrets"][secret]["file"]).resolve()
+        assert path.is_relative_to(ROOT / ".govops"), f"{secret} comes from the gitignored .govops/"
+
+
+def test_compose_private_secrets_reach_one_container_each(compose_config):
+    users: dict[str, set[str]] = {}
+    for name, spec in compose_config["services"].items():
+        for s in spec.get("secrets", []):
+            users.setdefault(s["source"], set()).add(name)
+    assert users["jwt_private"] == {"org-grpc"}
+    assert users["admin_password"] == {"org-bootstrap-admin"}
+    assert "org-grpc" not in users["jwt_public"]
+
+
+def test_compose_bootstraps_the_first_admin_once_org_is_migrated(compose_config):
+    spec = compose_config["services"]["org-bootstrap-admin"]
+    assert spec["command"] == ["govops-bootstrap-admin"]
+    assert spec.get("restart") in (None, "no"), "one-shot"
+    assert spec["depends_on"]["org-migrate"] == {"condition": "service_completed_successfully"}
+    assert spec["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    assert [(s["source"], s["target"]) for s in spec["secrets"]] == [("admin_password", "/run/secrets/admin_password")]
+    assert spec["environment"]["GOVOPS_ADMIN_PASSWORD_FILE"] == "/run/secrets/admin_password"
+    assert "GOVOPS_ADMIN_PASSWORD" not in spec["environment"]
+    assert spec.get("read_only") is True and spec.get("cap_drop") == ["ALL"]
+    assert spec["image"] == compose_config["services"]["org-grpc"]["image"]
 
 
 def test_compose_commits_no_password_literal():
     raw = (ROOT / "docker-compose.yml").read_text()
     for match in re.finditer(r"^\s*(\w*PASS\w*)\s*:\s*(\S.*)$", raw, re.MULTILINE):
+        if match.group(1).endswith("_FILE"):  # the path of a mounted secret, not the password
+            assert match.group(2).startswith("/run/secrets/"), match.group(0)
+            continue
         assert match.group(2).startswith("${"), f"{match.group(1)} must be ${{VAR:-dev-default}}"
     for match in re.finditer(r"://([^/\s]+)@", raw):
         literal = re.sub(r"\$\{[^}]*\}", "", match.group(1))  # drop ${VAR:-default} parts
@@ -305,7 +342,7 @@ def test_every_service_has_its_resources(rendered, overlay):
     jobs = _by_kind(rendered, "Job")
     configmaps = _by_kind(rendered, "ConfigMap")
     # five gRPC Services and ticket's Alertmanager webhook
-    assert len(deployments) == 10 and len(services) == 6 and len(jobs) == 5
+    assert len(deployments) == 10 and len(services) == 6 and len(jobs) == 6
     alerts = services["ticket-alerts"]["spec"]
     assert alerts["selector"] == {"app": "ticket", "component": "worker"} and alerts["ports"][0]["port"] == 8002
     assert sum(name.startswith("govops-common-") for name in configmaps) == 1
@@ -395,10 +432,15 @@ def test_env_and_secret_references_resolve(rendered):
             assert cm_refs[0].startswith("govops-common-"), "per-service settings must come last"
             assert secret_refs <= OPS_SECRETS, name
             for env in c.get("env", []):
+                if env["name"].endswith("_FILE"):  # the path of a mounted Secret, not its content
+                    assert env.get("value", "").startswith("/etc/govops/"), env
+                    continue
                 assert "value" not in env or not re.search(r"PASS|SECRET|KEY$|URL|URI", env["name"]), env
         for volume in pod.get("volumes", []):
             if "secret" in volume:
-                assert volume["secret"]["secretName"] in OPS_SECRETS, name
+                secret = volume["secret"]["secretName"]
+                assert secret in OPS_SECRETS, name
+                assert PRIVATE_SECRETS.get(secret, name) == name, f"{secret} mounted into {name}"
         if workload["metadata"]["labels"]["component"] in PROCESSES:
             mounts = {m["mountPath"]: m for m in _containers(pod)[0]["volumeMounts"]}
             assert mounts["/etc/govops/keys"]["readOnly"] is True, name
@@ -407,6 +449,44 @@ def test_env_and_secret_references_resolve(rendered):
     assert "GOVOPS_JWT_PRIVATE_KEY_FILE" not in common["data"]
     for svc, port in SERVICE_PORTS.items():
         assert common["data"][f"GOVOPS_{svc.upper()}_GRPC_TARGET"] == f"{svc}-grpc:{port}"
+
+
+def test_only_org_grpc_holds_the_signing_key(rendered):
+    for workload in _workloads(rendered):
+        name = workload["metadata"]["name"]
+        pod = _pod_spec(workload)
+        env = {e["name"]: e.get("value") for c in _containers(pod) for e in c.get("env", [])}
+        mounts = {m["mountPath"]: m for c in _containers(pod) for m in c.get("volumeMounts", [])}
+        if name == "org-grpc":
+            assert env["GOVOPS_JWT_PRIVATE_KEY_FILE"] == "/etc/govops/signing/jwt_private.pem"
+            assert mounts["/etc/govops/signing"]["readOnly"] is True
+            volume = next(v for v in pod["volumes"] if v["name"] == mounts["/etc/govops/signing"]["name"])
+            assert volume["secret"]["secretName"] == "govops-jwt-signing"
+            assert volume["secret"]["defaultMode"] & 0o007 == 0, "not world-readable"
+        else:
+            assert "GOVOPS_JWT_PRIVATE_KEY_FILE" not in env, name
+            assert "/etc/govops/signing" not in mounts, name
+
+
+def test_bootstrap_admin_job(rendered):
+    jobs = _by_kind(rendered, "Job")
+    job = jobs["org-bootstrap-admin"]
+    assert job["metadata"]["labels"]["component"] == "bootstrap"
+    assert job["metadata"]["labels"]["app"] == "org"
+    pod = _pod_spec(job)
+    (c,) = pod["containers"]
+    assert _command(c) == ["govops-bootstrap-admin"]
+    assert pod["restartPolicy"] in ("Never", "OnFailure") and job["spec"]["backoffLimit"] >= 3
+    env = {e["name"]: e["value"] for e in c["env"]}
+    mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+    assert env["GOVOPS_ADMIN_PASSWORD_FILE"] == "/etc/govops/admin/password"
+    assert mounts["/etc/govops/admin"]["readOnly"] is True
+    volume = next(v for v in pod["volumes"] if v["name"] == mounts["/etc/govops/admin"]["name"])
+    assert volume["secret"]["secretName"] == "govops-admin"
+    assert {"key": "password", "path": "password"} in volume["secret"]["items"]
+    # org's settings (the database) like org-migrate's
+    migrate = _containers(_pod_spec(jobs["org-migrate"]))[0]
+    assert c["envFrom"] == migrate["envFrom"]
 
 
 def test_no_secret_is_committed_or_generated(rendered):
@@ -450,6 +530,8 @@ def test_docs_show_the_commands_they_promise():
     doc = (ROOT / "docs" / "operations-deploy.md").read_text()
     for needle in ("docker build", "docker-compose up", "kubectl apply -k deploy/overlays/prod",
                    "create secret generic govops-jwt-keys", "create secret generic govops-backends",
+                   "create secret generic govops-jwt-signing", "create secret generic govops-admin",
+                   "govops-bootstrap-admin", "GOVOPS_JWT_PRIVATE_KEY_FILE",
                    "wait --for=condition=complete job -l component=migrate",
                    "scale deployment/"):
         assert needle in doc, needle

@@ -11,7 +11,10 @@ from govkit.auth import TokenSigner, key_id
 
 
 class Security:
-    def __init__(self, signer: TokenSigner, hasher: PasswordHasher | None = None):
+    """`signer` may be None for tools that only hash passwords (govops-bootstrap-admin): they must
+    not need the signing key, which only org-grpc holds."""
+
+    def __init__(self, signer: TokenSigner | None, hasher: PasswordHasher | None = None):
         self.signer = signer
         self.hasher = hasher or PasswordHasher()
         self._dummy = self.hasher.hash("not a real password")

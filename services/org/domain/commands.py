@@ -115,6 +115,18 @@ class CreateUser:
 
 
 @dataclass(frozen=True)
+class BootstrapAdmin:
+    """The first administrator of a fresh installation: a user with `system_admin` on the subtree
+    of `root_unit_id` (created as a government root unit when it does not exist yet)."""
+
+    username: str
+    password: str
+    display_name: str
+    root_unit_id: str
+    root_unit_name: str
+
+
+@dataclass(frozen=True)
 class Login:
     username: str
     password: str
