@@ -9,7 +9,7 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import timestamp
+from govkit.protoconv import CURRENCY, money, money_text, timestamp
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
 
@@ -83,14 +83,17 @@ def _enum_in(table: dict, value: int) -> str:
     return table.get(value) or (str(value) if value else "")
 
 
-def _money(d: Decimal) -> str:
-    return str(Decimal(d).quantize(Decimal("0.01")))
+# Money in the standard's body, as (list key, field): the body travels to and from the domain as a
+# dict (MessageToDict / ParseDict), whose amounts are plain decimal text.
+_BODY_MONEY = (("labour_costs", "yuan_per_person_month"), ("spare_parts", "yuan_per_unit"),
+               ("consumables", "yuan_per_unit"))
 
 
 def _fields_in(f: pb.AssetFields) -> dict:
     return {"code": f.code, "name": f.name, "kind": f.kind, "department": f.department, "location": f.location,
             "brand": f.brand, "model": f.model, "purchase_date": f.purchase_date,
-            "original_value": f.original_value, "quantity": f.quantity or "",
+            "original_value": money_text(f.original_value, "original_value"),
+            "quantity": f.quantity or "",
             "protection_level": f.protection_level or "", "support_mode": _enum_in(_SUPPORT, f.support_mode),
             "status": _enum_in(_STATUS, f.status), "response_time": f.response_time, "user_scale": f.user_scale}
 
@@ -101,7 +104,7 @@ def asset_to_pb(a: Asset) -> pb.Asset:
                         code=a.code, name=a.name, kind=a.kind, department=a.department, location=a.location,
                         brand=a.brand, model=a.model,
                         purchase_date=a.purchase_date.isoformat() if a.purchase_date else "",
-                        original_value=_money(a.original_value), quantity=a.quantity,
+                        original_value=money(a.original_value), quantity=a.quantity,
                         protection_level=a.protection_level, support_mode=_SUPPORT_PB[a.support_mode],
                         status=_STATUS_PB[a.status], response_time=a.response_time, user_scale=a.user_scale))
 
@@ -122,12 +125,14 @@ def _format(value: pb.FileFormat.ValueType, allowed: tuple[str, ...]) -> str:
 def _body_in(b: pb.StandardBody) -> dict:
     from google.protobuf.json_format import MessageToDict
 
-    return MessageToDict(b, preserving_proto_field_name=True)
+    raw = MessageToDict(b, preserving_proto_field_name=True)
+    for key, name in _BODY_MONEY:
+        for i, item in enumerate(raw.get(key, [])):
+            item[name] = money_text(getattr(getattr(b, key)[i], name), f"{key}[{i}].{name}")
+    return raw
 
 
 def standard_to_pb(s: Standard, *, with_body: bool = True) -> pb.Standard:
-    from google.protobuf.json_format import ParseDict
-
     msg = pb.Standard(id=s.id, code=s.code, version=s.version, name=s.name,
                       effective_from=s.effective_from.isoformat(),
                       effective_to=s.effective_to.isoformat() if s.effective_to else "",
@@ -135,12 +140,25 @@ def standard_to_pb(s: Standard, *, with_body: bool = True) -> pb.Standard:
                       default_region=s.default_region, note=s.note, created_by=s.created_by,
                       approved_by=s.approved_by, approved_at=timestamp(s.approved_at))
     if with_body:
-        ParseDict(body_to_dict(s.body), msg.body)
+        body_to_pb(body_to_dict(s.body), msg.body)
+    return msg
+
+
+def body_to_pb(raw: dict, msg: pb.StandardBody | None = None) -> pb.StandardBody:
+    """A standard's body as the domain writes it (amounts as decimal text) into a StandardBody."""
+    from google.protobuf.json_format import ParseDict
+
+    raw = {key: [dict(item) for item in items] if isinstance(items, list) else items for key, items in raw.items()}
+    for key, name in _BODY_MONEY:
+        for item in raw.get(key, []):
+            item[name] = {"amount": money(item[name]).amount, "currency": CURRENCY}
+    msg = msg if msg is not None else pb.StandardBody()
+    ParseDict(raw, msg)
     return msg
 
 
 def _amounts(values: dict, names: dict) -> list[pb.Amount]:
-    return [pb.Amount(code=k, name=names.get(k, k), amount=_money(v)) for k, v in values.items()]
+    return [pb.Amount(code=k, name=names.get(k, k), amount=money(v)) for k, v in values.items()]
 
 
 def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
@@ -156,7 +174,7 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
         standard=b.standard_label,
         region=b.region,
         state=_BUDGET_STATE[b.state],
-        total=_money(b.total),
+        total=money(b.total),
         by_category=_amounts(ordered, cat_names),
         by_kind=_amounts(dict(sorted(b.by_kind.items())), {k.code: k.name for k in ASSET_KINDS}),
         asset_count=b.asset_count,
@@ -186,16 +204,16 @@ def line_to_pb(ln: Line, spent: Decimal | None = None) -> pb.BudgetLine:
         coefficients=[pb.Coefficient(dimension=c["dimension"], value=c["value"], factor=c["factor"],
                                      name=c.get("name", "")) for c in ln.coefficients],
         coefficient=str(Decimal(ln.coefficient).normalize()), asset_count=ln.asset_count, quantity=ln.quantity,
-        base=_money(ln.base), amount=_money(ln.amount), formula=ln.formula)
+        base=str(Decimal(ln.base).quantize(Decimal("0.01"))), amount=money(ln.amount), formula=ln.formula)
     if spent is not None:
-        msg.spent = _money(spent)
+        msg.spent.CopyFrom(money(spent))
         msg.execution_rate = str(bd.execution_rate(spent, ln.amount))
     return msg
 
 
 def expense_to_pb(e: bd.Expense) -> pb.Expense:
     return pb.Expense(id=e.id, budget_id=e.budget_id or "", fee_category=e.fee_category, fee_item=e.fee_item,
-                      line_no=e.line_no or 0, amount=_money(e.amount), spent_on=e.spent_on.isoformat(),
+                      line_no=e.line_no or 0, amount=money(e.amount), spent_on=e.spent_on.isoformat(),
                       description=e.description, source=e.source, external_id=e.external_id or "",
                       recorded_by=e.recorded_by)
 
@@ -349,7 +367,7 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
                            g["response_time"], g["user_scale"], g["asset_count"], g["quantity"], g["original_value"])
         return pb.TraceBudgetLineResponse(line=line_to_pb(t.line), standard_id=t.budget.standard_id,
                                           standard=t.budget.standard_label, group=describe_group(group),
-                                          group_original_value=_money(group.original_value),
+                                          group_original_value=money(group.original_value),
                                           assets=[asset_to_pb(a) for a in t.assets], next_page_token=t.next_page_token)
 
     def CompareBudget(self, request, context):
@@ -357,13 +375,15 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         rows = []
         for code, name in [(x.code, x.name) for x in FEE_CATEGORIES] + [("total", "合计")]:
             this = c.budget.total if code == "total" else c.budget.by_category.get(code, Decimal(0))
-            row = pb.Comparison(code=code, name=name, this_year=_money(this))
+            row = pb.Comparison(code=code, name=name, this_year=money(this))
             if c.last_year is not None:
                 last = c.last_year.total if code == "total" else c.last_year.by_category.get(code, Decimal(0))
-                row.last_year, row.change = _money(last), _money(this - last)
+                row.last_year.CopyFrom(money(last))
+                row.change.CopyFrom(money(this - last))
             if c.what_if is not None:
                 other = c.what_if.total if code == "total" else c.what_if.by_category.get(code, Decimal(0))
-                row.what_if, row.what_if_change = _money(other), _money(other - this)
+                row.what_if.CopyFrom(money(other))
+                row.what_if_change.CopyFrom(money(other - this))
             rows.append(row)
         return pb.CompareBudgetResponse(
             last_year_budget_id=c.last_year.id if c.last_year else "", rows=rows,
@@ -395,20 +415,21 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
     # -- execution --
     def RecordExpense(self, request, context):
         r = handlers.record_expense(RecordExpense(
-            request.budget_id, request.fee_category, request.amount, request.spent_on, request.fee_item,
+            request.budget_id, request.fee_category,
+            money_text(request.amount, "amount"), request.spent_on, request.fee_item,
             request.line_no, request.description, request.idempotency_key), self._uow(), principal())
         return pb.RecordExpenseResponse(expense=expense_to_pb(r.expense), replayed=r.replayed)
 
     def GetExecution(self, request, context):
         x = handlers.execution(request.budget_id, self._uow(), principal())
         b = x.budget
-        cats = [pb.CategoryExecution(code=c.code, name=c.name, budgeted=_money(b.by_category.get(c.code, 0)),
-                                     spent=_money(x.by_category.get(c.code, 0)),
+        cats = [pb.CategoryExecution(code=c.code, name=c.name, budgeted=money(b.by_category.get(c.code, 0)),
+                                     spent=money(x.by_category.get(c.code, 0)),
                                      execution_rate=str(bd.execution_rate(x.by_category.get(c.code, Decimal(0)),
                                                                           b.by_category.get(c.code, Decimal(0)))))
                 for c in FEE_CATEGORIES]
         return pb.GetExecutionResponse(
-            budget=budget_to_pb(b), categories=cats, total_spent=_money(x.total_spent),
+            budget=budget_to_pb(b), categories=cats, total_spent=money(x.total_spent),
             execution_rate=str(bd.execution_rate(x.total_spent, b.total)),
             lines=[line_to_pb(ln, x.by_line[ln.line_no]) for ln in x.lines if ln.line_no in x.by_line],
             expenses=[expense_to_pb(e) for e in x.expenses])

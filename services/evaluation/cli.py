@@ -230,7 +230,7 @@ def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer
     for r in _call("ListVendorResults", pb.ListVendorResultsRequest(vendor_id=vendor, since=since,
                                                                      until=until)).results:
         table.add_row(r.vendor_id, r.contract_id[:8], r.unit, f"{r.period_start}–{r.period_end}", str(r.tickets),
-                      r.response_attainment_pct, r.resolution_attainment_pct, str(r.breaches), r.penalty_total)
+                      r.response_attainment_pct, r.resolution_attainment_pct, str(r.breaches), r.penalty_total.amount)
     console.print(table)
 
 

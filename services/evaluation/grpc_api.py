@@ -11,7 +11,7 @@ import redis
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import timestamp
+from govkit.protoconv import money, timestamp
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -349,7 +349,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
             period_start=r.period_start.isoformat(), period_end=r.period_end.isoformat(), tickets=r.tickets,
             response_attainment_pct=str(r.response_attainment_pct),
             resolution_attainment_pct=str(r.resolution_attainment_pct), breaches=r.breaches,
-            penalty_total=str(r.penalty_total), reported_at=timestamp(r.reported_at)) for r in rows])
+            penalty_total=money(r.penalty_total), reported_at=timestamp(r.reported_at)) for r in rows])
 
     def ListAccountabilityRecords(self, request, context):
         return pb.ListAccountabilityRecordsResponse(

@@ -11,6 +11,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from rich.table import Table
 
 from govkit.cli_support import console, fail, grpc_channel
+from govkit.protoconv import as_money
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
@@ -157,14 +158,14 @@ def project_procure(id: str, method: str = typer.Argument(..., help="|".join(MET
 
 @project_app.command("bid")
 def project_bid(id: str, vendor: str, amount: str):
-    b = _call("RecordBid", pb.RecordBidRequest(project_id=id, vendor_id=vendor, amount=amount)).bid
-    console.print(f"bid {b.vendor_id} {b.amount}")
+    b = _call("RecordBid", pb.RecordBidRequest(project_id=id, vendor_id=vendor, amount=as_money(amount))).bid
+    console.print(f"bid {b.vendor_id} {b.amount.amount}")
 
 
 @project_app.command("award")
 def project_award(id: str, vendor: str, reason: str):
     p = _call("AwardProject", pb.AwardProjectRequest(project_id=id, vendor_id=vendor, reason=reason)).project
-    console.print(f"{p.id}: awarded to {p.awarded_vendor_id} ({p.award_amount})")
+    console.print(f"{p.id}: awarded to {p.awarded_vendor_id} ({p.award_amount.amount})")
 
 
 @project_app.command("advance")
@@ -184,7 +185,7 @@ def contract_sign(project_id: str, terms: Path = typer.Argument(..., help="JSON:
     request = ParseDict(json.loads(terms.read_text(encoding="utf-8")), pb.SignContractRequest())
     request.project_id = project_id
     c = _call("SignContract", request).contract
-    console.print(f"signed contract {c.id}: {c.current.amount} {c.current.starts_on}–{c.current.ends_on}")
+    console.print(f"signed contract {c.id}: {c.current.amount.amount} {c.current.starts_on}–{c.current.ends_on}")
 
 
 @contract_app.command("show")
@@ -211,9 +212,10 @@ def contract_evidence(acceptance_id: str, file: Path, content_type: str = typer.
 @contract_app.command("pay")
 def contract_pay(contract_id: str, milestone: str, amount: str, paid_on: str, key: str = typer.Option("")):
     """Record a payment (only after the milestone's acceptance; never above what remains)."""
-    r = _call("RecordPayment", pb.RecordPaymentRequest(contract_id=contract_id, milestone_id=milestone, amount=amount,
+    r = _call("RecordPayment", pb.RecordPaymentRequest(contract_id=contract_id, milestone_id=milestone,
+                                                       amount=as_money(amount),
                                                        paid_on=paid_on, idempotency_key=key))
-    console.print(f"payment {r.payment.id} {r.payment.amount}{' (replayed)' if r.replayed else ''}")
+    console.print(f"payment {r.payment.id} {r.payment.amount.amount}{' (replayed)' if r.replayed else ''}")
 
 
 @contract_app.command("sla-report")
@@ -225,9 +227,9 @@ def contract_sla_report(contract_id: str, period_start: str, period_end: str,
                                                                availability_percent=availability)).report
     console.print(f"{r.vendor_id} {r.period_start}–{r.period_end}: {r.tickets} tickets, response "
                   f"{r.response_attainment_percent}%, resolution {r.resolution_attainment_percent}%, "
-                  f"{r.breaches} breaches, penalty {r.penalty_total}")
+                  f"{r.breaches} breaches, penalty {r.penalty_total.amount}")
     table = Table("clause", "metric", "breaches", "points below", "amount", "tickets")
     for p in r.penalties:
-        table.add_row(f"{p.clause_id} {p.name}", p.metric, str(p.breaches), p.points_below, p.amount,
+        table.add_row(f"{p.clause_id} {p.name}", p.metric, str(p.breaches), p.points_below, p.amount.amount,
                       ", ".join(p.ticket_ids[:10]) + (" …" if len(p.ticket_ids) > 10 else ""))
     console.print(table)

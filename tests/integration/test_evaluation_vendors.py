@@ -35,7 +35,7 @@ def test_vendor_results_keep_the_newest_report_once_and_respect_scope(grpc_serve
     director = signer.mint("director", perms=["evaluation.read"], scopes=[{"unit": "*"}])
     rows = pb_grpc.EvaluationServiceStub(channel(target, director)).ListVendorResults(
         pb.ListVendorResultsRequest(vendor_id="vendor-hx"), timeout=5).results
-    assert [(r.report_id, r.penalty_total, r.response_attainment_pct) for r in rows] == [
+    assert [(r.report_id, r.penalty_total.amount, r.response_attainment_pct) for r in rows] == [
         ("r-2026-10", "1900.00", "93.33"), ("r-fgw", "1600.00", "95.00")]
     fgw = signer.mint("fgw", perms=["evaluation.read"], scopes=[{"unit": "fgw"}])
     rows = pb_grpc.EvaluationServiceStub(channel(target, fgw)).ListVendorResults(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
+from govkit.protoconv import as_money
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource import handlers
@@ -68,17 +69,17 @@ def _register(stub, vid="vendor-hx", credit=HX, name="华信科技服务有限�
 SLA = pb.SlaTerms(targets=[pb.SlaTarget(priority="critical", response_minutes=15, resolution_minutes=240),
                            pb.SlaTarget(priority="high", response_minutes=30, resolution_minutes=480)],
                   attainment_target_percent="95", availability_percent="99.90", onsite_minutes=60)
-PENALTIES = [pb.PenaltyClause(id="p1", name="响应超时", metric="response", per_breach_amount="200.00",
-                              per_point_amount="1000.00", cap="20000.00"),
-             pb.PenaltyClause(id="p2", name="解决超时", metric="resolution", per_breach_amount="500.00")]
+PENALTIES = [pb.PenaltyClause(id="p1", name="响应超时", metric="response", per_breach_amount=as_money("200.00"),
+                              per_point_amount=as_money("1000.00"), cap=as_money("20000.00")),
+             pb.PenaltyClause(id="p2", name="解决超时", metric="resolution", per_breach_amount=as_money("500.00"))]
 
 
 def _sign_request(project_id, **over):
-    fields = dict(project_id=project_id, amount="480000.00", starts_on="2026-01-01", ends_on="2026-12-31",
+    fields = dict(project_id=project_id, amount=as_money("480000.00"), starts_on="2026-01-01", ends_on="2026-12-31",
                   signed_on="2025-12-20", vendor_group_id="app", deliverables=["运维方案", "月度报告"],
-                  milestones=[pb.Milestone(id="m1", name="首期款", amount="144000.00", acceptance="初验",
+                  milestones=[pb.Milestone(id="m1", name="首期款", amount=as_money("144000.00"), acceptance="初验",
                                            deliverables=["运维方案"]),
-                              pb.Milestone(id="m2", name="尾款", amount="336000.00", acceptance="终验")],
+                              pb.Milestone(id="m2", name="尾款", amount=as_money("336000.00"), acceptance="终验")],
                   sla=SLA, penalties=PENALTIES)
     fields.update(over)
     return pb.SignContractRequest(**fields)
@@ -91,7 +92,7 @@ def _to_contract(stub, *, catalogue=("app-om",), assets=(), allow_overlap=False,
         allow_overlap=allow_overlap, idempotency_key=key)).project
     stub.StartProcurement(pb.StartProcurementRequest(project_id=project.id,
                                                      method=pb.PROCUREMENT_METHOD_PUBLIC_TENDER))
-    stub.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount="480000.00"))
+    stub.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount=as_money("480000.00")))
     stub.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id="vendor-hx", reason="综合评分第一"))
     return project
 
@@ -134,7 +135,7 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     assert code == grpc.StatusCode.FAILED_PRECONDITION and "in state 'proposal'" in err.details()
     admin.StartProcurement(pb.StartProcurementRequest(project_id=project.id,
                                                       method=pb.PROCUREMENT_METHOD_COMPETITIVE_CONSULTATION))
-    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount="480000.00"))
+    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount=as_money("480000.00")))
     # an expired qualification refuses the award
     admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-hx", name="安全服务资质",
                                                       number="CCRC-2023", expires_on="2025-01-31"))
@@ -145,18 +146,19 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
         conn.execute(sa.text("UPDATE qualifications SET expires_on = '2028-01-31' WHERE number = 'CCRC-2023'"))
     admin.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id="vendor-hx", reason="评分第一"))
     # negative cap: INVALID_ARGUMENT naming the field, and nothing written
-    bad = list(PENALTIES) + [pb.PenaltyClause(id="p3", metric="availability", per_point_amount="100", cap="-1")]
+    bad = list(PENALTIES) + [pb.PenaltyClause(id="p3", metric="availability", per_point_amount=as_money("100"),
+                                              cap=as_money("-1"))]
     code, err = _fails(lambda: admin.SignContract(_sign_request(project.id, penalties=bad)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "penalties[2].cap" in dict(iter_bad_request(err))
     assert _count(engine, "contracts") == 0
     contract = admin.SignContract(_sign_request(project.id)).contract
-    assert (contract.current.version, contract.remaining, contract.vendor_group_id) == (1, "480000.00", "app")
+    assert (contract.current.version, contract.remaining.amount, contract.vendor_group_id) == (1, "480000.00", "app")
     [signed] = _outbox(engine, "contract_signed")
     assert signed["data"] == {"contract_id": contract.id, "project_id": project.id, "vendor_id": "vendor-hx",
                               "org_unit_id": "om-centre", "amount": "480000.00", "starts_on": "2026-01-01",
                               "ends_on": "2026-12-31", "vendor_group_id": "app"}
     # payment before execution / before acceptance
-    pay = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount="144000.00",
+    pay = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount=as_money("144000.00"),
                                   paid_on="2026-03-10", idempotency_key="pay-1")
     payer = _stub(env, signer, ["outsource.pay", "outsource.read"], ["om-centre"])
     code, err = _fails(lambda: payer.RecordPayment(pay))
@@ -184,7 +186,7 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     assert evidence.size == 1009
     assert admin.GetAcceptance(pb.GetAcceptanceRequest(id=acceptance.id)).acceptance.evidence[0].id == evidence.id
     # above the milestone / the remaining amount
-    too_much = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount="144000.01",
+    too_much = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount=as_money("144000.01"),
                                        paid_on="2026-03-10")
     assert _fails(lambda: payer.RecordPayment(too_much))[0] == grpc.StatusCode.FAILED_PRECONDITION
     paid = payer.RecordPayment(pay)
@@ -198,11 +200,12 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     assert event["subject"] == paid.payment.id and event["dept"] == "om-centre"
     # an amendment cannot drop the amount below what is paid; a valid one is versioned
     code, _ = _fails(lambda: admin.AmendContract(pb.AmendContractRequest(
-        contract_id=contract.id, reason="降价", effective_from="2026-06-01", amount="100000.00")))
+        contract_id=contract.id, reason="降价", effective_from="2026-06-01", amount=as_money("100000.00"))))
     assert code == grpc.StatusCode.FAILED_PRECONDITION
     amended = admin.AmendContract(pb.AmendContractRequest(
-        contract_id=contract.id, reason="增加等保测评配合", effective_from="2026-07-01", amount="520000.00")).contract
-    assert [v.version for v in amended.versions] == [1, 2] and amended.remaining == "376000.00"
+        contract_id=contract.id, reason="增加等保测评配合", effective_from="2026-07-01",
+        amount=as_money("520000.00"))).contract
+    assert [v.version for v in amended.versions] == [1, 2] and amended.remaining.amount == "376000.00"
     assert _outbox(engine, "contract_amended")[0]["data"]["version"] == 2
     # closing needs the acceptance step and every milestone accepted
     assert "in state 'execution'" in _fails(lambda: admin.CloseProject(
@@ -261,9 +264,9 @@ def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
     assert (report.tickets, report.breaches) == (20, 3)
     assert (report.response_attainment_percent, report.resolution_attainment_percent) == ("95.00", "90.00")
     p1, p2 = report.penalties
-    assert (p1.amount, list(p1.ticket_ids)) == ("200.00", ["t18"])  # at target: no per-point part
-    assert (p2.amount, list(p2.ticket_ids)) == ("1000.00", ["t19", "t20"])
-    assert report.penalty_total == "1200.00"
+    assert (p1.amount.amount, list(p1.ticket_ids)) == ("200.00", ["t18"])  # at target: no per-point part
+    assert (p2.amount.amount, list(p2.ticket_ids)) == ("1000.00", ["t19", "t20"])
+    assert report.penalty_total.amount == "1200.00"
     [reported] = _outbox(engine, "vendor_sla_reported")
     assert reported["data"]["penalty_total"] == "1200.00" and reported["subject"] == report.id
     assert sorted(e["data"]["clause_id"] for e in _outbox(engine, "penalty_assessed")) == ["p1", "p2"]
@@ -279,7 +282,7 @@ def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
     assert len(_outbox(engine, "vendor_sla_reported")) == 1  # unchanged figures publish nothing new
     card = admin.GetVendorScorecard(pb.GetVendorScorecardRequest(
         vendor_id="vendor-hx", period_start="2026-01-01", period_end="2026-12-31")).scorecard
-    assert (card.tickets, card.penalty_total, card.response_attainment_percent) == (20, "1200.00", "95.00")
+    assert (card.tickets, card.penalty_total.amount, card.response_attainment_percent) == (20, "1200.00", "95.00")
 
 
 def test_qualification_warnings_once_per_threshold(admin, env):
@@ -348,7 +351,7 @@ def test_reports_are_scoped_and_readable_by_id(admin, env, signer):
     contract = admin.SignContract(_sign_request(_to_contract(admin).id)).contract
     report = admin.GenerateSlaReport(pb.GenerateSlaReportRequest(
         contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")).report
-    assert (report.tickets, report.penalty_total, report.response_attainment_percent) == (0, "0.00", "100.00")
+    assert (report.tickets, report.penalty_total.amount, report.response_attainment_percent) == (0, "0.00", "100.00")
     assert admin.GetSlaReport(pb.GetSlaReportRequest(id=report.id)).report == report
     fgw = _stub(env, signer, ["outsource.read", "outsource.manage"], ["fgw"])
     assert _fails(lambda: fgw.GetSlaReport(pb.GetSlaReportRequest(id=report.id)))[0] == grpc.StatusCode.NOT_FOUND
