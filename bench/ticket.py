@@ -120,6 +120,7 @@ def create_figures(target, token, n_latency: int, seconds: float) -> dict:
 
 def queue_figures(target, token, n: int) -> dict:
     from govkit.client import channel
+    from govops.common.v1.common_pb2 import PageRequest
     from govops.ticket.v1 import ticket_pb2 as pb
     from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
@@ -127,7 +128,7 @@ def queue_figures(target, token, n: int) -> dict:
     lat = []
     for i in range(n):
         request = pb.ListQueueRequest(view="group_queue", filter=pb.TicketFilter(group_id=f"grp-{i % 8}"),
-                                      sort="sla_due", page_size=50)
+                                      sort="sla_due", page=PageRequest(page_size=50))
         t0 = time.perf_counter()
         reply = stub.ListQueue(request, timeout=10)
         lat.append((time.perf_counter() - t0) * 1000)

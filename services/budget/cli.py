@@ -10,6 +10,7 @@ from rich.table import Table
 
 from govkit.cli_support import console, fail, grpc_channel
 from govkit.protoconv import as_money
+from govops.common.v1.common_pb2 import PageRequest
 
 app = typer.Typer(help="Budget: configuration base, quota standard, compilation, approval, execution",
                   no_args_is_help=True)
@@ -81,7 +82,7 @@ def assets_list(department: str = typer.Option("", help="org unit id"),
     """List assets (filtered by your department scope)."""
     pb = _pb()
     reply = _call("ListAssets", pb.ListAssetsRequest(filter=_filter(department, kind, status, text),
-                                                     page_size=limit))
+                                                     page=PageRequest(page_size=limit)))
     table = Table(title="配置库 (assets)")
     for col in ("code", "name", "kind", "department", "original value", "qty", "等保", "status", "id"):
         table.add_column(col)
@@ -90,7 +91,7 @@ def assets_list(department: str = typer.Option("", help="org unit id"),
         table.add_row(f.code, f.name, f.kind, f.department, f.original_value.amount, str(f.quantity),
                       str(f.protection_level), pb.AssetStatus.Name(f.status).replace("ASSET_STATUS_", "").lower(), a.id)
     console.print(table)
-    if reply.next_page_token:
+    if reply.page.next_page_token:
         console.print("(more rows: narrow the filter or raise --limit)")
 
 
@@ -118,7 +119,7 @@ def assets_export(file: Path = typer.Argument(..., help=".csv or .xlsx"),
 def standard_list():
     """Quota standard versions."""
     pb = _pb()
-    reply = _call("ListStandards", pb.ListStandardsRequest(page_size=1000))
+    reply = _call("ListStandards", pb.ListStandardsRequest(page=PageRequest(page_size=1000)))
     table = Table(title="定额标准 (quota standards)")
     for col in ("code", "version", "name", "effective", "state", "id"):
         table.add_column(col)
@@ -177,7 +178,7 @@ def _standard_id(ref: str) -> str:
         pass
     pb = _pb()
     code, _, version = ref.partition("@v")
-    found = [s for s in _call("ListStandards", pb.ListStandardsRequest(page_size=1000)).standards
+    found = [s for s in _call("ListStandards", pb.ListStandardsRequest(page=PageRequest(page_size=1000))).standards
              if s.code == code and (s.version == int(version) if version else s.state == pb.STANDARD_STATE_APPROVED)]
     if not found:
         console.print(f"[red]no {'' if version else 'approved '}standard {ref}")
@@ -230,7 +231,8 @@ def compile_(unit: str = typer.Option(..., help="budget unit (org unit id)"),
 @app.command("list")
 def list_(unit: str = typer.Option(""), year: int = typer.Option(0)):
     """Budgets in your scope."""
-    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=unit, year=year, page_size=1000))
+    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=unit, year=year,
+                                                          page=PageRequest(page_size=1000)))
     t = Table(title="预算 (budgets)")
     for col in ("unit", "year", "state", "total", "standard", "id"):
         t.add_column(col)
@@ -250,7 +252,8 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
     for a in b.actions:
         console.print(f"  {a.at.ToJsonString()}  {a.action:<22} {a.actor:<12} {a.comment}")
     if lines:
-        reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid, page_size=lines))
+        reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid,
+                                                                   page=PageRequest(page_size=lines)))
         t = Table(title="明细 (lines)")
         for col in ("#", "dept", "kind", "item", "amount", "formula"):
             t.add_column(col)
@@ -263,14 +266,14 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
 def trace(budget: str, line: int, year: int = typer.Option(0)):
     """Why one line is in the budget: rule, coefficients, formula and its assets."""
     reply = _call("TraceBudgetLine", _pb().TraceBudgetLineRequest(budget_id=_budget_id(budget, year), line_no=line,
-                                                                  page_size=50))
+                                                                  page=PageRequest(page_size=50)))
     ln = reply.line
     console.print(f"line {ln.line_no}: {ln.amount.amount} 元  {ln.fee_category}/{ln.fee_item}  rule {reply.standard} "
                   f"{ln.rule_ref}\n  {ln.formula}\n  group: {reply.group}")
     for a in reply.assets:
         f = a.fields
         console.print(f"  · {f.code} {f.name} 原值 {f.original_value.amount} × {f.quantity}")
-    if reply.next_page_token:
+    if reply.page.next_page_token:
         console.print("  …")
 
 

@@ -9,9 +9,10 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import CURRENCY, money, money_text, timestamp
+from govkit.protoconv import CURRENCY, money, money_text, page, page_response, timestamp
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
+from govops.common.v1 import common_pb2
 
 from . import handlers
 from .adapters import files, reports
@@ -218,11 +219,14 @@ def expense_to_pb(e: bd.Expense) -> pb.Expense:
                       recorded_by=e.recorded_by)
 
 
-def _offset_page(items: list, page_size: int, page_token: str) -> tuple[list, str]:
+def _offset_page(items: list, request: common_pb2.PageRequest) -> tuple[list, common_pb2.PageResponse]:
+    """One page of a list the handler returned whole, so its total is known."""
+    page_size, page_token = page(request)
     size = handlers._page_size(page_size)
-    start = int(handlers._decode_token(page_token, "page_token")) if page_token else 0
+    start = int(handlers._decode_token(page_token, "page.page_token")) if page_token else 0
     chunk = items[start:start + size]
-    return chunk, (handlers._encode_token(start + size) if start + size < len(items) else "")
+    token = handlers._encode_token(start + size) if start + size < len(items) else ""
+    return chunk, page_response(token, total_size=len(items))
 
 
 class BudgetServicer(pb_grpc.BudgetServiceServicer):
@@ -287,9 +291,9 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
                      for h in d.history])
 
     def ListAssets(self, request, context):
-        assets, token = handlers.list_assets(ListAssets(_filter_in(request.filter), request.page_size,
-                                                        request.page_token), self._uow(), principal())
-        return pb.ListAssetsResponse(assets=[asset_to_pb(a) for a in assets], next_page_token=token)
+        assets, token = handlers.list_assets(ListAssets(_filter_in(request.filter), *page(request.page)),
+                                             self._uow(), principal())
+        return pb.ListAssetsResponse(assets=[asset_to_pb(a) for a in assets], page=page_response(token))
 
     def ImportAssets(self, request, context):
         fmt = _format(request.format, ("csv", "xlsx"))
@@ -300,8 +304,8 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         fmt = _format(request.format, ("csv", "xlsx"))
         flt, out, token = _filter_in(request.filter), [], ""
         while True:
-            page, token = handlers.list_assets(ListAssets(flt, handlers.MAX_PAGE, token), self._uow(), principal())
-            out.extend(page)
+            chunk, token = handlers.list_assets(ListAssets(flt, handlers.MAX_PAGE, token), self._uow(), principal())
+            out.extend(chunk)
             if not token:
                 break
         return pb.ExportAssetsResponse(content=files.export_assets(out, fmt), filename=f"assets.{fmt}",
@@ -329,10 +333,8 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
             handlers.get_standard(request.id, self._uow(), principal())))
 
     def ListStandards(self, request, context):
-        items, token = _offset_page(handlers.list_standards(self._uow(), principal()), request.page_size,
-                                    request.page_token)
-        return pb.ListStandardsResponse(standards=[standard_to_pb(s, with_body=False) for s in items],
-                                        next_page_token=token)
+        items, paging = _offset_page(handlers.list_standards(self._uow(), principal()), request.page)
+        return pb.ListStandardsResponse(standards=[standard_to_pb(s, with_body=False) for s in items], page=paging)
 
     # -- budgets --
     def CompileBudget(self, request, context):
@@ -348,18 +350,20 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
     def ListBudgets(self, request, context):
         budgets = handlers.list_budgets(self._uow(), principal(), unit=request.unit, year=request.year,
                                         state=_BUDGET_STATE_IN.get(request.state, ""))
-        items, token = _offset_page(budgets, request.page_size, request.page_token)
-        return pb.ListBudgetsResponse(budgets=[budget_to_pb(b) for b in items], next_page_token=token)
+        items, paging = _offset_page(budgets, request.page)
+        return pb.ListBudgetsResponse(budgets=[budget_to_pb(b) for b in items], page=paging)
 
     def ListBudgetLines(self, request, context):
+        page_size, page_token = page(request.page)
         lines, token = handlers.budget_lines(request.budget_id, self._uow(), principal(),
-                                             category=request.fee_category, page_size=request.page_size,
-                                             page_token=request.page_token)
-        return pb.ListBudgetLinesResponse(lines=[line_to_pb(ln) for ln in lines], next_page_token=token)
+                                             category=request.fee_category, page_size=page_size,
+                                             page_token=page_token)
+        return pb.ListBudgetLinesResponse(lines=[line_to_pb(ln) for ln in lines], page=page_response(token))
 
     def TraceBudgetLine(self, request, context):
+        page_size, page_token = page(request.page)
         t = handlers.trace_line(request.budget_id, request.line_no, self._uow(), principal(),
-                                page_size=request.page_size, page_token=request.page_token)
+                                page_size=page_size, page_token=page_token)
         from .domain.compilation import AssetGroup
 
         g = t.group
@@ -368,7 +372,8 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         return pb.TraceBudgetLineResponse(line=line_to_pb(t.line), standard_id=t.budget.standard_id,
                                           standard=t.budget.standard_label, group=describe_group(group),
                                           group_original_value=money(group.original_value),
-                                          assets=[asset_to_pb(a) for a in t.assets], next_page_token=t.next_page_token)
+                                          assets=[asset_to_pb(a) for a in t.assets],
+                                          page=page_response(t.next_page_token, total_size=group.asset_count))
 
     def CompareBudget(self, request, context):
         c = handlers.compare_budget(request.budget_id, request.against_standard_id, self._uow(), principal())

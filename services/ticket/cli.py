@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from govkit.cli_support import console, fail, grpc_channel
+from govops.common.v1.common_pb2 import PageRequest
 
 app = typer.Typer(help="Tickets: catalogue, submit, queues, SLA", no_args_is_help=True)
 
@@ -117,7 +118,8 @@ def ticket_queue(group: str = typer.Option("", help="group id for the group queu
     view = "group_queue" if group else "my_queue"
     try:
         reply = _stub().ListQueue(pb.ListQueueRequest(view=view, filter=pb.TicketFilter(group_id=group),
-                                                      sort="sla_due", page_size=page_size), timeout=10)
+                                                      sort="sla_due", page=PageRequest(page_size=page_size)),
+                                                  timeout=10)
     except grpc.RpcError as err:
         fail(err)
     table = Table(title=f"{view} {group}")

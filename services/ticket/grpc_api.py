@@ -11,7 +11,7 @@ from google.protobuf.struct_pb2 import Struct
 from govkit.db import make_engine
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import timestamp
+from govkit.protoconv import page, page_response, timestamp
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
@@ -184,15 +184,14 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         f = _filters(r.filter)
         if not r.filter.include_closed and not r.filter.status:
             f.pop("open_only", None)  # my tickets: closed ones too unless filtered
-        items, token = tickets.list_tickets(c.ListTickets("mine", f, r.page_size, r.page_token),
-                                            self._uow(), principal())
-        return pb.ListMyTicketsResponse(tickets=[ticket_to_pb(t) for t in items], next_page_token=token)
+        items, token = tickets.list_tickets(c.ListTickets("mine", f, *page(r.page)), self._uow(), principal())
+        return pb.ListMyTicketsResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
 
     def ListQueue(self, r, context):
         items, token = tickets.list_tickets(
-            c.ListTickets(r.view or "my_queue", _filters(r.filter), r.page_size, r.page_token,
+            c.ListTickets(r.view or "my_queue", _filters(r.filter), *page(r.page),
                           r.sort or "created_desc"), self._uow(), principal())
-        return pb.ListQueueResponse(tickets=[ticket_to_pb(t) for t in items], next_page_token=token)
+        return pb.ListQueueResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
 
     def GetTicketDetail(self, r, context):
         d = tickets.get_ticket_detail(c.GetTicketDetail(r.id), self._uow(), principal())

@@ -20,6 +20,7 @@ from govkit.grpc_server import iter_bad_request
 from govkit.protoconv import as_money
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
+from govops.common.v1.common_pb2 import PageRequest
 
 UNITS = [("gov", "某市人民政府", None), ("om-centre", "市电子政务运维中心", "gov"),
          ("fgw", "市发展和改革委员会", "gov"), ("czj", "市财政局", "gov"), ("fgw-xxzx", "市发改委信息中心", "fgw")]
@@ -79,11 +80,12 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
                                                      include_subtree=True), timeout=30).budget
     assert budget.state == pb.BUDGET_STATE_DRAFT and set(budget.units) == {"fgw", "fgw-xxzx"}
     assert budget.asset_count == 3  # czj's server is not in fgw's subtree
-    lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id, page_size=2), timeout=30)
+    lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id, page=PageRequest(page_size=2)),
+                              timeout=30)
     all_lines = list(lines.lines)
-    while lines.next_page_token:
-        lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id, page_size=2,
-                                                            page_token=lines.next_page_token), timeout=30)
+    while lines.page.next_page_token:
+        lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(
+            budget_id=budget.id, page=PageRequest(page_size=2, page_token=lines.page.next_page_token)), timeout=30)
         all_lines += lines.lines
     assert len(all_lines) == budget.line_count
     assert sum(Decimal(ln.amount.amount) for ln in all_lines) == Decimal(budget.total.amount)

@@ -16,6 +16,7 @@ from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory
+from govops.common.v1.common_pb2 import PageRequest
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 from ticket.adapters.uow import TicketUnitOfWork
@@ -108,11 +109,12 @@ def test_staff_window_queue_sorted_by_sla_due_with_cursor_pages(platform, signer
                                           ("infra.network.fault", {"location": "三楼"})])]
     wang = signer.mint("s-wang", perms=["ticket.work", "ticket.read"], scopes=[{"unit": "*"}])
     first = stub(target, wang).ListQueue(pb.ListQueueRequest(view="group_queue", filter=pb.TicketFilter(
-        group_id="grp-network"), sort="sla_due", page_size=2), timeout=5)
+        group_id="grp-network"), sort="sla_due", page=PageRequest(page_size=2)), timeout=5)
     second = stub(target, wang).ListQueue(pb.ListQueueRequest(view="group_queue", filter=pb.TicketFilter(
-        group_id="grp-network"), sort="sla_due", page_size=2, page_token=first.next_page_token), timeout=5)
+        group_id="grp-network"), sort="sla_due", page=PageRequest(page_size=2, page_token=first.page.next_page_token)),
+        timeout=5)
     got = [t.id for t in first.tickets] + [t.id for t in second.tickets]
-    assert sorted(got) == sorted(ids) and not second.next_page_token
+    assert sorted(got) == sorted(ids) and not second.page.next_page_token
     dues = [t.resolution_due_at.ToDatetime() for t in list(first.tickets) + list(second.tickets)]
     assert dues == sorted(dues)
     claimed = stub(target, wang).ClaimTicket(pb.ClaimTicketRequest(ticket_id=got[0]), timeout=5).ticket
@@ -285,9 +287,10 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
         for i in range(5)]
     seen, token = [], ""
     while True:
-        page = stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page_size=2, page_token=token), timeout=5)
+        page = stub(target, zhang).ListMyTickets(
+            pb.ListMyTicketsRequest(page=PageRequest(page_size=2, page_token=token)), timeout=5)
         seen += [t.id for t in page.tickets]
-        token = page.next_page_token
+        token = page.page.next_page_token
         if not token:
             break
     assert seen == list(reversed(made))  # newest first, each once
@@ -304,8 +307,8 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
         created_to=future, department=["fgw"])), timeout=5).tickets
     assert not later and len(earlier) == 5
     with pytest.raises(grpc.RpcError) as err:
-        stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page_size=1000), timeout=5)
-    assert "page_size" in dict(iter_bad_request(err.value))
+        stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page=PageRequest(page_size=1000)), timeout=5)
+    assert "page.page_size" in dict(iter_bad_request(err.value))
 
 
 def test_sla_administration_department_override_and_calendar(platform, admin_token, signer):
