@@ -127,7 +127,7 @@ def queue_figures(target, token, n: int) -> dict:
     stub = pb_grpc.TicketServiceStub(channel(target, token))
     lat = []
     for i in range(n):
-        request = pb.ListQueueRequest(view="group_queue", filter=pb.TicketFilter(group_id=f"grp-{i % 8}"),
+        request = pb.ListQueueRequest(view=pb.QUEUE_VIEW_GROUP_QUEUE, filter=pb.TicketFilter(group_id=f"grp-{i % 8}"),
                                       sort="sla_due", page=PageRequest(page_size=50))
         t0 = time.perf_counter()
         reply = stub.ListQueue(request, timeout=10)

@@ -48,8 +48,11 @@ def parse_date(text: str, field: str, *, required: bool = True) -> date | None:
         raise InvalidArgument(field=field, reason="must be a date YYYY-MM-DD") from None
 
 
-def choice(table: dict, value: int, field: str) -> str:
-    """The domain value a proto enum number stands for; unset or unknown numbers are refused."""
+def choice(table: dict, value: int, field: str, *, default: str | None = None) -> str:
+    """The domain value a proto enum number stands for; unknown numbers are refused, and so is the
+    unset value (0) unless the field documents a `default` for it."""
+    if not value and default is not None:
+        return default
     if value not in table:
         raise InvalidArgument(field=field, reason="is required" if not value else f"unknown value {value}")
     member = table[value]
