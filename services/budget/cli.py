@@ -250,7 +250,8 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
     b = _call("GetBudget", pb.GetBudgetRequest(id=bid)).budget
     _print_budget(b)
     for a in b.actions:
-        console.print(f"  {a.at.ToJsonString()}  {a.action:<22} {a.actor:<12} {a.comment}")
+        step = pb.BudgetStep.Name(a.action).removeprefix("BUDGET_STEP_").lower()
+        console.print(f"  {a.at.ToJsonString()}  {step:<22} {a.actor:<12} {a.comment}")
     if lines:
         reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid,
                                                                    page=PageRequest(page_size=lines)))

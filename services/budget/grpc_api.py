@@ -84,6 +84,11 @@ def _enum_in(table: dict, value: int) -> str:
     return table.get(value) or (str(value) if value else "")
 
 
+_STEP_PB = {s: getattr(pb, f"BUDGET_STEP_{s.upper()}") for s in (
+    "compile", "submit", "review", "approve", "return_from_review", "return_from_approval")}
+_ASSET_ACTION_PB = {a: getattr(pb, f"ASSET_ACTION_{a.upper()}")
+                    for a in ("registered", "changed", "retired", "related")}
+
 # Money in the standard's body, as (list key, field): the body travels to and from the domain as a
 # dict (MessageToDict / ParseDict), whose amounts are plain decimal text.
 _BODY_MONEY = (("labour_costs", "yuan_per_person_month"), ("spare_parts", "yuan_per_unit"),
@@ -185,7 +190,7 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
         approved_by=b.approved_by,
         actions=[
             pb.BudgetAction(
-                action=a.action,
+                action=_STEP_PB.get(a.action, pb.BUDGET_STEP_UNSPECIFIED),
                 from_state=_BUDGET_STATE.get(a.from_state, pb.BUDGET_STATE_UNSPECIFIED),
                 to_state=_BUDGET_STATE.get(a.to_state, pb.BUDGET_STATE_UNSPECIFIED),
                 actor=a.actor,
@@ -286,7 +291,8 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
             asset=asset_to_pb(d.asset),
             relations=[pb.AssetRelation(kind=_RELATION_PB[k], direction=direction, asset_id=other)
                        for k, direction, other in d.relations],
-            history=[pb.AssetChange(at=timestamp(h["at"]), actor=h["actor"], action=h["action"],
+            history=[pb.AssetChange(at=timestamp(h["at"]), actor=h["actor"],
+                                    action=_ASSET_ACTION_PB.get(h["action"], pb.ASSET_ACTION_UNSPECIFIED),
                                     changes_json=json.dumps(jsonable(h["changes"]), ensure_ascii=False))
                      for h in d.history])
 

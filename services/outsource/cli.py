@@ -119,6 +119,17 @@ def vendor_complain(id: str, description: str, unit: str = typer.Option(...), co
 
 
 # ---- projects
+def _kind_in(kind: str):
+    name = f"PROJECT_KIND_{kind.upper()}"
+    if kind.lower() == "unspecified" or name not in pb.ProjectKind.DESCRIPTOR.values_by_name:
+        raise typer.BadParameter("must be planning, construction or om", param_hint="--kind")
+    return pb.ProjectKind.Value(name)
+
+
+def _kind_out(kind) -> str:
+    return pb.ProjectKind.Name(kind).removeprefix("PROJECT_KIND_").lower()
+
+
 @project_app.command("create")
 def project_create(name: str, kind: str = typer.Option("om", help="planning|construction|om"),
                    unit: str = typer.Option(..., help="owning org unit"),
@@ -126,17 +137,18 @@ def project_create(name: str, kind: str = typer.Option("om", help="planning|cons
                    asset: list[str] = typer.Option([], help="asset ids"),
                    budget_line: str = typer.Option(""), year: int = typer.Option(0),
                    fee_category: str = typer.Option("software_om")):
-    p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=kind, org_unit_id=unit, catalogue_item_ids=item,
-                                                        asset_ids=asset, budget_line_ref=budget_line, budget_year=year,
+    p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=_kind_in(kind), org_unit_id=unit,
+                                                        catalogue_item_ids=item, asset_ids=asset,
+                                                        budget_line_ref=budget_line, budget_year=year,
                                                         fee_category=fee_category)).project
-    console.print(f"created project {p.id} 「{p.name}」 ({p.kind}, {p.org_unit_id})")
+    console.print(f"created project {p.id} 「{p.name}」 ({_kind_out(p.kind)}, {p.org_unit_id})")
 
 
 @project_app.command("list")
 def project_list(unit: str = typer.Option("")):
     table = Table("id", "name", "kind", "unit", "state", "vendor")
     for p in _call("ListProjects", pb.ListProjectsRequest(org_unit_id=unit)).projects:
-        table.add_row(p.id, p.name, p.kind, p.org_unit_id, pb.ProjectState.Name(p.state)[14:].lower(),
+        table.add_row(p.id, p.name, _kind_out(p.kind), p.org_unit_id, pb.ProjectState.Name(p.state)[14:].lower(),
                       p.awarded_vendor_id)
     console.print(table)
 

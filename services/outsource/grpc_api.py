@@ -63,6 +63,14 @@ _RESULT = {pb.ACCEPTANCE_RESULT_PASS: AcceptanceResult.PASS,
 _RESULT_PB = {v: k for k, v in _RESULT.items()}
 
 
+_KIND = {pb.PROJECT_KIND_PLANNING: "planning", pb.PROJECT_KIND_CONSTRUCTION: "construction", pb.PROJECT_KIND_OM: "om"}
+_KIND_PB = {v: k for k, v in _KIND.items()}
+_CHANGE_PB = {"registered": pb.VENDOR_CHANGE_REGISTERED, "updated": pb.VENDOR_CHANGE_UPDATED,
+              "status:active": pb.VENDOR_CHANGE_STATUS_ACTIVE, "status:suspended": pb.VENDOR_CHANGE_STATUS_SUSPENDED,
+              "status:blacklisted": pb.VENDOR_CHANGE_STATUS_BLACKLISTED,
+              "qualification_added": pb.VENDOR_CHANGE_QUALIFICATION_ADDED}
+
+
 def _s(value) -> str:
     if value is None:
         return ""
@@ -91,7 +99,8 @@ def bid_pb(b: Bid) -> pb.Bid:
 
 def project_pb(p: Project, bids=(), history=()) -> pb.Project:
     return pb.Project(
-        id=p.id, name=p.name, kind=p.kind, org_unit_id=p.org_unit_id, state=_STATE_PB[p.state],
+        id=p.id, name=p.name, kind=_KIND_PB.get(p.kind, pb.PROJECT_KIND_UNSPECIFIED),
+        org_unit_id=p.org_unit_id, state=_STATE_PB[p.state],
         catalogue_item_ids=p.catalogue_item_ids, asset_ids=p.asset_ids, budget_line_ref=p.budget_line_ref or "",
         budget_year=p.budget_year or 0, fee_category=p.fee_category, allow_overlap=p.allow_overlap,
         procurement_method=_METHOD_PB.get(p.procurement_method, 0), awarded_vendor_id=p.awarded_vendor_id or "",
@@ -185,7 +194,7 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def ListOutsourcingKinds(self, request, context):
         return pb.ListOutsourcingKindsResponse(
-            kinds=[pb.OutsourcingKind(code=k.code, name=k.name) for k in KINDS])
+            kinds=[pb.OutsourcingKind(code=k.code, name=k.name, kind=_KIND_PB[k.code]) for k in KINDS])
 
     # vendors
     def _vendor(self, vid: str) -> pb.Vendor:
@@ -228,7 +237,8 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         rows = handlers.vendor_history(r.id, self.uow(), principal())
         dump = lambda x: json.dumps(jsonable(x), ensure_ascii=False) if x is not None else ""  # noqa: E731
         return pb.GetVendorHistoryResponse(entries=[pb.HistoryEntry(
-            action=h["action"], before_json=dump(h["before"]), after_json=dump(h["after"]), actor=h["actor"],
+            action=_CHANGE_PB.get(h["action"], pb.VENDOR_CHANGE_UNSPECIFIED),
+            before_json=dump(h["before"]), after_json=dump(h["after"]), actor=h["actor"],
             at=_s(h["at"])) for h in rows])
 
     # projects
@@ -240,7 +250,7 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         project, replayed = handlers.create_project(
             c.CreateProject(
                 r.name,
-                r.kind,
+                choice(_KIND, r.kind, "kind"),
                 r.org_unit_id,
                 list(r.catalogue_item_ids),
                 list(r.asset_ids),

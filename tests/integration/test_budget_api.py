@@ -122,8 +122,9 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(unit="fgw", year=2027, standard_id=standard.id))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "approved" in err.details()
     actions = s.GetBudget(pb.GetBudgetRequest(id=budget.id), timeout=30).budget.actions
-    assert [(a.action, a.comment) for a in actions][1:] == [("submit", "请审核"), ("review", "测算依据充分"),
-                                                           ("approve", "同意")]
+    assert [(a.action, a.comment) for a in actions][1:] == [(pb.BUDGET_STEP_SUBMIT, "请审核"),
+                                                           (pb.BUDGET_STEP_REVIEW, "测算依据充分"),
+                                                           (pb.BUDGET_STEP_APPROVE, "同意")]
 
     # execution: 90 % of hardware → threshold event; more → exceeded
     hw_budget = Decimal(next(a.amount.amount for a in approved.by_category if a.code == "hardware_om"))
@@ -201,7 +202,8 @@ def test_asset_changes_are_kept_as_history_and_events(budget_env, admin_token):
     s.RetireAsset(pb.RetireAssetRequest(id=a.id, reason="设备老化"), timeout=30)
     got = s.GetAsset(pb.GetAssetRequest(id=a.id), timeout=30)
     assert got.asset.fields.status == pb.ASSET_STATUS_RETIRED
-    assert [h.action for h in got.history] == ["registered", "changed", "retired"]
+    assert [h.action for h in got.history] == [pb.ASSET_ACTION_REGISTERED, pb.ASSET_ACTION_CHANGED,
+                                                 pb.ASSET_ACTION_RETIRED]
     assert "120000.00" in got.history[1].changes_json
     with engine.connect() as c:
         types = c.execute(sa.text("SELECT type FROM outbox ORDER BY seq")).scalars().all()

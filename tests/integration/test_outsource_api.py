@@ -87,7 +87,8 @@ def _sign_request(project_id, **over):
 
 def _to_contract(stub, *, catalogue=("app-om",), assets=(), allow_overlap=False, key=""):
     project = stub.CreateProject(pb.CreateProjectRequest(
-        name="2026年政务应用系统运维外包", kind="om", org_unit_id="om-centre", catalogue_item_ids=list(catalogue),
+        name="2026年政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
+        catalogue_item_ids=list(catalogue),
         asset_ids=list(assets), budget_line_ref="BL-2026-OM-01", budget_year=2026, fee_category="software_om",
         allow_overlap=allow_overlap, idempotency_key=key)).project
     stub.StartProcurement(pb.StartProcurementRequest(project_id=project.id,
@@ -113,7 +114,8 @@ def test_vendor_register_validates_credit_code_and_keeps_history(admin, env):
     got = admin.GetVendor(pb.GetVendorRequest(id="vendor-hx")).vendor
     assert got.status == pb.VENDOR_STATUS_SUSPENDED and got.qualifications[0].expires_on == "2027-06-30"
     actions = [e.action for e in admin.GetVendorHistory(pb.GetVendorHistoryRequest(id="vendor-hx")).entries]
-    assert actions == ["registered", "qualification_added", "status:suspended"]
+    assert actions == [pb.VENDOR_CHANGE_REGISTERED, pb.VENDOR_CHANGE_QUALIFICATION_ADDED,
+                       pb.VENDOR_CHANGE_STATUS_SUSPENDED]
     [registered] = _outbox(env[1], "vendor_registered")
     assert registered["dept"] == "om-centre" and registered["data"]["credit_code"] == HX
     assert _fails(lambda: admin.GetVendor(pb.GetVendorRequest(id="nobody")))[0] == grpc.StatusCode.NOT_FOUND
@@ -125,9 +127,10 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-hx", name="ITSS运维服务能力三级",
                                                       number="ITSS-YW-3-2024", expires_on="2030-06-30"))
     project = admin.CreateProject(pb.CreateProjectRequest(
-        name="2026年政务应用系统运维外包", kind="om", org_unit_id="om-centre", catalogue_item_ids=["app-om"],
+        name="2026年政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
+        catalogue_item_ids=["app-om"],
         budget_line_ref="BL-2026-OM-01", budget_year=2026, idempotency_key="proj-1")).project
-    again = admin.CreateProject(pb.CreateProjectRequest(name="x", kind="om", org_unit_id="om-centre",
+    again = admin.CreateProject(pb.CreateProjectRequest(name="x", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
                                                         idempotency_key="proj-1"))
     assert again.replayed and again.project.id == project.id
     # out of order: naming the current state
@@ -245,7 +248,8 @@ def test_departments_see_only_their_projects(admin, env, signer):
     assert fgw.ListProjects(pb.ListProjectsRequest()).projects == []
     assert len(fgw.ListVendors(pb.ListVendorsRequest()).vendors) == 1  # the vendor register is shared
     code, _ = _fails(
-        lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind="om", org_unit_id="om-centre"))
+        lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind=pb.PROJECT_KIND_OM,
+                                                          org_unit_id="om-centre"))
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
 
