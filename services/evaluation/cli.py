@@ -212,7 +212,8 @@ def rectifications(unit: str = typer.Option("", help="org unit"), open_only: boo
         table.add_column(col)
     for r in _call("ListRectifications", pb.ListRectificationsRequest(unit=unit, open_only=open_only)).rectifications:
         table.add_row(r.unit, r.object_id, r.indicator_name, _fmt(r.actual if r.HasField("actual") else None),
-                      _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date, r.state,
+                      _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date,
+                      pb.RectificationState.Name(r.state).removeprefix("RECTIFICATION_STATE_").lower(),
                       r.ticket_id)
     console.print(table)
 
@@ -248,7 +249,8 @@ def accountability(unit: str = typer.Option("", help="org unit"),
     for col in ("unit", "object", "indicator", "level", "reason", "recorded"):
         table.add_column(col)
     for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(unit=unit)).records:
-        table.add_row(a.unit, a.object_id, a.indicator_code, a.level, a.reason, a.recorded_at.ToJsonString())
+        level = pb.AccountabilityLevel.Name(a.level).removeprefix("ACCOUNTABILITY_LEVEL_").lower()
+        table.add_row(a.unit, a.object_id, a.indicator_code, level, a.reason, a.recorded_at.ToJsonString())
     console.print(table)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 from datetime import date
+from typing import Any
 
 import redis
 
@@ -76,6 +77,16 @@ def _filter(msg: pb.KpiFilter) -> KpiFilter:
                      units=frozenset(msg.units), processes=frozenset(msg.processes),
                      persons=frozenset(msg.persons), groups=frozenset(msg.groups),
                      windows=frozenset(msg.windows))
+
+
+def _words(prefix: str, *words: str) -> dict[str, Any]:
+    """domain word → enum number, for enums whose values are `<PREFIX>_<WORD>`."""
+    return {w: getattr(pb, f"{prefix}_{w.upper()}") for w in words}
+
+
+_INDICATOR_STATUS_PB = _words("INDICATOR_STATUS", "ok", "below_baseline", "no_data")
+_RECTIFICATION_STATE_PB = _words("RECTIFICATION_STATE", "pending_ticket", "open", "closed")
+_ACCOUNTABILITY_PB = _words("ACCOUNTABILITY_LEVEL", "reminder", "formal_talk", "notice_of_criticism", "referral")
 
 
 def kpi_to_pb(v: KpiValue) -> pb.Kpi:
@@ -178,7 +189,8 @@ def _result_pb(r: dict) -> pb.ObjectResult:
     for ind in r["indicators"]:
         row = pb.IndicatorResult(code=ind["code"], name=ind["name"], level=_LEVEL_STR_PB[ind["level"]],
                                  dimension=_DIM_PB[ind["dimension"]], unit=ind["unit"], baseline=ind["baseline"],
-                                 target=ind["target"], weight=ind["weight"], status=ind["status"],
+                                 target=ind["target"], weight=ind["weight"],
+                                 status=_INDICATOR_STATUS_PB.get(ind["status"], pb.INDICATOR_STATUS_UNSPECIFIED),
                                  manual=ind["manual"], evidence=ind.get("evidence") or "")
         for k in ("actual", "score", "previous_actual"):
             if ind.get(k) is not None:
@@ -202,7 +214,9 @@ def _rect_pb(r: dict) -> pb.Rectification:
     out = pb.Rectification(id=r["id"], plan_id=r["plan_id"] or "", object_id=r["object_id"], unit=r["unit"],
                            indicator_code=r["indicator_code"], indicator_name=r["indicator_name"],
                            owner_position=r["owner_position"], due_date=r["due_date"].isoformat(),
-                           actions=r["actions"], state=r["state"], ticket_id=r["ticket_id"] or "",
+                           actions=r["actions"],
+                           state=_RECTIFICATION_STATE_PB.get(r["state"], pb.RECTIFICATION_STATE_UNSPECIFIED),
+                           ticket_id=r["ticket_id"] or "",
                            periods_below=r["periods_below"], opened_at=timestamp(r["opened_at"]))
     for k in ("actual", "baseline"):
         if r.get(k) is not None:
@@ -215,7 +229,8 @@ def _rect_pb(r: dict) -> pb.Rectification:
 def _acc_pb(a: dict) -> pb.AccountabilityRecord:
     out = pb.AccountabilityRecord(id=a["id"], rectification_id=a["rectification_id"], unit=a["unit"],
                                   object_id=a.get("object_id", ""), indicator_code=a.get("indicator_code", ""),
-                                  level=a["level"], reason=a["reason"], recorded_by=a.get("recorded_by", ""))
+                                  level=_ACCOUNTABILITY_PB.get(a["level"], pb.ACCOUNTABILITY_LEVEL_UNSPECIFIED),
+                                  reason=a["reason"], recorded_by=a.get("recorded_by", ""))
     if a.get("recorded_at"):
         out.recorded_at.CopyFrom(timestamp(a["recorded_at"]))
     return out

@@ -244,7 +244,7 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     assert fgw.overall > czj.overall and (fgw.rank, czj.rank) == (1, 2)
     assert set(results["gov/incident"].level_scores) == {"process"}
     czj_rows = {r.code: r for r in czj.indicators}
-    assert czj_rows["org_sla_attainment"].status == "below_baseline"
+    assert czj_rows["org_sla_attainment"].status == pb.INDICATOR_STATUS_BELOW_BASELINE
     assert czj_rows["org_rules_in_place"].actual == 50 and czj_rows["org_rules_in_place"].evidence
 
     # the department sees only its own results; the evaluating unit sees all
@@ -273,7 +273,7 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
 
     # the closed loop: rectifications wait for their ticket, events and audit are recorded
     rects = admin.ListRectifications(pb.ListRectificationsRequest(unit="czj"), timeout=5).rectifications
-    assert rects and all(r.state == "pending_ticket" for r in rects)
+    assert rects and all(r.state == pb.RECTIFICATION_STATE_PENDING_TICKET for r in rects)
     assert "org_sla_attainment" in {r.indicator_code for r in rects}
     with env.engine.connect() as c:
         types = set(c.execute(sa.text("SELECT type FROM outbox")).scalars())
