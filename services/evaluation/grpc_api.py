@@ -12,7 +12,7 @@ import redis
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import money, timestamp
+from govkit.protoconv import date_range, money, timestamp, to_date_range
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -203,8 +203,8 @@ def plan_to_pb(plan: dict) -> pb.Plan:
     results = plan.get("results") or {}
     return pb.Plan(id=plan["id"], name=plan["name"], subject_unit=plan["subject_unit"],
                    subject_role=plan["subject_role"], model_code=plan["model_code"],
-                   model_version=plan["model_version"], period_start=plan["period_start"].isoformat(),
-                   period_end=plan["period_end"].isoformat(), objects=[_obj_pb(o) for o in plan["objects"]],
+                   model_version=plan["model_version"], period=to_date_range(plan["period_start"], plan["period_end"]),
+                   objects=[_obj_pb(o) for o in plan["objects"]],
                    state=_STATE_PB[plan["state"]], results=[_result_pb(r) for r in results.get("objects", [])],
                    manual_scores=[_score_pb(s) for s in plan.get("manual_scores", [])],
                    previous_plan_id=results.get("previous_plan_id") or "", created_by=plan["created_by"])
@@ -269,10 +269,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
             self.hub.unsubscribe(changes)
 
     def GetKpiSeries(self, request, context):
-        v = Validator()
-        start = _date("start_date", request.start_date, v)
-        end = _date("end_date", request.end_date, v)
-        v.check()
+        start, end = date_range(request.dates, "dates", end_required=True)
         points = handlers.get_kpi_series(handlers.GetKpiSeries(
             _LEVEL.get(request.level), request.subject, frozenset(request.names), start, end), self.store, principal())
         return pb.GetKpiSeriesResponse(points=[pb.KpiSeriesPoint(date=d.isoformat(), values=vals)
@@ -299,10 +296,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     # -- plans ---------------------------------------------------------------------------
     def CreatePlan(self, request, context):
-        v = Validator()
-        start = _date("period_start", request.period_start, v)
-        end = _date("period_end", request.period_end, v)
-        v.check()
+        start, end = date_range(request.period, "period", end_required=True)
         cmd = CreatePlan(request.name, request.subject_unit, request.subject_role, request.model_code,
                          request.model_version, start, end,
                          tuple({"kind": _OBJ.get(o.kind, ""), "id": o.id, "unit": o.unit} for o in request.objects),
@@ -353,15 +347,12 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         return pb.ListRectificationsResponse(rectifications=[_rect_pb(r) for r in rows])
 
     def ListVendorResults(self, request, context):
-        v = Validator()
-        since = _date("since", request.since, v, required=False)
-        until = _date("until", request.until, v, required=False)
-        v.check()
+        since, until = date_range(request.period, "period", start_required=False)
         rows = handlers.list_vendor_results(self.uow(), principal(), vendor_id=request.vendor_id, since=since,
                                             until=until)
         return pb.ListVendorResultsResponse(results=[pb.VendorResult(
             report_id=r.report_id, contract_id=r.contract_id, vendor_id=r.vendor_id, unit=r.unit,
-            period_start=r.period_start.isoformat(), period_end=r.period_end.isoformat(), tickets=r.tickets,
+            period=to_date_range(r.period_start, r.period_end), tickets=r.tickets,
             response_attainment_pct=str(r.response_attainment_pct),
             resolution_attainment_pct=str(r.resolution_attainment_pct), breaches=r.breaches,
             penalty_total=money(r.penalty_total), reported_at=timestamp(r.reported_at)) for r in rows])

@@ -11,7 +11,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from rich.table import Table
 
 from govkit.cli_support import console, fail, grpc_channel
-from govkit.protoconv import as_money
+from govkit.protoconv import as_money, to_date_range
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
@@ -107,8 +107,8 @@ def vendor_qualify(id: str, name: str, number: str, expires_on: str, issuer: str
 @vendor_app.command("scorecard")
 def vendor_scorecard(id: str, period_start: str, period_end: str):
     """SLA attainment, penalties, acceptance results and complaints over a period."""
-    _dump(_call("GetVendorScorecard", pb.GetVendorScorecardRequest(vendor_id=id, period_start=period_start,
-                                                                   period_end=period_end)).scorecard)
+    _dump(_call("GetVendorScorecard", pb.GetVendorScorecardRequest(
+        vendor_id=id, period=to_date_range(period_start, period_end))).scorecard)
 
 
 @vendor_app.command("complain")
@@ -234,10 +234,10 @@ def contract_pay(contract_id: str, milestone: str, amount: str, paid_on: str, ke
 def contract_sla_report(contract_id: str, period_start: str, period_end: str,
                         availability: str = typer.Option("", help="measured availability %")):
     """The vendor SLA report for a period, with penalties and the tickets behind them."""
-    r = _call("GenerateSlaReport", pb.GenerateSlaReportRequest(contract_id=contract_id, period_start=period_start,
-                                                               period_end=period_end,
+    r = _call("GenerateSlaReport", pb.GenerateSlaReportRequest(contract_id=contract_id,
+                                                               period=to_date_range(period_start, period_end),
                                                                availability_percent=availability)).report
-    console.print(f"{r.vendor_id} {r.period_start}–{r.period_end}: {r.tickets} tickets, response "
+    console.print(f"{r.vendor_id} {r.period.start}–{r.period.end}: {r.tickets} tickets, response "
                   f"{r.response_attainment_percent}%, resolution {r.resolution_attainment_percent}%, "
                   f"{r.breaches} breaches, penalty {r.penalty_total.amount}")
     table = Table("clause", "metric", "breaches", "points below", "amount", "tickets")

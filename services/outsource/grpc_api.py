@@ -11,7 +11,7 @@ from decimal import Decimal
 from govkit.db import make_engine
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import choice, money, money_text, parse_date
+from govkit.protoconv import choice, date_range, money, money_text, parse_date, to_date_range
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
@@ -157,7 +157,7 @@ def report_pb(r: dict) -> pb.SlaReport:
     body = r["body"]
     return pb.SlaReport(
         id=r["id"], contract_id=r["contract_id"], vendor_id=r["vendor_id"], org_unit_id=r["org_unit_id"],
-        period_start=_s(r["period_start"]), period_end=_s(r["period_end"]), contract_version=r["contract_version"],
+        period=to_date_range(r["period_start"], r["period_end"]), contract_version=r["contract_version"],
         tickets=r["tickets"], response_attainment_percent=_s(r["response_attainment_percent"]),
         resolution_attainment_percent=_s(r["resolution_attainment_percent"]),
         availability_percent=_s(r["availability_percent"]), breaches=r["breaches"],
@@ -364,7 +364,7 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
     # SLA and scorecards
     def GenerateSlaReport(self, r, context):
         row = handlers.generate_sla_report(c.GenerateSlaReport(
-            r.contract_id, parse_date(r.period_start, "period_start"), parse_date(r.period_end, "period_end"),
+            r.contract_id, *date_range(r.period, "period", end_required=True),
             r.availability_percent), self.uow(), principal())
         return pb.GenerateSlaReportResponse(report=report_pb(row))
 
@@ -378,8 +378,8 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return pb.FileComplaintResponse(complaint_id=x.id)
 
     def GetVendorScorecard(self, r, context):
-        s = handlers.vendor_scorecard(r.vendor_id, parse_date(r.period_start, "period_start"),
-                                      parse_date(r.period_end, "period_end"), self.uow(), principal())
+        start, end = date_range(r.period, "period", end_required=True)
+        s = handlers.vendor_scorecard(r.vendor_id, start, end, self.uow(), principal())
         return pb.GetVendorScorecardResponse(scorecard=scorecard_pb(s))
 
 
@@ -387,7 +387,7 @@ def scorecard_pb(s: dict) -> pb.Scorecard:
     a = s["acceptances"]
     return pb.Scorecard(
         vendor_id=s["vendor_id"], vendor_name=s["vendor_name"], status=_STATUS_PB[VendorStatus(s["status"])],
-        period_start=_s(s["period_start"]), period_end=_s(s["period_end"]), report_ids=s["reports"],
+        period=to_date_range(s["period_start"], s["period_end"]), report_ids=s["reports"],
         tickets=s["tickets"], response_attainment_percent=_s(s["response_attainment_percent"]),
         resolution_attainment_percent=_s(s["resolution_attainment_percent"]), breaches=s["breaches"],
         penalty_total=money(s["penalty_total"]), acceptances_passed=a["pass"],

@@ -15,6 +15,7 @@ from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.protoconv import as_money
+from govops.common.v1.common_pb2 import DateRange
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource import handlers
@@ -262,8 +263,9 @@ def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
     events = synthetic_month()
     for e in events:
         assert handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
-    request = pb.GenerateSlaReportRequest(contract_id=contract.id, period_start="2026-11-01",
-                                          period_end="2026-11-30", availability_percent="99.95")
+    request = pb.GenerateSlaReportRequest(contract_id=contract.id,
+                                          period=DateRange(start="2026-11-01", end="2026-11-30"),
+                                          availability_percent="99.95")
     report = admin.GenerateSlaReport(request).report
     assert (report.tickets, report.breaches) == (20, 3)
     assert (report.response_attainment_percent, report.resolution_attainment_percent) == ("95.00", "90.00")
@@ -285,7 +287,7 @@ def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
     assert again == report
     assert len(_outbox(engine, "vendor_sla_reported")) == 1  # unchanged figures publish nothing new
     card = admin.GetVendorScorecard(pb.GetVendorScorecardRequest(
-        vendor_id="vendor-hx", period_start="2026-01-01", period_end="2026-12-31")).scorecard
+        vendor_id="vendor-hx", period=DateRange(start="2026-01-01", end="2026-12-31"))).scorecard
     assert (card.tickets, card.penalty_total.amount, card.response_attainment_percent) == (20, "1200.00", "95.00")
 
 
@@ -354,16 +356,17 @@ def test_reports_are_scoped_and_readable_by_id(admin, env, signer):
     _register(admin)
     contract = admin.SignContract(_sign_request(_to_contract(admin).id)).contract
     report = admin.GenerateSlaReport(pb.GenerateSlaReportRequest(
-        contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")).report
+        contract_id=contract.id, period=DateRange(start="2026-11-01", end="2026-11-30"))).report
     assert (report.tickets, report.penalty_total.amount, report.response_attainment_percent) == (0, "0.00", "100.00")
     assert admin.GetSlaReport(pb.GetSlaReportRequest(id=report.id)).report == report
     fgw = _stub(env, signer, ["outsource.read", "outsource.manage"], ["fgw"])
     assert _fails(lambda: fgw.GetSlaReport(pb.GetSlaReportRequest(id=report.id)))[0] == grpc.StatusCode.NOT_FOUND
     assert _fails(lambda: fgw.GenerateSlaReport(pb.GenerateSlaReportRequest(
-        contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")))[0] == grpc.StatusCode.NOT_FOUND
+        contract_id=contract.id, period=DateRange(start="2026-11-01", end="2026-11-30"))))[0] \
+        == grpc.StatusCode.NOT_FOUND
     code, err = _fails(lambda: admin.GenerateSlaReport(pb.GenerateSlaReportRequest(
-        contract_id=contract.id, period_start="2026-11-30", period_end="2026-11-01")))
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period_end" in dict(iter_bad_request(err))
+        contract_id=contract.id, period=DateRange(start="2026-11-30", end="2026-11-01"))))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period.end" in dict(iter_bad_request(err))
     assert [v.id for v in admin.ListVendors(pb.ListVendorsRequest(status=pb.VENDOR_STATUS_BLACKLISTED)).vendors] == []
 
 
@@ -394,7 +397,8 @@ def test_late_facts_change_the_report_under_the_same_id(admin, env):
     events = synthetic_month()
     for e in events:
         handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
-    request = pb.GenerateSlaReportRequest(contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")
+    request = pb.GenerateSlaReportRequest(contract_id=contract.id,
+                                          period=DateRange(start="2026-11-01", end="2026-11-30"))
     first = admin.GenerateSlaReport(request).report
     late = ticket_event("sla_breached", "t05", datetime(2026, 11, 7, 12, tzinfo=CST), eid="late-1", target="response")
     handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", late)
