@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 BUF := node_modules/.bin/buf
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: packages servers setup run test proto migrate seed keys lint proto-lint bench
+.PHONY: packages servers setup run test proto migrate seed keys lint proto-lint proto-image bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench: setup
 # buf STANDARD style plus a leading comment on every service, rpc, message, field and enum (buf.yaml).
 proto-lint: $(NODE_STAMP)
 	$(BUF) lint
+
+# Renews the committed image of the API that `buf breaking` compares against
+# (tests/deploy/test_proto_breaking.py). Run it only for a deliberate break, or to take in added
+# API after a release; comments are left out so editing one does not churn the image.
+proto-image: $(NODE_STAMP)
+	$(BUF) build --exclude-source-info -o proto/api-image.binpb
 
 # ruff lints (it does not reformat: `ruff format` is not applied to the tree); mypy types services/
 # and the typed test fakes; buf lints the protos. Levels: docs/kit.md, "Types and lint".

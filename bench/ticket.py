@@ -120,14 +120,15 @@ def create_figures(target, token, n_latency: int, seconds: float) -> dict:
 
 def queue_figures(target, token, n: int) -> dict:
     from govkit.client import channel
+    from govops.common.v1.common_pb2 import PageRequest
     from govops.ticket.v1 import ticket_pb2 as pb
     from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
     stub = pb_grpc.TicketServiceStub(channel(target, token))
     lat = []
     for i in range(n):
-        request = pb.ListQueueRequest(view="group_queue", filter=pb.TicketFilter(group_id=f"grp-{i % 8}"),
-                                      sort="sla_due", page_size=50)
+        request = pb.ListQueueRequest(view=pb.QUEUE_VIEW_GROUP_QUEUE, filter=pb.TicketFilter(group_id=f"grp-{i % 8}"),
+                                      sort="sla_due", page=PageRequest(page_size=50))
         t0 = time.perf_counter()
         reply = stub.ListQueue(request, timeout=10)
         lat.append((time.perf_counter() - t0) * 1000)

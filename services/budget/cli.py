@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from govkit.cli_support import console, fail, grpc_channel
+from govkit.protoconv import as_money
+from govops.common.v1.common_pb2 import PageRequest
 
 app = typer.Typer(help="Budget: configuration base, quota standard, compilation, approval, execution",
                   no_args_is_help=True)
@@ -80,16 +82,16 @@ def assets_list(department: str = typer.Option("", help="org unit id"),
     """List assets (filtered by your department scope)."""
     pb = _pb()
     reply = _call("ListAssets", pb.ListAssetsRequest(filter=_filter(department, kind, status, text),
-                                                     page_size=limit))
+                                                     page=PageRequest(page_size=limit)))
     table = Table(title="配置库 (assets)")
     for col in ("code", "name", "kind", "department", "original value", "qty", "等保", "status", "id"):
         table.add_column(col)
     for a in reply.assets:
         f = a.fields
-        table.add_row(f.code, f.name, f.kind, f.department, f.original_value, str(f.quantity),
+        table.add_row(f.code, f.name, f.kind, f.department, f.original_value.amount, str(f.quantity),
                       str(f.protection_level), pb.AssetStatus.Name(f.status).replace("ASSET_STATUS_", "").lower(), a.id)
     console.print(table)
-    if reply.next_page_token:
+    if reply.page.next_page_token:
         console.print("(more rows: narrow the filter or raise --limit)")
 
 
@@ -117,7 +119,7 @@ def assets_export(file: Path = typer.Argument(..., help=".csv or .xlsx"),
 def standard_list():
     """Quota standard versions."""
     pb = _pb()
-    reply = _call("ListStandards", pb.ListStandardsRequest(page_size=1000))
+    reply = _call("ListStandards", pb.ListStandardsRequest(page=PageRequest(page_size=1000)))
     table = Table(title="定额标准 (quota standards)")
     for col in ("code", "version", "name", "effective", "state", "id"):
         table.add_column(col)
@@ -149,11 +151,11 @@ def standard_show(standard: str = typer.Argument(..., help="id, CODE (latest app
     for w in s.body.workload_standards:
         t.add_row("workload", f"{w.service_content} · {w.asset_kind} · {w.staff_grade}", f"{w.person_days} 人天/年")
     for c in s.body.labour_costs:
-        t.add_row("labour cost", f"{c.staff_grade} · {c.region}", f"{c.yuan_per_person_month} 元/人月")
+        t.add_row("labour cost", f"{c.staff_grade} · {c.region}", f"{c.yuan_per_person_month.amount} 元/人月")
     for u in s.body.spare_parts:
-        t.add_row("spare parts", u.asset_kind, f"{u.yuan_per_unit} 元/台/年")
+        t.add_row("spare parts", u.asset_kind, f"{u.yuan_per_unit.amount} 元/台/年")
     for u in s.body.consumables:
-        t.add_row("consumables", u.asset_kind, f"{u.yuan_per_unit} 元/台/年")
+        t.add_row("consumables", u.asset_kind, f"{u.yuan_per_unit.amount} 元/台/年")
     for c in s.body.coefficients:
         t.add_row("coefficient", f"{c.dimension}={c.value} {c.name}", c.factor)
     console.print(t)
@@ -176,7 +178,7 @@ def _standard_id(ref: str) -> str:
         pass
     pb = _pb()
     code, _, version = ref.partition("@v")
-    found = [s for s in _call("ListStandards", pb.ListStandardsRequest(page_size=1000)).standards
+    found = [s for s in _call("ListStandards", pb.ListStandardsRequest(page=PageRequest(page_size=1000))).standards
              if s.code == code and (s.version == int(version) if version else s.state == pb.STANDARD_STATE_APPROVED)]
     if not found:
         console.print(f"[red]no {'' if version else 'approved '}standard {ref}")
@@ -204,11 +206,11 @@ def _budget_id(ref: str, year: int = 0) -> str:
 def _print_budget(b) -> None:
     console.print(f"[bold]{b.unit}[/bold] {b.year}  {_state(b.state)}  standard {b.standard}  "
                   f"region {b.region}  assets {b.asset_count}  lines {b.line_count}  id {b.id}")
-    t = Table(title=f"合计 {b.total} 元")
+    t = Table(title=f"合计 {b.total.amount} 元")
     for col in ("fee category", "name", "amount (yuan)"):
         t.add_column(col)
     for a in b.by_category:
-        t.add_row(a.code, a.name, a.amount)
+        t.add_row(a.code, a.name, a.amount.amount)
     console.print(t)
 
 
@@ -229,12 +231,13 @@ def compile_(unit: str = typer.Option(..., help="budget unit (org unit id)"),
 @app.command("list")
 def list_(unit: str = typer.Option(""), year: int = typer.Option(0)):
     """Budgets in your scope."""
-    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=unit, year=year, page_size=1000))
+    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=unit, year=year,
+                                                          page=PageRequest(page_size=1000)))
     t = Table(title="预算 (budgets)")
     for col in ("unit", "year", "state", "total", "standard", "id"):
         t.add_column(col)
     for b in reply.budgets:
-        t.add_row(b.unit, str(b.year), _state(b.state), b.total, b.standard, b.id)
+        t.add_row(b.unit, str(b.year), _state(b.state), b.total.amount, b.standard, b.id)
     console.print(t)
 
 
@@ -247,14 +250,16 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
     b = _call("GetBudget", pb.GetBudgetRequest(id=bid)).budget
     _print_budget(b)
     for a in b.actions:
-        console.print(f"  {a.at.ToJsonString()}  {a.action:<22} {a.actor:<12} {a.comment}")
+        step = pb.BudgetStep.Name(a.action).removeprefix("BUDGET_STEP_").lower()
+        console.print(f"  {a.at.ToJsonString()}  {step:<22} {a.actor:<12} {a.comment}")
     if lines:
-        reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid, page_size=lines))
+        reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid,
+                                                                   page=PageRequest(page_size=lines)))
         t = Table(title="明细 (lines)")
         for col in ("#", "dept", "kind", "item", "amount", "formula"):
             t.add_column(col)
         for ln in reply.lines:
-            t.add_row(str(ln.line_no), ln.department, ln.asset_kind, ln.fee_item, ln.amount, ln.formula)
+            t.add_row(str(ln.line_no), ln.department, ln.asset_kind, ln.fee_item, ln.amount.amount, ln.formula)
         console.print(t)
 
 
@@ -262,13 +267,14 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
 def trace(budget: str, line: int, year: int = typer.Option(0)):
     """Why one line is in the budget: rule, coefficients, formula and its assets."""
     reply = _call("TraceBudgetLine", _pb().TraceBudgetLineRequest(budget_id=_budget_id(budget, year), line_no=line,
-                                                                  page_size=50))
+                                                                  page=PageRequest(page_size=50)))
     ln = reply.line
-    console.print(f"line {ln.line_no}: {ln.amount} 元  {ln.fee_category}/{ln.fee_item}  rule {reply.standard} "
+    console.print(f"line {ln.line_no}: {ln.amount.amount} 元  {ln.fee_category}/{ln.fee_item}  rule {reply.standard} "
                   f"{ln.rule_ref}\n  {ln.formula}\n  group: {reply.group}")
     for a in reply.assets:
-        console.print(f"  · {a.fields.code} {a.fields.name} 原值 {a.fields.original_value} × {a.fields.quantity}")
-    if reply.next_page_token:
+        f = a.fields
+        console.print(f"  · {f.code} {f.name} 原值 {f.original_value.amount} × {f.quantity}")
+    if reply.page.next_page_token:
         console.print("  …")
 
 
@@ -282,7 +288,8 @@ def compare(budget: str, year: int = typer.Option(0),
     for col in ("category", "this year", "last year", "change", "what-if", "what-if change"):
         t.add_column(col)
     for r in reply.rows:
-        t.add_row(r.name, r.this_year, r.last_year or "—", r.change or "—", r.what_if or "—", r.what_if_change or "—")
+        t.add_row(r.name, r.this_year.amount, *(m.amount or "—" for m in (r.last_year, r.change, r.what_if,
+                                                                          r.what_if_change)))
     console.print(t)
 
 
@@ -319,14 +326,15 @@ def approve(budget: str, year: int = typer.Option(0), comment: str = typer.Optio
 def execution(budget: str, year: int = typer.Option(0)):
     """Execution rate per fee category and per line."""
     x = _call("GetExecution", _pb().GetExecutionRequest(budget_id=_budget_id(budget, year)))
-    t = Table(title=f"执行情况: {x.total_spent} / {x.budget.total} 元 ({x.execution_rate}%)")
+    t = Table(title=f"执行情况: {x.total_spent.amount} / {x.budget.total.amount} 元 ({x.execution_rate}%)")
     for col in ("category", "budgeted", "spent", "rate %"):
         t.add_column(col)
     for c in x.categories:
-        t.add_row(c.name, c.budgeted, c.spent, c.execution_rate)
+        t.add_row(c.name, c.budgeted.amount, c.spent.amount, c.execution_rate)
     console.print(t)
     for ln in x.lines:
-        console.print(f"  line {ln.line_no} {ln.fee_item}: {ln.spent} / {ln.amount} ({ln.execution_rate}%)")
+        console.print(f"  line {ln.line_no} {ln.fee_item}: {ln.spent.amount} / {ln.amount.amount} "
+                      f"({ln.execution_rate}%)")
 
 
 @expense_app.command("add")
@@ -338,10 +346,10 @@ def expense_add(budget: str = typer.Argument(..., help="budget id, or unit id wi
                 key: str | None = typer.Option(None, help="idempotency key")):
     """Record actual spending against an approved budget."""
     reply = _call("RecordExpense", _pb().RecordExpenseRequest(
-        budget_id=_budget_id(budget, year), fee_category=category, fee_item=item, line_no=line, amount=amount,
+        budget_id=_budget_id(budget, year), fee_category=category, fee_item=item, line_no=line, amount=as_money(amount),
         spent_on=date, description=description, idempotency_key=key or ""))
     verb = "replayed" if reply.replayed else "recorded"
-    console.print(f"{verb} expense {reply.expense.id}: {reply.expense.amount} 元")
+    console.print(f"{verb} expense {reply.expense.id}: {reply.expense.amount.amount} 元")
 
 
 @app.command("export")

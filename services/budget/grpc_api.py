@@ -9,9 +9,10 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import timestamp
+from govkit.protoconv import CURRENCY, money, money_text, page, page_response, timestamp
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
+from govops.common.v1 import common_pb2
 
 from . import handlers
 from .adapters import files, reports
@@ -83,14 +84,22 @@ def _enum_in(table: dict, value: int) -> str:
     return table.get(value) or (str(value) if value else "")
 
 
-def _money(d: Decimal) -> str:
-    return str(Decimal(d).quantize(Decimal("0.01")))
+_STEP_PB = {s: getattr(pb, f"BUDGET_STEP_{s.upper()}") for s in (
+    "compile", "submit", "review", "approve", "return_from_review", "return_from_approval")}
+_ASSET_ACTION_PB = {a: getattr(pb, f"ASSET_ACTION_{a.upper()}")
+                    for a in ("registered", "changed", "retired", "related")}
+
+# Money in the standard's body, as (list key, field): the body travels to and from the domain as a
+# dict (MessageToDict / ParseDict), whose amounts are plain decimal text.
+_BODY_MONEY = (("labour_costs", "yuan_per_person_month"), ("spare_parts", "yuan_per_unit"),
+               ("consumables", "yuan_per_unit"))
 
 
 def _fields_in(f: pb.AssetFields) -> dict:
     return {"code": f.code, "name": f.name, "kind": f.kind, "department": f.department, "location": f.location,
             "brand": f.brand, "model": f.model, "purchase_date": f.purchase_date,
-            "original_value": f.original_value, "quantity": f.quantity or "",
+            "original_value": money_text(f.original_value, "original_value"),
+            "quantity": f.quantity or "",
             "protection_level": f.protection_level or "", "support_mode": _enum_in(_SUPPORT, f.support_mode),
             "status": _enum_in(_STATUS, f.status), "response_time": f.response_time, "user_scale": f.user_scale}
 
@@ -101,7 +110,7 @@ def asset_to_pb(a: Asset) -> pb.Asset:
                         code=a.code, name=a.name, kind=a.kind, department=a.department, location=a.location,
                         brand=a.brand, model=a.model,
                         purchase_date=a.purchase_date.isoformat() if a.purchase_date else "",
-                        original_value=_money(a.original_value), quantity=a.quantity,
+                        original_value=money(a.original_value), quantity=a.quantity,
                         protection_level=a.protection_level, support_mode=_SUPPORT_PB[a.support_mode],
                         status=_STATUS_PB[a.status], response_time=a.response_time, user_scale=a.user_scale))
 
@@ -122,12 +131,14 @@ def _format(value: pb.FileFormat.ValueType, allowed: tuple[str, ...]) -> str:
 def _body_in(b: pb.StandardBody) -> dict:
     from google.protobuf.json_format import MessageToDict
 
-    return MessageToDict(b, preserving_proto_field_name=True)
+    raw = MessageToDict(b, preserving_proto_field_name=True)
+    for key, name in _BODY_MONEY:
+        for i, item in enumerate(raw.get(key, [])):
+            item[name] = money_text(getattr(getattr(b, key)[i], name), f"{key}[{i}].{name}")
+    return raw
 
 
 def standard_to_pb(s: Standard, *, with_body: bool = True) -> pb.Standard:
-    from google.protobuf.json_format import ParseDict
-
     msg = pb.Standard(id=s.id, code=s.code, version=s.version, name=s.name,
                       effective_from=s.effective_from.isoformat(),
                       effective_to=s.effective_to.isoformat() if s.effective_to else "",
@@ -135,12 +146,25 @@ def standard_to_pb(s: Standard, *, with_body: bool = True) -> pb.Standard:
                       default_region=s.default_region, note=s.note, created_by=s.created_by,
                       approved_by=s.approved_by, approved_at=timestamp(s.approved_at))
     if with_body:
-        ParseDict(body_to_dict(s.body), msg.body)
+        body_to_pb(body_to_dict(s.body), msg.body)
+    return msg
+
+
+def body_to_pb(raw: dict, msg: pb.StandardBody | None = None) -> pb.StandardBody:
+    """A standard's body as the domain writes it (amounts as decimal text) into a StandardBody."""
+    from google.protobuf.json_format import ParseDict
+
+    raw = {key: [dict(item) for item in items] if isinstance(items, list) else items for key, items in raw.items()}
+    for key, name in _BODY_MONEY:
+        for item in raw.get(key, []):
+            item[name] = {"amount": money(item[name]).amount, "currency": CURRENCY}
+    msg = msg if msg is not None else pb.StandardBody()
+    ParseDict(raw, msg)
     return msg
 
 
 def _amounts(values: dict, names: dict) -> list[pb.Amount]:
-    return [pb.Amount(code=k, name=names.get(k, k), amount=_money(v)) for k, v in values.items()]
+    return [pb.Amount(code=k, name=names.get(k, k), amount=money(v)) for k, v in values.items()]
 
 
 def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
@@ -156,7 +180,7 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
         standard=b.standard_label,
         region=b.region,
         state=_BUDGET_STATE[b.state],
-        total=_money(b.total),
+        total=money(b.total),
         by_category=_amounts(ordered, cat_names),
         by_kind=_amounts(dict(sorted(b.by_kind.items())), {k.code: k.name for k in ASSET_KINDS}),
         asset_count=b.asset_count,
@@ -166,7 +190,7 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
         approved_by=b.approved_by,
         actions=[
             pb.BudgetAction(
-                action=a.action,
+                action=_STEP_PB.get(a.action, pb.BUDGET_STEP_UNSPECIFIED),
                 from_state=_BUDGET_STATE.get(a.from_state, pb.BUDGET_STATE_UNSPECIFIED),
                 to_state=_BUDGET_STATE.get(a.to_state, pb.BUDGET_STATE_UNSPECIFIED),
                 actor=a.actor,
@@ -186,25 +210,28 @@ def line_to_pb(ln: Line, spent: Decimal | None = None) -> pb.BudgetLine:
         coefficients=[pb.Coefficient(dimension=c["dimension"], value=c["value"], factor=c["factor"],
                                      name=c.get("name", "")) for c in ln.coefficients],
         coefficient=str(Decimal(ln.coefficient).normalize()), asset_count=ln.asset_count, quantity=ln.quantity,
-        base=_money(ln.base), amount=_money(ln.amount), formula=ln.formula)
+        base=str(Decimal(ln.base).quantize(Decimal("0.01"))), amount=money(ln.amount), formula=ln.formula)
     if spent is not None:
-        msg.spent = _money(spent)
+        msg.spent.CopyFrom(money(spent))
         msg.execution_rate = str(bd.execution_rate(spent, ln.amount))
     return msg
 
 
 def expense_to_pb(e: bd.Expense) -> pb.Expense:
     return pb.Expense(id=e.id, budget_id=e.budget_id or "", fee_category=e.fee_category, fee_item=e.fee_item,
-                      line_no=e.line_no or 0, amount=_money(e.amount), spent_on=e.spent_on.isoformat(),
+                      line_no=e.line_no or 0, amount=money(e.amount), spent_on=e.spent_on.isoformat(),
                       description=e.description, source=e.source, external_id=e.external_id or "",
                       recorded_by=e.recorded_by)
 
 
-def _offset_page(items: list, page_size: int, page_token: str) -> tuple[list, str]:
+def _offset_page(items: list, request: common_pb2.PageRequest) -> tuple[list, common_pb2.PageResponse]:
+    """One page of a list the handler returned whole, so its total is known."""
+    page_size, page_token = page(request)
     size = handlers._page_size(page_size)
-    start = int(handlers._decode_token(page_token, "page_token")) if page_token else 0
+    start = int(handlers._decode_token(page_token, "page.page_token")) if page_token else 0
     chunk = items[start:start + size]
-    return chunk, (handlers._encode_token(start + size) if start + size < len(items) else "")
+    token = handlers._encode_token(start + size) if start + size < len(items) else ""
+    return chunk, page_response(token, total_size=len(items))
 
 
 class BudgetServicer(pb_grpc.BudgetServiceServicer):
@@ -264,14 +291,15 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
             asset=asset_to_pb(d.asset),
             relations=[pb.AssetRelation(kind=_RELATION_PB[k], direction=direction, asset_id=other)
                        for k, direction, other in d.relations],
-            history=[pb.AssetChange(at=timestamp(h["at"]), actor=h["actor"], action=h["action"],
+            history=[pb.AssetChange(at=timestamp(h["at"]), actor=h["actor"],
+                                    action=_ASSET_ACTION_PB.get(h["action"], pb.ASSET_ACTION_UNSPECIFIED),
                                     changes_json=json.dumps(jsonable(h["changes"]), ensure_ascii=False))
                      for h in d.history])
 
     def ListAssets(self, request, context):
-        assets, token = handlers.list_assets(ListAssets(_filter_in(request.filter), request.page_size,
-                                                        request.page_token), self._uow(), principal())
-        return pb.ListAssetsResponse(assets=[asset_to_pb(a) for a in assets], next_page_token=token)
+        assets, token = handlers.list_assets(ListAssets(_filter_in(request.filter), *page(request.page)),
+                                             self._uow(), principal())
+        return pb.ListAssetsResponse(assets=[asset_to_pb(a) for a in assets], page=page_response(token))
 
     def ImportAssets(self, request, context):
         fmt = _format(request.format, ("csv", "xlsx"))
@@ -282,8 +310,8 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         fmt = _format(request.format, ("csv", "xlsx"))
         flt, out, token = _filter_in(request.filter), [], ""
         while True:
-            page, token = handlers.list_assets(ListAssets(flt, handlers.MAX_PAGE, token), self._uow(), principal())
-            out.extend(page)
+            chunk, token = handlers.list_assets(ListAssets(flt, handlers.MAX_PAGE, token), self._uow(), principal())
+            out.extend(chunk)
             if not token:
                 break
         return pb.ExportAssetsResponse(content=files.export_assets(out, fmt), filename=f"assets.{fmt}",
@@ -311,10 +339,8 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
             handlers.get_standard(request.id, self._uow(), principal())))
 
     def ListStandards(self, request, context):
-        items, token = _offset_page(handlers.list_standards(self._uow(), principal()), request.page_size,
-                                    request.page_token)
-        return pb.ListStandardsResponse(standards=[standard_to_pb(s, with_body=False) for s in items],
-                                        next_page_token=token)
+        items, paging = _offset_page(handlers.list_standards(self._uow(), principal()), request.page)
+        return pb.ListStandardsResponse(standards=[standard_to_pb(s, with_body=False) for s in items], page=paging)
 
     # -- budgets --
     def CompileBudget(self, request, context):
@@ -330,18 +356,20 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
     def ListBudgets(self, request, context):
         budgets = handlers.list_budgets(self._uow(), principal(), unit=request.unit, year=request.year,
                                         state=_BUDGET_STATE_IN.get(request.state, ""))
-        items, token = _offset_page(budgets, request.page_size, request.page_token)
-        return pb.ListBudgetsResponse(budgets=[budget_to_pb(b) for b in items], next_page_token=token)
+        items, paging = _offset_page(budgets, request.page)
+        return pb.ListBudgetsResponse(budgets=[budget_to_pb(b) for b in items], page=paging)
 
     def ListBudgetLines(self, request, context):
+        page_size, page_token = page(request.page)
         lines, token = handlers.budget_lines(request.budget_id, self._uow(), principal(),
-                                             category=request.fee_category, page_size=request.page_size,
-                                             page_token=request.page_token)
-        return pb.ListBudgetLinesResponse(lines=[line_to_pb(ln) for ln in lines], next_page_token=token)
+                                             category=request.fee_category, page_size=page_size,
+                                             page_token=page_token)
+        return pb.ListBudgetLinesResponse(lines=[line_to_pb(ln) for ln in lines], page=page_response(token))
 
     def TraceBudgetLine(self, request, context):
+        page_size, page_token = page(request.page)
         t = handlers.trace_line(request.budget_id, request.line_no, self._uow(), principal(),
-                                page_size=request.page_size, page_token=request.page_token)
+                                page_size=page_size, page_token=page_token)
         from .domain.compilation import AssetGroup
 
         g = t.group
@@ -349,21 +377,24 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
                            g["response_time"], g["user_scale"], g["asset_count"], g["quantity"], g["original_value"])
         return pb.TraceBudgetLineResponse(line=line_to_pb(t.line), standard_id=t.budget.standard_id,
                                           standard=t.budget.standard_label, group=describe_group(group),
-                                          group_original_value=_money(group.original_value),
-                                          assets=[asset_to_pb(a) for a in t.assets], next_page_token=t.next_page_token)
+                                          group_original_value=money(group.original_value),
+                                          assets=[asset_to_pb(a) for a in t.assets],
+                                          page=page_response(t.next_page_token, total_size=group.asset_count))
 
     def CompareBudget(self, request, context):
         c = handlers.compare_budget(request.budget_id, request.against_standard_id, self._uow(), principal())
         rows = []
         for code, name in [(x.code, x.name) for x in FEE_CATEGORIES] + [("total", "合计")]:
             this = c.budget.total if code == "total" else c.budget.by_category.get(code, Decimal(0))
-            row = pb.Comparison(code=code, name=name, this_year=_money(this))
+            row = pb.Comparison(code=code, name=name, this_year=money(this))
             if c.last_year is not None:
                 last = c.last_year.total if code == "total" else c.last_year.by_category.get(code, Decimal(0))
-                row.last_year, row.change = _money(last), _money(this - last)
+                row.last_year.CopyFrom(money(last))
+                row.change.CopyFrom(money(this - last))
             if c.what_if is not None:
                 other = c.what_if.total if code == "total" else c.what_if.by_category.get(code, Decimal(0))
-                row.what_if, row.what_if_change = _money(other), _money(other - this)
+                row.what_if.CopyFrom(money(other))
+                row.what_if_change.CopyFrom(money(other - this))
             rows.append(row)
         return pb.CompareBudgetResponse(
             last_year_budget_id=c.last_year.id if c.last_year else "", rows=rows,
@@ -395,20 +426,21 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
     # -- execution --
     def RecordExpense(self, request, context):
         r = handlers.record_expense(RecordExpense(
-            request.budget_id, request.fee_category, request.amount, request.spent_on, request.fee_item,
+            request.budget_id, request.fee_category,
+            money_text(request.amount, "amount"), request.spent_on, request.fee_item,
             request.line_no, request.description, request.idempotency_key), self._uow(), principal())
         return pb.RecordExpenseResponse(expense=expense_to_pb(r.expense), replayed=r.replayed)
 
     def GetExecution(self, request, context):
         x = handlers.execution(request.budget_id, self._uow(), principal())
         b = x.budget
-        cats = [pb.CategoryExecution(code=c.code, name=c.name, budgeted=_money(b.by_category.get(c.code, 0)),
-                                     spent=_money(x.by_category.get(c.code, 0)),
+        cats = [pb.CategoryExecution(code=c.code, name=c.name, budgeted=money(b.by_category.get(c.code, 0)),
+                                     spent=money(x.by_category.get(c.code, 0)),
                                      execution_rate=str(bd.execution_rate(x.by_category.get(c.code, Decimal(0)),
                                                                           b.by_category.get(c.code, Decimal(0)))))
                 for c in FEE_CATEGORIES]
         return pb.GetExecutionResponse(
-            budget=budget_to_pb(b), categories=cats, total_spent=_money(x.total_spent),
+            budget=budget_to_pb(b), categories=cats, total_spent=money(x.total_spent),
             execution_rate=str(bd.execution_rate(x.total_spent, b.total)),
             lines=[line_to_pb(ln, x.by_line[ln.line_no]) for ln in x.lines if ln.line_no in x.by_line],
             expenses=[expense_to_pb(e) for e in x.expenses])

@@ -196,13 +196,13 @@ def get_asset(asset_id: str, uow: BudgetUow, caller: Principal) -> AssetDetail:
 
 def _page_size(size: int) -> int:
     if size < 0:
-        raise InvalidArgument(field="page_size", reason="must not be negative")
+        raise InvalidArgument(field="page.page_size", reason="must not be negative")
     return min(size or 100, MAX_PAGE)
 
 
 def list_assets(cmd: ListAssets, uow: BudgetUow, caller: Principal) -> tuple[list[Asset], str]:
     size = _page_size(cmd.page_size)
-    after = _decode_token(cmd.page_token, "page_token") if cmd.page_token else None
+    after = _decode_token(cmd.page_token, "page.page_token") if cmd.page_token else None
     with uow:
         rows = uow.assets.list(cmd.filter, size + 1, after)
     more = len(rows) > size
@@ -446,7 +446,7 @@ def list_budgets(uow: BudgetUow, caller: Principal, *, unit: str = "", year: int
 def budget_lines(budget_id: str, uow: BudgetUow, caller: Principal, *, category: str = "", page_size: int = 0,
                  page_token: str = "") -> tuple[list[Line], str]:
     size = _page_size(page_size)
-    after = int(_decode_token(page_token, "page_token")) if page_token else 0
+    after = int(_decode_token(page_token, "page.page_token")) if page_token else 0
     with uow:
         b = _get_budget(uow, budget_id)
         lines = uow.budgets.lines(b.id, category=category, after=after, limit=size + 1)
@@ -468,7 +468,7 @@ def trace_line(budget_id: str, line_no: int, uow: BudgetUow, caller: Principal, 
                page_token: str = "") -> LineTrace:
     """Why a line is in the budget: its rule, coefficients, formula and the assets behind it."""
     size = _page_size(page_size)
-    offset = int(_decode_token(page_token, "page_token")) if page_token else 0
+    offset = int(_decode_token(page_token, "page.page_token")) if page_token else 0
     with uow:
         b = _get_budget(uow, budget_id)
         line = uow.budgets.line(b.id, line_no)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from govkit import config as govconfig
 from govkit.cli_support import console, fail, grpc_channel
+from govkit.protoconv import to_date_range
 
 app = typer.Typer(help="Nine-grid evaluation: models, plans, reports, rectification, accountability",
                   no_args_is_help=True)
@@ -114,7 +115,7 @@ def plan_create(
         objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_VENDOR, id=vendor_id, unit=u))
     plan = _call("CreatePlan", pb.CreatePlanRequest(
         name=name, subject_unit=subject_unit, subject_role=subject_role, model_code=model,
-        period_start=start, period_end=end, objects=objects, idempotency_key=idempotency_key or "")).plan
+        period=to_date_range(start, end), objects=objects, idempotency_key=idempotency_key or "")).plan
     console.print(f"plan [bold]{plan.id}[/bold] 「{plan.name}」 {pb.PlanState.Name(plan.state)}")
 
 
@@ -127,7 +128,7 @@ def plan_list():
     for col in ("id", "name", "period", "state", "objects"):
         table.add_column(col)
     for p in _call("ListPlans", pb.ListPlansRequest()).plans:
-        table.add_row(p.id, p.name, f"{p.period_start}..{p.period_end}", pb.PlanState.Name(p.state)[11:].lower(),
+        table.add_row(p.id, p.name, f"{p.period.start}..{p.period.end}", pb.PlanState.Name(p.state)[11:].lower(),
                       ", ".join(o.id for o in p.objects))
     console.print(table)
 
@@ -138,7 +139,7 @@ def plan_show(plan_id: str):
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     p = _call("GetPlan", pb.GetPlanRequest(id=plan_id)).plan
-    console.print(f"[bold]{p.name}[/bold] {p.period_start}..{p.period_end} — {pb.PlanState.Name(p.state)}")
+    console.print(f"[bold]{p.name}[/bold] {p.period.start}..{p.period.end} — {pb.PlanState.Name(p.state)}")
     table = Table(title="Results")
     for col in ("rank", "object", "overall", "organization", "process", "individual", "Δ previous", "findings"):
         table.add_column(col)
@@ -212,7 +213,8 @@ def rectifications(unit: str = typer.Option("", help="org unit"), open_only: boo
         table.add_column(col)
     for r in _call("ListRectifications", pb.ListRectificationsRequest(unit=unit, open_only=open_only)).rectifications:
         table.add_row(r.unit, r.object_id, r.indicator_name, _fmt(r.actual if r.HasField("actual") else None),
-                      _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date, r.state,
+                      _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date,
+                      pb.RectificationState.Name(r.state).removeprefix("RECTIFICATION_STATE_").lower(),
                       r.ticket_id)
     console.print(table)
 
@@ -227,10 +229,10 @@ def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer
     for col in ("vendor", "contract", "unit", "period", "tickets", "response %", "resolution %", "breaches",
                 "penalty 元"):
         table.add_column(col)
-    for r in _call("ListVendorResults", pb.ListVendorResultsRequest(vendor_id=vendor, since=since,
-                                                                     until=until)).results:
-        table.add_row(r.vendor_id, r.contract_id[:8], r.unit, f"{r.period_start}–{r.period_end}", str(r.tickets),
-                      r.response_attainment_pct, r.resolution_attainment_pct, str(r.breaches), r.penalty_total)
+    for r in _call("ListVendorResults", pb.ListVendorResultsRequest(vendor_id=vendor,
+                                                                     period=to_date_range(since, until))).results:
+        table.add_row(r.vendor_id, r.contract_id[:8], r.unit, f"{r.period.start}–{r.period.end}", str(r.tickets),
+                      r.response_attainment_pct, r.resolution_attainment_pct, str(r.breaches), r.penalty_total.amount)
     console.print(table)
 
 
@@ -248,7 +250,8 @@ def accountability(unit: str = typer.Option("", help="org unit"),
     for col in ("unit", "object", "indicator", "level", "reason", "recorded"):
         table.add_column(col)
     for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(unit=unit)).records:
-        table.add_row(a.unit, a.object_id, a.indicator_code, a.level, a.reason, a.recorded_at.ToJsonString())
+        level = pb.AccountabilityLevel.Name(a.level).removeprefix("ACCOUNTABILITY_LEVEL_").lower()
+        table.add_row(a.unit, a.object_id, a.indicator_code, level, a.reason, a.recorded_at.ToJsonString())
     console.print(table)
 
 

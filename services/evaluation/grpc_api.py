@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import queue
 from datetime import date
+from typing import Any
 
 import redis
 
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import timestamp
+from govkit.protoconv import date_range, money, timestamp, to_date_range
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -76,6 +77,16 @@ def _filter(msg: pb.KpiFilter) -> KpiFilter:
                      units=frozenset(msg.units), processes=frozenset(msg.processes),
                      persons=frozenset(msg.persons), groups=frozenset(msg.groups),
                      windows=frozenset(msg.windows))
+
+
+def _words(prefix: str, *words: str) -> dict[str, Any]:
+    """domain word → enum number, for enums whose values are `<PREFIX>_<WORD>`."""
+    return {w: getattr(pb, f"{prefix}_{w.upper()}") for w in words}
+
+
+_INDICATOR_STATUS_PB = _words("INDICATOR_STATUS", "ok", "below_baseline", "no_data")
+_RECTIFICATION_STATE_PB = _words("RECTIFICATION_STATE", "pending_ticket", "open", "closed")
+_ACCOUNTABILITY_PB = _words("ACCOUNTABILITY_LEVEL", "reminder", "formal_talk", "notice_of_criticism", "referral")
 
 
 def kpi_to_pb(v: KpiValue) -> pb.Kpi:
@@ -178,7 +189,8 @@ def _result_pb(r: dict) -> pb.ObjectResult:
     for ind in r["indicators"]:
         row = pb.IndicatorResult(code=ind["code"], name=ind["name"], level=_LEVEL_STR_PB[ind["level"]],
                                  dimension=_DIM_PB[ind["dimension"]], unit=ind["unit"], baseline=ind["baseline"],
-                                 target=ind["target"], weight=ind["weight"], status=ind["status"],
+                                 target=ind["target"], weight=ind["weight"],
+                                 status=_INDICATOR_STATUS_PB.get(ind["status"], pb.INDICATOR_STATUS_UNSPECIFIED),
                                  manual=ind["manual"], evidence=ind.get("evidence") or "")
         for k in ("actual", "score", "previous_actual"):
             if ind.get(k) is not None:
@@ -191,8 +203,8 @@ def plan_to_pb(plan: dict) -> pb.Plan:
     results = plan.get("results") or {}
     return pb.Plan(id=plan["id"], name=plan["name"], subject_unit=plan["subject_unit"],
                    subject_role=plan["subject_role"], model_code=plan["model_code"],
-                   model_version=plan["model_version"], period_start=plan["period_start"].isoformat(),
-                   period_end=plan["period_end"].isoformat(), objects=[_obj_pb(o) for o in plan["objects"]],
+                   model_version=plan["model_version"], period=to_date_range(plan["period_start"], plan["period_end"]),
+                   objects=[_obj_pb(o) for o in plan["objects"]],
                    state=_STATE_PB[plan["state"]], results=[_result_pb(r) for r in results.get("objects", [])],
                    manual_scores=[_score_pb(s) for s in plan.get("manual_scores", [])],
                    previous_plan_id=results.get("previous_plan_id") or "", created_by=plan["created_by"])
@@ -202,7 +214,9 @@ def _rect_pb(r: dict) -> pb.Rectification:
     out = pb.Rectification(id=r["id"], plan_id=r["plan_id"] or "", object_id=r["object_id"], unit=r["unit"],
                            indicator_code=r["indicator_code"], indicator_name=r["indicator_name"],
                            owner_position=r["owner_position"], due_date=r["due_date"].isoformat(),
-                           actions=r["actions"], state=r["state"], ticket_id=r["ticket_id"] or "",
+                           actions=r["actions"],
+                           state=_RECTIFICATION_STATE_PB.get(r["state"], pb.RECTIFICATION_STATE_UNSPECIFIED),
+                           ticket_id=r["ticket_id"] or "",
                            periods_below=r["periods_below"], opened_at=timestamp(r["opened_at"]))
     for k in ("actual", "baseline"):
         if r.get(k) is not None:
@@ -215,7 +229,8 @@ def _rect_pb(r: dict) -> pb.Rectification:
 def _acc_pb(a: dict) -> pb.AccountabilityRecord:
     out = pb.AccountabilityRecord(id=a["id"], rectification_id=a["rectification_id"], unit=a["unit"],
                                   object_id=a.get("object_id", ""), indicator_code=a.get("indicator_code", ""),
-                                  level=a["level"], reason=a["reason"], recorded_by=a.get("recorded_by", ""))
+                                  level=_ACCOUNTABILITY_PB.get(a["level"], pb.ACCOUNTABILITY_LEVEL_UNSPECIFIED),
+                                  reason=a["reason"], recorded_by=a.get("recorded_by", ""))
     if a.get("recorded_at"):
         out.recorded_at.CopyFrom(timestamp(a["recorded_at"]))
     return out
@@ -254,10 +269,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
             self.hub.unsubscribe(changes)
 
     def GetKpiSeries(self, request, context):
-        v = Validator()
-        start = _date("start_date", request.start_date, v)
-        end = _date("end_date", request.end_date, v)
-        v.check()
+        start, end = date_range(request.dates, "dates", end_required=True)
         points = handlers.get_kpi_series(handlers.GetKpiSeries(
             _LEVEL.get(request.level), request.subject, frozenset(request.names), start, end), self.store, principal())
         return pb.GetKpiSeriesResponse(points=[pb.KpiSeriesPoint(date=d.isoformat(), values=vals)
@@ -284,10 +296,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     # -- plans ---------------------------------------------------------------------------
     def CreatePlan(self, request, context):
-        v = Validator()
-        start = _date("period_start", request.period_start, v)
-        end = _date("period_end", request.period_end, v)
-        v.check()
+        start, end = date_range(request.period, "period", end_required=True)
         cmd = CreatePlan(request.name, request.subject_unit, request.subject_role, request.model_code,
                          request.model_version, start, end,
                          tuple({"kind": _OBJ.get(o.kind, ""), "id": o.id, "unit": o.unit} for o in request.objects),
@@ -338,18 +347,15 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         return pb.ListRectificationsResponse(rectifications=[_rect_pb(r) for r in rows])
 
     def ListVendorResults(self, request, context):
-        v = Validator()
-        since = _date("since", request.since, v, required=False)
-        until = _date("until", request.until, v, required=False)
-        v.check()
+        since, until = date_range(request.period, "period", start_required=False)
         rows = handlers.list_vendor_results(self.uow(), principal(), vendor_id=request.vendor_id, since=since,
                                             until=until)
         return pb.ListVendorResultsResponse(results=[pb.VendorResult(
             report_id=r.report_id, contract_id=r.contract_id, vendor_id=r.vendor_id, unit=r.unit,
-            period_start=r.period_start.isoformat(), period_end=r.period_end.isoformat(), tickets=r.tickets,
+            period=to_date_range(r.period_start, r.period_end), tickets=r.tickets,
             response_attainment_pct=str(r.response_attainment_pct),
             resolution_attainment_pct=str(r.resolution_attainment_pct), breaches=r.breaches,
-            penalty_total=str(r.penalty_total), reported_at=timestamp(r.reported_at)) for r in rows])
+            penalty_total=money(r.penalty_total), reported_at=timestamp(r.reported_at)) for r in rows])
 
     def ListAccountabilityRecords(self, request, context):
         return pb.ListAccountabilityRecordsResponse(

@@ -15,18 +15,21 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent import futures
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any, cast
 
 import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
 from . import errors, logs
 from .auth import Principal, TokenVerifier
+from .protogen import DESCRIPTOR_SET_NAME
 
 log = logs.get_logger(__name__)
 
@@ -258,6 +261,82 @@ def _request_descriptor(deserialize):
     return owner.DESCRIPTOR
 
 
+class CommentedReflection(reflection.ReflectionServicer):
+    """grpcio-reflection's servicer, except that files are served as written by protoc with source
+    info (govops/descriptor_set.binpb, from `make proto`), so clients see the proto comments:
+    grpcio-reflection re-serialises descriptors with CopyToProto, which drops them. Lookups still
+    go through a descriptor pool built from the same set (plus health and reflection from the
+    default pool). Without the set (an old generation) it serves the default pool, no comments."""
+
+    def __init__(self, service_names: Iterable[str]):
+        self._sources: dict[str, bytes] = {}
+        pool = descriptor_pool.Default()
+        try:
+            data = (resources.files("govops") / DESCRIPTOR_SET_NAME).read_bytes()
+        except (FileNotFoundError, ModuleNotFoundError):
+            log.warning("reflection_without_comments", missing=DESCRIPTOR_SET_NAME)
+        else:
+            files = {f.name: f for f in descriptor_pb2.FileDescriptorSet.FromString(data).file}
+            self._sources = {name: f.SerializeToString() for name, f in files.items()}
+            pool = _pool_from(files)
+        super().__init__(service_names, pool=pool)
+
+    def _respond(self, descriptor, request):
+        seen: dict[str, Any] = {}
+        pending = [descriptor]
+        while pending:
+            d = pending.pop()
+            if d.name not in seen:
+                seen[d.name] = d
+                pending.extend(d.dependencies)
+        blobs = []
+        for name, d in seen.items():
+            blob = self._sources.get(name)
+            if blob is None:
+                proto = descriptor_pb2.FileDescriptorProto()
+                d.CopyToProto(proto)
+                blob = proto.SerializeToString()
+            blobs.append(blob)
+        return reflection_pb2.ServerReflectionResponse(
+            file_descriptor_response=reflection_pb2.FileDescriptorResponse(file_descriptor_proto=blobs),
+            original_request=request)
+
+    def _file_by_filename(self, request, filename):
+        try:
+            return self._respond(self._pool.FindFileByName(filename), request)
+        except KeyError:
+            return super()._file_by_filename(request, filename)
+
+    def _file_containing_symbol(self, request, fully_qualified_name):
+        try:
+            return self._respond(self._pool.FindFileContainingSymbol(fully_qualified_name), request)
+        except KeyError:
+            return super()._file_containing_symbol(request, fully_qualified_name)
+
+
+def _pool_from(files: dict[str, descriptor_pb2.FileDescriptorProto]) -> descriptor_pool.DescriptorPool:
+    pool = descriptor_pool.DescriptorPool()
+    added: set[str] = set()
+
+    def add(name: str) -> None:
+        if name in added:
+            return
+        added.add(name)
+        proto = files.get(name)
+        if proto is None:
+            proto = descriptor_pb2.FileDescriptorProto()
+            descriptor_pool.Default().FindFileByName(name).CopyToProto(proto)
+        for dep in proto.dependency:
+            add(dep)
+        pool.Add(proto)
+
+    for name in files:
+        add(name)
+    for service in (health.SERVICE_NAME, reflection.SERVICE_NAME):
+        add(descriptor_pool.Default().FindServiceByName(service).file.name)
+    return pool
+
+
 def build_server(app: GrpcApp, verifier: TokenVerifier, *, max_workers: int = 16,
                  address: str = "[::]:0") -> tuple[grpc.Server, int, health.HealthServicer]:
     server = grpc.server(
@@ -274,8 +353,8 @@ def build_server(app: GrpcApp, verifier: TokenVerifier, *, max_workers: int = 16
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in [""] + app.service_names:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    reflection.enable_server_reflection(
-        app.service_names + [health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+        CommentedReflection(app.service_names + [health.SERVICE_NAME, reflection.SERVICE_NAME]), server)
     port = server.add_insecure_port(address)
     return server, port, health_servicer
 

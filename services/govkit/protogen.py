@@ -1,7 +1,9 @@
 """`make proto`: regenerate Python gRPC code from proto/ with the pinned grpcio-tools.
 
 Output goes to services/govops/ (not committed; every install regenerates it, so it cannot
-drift from the .proto files)."""
+drift from the .proto files): the modules of every package under proto/ (govops.common.v1
+included) and DESCRIPTOR_SET, a FileDescriptorSet with source info (the comments) and imports,
+from which govkit.grpc_server serves reflection so `grpcurl describe` shows the comments."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from importlib import resources
 from pathlib import Path
 
 from .config import REPO_ROOT
+
+# In the generated `govops` package, so an installed image carries it (pyproject package-data).
+DESCRIPTOR_SET_NAME = "descriptor_set.binpb"
+DESCRIPTOR_SET = REPO_ROOT / "services" / "govops" / DESCRIPTOR_SET_NAME
 
 
 def main() -> int:
@@ -34,6 +40,12 @@ def main() -> int:
         stubs = [f"--pyi_out={out}"]
     rc = protoc.main(["protoc", f"-I{proto_root}", f"-I{well_known}", f"--python_out={out}",
                       f"--grpc_python_out={out}", *stubs, *files])
+    if rc != 0:
+        return rc
+    # The generated _pb2 modules embed descriptors without source info (no comments); reflection
+    # serves this set instead (govkit.grpc_server.reflection_pool).
+    rc = protoc.main(["protoc", f"-I{proto_root}", f"-I{well_known}", "--include_source_info",
+                      "--include_imports", f"--descriptor_set_out={DESCRIPTOR_SET}", *files])
     if rc != 0:
         return rc
     for directory in [target, *[p for p in target.rglob("*") if p.is_dir()]]:

@@ -105,7 +105,8 @@ def unit_history(id: str):
     for col in ("at", "action", "actor", "after"):
         table.add_column(col)
     for h in _call("GetOrgUnitHistory", pb.GetOrgUnitHistoryRequest(id=id)).changes:
-        table.add_row(h.at.ToJsonString(), h.action, h.actor, h.after_json)
+        table.add_row(h.at.ToJsonString(), pb.OrgUnitAction.Name(h.action).removeprefix("ORG_UNIT_ACTION_").lower(),
+                      h.actor, h.after_json)
     console.print(table)
 
 

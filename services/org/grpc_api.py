@@ -59,6 +59,8 @@ _KIND = {pb.ORG_UNIT_KIND_GOVERNMENT: OrgUnitKind.GOVERNMENT, pb.ORG_UNIT_KIND_D
          pb.ORG_UNIT_KIND_DIVISION: OrgUnitKind.DIVISION, pb.ORG_UNIT_KIND_OM_CENTRE: OrgUnitKind.OM_CENTRE,
          pb.ORG_UNIT_KIND_VENDOR: OrgUnitKind.VENDOR}
 _KIND_PB = {v: k for k, v in _KIND.items()}
+_UNIT_ACTION_PB = {a: getattr(pb, f"ORG_UNIT_ACTION_{a.upper()}")
+                   for a in ("created", "renamed", "moved", "deactivated")}
 _DATA_KIND = {pb.DATA_KIND_ORG_UNITS: "org_units", pb.DATA_KIND_POSITIONS: "positions",
               pb.DATA_KIND_STAFF: "staff", pb.DATA_KIND_ROSTERS: "rosters"}
 _FORMAT = {pb.DATA_FORMAT_CSV: "csv", pb.DATA_FORMAT_XLSX: "xlsx"}
@@ -152,7 +154,8 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
     def GetOrgUnitHistory(self, request, context):
         changes = handlers.org_unit_history(request.id, self._uow(), principal())
         return pb.GetOrgUnitHistoryResponse(changes=[pb.OrgUnitChange(
-            action=h["action"], before_json=json.dumps(h["before"], ensure_ascii=False) if h["before"] else "",
+            action=_UNIT_ACTION_PB.get(h["action"], pb.ORG_UNIT_ACTION_UNSPECIFIED),
+            before_json=json.dumps(h["before"], ensure_ascii=False) if h["before"] else "",
             after_json=json.dumps(h["after"], ensure_ascii=False) if h["after"] else "", actor=h["actor"],
             at=timestamp(h["at"])) for h in changes])
 

@@ -11,6 +11,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from rich.table import Table
 
 from govkit.cli_support import console, fail, grpc_channel
+from govkit.protoconv import as_money, to_date_range
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
@@ -106,8 +107,8 @@ def vendor_qualify(id: str, name: str, number: str, expires_on: str, issuer: str
 @vendor_app.command("scorecard")
 def vendor_scorecard(id: str, period_start: str, period_end: str):
     """SLA attainment, penalties, acceptance results and complaints over a period."""
-    _dump(_call("GetVendorScorecard", pb.GetVendorScorecardRequest(vendor_id=id, period_start=period_start,
-                                                                   period_end=period_end)).scorecard)
+    _dump(_call("GetVendorScorecard", pb.GetVendorScorecardRequest(
+        vendor_id=id, period=to_date_range(period_start, period_end))).scorecard)
 
 
 @vendor_app.command("complain")
@@ -118,6 +119,17 @@ def vendor_complain(id: str, description: str, unit: str = typer.Option(...), co
 
 
 # ---- projects
+def _kind_in(kind: str):
+    name = f"PROJECT_KIND_{kind.upper()}"
+    if kind.lower() == "unspecified" or name not in pb.ProjectKind.DESCRIPTOR.values_by_name:
+        raise typer.BadParameter("must be planning, construction or om", param_hint="--kind")
+    return pb.ProjectKind.Value(name)
+
+
+def _kind_out(kind) -> str:
+    return pb.ProjectKind.Name(kind).removeprefix("PROJECT_KIND_").lower()
+
+
 @project_app.command("create")
 def project_create(name: str, kind: str = typer.Option("om", help="planning|construction|om"),
                    unit: str = typer.Option(..., help="owning org unit"),
@@ -125,17 +137,18 @@ def project_create(name: str, kind: str = typer.Option("om", help="planning|cons
                    asset: list[str] = typer.Option([], help="asset ids"),
                    budget_line: str = typer.Option(""), year: int = typer.Option(0),
                    fee_category: str = typer.Option("software_om")):
-    p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=kind, org_unit_id=unit, catalogue_item_ids=item,
-                                                        asset_ids=asset, budget_line_ref=budget_line, budget_year=year,
+    p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=_kind_in(kind), org_unit_id=unit,
+                                                        catalogue_item_ids=item, asset_ids=asset,
+                                                        budget_line_ref=budget_line, budget_year=year,
                                                         fee_category=fee_category)).project
-    console.print(f"created project {p.id} 「{p.name}」 ({p.kind}, {p.org_unit_id})")
+    console.print(f"created project {p.id} 「{p.name}」 ({_kind_out(p.kind)}, {p.org_unit_id})")
 
 
 @project_app.command("list")
 def project_list(unit: str = typer.Option("")):
     table = Table("id", "name", "kind", "unit", "state", "vendor")
     for p in _call("ListProjects", pb.ListProjectsRequest(org_unit_id=unit)).projects:
-        table.add_row(p.id, p.name, p.kind, p.org_unit_id, pb.ProjectState.Name(p.state)[14:].lower(),
+        table.add_row(p.id, p.name, _kind_out(p.kind), p.org_unit_id, pb.ProjectState.Name(p.state)[14:].lower(),
                       p.awarded_vendor_id)
     console.print(table)
 
@@ -157,14 +170,14 @@ def project_procure(id: str, method: str = typer.Argument(..., help="|".join(MET
 
 @project_app.command("bid")
 def project_bid(id: str, vendor: str, amount: str):
-    b = _call("RecordBid", pb.RecordBidRequest(project_id=id, vendor_id=vendor, amount=amount)).bid
-    console.print(f"bid {b.vendor_id} {b.amount}")
+    b = _call("RecordBid", pb.RecordBidRequest(project_id=id, vendor_id=vendor, amount=as_money(amount))).bid
+    console.print(f"bid {b.vendor_id} {b.amount.amount}")
 
 
 @project_app.command("award")
 def project_award(id: str, vendor: str, reason: str):
     p = _call("AwardProject", pb.AwardProjectRequest(project_id=id, vendor_id=vendor, reason=reason)).project
-    console.print(f"{p.id}: awarded to {p.awarded_vendor_id} ({p.award_amount})")
+    console.print(f"{p.id}: awarded to {p.awarded_vendor_id} ({p.award_amount.amount})")
 
 
 @project_app.command("advance")
@@ -184,7 +197,7 @@ def contract_sign(project_id: str, terms: Path = typer.Argument(..., help="JSON:
     request = ParseDict(json.loads(terms.read_text(encoding="utf-8")), pb.SignContractRequest())
     request.project_id = project_id
     c = _call("SignContract", request).contract
-    console.print(f"signed contract {c.id}: {c.current.amount} {c.current.starts_on}–{c.current.ends_on}")
+    console.print(f"signed contract {c.id}: {c.current.amount.amount} {c.current.starts_on}–{c.current.ends_on}")
 
 
 @contract_app.command("show")
@@ -211,23 +224,24 @@ def contract_evidence(acceptance_id: str, file: Path, content_type: str = typer.
 @contract_app.command("pay")
 def contract_pay(contract_id: str, milestone: str, amount: str, paid_on: str, key: str = typer.Option("")):
     """Record a payment (only after the milestone's acceptance; never above what remains)."""
-    r = _call("RecordPayment", pb.RecordPaymentRequest(contract_id=contract_id, milestone_id=milestone, amount=amount,
+    r = _call("RecordPayment", pb.RecordPaymentRequest(contract_id=contract_id, milestone_id=milestone,
+                                                       amount=as_money(amount),
                                                        paid_on=paid_on, idempotency_key=key))
-    console.print(f"payment {r.payment.id} {r.payment.amount}{' (replayed)' if r.replayed else ''}")
+    console.print(f"payment {r.payment.id} {r.payment.amount.amount}{' (replayed)' if r.replayed else ''}")
 
 
 @contract_app.command("sla-report")
 def contract_sla_report(contract_id: str, period_start: str, period_end: str,
                         availability: str = typer.Option("", help="measured availability %")):
     """The vendor SLA report for a period, with penalties and the tickets behind them."""
-    r = _call("GenerateSlaReport", pb.GenerateSlaReportRequest(contract_id=contract_id, period_start=period_start,
-                                                               period_end=period_end,
+    r = _call("GenerateSlaReport", pb.GenerateSlaReportRequest(contract_id=contract_id,
+                                                               period=to_date_range(period_start, period_end),
                                                                availability_percent=availability)).report
-    console.print(f"{r.vendor_id} {r.period_start}–{r.period_end}: {r.tickets} tickets, response "
+    console.print(f"{r.vendor_id} {r.period.start}–{r.period.end}: {r.tickets} tickets, response "
                   f"{r.response_attainment_percent}%, resolution {r.resolution_attainment_percent}%, "
-                  f"{r.breaches} breaches, penalty {r.penalty_total}")
+                  f"{r.breaches} breaches, penalty {r.penalty_total.amount}")
     table = Table("clause", "metric", "breaches", "points below", "amount", "tickets")
     for p in r.penalties:
-        table.add_row(f"{p.clause_id} {p.name}", p.metric, str(p.breaches), p.points_below, p.amount,
+        table.add_row(f"{p.clause_id} {p.name}", p.metric, str(p.breaches), p.points_below, p.amount.amount,
                       ", ".join(p.ticket_ids[:10]) + (" …" if len(p.ticket_ids) > 10 else ""))
     console.print(table)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from govkit.db import make_engine
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import choice, parse_date
+from govkit.protoconv import choice, date_range, money, money_text, parse_date, to_date_range
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
@@ -63,6 +63,14 @@ _RESULT = {pb.ACCEPTANCE_RESULT_PASS: AcceptanceResult.PASS,
 _RESULT_PB = {v: k for k, v in _RESULT.items()}
 
 
+_KIND = {pb.PROJECT_KIND_PLANNING: "planning", pb.PROJECT_KIND_CONSTRUCTION: "construction", pb.PROJECT_KIND_OM: "om"}
+_KIND_PB = {v: k for k, v in _KIND.items()}
+_CHANGE_PB = {"registered": pb.VENDOR_CHANGE_REGISTERED, "updated": pb.VENDOR_CHANGE_UPDATED,
+              "status:active": pb.VENDOR_CHANGE_STATUS_ACTIVE, "status:suspended": pb.VENDOR_CHANGE_STATUS_SUSPENDED,
+              "status:blacklisted": pb.VENDOR_CHANGE_STATUS_BLACKLISTED,
+              "qualification_added": pb.VENDOR_CHANGE_QUALIFICATION_ADDED}
+
+
 def _s(value) -> str:
     if value is None:
         return ""
@@ -86,16 +94,17 @@ def qualification_pb(q: Qualification) -> pb.Qualification:
 
 
 def bid_pb(b: Bid) -> pb.Bid:
-    return pb.Bid(id=b.id, vendor_id=b.vendor_id, amount=_s(b.amount), submitted_on=_s(b.submitted_on))
+    return pb.Bid(id=b.id, vendor_id=b.vendor_id, amount=money(b.amount), submitted_on=_s(b.submitted_on))
 
 
 def project_pb(p: Project, bids=(), history=()) -> pb.Project:
     return pb.Project(
-        id=p.id, name=p.name, kind=p.kind, org_unit_id=p.org_unit_id, state=_STATE_PB[p.state],
+        id=p.id, name=p.name, kind=_KIND_PB.get(p.kind, pb.PROJECT_KIND_UNSPECIFIED),
+        org_unit_id=p.org_unit_id, state=_STATE_PB[p.state],
         catalogue_item_ids=p.catalogue_item_ids, asset_ids=p.asset_ids, budget_line_ref=p.budget_line_ref or "",
         budget_year=p.budget_year or 0, fee_category=p.fee_category, allow_overlap=p.allow_overlap,
         procurement_method=_METHOD_PB.get(p.procurement_method, 0), awarded_vendor_id=p.awarded_vendor_id or "",
-        award_amount=_s(p.award_amount), award_reason=p.award_reason, contract_id=p.contract_id or "",
+        award_amount=money(p.award_amount), award_reason=p.award_reason, contract_id=p.contract_id or "",
         bids=[bid_pb(b) for b in bids],
         history=[pb.ProjectStep(from_state=h["from_state"] or "", to_state=h["to_state"], note=h["note"],
                                 actor=h["actor"], at=_s(h["at"])) for h in history])
@@ -104,13 +113,13 @@ def project_pb(p: Project, bids=(), history=()) -> pb.Project:
 def version_pb(v: ContractVersion) -> pb.ContractVersion:
     s = v.sla
     return pb.ContractVersion(
-        version=v.version, amount=_s(v.amount), starts_on=_s(v.starts_on), ends_on=_s(v.ends_on),
+        version=v.version, amount=money(v.amount), starts_on=_s(v.starts_on), ends_on=_s(v.ends_on),
         sla=pb.SlaTerms(targets=[pb.SlaTarget(**vars(t)) for t in s.targets],
                         attainment_target_percent=_s(s.attainment_target_percent),
                         availability_percent=_s(s.availability_percent), onsite_minutes=s.onsite_minutes or 0),
         penalties=[pb.PenaltyClause(id=p.id, name=p.name, metric=p.metric.value,
-                                    per_breach_amount=_s(p.per_breach_amount), per_point_amount=_s(p.per_point_amount),
-                                    cap=_s(p.cap)) for p in v.penalties],
+                                    per_breach_amount=money(p.per_breach_amount),
+                                    per_point_amount=money(p.per_point_amount), cap=money(p.cap)) for p in v.penalties],
         effective_from=_s(v.effective_from), reason=v.reason)
 
 
@@ -128,7 +137,7 @@ def evidence_pb(e: dict) -> pb.Evidence:
 
 
 def payment_pb(p: dict) -> pb.Payment:
-    return pb.Payment(id=p["id"], milestone_id=p["milestone_id"], amount=_s(p["amount"]), paid_on=_s(p["paid_on"]),
+    return pb.Payment(id=p["id"], milestone_id=p["milestone_id"], amount=money(p["amount"]), paid_on=_s(p["paid_on"]),
                       budget_year=p["budget_year"])
 
 
@@ -137,10 +146,10 @@ def contract_pb(ct: Contract, payments=(), acceptances=()) -> pb.Contract:
     return pb.Contract(
         id=ct.id, project_id=ct.project_id, vendor_id=ct.vendor_id, org_unit_id=ct.org_unit_id,
         vendor_group_id=ct.vendor_group_id or "", signed_on=_s(ct.signed_on), deliverables=ct.deliverables,
-        milestones=[pb.Milestone(id=m.id, name=m.name, amount=_s(m.amount), acceptance=m.acceptance,
+        milestones=[pb.Milestone(id=m.id, name=m.name, amount=money(m.amount), acceptance=m.acceptance,
                                  deliverables=m.deliverables) for m in ct.milestones],
         current=version_pb(ct.current), versions=[version_pb(v) for v in sorted(ct.versions, key=lambda v: v.version)],
-        payments=[payment_pb(p) for p in payments], paid_total=_s(paid), remaining=_s(ct.current.amount - paid),
+        payments=[payment_pb(p) for p in payments], paid_total=money(paid), remaining=money(ct.current.amount - paid),
         acceptances=[acceptance_pb(a) for a in acceptances])
 
 
@@ -148,15 +157,15 @@ def report_pb(r: dict) -> pb.SlaReport:
     body = r["body"]
     return pb.SlaReport(
         id=r["id"], contract_id=r["contract_id"], vendor_id=r["vendor_id"], org_unit_id=r["org_unit_id"],
-        period_start=_s(r["period_start"]), period_end=_s(r["period_end"]), contract_version=r["contract_version"],
+        period=to_date_range(r["period_start"], r["period_end"]), contract_version=r["contract_version"],
         tickets=r["tickets"], response_attainment_percent=_s(r["response_attainment_percent"]),
         resolution_attainment_percent=_s(r["resolution_attainment_percent"]),
         availability_percent=_s(r["availability_percent"]), breaches=r["breaches"],
-        penalty_total=_s(r["penalty_total"]),
+        penalty_total=money(r["penalty_total"]),
         by_priority=[pb.PriorityFigures(**s) for s in body["by_priority"]],
         penalties=[pb.PenaltyLine(clause_id=p["clause_id"], name=p["name"], metric=p["metric"], breaches=p["breaches"],
-                                  points_below=p["points_below"], uncapped=p["uncapped"], amount=p["amount"],
-                                  ticket_ids=p["ticket_ids"]) for p in body["penalties"]])
+                                  points_below=p["points_below"], uncapped=money(p["uncapped"]),
+                                  amount=money(p["amount"]), ticket_ids=p["ticket_ids"]) for p in body["penalties"]])
 
 
 # ---- from proto
@@ -170,8 +179,10 @@ def _terms(s: pb.SlaTerms) -> dict:
 
 
 def _clauses(ps) -> list[dict]:
-    return [{"id": p.id, "name": p.name, "metric": p.metric, "per_breach_amount": p.per_breach_amount,
-             "per_point_amount": p.per_point_amount, "cap": p.cap or None} for p in ps]
+    return [{"id": p.id, "name": p.name, "metric": p.metric,
+             "per_breach_amount": money_text(p.per_breach_amount, f"penalties[{i}].per_breach_amount"),
+             "per_point_amount": money_text(p.per_point_amount, f"penalties[{i}].per_point_amount"),
+             "cap": money_text(p.cap, f"penalties[{i}].cap") or None} for i, p in enumerate(ps)]
 
 
 class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
@@ -183,7 +194,7 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def ListOutsourcingKinds(self, request, context):
         return pb.ListOutsourcingKindsResponse(
-            kinds=[pb.OutsourcingKind(code=k.code, name=k.name) for k in KINDS])
+            kinds=[pb.OutsourcingKind(code=k.code, name=k.name, kind=_KIND_PB[k.code]) for k in KINDS])
 
     # vendors
     def _vendor(self, vid: str) -> pb.Vendor:
@@ -226,7 +237,8 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         rows = handlers.vendor_history(r.id, self.uow(), principal())
         dump = lambda x: json.dumps(jsonable(x), ensure_ascii=False) if x is not None else ""  # noqa: E731
         return pb.GetVendorHistoryResponse(entries=[pb.HistoryEntry(
-            action=h["action"], before_json=dump(h["before"]), after_json=dump(h["after"]), actor=h["actor"],
+            action=_CHANGE_PB.get(h["action"], pb.VENDOR_CHANGE_UNSPECIFIED),
+            before_json=dump(h["before"]), after_json=dump(h["after"]), actor=h["actor"],
             at=_s(h["at"])) for h in rows])
 
     # projects
@@ -238,7 +250,7 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         project, replayed = handlers.create_project(
             c.CreateProject(
                 r.name,
-                r.kind,
+                choice(_KIND, r.kind, "kind"),
                 r.org_unit_id,
                 list(r.catalogue_item_ids),
                 list(r.asset_ids),
@@ -267,7 +279,7 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return pb.StartProcurementResponse(project=self._project(p.id))
 
     def RecordBid(self, r, context):
-        b = handlers.record_bid(c.RecordBid(r.project_id, r.vendor_id, r.amount,
+        b = handlers.record_bid(c.RecordBid(r.project_id, r.vendor_id, money_text(r.amount, "amount"),
                                             parse_date(r.submitted_on, "submitted_on", required=False)),
                                 self.uow(), principal())
         return pb.RecordBidResponse(bid=bid_pb(b))
@@ -278,10 +290,11 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def SignContract(self, r, context):
         ct = handlers.sign_contract(c.SignContract(
-            r.project_id, r.amount, parse_date(r.starts_on, "starts_on"), parse_date(r.ends_on, "ends_on"),
+            r.project_id, money_text(r.amount, "amount"), parse_date(r.starts_on, "starts_on"),
+            parse_date(r.ends_on, "ends_on"),
             parse_date(r.signed_on, "signed_on", required=False), r.vendor_group_id, list(r.deliverables),
-            [{"id": m.id, "name": m.name, "amount": m.amount, "acceptance": m.acceptance,
-              "deliverables": list(m.deliverables)} for m in r.milestones],
+            [{"id": m.id, "name": m.name, "amount": money_text(m.amount, f"milestones[{i}].amount"),
+              "acceptance": m.acceptance, "deliverables": list(m.deliverables)} for i, m in enumerate(r.milestones)],
             _terms(r.sla), _clauses(r.penalties)), self.uow(), principal())
         return pb.SignContractResponse(contract=self._contract(ct.id))
 
@@ -308,7 +321,8 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def AmendContract(self, r, context):
         ct = handlers.amend_contract(c.AmendContract(
-            r.contract_id, r.reason, parse_date(r.effective_from, "effective_from"), r.amount,
+            r.contract_id, r.reason, parse_date(r.effective_from, "effective_from"),
+            money_text(r.amount, "amount"),
             parse_date(r.ends_on, "ends_on", required=False), _terms(r.sla) if r.HasField("sla") else None,
             _clauses(r.penalties) if r.replace_penalties or r.penalties else None), self.uow(), principal())
         return pb.AmendContractResponse(contract=self._contract(ct.id))
@@ -342,14 +356,15 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def RecordPayment(self, r, context):
         p, replayed = handlers.record_payment(c.RecordPayment(
-            r.contract_id, r.milestone_id, r.amount, parse_date(r.paid_on, "paid_on"), r.idempotency_key),
+            r.contract_id, r.milestone_id, money_text(r.amount, "amount"), parse_date(r.paid_on, "paid_on"),
+            r.idempotency_key),
             self.uow(), principal())
         return pb.RecordPaymentResponse(payment=payment_pb(p), replayed=replayed)
 
     # SLA and scorecards
     def GenerateSlaReport(self, r, context):
         row = handlers.generate_sla_report(c.GenerateSlaReport(
-            r.contract_id, parse_date(r.period_start, "period_start"), parse_date(r.period_end, "period_end"),
+            r.contract_id, *date_range(r.period, "period", end_required=True),
             r.availability_percent), self.uow(), principal())
         return pb.GenerateSlaReportResponse(report=report_pb(row))
 
@@ -363,8 +378,8 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
         return pb.FileComplaintResponse(complaint_id=x.id)
 
     def GetVendorScorecard(self, r, context):
-        s = handlers.vendor_scorecard(r.vendor_id, parse_date(r.period_start, "period_start"),
-                                      parse_date(r.period_end, "period_end"), self.uow(), principal())
+        start, end = date_range(r.period, "period", end_required=True)
+        s = handlers.vendor_scorecard(r.vendor_id, start, end, self.uow(), principal())
         return pb.GetVendorScorecardResponse(scorecard=scorecard_pb(s))
 
 
@@ -372,10 +387,10 @@ def scorecard_pb(s: dict) -> pb.Scorecard:
     a = s["acceptances"]
     return pb.Scorecard(
         vendor_id=s["vendor_id"], vendor_name=s["vendor_name"], status=_STATUS_PB[VendorStatus(s["status"])],
-        period_start=_s(s["period_start"]), period_end=_s(s["period_end"]), report_ids=s["reports"],
+        period=to_date_range(s["period_start"], s["period_end"]), report_ids=s["reports"],
         tickets=s["tickets"], response_attainment_percent=_s(s["response_attainment_percent"]),
         resolution_attainment_percent=_s(s["resolution_attainment_percent"]), breaches=s["breaches"],
-        penalty_total=_s(s["penalty_total"]), acceptances_passed=a["pass"],
+        penalty_total=money(s["penalty_total"]), acceptances_passed=a["pass"],
         acceptances_conditional=a["conditional_pass"], acceptances_failed=a["fail"], complaints=s["complaints"])
 
 

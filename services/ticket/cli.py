@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from govkit.cli_support import console, fail, grpc_channel
+from govops.common.v1.common_pb2 import PageRequest
 
 app = typer.Typer(help="Tickets: catalogue, submit, queues, SLA", no_args_is_help=True)
 
@@ -77,8 +78,9 @@ def ticket_catalogue():
 
     def show(parent: str, depth: int) -> None:
         for i in by_parent.get(parent, []):
-            extra = "" if i.kind == "folder" else f"  [dim]{i.id} · {i.ticket_type} · {i.group_id}[/dim]"
-            console.print("  " * depth + ("📁 " if i.kind == "folder" else "• ") + i.name + extra)
+            folder = i.kind == pb.CATALOGUE_ITEM_KIND_FOLDER
+            extra = "" if folder else f"  [dim]{i.id} · {i.ticket_type} · {i.group_id}[/dim]"
+            console.print("  " * depth + ("📁 " if folder else "• ") + i.name + extra)
             show(i.id, depth + 1)
 
     show("", 0)
@@ -116,8 +118,10 @@ def ticket_queue(group: str = typer.Option("", help="group id for the group queu
 
     view = "group_queue" if group else "my_queue"
     try:
-        reply = _stub().ListQueue(pb.ListQueueRequest(view=view, filter=pb.TicketFilter(group_id=group),
-                                                      sort="sla_due", page_size=page_size), timeout=10)
+        queue = pb.QUEUE_VIEW_GROUP_QUEUE if group else pb.QUEUE_VIEW_MY_QUEUE
+        reply = _stub().ListQueue(pb.ListQueueRequest(view=queue, filter=pb.TicketFilter(group_id=group),
+                                                      sort="sla_due", page=PageRequest(page_size=page_size)),
+                                                  timeout=10)
     except grpc.RpcError as err:
         fail(err)
     table = Table(title=f"{view} {group}")

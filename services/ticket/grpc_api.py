@@ -11,7 +11,7 @@ from google.protobuf.struct_pb2 import Struct
 from govkit.db import make_engine
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import timestamp
+from govkit.protoconv import choice, page, page_response, timestamp
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
@@ -75,6 +75,22 @@ _PRIORITY = {pb.PRIORITY_CRITICAL: Priority.CRITICAL, pb.PRIORITY_HIGH: Priority
              pb.PRIORITY_MEDIUM: Priority.MEDIUM, pb.PRIORITY_LOW: Priority.LOW}
 _STATUS = {Status(s): getattr(pb, f"TICKET_STATUS_{s.upper()}") for s in (x.value for x in Status)}
 _CATEGORY_PB = {v: k for k, v in _CATEGORY.items()}
+
+
+def _table(prefix: str, *values: str) -> dict[Any, str]:
+    """enum number → domain word, for enums whose values are `<PREFIX>_<WORD>`."""
+    return {getattr(pb, f"{prefix}_{v.upper()}"): v for v in values}
+
+
+_STATUS_ACTION = _table("STATUS_ACTION", "start", "pend", "resume", "cancel", "requeue", "revise")
+_BULK_ACTION = _table("BULK_ACTION", "assign", "transfer", "resolve", "close", "start")
+_LINK_KIND = _table("LINK_KIND", "relates", "duplicates", "caused_by", "problem_incident", "change_for")
+_LINK_KIND_PB = {v: k for k, v in _LINK_KIND.items()}
+_QUEUE_VIEW = _table("QUEUE_VIEW", "my_queue", "group_queue", "all")
+_ARTICLE_STATUS_PB = {v: k for k, v in _table("ARTICLE_STATUS", "draft", "published", "archived").items()}
+_ARTICLE_ACTION = _table("ARTICLE_ACTION", "publish", "archive")
+_CATALOGUE_KIND = _table("CATALOGUE_ITEM_KIND", "folder", "item")
+_CATALOGUE_KIND_PB = {v: k for k, v in _CATALOGUE_KIND.items()}
 _PRIORITY_PB = {v: k for k, v in _PRIORITY.items()}
 
 
@@ -114,13 +130,16 @@ def ticket_to_pb(t: Ticket) -> pb.Ticket:
 
 
 def article_to_pb(a) -> pb.Article:
-    return pb.Article(id=a.id, title=a.title, body=a.body, status=a.status, version=a.version,
+    return pb.Article(id=a.id, title=a.title, body=a.body,
+                      status=_ARTICLE_STATUS_PB.get(a.status, pb.ARTICLE_STATUS_UNSPECIFIED),
+                      version=a.version,
                       catalogue_item_ids=a.catalogue_item_ids, problem_id=a.problem_id or "", author=a.author,
                       updated_at=timestamp(a.updated_at), score=a.score)
 
 
 def item_to_pb(i: CatalogueItem) -> pb.CatalogueItem:
-    return pb.CatalogueItem(id=i.id, parent_id=i.parent_id or "", name=i.name, category=i.category, kind=i.kind,
+    return pb.CatalogueItem(id=i.id, parent_id=i.parent_id or "", name=i.name, category=i.category,
+                            kind=_CATALOGUE_KIND_PB.get(i.kind, pb.CATALOGUE_ITEM_KIND_UNSPECIFIED),
                             ticket_type=i.ticket_type, impact=i.impact, urgency=i.urgency,
                             sla_policy_id=i.sla_policy_id or "", group_id=i.group_id or "",
                             position_id=i.position_id or "", form_schema=_struct(i.form_schema),
@@ -184,15 +203,14 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         f = _filters(r.filter)
         if not r.filter.include_closed and not r.filter.status:
             f.pop("open_only", None)  # my tickets: closed ones too unless filtered
-        items, token = tickets.list_tickets(c.ListTickets("mine", f, r.page_size, r.page_token),
-                                            self._uow(), principal())
-        return pb.ListMyTicketsResponse(tickets=[ticket_to_pb(t) for t in items], next_page_token=token)
+        items, token = tickets.list_tickets(c.ListTickets("mine", f, *page(r.page)), self._uow(), principal())
+        return pb.ListMyTicketsResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
 
     def ListQueue(self, r, context):
         items, token = tickets.list_tickets(
-            c.ListTickets(r.view or "my_queue", _filters(r.filter), r.page_size, r.page_token,
+            c.ListTickets(choice(_QUEUE_VIEW, r.view, "view", default="my_queue"), _filters(r.filter), *page(r.page),
                           r.sort or "created_desc"), self._uow(), principal())
-        return pb.ListQueueResponse(tickets=[ticket_to_pb(t) for t in items], next_page_token=token)
+        return pb.ListQueueResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
 
     def GetTicketDetail(self, r, context):
         d = tickets.get_ticket_detail(c.GetTicketDetail(r.id), self._uow(), principal())
@@ -201,7 +219,8 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             comments=[pb.Comment(id=m["id"], author=m["author"], body=m["body"], visibility=m["visibility"],
                                  created_at=timestamp(m["created_at"])) for m in d.comments],
             attachments=[_attachment(a) for a in d.attachments], watchers=d.watchers,
-            links=[pb.Link(from_id=str(x["from_id"]), to_id=str(x["to_id"]), kind=x["kind"]) for x in d.links],
+            links=[pb.Link(from_id=str(x["from_id"]), to_id=str(x["to_id"]),
+                           kind=_LINK_KIND_PB.get(x["kind"], pb.LINK_KIND_UNSPECIFIED)) for x in d.links],
             allowed_actions=d.allowed_actions)
 
     # -- requester window -------------------------------------------------------------------
@@ -260,7 +279,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.ReapplySlaPolicyResponse(ticket=ticket_to_pb(t))
 
     def ChangeStatus(self, r, context):
-        cmd = c.ChangeStatus(r.ticket_id, r.action, r.pending_reason or None)
+        cmd = c.ChangeStatus(r.ticket_id, choice(_STATUS_ACTION, r.action, "action"), r.pending_reason or None)
         return pb.ChangeStatusResponse(ticket=ticket_to_pb(queue.change_status(cmd, self._uow(), principal())))
 
     def ResolveTicket(self, r, context):
@@ -272,14 +291,16 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.CloseTicketResponse(ticket=ticket_to_pb(t))
 
     def BulkAction(self, r, context):
-        cmd = c.BulkAction(tuple(r.ticket_ids), r.action, assignee=r.assignee, group_id=r.group_id,
+        cmd = c.BulkAction(tuple(r.ticket_ids), choice(_BULK_ACTION, r.action, "action"), assignee=r.assignee,
+                           group_id=r.group_id,
                            resolution_code=r.resolution_code, resolution=r.resolution)
         results = queue.bulk_action(cmd, self._uow, principal())
         return pb.BulkActionResponse(results=[pb.BulkActionResult(ticket_id=x.ticket_id, ok=x.ok, error_code=x.code,
                                                                   message=x.message) for x in results])
 
     def LinkTickets(self, r, context):
-        queue.link_tickets(c.LinkTickets(r.from_id, r.to_id, r.kind), self._uow(), principal())
+        cmd = c.LinkTickets(r.from_id, r.to_id, choice(_LINK_KIND, r.kind, "kind"))
+        queue.link_tickets(cmd, self._uow(), principal())
         return pb.LinkTicketsResponse()
 
     # -- changes and problems ---------------------------------------------------------------
@@ -320,7 +341,8 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
     def UpsertCatalogueItem(self, r, context):
         i = r.item
         item = CatalogueItem(id=i.id, name=i.name, category=i.category, parent_id=i.parent_id or None,
-                             kind=i.kind or "item", ticket_type=i.ticket_type or "request", impact=i.impact or "medium",
+                             kind=choice(_CATALOGUE_KIND, i.kind, "item.kind", default="item"),
+                             ticket_type=i.ticket_type or "request", impact=i.impact or "medium",
                              urgency=i.urgency or "medium", sla_policy_id=i.sla_policy_id or None,
                              group_id=i.group_id or None, position_id=i.position_id or None,
                              form_schema=_dict(i.form_schema), description=i.description, active=i.active, sort=i.sort)
@@ -343,7 +365,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.CreateArticleResponse(article=article_to_pb(knowledge.create_article(cmd, self._uow(), principal())))
 
     def ReviseArticle(self, r, context):
-        cmd = c.ReviseArticle(r.id, r.title, r.body, r.action)
+        cmd = c.ReviseArticle(r.id, r.title, r.body, choice(_ARTICLE_ACTION, r.action, "action", default=""))
         return pb.ReviseArticleResponse(article=article_to_pb(knowledge.revise_article(cmd, self._uow(), principal())))
 
     def UpsertSlaPolicy(self, r, context):

@@ -10,15 +10,17 @@ from decimal import Decimal
 import grpc
 import pytest
 import sqlalchemy as sa
-from google.protobuf.json_format import ParseDict
 
 from budget import handlers
 from budget.adapters.uow import BudgetUnitOfWork
 from budget.domain.sample import SAMPLE_CODE, SAMPLE_NAME, SAMPLE_REGION, sample_body
+from budget.grpc_api import body_to_pb
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
+from govkit.protoconv import as_money
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
+from govops.common.v1.common_pb2 import PageRequest
 
 UNITS = [("gov", "某市人民政府", None), ("om-centre", "市电子政务运维中心", "gov"),
          ("fgw", "市发展和改革委员会", "gov"), ("czj", "市财政局", "gov"), ("fgw-xxzx", "市发改委信息中心", "fgw")]
@@ -47,13 +49,12 @@ def _count(engine, sql) -> int:
 
 
 def asset(code, kind="server", dept="fgw", value="100000.00", **kw) -> pb.AssetFields:
-    return pb.AssetFields(code=code, name=f"资产{code}", kind=kind, department=dept, original_value=value,
+    return pb.AssetFields(code=code, name=f"资产{code}", kind=kind, department=dept, original_value=as_money(value),
                           quantity=kw.pop("quantity", 1), **kw)
 
 
 def sample_standard(s, effective_from="2026-01-01", approve=True, code=SAMPLE_CODE) -> pb.Standard:
-    body = pb.StandardBody()
-    ParseDict(sample_body(), body)
+    body = body_to_pb(sample_body())
     created = s.CreateStandard(pb.CreateStandardRequest(code=code, name=SAMPLE_NAME, effective_from=effective_from,
                                                         default_region=SAMPLE_REGION, body=body), timeout=30).standard
     if approve:
@@ -79,17 +80,19 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
                                                      include_subtree=True), timeout=30).budget
     assert budget.state == pb.BUDGET_STATE_DRAFT and set(budget.units) == {"fgw", "fgw-xxzx"}
     assert budget.asset_count == 3  # czj's server is not in fgw's subtree
-    lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id, page_size=2), timeout=30)
+    lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id, page=PageRequest(page_size=2)),
+                              timeout=30)
     all_lines = list(lines.lines)
-    while lines.next_page_token:
-        lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id, page_size=2,
-                                                            page_token=lines.next_page_token), timeout=30)
+    while lines.page.next_page_token:
+        lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(
+            budget_id=budget.id, page=PageRequest(page_size=2, page_token=lines.page.next_page_token)), timeout=30)
         all_lines += lines.lines
     assert len(all_lines) == budget.line_count
-    assert sum(Decimal(ln.amount) for ln in all_lines) == Decimal(budget.total)
-    assert sum(Decimal(a.amount) for a in budget.by_category) == Decimal(budget.total)
+    assert sum(Decimal(ln.amount.amount) for ln in all_lines) == Decimal(budget.total.amount)
+    assert sum(Decimal(a.amount.amount) for a in budget.by_category) == Decimal(budget.total.amount)
     rate_line = next(ln for ln in all_lines if ln.asset_kind == "network_core" and ln.rule_type == "rate")
-    assert rate_line.amount == "38500.00"  # 1,000,000 × 3.5 % × 1.10 (等保三级)
+    # 1,000,000 × 3.5 % × 1.10 (等保三级)
+    assert rate_line.amount.amount == "38500.00" and rate_line.amount.currency == "CNY"
     trace = s.TraceBudgetLine(pb.TraceBudgetLineRequest(budget_id=budget.id, line_no=rate_line.line_no), timeout=30)
     assert [a.fields.code for a in trace.assets] == ["NET-1"] and "等保3级" in trace.group
     assert "费率 3.5%" in trace.line.formula and trace.standard == f"{SAMPLE_CODE} v1"
@@ -97,15 +100,14 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     # what-if against a second version with a higher server rate, and no budget last year
     body = sample_body()
     body["rate_rules"][0]["rate"] = "0.08"
-    pb_body = pb.StandardBody()
-    ParseDict(body, pb_body)
+    pb_body = body_to_pb(body)
     v2 = s.CreateStandard(pb.CreateStandardRequest(code=SAMPLE_CODE, name="草稿v2", effective_from="2026-01-01",
                                                    default_region=SAMPLE_REGION, body=pb_body), timeout=30).standard
     assert v2.version == 2
     cmp = s.CompareBudget(pb.CompareBudgetRequest(budget_id=budget.id, against_standard_id=v2.id), timeout=30)
     hw = next(r for r in cmp.rows if r.code == "hardware_om")
     # 50000.55 × 8 % × 0.80 (remote) = 3200.04 against 50000.55 × 5.5 % × 0.80 = 2200.02
-    assert Decimal(hw.what_if_change) == Decimal("1000.02") and cmp.rows[-1].last_year == ""
+    assert Decimal(hw.what_if_change.amount) == Decimal("1000.02") and not cmp.rows[-1].HasField("last_year")
 
     # approval: each step its own permission, with comments; then no more edits
     reviewer = signer.mint("reviewer", perms=["budget.review", "budget.read"], scopes=[{"unit": "*"}])
@@ -120,27 +122,28 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(unit="fgw", year=2027, standard_id=standard.id))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "approved" in err.details()
     actions = s.GetBudget(pb.GetBudgetRequest(id=budget.id), timeout=30).budget.actions
-    assert [(a.action, a.comment) for a in actions][1:] == [("submit", "请审核"), ("review", "测算依据充分"),
-                                                           ("approve", "同意")]
+    assert [(a.action, a.comment) for a in actions][1:] == [(pb.BUDGET_STEP_SUBMIT, "请审核"),
+                                                           (pb.BUDGET_STEP_REVIEW, "测算依据充分"),
+                                                           (pb.BUDGET_STEP_APPROVE, "同意")]
 
     # execution: 90 % of hardware → threshold event; more → exceeded
-    hw_budget = Decimal(next(a.amount for a in approved.by_category if a.code == "hardware_om"))
+    hw_budget = Decimal(next(a.amount.amount for a in approved.by_category if a.code == "hardware_om"))
     first = (hw_budget * Decimal("0.9")).quantize(Decimal("0.01"))
     s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om",
-                                            line_no=rate_line.line_no, amount=str(first), spent_on="2027-04-01",
+                                            line_no=rate_line.line_no, amount=as_money(first), spent_on="2027-04-01",
                                             description="核心交换机维保", idempotency_key="e-1"), timeout=30)
     again = s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om",
-                                                    amount=str(first), spent_on="2027-04-01",
+                                                    amount=as_money(first), spent_on="2027-04-01",
                                                     idempotency_key="e-1"), timeout=30)
     assert again.replayed
-    s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om", amount=str(hw_budget),
+    s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om", amount=as_money(hw_budget),
                                             spent_on="2027-06-01"), timeout=30)
     err = _rpc_error(s.RecordExpense, pb.RecordExpenseRequest(budget_id=budget.id, fee_category="training",
-                                                              amount="100", spent_on="2027-06-01"))
+                                                              amount=as_money("100"), spent_on="2027-06-01"))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "excluded" in dict(iter_bad_request(err))["fee_category"]
     x = s.GetExecution(pb.GetExecutionRequest(budget_id=budget.id), timeout=30)
     hw_exec = next(c for c in x.categories if c.code == "hardware_om")
-    assert Decimal(hw_exec.spent) == first + hw_budget and Decimal(hw_exec.execution_rate) > 100
+    assert Decimal(hw_exec.spent.amount) == first + hw_budget and Decimal(hw_exec.execution_rate) > 100
     assert [ln.line_no for ln in x.lines] == [rate_line.line_no]
     with engine.connect() as c:
         types = c.execute(sa.text("SELECT type, envelope->'data'->>'scope', envelope->>'dept' FROM outbox "
@@ -177,7 +180,7 @@ def test_departments_are_isolated(budget_env, signer, admin_token):
     listed = stub(target, fgw).ListAssets(pb.ListAssetsRequest(), timeout=30).assets
     assert [a.id for a in listed] == [mine.id]
     err = _rpc_error(stub(target, fgw).UpdateAsset, pb.UpdateAssetRequest(
-        id=czj_asset.id, fields=pb.AssetFields(original_value="1"), update_mask=["original_value"]))
+        id=czj_asset.id, fields=pb.AssetFields(original_value=as_money("1")), update_mask=["original_value"]))
     assert err.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -185,12 +188,13 @@ def test_asset_changes_are_kept_as_history_and_events(budget_env, admin_token):
     target, engine = budget_env
     s = stub(target, admin_token)
     a = s.RegisterAsset(pb.RegisterAssetRequest(fields=asset("H-1")), timeout=30).asset
-    s.UpdateAsset(pb.UpdateAssetRequest(id=a.id, fields=pb.AssetFields(original_value="120000.00", location="二楼机房"),
+    s.UpdateAsset(pb.UpdateAssetRequest(id=a.id, fields=pb.AssetFields(original_value=as_money("120000.00"),
+                                                                       location="二楼机房"),
                                         update_mask=["original_value", "location"], expected_version=1), timeout=30)
     err = _rpc_error(s.UpdateAsset, pb.UpdateAssetRequest(id=a.id, fields=pb.AssetFields(location="x"),
                                                           update_mask=["location"], expected_version=1))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
-    bad = pb.AssetFields(quantity=0, original_value="x")
+    bad = pb.AssetFields(quantity=0, original_value=as_money("x"))
     err = _rpc_error(s.UpdateAsset, pb.UpdateAssetRequest(id=a.id, fields=bad,
                                                           update_mask=["quantity", "original_value"]))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -198,7 +202,8 @@ def test_asset_changes_are_kept_as_history_and_events(budget_env, admin_token):
     s.RetireAsset(pb.RetireAssetRequest(id=a.id, reason="设备老化"), timeout=30)
     got = s.GetAsset(pb.GetAssetRequest(id=a.id), timeout=30)
     assert got.asset.fields.status == pb.ASSET_STATUS_RETIRED
-    assert [h.action for h in got.history] == ["registered", "changed", "retired"]
+    assert [h.action for h in got.history] == [pb.ASSET_ACTION_REGISTERED, pb.ASSET_ACTION_CHANGED,
+                                                 pb.ASSET_ACTION_RETIRED]
     assert "120000.00" in got.history[1].changes_json
     with engine.connect() as c:
         types = c.execute(sa.text("SELECT type FROM outbox ORDER BY seq")).scalars().all()
@@ -262,8 +267,7 @@ def test_standard_versions_drafts_and_effective_dates(budget_env, admin_token):
     err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(unit="fgw", year=2025, standard_id=approved.id))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "effective from 2026-01-01" in dict(iter_bad_request(err))["standard_id"]
-    body = pb.StandardBody()
-    ParseDict(sample_body(), body)
+    body = body_to_pb(sample_body())
     body.rate_rules.add(asset_kind="server", fee_item="hw_upkeep", rate="0.01")
     err = _rpc_error(s.CreateStandard, pb.CreateStandardRequest(code="BAD", name="重叠", effective_from="2026-01-01",
                                                                 body=body))
@@ -275,4 +279,4 @@ def test_standard_versions_drafts_and_effective_dates(budget_env, admin_token):
     last = s.CompileBudget(pb.CompileBudgetRequest(unit="fgw", year=2026, standard_id=approved.id), timeout=30).budget
     this = s.CompileBudget(pb.CompileBudgetRequest(unit="fgw", year=2027, standard_id=approved.id), timeout=30).budget
     cmp = s.CompareBudget(pb.CompareBudgetRequest(budget_id=this.id), timeout=30)
-    assert cmp.last_year_budget_id == last.id and cmp.rows[-1].change == "0.00"
+    assert cmp.last_year_budget_id == last.id and cmp.rows[-1].change.amount == "0.00"

@@ -25,6 +25,7 @@ from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory
+from govops.common.v1.common_pb2 import DateRange
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from tests.eval_events import lifecycle, mixed
@@ -83,7 +84,7 @@ def test_kpis_per_level_window_and_scope(env):
     assert seen == {"czj"}
     with pytest.raises(grpc.RpcError) as err:
         czj.GetKpiSeries(pb.GetKpiSeriesRequest(level=pb.LEVEL_ORGANIZATION, subject="fgw",
-                                                start_date="2026-11-01", end_date="2026-11-30"), timeout=5)
+                                                dates=DateRange(start="2026-11-01", end="2026-11-30")), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     with pytest.raises(grpc.RpcError) as err:
         admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(windows=["fortnight"])), timeout=5)
@@ -96,13 +97,13 @@ def test_series_gives_daily_buckets(env):
                + lifecycle("fgw", start=datetime(2026, 11, 5, 4, tzinfo=UTC)))
     reply = env.stub().GetKpiSeries(pb.GetKpiSeriesRequest(
         level=pb.LEVEL_ORGANIZATION, subject="fgw", names=["tickets_created"],
-        start_date="2026-11-03", end_date="2026-11-06"), timeout=5)
+        dates=DateRange(start="2026-11-03", end="2026-11-06")), timeout=5)
     assert [(p.date, dict(p.values).get("tickets_created", 0)) for p in reply.points] == [
         ("2026-11-03", 1), ("2026-11-04", 0), ("2026-11-05", 2), ("2026-11-06", 0)]
     with pytest.raises(grpc.RpcError) as err:
-        env.stub().GetKpiSeries(pb.GetKpiSeriesRequest(level=pb.LEVEL_ORGANIZATION, subject="fgw",
-                                                       start_date="2026-11-06", end_date="2026-11-01"), timeout=5)
-    assert "end_date" in _violations(err.value)
+        env.stub().GetKpiSeries(pb.GetKpiSeriesRequest(level=pb.LEVEL_ORGANIZATION, subject="fgw", dates=DateRange(
+            start="2026-11-06", end="2026-11-01")), timeout=5)
+    assert "dates.end" in _violations(err.value)
 
 
 def test_watch_filters_by_person_and_pushes_changes(env):
@@ -192,7 +193,7 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     publisher = env.stub("publisher", ["evaluation.publish", "evaluation.read"], ["om-centre"])
     req = pb.CreatePlanRequest(
         name="2026年11月运维绩效评价", subject_unit="om-centre", subject_role="om_centre_director",
-        model_code=m.DEFAULT_MODEL.code, period_start="2026-11-01", period_end="2026-11-30",
+        model_code=m.DEFAULT_MODEL.code, period=DateRange(start="2026-11-01", end="2026-11-30"),
         objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id=u) for u in ("fgw", "czj")]
         + [pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id="incident", unit="gov")],
         idempotency_key="plan-2026-11")
@@ -244,7 +245,7 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     assert fgw.overall > czj.overall and (fgw.rank, czj.rank) == (1, 2)
     assert set(results["gov/incident"].level_scores) == {"process"}
     czj_rows = {r.code: r for r in czj.indicators}
-    assert czj_rows["org_sla_attainment"].status == "below_baseline"
+    assert czj_rows["org_sla_attainment"].status == pb.INDICATOR_STATUS_BELOW_BASELINE
     assert czj_rows["org_rules_in_place"].actual == 50 and czj_rows["org_rules_in_place"].evidence
 
     # the department sees only its own results; the evaluating unit sees all
@@ -273,7 +274,7 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
 
     # the closed loop: rectifications wait for their ticket, events and audit are recorded
     rects = admin.ListRectifications(pb.ListRectificationsRequest(unit="czj"), timeout=5).rectifications
-    assert rects and all(r.state == "pending_ticket" for r in rects)
+    assert rects and all(r.state == pb.RECTIFICATION_STATE_PENDING_TICKET for r in rects)
     assert "org_sla_attainment" in {r.indicator_code for r in rects}
     with env.engine.connect() as c:
         types = set(c.execute(sa.text("SELECT type FROM outbox")).scalars())

@@ -9,6 +9,7 @@ from evaluation import handlers
 from evaluation.adapters.uow import EvaluationUnitOfWork
 from govkit.client import channel
 from govkit.events import Envelope
+from govops.common.v1.common_pb2 import DateRange
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -35,7 +36,7 @@ def test_vendor_results_keep_the_newest_report_once_and_respect_scope(grpc_serve
     director = signer.mint("director", perms=["evaluation.read"], scopes=[{"unit": "*"}])
     rows = pb_grpc.EvaluationServiceStub(channel(target, director)).ListVendorResults(
         pb.ListVendorResultsRequest(vendor_id="vendor-hx"), timeout=5).results
-    assert [(r.report_id, r.penalty_total, r.response_attainment_pct) for r in rows] == [
+    assert [(r.report_id, r.penalty_total.amount, r.response_attainment_pct) for r in rows] == [
         ("r-2026-10", "1900.00", "93.33"), ("r-fgw", "1600.00", "95.00")]
     fgw = signer.mint("fgw", perms=["evaluation.read"], scopes=[{"unit": "fgw"}])
     rows = pb_grpc.EvaluationServiceStub(channel(target, fgw)).ListVendorResults(
@@ -43,5 +44,5 @@ def test_vendor_results_keep_the_newest_report_once_and_respect_scope(grpc_serve
     assert [r.report_id for r in rows] == ["r-fgw"]
     with pytest.raises(grpc.RpcError) as err:
         pb_grpc.EvaluationServiceStub(channel(target, director)).ListVendorResults(
-            pb.ListVendorResultsRequest(since="2026-13-01"), timeout=5)
+            pb.ListVendorResultsRequest(period=DateRange(start="2026-13-01")), timeout=5)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT

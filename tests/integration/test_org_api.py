@@ -77,7 +77,8 @@ def test_tree_moves_without_cycles_and_keeps_history(admin):
     subtree = stub.ListOrgUnits(pb.ListOrgUnitsRequest(root="czj")).org_units
     assert {u.id for u in subtree} == {"czj", "fgw-xxc"}
     history = stub.GetOrgUnitHistory(pb.GetOrgUnitHistoryRequest(id="fgw-xxc")).changes
-    assert [h.action for h in history] == ["created", "moved", "renamed"]
+    assert [h.action for h in history] == [pb.ORG_UNIT_ACTION_CREATED, pb.ORG_UNIT_ACTION_MOVED,
+                                              pb.ORG_UNIT_ACTION_RENAMED]
     assert "信息科" in history[-1].after_json and history[-1].actor == "admin"
     code, err = _code(lambda: stub.CreateOrgUnit(pb.CreateOrgUnitRequest(id="fgw", name="重复", parent_id="gov",
                                                                          kind=pb.ORG_UNIT_KIND_DEPARTMENT)))

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
+from govkit.protoconv import as_money
+from govops.common.v1.common_pb2 import DateRange
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource import handlers
@@ -68,17 +70,17 @@ def _register(stub, vid="vendor-hx", credit=HX, name="华信科技服务有限�
 SLA = pb.SlaTerms(targets=[pb.SlaTarget(priority="critical", response_minutes=15, resolution_minutes=240),
                            pb.SlaTarget(priority="high", response_minutes=30, resolution_minutes=480)],
                   attainment_target_percent="95", availability_percent="99.90", onsite_minutes=60)
-PENALTIES = [pb.PenaltyClause(id="p1", name="响应超时", metric="response", per_breach_amount="200.00",
-                              per_point_amount="1000.00", cap="20000.00"),
-             pb.PenaltyClause(id="p2", name="解决超时", metric="resolution", per_breach_amount="500.00")]
+PENALTIES = [pb.PenaltyClause(id="p1", name="响应超时", metric="response", per_breach_amount=as_money("200.00"),
+                              per_point_amount=as_money("1000.00"), cap=as_money("20000.00")),
+             pb.PenaltyClause(id="p2", name="解决超时", metric="resolution", per_breach_amount=as_money("500.00"))]
 
 
 def _sign_request(project_id, **over):
-    fields = dict(project_id=project_id, amount="480000.00", starts_on="2026-01-01", ends_on="2026-12-31",
+    fields = dict(project_id=project_id, amount=as_money("480000.00"), starts_on="2026-01-01", ends_on="2026-12-31",
                   signed_on="2025-12-20", vendor_group_id="app", deliverables=["运维方案", "月度报告"],
-                  milestones=[pb.Milestone(id="m1", name="首期款", amount="144000.00", acceptance="初验",
+                  milestones=[pb.Milestone(id="m1", name="首期款", amount=as_money("144000.00"), acceptance="初验",
                                            deliverables=["运维方案"]),
-                              pb.Milestone(id="m2", name="尾款", amount="336000.00", acceptance="终验")],
+                              pb.Milestone(id="m2", name="尾款", amount=as_money("336000.00"), acceptance="终验")],
                   sla=SLA, penalties=PENALTIES)
     fields.update(over)
     return pb.SignContractRequest(**fields)
@@ -86,12 +88,13 @@ def _sign_request(project_id, **over):
 
 def _to_contract(stub, *, catalogue=("app-om",), assets=(), allow_overlap=False, key=""):
     project = stub.CreateProject(pb.CreateProjectRequest(
-        name="2026年政务应用系统运维外包", kind="om", org_unit_id="om-centre", catalogue_item_ids=list(catalogue),
+        name="2026年政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
+        catalogue_item_ids=list(catalogue),
         asset_ids=list(assets), budget_line_ref="BL-2026-OM-01", budget_year=2026, fee_category="software_om",
         allow_overlap=allow_overlap, idempotency_key=key)).project
     stub.StartProcurement(pb.StartProcurementRequest(project_id=project.id,
                                                      method=pb.PROCUREMENT_METHOD_PUBLIC_TENDER))
-    stub.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount="480000.00"))
+    stub.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount=as_money("480000.00")))
     stub.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id="vendor-hx", reason="综合评分第一"))
     return project
 
@@ -112,7 +115,8 @@ def test_vendor_register_validates_credit_code_and_keeps_history(admin, env):
     got = admin.GetVendor(pb.GetVendorRequest(id="vendor-hx")).vendor
     assert got.status == pb.VENDOR_STATUS_SUSPENDED and got.qualifications[0].expires_on == "2027-06-30"
     actions = [e.action for e in admin.GetVendorHistory(pb.GetVendorHistoryRequest(id="vendor-hx")).entries]
-    assert actions == ["registered", "qualification_added", "status:suspended"]
+    assert actions == [pb.VENDOR_CHANGE_REGISTERED, pb.VENDOR_CHANGE_QUALIFICATION_ADDED,
+                       pb.VENDOR_CHANGE_STATUS_SUSPENDED]
     [registered] = _outbox(env[1], "vendor_registered")
     assert registered["dept"] == "om-centre" and registered["data"]["credit_code"] == HX
     assert _fails(lambda: admin.GetVendor(pb.GetVendorRequest(id="nobody")))[0] == grpc.StatusCode.NOT_FOUND
@@ -124,9 +128,10 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-hx", name="ITSS运维服务能力三级",
                                                       number="ITSS-YW-3-2024", expires_on="2030-06-30"))
     project = admin.CreateProject(pb.CreateProjectRequest(
-        name="2026年政务应用系统运维外包", kind="om", org_unit_id="om-centre", catalogue_item_ids=["app-om"],
+        name="2026年政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
+        catalogue_item_ids=["app-om"],
         budget_line_ref="BL-2026-OM-01", budget_year=2026, idempotency_key="proj-1")).project
-    again = admin.CreateProject(pb.CreateProjectRequest(name="x", kind="om", org_unit_id="om-centre",
+    again = admin.CreateProject(pb.CreateProjectRequest(name="x", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
                                                         idempotency_key="proj-1"))
     assert again.replayed and again.project.id == project.id
     # out of order: naming the current state
@@ -134,7 +139,7 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     assert code == grpc.StatusCode.FAILED_PRECONDITION and "in state 'proposal'" in err.details()
     admin.StartProcurement(pb.StartProcurementRequest(project_id=project.id,
                                                       method=pb.PROCUREMENT_METHOD_COMPETITIVE_CONSULTATION))
-    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount="480000.00"))
+    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id="vendor-hx", amount=as_money("480000.00")))
     # an expired qualification refuses the award
     admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-hx", name="安全服务资质",
                                                       number="CCRC-2023", expires_on="2025-01-31"))
@@ -145,18 +150,19 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
         conn.execute(sa.text("UPDATE qualifications SET expires_on = '2028-01-31' WHERE number = 'CCRC-2023'"))
     admin.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id="vendor-hx", reason="评分第一"))
     # negative cap: INVALID_ARGUMENT naming the field, and nothing written
-    bad = list(PENALTIES) + [pb.PenaltyClause(id="p3", metric="availability", per_point_amount="100", cap="-1")]
+    bad = list(PENALTIES) + [pb.PenaltyClause(id="p3", metric="availability", per_point_amount=as_money("100"),
+                                              cap=as_money("-1"))]
     code, err = _fails(lambda: admin.SignContract(_sign_request(project.id, penalties=bad)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "penalties[2].cap" in dict(iter_bad_request(err))
     assert _count(engine, "contracts") == 0
     contract = admin.SignContract(_sign_request(project.id)).contract
-    assert (contract.current.version, contract.remaining, contract.vendor_group_id) == (1, "480000.00", "app")
+    assert (contract.current.version, contract.remaining.amount, contract.vendor_group_id) == (1, "480000.00", "app")
     [signed] = _outbox(engine, "contract_signed")
     assert signed["data"] == {"contract_id": contract.id, "project_id": project.id, "vendor_id": "vendor-hx",
                               "org_unit_id": "om-centre", "amount": "480000.00", "starts_on": "2026-01-01",
                               "ends_on": "2026-12-31", "vendor_group_id": "app"}
     # payment before execution / before acceptance
-    pay = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount="144000.00",
+    pay = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount=as_money("144000.00"),
                                   paid_on="2026-03-10", idempotency_key="pay-1")
     payer = _stub(env, signer, ["outsource.pay", "outsource.read"], ["om-centre"])
     code, err = _fails(lambda: payer.RecordPayment(pay))
@@ -184,7 +190,7 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     assert evidence.size == 1009
     assert admin.GetAcceptance(pb.GetAcceptanceRequest(id=acceptance.id)).acceptance.evidence[0].id == evidence.id
     # above the milestone / the remaining amount
-    too_much = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount="144000.01",
+    too_much = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount=as_money("144000.01"),
                                        paid_on="2026-03-10")
     assert _fails(lambda: payer.RecordPayment(too_much))[0] == grpc.StatusCode.FAILED_PRECONDITION
     paid = payer.RecordPayment(pay)
@@ -198,11 +204,12 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     assert event["subject"] == paid.payment.id and event["dept"] == "om-centre"
     # an amendment cannot drop the amount below what is paid; a valid one is versioned
     code, _ = _fails(lambda: admin.AmendContract(pb.AmendContractRequest(
-        contract_id=contract.id, reason="降价", effective_from="2026-06-01", amount="100000.00")))
+        contract_id=contract.id, reason="降价", effective_from="2026-06-01", amount=as_money("100000.00"))))
     assert code == grpc.StatusCode.FAILED_PRECONDITION
     amended = admin.AmendContract(pb.AmendContractRequest(
-        contract_id=contract.id, reason="增加等保测评配合", effective_from="2026-07-01", amount="520000.00")).contract
-    assert [v.version for v in amended.versions] == [1, 2] and amended.remaining == "376000.00"
+        contract_id=contract.id, reason="增加等保测评配合", effective_from="2026-07-01",
+        amount=as_money("520000.00"))).contract
+    assert [v.version for v in amended.versions] == [1, 2] and amended.remaining.amount == "376000.00"
     assert _outbox(engine, "contract_amended")[0]["data"]["version"] == 2
     # closing needs the acceptance step and every milestone accepted
     assert "in state 'execution'" in _fails(lambda: admin.CloseProject(
@@ -242,7 +249,8 @@ def test_departments_see_only_their_projects(admin, env, signer):
     assert fgw.ListProjects(pb.ListProjectsRequest()).projects == []
     assert len(fgw.ListVendors(pb.ListVendorsRequest()).vendors) == 1  # the vendor register is shared
     code, _ = _fails(
-        lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind="om", org_unit_id="om-centre"))
+        lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind=pb.PROJECT_KIND_OM,
+                                                          org_unit_id="om-centre"))
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
 
@@ -255,15 +263,16 @@ def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
     events = synthetic_month()
     for e in events:
         assert handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
-    request = pb.GenerateSlaReportRequest(contract_id=contract.id, period_start="2026-11-01",
-                                          period_end="2026-11-30", availability_percent="99.95")
+    request = pb.GenerateSlaReportRequest(contract_id=contract.id,
+                                          period=DateRange(start="2026-11-01", end="2026-11-30"),
+                                          availability_percent="99.95")
     report = admin.GenerateSlaReport(request).report
     assert (report.tickets, report.breaches) == (20, 3)
     assert (report.response_attainment_percent, report.resolution_attainment_percent) == ("95.00", "90.00")
     p1, p2 = report.penalties
-    assert (p1.amount, list(p1.ticket_ids)) == ("200.00", ["t18"])  # at target: no per-point part
-    assert (p2.amount, list(p2.ticket_ids)) == ("1000.00", ["t19", "t20"])
-    assert report.penalty_total == "1200.00"
+    assert (p1.amount.amount, list(p1.ticket_ids)) == ("200.00", ["t18"])  # at target: no per-point part
+    assert (p2.amount.amount, list(p2.ticket_ids)) == ("1000.00", ["t19", "t20"])
+    assert report.penalty_total.amount == "1200.00"
     [reported] = _outbox(engine, "vendor_sla_reported")
     assert reported["data"]["penalty_total"] == "1200.00" and reported["subject"] == report.id
     assert sorted(e["data"]["clause_id"] for e in _outbox(engine, "penalty_assessed")) == ["p1", "p2"]
@@ -278,8 +287,8 @@ def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
     assert again == report
     assert len(_outbox(engine, "vendor_sla_reported")) == 1  # unchanged figures publish nothing new
     card = admin.GetVendorScorecard(pb.GetVendorScorecardRequest(
-        vendor_id="vendor-hx", period_start="2026-01-01", period_end="2026-12-31")).scorecard
-    assert (card.tickets, card.penalty_total, card.response_attainment_percent) == (20, "1200.00", "95.00")
+        vendor_id="vendor-hx", period=DateRange(start="2026-01-01", end="2026-12-31"))).scorecard
+    assert (card.tickets, card.penalty_total.amount, card.response_attainment_percent) == (20, "1200.00", "95.00")
 
 
 def test_qualification_warnings_once_per_threshold(admin, env):
@@ -347,16 +356,17 @@ def test_reports_are_scoped_and_readable_by_id(admin, env, signer):
     _register(admin)
     contract = admin.SignContract(_sign_request(_to_contract(admin).id)).contract
     report = admin.GenerateSlaReport(pb.GenerateSlaReportRequest(
-        contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")).report
-    assert (report.tickets, report.penalty_total, report.response_attainment_percent) == (0, "0.00", "100.00")
+        contract_id=contract.id, period=DateRange(start="2026-11-01", end="2026-11-30"))).report
+    assert (report.tickets, report.penalty_total.amount, report.response_attainment_percent) == (0, "0.00", "100.00")
     assert admin.GetSlaReport(pb.GetSlaReportRequest(id=report.id)).report == report
     fgw = _stub(env, signer, ["outsource.read", "outsource.manage"], ["fgw"])
     assert _fails(lambda: fgw.GetSlaReport(pb.GetSlaReportRequest(id=report.id)))[0] == grpc.StatusCode.NOT_FOUND
     assert _fails(lambda: fgw.GenerateSlaReport(pb.GenerateSlaReportRequest(
-        contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")))[0] == grpc.StatusCode.NOT_FOUND
+        contract_id=contract.id, period=DateRange(start="2026-11-01", end="2026-11-30"))))[0] \
+        == grpc.StatusCode.NOT_FOUND
     code, err = _fails(lambda: admin.GenerateSlaReport(pb.GenerateSlaReportRequest(
-        contract_id=contract.id, period_start="2026-11-30", period_end="2026-11-01")))
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period_end" in dict(iter_bad_request(err))
+        contract_id=contract.id, period=DateRange(start="2026-11-30", end="2026-11-01"))))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period.end" in dict(iter_bad_request(err))
     assert [v.id for v in admin.ListVendors(pb.ListVendorsRequest(status=pb.VENDOR_STATUS_BLACKLISTED)).vendors] == []
 
 
@@ -387,7 +397,8 @@ def test_late_facts_change_the_report_under_the_same_id(admin, env):
     events = synthetic_month()
     for e in events:
         handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
-    request = pb.GenerateSlaReportRequest(contract_id=contract.id, period_start="2026-11-01", period_end="2026-11-30")
+    request = pb.GenerateSlaReportRequest(contract_id=contract.id,
+                                          period=DateRange(start="2026-11-01", end="2026-11-30"))
     first = admin.GenerateSlaReport(request).report
     late = ticket_event("sla_breached", "t05", datetime(2026, 11, 7, 12, tzinfo=CST), eid="late-1", target="response")
     handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", late)

@@ -16,6 +16,7 @@ from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory
+from govops.common.v1.common_pb2 import PageRequest
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 from ticket.adapters.uow import TicketUnitOfWork
@@ -107,25 +108,27 @@ def test_staff_window_queue_sorted_by_sla_due_with_cursor_pages(platform, signer
                                           ("infra.network.access", {"location": "二楼", "ports": 2}),
                                           ("infra.network.fault", {"location": "三楼"})])]
     wang = signer.mint("s-wang", perms=["ticket.work", "ticket.read"], scopes=[{"unit": "*"}])
-    first = stub(target, wang).ListQueue(pb.ListQueueRequest(view="group_queue", filter=pb.TicketFilter(
-        group_id="grp-network"), sort="sla_due", page_size=2), timeout=5)
-    second = stub(target, wang).ListQueue(pb.ListQueueRequest(view="group_queue", filter=pb.TicketFilter(
-        group_id="grp-network"), sort="sla_due", page_size=2, page_token=first.next_page_token), timeout=5)
+    first = stub(target, wang).ListQueue(pb.ListQueueRequest(view=pb.QUEUE_VIEW_GROUP_QUEUE, filter=pb.TicketFilter(
+        group_id="grp-network"), sort="sla_due", page=PageRequest(page_size=2)), timeout=5)
+    second = stub(target, wang).ListQueue(pb.ListQueueRequest(view=pb.QUEUE_VIEW_GROUP_QUEUE, filter=pb.TicketFilter(
+        group_id="grp-network"), sort="sla_due", page=PageRequest(page_size=2, page_token=first.page.next_page_token)),
+        timeout=5)
     got = [t.id for t in first.tickets] + [t.id for t in second.tickets]
-    assert sorted(got) == sorted(ids) and not second.next_page_token
+    assert sorted(got) == sorted(ids) and not second.page.next_page_token
     dues = [t.resolution_due_at.ToDatetime() for t in list(first.tickets) + list(second.tickets)]
     assert dues == sorted(dues)
     claimed = stub(target, wang).ClaimTicket(pb.ClaimTicketRequest(ticket_id=got[0]), timeout=5).ticket
     assert claimed.assignee == "s-wang"
     with pytest.raises(grpc.RpcError) as err:
-        stub(target, wang).ChangeStatus(pb.ChangeStatusRequest(ticket_id=got[0], action="resume"), timeout=5)
+        stub(target, wang).ChangeStatus(pb.ChangeStatusRequest(ticket_id=got[0], action=pb.STATUS_ACTION_RESUME),
+                                        timeout=5)
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "status assigned" in err.value.details()
-    stub(target, wang).ChangeStatus(pb.ChangeStatusRequest(ticket_id=got[0], action="start"), timeout=5)
+    stub(target, wang).ChangeStatus(pb.ChangeStatusRequest(ticket_id=got[0], action=pb.STATUS_ACTION_START), timeout=5)
     done = stub(target, wang).ResolveTicket(pb.ResolveTicketRequest(ticket_id=got[0], resolution_code="fixed",
                                                                    resolution="更换网线"), timeout=5).ticket
     assert done.status == pb.TICKET_STATUS_RESOLVED
     bulk = s.BulkAction(
-        pb.BulkActionRequest(ticket_ids=got[1:] + ["missing"], action="assign", assignee="s-li"), timeout=5
+        pb.BulkActionRequest(ticket_ids=got[1:] + ["missing"], action=pb.BULK_ACTION_ASSIGN, assignee="s-li"), timeout=5
     )
     assert [r.ok for r in bulk.results] == [True, True, False] and bulk.results[2].error_code == "NotFound"
     audit = s.ListAudit(pb.ListAuditRequest(ticket_id=got[0]), timeout=5).entries
@@ -163,7 +166,7 @@ def test_knowledge_base_chinese_search_and_suggestions_on_submit(platform, admin
         catalogue_item_ids=["infra.host.printer"]), timeout=5).article
     s.CreateArticle(pb.CreateArticleRequest(title="数据库慢查询优化", body="为慢SQL建立索引。"), timeout=5)
     assert not s.SearchArticles(pb.SearchArticlesRequest(query="打印机 无法 连接"), timeout=5).articles  # draft
-    s.ReviseArticle(pb.ReviseArticleRequest(id=a.id, action="publish"), timeout=5)
+    s.ReviseArticle(pb.ReviseArticleRequest(id=a.id, action=pb.ARTICLE_ACTION_PUBLISH), timeout=5)
     s.ReviseArticle(pb.ReviseArticleRequest(id=a.id, body="检查打印机网络连接、驱动与打印队列。"), timeout=5)
     found = s.SearchArticles(pb.SearchArticlesRequest(query="打印机 无法 连接"), timeout=5).articles
     assert [x.id for x in found] == [a.id] and found[0].version == 2
@@ -249,11 +252,19 @@ def test_requester_window_pending_supply_info_confirm_rate_reopen(platform, sign
         form=form(location="五楼")), timeout=5).ticket
     assert t.assignee == "s-wang"
     s = stub(target, wang)
-    s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action="start"), timeout=5)
+    with pytest.raises(grpc.RpcError) as err:  # the action is an enum: unset or unknown is refused by name
+        s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id), timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "action" in dict(iter_bad_request(err.value))
     with pytest.raises(grpc.RpcError) as err:
-        s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action="pend", pending_reason="lunch"), timeout=5)
+        s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action=pb.StatusAction.ValueType(99)), timeout=5)
+    assert "unknown value 99" in dict(iter_bad_request(err.value))["action"]
+    s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action=pb.STATUS_ACTION_START), timeout=5)
+    with pytest.raises(grpc.RpcError) as err:
+        s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action=pb.STATUS_ACTION_PEND, pending_reason="lunch"),
+                       timeout=5)
     assert dict(iter_bad_request(err.value)) == {"pending_reason": "must be one of requester, vendor, change"}
-    pend = s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action="pend", pending_reason="requester"), timeout=5)
+    pend = s.ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action=pb.STATUS_ACTION_PEND,
+                                                 pending_reason="requester"), timeout=5)
     assert pend.ticket.status == pb.TICKET_STATUS_PENDING and not pend.ticket.HasField("resolution_due_at")
     s.AddComment(pb.AddCommentRequest(ticket_id=t.id, body="内部：疑似AP故障", internal=True), timeout=5)
     s.AddComment(pb.AddCommentRequest(ticket_id=t.id, body="请提供具体房间号"), timeout=5)
@@ -270,7 +281,7 @@ def test_requester_window_pending_supply_info_confirm_rate_reopen(platform, sign
     assert done.status == pb.TICKET_STATUS_CLOSED and done.rating == 4
     again = stub(target, zhang).ReopenTicket(pb.ReopenTicketRequest(ticket_id=t.id, reason="又断了"), timeout=5).ticket
     assert again.status == pb.TICKET_STATUS_IN_PROGRESS and again.reopen_count == 1
-    mine = stub(target, wang).ListQueue(pb.ListQueueRequest(view="my_queue"), timeout=5).tickets
+    mine = stub(target, wang).ListQueue(pb.ListQueueRequest(view=pb.QUEUE_VIEW_MY_QUEUE), timeout=5).tickets
     assert [x.id for x in mine] == [t.id]
 
 
@@ -285,27 +296,29 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
         for i in range(5)]
     seen, token = [], ""
     while True:
-        page = stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page_size=2, page_token=token), timeout=5)
+        page = stub(target, zhang).ListMyTickets(
+            pb.ListMyTicketsRequest(page=PageRequest(page_size=2, page_token=token)), timeout=5)
         seen += [t.id for t in page.tickets]
-        token = page.next_page_token
+        token = page.page.next_page_token
         if not token:
             break
     assert seen == list(reversed(made))  # newest first, each once
-    requests_only = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
+    requests_only = stub(target, admin_token).ListQueue(pb.ListQueueRequest(
+        view=pb.QUEUE_VIEW_ALL, filter=pb.TicketFilter(
         ticket_type=["request"], priority=["low", "medium"], department=["fgw"])), timeout=5).tickets
     assert {t.id for t in requests_only} == {made[0], made[2], made[4]}
     from google.protobuf.timestamp_pb2 import Timestamp
 
     future = Timestamp()
     future.FromDatetime(datetime.now(UTC) + timedelta(hours=1))
-    later = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
+    later = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view=pb.QUEUE_VIEW_ALL, filter=pb.TicketFilter(
         created_from=future)), timeout=5).tickets
-    earlier = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view="all", filter=pb.TicketFilter(
+    earlier = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view=pb.QUEUE_VIEW_ALL, filter=pb.TicketFilter(
         created_to=future, department=["fgw"])), timeout=5).tickets
     assert not later and len(earlier) == 5
     with pytest.raises(grpc.RpcError) as err:
-        stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page_size=1000), timeout=5)
-    assert "page_size" in dict(iter_bad_request(err.value))
+        stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page=PageRequest(page_size=1000)), timeout=5)
+    assert "page.page_size" in dict(iter_bad_request(err.value))
 
 
 def test_sla_administration_department_override_and_calendar(platform, admin_token, signer):

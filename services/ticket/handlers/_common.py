@@ -110,5 +110,5 @@ def auto_assign(uow: TicketUow, t: Ticket, now: datetime) -> list:
 
 def check_page(page_size: int) -> int:
     if page_size < 0 or page_size > MAX_PAGE_SIZE:
-        raise InvalidArgument(field="page_size", reason=f"must be between 0 and {MAX_PAGE_SIZE}")
+        raise InvalidArgument(field="page.page_size", reason=f"must be between 0 and {MAX_PAGE_SIZE}")
     return page_size or 50
