@@ -215,7 +215,7 @@ def replay(connection, queues: list[str], *, event_id: str | None = None) -> lis
         channel = connection.channel()
         publish_channel = connection.channel()
         try:
-            producer = Producer(publish_channel, exchange="")
+            producer = Producer(publish_channel)  # the default exchange: routing key = queue
             for message in _drain(channel, dead_queue(queue)):
                 letter = describe(queue, message)
                 if event_id is not None and letter.event_id != event_id:
