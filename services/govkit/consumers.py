@@ -204,7 +204,7 @@ class EventConsumer(EventHandler):
         failures = int(headers.get(dl.ATTEMPTS) or 0) + 1
         consumer, queue = self.consumer_name(), self.queue.name
         error = dl.describe_error(exc_info)
-        out = {k: v for k, v in headers.items() if k != "x-death"}
+        out = dl.carried(headers)
         out.update({dl.ATTEMPTS: failures, dl.LAST_ERROR: error, dl.ERROR_CLASS: error_class,
                     dl.CONSUMER: consumer, dl.ORIGINAL_QUEUE: queue, dl.FAILED_AT: dl.now_iso()})
         dead = error_class == "malformed" or failures >= policy.max_attempts

@@ -40,6 +40,13 @@ REPLAYS = "x-replays"            # how often `govops events dead-letters replay`
 KIT_HEADERS = (ATTEMPTS, LAST_ERROR, ERROR_CLASS, CONSUMER, ORIGINAL_QUEUE, FAILED_AT)
 
 
+def carried(headers: dict | None) -> dict:
+    """The headers worth keeping on a republished message: without the broker's death records
+    (`x-death`, `x-first-death-*`, `x-last-death-*`), which grow with every retry."""
+    return {k: v for k, v in (headers or {}).items()
+            if k != "x-death" and not k.startswith(("x-first-death-", "x-last-death-"))}
+
+
 class TopologyMismatch(RuntimeError):
     """A consumer queue exists with other arguments and cannot be recreated safely."""
 
@@ -220,8 +227,7 @@ def replay(connection, queues: list[str], *, event_id: str | None = None) -> lis
                 letter = describe(queue, message)
                 if event_id is not None and letter.event_id != event_id:
                     continue  # left un-acked: back on the dead queue when the channel closes
-                headers = {k: v for k, v in (message.headers or {}).items()
-                           if k not in KIT_HEADERS and k != "x-death"}
+                headers = {k: v for k, v in carried(message.headers).items() if k not in KIT_HEADERS}
                 headers[REPLAYS] = letter.replays + 1
                 producer.publish(message.body, routing_key=queue, headers=headers,
                                  content_type=message.content_type or "application/json",
