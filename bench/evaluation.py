@@ -207,7 +207,8 @@ def wait_consumers(stack, timeout: float = 60):
     while time.monotonic() < deadline:
         out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", stack.stack.name, "name", "consumers"],
                              capture_output=True, text=True).stdout
-        rows = [line.split() for line in out.splitlines() if line.startswith("evt-ticket-")]
+        rows = [line.split() for line in out.splitlines()
+                if line.startswith("evt-ticket-") and not line.split()[0].endswith((".retry", ".dead"))]
         if rows and all(len(r) == 2 and r[1] != "0" for r in rows):
             return
         time.sleep(0.2)

@@ -1,5 +1,5 @@
 """`govops`: the command line for people (typer + rich): the kit's own commands (dev, token,
-login, logout) and each registered service's command group (`ServiceDescriptor.cli`).
+login, logout, events) and each registered service's command group (`ServiceDescriptor.cli`).
 Tokens and the helpers the groups share: `govkit.cli_support`.
 """
 
@@ -20,7 +20,11 @@ __all__ = ["app", "main"]
 app = typer.Typer(help="GovOps: e-government O&M management", no_args_is_help=True)
 dev = typer.Typer(help="Development helpers: keys, demo seed", no_args_is_help=True)
 token_app = typer.Typer(help="Tokens", no_args_is_help=True)
-for name, sub in (("dev", dev), ("token", token_app)):
+events_app = typer.Typer(help="Event consumers: dead letters", no_args_is_help=True)
+dead_letters = typer.Typer(help="Events a consumer gave up on (malformed, or out of attempts)",
+                           no_args_is_help=True)
+events_app.add_typer(dead_letters, name="dead-letters")
+for name, sub in (("dev", dev), ("token", token_app), ("events", events_app)):
     app.add_typer(sub, name=name)
 
 
@@ -120,6 +124,59 @@ def token_mint(
     """Mint a development token with the local key (org issues real tokens later)."""
     print(dev_signer().mint(subject, roles=role, perms=perm, ttl_seconds=ttl,
                             scopes=[{"unit": u, "subtree": True} for u in unit]))
+
+
+# ---- events dead-letters ------------------------------------------------------------------
+def _consumer_queues(service: str, consumer: str | None) -> list[str]:
+    from .migrate import event_subscriptions
+
+    if service not in registry.names():
+        console.print(f"[red]unknown service {service!r}; one of {', '.join(registry.names())}")
+        raise typer.Exit(2)
+    queues = [q for _source, _event, q in event_subscriptions(service)]
+    if consumer:
+        queues = [q for q in queues if q == consumer or q.endswith(f"--{service}.{consumer}")]
+        if not queues:
+            console.print(f"[red]{service} has no consumer queue {consumer!r}")
+            raise typer.Exit(2)
+    return queues
+
+
+@dead_letters.command("list")
+def dead_letters_list(service: str = typer.Argument(..., help="the consuming service"),
+                      queue: str = typer.Option(None, help="only this consumer (queue name or handler method)")):
+    """The dead letters of a service's consumer queues (nothing is taken off the queues)."""
+    from .deadletter import connect, list_dead
+
+    with connect(govconfig.load(service).amqp_uri) as conn:
+        letters = list_dead(conn, _consumer_queues(service, queue))
+    table = Table(title=f"{service}: {len(letters)} dead letter(s)")
+    for col in ("queue", "event id", "type", "correlation id", "attempts", "last error", "failed at"):
+        table.add_column(col, overflow="fold")
+    for d in letters:
+        table.add_row(d.queue, d.event_id or "-", d.event_type or "-", d.correlation_id or "-",
+                      str(d.attempts or "-") + (f" (replayed {d.replays}×)" if d.replays else ""),
+                      d.last_error or "-", d.failed_at or "-")
+    console.print(table)
+
+
+@dead_letters.command("replay")
+def dead_letters_replay(service: str = typer.Argument(..., help="the consuming service"),
+                        event_id: str = typer.Option(None, "--event-id", help="replay this event only"),
+                        all_: bool = typer.Option(False, "--all", help="replay every dead letter"),
+                        queue: str = typer.Option(None, help="only this consumer (queue name or handler method)")):
+    """Move dead letters back to their consumer queue with a fresh attempt budget. Safe to repeat:
+    the consumer's inbox skips an event it already applied."""
+    from .deadletter import connect, replay
+
+    if (event_id is None) == (not all_):
+        console.print("[red]give exactly one of --event-id ID or --all")
+        raise typer.Exit(2)
+    with connect(govconfig.load(service).amqp_uri) as conn:
+        moved = replay(conn, _consumer_queues(service, queue), event_id=event_id)
+    for d in moved:
+        console.print(f"replayed {d.event_id or '?'} ({d.event_type or '?'}) → {d.queue}")
+    console.print(f"{len(moved)} dead letter(s) replayed")
 
 
 def _register_service_commands() -> None:

@@ -12,34 +12,118 @@ For every delivery the kit, not the handler:
 3. opens the service's unit of work (`self.uow()`), records the event id in the inbox under the
    consumer's name and calls the handler only if the id is new — the handler's effect and the
    inbox row commit in the same transaction (`deliver`, also callable without nameko);
-4. on any error — a malformed envelope, the database gone, a bug — takes the one failure path,
-   `EventConsumer.failed`: log with the consumer, event id and correlation id, and reject the
-   message with requeue. Nothing is acked unless it was applied or already seen.
+4. on any error takes the one failure path, `EventConsumer.failed` (govkit.deadletter has the
+   queues and headers):
+   * a malformed envelope (`MalformedEvent`) is dead-lettered at once: retrying cannot help;
+   * any other error (transient — database, Redis, broker connection — or not) is retried: the
+     message is republished to the queue's retry queue `<queue>.retry` with `x-attempts` = the
+     failures so far and a per-message expiration (the backoff, base * 2^(n-1), capped), whence
+     the broker dead-letters it back to the queue; the original is acked. No sleep in the worker;
+   * after GOVOPS_CONSUMER_MAX_ATTEMPTS (default 5) failures it is published to the queue's
+     dead-letter exchange `<queue>.dlx` (queue `<queue>.dead`) with `x-last-error`,
+     `x-attempts`, `x-error-class`, `x-consumer`, `x-failed-at`, then acked, and
+     `govops_consumer_dead_lettered_total` counts it. If that publish fails the message is
+     rejected without requeue, which the broker dead-letters to the same queue.
+   Nothing is acked unless it was applied, already seen, or safely on the retry/dead queue.
 
 The handler runs inside the open transaction and must not commit or open its own `with uow:`.
 `after_commit(self, env, uow)` runs after that transaction for new and already-seen events alike:
 for an effect outside PostgreSQL that dedupes itself on the event id (evaluation's Redis KPIs),
 so a redelivery after a crash between the two still completes it.
 
-The queue is nameko's (`evt-<source>-<event>--<service>.<method>`), declared by govops-migrate.
+The queue is nameko's (`evt-<source>-<event>--<service>.<method>`) with the dead-letter
+arguments (govkit.deadletter.queue_arguments), declared by govops-migrate and by the worker alike.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from nameko.events import EventHandler
+from prometheus_client import Counter
 from structlog.contextvars import bound_contextvars
 
+from . import deadletter as dl
 from . import logs
 from .events import Envelope
 
 log = logs.get_logger(__name__)
 
 DEFAULT_CONSUMER = "{service}.{method}"
+
+RETRIED = Counter("govops_consumer_retries_total", "Event deliveries that failed and were scheduled for a retry",
+                  ["consumer", "error_class"])
+DEAD_LETTERED = Counter("govops_consumer_dead_lettered_total",
+                        "Events moved to the consumer's dead-letter queue (malformed or out of attempts)",
+                        ["consumer", "queue", "error_class"])
+
+
+class MalformedEvent(ValueError):
+    """The message is not a GovOps event envelope: dead-lettered without a retry."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """GOVOPS_CONSUMER_MAX_ATTEMPTS (5), GOVOPS_CONSUMER_RETRY_DELAY_SECONDS (2, the first
+    backoff, doubled per failure), GOVOPS_CONSUMER_RETRY_MAX_DELAY_SECONDS (300, the cap)."""
+
+    max_attempts: int = 5
+    delay: float = 2.0
+    max_delay: float = 300.0
+
+    @classmethod
+    def from_env(cls) -> RetryPolicy:
+        return cls(max_attempts=max(1, int(os.environ.get("GOVOPS_CONSUMER_MAX_ATTEMPTS", "5"))),
+                   delay=float(os.environ.get("GOVOPS_CONSUMER_RETRY_DELAY_SECONDS", "2")),
+                   max_delay=float(os.environ.get("GOVOPS_CONSUMER_RETRY_MAX_DELAY_SECONDS", "300")))
+
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after the `failures`-th failure."""
+        return min(self.max_delay, self.delay * 2 ** max(0, failures - 1))
+
+
+def _transient_types() -> tuple[type, ...]:
+    import amqp.exceptions
+    import kombu.exceptions
+    import redis.exceptions
+    import sqlalchemy.exc
+
+    return (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
+            sqlalchemy.exc.DisconnectionError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+            kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
+
+
+def classify(exc: BaseException) -> str:
+    """"malformed" (no retry), "transient" (database, Redis or broker unreachable) or "error"."""
+    if isinstance(exc, MalformedEvent):
+        return "malformed"
+    import sqlalchemy.exc
+
+    transient = _transient_types()
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, transient):
+            return "transient"
+        if isinstance(cur, sqlalchemy.exc.DBAPIError) and cur.connection_invalidated:
+            return "transient"
+        cur = cur.__cause__ or cur.__context__
+    return "error"
+
+
+def parse(payload) -> Envelope:
+    """The envelope of a delivery, or MalformedEvent."""
+    if not isinstance(payload, dict):
+        raise MalformedEvent(f"not a GovOps event envelope: a JSON {type(payload).__name__}, not an object")
+    try:
+        return Envelope.from_dict(payload)
+    except (TypeError, ValueError) as exc:
+        raise MalformedEvent(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -73,15 +157,36 @@ def _ids(payload) -> dict:
 
 
 class EventConsumer(EventHandler):
-    """nameko's SERVICE_POOL event handler (same queue, same binding), with the kit's one
-    failure policy instead of nameko's ack-on-error / requeue_on_error."""
+    """nameko's SERVICE_POOL event handler (same queue name, same binding, plus the dead-letter
+    arguments), with the kit's one failure policy instead of nameko's ack-on-error /
+    requeue_on_error."""
 
     def __init__(self, source_service: str, event_type: str, consumer: str = DEFAULT_CONSUMER, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
         self.consumer = consumer
+        self._publisher = None
 
     def consumer_name(self) -> str:
         return self.consumer.format(service=self.container.service_name, method=self.method_name)
+
+    def setup(self):
+        super().setup()  # nameko names the queue and registers with the queue consumer
+        # Same arguments as govops-migrate, or the broker refuses nameko's declaration.
+        self.queue.queue_arguments = dl.queue_arguments(self.queue.name)
+        # The dead-letter exchange, dead and retry queues too: a worker on a vhost nobody
+        # migrated (tests, a new deployment) must not dead-letter into nothing.
+        from kombu import Connection
+        from nameko.amqp.publish import Publisher
+        from nameko.constants import AMQP_URI_CONFIG_KEY
+
+        amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        with Connection(amqp_uri) as conn:
+            try:
+                dl.declare(conn, self.source_service, self.event_type, self.queue.name)
+            except dl.TopologyMismatch as exc:
+                raise dl.TopologyMismatch(f"{exc} (worker {self.container.service_name}: run "
+                                          f"govops-migrate {self.container.service_name} first)") from None
+        self._publisher = Publisher(amqp_uri, use_confirms=True, mandatory=True)
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
@@ -91,14 +196,59 @@ class EventConsumer(EventHandler):
         return result, exc_info
 
     def failed(self, message, payload, exc_info) -> None:
-        """THE failure policy of every event consumer — change it here, and only here.
+        """THE failure policy of every event consumer — change it here, and only here: retry via
+        the retry queue with backoff, dead-letter when malformed or out of attempts."""
+        policy = RetryPolicy.from_env()
+        error_class = classify(exc_info[1])
+        headers = dict(getattr(message, "headers", None) or {})
+        failures = int(headers.get(dl.ATTEMPTS) or 0) + 1
+        consumer, queue = self.consumer_name(), self.queue.name
+        error = dl.describe_error(exc_info)
+        out = dl.carried(headers)
+        out.update({dl.ATTEMPTS: failures, dl.LAST_ERROR: error, dl.ERROR_CLASS: error_class,
+                    dl.CONSUMER: consumer, dl.ORIGINAL_QUEUE: queue, dl.FAILED_AT: dl.now_iso()})
+        dead = error_class == "malformed" or failures >= policy.max_attempts
+        fields = dict(consumer=consumer, queue=queue, attempts=failures, error_class=error_class, error=error,
+                      **_ids(payload))
+        try:
+            if dead:
+                self._republish(message, out, exchange=dl.dead_exchange(queue), routing_key=queue)
+            else:
+                delay = policy.backoff(failures)
+                self._republish(message, out, exchange="", routing_key=dl.retry_queue(queue),
+                                expiration=delay)
+        except Exception as exc:  # broker trouble: fall back on the broker's own paths
+            if dead:
+                log.error("event_dead_letter_publish_failed_rejected", publish_error=repr(exc), **fields)
+                _reject(message)  # x-dead-letter-exchange: still ends on <queue>.dead
+            else:
+                log.error("event_retry_publish_failed_requeued", publish_error=repr(exc), **fields)
+                self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+        if dead:
+            DEAD_LETTERED.labels(consumer, queue, error_class).inc()
+            log.error("event_dead_lettered", dead_queue=dl.dead_queue(queue), **fields)
+        else:
+            RETRIED.labels(consumer, error_class).inc()
+            log.warning("event_failed_retrying", retry_in_seconds=delay, **fields)
 
-        Today: never drop; log and put the message back on its queue (immediate redelivery).
-        Planned: a bounded number of retries, then the dead-letter exchange."""
-        log.error("event_failed_requeued", consumer=self.consumer_name(),
-                  redelivered=bool((getattr(message, "delivery_info", None) or {}).get("redelivered")),
-                  error=f"{exc_info[0].__name__}: {exc_info[1]}", **_ids(payload))
-        self.queue_consumer.requeue_message(message)
+    def _republish(self, message, headers: dict, *, exchange: str, routing_key: str,
+                   expiration: float | None = None) -> None:
+        """The message's own bytes, with `headers`, confirmed by the broker before we ack."""
+        assert self._publisher is not None, "EventConsumer.setup has not run"
+        self._publisher.publish(message.body, exchange=exchange, routing_key=routing_key, headers=headers,
+                                content_type=message.content_type or "application/json",
+                                content_encoding=message.content_encoding or "utf-8",
+                                delivery_mode=2, expiration=expiration)
+
+
+def _reject(message) -> None:
+    if message.channel.connection:
+        try:
+            message.reject(requeue=False)
+        except ConnectionError:  # pragma: no cover - the broker reclaims it anyway
+            pass
 
 
 def consume(source: str, event: str, *, consumer: str = DEFAULT_CONSUMER,
@@ -111,7 +261,7 @@ def consume(source: str, event: str, *, consumer: str = DEFAULT_CONSUMER,
     def decorate(handler):
         @functools.wraps(handler)
         def entrypoint(self, payload: dict) -> None:
-            env = Envelope.from_dict(payload)
+            env = parse(payload)
             name = consumer.format(service=self.name, method=handler.__name__)
             after = functools.partial(after_commit, self) if after_commit is not None else None
             with bound_contextvars(correlation_id=env.correlationid or logs.current("correlation_id"),

@@ -3,7 +3,10 @@
 1. creates the service's database (`govops_<svc>`) if it is missing,
 2. runs its Alembic migrations to head,
 3. declares the durable queues of its nameko event handlers, so events published before the
-   worker first starts wait in RabbitMQ instead of being dropped as unroutable,
+   worker first starts wait in RabbitMQ instead of being dropped as unroutable, each with its
+   dead-letter exchange, dead queue and retry queue (govkit.deadletter). A queue declared by an
+   older release without the dead-letter arguments is deleted and declared again if it is empty
+   and has no consumer; otherwise migrate stops with a message naming the queue,
 4. runs its descriptor's `after_migrate` hook, if it has one (reference data, e.g. org's roles).
 """
 
@@ -155,16 +158,15 @@ def event_subscriptions(service: str) -> list[tuple[str, str, str]]:
 
 
 def declare_topology(service: str, amqp_uri: str) -> list[str]:
-    from kombu import Connection, Exchange, Queue
+    """Declare `service`'s consumer queues with their dead-letter topology (govkit.deadletter)."""
+    from kombu import Connection
+
+    from .deadletter import declare
 
     declared = []
     with Connection(amqp_uri) as conn:
-        channel = conn.default_channel
         for source, event, queue_name in event_subscriptions(service):
-            exchange = Exchange(f"{source}.events", type="topic", durable=True, auto_delete=False)
-            exchange(channel).declare()
-            Queue(queue_name, exchange=exchange, routing_key=event, durable=True,
-                  auto_delete=False, exclusive=False)(channel).declare()
+            declare(conn, source, event, queue_name, recreate_empty=True)
             declared.append(queue_name)
     return declared
 
@@ -185,7 +187,12 @@ def main() -> None:
     targets = sys.argv[1:] or ["all"]
     services = registry.names() if targets == ["all"] else targets
     logs.configure("migrate", "tool")
+    from .deadletter import TopologyMismatch
+
     for service in services:
         if service not in registry.names():
             sys.exit(f"unknown service {service!r}")
-        migrate(service)
+        try:
+            migrate(service)
+        except TopologyMismatch as exc:
+            sys.exit(f"govops-migrate {service}: {exc}")
