@@ -72,8 +72,11 @@ def admin_token(signer):
 
 @pytest.fixture(scope="session")
 def vhost():
-    from govkit.stack import ensure_vhost
+    """The test vhost, new for each session like the test databases: queues a previous run left
+    behind (with its unconsumed messages, or declared with other arguments) must not leak in."""
+    from govkit.stack import delete_vhost, ensure_vhost
 
+    delete_vhost(TEST_VHOST)
     ensure_vhost(TEST_VHOST)
     return TEST_VHOST
 
