@@ -60,7 +60,7 @@ def dev_banner():
                       f":{govconfig.default_metrics_port(svc, 'grpc')}/metrics")
     console.print(table)
     console.print("In another terminal: [bold].venv/bin/govops eval kpi watch[/bold], then "
-                  "[bold].venv/bin/govops ticket create --title 打印机无法连接 --department fgw[/bold]")
+                  "[bold].venv/bin/govops ticket create --title 打印机无法连接 --org-unit fgw[/bold]")
 
 
 @app.command("login")

@@ -143,7 +143,7 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     assert Decimal(hw_exec.spent) == first + hw_budget and Decimal(hw_exec.execution_rate) > 100
     assert [ln.line_no for ln in x.lines] == [rate_line.line_no]
     with engine.connect() as c:
-        types = c.execute(sa.text("SELECT type, envelope->'data'->>'scope', envelope->>'dept' FROM outbox "
+        types = c.execute(sa.text("SELECT type, envelope->'data'->>'scope', envelope->>'orgunitid' FROM outbox "
                                   "WHERE type LIKE 'govops.budget.budget_%' ORDER BY seq")).all()
     assert ("govops.budget.budget_threshold_reached.v1", "hardware_om", "fgw") in types
     assert ("govops.budget.budget_exceeded.v1", "hardware_om", "fgw") in types

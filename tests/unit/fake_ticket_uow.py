@@ -52,7 +52,7 @@ class FakeTickets:
 
     def get(self, ticket_id, for_update=False, skip_locked=False):
         t = self.s.tickets.get(ticket_id)
-        if t is None or not self.scope.allows(t.department):
+        if t is None or not self.scope.allows(t.org_unit_id):
             return None
         t = copy.deepcopy(t)
         t._loaded = audit_snapshot(t)
@@ -67,7 +67,7 @@ class FakeTickets:
     def by_idempotency_key(self, requester, key, scoped=True):
         return next((copy.deepcopy(t) for t in self.s.tickets.values()
                      if (t.requester, t.idempotency_key) == (requester, key)
-                     and (not scoped or self.scope.allows(t.department))), None)
+                     and (not scoped or self.scope.allows(t.org_unit_id))), None)
 
     def save(self, t, actor, action):
         before, after = getattr(t, "_loaded", {}), audit_snapshot(t)
@@ -85,7 +85,7 @@ class FakeTickets:
         return load
 
     def list(self, f, page_size, page_token="", sort="created_desc"):
-        items = [t for t in self.s.tickets.values() if self.scope.allows(t.department)]
+        items = [t for t in self.s.tickets.values() if self.scope.allows(t.org_unit_id)]
         if f.get("requester"):
             items = [t for t in items if t.requester == f["requester"]]
         if f.get("assignee"):

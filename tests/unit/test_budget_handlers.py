@@ -162,7 +162,7 @@ def test_register_asset_stores_it_with_history_and_one_event():
     assert uow.committed["assets"][a.id].original_value == Decimal("250000.00")
     [event] = uow.published
     assert event.event_type() == "govops.budget.asset_registered.v1"
-    assert event.event_dept() == "fgw" and event.event_data()["original_value"] == "250000.00"
+    assert event.event_org_unit_id() == "fgw" and event.event_data()["original_value"] == "250000.00"
 
 
 def test_register_for_another_department_is_denied_and_unknown_units_are_invalid():
@@ -264,7 +264,7 @@ def _payment(event_id="e1", payment_id="p1", department="fgw", **kw):
             "budget_line_ref": None, "amount": "500.00", "paid_on": "2027-05-01"}
     data.update(kw)
     return Envelope(id=event_id, source="outsource", type="govops.outsource.payment_recorded.v1",
-                    time="2027-05-01T02:00:00+00:00", subject=payment_id, dept=department, correlationid=None,
+                    time="2027-05-01T02:00:00+00:00", subject=payment_id, org_unit_id=department, correlationid=None,
                     data=data)
 
 

@@ -13,7 +13,7 @@ from govkit.events import Event
 class BudgetEvent(Event):
     source = "budget"
 
-    def event_dept(self) -> str | None:
+    def event_org_unit_id(self) -> str | None:
         return self.department  # type: ignore[attr-defined]
 
 
