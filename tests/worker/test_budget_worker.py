@@ -51,7 +51,7 @@ def test_org_units_feed_the_read_model_once(container_factory, config, engine_fo
 def _approved_budget(engine) -> str:
     uow = lambda: BudgetUnitOfWork(engine)  # noqa: E731
     handlers.upsert_org_units([("gov", "某市人民政府", None), ("fgw", "市发改委", "gov")], uow())
-    handlers.register_asset(RegisterAsset({"code": "W-1", "name": "服务器", "kind": "server", "department": "fgw",
+    handlers.register_asset(RegisterAsset({"code": "W-1", "name": "服务器", "kind": "server", "org_unit_id": "fgw",
                                            "original_value": "20000"}), uow(), SYSTEM)
     s = handlers.create_standard(CreateStandard(SAMPLE_CODE, SAMPLE_NAME, "2026-01-01", "", sample_body(),
                                                 SAMPLE_REGION), uow(), SYSTEM)
