@@ -111,7 +111,8 @@ def unit_history(id: str):
 
 # ---- positions
 @position_app.command("create")
-def position_create(id: str, name: str, org_unit_id: str = typer.Option(..., "--org-unit"), parent: str = typer.Option(""),
+def position_create(id: str, name: str, org_unit_id: str = typer.Option(..., "--org-unit"),
+                    parent: str = typer.Option(""),
                     duty: list[str] = typer.Option([], help="responsibility kind:value, e.g. approval:change")):
     """Create a position; --duty may repeat (catalogue_category:…, process:…, approval:…)."""
     duties = [pb.Responsibility(kind=d.split(":", 1)[0], value=d.split(":", 1)[-1]) for d in duty]
