@@ -251,7 +251,7 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
     if lines:
         reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid, page_size=lines))
         t = Table(title="明细 (lines)")
-        for col in ("#", "dept", "kind", "item", "amount", "formula"):
+        for col in ("#", "org unit", "kind", "item", "amount", "formula"):
             t.add_column(col)
         for ln in reply.lines:
             t.add_row(str(ln.line_no), ln.org_unit_id, ln.asset_kind, ln.fee_item, ln.amount, ln.formula)

@@ -122,7 +122,7 @@ def ticket_queue(group: str = typer.Option("", help="group id for the group queu
     except grpc.RpcError as err:
         fail(err)
     table = Table(title=f"{view} {group}")
-    for col in ("number", "title", "dept", "priority", "status", "assignee", "SLA", "due"):
+    for col in ("number", "title", "org unit", "priority", "status", "assignee", "SLA", "due"):
         table.add_column(col)
     for t in reply.tickets:
         table.add_row(t.number, t.title, t.org_unit_id, pb.Priority.Name(t.priority)[9:].lower(),
