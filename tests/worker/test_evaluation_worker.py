@@ -101,7 +101,7 @@ def test_rectification_becomes_a_ticket_through_the_ticket_rpc(container_factory
 
     wait_for(opened, timeout=30, what="rectification ticket")
     with ticket_engine.connect() as c:
-        titles = c.execute(sa.text("SELECT title FROM tickets WHERE department = 'gaj'")).scalars().all()
+        titles = c.execute(sa.text("SELECT title FROM tickets WHERE org_unit_id = 'gaj'")).scalars().all()
     assert titles == ["整改：跨部门SLA达成率低于基线（gaj）"]
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM outbox WHERE type = "
