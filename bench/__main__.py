@@ -118,7 +118,7 @@ def _probe_stream(stack, watcher) -> None:
         stub = pb_grpc.TicketServiceStub(ch)
         for attempt in range(20):
             subject = f"bench-probe-{attempt}"
-            stub.CreateTicket(pb.CreateTicketRequest(title="probe", department=subject,
+            stub.CreateTicket(pb.CreateTicketRequest(title="probe", org_unit_id=subject,
                                                      category=pb.CATEGORY_APPLICATION,
                                                      priority=pb.PRIORITY_MEDIUM), timeout=10)
             if not watcher.wait_for([subject], timeout=3.0):

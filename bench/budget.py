@@ -30,7 +30,7 @@ def _rows(n: int) -> list[list]:
 
     rnd = random.Random(n)
     kinds = [k.code for k in ASSET_KINDS]
-    rows: list[list] = [[COLUMNS[c] for c in ("code", "name", "kind", "department", "original_value", "quantity",
+    rows: list[list] = [[COLUMNS[c] for c in ("code", "name", "kind", "org_unit_id", "original_value", "quantity",
                                               "protection_level", "support_mode", "status")]]
     for i in range(n):
         rows.append([f"B-{i:07d}", f"资产{i}", rnd.choice(kinds), DEPARTMENTS[i % len(DEPARTMENTS)],
@@ -180,7 +180,7 @@ def run(quick: bool = False, redis_db: int = 12, assets: int | None = None, tria
         for t in range(trials + 1):  # the first compile warms caches and is not counted
             print(f"bench.budget: CompileBudget trial {t} …", file=sys.stderr, flush=True)
             started = time.perf_counter()
-            budget = stub.CompileBudget(pb.CompileBudgetRequest(unit="bench-root", year=2027, standard_id=s.id,
+            budget = stub.CompileBudget(pb.CompileBudgetRequest(org_unit_id="bench-root", year=2027, standard_id=s.id,
                                                                 include_subtree=True), timeout=600).budget
             if t:
                 times.append(time.perf_counter() - started)

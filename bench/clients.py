@@ -84,7 +84,7 @@ def create_ticket(target: str, token: str, department: str):
     ch = channel(target, token)
     stub = pb_grpc.TicketServiceStub(ch)
     request = pb.CreateTicketRequest(title="bench ticket", description="created by the benchmark",
-                                     department=department, category=pb.CATEGORY_APPLICATION,
+                                     org_unit_id=department, category=pb.CATEGORY_APPLICATION,
                                      priority=pb.PRIORITY_MEDIUM)
 
     def op():

@@ -116,7 +116,7 @@ def tickets_in_db(stack, department: str) -> int:
     conn = psycopg2.connect(host=LOCALHOST, port=5432, user="postgres", dbname=f"{stack.name}_ticket")
     try:
         cur = conn.cursor()
-        cur.execute("SELECT count(*) FROM tickets WHERE department = %s", (department,))
+        cur.execute("SELECT count(*) FROM tickets WHERE org_unit_id = %s", (department,))
         return cur.fetchone()[0]
     finally:
         conn.close()
@@ -211,7 +211,7 @@ def _sender_main(target: str, token: str, prefix: str, threads: int, counter, co
 
     def request(department: str):
         return pb.CreateTicketRequest(title="bench ticket", description="latency probe",
-                                      department=department, category=pb.CATEGORY_APPLICATION,
+                                      org_unit_id=department, category=pb.CATEGORY_APPLICATION,
                                       priority=pb.PRIORITY_MEDIUM)
 
     stub.CreateTicket(request(f"{prefix}-warmup"), timeout=10)

@@ -92,7 +92,7 @@ def stages(stack, prefix: str) -> tuple[list[float], list[float]]:
     outbox = {str(i): (float(c), float(s) if s is not None else None) for i, c, s in query(
         f"{stack.name}_ticket",
         "SELECT id, extract(epoch FROM created_at), extract(epoch FROM sent_at) FROM outbox "
-        "WHERE envelope->'data'->>'department' LIKE %s")}
+        "WHERE envelope->'data'->>'org_unit_id' LIKE %s")}
     facts = {i: float(r) for i, r in query(
         f"{stack.name}_evaluation",
         "SELECT event_id, extract(epoch FROM recorded_at) FROM facts WHERE dept LIKE %s")}

@@ -40,7 +40,7 @@ def seed_rows(engine, n: int) -> float:
     with engine.begin() as c:
         off = c.execute(sa.text("SELECT count(*) FROM tickets")).scalar()
         c.execute(sa.text("""
-            INSERT INTO tickets (id, title, description, department, category, priority, status, requester,
+            INSERT INTO tickets (id, title, description, org_unit_id, category, priority, status, requester,
                                  created_at, number, ticket_type, channel, group_id, assignee, sla_state,
                                  resolution_due_at, is_open, updated_at)
             SELECT gen_random_uuid(), '历史工单 ' || g, '', (ARRAY['gov','om-centre','fgw','czj','gaj','wjw'])[1 + g % 6],
@@ -87,7 +87,7 @@ def create_figures(target, token, n_latency: int, seconds: float) -> dict:
     from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
     def req(i):
-        return pb.CreateTicketRequest(title=f"压测工单{i}", department="fgw", category=pb.CATEGORY_APPLICATION,
+        return pb.CreateTicketRequest(title=f"压测工单{i}", org_unit_id="fgw", category=pb.CATEGORY_APPLICATION,
                                       priority=pb.PRIORITY_MEDIUM)
 
     stub = pb_grpc.TicketServiceStub(channel(target, token))
@@ -168,7 +168,7 @@ def sla_figures(engine, rate: float, seconds: float) -> dict:
                               TicketUnitOfWork(engine), SYSTEM)
     q = sa.text("""SELECT type, (envelope->'data'->>'due_at')::timestamptz AS due, created_at FROM outbox
                    WHERE type IN ('govops.ticket.sla_warning.v1','govops.ticket.sla_breached.v1')
-                     AND envelope->>'dept' = 'bench-sla' AND envelope->'data'->>'target' = 'response'""")
+                     AND envelope->>'orgunitid' = 'bench-sla' AND envelope->'data'->>'target' = 'response'""")
     deadline = time.monotonic() + target * 3 + 60
     rows = []
     while time.monotonic() < deadline:

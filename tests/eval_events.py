@@ -15,14 +15,14 @@ T0 = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)  # 10:00 in UTC+8, inside November
 def envelope(name: str, ticket: dict, at: datetime, event_id: str | None = None, **extra) -> Envelope:
     data = {
         "ticket_id": ticket["id"], "number": ticket.get("number", "INC-2026-000001"),
-        "ticket_type": ticket.get("type", "incident"), "department": ticket["dept"],
+        "ticket_type": ticket.get("type", "incident"), "org_unit_id": ticket["dept"],
         "catalogue_item_id": ticket.get("catalogue"), "category": "application",
         "priority": ticket.get("priority", "high"), "status": ticket.get("status", "new"),
         "group_id": ticket.get("group"), "assignee": ticket.get("assignee"), "vendor_id": None,
         "requester": "u1", "occurred_at": at.isoformat(), **extra,
     }
     return Envelope(id=event_id or str(uuid.uuid4()), source="ticket", type=f"govops.ticket.{name}.v1",
-                    time=at.isoformat(), subject=ticket["id"], dept=ticket["dept"], correlationid="c", data=data)
+                    time=at.isoformat(), subject=ticket["id"], org_unit_id=ticket["dept"], correlationid="c", data=data)
 
 
 def lifecycle(dept: str, *, assignee="s1", group="g1", ttype="incident", start=T0, response_s=600,

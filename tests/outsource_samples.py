@@ -14,11 +14,11 @@ CST = timezone(timedelta(hours=8))
 
 def ticket_event(name, ticket_id, at, *, eid=None, priority="high", vendor_id="vendor-hx", group_id="app", **extra):
     data = {"ticket_id": ticket_id, "number": f"INC-2026-{ticket_id}", "ticket_type": "incident",
-            "department": "czj", "catalogue_item_id": "app-om", "category": "application", "priority": priority,
+            "org_unit_id": "czj", "catalogue_item_id": "app-om", "category": "application", "priority": priority,
             "status": "x", "group_id": group_id, "assignee": "V001" if vendor_id else "Z001",
             "vendor_id": vendor_id, "requester": "u", "occurred_at": at.isoformat(), **extra}
     return Envelope(id=eid or f"{name}-{ticket_id}", source="ticket", type=f"govops.ticket.{name}.v1",
-                    time=at.isoformat(), subject=ticket_id, dept="czj", correlationid=None, data=data).to_dict()
+                    time=at.isoformat(), subject=ticket_id, org_unit_id="czj", correlationid=None, data=data).to_dict()
 
 
 def synthetic_month(start=datetime(2026, 11, 2, 9, tzinfo=CST)) -> list[dict]:

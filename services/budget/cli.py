@@ -67,28 +67,28 @@ def assets_import(file: Path = typer.Argument(..., exists=True, dir_okay=False, 
     console.print(f"imported [bold]{reply.imported}[/bold] assets from {file}")
 
 
-def _filter(department, kind, status, text):
+def _filter(org_unit_id, kind, status, text):
     pb = _pb()
     statuses = {"in_use": pb.ASSET_STATUS_IN_USE, "spare": pb.ASSET_STATUS_SPARE, "retired": pb.ASSET_STATUS_RETIRED}
-    return pb.AssetFilter(department=department, kinds=kind, status=statuses.get(status, 0), text=text)
+    return pb.AssetFilter(org_unit_id=org_unit_id, kinds=kind, status=statuses.get(status, 0), text=text)
 
 
 @assets_app.command("list")
-def assets_list(department: str = typer.Option("", help="org unit id"),
+def assets_list(org_unit_id: str = typer.Option("", "--org-unit", help="org unit id"),
                 kind: list[str] = typer.Option([], help="asset kind code(s)"),
                 status: str = typer.Option("", help="in_use|spare|retired"),
                 text: str = typer.Option("", help="search code, name, brand, model, location"),
                 limit: int = typer.Option(50, help="rows to show")):
     """List assets (filtered by your department scope)."""
     pb = _pb()
-    reply = _call("ListAssets", pb.ListAssetsRequest(filter=_filter(department, kind, status, text),
+    reply = _call("ListAssets", pb.ListAssetsRequest(filter=_filter(org_unit_id, kind, status, text),
                                                      page=PageRequest(page_size=limit)))
     table = Table(title="配置库 (assets)")
-    for col in ("code", "name", "kind", "department", "original value", "qty", "等保", "status", "id"):
+    for col in ("code", "name", "kind", "org unit", "original value", "qty", "等保", "status", "id"):
         table.add_column(col)
     for a in reply.assets:
         f = a.fields
-        table.add_row(f.code, f.name, f.kind, f.department, f.original_value.amount, str(f.quantity),
+        table.add_row(f.code, f.name, f.kind, f.org_unit_id, f.original_value.amount, str(f.quantity),
                       str(f.protection_level), pb.AssetStatus.Name(f.status).replace("ASSET_STATUS_", "").lower(), a.id)
     console.print(table)
     if reply.page.next_page_token:
@@ -105,11 +105,11 @@ def assets_show(asset_id: str):
 
 @assets_app.command("export")
 def assets_export(file: Path = typer.Argument(..., help=".csv or .xlsx"),
-                  department: str = typer.Option("", help="org unit id")):
+                  org_unit_id: str = typer.Option("", "--org-unit", help="org unit id")):
     """Export the register (same columns the importer reads)."""
     pb = _pb()
     fmt = {".csv": pb.FILE_FORMAT_CSV, ".xlsx": pb.FILE_FORMAT_XLSX}.get(file.suffix.lower(), 0)
-    reply = _call("ExportAssets", pb.ExportAssetsRequest(format=fmt, filter=pb.AssetFilter(department=department)))
+    reply = _call("ExportAssets", pb.ExportAssetsRequest(format=fmt, filter=pb.AssetFilter(org_unit_id=org_unit_id)))
     file.write_bytes(reply.content)
     console.print(f"wrote {reply.count} assets to {file}")
 
@@ -196,7 +196,7 @@ def _budget_id(ref: str, year: int = 0) -> str:
         return ref
     except ValueError:
         pass
-    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=ref, year=year))
+    reply = _call("ListBudgets", _pb().ListBudgetsRequest(org_unit_id=ref, year=year))
     if not reply.budgets:
         console.print(f"[red]no budget for {ref} {year or ''}")
         raise typer.Exit(1)
@@ -204,7 +204,7 @@ def _budget_id(ref: str, year: int = 0) -> str:
 
 
 def _print_budget(b) -> None:
-    console.print(f"[bold]{b.unit}[/bold] {b.year}  {_state(b.state)}  standard {b.standard}  "
+    console.print(f"[bold]{b.org_unit_id}[/bold] {b.year}  {_state(b.state)}  standard {b.standard}  "
                   f"region {b.region}  assets {b.asset_count}  lines {b.line_count}  id {b.id}")
     t = Table(title=f"合计 {b.total.amount} 元")
     for col in ("fee category", "name", "amount (yuan)"):
@@ -215,7 +215,7 @@ def _print_budget(b) -> None:
 
 
 @app.command("compile")
-def compile_(unit: str = typer.Option(..., help="budget unit (org unit id)"),
+def compile_(org_unit_id: str = typer.Option(..., "--org-unit", help="budget unit (org unit id)"),
              year: int = typer.Option(..., help="budget year"),
              standard: str = typer.Option(..., help="standard id, CODE (latest approved) or CODE@vN"),
              subtree: bool = typer.Option(False, help="include the unit's subtree"),
@@ -223,21 +223,21 @@ def compile_(unit: str = typer.Option(..., help="budget unit (org unit id)"),
              comment: str = typer.Option("", help="comment")):
     """Compile (or recompile a draft) the O&M budget of a unit for a year."""
     reply = _call("CompileBudget", _pb().CompileBudgetRequest(
-        unit=unit, year=year, standard_id=_standard_id(standard), include_subtree=subtree, region=region,
+        org_unit_id=org_unit_id, year=year, standard_id=_standard_id(standard), include_subtree=subtree, region=region,
         comment=comment))
     _print_budget(reply.budget)
 
 
 @app.command("list")
-def list_(unit: str = typer.Option(""), year: int = typer.Option(0)):
+def list_(org_unit_id: str = typer.Option("", "--org-unit", help="org unit id"), year: int = typer.Option(0)):
     """Budgets in your scope."""
-    reply = _call("ListBudgets", _pb().ListBudgetsRequest(unit=unit, year=year,
+    reply = _call("ListBudgets", _pb().ListBudgetsRequest(org_unit_id=org_unit_id, year=year,
                                                           page=PageRequest(page_size=1000)))
     t = Table(title="预算 (budgets)")
-    for col in ("unit", "year", "state", "total", "standard", "id"):
+    for col in ("org unit", "year", "state", "total", "standard", "id"):
         t.add_column(col)
     for b in reply.budgets:
-        t.add_row(b.unit, str(b.year), _state(b.state), b.total.amount, b.standard, b.id)
+        t.add_row(b.org_unit_id, str(b.year), _state(b.state), b.total.amount, b.standard, b.id)
     console.print(t)
 
 
@@ -256,10 +256,10 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
         reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid,
                                                                    page=PageRequest(page_size=lines)))
         t = Table(title="明细 (lines)")
-        for col in ("#", "dept", "kind", "item", "amount", "formula"):
+        for col in ("#", "org unit", "kind", "item", "amount", "formula"):
             t.add_column(col)
         for ln in reply.lines:
-            t.add_row(str(ln.line_no), ln.department, ln.asset_kind, ln.fee_item, ln.amount.amount, ln.formula)
+            t.add_row(str(ln.line_no), ln.org_unit_id, ln.asset_kind, ln.fee_item, ln.amount.amount, ln.formula)
         console.print(t)
 
 
@@ -299,7 +299,7 @@ def _step(method, request_cls, budget, year, comment, back):
     if request_cls is not pb.SubmitBudgetRequest:
         kwargs["decision"] = pb.DECISION_RETURN if back else pb.DECISION_PASS
     b = _call(method, request_cls(**kwargs)).budget
-    console.print(f"budget {b.unit}/{b.year} is now [bold]{_state(b.state)}[/bold]")
+    console.print(f"budget {b.org_unit_id}/{b.year} is now [bold]{_state(b.state)}[/bold]")
 
 
 @app.command("submit")

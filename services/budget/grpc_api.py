@@ -96,7 +96,7 @@ _BODY_MONEY = (("labour_costs", "yuan_per_person_month"), ("spare_parts", "yuan_
 
 
 def _fields_in(f: pb.AssetFields) -> dict:
-    return {"code": f.code, "name": f.name, "kind": f.kind, "department": f.department, "location": f.location,
+    return {"code": f.code, "name": f.name, "kind": f.kind, "org_unit_id": f.org_unit_id, "location": f.location,
             "brand": f.brand, "model": f.model, "purchase_date": f.purchase_date,
             "original_value": money_text(f.original_value, "original_value"),
             "quantity": f.quantity or "",
@@ -107,7 +107,7 @@ def _fields_in(f: pb.AssetFields) -> dict:
 def asset_to_pb(a: Asset) -> pb.Asset:
     return pb.Asset(id=a.id, version=a.version, created_at=timestamp(a.created_at), updated_at=timestamp(a.updated_at),
                     fields=pb.AssetFields(
-                        code=a.code, name=a.name, kind=a.kind, department=a.department, location=a.location,
+                        code=a.code, name=a.name, kind=a.kind, org_unit_id=a.org_unit_id, location=a.location,
                         brand=a.brand, model=a.model,
                         purchase_date=a.purchase_date.isoformat() if a.purchase_date else "",
                         original_value=money(a.original_value), quantity=a.quantity,
@@ -116,7 +116,7 @@ def asset_to_pb(a: Asset) -> pb.Asset:
 
 
 def _filter_in(f: pb.AssetFilter) -> AssetFilter:
-    return AssetFilter(department=f.department, kinds=tuple(f.kinds), status=_STATUS.get(f.status, ""),
+    return AssetFilter(org_unit_id=f.org_unit_id, kinds=tuple(f.kinds), status=_STATUS.get(f.status, ""),
                        text=f.text.strip(), protection_level=f.protection_level,
                        support_mode=_SUPPORT.get(f.support_mode, ""))
 
@@ -172,9 +172,9 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
     ordered = {c.code: b.by_category.get(c.code, Decimal(0)) for c in FEE_CATEGORIES}
     return pb.Budget(
         id=b.id,
-        unit=b.unit,
+        org_unit_id=b.org_unit_id,
         include_subtree=b.include_subtree,
-        units=list(b.units),
+        org_unit_ids=list(b.org_unit_ids),
         year=b.year,
         standard_id=b.standard_id,
         standard=b.standard_label,
@@ -204,7 +204,7 @@ def budget_to_pb(b: bd.Budget, actions=()) -> pb.Budget:
 
 def line_to_pb(ln: Line, spent: Decimal | None = None) -> pb.BudgetLine:
     msg = pb.BudgetLine(
-        line_no=ln.line_no, department=ln.department, asset_kind=ln.asset_kind, fee_category=ln.fee_category,
+        line_no=ln.line_no, org_unit_id=ln.org_unit_id, asset_kind=ln.asset_kind, fee_category=ln.fee_category,
         fee_item=ln.fee_item, rule_type=ln.rule_type, rule_ref=ln.rule_ref,
         rule_json=json.dumps(ln.rule, ensure_ascii=False),
         coefficients=[pb.Coefficient(dimension=c["dimension"], value=c["value"], factor=c["factor"],
@@ -344,7 +344,7 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
 
     # -- budgets --
     def CompileBudget(self, request, context):
-        cmd = CompileBudget(request.unit.strip(), request.year, request.standard_id, request.include_subtree,
+        cmd = CompileBudget(request.org_unit_id.strip(), request.year, request.standard_id, request.include_subtree,
                             request.region, tuple(request.thresholds), request.comment)
         result = handlers.compile_budget(cmd, self._uow(), principal())
         return pb.CompileBudgetResponse(budget=budget_to_pb(result.budget))
@@ -354,7 +354,7 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         return pb.GetBudgetResponse(budget=budget_to_pb(b, actions))
 
     def ListBudgets(self, request, context):
-        budgets = handlers.list_budgets(self._uow(), principal(), unit=request.unit, year=request.year,
+        budgets = handlers.list_budgets(self._uow(), principal(), org_unit_id=request.org_unit_id, year=request.year,
                                         state=_BUDGET_STATE_IN.get(request.state, ""))
         items, paging = _offset_page(budgets, request.page)
         return pb.ListBudgetsResponse(budgets=[budget_to_pb(b) for b in items], page=paging)
@@ -373,7 +373,7 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         from .domain.compilation import AssetGroup
 
         g = t.group
-        group = AssetGroup(g["group_no"], g["department"], g["kind"], g["support_mode"], g["protection_level"],
+        group = AssetGroup(g["group_no"], g["org_unit_id"], g["kind"], g["support_mode"], g["protection_level"],
                            g["response_time"], g["user_scale"], g["asset_count"], g["quantity"], g["original_value"])
         return pb.TraceBudgetLineResponse(line=line_to_pb(t.line), standard_id=t.budget.standard_id,
                                           standard=t.budget.standard_label, group=describe_group(group),
@@ -453,13 +453,13 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
 
 def export_budget(budget_id: str, fmt: str, uow_factory, caller) -> tuple[bytes, str]:
     x = handlers.execution(budget_id, uow_factory(), caller)
-    unit_name = handlers.unit_name(x.budget.unit, uow_factory())
+    unit_name = handlers.unit_name(x.budget.org_unit_id, uow_factory())
     b = x.budget
     if fmt == "xlsx":
         content = reports.budget_xlsx(b, x.lines, x.by_line, x.by_category, unit_name)
     else:
         content = reports.budget_pdf(b, x.lines, x.by_category, unit_name)
-    return content, f"budget-{b.unit}-{b.year}.{fmt}"
+    return content, f"budget-{b.org_unit_id}-{b.year}.{fmt}"
 
 
 def build(settings) -> GrpcApp:

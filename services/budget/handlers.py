@@ -52,7 +52,7 @@ MAX_PAGE = 1000
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def _require_unit(caller: Principal, unit: str, what: str = "department") -> None:
+def _require_unit(caller: Principal, unit: str, what: str = "org unit") -> None:
     if not caller.scope.allows(unit):
         raise PermissionDenied(f"{what} {unit} is outside your scope")
 
@@ -74,7 +74,7 @@ def unit_name(unit_id: str, uow: BudgetUow) -> str:
 
 # ---- assets --------------------------------------------------------------------------------
 def _registered(a: Asset, origin: str) -> AssetRegistered:
-    return AssetRegistered(asset_id=a.id, code=a.code, name=a.name, kind=a.kind, department=a.department,
+    return AssetRegistered(asset_id=a.id, code=a.code, name=a.name, kind=a.kind, org_unit_id=a.org_unit_id,
                            original_value=str(a.original_value), quantity=a.quantity,
                            protection_level=a.protection_level, status=a.status, origin=origin,
                            registered_at=jsonable(a.created_at))
@@ -90,11 +90,11 @@ def register_asset(cmd: RegisterAsset, uow: RecordingUow, caller: Principal) -> 
             v.fail(f"relations[{i}].kind", f"must be one of {', '.join(RELATION_KINDS)}")
         relations.append((kind, other))
     v.check()
-    _require_unit(caller, asset.department)
+    _require_unit(caller, asset.org_unit_id)
     asset = replace(asset, created_at=now, updated_at=now)
     with uow:
-        if not uow.orgdir.known([asset.department]):
-            raise InvalidArgument(field="department", reason=f"unknown org unit {asset.department!r}")
+        if not uow.orgdir.known([asset.org_unit_id]):
+            raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {asset.org_unit_id!r}")
         if uow.assets.codes_taken([asset.code]):
             raise InvalidArgument(field="code", reason=f"asset code {asset.code} is already registered")
         uow.assets.add(asset)
@@ -129,10 +129,10 @@ def update_asset(cmd: UpdateAsset, uow: BudgetUow, caller: Principal) -> Asset:
         v = Validator()
         new = parse_asset(v, merge(old, cmd.changes), asset_id=old.id, today=now.date())
         v.check()
-        if new.department != old.department:
-            _require_unit(caller, new.department)
-            if not uow.orgdir.known([new.department]):
-                raise InvalidArgument(field="department", reason=f"unknown org unit {new.department!r}")
+        if new.org_unit_id != old.org_unit_id:
+            _require_unit(caller, new.org_unit_id)
+            if not uow.orgdir.known([new.org_unit_id]):
+                raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {new.org_unit_id!r}")
         changes = old.changes_to(new)
         if not changes:
             return old
@@ -140,10 +140,10 @@ def update_asset(cmd: UpdateAsset, uow: BudgetUow, caller: Principal) -> Asset:
         uow.assets.update(new)
         uow.assets.record_history(new.id, now, caller.subject, "changed", changes)
         if new.status == "retired":
-            uow.collect(AssetRetired(asset_id=new.id, code=new.code, kind=new.kind, department=new.department,
+            uow.collect(AssetRetired(asset_id=new.id, code=new.code, kind=new.kind, org_unit_id=new.org_unit_id,
                                      original_value=str(new.original_value), retired_at=jsonable(now)))
         else:
-            uow.collect(AssetChanged(asset_id=new.id, code=new.code, kind=new.kind, department=new.department,
+            uow.collect(AssetChanged(asset_id=new.id, code=new.code, kind=new.kind, org_unit_id=new.org_unit_id,
                                      changes=jsonable(changes), changed_at=jsonable(now)))
         uow.commit()
     return new
@@ -159,7 +159,7 @@ def retire_asset(cmd: RetireAsset, uow: BudgetUow, caller: Principal) -> Asset:
         uow.assets.update(new)
         uow.assets.record_history(new.id, now, caller.subject, "retired",
                                   {"status": [old.status, "retired"], "reason": cmd.reason[:500]})
-        uow.collect(AssetRetired(asset_id=new.id, code=new.code, kind=new.kind, department=new.department,
+        uow.collect(AssetRetired(asset_id=new.id, code=new.code, kind=new.kind, org_unit_id=new.org_unit_id,
                                  original_value=str(new.original_value), retired_at=jsonable(now)))
         uow.commit()
     return new
@@ -243,17 +243,17 @@ def import_assets(cmd: ImportAssets, uow: BudgetUow, caller: Principal) -> int:
         assets.append((row_no, replace(a, created_at=now, updated_at=now)))
     if not rows:
         v.fail("rows", "the file holds no asset rows")
-    outside = [(n, a) for n, a in assets if not caller.scope.allows(a.department)]
+    outside = [(n, a) for n, a in assets if not caller.scope.allows(a.org_unit_id)]
     if outside:
         n, a = outside[0]
-        raise PermissionDenied(f"rows[{n}].department: {a.department} is outside your scope"
+        raise PermissionDenied(f"rows[{n}].org_unit_id: {a.org_unit_id} is outside your scope"
                                + (f" (and {len(outside) - 1} more rows)" if len(outside) > 1 else ""))
     with uow:
-        known = uow.orgdir.known(a.department for _, a in assets)
+        known = uow.orgdir.known(a.org_unit_id for _, a in assets)
         taken = uow.assets.codes_taken(a.code for _, a in assets)
         for n, a in assets:
-            if a.department not in known:
-                v.fail(f"rows[{n}].department", f"unknown org unit {a.department!r}")
+            if a.org_unit_id not in known:
+                v.fail(f"rows[{n}].org_unit_id", f"unknown org unit {a.org_unit_id!r}")
             if a.code in taken:
                 v.fail(f"rows[{n}].code", f"asset code {a.code} is already registered")
         if v.violations:
@@ -332,7 +332,7 @@ def validate_standard_body(body: dict) -> None:
 def _budget_units(uow: BudgetUow, caller: Principal, unit: str, include_subtree: bool) -> list[str]:
     _require_unit(caller, unit, "budget unit")
     if not uow.orgdir.known([unit]):
-        raise InvalidArgument(field="unit", reason=f"unknown org unit {unit!r}")
+        raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {unit!r}")
     units = sorted(uow.orgdir.subtree(unit)) if include_subtree else [unit]
     return [u for u in units if caller.scope.allows(u)]
 
@@ -391,19 +391,19 @@ def compile_budget(cmd: CompileBudget, uow: BudgetUow, caller: Principal) -> Com
     thresholds = _thresholds(cmd.thresholds)
     now = utcnow()
     with uow:
-        units = _budget_units(uow, caller, cmd.unit, cmd.include_subtree)
+        units = _budget_units(uow, caller, cmd.org_unit_id, cmd.include_subtree)
         standard, region = _check_standard_for(uow, cmd.standard_id, cmd.year, cmd.region, need_approved=True)
-        existing = uow.budgets.by_unit_year(cmd.unit, cmd.year, for_update=True)
+        existing = uow.budgets.by_unit_year(cmd.org_unit_id, cmd.year, for_update=True)
         if existing is not None:
             existing.require_editable()
             budget_id = existing.id
             uow.budgets.clear_compilation(budget_id)
         else:
             budget_id = str(uuid.uuid4())
-        b = bd.Budget(id=budget_id, unit=cmd.unit, include_subtree=cmd.include_subtree, year=cmd.year,
+        b = bd.Budget(id=budget_id, org_unit_id=cmd.org_unit_id, include_subtree=cmd.include_subtree, year=cmd.year,
                       standard_id=standard.id, standard_label=f"{standard.code} v{standard.version}",
                       region=region, state=bd.DRAFT, total=Decimal("0.00"), by_category={}, by_kind={},
-                      asset_count=0, line_count=0, thresholds=thresholds, units=tuple(units),
+                      asset_count=0, line_count=0, thresholds=thresholds, org_unit_ids=tuple(units),
                       created_by=caller.subject, compiled_at=now)
         if existing is None:
             uow.budgets.add(b)
@@ -416,7 +416,8 @@ def compile_budget(cmd: CompileBudget, uow: BudgetUow, caller: Principal) -> Com
         uow.budgets.add_lines(budget_id, lines)
         uow.budgets.add_action(budget_id, bd.Action("compile", existing.state if existing else "", bd.DRAFT,
                                                     caller.subject, cmd.comment[:2000], now))
-        uow.collect(BudgetCompiled(budget_id=b.id, department=b.unit, year=b.year, include_subtree=b.include_subtree,
+        uow.collect(BudgetCompiled(budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year,
+                                   include_subtree=b.include_subtree,
                                    standard_id=standard.id, standard=b.standard_label, total=str(b.total),
                                    by_category=jsonable(b.by_category), asset_count=b.asset_count,
                                    line_count=b.line_count, compiled_at=jsonable(now)))
@@ -437,10 +438,10 @@ def get_budget(budget_id: str, uow: BudgetUow, caller: Principal) -> tuple[bd.Bu
         return b, uow.budgets.actions(b.id)
 
 
-def list_budgets(uow: BudgetUow, caller: Principal, *, unit: str = "", year: int = 0,
+def list_budgets(uow: BudgetUow, caller: Principal, *, org_unit_id: str = "", year: int = 0,
                  state: str = "") -> list[bd.Budget]:
     with uow:
-        return uow.budgets.list(unit=unit, year=year, state=state)
+        return uow.budgets.list(org_unit_id=org_unit_id, year=year, state=state)
 
 
 def budget_lines(budget_id: str, uow: BudgetUow, caller: Principal, *, category: str = "", page_size: int = 0,
@@ -496,7 +497,7 @@ def change_budget_state(cmd: ChangeBudgetState, uow: RecordingUow, caller: Princ
         uow.budgets.add_action(b.id, bd.Action(cmd.action, b.state, new.state, caller.subject,
                                                cmd.comment[:2000], now))
         if new.state == bd.APPROVED:
-            uow.collect(BudgetApproved(budget_id=b.id, department=b.unit, year=b.year, total=str(b.total),
+            uow.collect(BudgetApproved(budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year, total=str(b.total),
                                        by_category=jsonable(b.by_category), approved_by=caller.subject,
                                        approved_at=jsonable(now)))
         uow.commit()
@@ -516,12 +517,12 @@ def compare_budget(budget_id: str, against_standard_id: str, uow: BudgetUow, cal
     priced by another standard version — computed, never stored."""
     with uow:
         b = _get_budget(uow, budget_id)
-        last = uow.budgets.by_unit_year(b.unit, b.year - 1)
+        last = uow.budgets.by_unit_year(b.org_unit_id, b.year - 1)
         what_if = other = None
         if against_standard_id:
             other, region = _check_standard_for(uow, against_standard_id, b.year, b.region, need_approved=False,
                                                 field="against_standard_id")
-            groups = uow.assets.groups(list(b.units))
+            groups = uow.assets.groups(list(b.org_unit_ids))
             what_if = totals_of(compile_lines(groups, other, region), groups)
     return Comparison(b, last, other, what_if)
 
@@ -541,7 +542,7 @@ def _record(uow: RecordingUow, b: bd.Budget, e: bd.Expense, now: datetime) -> bo
     cat_after, total_after = cat_before + e.amount, total_before + e.amount
     cat_budget = b.by_category.get(e.fee_category, Decimal("0.00"))
     uow.collect(ExpenseRecorded(
-        expense_id=e.id, budget_id=b.id, department=b.unit, year=b.year, fee_category=e.fee_category,
+        expense_id=e.id, budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year, fee_category=e.fee_category,
         fee_item=e.fee_item, line_no=e.line_no, amount=_money_str(e.amount), origin=e.source,
         external_id=e.external_id, category_spent=_money_str(cat_after),
         category_execution_rate=str(bd.execution_rate(cat_after, cat_budget)), total_spent=_money_str(total_after),
@@ -553,11 +554,11 @@ def _record(uow: RecordingUow, b: bd.Budget, e: bd.Expense, now: datetime) -> bo
             continue
         rate = str(bd.execution_rate(c.spent, c.budgeted))
         if c.kind == "threshold":
-            uow.collect(BudgetThresholdReached(budget_id=b.id, department=b.unit, year=b.year, scope=c.scope,
+            uow.collect(BudgetThresholdReached(budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year, scope=c.scope,
                                                threshold=c.threshold, budgeted=_money_str(c.budgeted),
                                                spent=_money_str(c.spent), execution_rate=rate))
         else:
-            uow.collect(BudgetExceeded(budget_id=b.id, department=b.unit, year=b.year, scope=c.scope,
+            uow.collect(BudgetExceeded(budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year, scope=c.scope,
                                        budgeted=_money_str(c.budgeted), spent=_money_str(c.spent),
                                        execution_rate=rate))
     return True
@@ -595,7 +596,7 @@ def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal) -> 
             if earlier is not None:
                 return Recorded(earlier, True)
         if b.state != bd.APPROVED:
-            raise FailedPrecondition(f"budget {b.unit}/{b.year} is {b.state}; spending is recorded only "
+            raise FailedPrecondition(f"budget {b.org_unit_id}/{b.year} is {b.state}; spending is recorded only "
                                      "against an approved budget")
         if spent_on.year != b.year:
             raise InvalidArgument(field="spent_on", reason=f"{spent_on} is outside budget year {b.year}")
@@ -608,7 +609,7 @@ def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal) -> 
                 raise InvalidArgument(field="line_no", reason=(
                     f"line {line_no} is {line.fee_category}, not {category}"))
             item = item or line.fee_item
-        e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id, department=b.unit, year=b.year,
+        e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year,
                        fee_category=category, fee_item=item or "", line_no=line_no, amount=amount,
                        spent_on=spent_on, description=description, source="manual", external_id=external_id,
                        recorded_by=caller.subject, recorded_at=now)
@@ -642,17 +643,17 @@ def apply_payment(env: Envelope, uow: RecordingUow) -> str:
     except ValueError:
         paid_at = None
         v.fail("paid_on", "must be an ISO 8601 date")
-    department = str(d.get("org_unit_id") or "")
-    if not department or not d.get("payment_id"):
-        v.fail("org_unit_id" if not department else "payment_id", "is required")
+    org_unit_id = str(d.get("org_unit_id") or "")
+    if not org_unit_id or not d.get("payment_id"):
+        v.fail("org_unit_id" if not org_unit_id else "payment_id", "is required")
     now = utcnow()
     if v.violations:
         # A payload that breaks the contract cannot become spending; keep it out, say why, move on.
         log.error("payment_rejected", event_id=env.id, violations=[f"{x.field}: {x.reason}" for x in v.violations])
         return "rejected"
     year = int(d.get("budget_year") or 0) or paid_at.year
-    b = uow.budgets.approved_covering([department, *uow.orgdir.ancestors(department)], year)
-    e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id if b else None, department=department, year=year,
+    b = uow.budgets.approved_covering([org_unit_id, *uow.orgdir.ancestors(org_unit_id)], year)
+    e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id if b else None, org_unit_id=org_unit_id, year=year,
                    fee_category=category, fee_item=item or "", line_no=None, amount=amount,
                    spent_on=paid_at.date(),
                    description=f"外包付款：合同 {d.get('contract_id', '')}，里程碑 {d.get('milestone_id') or '-'}",
@@ -660,7 +661,7 @@ def apply_payment(env: Envelope, uow: RecordingUow) -> str:
                    recorded_by=f"outsource:{d.get('contract_id', '')}", recorded_at=now)
     if b is None:
         recorded = uow.budgets.add_expense(e)
-        log.warning("payment_unmatched", payment_id=d["payment_id"], department=department, year=year)
+        log.warning("payment_unmatched", payment_id=d["payment_id"], org_unit_id=org_unit_id, year=year)
         return "unmatched" if recorded else "duplicate"
     return "recorded" if _record(uow, b, e, now) else "duplicate"
 

@@ -93,12 +93,12 @@ def model_create_default():
 @plan_app.command("create")
 def plan_create(
     name: str = typer.Option(..., help="e.g. 2026年11月运维绩效评价"),
-    subject_unit: str = typer.Option("om-centre", help="the evaluating unit"),
+    subject_org_unit_id: str = typer.Option("om-centre", "--subject-org-unit", help="the evaluating org unit"),
     subject_role: str = typer.Option("om_centre_director", help="the evaluating role"),
     model: str = typer.Option("ninegrid_default", help="model code"),
     start: str = typer.Option(..., help="YYYY-MM-DD"),
     end: str = typer.Option(..., help="YYYY-MM-DD (inclusive)"),
-    unit: list[str] = typer.Option([], help="org unit objects"),
+    org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org unit objects"),
     process: list[str] = typer.Option([], help="process objects as UNIT/PROCESS, e.g. gov/incident"),
     vendor: list[str] = typer.Option([], help="vendor objects as UNIT/VENDOR, e.g. om-centre/vendor-hx"),
     idempotency_key: str | None = typer.Option(None, help="retry-safe key"),
@@ -106,15 +106,15 @@ def plan_create(
     """Create an evaluation plan (draft)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    objects = [pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id=u) for u in unit]
+    objects = [pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id=u) for u in org_unit_ids]
     for p in process:
         u, _, proc = p.partition("/")
-        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id=proc, unit=u))
+        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id=proc, org_unit_id=u))
     for v in vendor:
         u, _, vendor_id = v.partition("/")
-        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_VENDOR, id=vendor_id, unit=u))
+        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_VENDOR, id=vendor_id, org_unit_id=u))
     plan = _call("CreatePlan", pb.CreatePlanRequest(
-        name=name, subject_unit=subject_unit, subject_role=subject_role, model_code=model,
+        name=name, subject_org_unit_id=subject_org_unit_id, subject_role=subject_role, model_code=model,
         period=to_date_range(start, end), objects=objects, idempotency_key=idempotency_key or "")).plan
     console.print(f"plan [bold]{plan.id}[/bold] 「{plan.name}」 {pb.PlanState.Name(plan.state)}")
 
@@ -204,15 +204,18 @@ def report(plan_id: str, object_id: str = typer.Option("", help="one object; emp
 
 
 @app.command("rectifications")
-def rectifications(unit: str = typer.Option("", help="org unit"), open_only: bool = typer.Option(False)):
+def rectifications(org_unit_id: str = typer.Option("", "--org-unit", help="org unit"),
+                   open_only: bool = typer.Option(False)):
     """Supervision view: rectifications by unit."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     table = Table(title="Rectifications (整改)")
-    for col in ("unit", "object", "indicator", "actual", "baseline", "owner", "due", "state", "ticket"):
+    for col in ("org unit", "object", "indicator", "actual", "baseline", "owner", "due", "state", "ticket"):
         table.add_column(col)
-    for r in _call("ListRectifications", pb.ListRectificationsRequest(unit=unit, open_only=open_only)).rectifications:
-        table.add_row(r.unit, r.object_id, r.indicator_name, _fmt(r.actual if r.HasField("actual") else None),
+    for r in _call(
+        "ListRectifications", pb.ListRectificationsRequest(org_unit_id=org_unit_id, open_only=open_only)
+    ).rectifications:
+        table.add_row(r.org_unit_id, r.object_id, r.indicator_name, _fmt(r.actual if r.HasField("actual") else None),
                       _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date,
                       pb.RectificationState.Name(r.state).removeprefix("RECTIFICATION_STATE_").lower(),
                       r.ticket_id)
@@ -226,18 +229,18 @@ def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     table = Table(title="Vendor results (服务商考核)")
-    for col in ("vendor", "contract", "unit", "period", "tickets", "response %", "resolution %", "breaches",
+    for col in ("vendor", "contract", "org unit", "period", "tickets", "response %", "resolution %", "breaches",
                 "penalty 元"):
         table.add_column(col)
     for r in _call("ListVendorResults", pb.ListVendorResultsRequest(vendor_id=vendor,
                                                                      period=to_date_range(since, until))).results:
-        table.add_row(r.vendor_id, r.contract_id[:8], r.unit, f"{r.period.start}–{r.period.end}", str(r.tickets),
+        table.add_row(r.vendor_id, r.contract_id[:8], r.org_unit_id, f"{r.period.start}–{r.period.end}", str(r.tickets),
                       r.response_attainment_pct, r.resolution_attainment_pct, str(r.breaches), r.penalty_total.amount)
     console.print(table)
 
 
 @app.command("accountability")
-def accountability(unit: str = typer.Option("", help="org unit"),
+def accountability(org_unit_id: str = typer.Option("", "--org-unit", help="org unit"),
                    run: bool = typer.Option(False, help="apply the rules now first"),
                    as_of: str = typer.Option("", help="YYYY-MM-DD for --run (default today)")):
     """Supervision view: accountability records (问责) by unit."""
@@ -247,11 +250,11 @@ def accountability(unit: str = typer.Option("", help="org unit"),
         got = _call("RunAccountability", pb.RunAccountabilityRequest(as_of_date=as_of)).recorded
         console.print(f"recorded {len(got)} new accountability records")
     table = Table(title="Accountability (问责)")
-    for col in ("unit", "object", "indicator", "level", "reason", "recorded"):
+    for col in ("org unit", "object", "indicator", "level", "reason", "recorded"):
         table.add_column(col)
-    for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(unit=unit)).records:
+    for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(org_unit_id=org_unit_id)).records:
         level = pb.AccountabilityLevel.Name(a.level).removeprefix("ACCOUNTABILITY_LEVEL_").lower()
-        table.add_row(a.unit, a.object_id, a.indicator_code, level, a.reason, a.recorded_at.ToJsonString())
+        table.add_row(a.org_unit_id, a.object_id, a.indicator_code, level, a.reason, a.recorded_at.ToJsonString())
     console.print(table)
 
 
@@ -266,10 +269,10 @@ def audit(entity_type: str = typer.Option(""), entity_id: str = typer.Option("")
 
 
 # ---- live KPIs (`govops eval kpi …`) ------------------------------------------------------------------------
-def _kpi_request(unit: list[str], name: list[str]):
+def _kpi_request(org_unit_ids: list[str], name: list[str]):
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    return pb.KpiFilter(subjects=unit, names=name)
+    return pb.KpiFilter(subjects=org_unit_ids, names=name)
 
 
 def _kpi_table(values: dict) -> Table:
@@ -282,7 +285,7 @@ def _kpi_table(values: dict) -> Table:
 
 
 @kpi_app.command("get")
-def kpi_get(unit: list[str] = typer.Option([], help="org unit ids"),
+def kpi_get(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org unit ids"),
             name: list[str] = typer.Option([], help="KPI names")):
     """Print a snapshot of the live KPIs."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -291,7 +294,7 @@ def kpi_get(unit: list[str] = typer.Option([], help="org unit ids"),
     with grpc_channel("evaluation") as ch:
         try:
             reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
-                pb.GetKpisRequest(filter=_kpi_request(unit, name)), timeout=10)
+                pb.GetKpisRequest(filter=_kpi_request(org_unit_ids, name)), timeout=10)
         except grpc.RpcError as err:
             fail(err)
     console.print(_kpi_table({(k.subject, k.name, k.window): (k.value, k.updated_at.ToJsonString())
@@ -299,7 +302,7 @@ def kpi_get(unit: list[str] = typer.Option([], help="org unit ids"),
 
 
 @kpi_app.command("watch")
-def kpi_watch(unit: list[str] = typer.Option([], help="org unit ids"),
+def kpi_watch(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org unit ids"),
               name: list[str] = typer.Option([], help="KPI names")):
     """Watch the live KPIs change (Ctrl-C to stop)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -308,7 +311,7 @@ def kpi_watch(unit: list[str] = typer.Option([], help="org unit ids"),
     values: dict = {}
     with grpc_channel("evaluation") as ch:
         stream = evaluation_pb2_grpc.EvaluationServiceStub(ch).WatchKpis(
-            pb.WatchKpisRequest(filter=_kpi_request(unit, name), include_snapshot=True))
+            pb.WatchKpisRequest(filter=_kpi_request(org_unit_ids, name), include_snapshot=True))
         try:
             with Live(_kpi_table(values), console=console, refresh_per_second=10) as live:
                 for msg in stream:

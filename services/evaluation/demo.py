@@ -32,14 +32,14 @@ def _events(month_start, days: int) -> list[Envelope]:
             at = datetime.combine(month_start + timedelta(days=i % days), time(1 + i % 8), tzinfo=UTC)
             staff = f"{dept}-eng-{i % 3}"
             common = {"ticket_id": tid, "number": f"{ttype[:3].upper()}-{i:04d}", "ticket_type": ttype,
-                      "department": dept, "catalogue_item_id": "cat-desk" if rnd.random() < 0.8 else None,
+                      "org_unit_id": dept, "catalogue_item_id": "cat-desk" if rnd.random() < 0.8 else None,
                       "category": "application", "priority": "medium", "group_id": f"{dept}-desk",
                       "vendor_id": None, "requester": "demo"}
 
             def ev(n, name, when, status, assignee, **extra):
                 data = {**common, "status": status, "assignee": assignee, "occurred_at": when.isoformat(), **extra}
                 return Envelope(id=f"{tid}-{n}", source="ticket", type=f"govops.ticket.{name}.v1",
-                                time=when.isoformat(), subject=tid, dept=dept, correlationid="demo", data=data)
+                                time=when.isoformat(), subject=tid, org_unit_id=dept, correlationid="demo", data=data)
 
             resp = rnd.randint(120, 2400)
             res = int(rnd.uniform(0.3, 1.7) * hours * 3600)

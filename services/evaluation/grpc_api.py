@@ -74,7 +74,7 @@ _STATE_PB = {v: k for k, v in _STATE.items()}
 # ---- KPIs --------------------------------------------------------------------------------
 def _filter(msg: pb.KpiFilter) -> KpiFilter:
     return KpiFilter(level=_LEVEL.get(msg.level), subjects=frozenset(msg.subjects), names=frozenset(msg.names),
-                     units=frozenset(msg.units), processes=frozenset(msg.processes),
+                     org_unit_ids=frozenset(msg.org_unit_ids), processes=frozenset(msg.processes),
                      persons=frozenset(msg.persons), groups=frozenset(msg.groups),
                      windows=frozenset(msg.windows))
 
@@ -169,7 +169,8 @@ def model_to_pb(model: m.Model) -> pb.Model:
 
 # ---- plans -------------------------------------------------------------------------------
 def _obj_pb(o: dict) -> pb.EvaluationObject:
-    return pb.EvaluationObject(kind=_OBJ_PB.get(o["kind"], pb.OBJECT_KIND_UNSPECIFIED), id=o["id"], unit=o["unit"])
+    return pb.EvaluationObject(kind=_OBJ_PB.get(o["kind"], pb.OBJECT_KIND_UNSPECIFIED), id=o["id"],
+                               org_unit_id=o["org_unit_id"])
 
 
 def _score_pb(s: dict) -> pb.ManualScore:
@@ -201,7 +202,7 @@ def _result_pb(r: dict) -> pb.ObjectResult:
 
 def plan_to_pb(plan: dict) -> pb.Plan:
     results = plan.get("results") or {}
-    return pb.Plan(id=plan["id"], name=plan["name"], subject_unit=plan["subject_unit"],
+    return pb.Plan(id=plan["id"], name=plan["name"], subject_org_unit_id=plan["subject_org_unit_id"],
                    subject_role=plan["subject_role"], model_code=plan["model_code"],
                    model_version=plan["model_version"], period=to_date_range(plan["period_start"], plan["period_end"]),
                    objects=[_obj_pb(o) for o in plan["objects"]],
@@ -211,7 +212,8 @@ def plan_to_pb(plan: dict) -> pb.Plan:
 
 
 def _rect_pb(r: dict) -> pb.Rectification:
-    out = pb.Rectification(id=r["id"], plan_id=r["plan_id"] or "", object_id=r["object_id"], unit=r["unit"],
+    out = pb.Rectification(id=r["id"], plan_id=r["plan_id"] or "", object_id=r["object_id"],
+                           org_unit_id=r["org_unit_id"],
                            indicator_code=r["indicator_code"], indicator_name=r["indicator_name"],
                            owner_position=r["owner_position"], due_date=r["due_date"].isoformat(),
                            actions=r["actions"],
@@ -227,7 +229,7 @@ def _rect_pb(r: dict) -> pb.Rectification:
 
 
 def _acc_pb(a: dict) -> pb.AccountabilityRecord:
-    out = pb.AccountabilityRecord(id=a["id"], rectification_id=a["rectification_id"], unit=a["unit"],
+    out = pb.AccountabilityRecord(id=a["id"], rectification_id=a["rectification_id"], org_unit_id=a["org_unit_id"],
                                   object_id=a.get("object_id", ""), indicator_code=a.get("indicator_code", ""),
                                   level=_ACCOUNTABILITY_PB.get(a["level"], pb.ACCOUNTABILITY_LEVEL_UNSPECIFIED),
                                   reason=a["reason"], recorded_by=a.get("recorded_by", ""))
@@ -297,9 +299,10 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     # -- plans ---------------------------------------------------------------------------
     def CreatePlan(self, request, context):
         start, end = date_range(request.period, "period", end_required=True)
-        cmd = CreatePlan(request.name, request.subject_unit, request.subject_role, request.model_code,
+        cmd = CreatePlan(request.name, request.subject_org_unit_id, request.subject_role, request.model_code,
                          request.model_version, start, end,
-                         tuple({"kind": _OBJ.get(o.kind, ""), "id": o.id, "unit": o.unit} for o in request.objects),
+                         tuple({"kind": _OBJ.get(o.kind, ""), "id": o.id,
+                                "org_unit_id": o.org_unit_id} for o in request.objects),
                          request.idempotency_key)
         return pb.CreatePlanResponse(plan=plan_to_pb(ev.create_plan(cmd, self.uow(), principal())))
 
@@ -343,7 +346,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     # -- supervision ---------------------------------------------------------------------
     def ListRectifications(self, request, context):
-        rows = ev.list_rectifications(request.unit, "open" if request.open_only else "", self.uow(), principal())
+        rows = ev.list_rectifications(request.org_unit_id, "open" if request.open_only else "", self.uow(), principal())
         return pb.ListRectificationsResponse(rectifications=[_rect_pb(r) for r in rows])
 
     def ListVendorResults(self, request, context):
@@ -351,7 +354,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         rows = handlers.list_vendor_results(self.uow(), principal(), vendor_id=request.vendor_id, since=since,
                                             until=until)
         return pb.ListVendorResultsResponse(results=[pb.VendorResult(
-            report_id=r.report_id, contract_id=r.contract_id, vendor_id=r.vendor_id, unit=r.unit,
+            report_id=r.report_id, contract_id=r.contract_id, vendor_id=r.vendor_id, org_unit_id=r.org_unit_id,
             period=to_date_range(r.period_start, r.period_end), tickets=r.tickets,
             response_attainment_pct=str(r.response_attainment_pct),
             resolution_attainment_pct=str(r.resolution_attainment_pct), breaches=r.breaches,
@@ -359,7 +362,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     def ListAccountabilityRecords(self, request, context):
         return pb.ListAccountabilityRecordsResponse(
-            records=[_acc_pb(a) for a in ev.list_accountability(request.unit, self.uow(), principal())])
+            records=[_acc_pb(a) for a in ev.list_accountability(request.org_unit_id, self.uow(), principal())])
 
     def RunAccountability(self, request, context):
         v = Validator()
@@ -372,7 +375,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         rows = ev.audit_trail(request.entity_type, request.entity_id, self.uow(), principal())
         return pb.ListAuditTrailResponse(entries=[pb.AuditEntry(
             at=timestamp(r["at"]), actor=r["actor"], action=r["action"], entity_type=r["entity_type"],
-            entity_id=r["entity_id"], unit=r["unit"] or "",
+            entity_id=r["entity_id"], org_unit_id=r["org_unit_id"] or "",
             detail_json=json.dumps(r["detail"], ensure_ascii=False, default=str)) for r in rows])
 
 

@@ -167,8 +167,8 @@ def get_kpi_series(cmd: GetKpiSeries, store, caller: Principal):
         if n not in kpis.KPI_NAMES:
             v.fail("names", f"unknown KPI {n!r}")
     v.check()
-    if not caller.scope.allows(kpis.unit_of(cmd.subject)):
-        raise PermissionDenied(f"{kpis.unit_of(cmd.subject)} is outside the caller's scope")
+    if not caller.scope.allows(kpis.org_unit_of(cmd.subject)):
+        raise PermissionDenied(f"{kpis.org_unit_of(cmd.subject)} is outside the caller's scope")
     days = [cmd.start + timedelta(days=i) for i in range((cmd.end - cmd.start).days + 1)]
     return store.series(cmd.level, cmd.subject, days, set(cmd.names))
 

@@ -66,7 +66,7 @@ def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
     if not raw:
         v.fail("objects", "must name at least one evaluation object")
     for n, o in enumerate(raw):
-        kind, oid, unit = o.get("kind", ""), (o.get("id") or "").strip(), (o.get("unit") or "").strip()
+        kind, oid, org_unit_id = o.get("kind", ""), (o.get("id") or "").strip(), (o.get("org_unit_id") or "").strip()
         if kind not in p.OBJECT_KINDS:
             v.fail(f"objects[{n}].kind", f"must be one of {', '.join(p.OBJECT_KINDS)}")
             continue
@@ -75,9 +75,9 @@ def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
             continue
         if kind == "process" and oid not in kpis.PROCESSES:
             v.fail(f"objects[{n}].id", f"a process is one of {', '.join(kpis.PROCESSES)}")
-        if kind != "org_unit" and not unit:
-            v.fail(f"objects[{n}].unit", "must name the org unit the object belongs to")
-        obj = p.EvalObject(kind, oid, unit or oid)
+        if kind != "org_unit" and not org_unit_id:
+            v.fail(f"objects[{n}].org_unit_id", "must name the org unit the object belongs to")
+        obj = p.EvalObject(kind, oid, org_unit_id or oid)
         if obj.key in seen:
             v.fail(f"objects[{n}]", f"duplicate object {obj.key}")
         seen.add(obj.key)
@@ -88,7 +88,7 @@ def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
 def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
     v = Validator()
     name = v.text("name", cmd.name, max_len=200)
-    subject_unit = v.text("subject_unit", cmd.subject_unit, max_len=64)
+    subject_org_unit_id = v.text("subject_org_unit_id", cmd.subject_org_unit_id, max_len=64)
     v.text("subject_role", cmd.subject_role, max_len=64)
     if cmd.period_start is None:
         v.fail("period_start", "must be set")
@@ -98,8 +98,8 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
         v.fail("period_end", "must not be before period_start")
     objects = _objects(cmd.objects, v)
     v.check()
-    if not caller.scope.allows(subject_unit):
-        raise PermissionDenied(f"{subject_unit} is outside the caller's scope")
+    if not caller.scope.allows(subject_org_unit_id):
+        raise PermissionDenied(f"{subject_org_unit_id} is outside the caller's scope")
     with uow:
         if cmd.idempotency_key:
             existing = uow.eval.plan_by_key(cmd.idempotency_key)
@@ -110,12 +110,13 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
             raise InvalidArgument(field="model_code", reason=f"no model {cmd.model_code!r}"
                                   + (f" version {cmd.model_version}" if cmd.model_version else ""))
         plan_id = str(uuid.uuid5(_NS, cmd.idempotency_key)) if cmd.idempotency_key else str(uuid.uuid4())
-        values = dict(id=plan_id, name=name, subject_unit=subject_unit, subject_role=cmd.subject_role.strip(),
+        values = dict(id=plan_id, name=name, subject_org_unit_id=subject_org_unit_id,
+                      subject_role=cmd.subject_role.strip(),
                       model_code=row["code"], model_version=row["version"], period_start=cmd.period_start,
                       period_end=cmd.period_end, objects=[o.to_dict() for o in objects], state="draft",
                       idempotency_key=cmd.idempotency_key or None, created_by=caller.subject)
         uow.eval.add_plan(**values)
-        uow.eval.audit(caller.subject, "plan_created", "plan", plan_id, subject_unit,
+        uow.eval.audit(caller.subject, "plan_created", "plan", plan_id, subject_org_unit_id,
                        model=f"{row['code']}@{row['version']}", objects=[o.key for o in objects])
         uow.commit()
         return uow.eval.get_plan(plan_id, caller.scope)
@@ -132,15 +133,15 @@ def get_plan(plan_id: str, uow: PlanningUow, caller: Principal) -> dict:
 
 def _visible(plan: dict, caller: Principal) -> dict:
     """An object's results are visible to its own unit; the evaluating unit sees them all."""
-    if caller.scope.is_global or caller.scope.allows(plan["subject_unit"]):
+    if caller.scope.is_global or caller.scope.allows(plan["subject_org_unit_id"]):
         return plan
     plan = dict(plan)
-    allowed = {o["unit"] for o in plan["objects"] if caller.scope.allows(o["unit"])}
+    allowed = {o["org_unit_id"] for o in plan["objects"] if caller.scope.allows(o["org_unit_id"])}
     if plan.get("results"):
         plan["results"] = {**plan["results"], "objects": [
-            r for r in plan["results"]["objects"] if r["object"]["unit"] in allowed]}
+            r for r in plan["results"]["objects"] if r["object"]["org_unit_id"] in allowed]}
     plan["manual_scores"] = [s for s in plan.get("manual_scores", [])
-                             if kpis.unit_of(s["object_id"]) in allowed]
+                             if kpis.org_unit_of(s["object_id"]) in allowed]
     return plan
 
 
@@ -174,7 +175,7 @@ def advance_plan(cmd: AdvancePlan, uow: EvaluationUow, caller: Principal, comput
     caller.require(p.PERMISSION_FOR[cmd.to_state])
     with uow:
         plan, model = _load(uow, cmd.plan_id, caller)
-        if not caller.scope.allows(plan["subject_unit"]):
+        if not caller.scope.allows(plan["subject_org_unit_id"]):
             raise PermissionDenied("only the evaluating unit moves a plan through its steps")
         if p.NEXT.get(plan["state"]) != cmd.to_state:
             raise FailedPrecondition(f"plan is {plan['state']}; the next step is "
@@ -194,7 +195,7 @@ def advance_plan(cmd: AdvancePlan, uow: EvaluationUow, caller: Principal, comput
             results = compute_results(plan, model, scores, uow, prev)
             values.update(results=results, computed_at=_now())
         uow.eval.update_plan(plan["id"], **values)
-        uow.eval.audit(caller.subject, f"plan_{cmd.to_state}", "plan", plan["id"], plan["subject_unit"],
+        uow.eval.audit(caller.subject, f"plan_{cmd.to_state}", "plan", plan["id"], plan["subject_org_unit_id"],
                        from_state=plan["state"])
         if cmd.to_state == "published":
             _on_publish(plan, model, values["results"], uow, caller)
@@ -242,29 +243,30 @@ def _on_publish(plan: dict, model: m.Model, results: dict, uow: EvaluationUow, c
             prev = uow.eval.latest_rectification_for(r["object_id"], ind.code, plan["period_start"])
             prev_below = prev is not None and prev["plan_id"] == results.get("previous_plan_id")
             open_rectification(uow, caller, plan_id=plan["id"], object_id=r["object_id"],
-                               unit=r["object"]["unit"], ind=ind, actual=row["actual"], due=due,
+                               org_unit_id=r["object"]["org_unit_id"], ind=ind, actual=row["actual"], due=due,
                                periods_below=(prev["periods_below"] + 1) if prev_below else 1)
     uow.collect(EvaluationPublished(
-        plan_id=plan["id"], name=plan["name"], subject_unit=plan["subject_unit"], model_code=model.code,
+        plan_id=plan["id"], name=plan["name"], subject_org_unit_id=plan["subject_org_unit_id"], model_code=model.code,
         model_version=model.version, period_start=plan["period_start"].isoformat(),
         period_end=plan["period_end"].isoformat(),
-        results=[{"object_id": r["object_id"], "unit": r["object"]["unit"], "overall": r["overall"],
+        results=[{"object_id": r["object_id"], "org_unit_id": r["object"]["org_unit_id"], "overall": r["overall"],
                   "rank": r.get("rank"), "delta": r.get("delta")} for r in results["objects"]],
         published_by=caller.subject))
 
 
-def open_rectification(uow: EvaluationUow, caller: Principal, *, plan_id, object_id, unit, ind: m.Indicator, actual,
+def open_rectification(uow: EvaluationUow, caller: Principal, *, plan_id, object_id, org_unit_id, ind: m.Indicator,
+                       actual,
                        due: date, periods_below: int = 1, key: str | None = None) -> bool:
     key = key or f"rect:{plan_id}:{object_id}:{ind.code}"
     rect_id = str(uuid.uuid5(_NS, key))
     actions = [f"分析「{ind.name}」低于基线的原因", "制定并落实整改措施", "下一评价周期复评"]
     created = uow.eval.add_rectification(
-        id=rect_id, plan_id=plan_id, object_id=object_id, unit=unit, indicator_code=ind.code,
+        id=rect_id, plan_id=plan_id, object_id=object_id, org_unit_id=org_unit_id, indicator_code=ind.code,
         indicator_name=ind.name, actual=actual, baseline=ind.baseline,
         owner_position=ind.owner_position or "运维中心主任", due_date=due, actions=actions,
         state="pending_ticket", periods_below=periods_below, idempotency_key=key)
     if created:
-        uow.eval.audit(caller.subject, "rectification_requested", "rectification", rect_id, unit,
+        uow.eval.audit(caller.subject, "rectification_requested", "rectification", rect_id, org_unit_id,
                        indicator=ind.code, actual=actual, baseline=ind.baseline, periods_below=periods_below)
     return created
 
@@ -301,7 +303,7 @@ def check_live_baselines(uow: EvaluationUow, store, caller: Principal, *, model_
                 actual = m.indicator_value(ind, vals)
                 if m.below_baseline(ind, actual):
                     key = f"live:{today:%Y-%m}:{dept}:{ind.code}"
-                    if open_rectification(uow, caller, plan_id=None, object_id=dept, unit=dept, ind=ind,
+                    if open_rectification(uow, caller, plan_id=None, object_id=dept, org_unit_id=dept, ind=ind,
                                           actual=round(actual, 4), due=due, key=key):
                         opened.append(key)
         uow.commit()
@@ -330,10 +332,10 @@ def submit_manual_score(cmd: SubmitManualScore, uow: PlanningUow, caller: Princi
         if ind is None or ind.kind != "manual" or not obj.applies(ind):
             raise InvalidArgument(field="indicator_code",
                                   reason=f"{cmd.indicator_code!r} is not a manual indicator for this object")
-        if not caller.scope.allows(obj.unit) and not caller.scope.allows(plan["subject_unit"]):
-            raise PermissionDenied(f"{obj.unit} is outside the caller's scope")
+        if not caller.scope.allows(obj.org_unit_id) and not caller.scope.allows(plan["subject_org_unit_id"]):
+            raise PermissionDenied(f"{obj.org_unit_id} is outside the caller's scope")
         uow.eval.put_manual_score(plan["id"], obj.key, ind.code, cmd.score, evidence, caller.subject)
-        uow.eval.audit(caller.subject, "manual_score_submitted", "plan", plan["id"], obj.unit,
+        uow.eval.audit(caller.subject, "manual_score_submitted", "plan", plan["id"], obj.org_unit_id,
                        object_id=obj.key, indicator=ind.code, score=cmd.score, evidence=evidence)
         uow.commit()
         return next(s for s in uow.eval.manual_scores(plan["id"])
@@ -351,7 +353,7 @@ def sign_off_scores(cmd: SignOffScores, uow: PlanningUow, caller: Principal) -> 
         if own:
             raise FailedPrecondition(f"a reviewer does not sign off their own scores: {', '.join(own[:10])}")
         uow.eval.sign_off(plan["id"], [(s["object_id"], s["indicator_code"]) for s in scores], caller.subject)
-        uow.eval.audit(caller.subject, "manual_scores_signed_off", "plan", plan["id"], plan["subject_unit"],
+        uow.eval.audit(caller.subject, "manual_scores_signed_off", "plan", plan["id"], plan["subject_org_unit_id"],
                        scores=[f"{s['object_id']}:{s['indicator_code']}" for s in scores])
         uow.commit()
         return uow.eval.manual_scores(plan["id"])
@@ -386,7 +388,8 @@ def _trends(plan: dict, objects: list[dict], uow: EvaluationUow) -> dict:
     """Overall score per object over this and the earlier published plans of the same model."""
     with uow:
         history = [pl for pl in uow.eval.list_plans(_GLOBAL_SCOPE, None)
-                   if pl["model_code"] == plan["model_code"] and pl["subject_unit"] == plan["subject_unit"]
+                   if pl["model_code"] == plan["model_code"]
+                   and pl["subject_org_unit_id"] == plan["subject_org_unit_id"]
                    and pl["results"] and pl["period_end"] <= plan["period_end"]]
     history.sort(key=lambda pl: pl["period_end"])
     out: dict[str, list] = {}
@@ -411,13 +414,13 @@ def open_pending_tickets(uow: EvaluationUow, create_ticket, caller: Principal, l
             title = f"整改：{r['indicator_name']}低于基线（{r['object_id']}）"
             desc = (f"评价结果：实际 {r['actual']}，基线 {r['baseline']}。责任岗位：{r['owner_position']}；"
                     f"整改期限：{r['due_date'].isoformat()}。要求：" + "；".join(r["actions"]))
-            reply = create_ticket(title, desc, r["unit"], "application", "high", r["idempotency_key"])
+            reply = create_ticket(title, desc, r["org_unit_id"], "application", "high", r["idempotency_key"])
             t = reply.get("ticket") or {}
             uow.eval.update_rectification(r["id"], state="open", ticket_id=t.get("id"), ticket_number=t.get("number"))
-            uow.eval.audit(caller.subject, "rectification_opened", "rectification", r["id"], r["unit"],
+            uow.eval.audit(caller.subject, "rectification_opened", "rectification", r["id"], r["org_unit_id"],
                            ticket_id=t.get("id"), replayed=reply.get("replayed"))
             uow.collect(RectificationOpened(
-                rectification_id=r["id"], plan_id=r["plan_id"], object_id=r["object_id"], unit=r["unit"],
+                rectification_id=r["id"], plan_id=r["plan_id"], object_id=r["object_id"], org_unit_id=r["org_unit_id"],
                 indicator_code=r["indicator_code"], indicator_name=r["indicator_name"], actual=r["actual"],
                 baseline=r["baseline"], owner_position=r["owner_position"], due_date=r["due_date"].isoformat(),
                 actions=r["actions"], ticket_id=t.get("id")))
@@ -434,9 +437,9 @@ def close_rectifications_for(env, uow: EvaluationUow) -> int:
     n = 0
     for r in uow.eval.open_rectifications_for_ticket(ticket_id):
         uow.eval.update_rectification(r["id"], state="closed", closed_at=_now())
-        uow.eval.audit("system", "rectification_closed", "rectification", r["id"], r["unit"],
+        uow.eval.audit("system", "rectification_closed", "rectification", r["id"], r["org_unit_id"],
                        ticket_id=ticket_id, event=env.name)
-        uow.collect(RectificationClosed(rectification_id=r["id"], unit=r["unit"], ticket_id=ticket_id,
+        uow.collect(RectificationClosed(rectification_id=r["id"], org_unit_id=r["org_unit_id"], ticket_id=ticket_id,
                                         closed_by_event=env.name))
         n += 1
     return n
@@ -458,29 +461,29 @@ def run_accountability(uow: EvaluationUow, caller: Principal, today: date | None
             overdue = (today - r["due_date"]).days
             for level, reason in rules.due(overdue, r["periods_below"]):
                 rec_id = str(uuid.uuid5(_NS, f"acc:{r['id']}:{level}"))
-                if uow.eval.add_accountability(id=rec_id, rectification_id=r["id"], unit=r["unit"],
+                if uow.eval.add_accountability(id=rec_id, rectification_id=r["id"], org_unit_id=r["org_unit_id"],
                                                object_id=r["object_id"], indicator_code=r["indicator_code"],
                                                level=level, reason=reason, recorded_by=caller.subject):
-                    uow.eval.audit(caller.subject, "accountability_recorded", "rectification", r["id"], r["unit"],
-                                   level=level, reason=reason)
+                    uow.eval.audit(caller.subject, "accountability_recorded", "rectification", r["id"],
+                                   r["org_unit_id"], level=level, reason=reason)
                     uow.collect(AccountabilityRecorded(
-                        record_id=rec_id, rectification_id=r["id"], unit=r["unit"], object_id=r["object_id"],
-                        indicator_code=r["indicator_code"], level=level, reason=reason,
+                        record_id=rec_id, rectification_id=r["id"], org_unit_id=r["org_unit_id"],
+                        object_id=r["object_id"], indicator_code=r["indicator_code"], level=level, reason=reason,
                         recorded_by=caller.subject))
-                    recorded.append({"id": rec_id, "rectification_id": r["id"], "unit": r["unit"],
+                    recorded.append({"id": rec_id, "rectification_id": r["id"], "org_unit_id": r["org_unit_id"],
                                      "level": level, "reason": reason})
         uow.commit()
     return recorded
 
 
-def list_rectifications(unit: str, state: str, uow: EvaluationUow, caller: Principal) -> list[dict]:
+def list_rectifications(org_unit_id: str, state: str, uow: EvaluationUow, caller: Principal) -> list[dict]:
     with uow:
-        return uow.eval.list_rectifications(caller.scope, unit or None, state or None)
+        return uow.eval.list_rectifications(caller.scope, org_unit_id or None, state or None)
 
 
-def list_accountability(unit: str, uow: EvaluationUow, caller: Principal) -> list[dict]:
+def list_accountability(org_unit_id: str, uow: EvaluationUow, caller: Principal) -> list[dict]:
     with uow:
-        return uow.eval.list_accountability(caller.scope, unit or None)
+        return uow.eval.list_accountability(caller.scope, org_unit_id or None)
 
 
 def audit_trail(entity_type: str, entity_id: str, uow: PlanningUow, caller: Principal) -> list[dict]:

@@ -72,7 +72,7 @@ def dev_banner():
                       f":{govconfig.default_metrics_port(svc, 'grpc')}/metrics")
     console.print(table)
     console.print("In another terminal: [bold].venv/bin/govops eval kpi watch[/bold], then "
-                  "[bold].venv/bin/govops ticket create --title 打印机无法连接 --department fgw[/bold]")
+                  "[bold].venv/bin/govops ticket create --title 打印机无法连接 --org-unit fgw[/bold]")
 
 
 @app.command("login")
@@ -116,14 +116,14 @@ def logout():
 @token_app.command("mint")
 def token_mint(
     subject: str = typer.Option("dev-admin", help="token subject"),
-    unit: list[str] = typer.Option(["*"], help="org unit ids in scope ('*' = all)"),
+    org_unit_ids: list[str] = typer.Option(["*"], "--org-unit", help="org unit ids in scope ('*' = all)"),
     perm: list[str] = typer.Option(["*"], help="permissions ('*' = all)"),
     role: list[str] = typer.Option(["system_admin"], help="roles"),
     ttl: int = typer.Option(3600, help="lifetime in seconds"),
 ):
     """Mint a development token with the local key (org issues real tokens later)."""
     print(dev_signer().mint(subject, roles=role, perms=perm, ttl_seconds=ttl,
-                            scopes=[{"unit": u, "subtree": True} for u in unit]))
+                            scopes=[{"unit": u, "subtree": True} for u in org_unit_ids]))
 
 
 # ---- events dead-letters ------------------------------------------------------------------

@@ -59,7 +59,7 @@ class Event:
     def event_subject(self) -> str:
         raise NotImplementedError
 
-    def event_dept(self) -> str | None:
+    def event_org_unit_id(self) -> str | None:
         return None
 
     def event_data(self) -> dict:
@@ -68,14 +68,17 @@ class Event:
 
 @dataclasses.dataclass(frozen=True)
 class Envelope:
-    """CloudEvents 1.0 attribute names, plus GovOps' `dept` and `correlationid` extensions."""
+    """CloudEvents 1.0 attribute names, plus GovOps' `orgunitid` and `correlationid` extensions.
+
+    CloudEvents extension names are lowercase alphanumeric, so the org unit travels as
+    `orgunitid`; in Python it is `org_unit_id` (`_WIRE` maps one to the other)."""
 
     id: str
     source: str
     type: str
     time: str
     subject: str
-    dept: str | None
+    org_unit_id: str | None
     correlationid: str | None
     data: dict
     specversion: str = "1.0"
@@ -94,13 +97,13 @@ class Envelope:
             type=event.event_type(),
             time=jsonable(at or utcnow()),
             subject=event.event_subject(),
-            dept=event.event_dept(),
+            org_unit_id=event.event_org_unit_id(),
             correlationid=correlation_id,
             data=event.event_data(),
         )
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {_WIRE.get(k, k): v for k, v in dataclasses.asdict(self).items()}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Envelope:
@@ -108,4 +111,11 @@ class Envelope:
         if missing:
             raise ValueError(f"not a GovOps event envelope: missing {', '.join(missing)}")
         fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in fields})
+        named = {_PYTHON.get(k, k): v for k, v in raw.items()}
+        return cls(**{k: v for k, v in named.items() if k in fields})
+
+
+# Python attribute → wire attribute, where they differ (CloudEvents extension naming rules).
+_WIRE = {"org_unit_id": "orgunitid"}
+# Wire → Python; `dept` is the extension's name before v1 settled, still read from stored facts.
+_PYTHON = {**{v: k for k, v in _WIRE.items()}, "dept": "org_unit_id"}

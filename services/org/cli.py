@@ -112,21 +112,22 @@ def unit_history(id: str):
 
 # ---- positions
 @position_app.command("create")
-def position_create(id: str, name: str, unit: str = typer.Option(...), parent: str = typer.Option(""),
+def position_create(id: str, name: str, org_unit_id: str = typer.Option(..., "--org-unit"),
+                    parent: str = typer.Option(""),
                     duty: list[str] = typer.Option([], help="responsibility kind:value, e.g. approval:change")):
     """Create a position; --duty may repeat (catalogue_category:…, process:…, approval:…)."""
     duties = [pb.Responsibility(kind=d.split(":", 1)[0], value=d.split(":", 1)[-1]) for d in duty]
     p = _call("CreatePosition", pb.CreatePositionRequest(position=pb.Position(
-        id=id, name=name, org_unit_id=unit, parent_position_id=parent, responsibilities=duties))).position
+        id=id, name=name, org_unit_id=org_unit_id, parent_position_id=parent, responsibilities=duties))).position
     console.print(f"created position {p.id} 「{p.name}」 in {p.org_unit_id}")
 
 
 @position_app.command("list")
-def position_list(unit: str = typer.Option("")):
+def position_list(org_unit_id: str = typer.Option("", "--org-unit")):
     table = Table(title="Positions")
     for col in ("id", "name", "unit", "reports to", "responsibilities"):
         table.add_column(col)
-    for p in _call("ListPositions", pb.ListPositionsRequest(org_unit_id=unit)).positions:
+    for p in _call("ListPositions", pb.ListPositionsRequest(org_unit_id=org_unit_id)).positions:
         table.add_row(p.id, p.name, p.org_unit_id, p.parent_position_id,
                       "; ".join(f"{r.kind}:{r.value}" for r in p.responsibilities))
     console.print(table)
@@ -134,9 +135,9 @@ def position_list(unit: str = typer.Option("")):
 
 # ---- staff
 @staff_app.command("save")
-def staff_save(id: str, name: str, unit: str = typer.Option(...), phone: str = "", email: str = "",
+def staff_save(id: str, name: str, org_unit_id: str = typer.Option(..., "--org-unit"), phone: str = "", email: str = "",
                vendor: str = ""):
-    s = _call("SaveStaff", pb.SaveStaffRequest(staff=pb.Staff(id=id, name=name, org_unit_id=unit, phone=phone,
+    s = _call("SaveStaff", pb.SaveStaffRequest(staff=pb.Staff(id=id, name=name, org_unit_id=org_unit_id, phone=phone,
                                                               email=email, vendor_id=vendor))).staff
     console.print(f"saved {s.id} 「{s.name}」 ({s.pinyin}, {s.initials})")
 
@@ -161,9 +162,9 @@ def staff_assign(staff: str, position: str, start: str = typer.Option(...), end:
 
 # ---- groups and rosters
 @group_app.command("create")
-def group_create(id: str, name: str, unit: str = typer.Option(...), lead: str = ""):
+def group_create(id: str, name: str, org_unit_id: str = typer.Option(..., "--org-unit"), lead: str = ""):
     _call("CreateSupportGroup", pb.CreateSupportGroupRequest(group=pb.SupportGroup(
-        id=id, name=name, org_unit_id=unit, lead_position_id=lead)))
+        id=id, name=name, org_unit_id=org_unit_id, lead_position_id=lead)))
     console.print(f"created group {id} 「{name}」")
 
 
@@ -211,25 +212,25 @@ def role_list():
 
 
 @role_app.command("grant")
-def role_grant(subject: str, role: str, unit: str = typer.Option(...),
+def role_grant(subject: str, role: str, org_unit_id: str = typer.Option(..., "--org-unit"),
                subtree: bool = typer.Option(True, "--subtree/--unit-only")):
-    a = _call("GrantRole", pb.GrantRoleRequest(subject=subject, role=role, org_unit_id=unit, subtree=subtree))
-    console.print(f"granted {a.assignment.role} to {subject} at {unit}{' and below' if subtree else ''}")
+    a = _call("GrantRole", pb.GrantRoleRequest(subject=subject, role=role, org_unit_id=org_unit_id, subtree=subtree))
+    console.print(f"granted {a.assignment.role} to {subject} at {org_unit_id}{' and below' if subtree else ''}")
 
 
 @role_app.command("revoke")
-def role_revoke(subject: str, role: str, unit: str = typer.Option(...)):
-    _call("RevokeRole", pb.RevokeRoleRequest(subject=subject, role=role, org_unit_id=unit))
-    console.print(f"revoked {role} of {subject} at {unit}")
+def role_revoke(subject: str, role: str, org_unit_id: str = typer.Option(..., "--org-unit")):
+    _call("RevokeRole", pb.RevokeRoleRequest(subject=subject, role=role, org_unit_id=org_unit_id))
+    console.print(f"revoked {role} of {subject} at {org_unit_id}")
 
 
 @role_app.command("check")
-def role_check(subject: str, permission: str, unit: str):
-    """Is SUBJECT allowed PERMISSION on UNIT?"""
+def role_check(subject: str, permission: str, org_unit_id: str):
+    """Is SUBJECT allowed PERMISSION on ORG_UNIT_ID?"""
     allowed = _call("CheckPermission", pb.CheckPermissionRequest(subject=subject, permission=permission,
-                                                                 org_unit_id=unit)).allowed
+                                                                 org_unit_id=org_unit_id)).allowed
     console.print(("[green]allowed[/green]" if allowed else "[red]not allowed[/red]") +
-                  f": {subject} {permission} on {unit}")
+                  f": {subject} {permission} on {org_unit_id}")
 
 
 # ---- users

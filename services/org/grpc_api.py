@@ -327,7 +327,7 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
         p = principal()
         units = ["*"] if p.scope.is_global else sorted(p.scope.units)
         return pb.WhoAmIResponse(subject=p.subject, name=p.name, staff_id=p.staff_id or "", roles=list(p.roles),
-                                 permissions=sorted(p.permissions), org_units=units)
+                                 permissions=sorted(p.permissions), org_unit_ids=units)
 
 
 def signer(settings) -> TokenSigner:

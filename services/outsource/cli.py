@@ -54,14 +54,14 @@ def vendor_register(
     id: str,
     name: str,
     credit_code: str,
-    unit: str = typer.Option("om-centre", help="registering unit"),
+    org_unit_id: str = typer.Option("om-centre", "--org-unit", help="registering org unit"),
     contact: str = typer.Option("", help="contact name"),
     phone: str = typer.Option(""),
 ):
     """Register a vendor (the credit code is checked per GB 32100-2015)."""
     contacts = [pb.Contact(name=contact, phone=phone)] if contact else []
-    v = _call("RegisterVendor", pb.RegisterVendorRequest(id=id, name=name, credit_code=credit_code, org_unit_id=unit,
-                                                          contacts=contacts)).vendor
+    v = _call("RegisterVendor", pb.RegisterVendorRequest(id=id, name=name, credit_code=credit_code,
+                                                         org_unit_id=org_unit_id, contacts=contacts)).vendor
     console.print(f"registered {v.id} 「{v.name}」 {v.credit_code}")
 
 
@@ -112,8 +112,10 @@ def vendor_scorecard(id: str, period_start: str, period_end: str):
 
 
 @vendor_app.command("complain")
-def vendor_complain(id: str, description: str, unit: str = typer.Option(...), contract: str = typer.Option("")):
-    c = _call("FileComplaint", pb.FileComplaintRequest(vendor_id=id, org_unit_id=unit, description=description,
+def vendor_complain(id: str, description: str,
+                    org_unit_id: str = typer.Option(..., "--org-unit", help="complaining org unit"),
+                    contract: str = typer.Option("")):
+    c = _call("FileComplaint", pb.FileComplaintRequest(vendor_id=id, org_unit_id=org_unit_id, description=description,
                                                        contract_id=contract))
     console.print(f"complaint {c.complaint_id}")
 
@@ -132,12 +134,12 @@ def _kind_out(kind) -> str:
 
 @project_app.command("create")
 def project_create(name: str, kind: str = typer.Option("om", help="planning|construction|om"),
-                   unit: str = typer.Option(..., help="owning org unit"),
+                   org_unit_id: str = typer.Option(..., "--org-unit", help="owning org unit"),
                    item: list[str] = typer.Option([], help="catalogue item ids"),
                    asset: list[str] = typer.Option([], help="asset ids"),
                    budget_line: str = typer.Option(""), year: int = typer.Option(0),
                    fee_category: str = typer.Option("software_om")):
-    p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=_kind_in(kind), org_unit_id=unit,
+    p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=_kind_in(kind), org_unit_id=org_unit_id,
                                                         catalogue_item_ids=item, asset_ids=asset,
                                                         budget_line_ref=budget_line, budget_year=year,
                                                         fee_category=fee_category)).project
@@ -145,9 +147,9 @@ def project_create(name: str, kind: str = typer.Option("om", help="planning|cons
 
 
 @project_app.command("list")
-def project_list(unit: str = typer.Option("")):
+def project_list(org_unit_id: str = typer.Option("", "--org-unit", help="owning org unit; empty = all")):
     table = Table("id", "name", "kind", "unit", "state", "vendor")
-    for p in _call("ListProjects", pb.ListProjectsRequest(org_unit_id=unit)).projects:
+    for p in _call("ListProjects", pb.ListProjectsRequest(org_unit_id=org_unit_id)).projects:
         table.add_row(p.id, p.name, _kind_out(p.kind), p.org_unit_id, pb.ProjectState.Name(p.state)[14:].lower(),
                       p.awarded_vendor_id)
     console.print(table)

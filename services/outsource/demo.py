@@ -51,7 +51,7 @@ def _month_of_tickets() -> list[dict]:
         reso = target["resolution_minutes"] * 60 + 1800 if late_resolution else \
             rng.randrange(resp + 60, target["resolution_minutes"] * 60)
         common: dict[str, Any] = {"ticket_id": tid, "number": f"INC-2026-{9000 + i:06}", "ticket_type": "incident",
-                  "department": rng.choice(["fgw", "czj", "gaj", "wjw"]), "catalogue_item_id": None,
+                  "org_unit_id": rng.choice(["fgw", "czj", "gaj", "wjw"]), "catalogue_item_id": None,
                   "category": "application", "priority": prio, "group_id": "grp-application", "assignee": "V001",
                   "vendor_id": "vendor-hx", "requester": "demo"}
         steps: list[tuple[str, datetime, dict[str, Any]]] = [
@@ -77,8 +77,8 @@ def _month_of_tickets() -> list[dict]:
         for name, when, extra in steps:
             data = {**common, **extra, "occurred_at": when.isoformat()}
             events.append(Envelope(id=f"demo-{name}-{tid}", source="ticket", type=f"govops.ticket.{name}.v1",
-                                   time=when.isoformat(), subject=tid, dept=common["department"], correlationid=None,
-                                   data=data).to_dict())
+                                   time=when.isoformat(), subject=tid, org_unit_id=common["org_unit_id"],
+                                   correlationid=None, data=data).to_dict())
     return events
 
 

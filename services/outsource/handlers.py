@@ -103,7 +103,7 @@ def register_vendor(cmd: c.RegisterVendor, uow: ProcurementUow, caller: Principa
     vendor = Vendor(vid, name, credit, unit, VendorStatus.ACTIVE, "", contacts)
     uow.vendors.add(vendor)
     uow.vendors.record(vid, "registered", None, vars(vendor), caller.subject)
-    uow.collect(ev.VendorRegistered(vid, name, credit, vendor.status.value).in_dept(unit))
+    uow.collect(ev.VendorRegistered(vid, name, credit, vendor.status.value).in_org_unit(unit))
     return vendor
 
 
@@ -149,7 +149,7 @@ def set_vendor_status(cmd: c.SetVendorStatus, uow: ProcurementUow, caller: Princ
     uow.vendors.update(vendor)
     uow.vendors.record(vendor.id, f"status:{status.value}", before, vars(vendor), caller.subject)
     if status is VendorStatus.BLACKLISTED:
-        uow.collect(ev.VendorBlacklisted(vendor.id, vendor.name, reason).in_dept(vendor.org_unit_id))
+        uow.collect(ev.VendorBlacklisted(vendor.id, vendor.name, reason).in_org_unit(vendor.org_unit_id))
     return vendor
 
 
@@ -203,7 +203,7 @@ def check_qualifications(uow: ProcurementUow, on: date | None = None,
             fresh = [t for t in reached if uow.vendors.mark_warned(q.id, t, on)]
             if fresh and min(fresh) == min(reached):
                 event = ev.QualificationExpiring(q.vendor_id, q.id, q.name, q.expires_on.isoformat(),
-                                                 q.days_left(on)).in_dept(unit)
+                                                 q.days_left(on)).in_org_unit(unit)
                 uow.collect(event)
                 published.append(event)
         uow.commit()
@@ -463,7 +463,7 @@ def amend_contract(cmd: c.AmendContract, uow: OutsourceUow, caller: Principal) -
     uow.contracts.add_version(contract.id, version, caller.subject)
     contract.versions.append(version)
     uow.collect(ev.ContractAmended(contract.id, version.version, str(new_amount), ends_on.isoformat(), reason)
-                .in_dept(contract.org_unit_id))
+                .in_org_unit(contract.org_unit_id))
     return contract
 
 
@@ -487,7 +487,7 @@ def record_acceptance(cmd: c.RecordAcceptance, uow: OutsourceUow, caller: Princi
                             tuple(cmd.checklist), rectification, cmd.accepted_on or today(), contract.org_unit_id)
     uow.acceptances.add(acceptance, caller.subject)
     uow.collect(ev.MilestoneAccepted(contract.id, milestone.id, milestone.acceptance, result.value,
-                                     acceptance.accepted_on.isoformat()).in_dept(contract.org_unit_id))
+                                     acceptance.accepted_on.isoformat()).in_org_unit(contract.org_unit_id))
     return acceptance
 
 
@@ -618,14 +618,15 @@ def generate_sla_report(cmd: c.GenerateSlaReport, uow: OutsourceUow, caller: Pri
                                          cmd.period_end.isoformat(), result.tickets,
                                          str(result.response_attainment_percent),
                                          str(result.resolution_attainment_percent), result.breaches,
-                                         str(result.penalty_total)).in_dept(contract.org_unit_id))
+                                         str(result.penalty_total)).in_org_unit(contract.org_unit_id))
         before = {p["clause_id"]: Decimal(p["amount"]) for p in (previous or {}).get("body", {}).get("penalties", [])}
         for line in result.penalties:
             # a clause that drops to zero on regeneration is published too, so consumers (keyed by
             # report_id and clause_id) do not keep a stale amount
             if line.amount > 0 or before.get(line.clause_id, Decimal(0)) > 0:
                 uow.collect(ev.PenaltyAssessed(rid, contract.id, contract.vendor_id, line.clause_id,
-                                               str(line.amount), list(line.ticket_ids)).in_dept(contract.org_unit_id))
+                                               str(line.amount), list(line.ticket_ids))
+                            .in_org_unit(contract.org_unit_id))
     return row
 
 

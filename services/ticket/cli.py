@@ -26,7 +26,7 @@ def _stub():
 @app.command("create")
 def ticket_create(
     title: str = typer.Option(..., help="title (Chinese welcome)"),
-    department: str = typer.Option(..., help="org unit id, e.g. fgw"),
+    org_unit_id: str = typer.Option(..., "--org-unit", help="org unit id, e.g. fgw"),
     description: str = typer.Option("", help="description"),
     category: str = typer.Option("infrastructure", help="|".join(_CATEGORIES)),
     priority: str = typer.Option("medium", help="|".join(_PRIORITIES)),
@@ -36,7 +36,7 @@ def ticket_create(
     from govops.ticket.v1 import ticket_pb2 as pb
 
     request = pb.CreateTicketRequest(
-        title=title, description=description, department=department,
+        title=title, description=description, org_unit_id=org_unit_id,
         category=pb.Category.ValueType(_CATEGORIES.get(category, 99)),
         priority=pb.Priority.ValueType(_PRIORITIES.get(priority, 99)),
         idempotency_key=idempotency_key or "")
@@ -46,7 +46,7 @@ def ticket_create(
         fail(err)
     t = reply.ticket
     console.print(f"{'replayed' if reply.replayed else 'created'} ticket [bold]{t.id}[/bold] {t.number} "
-                  f"「{t.title}」 for {t.department}")
+                  f"「{t.title}」 for {t.org_unit_id}")
 
 
 @app.command("get")
@@ -88,7 +88,8 @@ def ticket_catalogue():
 
 @app.command("submit")
 def ticket_submit(item: str = typer.Option(..., help="catalogue item id, e.g. infra.network.fault"),
-                  title: str = typer.Option(...), department: str = typer.Option(...),
+                  title: str = typer.Option(...),
+                  org_unit_id: str = typer.Option(..., "--org-unit", help="org unit id, e.g. fgw"),
                   form: str = typer.Option("{}", help="extra fields as JSON"),
                   description: str = typer.Option("")):
     """Submit a request from the catalogue (service-request window)."""
@@ -100,7 +101,7 @@ def ticket_submit(item: str = typer.Option(..., help="catalogue item id, e.g. in
     s.update(json.loads(form))
     try:
         reply = _stub().SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id=item, title=title,
-                                                              department=department, description=description,
+                                                              org_unit_id=org_unit_id, description=description,
                                                               form=s), timeout=10)
     except grpc.RpcError as err:
         fail(err)
@@ -125,10 +126,10 @@ def ticket_queue(group: str = typer.Option("", help="group id for the group queu
     except grpc.RpcError as err:
         fail(err)
     table = Table(title=f"{view} {group}")
-    for col in ("number", "title", "dept", "priority", "status", "assignee", "SLA", "due"):
+    for col in ("number", "title", "org unit", "priority", "status", "assignee", "SLA", "due"):
         table.add_column(col)
     for t in reply.tickets:
-        table.add_row(t.number, t.title, t.department, pb.Priority.Name(t.priority)[9:].lower(),
+        table.add_row(t.number, t.title, t.org_unit_id, pb.Priority.Name(t.priority)[9:].lower(),
                       pb.TicketStatus.Name(t.status)[14:].lower(), t.assignee, t.sla_state,
                       t.resolution_due_at.ToJsonString() if t.HasField("resolution_due_at") else "")
     console.print(table)

@@ -13,7 +13,7 @@ from govkit.db import make_engine
 from govkit.demo import org_snapshot
 from govkit.orgdir import OrgDirectory
 
-WEEK: list[tuple[int, str, str, str, dict]] = [  # (days ago, catalogue item, title, department, form)
+WEEK: list[tuple[int, str, str, str, dict]] = [  # (days ago, catalogue item, title, org_unit_id, form)
     (6, "infra.host.printer", "办公楼三层打印机无法连接", "fgw", {"location": "三层东侧"}),
     (6, "app.account", "申请财政一体化系统账号", "czj", {"system": "财政一体化系统", "account_name": "liuyang"}),
     (5, "infra.network.fault", "政务外网访问缓慢", "gaj", {"location": "指挥中心", "affected_users": 40}),
@@ -54,8 +54,8 @@ def seed(console) -> None:
         # Catch ticket's org directory up with org (its worker would, from org's events, once it runs).
         OrgDirectory(conn).load_snapshot(org_snapshot())
     fresh = 0
-    for i, (ago, item, title, dept, form) in enumerate(WEEK, 1):
-        r = tickets.create_ticket(CreateTicket(title=title, description="演示数据", department=dept,
+    for i, (ago, item, title, org_unit_id, form) in enumerate(WEEK, 1):
+        r = tickets.create_ticket(CreateTicket(title=title, description="演示数据", org_unit_id=org_unit_id,
                                                 catalogue_item_id=item, form=form, channel="request_window",
                                                 idempotency_key=f"demo-week-{i}"),
                                    TicketUnitOfWork(engine), SYSTEM, now=now - timedelta(days=ago, hours=i % 5))

@@ -114,7 +114,7 @@ def _dict(s: Struct) -> dict:
 
 def ticket_to_pb(t: Ticket) -> pb.Ticket:
     return pb.Ticket(
-        id=t.id, title=t.title, description=t.description, department=t.department,
+        id=t.id, title=t.title, description=t.description, org_unit_id=t.org_unit_id,
         category=_CATEGORY_PB[t.category], priority=_PRIORITY_PB[t.priority], status=_STATUS[t.status],
         requester=t.requester, created_at=timestamp(t.created_at), number=t.number, ticket_type=t.ticket_type,
         catalogue_item_id=t.catalogue_item_id or "", impact=t.impact, urgency=t.urgency, channel=t.channel,
@@ -149,9 +149,11 @@ def item_to_pb(i: CatalogueItem) -> pb.CatalogueItem:
 def _filters(f: pb.TicketFilter) -> dict:
     out: dict[str, Any] = {
         name: list(getattr(f, name))
-        for name in ("status", "priority", "category", "department", "assignee", "sla_state", "ticket_type")
+        for name in ("status", "priority", "category", "assignee", "sla_state", "ticket_type")
         if getattr(f, name)
     }
+    if f.org_unit_ids:
+        out["org_unit_id"] = list(f.org_unit_ids)
     if f.group_id:
         out["group_id"] = [f.group_id]
     if f.unassigned:
@@ -175,7 +177,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
     # -- create / read ----------------------------------------------------------------------
     def CreateTicket(self, request, context):
         cmd = c.CreateTicket(
-            title=request.title, description=request.description, department=request.department,
+            title=request.title, description=request.description, org_unit_id=request.org_unit_id,
             category=_enum_in(_CATEGORY, request.category), priority=_enum_in(_PRIORITY, request.priority),
             idempotency_key=request.idempotency_key or None, ticket_type=request.ticket_type,
             details=_dict(request.details), channel="api")
@@ -191,7 +193,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             from govkit.errors import InvalidArgument
 
             raise InvalidArgument(field="catalogue_item_id", reason="must not be empty")
-        cmd = c.CreateTicket(title=r.title, description=r.description, department=r.department,
+        cmd = c.CreateTicket(title=r.title, description=r.description, org_unit_id=r.org_unit_id,
                              catalogue_item_id=r.catalogue_item_id, form=_dict(r.form), impact=r.impact,
                              urgency=r.urgency, idempotency_key=r.idempotency_key or None, details=_dict(r.details),
                              channel="operations_window" if r.operations_window else "request_window")
@@ -392,7 +394,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.UpsertCalendarResponse(calendar=_struct(cal.to_dict()))
 
     def SetDepartmentSlaPolicy(self, r, context):
-        sla.set_department_policy(c.SetDepartmentSlaPolicy(r.department, r.sla_policy_id), self._uow(), principal())
+        sla.set_department_policy(c.SetDepartmentSlaPolicy(r.org_unit_id, r.sla_policy_id), self._uow(), principal())
         return pb.SetDepartmentSlaPolicyResponse()
 
     def ListAudit(self, r, context):

@@ -52,11 +52,11 @@ class Service(OrgDirectoryConsumer):
     scheduler = DeadlineScheduler()
 
     @rpc
-    def create_ticket(self, title: str, description: str, department: str, category: str,
+    def create_ticket(self, title: str, description: str, org_unit_id: str, category: str,
                       priority: str, idempotency_key: str | None = None) -> dict:
         """Open a ticket on behalf of another service (e.g. evaluation's rectification work)."""
         result = tickets.create_ticket(
-            CreateTicket(title, description, department, category, priority, idempotency_key),
+            CreateTicket(title, description, org_unit_id, category, priority, idempotency_key),
             self.uow(), SYSTEM)
         return {"ticket": ticket_to_dict(result.ticket), "replayed": result.replayed}
 

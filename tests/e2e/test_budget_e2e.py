@@ -49,7 +49,7 @@ def test_org_event_feeds_budget_and_the_seeded_budget_exports(budget_stack, tmp_
         org_pb2_grpc.OrgServiceStub(ch).CreateOrgUnit(opb.CreateOrgUnitRequest(
             id="e2e-dsj", name="市大数据局", parent_id="", kind=opb.ORG_UNIT_KIND_DEPARTMENT), timeout=10)
     budget = budget_pb2_grpc.BudgetServiceStub(channel(stack.target("budget"), token))
-    fields = pb.AssetFields(code="E2E-1", name="政务云服务器", kind="server", department="e2e-dsj",
+    fields = pb.AssetFields(code="E2E-1", name="政务云服务器", kind="server", org_unit_id="e2e-dsj",
                             original_value=as_money("88000.00"))
     deadline = time.monotonic() + 30
     while True:  # until budget-worker has consumed org_unit_created into its read model

@@ -45,14 +45,14 @@ def test_department_users_are_kept_apart_and_the_director_sees_all(stack, token)
     for user, dept in (("fgw-user", "fgw-xxc"), ("czj-user", "czj")):
         stub = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), tokens[user]))
         tickets[user] = stub.CreateTicket(tpb.CreateTicketRequest(
-            title="办公网络中断", department=dept, category=tpb.CATEGORY_INFRASTRUCTURE,
+            title="办公网络中断", org_unit_id=dept, category=tpb.CATEGORY_INFRASTRUCTURE,
             priority=tpb.PRIORITY_HIGH), timeout=10).ticket.id
     fgw = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), tokens["fgw-user"]))
     with pytest.raises(grpc.RpcError) as err:
         fgw.GetTicket(tpb.GetTicketRequest(id=tickets["czj-user"]), timeout=10)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as err:
-        fgw.CreateTicket(tpb.CreateTicketRequest(title="越权", department="czj", category=1, priority=2), timeout=10)
+        fgw.CreateTicket(tpb.CreateTicketRequest(title="越权", org_unit_id="czj", category=1, priority=2), timeout=10)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     director = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), tokens["director"]))
     for ticket_id in tickets.values():

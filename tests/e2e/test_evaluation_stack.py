@@ -47,7 +47,7 @@ def _publish(stack, envelopes):
 def _org_kpis(stack, token, units):
     with channel(stack.target("evaluation"), token) as ch:
         reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
-            pb.GetKpisRequest(filter=pb.KpiFilter(level=pb.LEVEL_ORGANIZATION, units=units)), timeout=10)
+            pb.GetKpisRequest(filter=pb.KpiFilter(level=pb.LEVEL_ORGANIZATION, org_unit_ids=units)), timeout=10)
     return {(k.subject, k.name): round(k.value, 6) for k in reply.kpis}
 
 
@@ -106,7 +106,7 @@ def test_kill_flush_and_replay_end_in_the_clean_numbers(stack):
 def test_a_plan_and_its_report_through_the_cli(stack, tmp_path):
     assert _cli(stack, "eval", "model", "create-default").returncode == 0
     created = _cli(stack, "eval", "plan", "create", "--name", "端到端评价", "--start", "2026-11-01",
-                   "--end", "2026-11-30", "--unit", "e2e-a", "--unit", "e2e-b", "--idempotency-key", "e2e-plan")
+                   "--end", "2026-11-30", "--org-unit", "e2e-a", "--org-unit", "e2e-b", "--idempotency-key", "e2e-plan")
     assert created.returncode == 0, created.stdout + created.stderr
     plan_id = created.stdout.split()[1]
     bad = _cli(stack, "eval", "plan", "advance", plan_id, "review")

@@ -48,7 +48,7 @@ def _create(stack, token, dept, n, title="打印机无法连接", workers=4, fir
     def one(i):
         with channel(stack.target("ticket"), token) as ch:
             return ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(pb.CreateTicketRequest(
-                title=f"{title}{i}", department=dept, category=pb.CATEGORY_INFRASTRUCTURE,
+                title=f"{title}{i}", org_unit_id=dept, category=pb.CATEGORY_INFRASTRUCTURE,
                 priority=pb.PRIORITY_HIGH, idempotency_key=f"{dept}-{i}"), timeout=30).ticket.id
 
     with ThreadPoolExecutor(workers) as pool:
@@ -115,16 +115,16 @@ def _stream_open(stream) -> bool:
 def test_cli_creates_a_ticket_and_reads_kpis(stack):
     env = dict(stack.env, COLUMNS="200")
     created = subprocess.run([str(BIN / "govops"), "ticket", "create", "--title", "机房空调故障",
-                              "--department", "e2e-cli", "--priority", "high"],
+                              "--org-unit", "e2e-cli", "--priority", "high"],
                              env=env, capture_output=True, text=True, timeout=60)
     assert created.returncode == 0, created.stdout + created.stderr
     assert "机房空调故障" in created.stdout
     token = stack.token()
     wait_for(lambda: kpi_value(stack, token, "e2e-cli") == 1, what="KPI of the CLI ticket")
-    shown = subprocess.run([str(BIN / "govops"), "eval", "kpi", "get", "--unit", "e2e-cli"],
+    shown = subprocess.run([str(BIN / "govops"), "eval", "kpi", "get", "--org-unit", "e2e-cli"],
                            env=env, capture_output=True, text=True, timeout=60)
     assert "tickets_created" in shown.stdout and "e2e-cli" in shown.stdout
-    bad = subprocess.run([str(BIN / "govops"), "ticket", "create", "--title", "", "--department", "x"],
+    bad = subprocess.run([str(BIN / "govops"), "ticket", "create", "--title", "", "--org-unit", "x"],
                          env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "INVALID_ARGUMENT" in bad.stdout and "title" in bad.stdout
 

@@ -49,7 +49,7 @@ def _count(engine, sql) -> int:
 
 
 def asset(code, kind="server", dept="fgw", value="100000.00", **kw) -> pb.AssetFields:
-    return pb.AssetFields(code=code, name=f"资产{code}", kind=kind, department=dept, original_value=as_money(value),
+    return pb.AssetFields(code=code, name=f"资产{code}", kind=kind, org_unit_id=dept, original_value=as_money(value),
                           quantity=kw.pop("quantity", 1), **kw)
 
 
@@ -76,9 +76,9 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     s.RegisterAsset(pb.RegisterAssetRequest(fields=asset("CZ-1", dept="czj")), timeout=30)
     standard = sample_standard(s)
 
-    budget = s.CompileBudget(pb.CompileBudgetRequest(unit="fgw", year=2027, standard_id=standard.id,
+    budget = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=standard.id,
                                                      include_subtree=True), timeout=30).budget
-    assert budget.state == pb.BUDGET_STATE_DRAFT and set(budget.units) == {"fgw", "fgw-xxzx"}
+    assert budget.state == pb.BUDGET_STATE_DRAFT and set(budget.org_unit_ids) == {"fgw", "fgw-xxzx"}
     assert budget.asset_count == 3  # czj's server is not in fgw's subtree
     lines = s.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id, page=PageRequest(page_size=2)),
                               timeout=30)
@@ -119,7 +119,7 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     approved = s.ApproveBudget(pb.ApproveBudgetRequest(id=budget.id, decision=pb.DECISION_PASS, comment="同意"),
                                timeout=30).budget
     assert approved.state == pb.BUDGET_STATE_APPROVED
-    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(unit="fgw", year=2027, standard_id=standard.id))
+    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=standard.id))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "approved" in err.details()
     actions = s.GetBudget(pb.GetBudgetRequest(id=budget.id), timeout=30).budget.actions
     assert [(a.action, a.comment) for a in actions][1:] == [(pb.BUDGET_STEP_SUBMIT, "请审核"),
@@ -146,7 +146,7 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     assert Decimal(hw_exec.spent.amount) == first + hw_budget and Decimal(hw_exec.execution_rate) > 100
     assert [ln.line_no for ln in x.lines] == [rate_line.line_no]
     with engine.connect() as c:
-        types = c.execute(sa.text("SELECT type, envelope->'data'->>'scope', envelope->>'dept' FROM outbox "
+        types = c.execute(sa.text("SELECT type, envelope->'data'->>'scope', envelope->>'orgunitid' FROM outbox "
                                   "WHERE type LIKE 'govops.budget.budget_%' ORDER BY seq")).all()
     assert ("govops.budget.budget_threshold_reached.v1", "hardware_om", "fgw") in types
     assert ("govops.budget.budget_exceeded.v1", "hardware_om", "fgw") in types
@@ -249,7 +249,7 @@ def test_import_is_all_or_nothing_with_a_per_row_report(budget_env, admin_token)
     again = _rpc_error(s.ImportAssets, pb.ImportAssetsRequest(format=pb.FILE_FORMAT_XLSX, content=buf.getvalue()))
     assert "rows[2].code" in dict(iter_bad_request(again))
     exported = s.ExportAssets(pb.ExportAssetsRequest(format=pb.FILE_FORMAT_CSV,
-                                                     filter=pb.AssetFilter(department="czj")), timeout=30)
+                                                     filter=pb.AssetFilter(org_unit_id="czj")), timeout=30)
     assert exported.count == 25 and exported.content.decode("utf-8-sig").count("\n") == 26
 
 
@@ -258,13 +258,13 @@ def test_standard_versions_drafts_and_effective_dates(budget_env, admin_token):
     s = stub(target, admin_token)
     s.RegisterAsset(pb.RegisterAssetRequest(fields=asset("S-1")), timeout=30)
     draft = sample_standard(s, approve=False)
-    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(unit="fgw", year=2027, standard_id=draft.id))
+    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=draft.id))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "draft" in err.details()
     approved = s.ApproveStandard(pb.ApproveStandardRequest(id=draft.id), timeout=30).standard
     err = _rpc_error(s.UpdateStandard, pb.UpdateStandardRequest(id=approved.id, name="改", effective_from="2026-01-01",
                                                                 body=approved.body))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "immutable" in err.details()
-    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(unit="fgw", year=2025, standard_id=approved.id))
+    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(org_unit_id="fgw", year=2025, standard_id=approved.id))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "effective from 2026-01-01" in dict(iter_bad_request(err))["standard_id"]
     body = body_to_pb(sample_body())
@@ -273,10 +273,13 @@ def test_standard_versions_drafts_and_effective_dates(budget_env, admin_token):
                                                                 body=body))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "overlaps rate_rules[0]" in dict(iter_bad_request(err))[f"rate_rules[{len(body.rate_rules) - 1}]"]
-    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(unit="nowhere", year=2027, standard_id=approved.id))
+    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(org_unit_id="nowhere", year=2027,
+                                                              standard_id=approved.id))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     # last year's budget shows in the comparison
-    last = s.CompileBudget(pb.CompileBudgetRequest(unit="fgw", year=2026, standard_id=approved.id), timeout=30).budget
-    this = s.CompileBudget(pb.CompileBudgetRequest(unit="fgw", year=2027, standard_id=approved.id), timeout=30).budget
+    last = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="fgw", year=2026, standard_id=approved.id),
+                           timeout=30).budget
+    this = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=approved.id),
+                           timeout=30).budget
     cmp = s.CompareBudget(pb.CompareBudgetRequest(budget_id=this.id), timeout=30)
     assert cmp.last_year_budget_id == last.id and cmp.rows[-1].change.amount == "0.00"

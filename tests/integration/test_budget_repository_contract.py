@@ -95,7 +95,7 @@ def store(request) -> Store:
 
 
 def _asset(code: str, unit: str = "fgw"):
-    a = parse_asset(Validator(), {"code": code, "name": "核心交换机", "kind": "network_core", "department": unit,
+    a = parse_asset(Validator(), {"code": code, "name": "核心交换机", "kind": "network_core", "org_unit_id": unit,
                                   "original_value": "250000.00", "quantity": 1}, today=date(2027, 1, 1))
     return replace(a, created_at=NOW, updated_at=NOW)
 

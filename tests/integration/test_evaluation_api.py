@@ -71,7 +71,7 @@ def test_kpis_per_level_window_and_scope(env):
     env.record(lifecycle("fgw", assignee="s1", start=now.replace(hour=0, minute=30)) + lifecycle("czj", assignee="s2"))
     admin = env.stub()
     got = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(
-        units=["gov"], names=["tickets_created", "sla_attainment_pct"], windows=["all", "today"])), timeout=5))
+        org_unit_ids=["gov"], names=["tickets_created", "sla_attainment_pct"], windows=["all", "today"])), timeout=5))
     assert got[("gov", "tickets_created", "all")] == 2
     assert got[("gov/incident", "tickets_created", "all")] == 2
     assert ("gov", "tickets_created", "today") in got
@@ -192,10 +192,10 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     reviewer = env.stub("reviewer", ["evaluation.review", "evaluation.read"], ["om-centre"])
     publisher = env.stub("publisher", ["evaluation.publish", "evaluation.read"], ["om-centre"])
     req = pb.CreatePlanRequest(
-        name="2026年11月运维绩效评价", subject_unit="om-centre", subject_role="om_centre_director",
+        name="2026年11月运维绩效评价", subject_org_unit_id="om-centre", subject_role="om_centre_director",
         model_code=m.DEFAULT_MODEL.code, period=DateRange(start="2026-11-01", end="2026-11-30"),
         objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id=u) for u in ("fgw", "czj")]
-        + [pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id="incident", unit="gov")],
+        + [pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id="incident", org_unit_id="gov")],
         idempotency_key="plan-2026-11")
     plan = runner.CreatePlan(req, timeout=5).plan
     assert runner.CreatePlan(req, timeout=5).plan.id == plan.id  # a retry makes no second plan
@@ -273,7 +273,7 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     assert {row[0] for row in wb["指标明细"].iter_rows(min_row=2, values_only=True)} == {"czj"}
 
     # the closed loop: rectifications wait for their ticket, events and audit are recorded
-    rects = admin.ListRectifications(pb.ListRectificationsRequest(unit="czj"), timeout=5).rectifications
+    rects = admin.ListRectifications(pb.ListRectificationsRequest(org_unit_id="czj"), timeout=5).rectifications
     assert rects and all(r.state == pb.RECTIFICATION_STATE_PENDING_TICKET for r in rects)
     assert "org_sla_attainment" in {r.indicator_code for r in rects}
     with env.engine.connect() as c:

@@ -30,9 +30,9 @@ def uow(request) -> PlanningUow:
 
 def _plan(uow, pid, *, unit="om-centre", objects=("fgw",), start=date(2026, 10, 1), end=date(2026, 10, 31),
           state="draft", key=None):
-    uow.eval.add_plan(id=pid, name=f"评价{pid}", subject_unit=unit, subject_role="director", model_code="m",
+    uow.eval.add_plan(id=pid, name=f"评价{pid}", subject_org_unit_id=unit, subject_role="director", model_code="m",
                       model_version=1, period_start=start, period_end=end, state=state, idempotency_key=key,
-                      objects=[{"kind": "org_unit", "id": o, "unit": o} for o in objects], created_by="u")
+                      objects=[{"kind": "org_unit", "id": o, "org_unit_id": o} for o in objects], created_by="u")
 
 
 def test_models_are_versioned_per_code(uow):

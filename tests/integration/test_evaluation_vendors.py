@@ -16,7 +16,7 @@ from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
 def _report(event_id, at, *, penalty="1600.00", response="95.00", dept="om-centre", report="r-2026-10"):
     return Envelope(id=event_id, source="outsource", type="govops.outsource.vendor_sla_reported.v1", time=at,
-                    subject=report, dept=dept, correlationid=None, data={
+                    subject=report, org_unit_id=dept, correlationid=None, data={
                         "report_id": report, "contract_id": "c-1", "vendor_id": "vendor-hx",
                         "period_start": "2026-10-01", "period_end": "2026-10-31", "tickets": 60,
                         "response_attainment_percent": response, "resolution_attainment_percent": "96.67",

@@ -25,7 +25,7 @@ def _stub(target, token):
 
 
 def _req(**kw):
-    base = dict(title="办公楼三层打印机无法连接", description="无法打印", department="fgw",
+    base = dict(title="办公楼三层打印机无法连接", description="无法打印", org_unit_id="fgw",
                 category=pb.CATEGORY_INFRASTRUCTURE, priority=pb.PRIORITY_MEDIUM)
     base.update(kw)
     return pb.CreateTicketRequest(**base)
@@ -76,7 +76,7 @@ def test_token_without_the_method_permission_is_denied(ticket_target, signer):
     (dict(priority=pb.PRIORITY_UNSPECIFIED), "priority"),
     (dict(priority=42), "priority"),
     (dict(category=0), "category"),
-    (dict(department=""), "department"),
+    (dict(org_unit_id=""), "org_unit_id"),
     (dict(idempotency_key="k" * 129), "idempotency_key"),
 ])
 def test_bad_input_is_invalid_argument_naming_the_field(ticket_target, admin_token, kw, field):
@@ -110,12 +110,12 @@ def test_idempotency_key_returns_the_first_ticket(ticket_target, admin_token):
 def test_departments_cannot_see_or_write_each_other(ticket_target, signer, admin_token):
     fgw = signer.mint("fgw-user", perms=["ticket.create", "ticket.read"], scopes=[{"unit": "fgw"}])
     czj = signer.mint("czj-user", perms=["ticket.create", "ticket.read"], scopes=[{"unit": "czj"}])
-    t = _stub(ticket_target, fgw).CreateTicket(_req(department="fgw"), timeout=5).ticket
+    t = _stub(ticket_target, fgw).CreateTicket(_req(org_unit_id="fgw"), timeout=5).ticket
     with pytest.raises(grpc.RpcError) as err:
         _stub(ticket_target, czj).GetTicket(pb.GetTicketRequest(id=t.id), timeout=5)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as err:
-        _stub(ticket_target, czj).CreateTicket(_req(department="fgw"), timeout=5)
+        _stub(ticket_target, czj).CreateTicket(_req(org_unit_id="fgw"), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     # the O&M-centre-wide token sees everything
     assert _stub(ticket_target, admin_token).GetTicket(pb.GetTicketRequest(id=t.id), timeout=5).ticket.id == t.id

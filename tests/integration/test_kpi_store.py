@@ -15,8 +15,8 @@ ORG = KpiFilter(level=Level.ORGANIZATION)
 
 def _env(i: int, dept: str) -> Envelope:
     return Envelope(id=f"evt-{i}", source="ticket", type="govops.ticket.ticket_created.v1",
-                    time="2026-11-25T08:00:00+00:00", subject=f"t{i}", dept=dept, correlationid="c",
-                    data={"ticket_id": f"t{i}", "department": dept})
+                    time="2026-11-25T08:00:00+00:00", subject=f"t{i}", org_unit_id=dept, correlationid="c",
+                    data={"ticket_id": f"t{i}", "org_unit_id": dept})
 
 
 def _values(store):

@@ -180,7 +180,7 @@ def test_login_refresh_logout_and_lockout(admin, org):
     tokens = _login(public, "huanghy", "long-enough-pw")
     me = pb_grpc.IdentityServiceStub(channel(org, tokens.access_token)).WhoAmI(pb.WhoAmIRequest())
     assert me.subject == "huanghy" and me.name == "黄海燕"
-    assert set(me.org_units) == {"fgw", "fgw-xxc"} and "ticket.create" in me.permissions
+    assert set(me.org_unit_ids) == {"fgw", "fgw-xxc"} and "ticket.create" in me.permissions
     renewed = public.Refresh(pb.RefreshRequest(refresh_token=tokens.refresh_token)).tokens
     code, _ = _code(lambda: public.Refresh(pb.RefreshRequest(refresh_token=tokens.refresh_token)))
     assert code == grpc.StatusCode.UNAUTHENTICATED  # rotated: each refresh token works once
@@ -234,7 +234,7 @@ def test_service_accounts_get_tokens_with_client_credentials(admin, org):
     tokens = public.IssueServiceToken(pb.IssueServiceTokenRequest(client_id="monitor", client_secret=secret)).tokens
     assert tokens.subject == "sa:monitor" and not tokens.refresh_token
     me = pb_grpc.IdentityServiceStub(channel(org, tokens.access_token)).WhoAmI(pb.WhoAmIRequest())
-    assert list(me.org_units) == ["*"]
+    assert list(me.org_unit_ids) == ["*"]
     code, _ = _code(lambda: public.IssueServiceToken(pb.IssueServiceTokenRequest(client_id="monitor",
                                                                                  client_secret="nope")))
     assert code == grpc.StatusCode.UNAUTHENTICATED

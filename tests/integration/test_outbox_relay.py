@@ -64,7 +64,7 @@ def test_relay_publishes_with_confirms_and_marks_rows_sent(engine_for, bound_que
     assert [m["body"]["subject"] for m in got] == [t.id for t in tickets]  # in commit order
     first = got[0]
     assert first["routing_key"] == "ticket_created"
-    assert first["body"]["type"] == "govops.ticket.ticket_created.v1" and first["body"]["dept"] == "czj"
+    assert first["body"]["type"] == "govops.ticket.ticket_created.v1" and first["body"]["orgunitid"] == "czj"
     assert first["body"]["data"]["title"] == "工单0"
     assert first["properties"]["delivery_mode"] == 2
     assert _counts(engine)[2] == 0

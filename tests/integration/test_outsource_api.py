@@ -118,7 +118,7 @@ def test_vendor_register_validates_credit_code_and_keeps_history(admin, env):
     assert actions == [pb.VENDOR_CHANGE_REGISTERED, pb.VENDOR_CHANGE_QUALIFICATION_ADDED,
                        pb.VENDOR_CHANGE_STATUS_SUSPENDED]
     [registered] = _outbox(env[1], "vendor_registered")
-    assert registered["dept"] == "om-centre" and registered["data"]["credit_code"] == HX
+    assert registered["orgunitid"] == "om-centre" and registered["data"]["credit_code"] == HX
     assert _fails(lambda: admin.GetVendor(pb.GetVendorRequest(id="nobody")))[0] == grpc.StatusCode.NOT_FOUND
 
 
@@ -201,7 +201,7 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
         "vendor_id": "vendor-hx", "org_unit_id": "om-centre", "milestone_id": "m1", "amount": "144000.00",
         "paid_on": "2026-03-10", "budget_year": 2026, "budget_line_ref": "BL-2026-OM-01",
         "fee_category": "software_om"}
-    assert event["subject"] == paid.payment.id and event["dept"] == "om-centre"
+    assert event["subject"] == paid.payment.id and event["orgunitid"] == "om-centre"
     # an amendment cannot drop the amount below what is paid; a valid one is versioned
     code, _ = _fails(lambda: admin.AmendContract(pb.AmendContractRequest(
         contract_id=contract.id, reason="降价", effective_from="2026-06-01", amount=as_money("100000.00"))))

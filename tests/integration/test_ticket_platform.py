@@ -75,22 +75,22 @@ def test_submit_validates_the_form_per_field_and_routes_to_the_on_duty_engineer(
     requester = signer.mint("zhang", perms=["ticket.create", "ticket.read"], scopes=[{"unit": "fgw"}])
     with pytest.raises(grpc.RpcError) as err:
         stub(target, requester).SubmitRequest(pb.SubmitRequestRequest(
-            catalogue_item_id="infra.network.fault", title="三楼断网", department="fgw",
+            catalogue_item_id="infra.network.fault", title="三楼断网", org_unit_id="fgw",
             form=form(ip_address="300.1.1.1", affected_users=0)), timeout=5)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert set(dict(iter_bad_request(err.value))) == {"form.location", "form.ip_address", "form.affected_users"}
     with pytest.raises(grpc.RpcError) as err:
         stub(target, requester).SubmitRequest(pb.SubmitRequestRequest(
-            catalogue_item_id="no.such", title="x", department="fgw"), timeout=5)
+            catalogue_item_id="no.such", title="x", org_unit_id="fgw"), timeout=5)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
     reply = stub(target, requester).SubmitRequest(pb.SubmitRequestRequest(
-        catalogue_item_id="infra.network.fault", title="三楼断网", department="fgw",
+        catalogue_item_id="infra.network.fault", title="三楼断网", org_unit_id="fgw",
         form=form(location="三楼东侧", affected_users=30), idempotency_key="k1"), timeout=5)
     t = reply.ticket
     assert t.number.startswith("INC-2026-") and t.assignee == "s-wang" and t.status == pb.TICKET_STATUS_ASSIGNED
     assert t.group_id == "grp-network" and t.priority == pb.PRIORITY_HIGH and t.HasField("resolution_due_at")
     again = stub(target, requester).SubmitRequest(pb.SubmitRequestRequest(
-        catalogue_item_id="infra.network.fault", title="三楼断网", department="fgw",
+        catalogue_item_id="infra.network.fault", title="三楼断网", org_unit_id="fgw",
         form=form(location="三楼东侧"), idempotency_key="k1"), timeout=5)
     assert again.replayed and again.ticket.id == t.id
     mine = stub(target, requester).ListMyTickets(pb.ListMyTicketsRequest(), timeout=5)
@@ -102,7 +102,7 @@ def test_staff_window_queue_sorted_by_sla_due_with_cursor_pages(platform, signer
     with engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM orgdir_shifts")  # nobody on duty: tickets wait in the queue
     s = stub(target, admin_token)
-    ids = [s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id=item, title=f"工单{i}", department="fgw",
+    ids = [s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id=item, title=f"工单{i}", org_unit_id="fgw",
                                                    form=form(**f)), timeout=5).ticket.id
            for i, (item, f) in enumerate([("infra.network.fault", {"location": "一楼"}),
                                           ("infra.network.access", {"location": "二楼", "ports": 2}),
@@ -143,7 +143,7 @@ def test_other_departments_read_not_found_and_act_permission_denied(platform, si
         stub(target, admin_token)
         .SubmitRequest(
             pb.SubmitRequestRequest(
-                catalogue_item_id="app.fault", title="财政系统报错", department="czj", form=form(system="财政一体化")
+                catalogue_item_id="app.fault", title="财政系统报错", org_unit_id="czj", form=form(system="财政一体化")
             ),
             timeout=5,
         )
@@ -171,7 +171,7 @@ def test_knowledge_base_chinese_search_and_suggestions_on_submit(platform, admin
     found = s.SearchArticles(pb.SearchArticlesRequest(query="打印机 无法 连接"), timeout=5).articles
     assert [x.id for x in found] == [a.id] and found[0].version == 2
     reply = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="infra.host.printer", title="三楼打印机连不上",
-                                                    department="fgw", form=form(location="三楼")), timeout=5)
+                                                    org_unit_id="fgw", form=form(location="三楼")), timeout=5)
     assert [x.id for x in reply.suggestions] == [a.id]
     assert len(s.GetArticle(pb.GetArticleRequest(id=a.id), timeout=5).versions) == 2
 
@@ -179,7 +179,7 @@ def test_knowledge_base_chinese_search_and_suggestions_on_submit(platform, admin
 def test_attachments_are_size_and_type_checked(platform, admin_token):
     target, _ = platform
     s = stub(target, admin_token)
-    t = s.CreateTicket(pb.CreateTicketRequest(title="截图", department="fgw", category=pb.CATEGORY_APPLICATION,
+    t = s.CreateTicket(pb.CreateTicketRequest(title="截图", org_unit_id="fgw", category=pb.CATEGORY_APPLICATION,
                                               priority=pb.PRIORITY_LOW), timeout=5).ticket
     with pytest.raises(grpc.RpcError) as err:
         s.AddAttachment(
@@ -200,7 +200,7 @@ def test_change_approval_by_the_positions_with_the_approval_duty(platform, signe
     details = Struct()
     details.update({"risk": "high", "plan": "核心交换机固件升级", "rollback_plan": "回退固件", "emergency": False})
     t = stub(target, admin_token).CreateTicket(pb.CreateTicketRequest(
-        title="核心交换机升级", department="om-centre", category=pb.CATEGORY_INFRASTRUCTURE, priority=pb.PRIORITY_HIGH,
+        title="核心交换机升级", org_unit_id="om-centre", category=pb.CATEGORY_INFRASTRUCTURE, priority=pb.PRIORITY_HIGH,
         ticket_type="change", details=details), timeout=5).ticket
     assert t.number.startswith("CHG-")
     stub(target, admin_token).SubmitChange(pb.SubmitChangeRequest(ticket_id=t.id), timeout=5)
@@ -217,7 +217,7 @@ def test_escalation_keeps_the_callers_reason_through_the_database(platform, admi
     target, engine = platform
     s = stub(target, admin_token)
     t = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="infra.network.fault", title="核心交换机故障",
-                                                department="fgw", form=form(location="一号机房")), timeout=5).ticket
+                                                org_unit_id="fgw", form=form(location="一号机房")), timeout=5).ticket
     up = s.EscalateTicket(pb.EscalateTicketRequest(ticket_id=t.id, reason="市长热线督办，须当天解决"), timeout=5).ticket
     assert up.escalation_level == 1 and up.assignee == "s-zhao"
     details = json_format.MessageToDict(s.GetTicket(pb.GetTicketRequest(id=t.id), timeout=5).ticket.details)
@@ -248,7 +248,7 @@ def test_requester_window_pending_supply_info_confirm_rate_reopen(platform, sign
     zhang = signer.mint("zhang", perms=["ticket.create", "ticket.read", "ticket.comment"], scopes=[{"unit": "fgw"}])
     wang = staff_token(signer, "u-1001", "s-wang", ["ticket.work", "ticket.read", "ticket.comment"])
     t = stub(target, zhang).SubmitRequest(pb.SubmitRequestRequest(
-        catalogue_item_id="infra.network.fault", title="五楼无线中断", department="fgw",
+        catalogue_item_id="infra.network.fault", title="五楼无线中断", org_unit_id="fgw",
         form=form(location="五楼")), timeout=5).ticket
     assert t.assignee == "s-wang"
     s = stub(target, wang)
@@ -291,7 +291,7 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
         conn.exec_driver_sql("DELETE FROM orgdir_shifts")
     zhang = signer.mint("zhang", perms=["ticket.create", "ticket.read"], scopes=[{"unit": "fgw"}])
     made = [stub(target, zhang).SubmitRequest(pb.SubmitRequestRequest(
-        catalogue_item_id="infra.host.printer" if i % 2 else "app.account", title=f"请求{i}", department="fgw",
+        catalogue_item_id="infra.host.printer" if i % 2 else "app.account", title=f"请求{i}", org_unit_id="fgw",
         form=form(location="一楼") if i % 2 else form(system="办公系统", account_name=f"user{i}")), timeout=5).ticket.id
         for i in range(5)]
     seen, token = [], ""
@@ -305,7 +305,7 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
     assert seen == list(reversed(made))  # newest first, each once
     requests_only = stub(target, admin_token).ListQueue(pb.ListQueueRequest(
         view=pb.QUEUE_VIEW_ALL, filter=pb.TicketFilter(
-        ticket_type=["request"], priority=["low", "medium"], department=["fgw"])), timeout=5).tickets
+        ticket_type=["request"], priority=["low", "medium"], org_unit_ids=["fgw"])), timeout=5).tickets
     assert {t.id for t in requests_only} == {made[0], made[2], made[4]}
     from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -314,7 +314,7 @@ def test_my_tickets_pages_with_cursors_and_filters(platform, signer, admin_token
     later = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view=pb.QUEUE_VIEW_ALL, filter=pb.TicketFilter(
         created_from=future)), timeout=5).tickets
     earlier = stub(target, admin_token).ListQueue(pb.ListQueueRequest(view=pb.QUEUE_VIEW_ALL, filter=pb.TicketFilter(
-        created_to=future, department=["fgw"])), timeout=5).tickets
+        created_to=future, org_unit_ids=["fgw"])), timeout=5).tickets
     assert not later and len(earlier) == 5
     with pytest.raises(grpc.RpcError) as err:
         stub(target, zhang).ListMyTickets(pb.ListMyTicketsRequest(page=PageRequest(page_size=1000)), timeout=5)
@@ -339,27 +339,27 @@ def test_sla_administration_department_override_and_calendar(platform, admin_tok
         }
     )
     s.UpsertSlaPolicy(pb.UpsertSlaPolicyRequest(policy=policy), timeout=5)
-    s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(department="gaj", sla_policy_id="gaj-strict"), timeout=5)
+    s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(org_unit_id="gaj", sla_policy_id="gaj-strict"), timeout=5)
     bad = Struct()
     bad.update({"id": "x", "calendar_id": "cn-2026", "targets": {"low": {"response": -1}}})
     with pytest.raises(grpc.RpcError) as err:
         s.UpsertSlaPolicy(pb.UpsertSlaPolicyRequest(policy=bad), timeout=5)
     assert "targets.low.response" in dict(iter_bad_request(err.value))
-    t = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="app.fault", title="指挥系统报错", department="gaj",
+    t = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="app.fault", title="指挥系统报错", org_unit_id="gaj",
                                                 form=form(system="指挥调度系统")), timeout=5).ticket
     assert (t.sla_policy_id, t.calendar_id) == ("gaj-strict", "cn-2026-ext")
-    other = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="app.fault", title="系统报错", department="fgw",
+    other = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="app.fault", title="系统报错", org_unit_id="fgw",
                                                     form=form(system="审批系统")), timeout=5).ticket
     assert other.sla_policy_id == "standard"
     crit = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="infra.host.server-down", title="宕机",
-                                                   department="fgw", form=form(hostname="app01")), timeout=5).ticket
+                                                   org_unit_id="fgw", form=form(hostname="app01")), timeout=5).ticket
     assert (crit.sla_policy_id, crit.calendar_id, crit.priority) == ("critical-24x7", "24x7", pb.PRIORITY_CRITICAL)
     requester = signer.mint("plain", perms=["ticket.read"], scopes=[{"unit": "*"}])
     with pytest.raises(grpc.RpcError) as err:
         stub(target, requester).UpsertCalendar(pb.UpsertCalendarRequest(calendar=cal), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED and "ticket.admin" in err.value.details()
     # A department override set after submission reaches an open ticket on request.
-    s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(department="fgw", sla_policy_id="gaj-strict"), timeout=5)
+    s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(org_unit_id="fgw", sla_policy_id="gaj-strict"), timeout=5)
     again = s.ReapplySlaPolicy(pb.ReapplySlaPolicyRequest(ticket_id=other.id), timeout=5).ticket
     assert (again.sla_policy_id, again.calendar_id) == ("gaj-strict", "cn-2026-ext")
     with pytest.raises(grpc.RpcError) as err:

@@ -43,10 +43,10 @@ def uow(units) -> TicketUow:
         yield unit
 
 
-def _ticket(uow: TicketUow, title: str = "打印机无法连接", *, department: str = "fgw", requester: str = "u1",
+def _ticket(uow: TicketUow, title: str = "打印机无法连接", *, org_unit_id: str = "fgw", requester: str = "u1",
             key: str | None = None, at: datetime = T0, assignee: str | None = None,
             due: datetime | None = None, status: Status | None = None) -> Ticket:
-    t = Ticket.open(CreateTicket(title, "三楼", department, "infrastructure", "medium", idempotency_key=key),
+    t = Ticket.open(CreateTicket(title, "三楼", org_unit_id, "infrastructure", "medium", idempotency_key=key),
                     requester=requester, now=at)
     t.number = uow.tickets.next_number(t.ticket_type, 2026)
     t.assignee, t.resolution_due_at = assignee, due
@@ -70,7 +70,7 @@ def test_numbers_carry_the_type_prefix_and_year_and_increase(uow):
 def test_a_ticket_reads_back_as_written(uow):
     t = _added(uow, assignee="s1", due=T0 + timedelta(hours=8))
     got = uow.tickets.get(t.id)
-    assert (got.id, got.title, got.department, got.number, got.status, got.assignee, got.created_at,
+    assert (got.id, got.title, got.org_unit_id, got.number, got.status, got.assignee, got.created_at,
             got.resolution_due_at, got.requester) == (t.id, "打印机无法连接", "fgw", t.number, Status.NEW, "s1", T0,
                                                        T0 + timedelta(hours=8), "u1")
     assert uow.tickets.get(str(uuid.uuid4())) is None
@@ -83,8 +83,8 @@ def test_a_ticket_reads_back_as_written(uow):
 
 def test_reads_are_filtered_by_the_units_scope(units):
     with units(ALL) as w:
-        mine = _added(w, department="fgw", key="k-fgw")
-        theirs = _added(w, department="czj", key="k-czj")
+        mine = _added(w, org_unit_id="fgw", key="k-fgw")
+        theirs = _added(w, org_unit_id="czj", key="k-czj")
         w.commit()
     with units(FGW) as r:
         assert r.tickets.get(mine.id).id == mine.id
@@ -101,7 +101,7 @@ def test_reads_are_filtered_by_the_units_scope(units):
 
 def test_an_idempotency_key_is_taken_once_per_requester_in_any_scope(units):
     with units(ALL) as w:
-        first = _added(w, key="k1", department="czj")
+        first = _added(w, key="k1", org_unit_id="czj")
         w.commit()
     with units(FGW) as w:
         # the key is taken, even though the first ticket is outside this unit's scope
@@ -145,7 +145,7 @@ def test_list_by_sla_due_puts_the_soonest_first_and_tickets_without_a_due_time_l
 
 def test_list_filters(uow):
     a = _added(uow, "甲", assignee="s1", at=T0)
-    b = _added(uow, "乙", requester="u2", at=T0 + timedelta(hours=1), department="czj")
+    b = _added(uow, "乙", requester="u2", at=T0 + timedelta(hours=1), org_unit_id="czj")
     c = _added(uow, "丙", assignee="s2", status=Status.CLOSED, at=T0 + timedelta(hours=2))
 
     def titles(**f):
@@ -156,7 +156,7 @@ def test_list_filters(uow):
     assert titles(unassigned=True) == ["乙"]
     assert titles(assignee=["s1", "s2"]) == ["丙", "甲"]
     assert titles(requester="u2") == ["乙"]
-    assert titles(department=["czj"]) == ["乙"]
+    assert titles(org_unit_id=["czj"]) == ["乙"]
     assert titles(created_from=T0 + timedelta(hours=1)) == ["丙", "乙"]
     assert titles(created_to=T0 + timedelta(hours=1)) == ["甲"]  # exclusive
     assert {a.id, b.id, c.id} == {t.id for t in uow.tickets.list({}, page_size=10)[0]}
@@ -165,7 +165,7 @@ def test_list_filters(uow):
 def test_open_load_counts_open_tickets_per_staff_member(uow):
     for status in (Status.ASSIGNED, Status.IN_PROGRESS, Status.CLOSED):
         _added(uow, assignee="s1", status=status)
-    _added(uow, assignee="s9", department="czj")
+    _added(uow, assignee="s9", org_unit_id="czj")
     assert uow.tickets.open_load(["s1", "s2"]) == {"s1": 2, "s2": 0}
     assert uow.tickets.open_load([]) == {}
 
@@ -184,7 +184,7 @@ def test_the_audit_trail_records_what_changed(uow):
     created, assigned, commented = entries
     assert created["before"] == {} and created["after"]["title"] == "打印机无法连接"
     assert (assigned["before"], assigned["after"]) == ({"assignee": None}, {"assignee": "s1"})
-    assert assigned["at"] == T0 + timedelta(minutes=5) and assigned["department"] == "fgw"
+    assert assigned["at"] == T0 + timedelta(minutes=5) and assigned["org_unit_id"] == "fgw"
     assert (commented["before"], commented["after"]) == ({}, {})
     assert [e["action"] for e in uow.tickets.audit_entries(after_id=created["id"], limit=1)] == ["assign"]
     assert [e["ticket_id"] for e in uow.tickets.audit_entries(actor="u1")] == [

@@ -61,7 +61,7 @@ class FakeAssets:
 
     def get(self, asset_id, *, for_update=False):
         a = self.s["assets"].get(asset_id)
-        return a if a and self.scope.allows(a.department) else None
+        return a if a and self.scope.allows(a.org_unit_id) else None
 
     def relate(self, from_id, to_id, kind):
         if (from_id, to_id, kind) in self.s["relations"]:
@@ -76,11 +76,11 @@ class FakeBudgets:
 
     def get(self, budget_id, *, for_update=False):
         b = self.s["budgets"].get(budget_id)
-        return b if b and self.scope.allows(b.unit) else None
+        return b if b and self.scope.allows(b.org_unit_id) else None
 
     def by_unit_year(self, unit, year, *, for_update=False):
         return next((b for b in self.s["budgets"].values()
-                     if (b.unit, b.year) == (unit, year) and self.scope.allows(b.unit)), None)
+                     if (b.org_unit_id, b.year) == (unit, year) and self.scope.allows(b.org_unit_id)), None)
 
     def approved_covering(self, units, year):
         for i, u in enumerate(units):
@@ -105,7 +105,7 @@ class FakeBudgets:
         e = next((e for e in self.s["expenses"] if e.external_id == ext), None)
         if e is None:
             return None
-        if not self.scope.allows(e.department) and (e.budget_id is None or self.get(e.budget_id) is None):
+        if not self.scope.allows(e.org_unit_id) and (e.budget_id is None or self.get(e.budget_id) is None):
             return None
         return e
 

@@ -12,8 +12,8 @@ from evaluation.domain.ports import PlanningUow
 
 def _visible(plan, scope):
     """As on PostgreSQL: the subject unit or any object's unit is in scope."""
-    return scope.is_global or plan["subject_unit"] in scope.units or any(
-        o.get("unit") in scope.units for o in plan["objects"])
+    return scope.is_global or plan["subject_org_unit_id"] in scope.units or any(
+        o.get("org_unit_id") in scope.units for o in plan["objects"])
 
 
 class FakeRepo:
@@ -56,7 +56,8 @@ class FakeRepo:
 
     def previous_plan(self, plan):
         earlier = [p for p in self.plans.values() if p["model_code"] == plan["model_code"]
-                   and p["subject_unit"] == plan["subject_unit"] and p["state"] in ("published", "archived")
+                   and p["subject_org_unit_id"] == plan["subject_org_unit_id"] and p["state"] in ("published",
+                                                                                                  "archived")
                    and p["period_end"] < plan["period_start"] and p["id"] != plan["id"]]
         return dict(max(earlier, key=lambda p: p["period_end"])) if earlier else None
 
@@ -78,13 +79,15 @@ class FakeRepo:
                 s.update(reviewed_by=actor, reviewed_at=datetime.now(UTC))
 
     # -- audit
-    def audit(self, actor, action, entity_type, entity_id, unit=None, **detail):
+    def audit(self, actor, action, entity_type, entity_id, org_unit_id=None, **detail):
         self.audits.append({"id": len(self.audits) + 1, "actor": actor, "action": action,
-                            "entity_type": entity_type, "entity_id": entity_id, "unit": unit, "detail": detail})
+                            "entity_type": entity_type, "entity_id": entity_id, "org_unit_id": org_unit_id,
+                            "detail": detail})
 
     def audit_trail(self, entity_type, entity_id, scope, limit=200):
         rows = [a for a in reversed(self.audits) if (not entity_type or a["entity_type"] == entity_type)
-                and (not entity_id or a["entity_id"] == entity_id) and (scope.is_global or a["unit"] in scope.units)]
+                and (not entity_id or a["entity_id"] == entity_id)
+                and (scope.is_global or a["org_unit_id"] in scope.units)]
         return rows[:limit]
 
 

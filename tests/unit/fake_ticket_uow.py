@@ -70,7 +70,7 @@ class FakeTickets:
 
     def get(self, ticket_id, *, for_update=False, skip_locked=False):
         t = self.s.tickets.get(ticket_id)
-        if t is None or not self.scope.allows(t.department):
+        if t is None or not self.scope.allows(t.org_unit_id):
             return None
         t = copy.deepcopy(t)
         t._loaded = audit_snapshot(t)
@@ -88,7 +88,7 @@ class FakeTickets:
     def _by_key(self, requester, key, scoped):
         return next((copy.deepcopy(t) for t in self.s.tickets.values()
                      if (t.requester, t.idempotency_key) == (requester, key)
-                     and (not scoped or self.scope.allows(t.department))), None)
+                     and (not scoped or self.scope.allows(t.org_unit_id))), None)
 
     def save(self, t, actor, action):
         before, after = getattr(t, "_loaded", {}), audit_snapshot(t)
@@ -99,14 +99,14 @@ class FakeTickets:
         t._loaded = after
 
     def _audit(self, t, actor, action, before, after):
-        self.s.audit.append({"id": next(self.s.audit_ids), "ticket_id": uuid.UUID(t.id), "department": t.department,
+        self.s.audit.append({"id": next(self.s.audit_ids), "ticket_id": uuid.UUID(t.id), "org_unit_id": t.org_unit_id,
                              "actor": actor, "action": action, "at": t.updated_at or datetime.now(UTC),
                              "before": before, "after": after})
 
     def audit_entries(self, *, ticket_id=None, actor=None, after_id=0, limit=50):
         return [dict(a) for a in self.s.audit if a["id"] > after_id
                 and (ticket_id is None or a["ticket_id"] == _uuid(ticket_id))
-                and (actor is None or a["actor"] == actor) and self.scope.allows(a["department"])][:limit]
+                and (actor is None or a["actor"] == actor) and self.scope.allows(a["org_unit_id"])][:limit]
 
     def open_load(self, staff_ids):
         load = dict.fromkeys(staff_ids, 0)
@@ -118,7 +118,7 @@ class FakeTickets:
     def list(self, f, *, page_size, page_token="", sort="created_desc"):
         """The filters, orders and page tokens of the PostgreSQL repository."""
         def keep(t):
-            if not self.scope.allows(t.department):
+            if not self.scope.allows(t.org_unit_id):
                 return False
             for name in _LIST_FILTERS:
                 if f.get(name) and _value(getattr(t, name)) not in list(f[name]):
@@ -156,7 +156,7 @@ class FakeTickets:
         return page, token
 
 
-_LIST_FILTERS = ("status", "priority", "category", "department", "assignee", "sla_state", "ticket_type",
+_LIST_FILTERS = ("status", "priority", "category", "org_unit_id", "assignee", "sla_state", "ticket_type",
                  "group_id", "catalogue_item_id")
 
 
@@ -193,8 +193,8 @@ class FakeSla:
             return None
         return copy.deepcopy(self.s.policies.get(pid)) or next((p for p in DEFAULT_POLICIES if p.id == pid), None)
 
-    def department_policy(self, dept):
-        return self.s.dept_policy.get(dept)
+    def department_policy(self, org_unit_id):
+        return self.s.dept_policy.get(org_unit_id)
 
     def policies(self):
         return [copy.deepcopy(self.s.policies[k]) for k in sorted(self.s.policies)]
@@ -208,11 +208,11 @@ class FakeSla:
     def upsert_calendar(self, cal):
         self.s.calendars[cal.id] = copy.deepcopy(cal)
 
-    def set_department_policy(self, department, policy_id):
+    def set_department_policy(self, org_unit_id, policy_id):
         if policy_id:
-            self.s.dept_policy[department] = policy_id
+            self.s.dept_policy[org_unit_id] = policy_id
         else:
-            self.s.dept_policy.pop(department, None)
+            self.s.dept_policy.pop(org_unit_id, None)
 
 
 class FakeDeadlines:

@@ -29,10 +29,10 @@ def _standard(body=None, effective_from="2026-01-01", **kw):
 
 
 def _group(no=1, kind="server", value="100000", qty=2, **kw):
-    base = dict(department="fgw", support_mode="on_site", protection_level=2, response_time="5x8",
+    base = dict(org_unit_id="fgw", support_mode="on_site", protection_level=2, response_time="5x8",
                 user_scale="medium", asset_count=1)
     base.update(kw)
-    return AssetGroup(no, base["department"], kind, base["support_mode"], base["protection_level"],
+    return AssetGroup(no, base["org_unit_id"], kind, base["support_mode"], base["protection_level"],
                       base["response_time"], base["user_scale"], base["asset_count"], qty, Decimal(value))
 
 
@@ -157,7 +157,7 @@ def test_budget_steps_follow_the_state_machine():
 # ---- assets and files ---------------------------------------------------------------------
 def test_parse_asset_reports_every_bad_field_with_its_prefix():
     v = Validator()
-    a = parse_asset(v, {"code": "X", "name": "", "kind": "toaster", "department": "fgw",
+    a = parse_asset(v, {"code": "X", "name": "", "kind": "toaster", "org_unit_id": "fgw",
                         "original_value": "-5", "quantity": "2.5", "protection_level": "5",
                         "purchase_date": "2030-01-01"}, prefix="rows[3].", today=date(2026, 11, 25))
     assert a is None
@@ -214,7 +214,7 @@ def test_unknown_header_and_missing_required_column_are_reported():
 
 def test_export_round_trips_through_the_importer():
     v = Validator()
-    a = parse_asset(v, {"code": "E-1", "name": "存储", "kind": "storage", "department": "czj",
+    a = parse_asset(v, {"code": "E-1", "name": "存储", "kind": "storage", "org_unit_id": "czj",
                         "original_value": "99999.99"})
     for fmt in ("csv", "xlsx"):
         [(_, row)] = read_rows(export_assets([a], fmt), fmt)

@@ -22,7 +22,7 @@ def caller(units=None, perms=("*",)):
     return Principal("u1", "u1", (), frozenset(perms), scope)
 
 
-ASSET = {"code": "A-1", "name": "核心交换机", "kind": "network_core", "department": "fgw",
+ASSET = {"code": "A-1", "name": "核心交换机", "kind": "network_core", "org_unit_id": "fgw",
          "original_value": "250000.00", "quantity": 1}
 
 
@@ -32,7 +32,7 @@ def test_register_asset_stores_it_with_history_and_one_event():
     assert uow.committed["assets"][a.id].original_value == Decimal("250000.00")
     [event] = uow.published
     assert event.event_type() == "govops.budget.asset_registered.v1"
-    assert event.event_dept() == "fgw" and event.event_data()["original_value"] == "250000.00"
+    assert event.event_org_unit_id() == "fgw" and event.event_data()["original_value"] == "250000.00"
 
 
 def test_register_for_another_department_is_denied_and_unknown_units_are_invalid():
@@ -40,8 +40,8 @@ def test_register_for_another_department_is_denied_and_unknown_units_are_invalid
     with pytest.raises(PermissionDenied):
         handlers.register_asset(RegisterAsset(ASSET), uow, caller(["czj"]))
     with pytest.raises(InvalidArgument) as err:
-        handlers.register_asset(RegisterAsset(dict(ASSET, department="nowhere")), uow, caller())
-    assert err.value.violations[0].field == "department"
+        handlers.register_asset(RegisterAsset(dict(ASSET, org_unit_id="nowhere")), uow, caller())
+    assert err.value.violations[0].field == "org_unit_id"
     assert uow.committed["assets"] == {} and uow.published == []
 
 
@@ -128,13 +128,13 @@ def test_each_budget_step_needs_its_permission_and_approval_is_final():
         handlers.change_budget_state(ChangeBudgetState("b1", "return_from_approval"), uow, caller())
 
 
-def _payment(event_id="e1", payment_id="p1", department="fgw", **kw):
+def _payment(event_id="e1", payment_id="p1", org_unit_id="fgw", **kw):
     data = {"payment_id": payment_id, "contract_id": "c1", "project_id": "pr1", "vendor_id": "v1",
-            "org_unit_id": department, "milestone_id": "m1", "fee_category": "hardware_om", "budget_year": 0,
+            "org_unit_id": org_unit_id, "milestone_id": "m1", "fee_category": "hardware_om", "budget_year": 0,
             "budget_line_ref": None, "amount": "500.00", "paid_on": "2027-05-01"}
     data.update(kw)
     return Envelope(id=event_id, source="outsource", type="govops.outsource.payment_recorded.v1",
-                    time="2027-05-01T02:00:00+00:00", subject=payment_id, dept=department, correlationid=None,
+                    time="2027-05-01T02:00:00+00:00", subject=payment_id, org_unit_id=org_unit_id, correlationid=None,
                     data=data)
 
 
@@ -150,7 +150,7 @@ def test_outsource_payment_is_recorded_once_even_when_redelivered_or_resent():
 
 def test_payment_without_an_approved_budget_is_kept_unmatched_and_bad_payloads_are_rejected():
     uow = FakeUnitOfWork()
-    assert handlers.on_payment_recorded(_payment(department="czj"), uow) == "unmatched"
+    assert handlers.on_payment_recorded(_payment(org_unit_id="czj"), uow) == "unmatched"
     assert uow.committed["expenses"][0].budget_id is None
     assert handlers.on_payment_recorded(_payment("e3", "p3", fee_category="training"), uow) == "rejected"
     assert len(uow.committed["expenses"]) == 1
@@ -159,6 +159,6 @@ def test_payment_without_an_approved_budget_is_kept_unmatched_and_bad_payloads_a
 def test_payment_for_a_child_unit_counts_against_a_parent_budget_with_subtree():
     uow = FakeUnitOfWork()
     b = _approved_budget(uow)
-    uow.committed["budgets"]["b1"] = replace(b, unit="gov", include_subtree=True)
-    assert handlers.on_payment_recorded(_payment(department="czj"), uow) == "recorded"
+    uow.committed["budgets"]["b1"] = replace(b, org_unit_id="gov", include_subtree=True)
+    assert handlers.on_payment_recorded(_payment(org_unit_id="czj"), uow) == "recorded"
     assert uow.committed["expenses"][0].budget_id == "b1"

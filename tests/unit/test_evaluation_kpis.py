@@ -136,14 +136,14 @@ def test_unknown_events_and_other_sources_move_nothing():
     from govkit.events import Envelope
 
     env = Envelope(id="x", source="ticket", type="govops.ticket.ticket_frobbed.v1", time=T0.isoformat(),
-                   subject="t", dept="fgw", correlationid=None, data={"department": "fgw"})
+                   subject="t", org_unit_id="fgw", correlationid=None, data={"org_unit_id": "fgw"})
     assert kpis.plan_for(env).flows == [] and kpis.plan_for(env).ticket is None
 
 
 def test_filter_matches_unit_process_person_and_windows():
     v = kpis.KpiValue(kpis.KpiKey(Level.PROCESS, "fgw/incident", "7d"), "tickets_open", 3, None)
-    assert kpis.KpiFilter(units=frozenset({"fgw"}), windows=frozenset({"7d"})).matches(v)
-    assert not kpis.KpiFilter(units=frozenset({"fgw"})).matches(v)  # default window is "all"
+    assert kpis.KpiFilter(org_unit_ids=frozenset({"fgw"}), windows=frozenset({"7d"})).matches(v)
+    assert not kpis.KpiFilter(org_unit_ids=frozenset({"fgw"})).matches(v)  # default window is "all"
     assert kpis.KpiFilter(processes=frozenset({"incident"}), windows=frozenset({"7d"})).matches(v)
     assert not kpis.KpiFilter(persons=frozenset({"s1"}), windows=frozenset({"7d"})).matches(v)
     p = kpis.KpiValue(kpis.KpiKey(Level.INDIVIDUAL, "gov/staff/s1"), "tickets_open", 1, None)

@@ -188,7 +188,7 @@ def test_create_plan_names_every_bad_field_before_touching_storage():
                 0,
                 date(2026, 11, 30),
                 date(2026, 11, 1),
-                ({"kind": "planet", "id": "x"}, {"kind": "process", "id": "juggling", "unit": "gov"}),
+                ({"kind": "planet", "id": "x"}, {"kind": "process", "id": "juggling", "org_unit_id": "gov"}),
             ),
             uow,
             _caller("evaluation.run"),
@@ -201,8 +201,9 @@ def test_create_plan_names_every_bad_field_before_touching_storage():
 
 def _plan(uow, state):
     uow.eval.add_model("ninegrid_default", 1, "x", {**m.DEFAULT_MODEL.to_dict(), "version": 1}, "u")
-    uow.eval.plans["p1"] = {"id": "p1", "state": state, "subject_unit": "om-centre", "model_code": "ninegrid_default",
-                            "model_version": 1, "objects": [{"kind": "org_unit", "id": "fgw", "unit": "fgw"}]}
+    uow.eval.plans["p1"] = {"id": "p1", "state": state, "subject_org_unit_id": "om-centre",
+                            "model_code": "ninegrid_default",
+                            "model_version": 1, "objects": [{"kind": "org_unit", "id": "fgw", "org_unit_id": "fgw"}]}
 
 
 def test_steps_out_of_order_or_by_the_wrong_role_are_refused_and_nothing_changes():

@@ -24,14 +24,14 @@ def test_envelope_uses_cloudevents_names_and_round_trips(tmp_path):
     from datetime import datetime
 
     event = TicketCreated(
-        ticket_id="t1", number="INC-2026-000001", ticket_type="incident", department="fgw",
+        ticket_id="t1", number="INC-2026-000001", ticket_type="incident", org_unit_id="fgw",
         catalogue_item_id=None, category="application", priority="high", status="new", group_id=None,
         assignee=None, vendor_id=None, requester="u1", occurred_at="2026-11-25T00:00:00+00:00", title="标题",
         created_at=datetime(2026, 11, 25, tzinfo=UTC), channel="api", response_due_at=None,
         resolution_due_at=None)
     env = Envelope.wrap(event, "corr-1")
     raw = env.to_dict()
-    assert {"id", "source", "type", "time", "subject", "dept", "correlationid", "data",
+    assert {"id", "source", "type", "time", "subject", "orgunitid", "correlationid", "data",
             "specversion", "datacontenttype"} <= raw.keys()
     assert raw["specversion"] == "1.0" and raw["source"] == "ticket"
     assert raw["type"] == "govops.ticket.ticket_created.v1" and env.name == "ticket_created"
@@ -76,7 +76,7 @@ def test_key_rotation_accepts_old_and_new_keys(tmp_path):
 def test_invalid_utf8_is_traced_to_its_field():
     from govops.ticket.v1 import ticket_pb2 as pb
 
-    good = pb.CreateTicketRequest(title="好", description="ok", department="fgw").SerializeToString()
+    good = pb.CreateTicketRequest(title="好", description="ok", org_unit_id="fgw").SerializeToString()
     bad = good.replace("好".encode(), b"\xff\xfe\xfd")
     assert find_invalid_utf8(pb.CreateTicketRequest.DESCRIPTOR, good) is None
     assert find_invalid_utf8(pb.CreateTicketRequest.DESCRIPTOR, bad) == "title"

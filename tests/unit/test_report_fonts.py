@@ -36,7 +36,7 @@ def _poppler():
 
 
 def _evaluation_pdf() -> bytes:
-    plan = dict(name="运维服务绩效评价", period_start="2026-01-01", period_end="2026-06-30", subject_unit="fgw",
+    plan = dict(name="运维服务绩效评价", period_start="2026-01-01", period_end="2026-06-30", subject_org_unit_id="fgw",
                 subject_role="主管部门", model_code="NINE", model_version=1, state="published")
     obj = dict(object_id="vendor-a", overall=82.5, rank=1, previous_overall=None, delta=None,
                cells={f"{lv}.{d}": 80.0 for lv in LEVELS for d in DIMENSIONS},

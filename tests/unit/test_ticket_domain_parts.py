@@ -88,7 +88,7 @@ def test_webhook_merges_common_labels_and_names_the_bad_alert():
     [n] = parse_webhook({"status": "firing", "commonLabels": {"severity": "critical", "department": "gaj"},
                          "alerts": [{"fingerprint": "fp1", "labels": {"alertname": "DiskFull"}}]})
     cmd = n.incident(None)
-    assert (n.status, cmd.department, cmd.impact, cmd.urgency) == ("firing", "gaj", "high", "high")
+    assert (n.status, cmd.org_unit_id, cmd.impact, cmd.urgency) == ("firing", "gaj", "high", "high")
     with pytest.raises(InvalidArgument) as err:
         parse_webhook({"alerts": [{"fingerprint": "fp1", "status": "firing"}, {"status": "firing"}]})
     assert err.value.violations[0].field == "alerts.1"

@@ -12,7 +12,7 @@ from ticket.handlers import tickets
 
 
 def cmd(**kw):
-    base = dict(title="打印机无法连接", description="三楼", department="fgw",
+    base = dict(title="打印机无法连接", description="三楼", org_unit_id="fgw",
                 category="infrastructure", priority="medium")
     base.update(kw)
     return CreateTicket(**base)
@@ -28,16 +28,16 @@ def test_create_stores_ticket_and_records_one_event():
     assert result.ticket.number.startswith("INC-")
     assert event.event_name() == "ticket_created"
     assert event.event_type() == "govops.ticket.ticket_created.v1"
-    assert event.event_dept() == "fgw" and event.event_subject() == result.ticket.id
+    assert event.event_org_unit_id() == "fgw" and event.event_subject() == result.ticket.id
     assert event.event_data()["title"] == "打印机无法连接"
 
 
 def test_every_bad_field_is_reported_at_once_and_nothing_is_written():
     uow = FakeUnitOfWork()
     with pytest.raises(InvalidArgument) as err:
-        tickets.create_ticket(cmd(title="  ", department="", priority="urgent", category=""), uow, caller())
+        tickets.create_ticket(cmd(title="  ", org_unit_id="", priority="urgent", category=""), uow, caller())
     fields = {v.field: v.reason for v in err.value.violations}
-    assert set(fields) == {"title", "department", "priority", "category"}
+    assert set(fields) == {"title", "org_unit_id", "priority", "category"}
     assert "critical" in fields["priority"]
     assert fields["category"] == "is required"
     assert uow.committed_store == {} and uow.published == []
@@ -53,7 +53,7 @@ def test_oversized_title_names_the_limit():
 def test_department_outside_scope_is_refused():
     uow = FakeUnitOfWork()
     with pytest.raises(PermissionDenied):
-        tickets.create_ticket(cmd(department="czj"), uow, caller(units=["fgw"]))
+        tickets.create_ticket(cmd(org_unit_id="czj"), uow, caller(units=["fgw"]))
     assert uow.committed_store == {}
 
 
@@ -74,7 +74,7 @@ def test_idempotency_keys_belong_to_their_caller():
 
 def test_get_outside_scope_reads_as_not_found():
     uow = FakeUnitOfWork()
-    t = tickets.create_ticket(cmd(department="czj"), uow, caller()).ticket
+    t = tickets.create_ticket(cmd(org_unit_id="czj"), uow, caller()).ticket
     assert tickets.get_ticket(GetTicket(t.id), uow, caller(units=["czj"])).id == t.id
     with pytest.raises(NotFound):
         tickets.get_ticket(GetTicket(t.id), uow, caller(units=["fgw"]))

@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=CST)  # a Wednesday morning
 
 
 def submit(uow, item="infra.network.fault", form=None, who=None, **kw):
-    cmd = CreateTicket(title=kw.pop("title", "三楼网络中断"), description="", department=kw.pop("department", "fgw"),
+    cmd = CreateTicket(title=kw.pop("title", "三楼网络中断"), description="", org_unit_id=kw.pop("org_unit_id", "fgw"),
                        catalogue_item_id=item, form=form if form is not None else {"location": "三楼机房"},
                        channel="request_window", **kw)
     return tickets.create_ticket(cmd, uow, who or caller(subject="zhang"), now=NOW).ticket

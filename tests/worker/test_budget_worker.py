@@ -20,13 +20,13 @@ from govkit.events import Envelope
 
 def _org_created(event_id, unit, name, parent):
     return Envelope(id=event_id, source="org", type="govops.org.org_unit_created.v1",
-                    time="2026-11-25T08:00:00+00:00", subject=unit, dept=unit, correlationid="c",
+                    time="2026-11-25T08:00:00+00:00", subject=unit, org_unit_id=unit, correlationid="c",
                     data={"org_unit_id": unit, "name": name, "parent_id": parent, "kind": "department"}).to_dict()
 
 
 def _payment(event_id, payment_id, amount="800.00"):
     return Envelope(id=event_id, source="outsource", type="govops.outsource.payment_recorded.v1",
-                    time="2027-05-01T02:00:00+00:00", subject=payment_id, dept="fgw", correlationid="c",
+                    time="2027-05-01T02:00:00+00:00", subject=payment_id, org_unit_id="fgw", correlationid="c",
                     data={"payment_id": payment_id, "contract_id": "HT-2027-001", "project_id": "pr-1",
                           "vendor_id": "v-1", "org_unit_id": "fgw", "milestone_id": "m-1",
                           "fee_category": "hardware_om", "budget_year": 2027, "budget_line_ref": None,
@@ -51,7 +51,7 @@ def test_org_units_feed_the_read_model_once(container_factory, config, engine_fo
 def _approved_budget(engine) -> str:
     uow = lambda: BudgetUnitOfWork(engine)  # noqa: E731
     handlers.upsert_org_units([("gov", "某市人民政府", None), ("fgw", "市发改委", "gov")], uow())
-    handlers.register_asset(RegisterAsset({"code": "W-1", "name": "服务器", "kind": "server", "department": "fgw",
+    handlers.register_asset(RegisterAsset({"code": "W-1", "name": "服务器", "kind": "server", "org_unit_id": "fgw",
                                            "original_value": "20000"}), uow(), SYSTEM)
     s = handlers.create_standard(CreateStandard(SAMPLE_CODE, SAMPLE_NAME, "2026-01-01", "", sample_body(),
                                                 SAMPLE_REGION), uow(), SYSTEM)
@@ -104,7 +104,7 @@ def test_a_renamed_org_unit_reaches_budget_reports(container_factory, config, en
     container = container_factory(BudgetWorker, config)
     container.start()
     renamed = Envelope(id="o-ren", source="org", type="govops.org.org_unit_renamed.v1",
-                       time="2026-11-26T08:00:00+00:00", subject="fgw", dept="fgw", correlationid="c",
+                       time="2026-11-26T08:00:00+00:00", subject="fgw", org_unit_id="fgw", correlationid="c",
                        data={"org_unit_id": "fgw", "name": "市发展和改革委员会", "old_name": "市发改委"}).to_dict()
     event_dispatcher(config)("org", "org_unit_renamed", renamed)
 

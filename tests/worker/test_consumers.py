@@ -61,7 +61,7 @@ def _budget_payment(engine_for):
 
     engine = engine_for("budget")
     event = Envelope(id="pay-1", source="outsource", type="govops.outsource.payment_recorded.v1",
-                     time="2027-05-01T02:00:00+00:00", subject="P-1", dept="fgw", correlationid="corr-pay",
+                     time="2027-05-01T02:00:00+00:00", subject="P-1", org_unit_id="fgw", correlationid="corr-pay",
                      data={"payment_id": "P-1", "contract_id": "HT-1", "project_id": "pr-1", "vendor_id": "v-1",
                            "org_unit_id": "fgw", "milestone_id": "m-1", "fee_category": "hardware_om",
                            "budget_year": 2027, "budget_line_ref": None, "amount": "800.00",
@@ -86,7 +86,7 @@ def _budget_org_replica(engine_for):
 
     engine = engine_for("budget")
     event = Envelope(id="org-1", source="org", type="govops.org.org_unit_created.v1",
-                     time="2026-11-25T08:00:00+00:00", subject="wjw", dept="wjw", correlationid="corr-org",
+                     time="2026-11-25T08:00:00+00:00", subject="wjw", org_unit_id="wjw", correlationid="corr-org",
                      data={"org_unit_id": "wjw", "name": "市卫健委", "parent_id": "gov",
                            "kind": "department"}).to_dict()
     applied = "SELECT count(*) FROM orgdir_units WHERE id = 'wjw' AND parent_id = 'gov'"

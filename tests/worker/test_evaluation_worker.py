@@ -33,7 +33,7 @@ def wait_for(predicate, timeout=30.0, what="condition"):
 
 def _org(i: int, unit: str, parent):
     return Envelope(id=f"org-{i}", source="org", type="govops.org.org_unit_created.v1", time=T0.isoformat(),
-                    subject=unit, dept=unit, correlationid="c",
+                    subject=unit, org_unit_id=unit, correlationid="c",
                     data={"org_unit_id": unit, "name": unit, "parent_id": parent, "kind": "department"}).to_dict()
 
 
@@ -88,7 +88,7 @@ def test_rectification_becomes_a_ticket_through_the_ticket_rpc(container_factory
     evaluation.start()
     with EvaluationUnitOfWork(engine) as uow:
         uow.eval.add_rectification(
-            id="r1", plan_id=None, object_id="gaj", unit="gaj", indicator_code="org_sla_attainment",
+            id="r1", plan_id=None, object_id="gaj", org_unit_id="gaj", indicator_code="org_sla_attainment",
             indicator_name="跨部门SLA达成率", actual=70.0, baseline=85.0, owner_position="运维中心主任",
             due_date=date(2026, 12, 25), actions=["分析原因"], state="pending_ticket",
             idempotency_key="rect:test:gaj:org_sla_attainment")
@@ -101,7 +101,7 @@ def test_rectification_becomes_a_ticket_through_the_ticket_rpc(container_factory
 
     wait_for(opened, timeout=30, what="rectification ticket")
     with ticket_engine.connect() as c:
-        titles = c.execute(sa.text("SELECT title FROM tickets WHERE department = 'gaj'")).scalars().all()
+        titles = c.execute(sa.text("SELECT title FROM tickets WHERE org_unit_id = 'gaj'")).scalars().all()
     assert titles == ["整改：跨部门SLA达成率低于基线（gaj）"]
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM outbox WHERE type = "

@@ -80,7 +80,7 @@ def test_daily_check_warns_of_expiring_qualifications_through_the_relay(containe
     while not sent() and time.monotonic() < deadline:
         time.sleep(0.05)
     [event] = sent()
-    assert (event["data"]["days_left"], event["dept"]) == (5, "om-centre")
+    assert (event["data"]["days_left"], event["orgunitid"]) == (5, "om-centre")
     with entrypoint_hook(container, "check_qualifications") as check:
         check()  # again the same day: nothing new
     assert len(sent()) == 1

@@ -26,8 +26,8 @@ def _kpis(redis_client):
 
 def _envelope(i, dept):
     return Envelope(id=f"w-{i}", source="ticket", type="govops.ticket.ticket_created.v1",
-                    time="2026-11-25T08:00:00+00:00", subject=f"t{i}", dept=dept, correlationid="c",
-                    data={"ticket_id": f"t{i}", "department": dept}).to_dict()
+                    time="2026-11-25T08:00:00+00:00", subject=f"t{i}", org_unit_id=dept, correlationid="c",
+                    data={"ticket_id": f"t{i}", "org_unit_id": dept}).to_dict()
 
 
 def test_evaluation_worker_counts_a_duplicate_delivery_once(container_factory, config, engine_for, redis_client):

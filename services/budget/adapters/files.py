@@ -161,7 +161,7 @@ def read_rows(content: bytes, fmt: str) -> list[tuple[int, dict]]:
 
 # ---- export --------------------------------------------------------------------------------
 def _export_row(a: Asset, names: dict) -> list:
-    return [a.code, a.name, a.kind, a.department, a.location, a.brand, a.model,
+    return [a.code, a.name, a.kind, a.org_unit_id, a.location, a.brand, a.model,
             a.purchase_date.isoformat() if isinstance(a.purchase_date, date) else "", str(a.original_value),
             a.quantity, a.protection_level, SUPPORT_MODES.get(a.support_mode, a.support_mode),
             STATUSES.get(a.status, a.status), a.response_time, a.user_scale]

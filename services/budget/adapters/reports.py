@@ -20,11 +20,11 @@ DETAIL_HEADER = ["行号", "部门", "资产类别", "费用项目", "规则", "
 
 
 def _title(b: Budget, unit_name: str) -> str:
-    return f"{unit_name}（{b.unit}）{b.year}年度运维经费预算"
+    return f"{unit_name}（{b.org_unit_id}）{b.year}年度运维经费预算"
 
 
 def _meta(b: Budget) -> list[tuple[str, str]]:
-    return [("预算单位", b.unit + ("（含下级单位）" if b.include_subtree else "")), ("预算年度", str(b.year)),
+    return [("预算单位", b.org_unit_id + ("（含下级单位）" if b.include_subtree else "")), ("预算年度", str(b.year)),
             ("定额标准", b.standard_label), ("人工费地区", b.region), ("状态", STATE_NAMES.get(b.state, b.state)),
             ("资产数量", str(b.asset_count)), ("预算行数", str(b.line_count)),
             ("合计（元）", money_text(b.total)),
@@ -73,7 +73,7 @@ def budget_xlsx(b: Budget, lines: list[Line], spent_by_line: dict, spent_by_cat:
             cell.font = Font(bold=True)
         for ln in (x for x in lines if x.fee_category == c.code):
             spent = spent_by_line.get(ln.line_no, Decimal("0.00"))
-            ds.append([ln.line_no, ln.department, KIND_BY_CODE[ln.asset_kind].name,
+            ds.append([ln.line_no, ln.org_unit_id, KIND_BY_CODE[ln.asset_kind].name,
                        ITEM_BY_CODE[ln.fee_item].name, ln.rule_ref, ln.asset_count, ln.quantity, ln.base,
                        ln.coefficient, ln.amount, spent, execution_rate(spent, ln.amount), ln.formula])
             for cell in ds[ds.max_row][7:11]:
@@ -119,7 +119,7 @@ def budget_pdf(b: Budget, lines: list[Line], spent_by_cat: dict, unit_name: str,
         story += [PageBreak(), Paragraph(f"明细：{c.name}", title), Spacer(1, 2 * mm)]
         rows = [["行号", "部门", "资产类别", "费用项目", "金额（元）", "计算公式"]]
         for ln in cat_lines:
-            rows.append([str(ln.line_no), ln.department, KIND_BY_CODE[ln.asset_kind].name,
+            rows.append([str(ln.line_no), ln.org_unit_id, KIND_BY_CODE[ln.asset_kind].name,
                          ITEM_BY_CODE[ln.fee_item].name, money_text(ln.amount), Paragraph(ln.formula, small)])
         story.append(Table(rows, colWidths=[12 * mm, 18 * mm, 40 * mm, 30 * mm, 25 * mm, 145 * mm],
                            style=style, repeatRows=1))

@@ -91,7 +91,7 @@ class _Scoped:
 
 
 # ---- assets --------------------------------------------------------------------------------
-_ASSET_COLS = ("id", "code", "name", "kind", "department", "location", "brand", "model", "purchase_date",
+_ASSET_COLS = ("id", "code", "name", "kind", "org_unit_id", "location", "brand", "model", "purchase_date",
                "original_value", "quantity", "protection_level", "support_mode", "status",
                "response_time", "user_scale", "created_at", "updated_at", "version")
 
@@ -110,7 +110,7 @@ def _asset_values(a: Asset) -> dict:
 
 class AssetRepository(_Scoped):
     def _q(self):
-        return self._units(t.assets.c.department, sa.select(t.assets))
+        return self._units(t.assets.c.org_unit_id, sa.select(t.assets))
 
     def get(self, asset_id: str, *, for_update: bool = False) -> Asset | None:
         key = _uuid(asset_id)
@@ -137,7 +137,7 @@ class AssetRepository(_Scoped):
     def update(self, asset: Asset) -> None:
         values = _asset_values(asset)
         key = values.pop("id")
-        self.conn.execute(self._units(t.assets.c.department, t.assets.update())
+        self.conn.execute(self._units(t.assets.c.org_unit_id, t.assets.update())
                           .where(t.assets.c.id == key).values(**values))
 
     def record_history(self, asset_id: str, at: datetime, actor: str, action: str, changes: dict) -> None:
@@ -159,7 +159,7 @@ class AssetRepository(_Scoped):
         """(kind, direction 'out'|'in', other asset id) — the other side filtered by scope too."""
         key = uuid.UUID(asset_id)
         r = t.asset_relations
-        visible = self._units(t.assets.c.department, sa.select(t.assets.c.id))
+        visible = self._units(t.assets.c.org_unit_id, sa.select(t.assets.c.id))
         rows = self.conn.execute(sa.select(r.c.kind, r.c.from_id, r.c.to_id).where(
             sa.or_(sa.and_(r.c.from_id == key, r.c.to_id.in_(visible)),
                    sa.and_(r.c.to_id == key, r.c.from_id.in_(visible))))).all()
@@ -168,8 +168,8 @@ class AssetRepository(_Scoped):
     def list(self, flt: AssetFilter, page_size: int, after_code: str | None) -> list[Asset]:
         q = self._q()
         a = t.assets.c
-        if flt.department:
-            q = q.where(a.department == flt.department)
+        if flt.org_unit_id:
+            q = q.where(a.org_unit_id == flt.org_unit_id)
         if flt.kinds:
             q = q.where(a.kind.in_(flt.kinds))
         if flt.status:
@@ -201,14 +201,14 @@ class AssetRepository(_Scoped):
 
     def _group_sql(self, units: builtins.list[str]) -> tuple[str, dict]:
         return ("""
-            SELECT row_number() OVER (ORDER BY department, kind, support_mode, protection_level,
+            SELECT row_number() OVER (ORDER BY org_unit_id, kind, support_mode, protection_level,
                                       response_time, user_scale)::int AS group_no,
-                   department, kind, support_mode, protection_level, response_time, user_scale,
+                   org_unit_id, kind, support_mode, protection_level, response_time, user_scale,
                    count(*)::int AS asset_count, sum(quantity)::bigint AS quantity,
                    sum(original_value) AS original_value, array_agg(id) AS asset_ids
             FROM assets
-            WHERE status = 'in_use' AND department = ANY(:units)
-            GROUP BY department, kind, support_mode, protection_level, response_time, user_scale""",
+            WHERE status = 'in_use' AND org_unit_id = ANY(:units)
+            GROUP BY org_unit_id, kind, support_mode, protection_level, response_time, user_scale""",
                 {"units": self._visible(units)})
 
     def _visible(self, units: builtins.list[str]) -> builtins.list[str]:
@@ -217,7 +217,7 @@ class AssetRepository(_Scoped):
     def groups(self, units: builtins.list[str]) -> builtins.list[AssetGroup]:
         """Set-based: the in-use assets of `units` grouped by kind and coefficient dimensions."""
         sql, params = self._group_sql(units)
-        rows = self.conn.execute(sa.text(f"SELECT group_no, department, kind, support_mode, protection_level, "
+        rows = self.conn.execute(sa.text(f"SELECT group_no, org_unit_id, kind, support_mode, protection_level, "
                                          f"response_time, user_scale, asset_count, quantity, original_value "
                                          f"FROM ({sql}) g ORDER BY group_no"), params).all()
         return [AssetGroup(*r) for r in rows]
@@ -229,10 +229,10 @@ class AssetRepository(_Scoped):
         # Keep the grouping of a large register in memory (hash aggregate, no spill to disk).
         self.conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
         rows = self.conn.execute(sa.text(f"""
-            INSERT INTO budget_groups (budget_id, group_no, department, kind, support_mode, protection_level,
+            INSERT INTO budget_groups (budget_id, group_no, org_unit_id, kind, support_mode, protection_level,
                                        response_time, user_scale, asset_count, quantity, original_value, asset_ids)
             SELECT :budget_id, g.* FROM ({sql}) g
-            RETURNING group_no, department, kind, support_mode, protection_level, response_time, user_scale,
+            RETURNING group_no, org_unit_id, kind, support_mode, protection_level, response_time, user_scale,
                       asset_count, quantity, original_value"""),
             {**params, "budget_id": uuid.UUID(budget_id)}).all()
         return sorted((AssetGroup(*r) for r in rows), key=lambda g: g.group_no)
@@ -296,18 +296,18 @@ class StandardRepository:
 def _to_budget(row) -> Budget:
     m = row._mapping
     D = Decimal
-    return Budget(id=str(m["id"]), unit=m["unit"], include_subtree=m["include_subtree"], year=m["year"],
+    return Budget(id=str(m["id"]), org_unit_id=m["org_unit_id"], include_subtree=m["include_subtree"], year=m["year"],
                   standard_id=str(m["standard_id"]), standard_label=m["standard_label"], region=m["region"],
                   state=m["state"], total=m["total"], by_category={k: D(v) for k, v in m["by_category"].items()},
                   by_kind={k: D(v) for k, v in m["by_kind"].items()}, asset_count=m["asset_count"],
-                  line_count=m["line_count"], thresholds=tuple(m["thresholds"]), units=tuple(m["units"]),
+                  line_count=m["line_count"], thresholds=tuple(m["thresholds"]), org_unit_ids=tuple(m["org_unit_ids"]),
                   created_by=m["created_by"], compiled_at=m["compiled_at"], approved_by=m["approved_by"],
                   approved_at=m["approved_at"])
 
 
 def _to_line(row) -> Line:
     m = row._mapping
-    return Line(line_no=m["line_no"], group_no=m["group_no"], department=m["department"],
+    return Line(line_no=m["line_no"], group_no=m["group_no"], org_unit_id=m["org_unit_id"],
                 asset_kind=m["asset_kind"], fee_category=m["fee_category"], fee_item=m["fee_item"],
                 rule_type=m["rule_type"], rule_ref=m["rule_ref"], rule=m["rule"], coefficients=m["coefficients"],
                 coefficient=m["coefficient"], asset_count=m["asset_count"], quantity=m["quantity"],
@@ -317,7 +317,7 @@ def _to_line(row) -> Line:
 def _to_expense(row) -> Expense:
     m = row._mapping
     return Expense(id=str(m["id"]), budget_id=str(m["budget_id"]) if m["budget_id"] else None,
-                   department=m["department"], year=m["year"], fee_category=m["fee_category"],
+                   org_unit_id=m["org_unit_id"], year=m["year"], fee_category=m["fee_category"],
                    fee_item=m["fee_item"], line_no=m["line_no"], amount=m["amount"], spent_on=m["spent_on"],
                    description=m["description"], source=m["source"], external_id=m["external_id"],
                    recorded_by=m["recorded_by"], recorded_at=m["recorded_at"])
@@ -327,7 +327,7 @@ class BudgetRepository(_Scoped):
     """Budgets are visible to callers whose scope holds the budget unit."""
 
     def _q(self):
-        return self._units(t.budgets.c.unit, sa.select(t.budgets))
+        return self._units(t.budgets.c.org_unit_id, sa.select(t.budgets))
 
     def get(self, budget_id: str, *, for_update: bool = False) -> Budget | None:
         key = _uuid(budget_id)
@@ -338,7 +338,7 @@ class BudgetRepository(_Scoped):
         return _to_budget(row) if row else None
 
     def by_unit_year(self, unit: str, year: int, *, for_update: bool = False) -> Budget | None:
-        q = self._q().where(t.budgets.c.unit == unit, t.budgets.c.year == year)
+        q = self._q().where(t.budgets.c.org_unit_id == unit, t.budgets.c.year == year)
         row = self.conn.execute(q.with_for_update() if for_update else q).first()
         return _to_budget(row) if row else None
 
@@ -350,20 +350,21 @@ class BudgetRepository(_Scoped):
                 return b
         return None
 
-    def list(self, *, unit: str = "", year: int = 0, state: str = "") -> list[Budget]:
+    def list(self, *, org_unit_id: str = "", year: int = 0, state: str = "") -> list[Budget]:
         q = self._q()
-        if unit:
-            q = q.where(t.budgets.c.unit == unit)
+        if org_unit_id:
+            q = q.where(t.budgets.c.org_unit_id == org_unit_id)
         if year:
             q = q.where(t.budgets.c.year == year)
         if state:
             q = q.where(t.budgets.c.state == state)
-        return [_to_budget(r) for r in self.conn.execute(q.order_by(t.budgets.c.year.desc(), t.budgets.c.unit))]
+        return [_to_budget(r) for r in self.conn.execute(q.order_by(t.budgets.c.year.desc(), t.budgets.c.org_unit_id))]
 
     def _values(self, b: Budget) -> dict:
         from govkit.events import jsonable
 
-        return dict(unit=b.unit, include_subtree=b.include_subtree, units=list(b.units), year=b.year,
+        return dict(org_unit_id=b.org_unit_id, include_subtree=b.include_subtree, org_unit_ids=list(b.org_unit_ids),
+                    year=b.year,
                     standard_id=uuid.UUID(b.standard_id), standard_label=b.standard_label, region=b.region,
                     state=b.state, total=b.total, by_category=jsonable(b.by_category), by_kind=jsonable(b.by_kind),
                     asset_count=b.asset_count, line_count=b.line_count, thresholds=list(b.thresholds),
@@ -371,7 +372,7 @@ class BudgetRepository(_Scoped):
                     approved_at=b.approved_at)
 
     def add(self, b: Budget) -> None:
-        with _Unique(f"the budget of {b.unit} for {b.year}"):
+        with _Unique(f"the budget of {b.org_unit_id} for {b.year}"):
             self.conn.execute(t.budgets.insert().values(id=uuid.UUID(b.id), **self._values(b)))
 
     def save(self, b: Budget) -> None:
@@ -384,12 +385,12 @@ class BudgetRepository(_Scoped):
 
     def add_lines(self, budget_id: str, lines: builtins.list[Line]) -> None:
         """Bulk insert (a compilation writes thousands of lines at once)."""
-        cols = ["budget_id", "line_no", "group_no", "department", "asset_kind", "fee_category", "fee_item",
+        cols = ["budget_id", "line_no", "group_no", "org_unit_id", "asset_kind", "fee_category", "fee_item",
                 "rule_type", "rule_ref", "rule", "coefficients", "coefficient", "asset_count", "quantity", "base",
                 "amount", "formula"]
         key = uuid.UUID(budget_id)
         bulk_insert(self.conn, t.budget_lines, cols, [
-            [key, ln.line_no, ln.group_no, ln.department, ln.asset_kind, ln.fee_category, ln.fee_item, ln.rule_type,
+            [key, ln.line_no, ln.group_no, ln.org_unit_id, ln.asset_kind, ln.fee_category, ln.fee_item, ln.rule_type,
              ln.rule_ref, ln.rule, ln.coefficients, ln.coefficient, ln.asset_count, ln.quantity, ln.base, ln.amount,
              ln.formula] for ln in lines])
 
@@ -429,7 +430,7 @@ class BudgetRepository(_Scoped):
         """False if the external id (idempotency key / payment id) is already recorded."""
         stmt = pg_insert(t.expenses).values(
             id=uuid.UUID(e.id), budget_id=uuid.UUID(e.budget_id) if e.budget_id else None,
-            department=e.department, year=e.year, fee_category=e.fee_category, fee_item=e.fee_item,
+            org_unit_id=e.org_unit_id, year=e.year, fee_category=e.fee_category, fee_item=e.fee_item,
             line_no=e.line_no, amount=e.amount, spent_on=e.spent_on, description=e.description, source=e.source,
             external_id=e.external_id, recorded_by=e.recorded_by, recorded_at=e.recorded_at)
         if e.external_id:
@@ -442,7 +443,7 @@ class BudgetRepository(_Scoped):
         row = self.conn.execute(sa.select(t.expenses).where(t.expenses.c.external_id == external_id)).first()
         if row is None:
             return None
-        if not self.scope.allows(row.department) and (row.budget_id is None or self.get(str(row.budget_id)) is None):
+        if not self.scope.allows(row.org_unit_id) and (row.budget_id is None or self.get(str(row.budget_id)) is None):
             return None
         return _to_expense(row)
 

@@ -16,7 +16,7 @@ assets = sa.Table(
     sa.Column("code", sa.Text, nullable=False, unique=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("location", sa.Text, nullable=False, server_default=""),
     sa.Column("brand", sa.Text, nullable=False, server_default=""),
     sa.Column("model", sa.Text, nullable=False, server_default=""),
@@ -31,7 +31,7 @@ assets = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    sa.Index("ix_assets_department_kind_status", "department", "kind", "status"),
+    sa.Index("ix_assets_org_unit_id_kind_status", "org_unit_id", "kind", "status"),
 )
 
 asset_relations = sa.Table(
@@ -74,9 +74,9 @@ standards = sa.Table(
 budgets = sa.Table(
     "budgets", metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("include_subtree", sa.Boolean, nullable=False),
-    sa.Column("units", ARRAY(sa.Text), nullable=False),
+    sa.Column("org_unit_ids", ARRAY(sa.Text), nullable=False),
     sa.Column("year", sa.Integer, nullable=False),
     sa.Column("standard_id", sa.Uuid, sa.ForeignKey("standards.id"), nullable=False),
     sa.Column("standard_label", sa.Text, nullable=False),
@@ -92,14 +92,14 @@ budgets = sa.Table(
     sa.Column("compiled_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("approved_by", sa.Text, nullable=False, server_default=""),
     sa.Column("approved_at", sa.DateTime(timezone=True)),
-    sa.UniqueConstraint("unit", "year", name="uq_budgets_unit_year"),
+    sa.UniqueConstraint("org_unit_id", "year", name="uq_budgets_org_unit_id_year"),
 )
 
 budget_groups = sa.Table(
     "budget_groups", metadata,
     sa.Column("budget_id", sa.Uuid, sa.ForeignKey("budgets.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("group_no", sa.Integer, primary_key=True),
-    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("support_mode", sa.Text, nullable=False),
     sa.Column("protection_level", sa.SmallInteger, nullable=False),
@@ -116,7 +116,7 @@ budget_lines = sa.Table(
     sa.Column("budget_id", sa.Uuid, sa.ForeignKey("budgets.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("line_no", sa.Integer, primary_key=True),
     sa.Column("group_no", sa.Integer, nullable=False),
-    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("asset_kind", sa.Text, nullable=False),
     sa.Column("fee_category", sa.Text, nullable=False),
     sa.Column("fee_item", sa.Text, nullable=False),
@@ -148,7 +148,7 @@ expenses = sa.Table(
     "expenses", metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("budget_id", sa.Uuid, sa.ForeignKey("budgets.id")),  # NULL: no approved budget matched
-    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("year", sa.Integer, nullable=False),
     sa.Column("fee_category", sa.Text, nullable=False),
     sa.Column("fee_item", sa.Text, nullable=False, server_default=""),

@@ -53,7 +53,7 @@ def copy_outbox(conn, events: list[Event], correlation_id: str | None) -> None:
     for e in events:
         event_id = uuid.uuid4()
         envelope = {"id": str(event_id), "source": e.source, "type": e.event_type(), "time": at,
-                    "subject": e.event_subject(), "dept": e.event_dept(), "correlationid": correlation_id,
+                    "subject": e.event_subject(), "orgunitid": e.event_org_unit_id(), "correlationid": correlation_id,
                     "data": jsonable(vars(e)), "specversion": "1.0", "datacontenttype": "application/json"}
         rows.append([event_id, envelope["type"], envelope])
     bulk_insert(conn, OUTBOX, ["id", "type", "envelope"], rows)

@@ -62,12 +62,12 @@ RELATION_KINDS = {"runs_on": "运行于", "depends_on": "依赖", "connected_to"
 
 # Import/export columns: field name (used in errors, e.g. rows[12].original_value) → Chinese header.
 COLUMNS = {
-    "code": "资产编号", "name": "名称", "kind": "类别", "department": "所属部门", "location": "位置",
+    "code": "资产编号", "name": "名称", "kind": "类别", "org_unit_id": "所属部门", "location": "位置",
     "brand": "品牌", "model": "型号", "purchase_date": "购置日期", "original_value": "原值",
     "quantity": "数量", "protection_level": "等保级别", "support_mode": "支持方式", "status": "状态",
     "response_time": "响应要求", "user_scale": "用户规模",
 }
-REQUIRED = ("code", "name", "kind", "department", "original_value")
+REQUIRED = ("code", "name", "kind", "org_unit_id", "original_value")
 HEADER_ALIASES = {**{v: k for k, v in COLUMNS.items()}, **{k: k for k in COLUMNS}}
 
 TEXT_MAX = 200
@@ -79,7 +79,7 @@ class Asset:
     code: str
     name: str
     kind: str
-    department: str
+    org_unit_id: str
     location: str = ""
     brand: str = ""
     model: str = ""
@@ -105,7 +105,7 @@ class Asset:
         return out
 
 
-EDITABLE = ("name", "kind", "department", "location", "brand", "model", "purchase_date",
+EDITABLE = ("name", "kind", "org_unit_id", "location", "brand", "model", "purchase_date",
             "original_value", "quantity", "protection_level", "support_mode", "status",
             "response_time", "user_scale")
 
@@ -181,7 +181,7 @@ def parse_asset(v: Validator, raw: dict, *, prefix: str = "", asset_id: str | No
         return v.text(p + name, value, required=required, max_len=TEXT_MAX)
 
     code, name = text("code", True), text("name", True)
-    department = text("department", True)
+    org_unit_id = text("org_unit_id", True)
     kind = parse_kind(v, p + "kind", raw.get("kind"))
     value = parse_decimal(v, p + "original_value", raw.get("original_value"), max_places=2)
     quantity = _int(v, p + "quantity", raw.get("quantity"), 1, 1, 1_000_000)
@@ -195,7 +195,7 @@ def parse_asset(v: Validator, raw: dict, *, prefix: str = "", asset_id: str | No
         v.fail(p + "purchase_date", f"must not be in the future ({purchased})")
     if len(v.violations) > before:
         return None
-    return Asset(id=asset_id or str(uuid.uuid4()), code=code, name=name, kind=kind, department=department,
+    return Asset(id=asset_id or str(uuid.uuid4()), code=code, name=name, kind=kind, org_unit_id=org_unit_id,
                  location=text("location"), brand=text("brand"), model=text("model"),
                  purchase_date=purchased, original_value=value, quantity=quantity,
                  protection_level=level, support_mode=support, status=status, response_time=response,
@@ -211,7 +211,7 @@ def merge(asset: Asset, changes: dict) -> dict:
 
 @dataclass(frozen=True)
 class AssetFilter:
-    department: str = ""
+    org_unit_id: str = ""
     kinds: tuple[str, ...] = ()
     status: str = ""
     text: str = ""

@@ -26,7 +26,7 @@ TRANSITIONS = {
 @dataclass(frozen=True)
 class Budget:
     id: str
-    unit: str
+    org_unit_id: str
     include_subtree: bool
     year: int
     standard_id: str
@@ -39,7 +39,7 @@ class Budget:
     asset_count: int
     line_count: int
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
-    units: tuple[str, ...] = ()
+    org_unit_ids: tuple[str, ...] = ()
     created_by: str = ""
     compiled_at: datetime | None = None
     approved_by: str = ""
@@ -47,15 +47,15 @@ class Budget:
 
     def require_editable(self) -> None:
         if self.state == APPROVED:
-            raise FailedPrecondition(f"budget {self.unit}/{self.year} is approved and can no longer be edited")
+            raise FailedPrecondition(f"budget {self.org_unit_id}/{self.year} is approved and can no longer be edited")
         if self.state != DRAFT:
-            raise FailedPrecondition(f"budget {self.unit}/{self.year} is {self.state}; only a draft can be "
+            raise FailedPrecondition(f"budget {self.org_unit_id}/{self.year} is {self.state}; only a draft can be "
                                      "recompiled (have it returned to draft first)")
 
     def transition(self, action: str) -> Budget:
         need, to, _ = TRANSITIONS[action]
         if self.state != need:
-            raise FailedPrecondition(f"cannot {action.split('_')[0]} budget {self.unit}/{self.year}: it is "
+            raise FailedPrecondition(f"cannot {action.split('_')[0]} budget {self.org_unit_id}/{self.year}: it is "
                                      f"{self.state}, needs {need}")
         return replace(self, state=to)
 
@@ -74,7 +74,7 @@ class Action:
 class Expense:
     id: str
     budget_id: str | None
-    department: str
+    org_unit_id: str
     year: int
     fee_category: str
     fee_item: str

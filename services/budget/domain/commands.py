@@ -76,7 +76,7 @@ class ApproveStandard:
 
 @dataclass(frozen=True)
 class CompileBudget:
-    unit: str
+    org_unit_id: str
     year: int
     standard_id: str
     include_subtree: bool = False

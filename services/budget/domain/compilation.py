@@ -1,6 +1,6 @@
 """Budget compilation: from asset groups and a standard version to traced budget lines.
 
-The register is reduced (in SQL) to groups of in-use assets sharing department, asset kind and
+The register is reduced (in SQL) to groups of in-use assets sharing org_unit_id, asset kind and
 the four coefficient dimensions; every applicable rule of the standard turns a group into one
 line. A line stores the rule, the coefficients, the base figures and the formula text, so a
 finance reviewer can see why every yuan is in the budget and which assets it comes from."""
@@ -22,7 +22,7 @@ RATE, WORKLOAD, SPARE_PARTS, CONSUMABLES = "rate", "workload", "spare_parts", "c
 @dataclass(frozen=True)
 class AssetGroup:
     group_no: int
-    department: str
+    org_unit_id: str
     kind: str
     support_mode: str
     protection_level: int
@@ -40,7 +40,7 @@ class AssetGroup:
 class Line:
     line_no: int
     group_no: int
-    department: str
+    org_unit_id: str
     asset_kind: str
     fee_category: str
     fee_item: str
@@ -78,8 +78,8 @@ def compile_lines(groups: list[AssetGroup], standard: Standard, region: str) -> 
         def add(rule_type, rule_ref, rule, fee_item, base, raw, formula, coefficients=(), coef=Decimal(1)):
             amount = round_money(raw)
             category = ITEM_BY_CODE[fee_item].category
-            out.append(((category, fee_item, g.department, g.kind, g.group_no),
-                        (g.group_no, g.department, g.kind, category, fee_item, rule_type, rule_ref, rule,
+            out.append(((category, fee_item, g.org_unit_id, g.kind, g.group_no),
+                        (g.group_no, g.org_unit_id, g.kind, category, fee_item, rule_type, rule_ref, rule,
                          list(coefficients), coef, g.asset_count, g.quantity, base, amount,
                          f"{formula} = {money_text(amount)} 元 [{tag} {rule_ref}]")))
 
@@ -139,6 +139,6 @@ def totals_of(lines: list[Line], groups: list[AssetGroup]) -> Totals:
 
 
 def describe_group(g: AssetGroup) -> str:
-    return (f"{g.department} · {KIND_BY_CODE[g.kind].name} · {SUPPORT_MODES.get(g.support_mode)} · "
+    return (f"{g.org_unit_id} · {KIND_BY_CODE[g.kind].name} · {SUPPORT_MODES.get(g.support_mode)} · "
             f"等保{g.protection_level}级 · {RESPONSE_TIMES.get(g.response_time)} · "
             f"用户规模{USER_SCALES.get(g.user_scale)}")

@@ -13,8 +13,8 @@ from govkit.events import Event
 class BudgetEvent(Event):
     source = "budget"
 
-    def event_dept(self) -> str | None:
-        return self.department  # type: ignore[attr-defined]
+    def event_org_unit_id(self) -> str | None:
+        return self.org_unit_id  # type: ignore[attr-defined]
 
 
 class _AssetEvent(BudgetEvent):
@@ -33,7 +33,7 @@ class AssetRegistered(_AssetEvent):
     code: str
     name: str
     kind: str
-    department: str
+    org_unit_id: str
     original_value: str
     quantity: int
     protection_level: int
@@ -47,7 +47,7 @@ class AssetChanged(_AssetEvent):
     asset_id: str
     code: str
     kind: str
-    department: str
+    org_unit_id: str
     changes: dict  # field → [old, new]
     changed_at: str
 
@@ -57,7 +57,7 @@ class AssetRetired(_AssetEvent):
     asset_id: str
     code: str
     kind: str
-    department: str
+    org_unit_id: str
     original_value: str
     retired_at: str
 
@@ -65,7 +65,7 @@ class AssetRetired(_AssetEvent):
 @dataclass(frozen=True)
 class BudgetCompiled(_BudgetSubject):
     budget_id: str
-    department: str
+    org_unit_id: str
     year: int
     include_subtree: bool
     standard_id: str
@@ -80,7 +80,7 @@ class BudgetCompiled(_BudgetSubject):
 @dataclass(frozen=True)
 class BudgetApproved(_BudgetSubject):
     budget_id: str
-    department: str
+    org_unit_id: str
     year: int
     total: str
     by_category: dict
@@ -92,7 +92,7 @@ class BudgetApproved(_BudgetSubject):
 class ExpenseRecorded(_BudgetSubject):
     expense_id: str
     budget_id: str
-    department: str
+    org_unit_id: str
     year: int
     fee_category: str
     fee_item: str
@@ -110,7 +110,7 @@ class ExpenseRecorded(_BudgetSubject):
 @dataclass(frozen=True)
 class BudgetThresholdReached(_BudgetSubject):
     budget_id: str
-    department: str
+    org_unit_id: str
     year: int
     scope: str
     threshold: int
@@ -122,7 +122,7 @@ class BudgetThresholdReached(_BudgetSubject):
 @dataclass(frozen=True)
 class BudgetExceeded(_BudgetSubject):
     budget_id: str
-    department: str
+    org_unit_id: str
     year: int
     scope: str
     budgeted: str

@@ -19,7 +19,7 @@ class FactRepository:
     def add(self, env: Envelope) -> bool:
         """Keep one event; False if it was kept before."""
         return bool(self.conn.execute(pg_insert(facts).values(
-            event_id=env.id, type=env.type, subject=env.subject, dept=env.dept,
+            event_id=env.id, type=env.type, subject=env.subject, org_unit_id=env.org_unit_id,
             occurred_at=parse_time(occurred_at(env)), envelope=env.to_dict(),
         ).on_conflict_do_nothing()).rowcount)
 
@@ -27,19 +27,19 @@ class FactRepository:
         if envs:
             # vars(): a shallow dict of the envelope (to_dict's deep copy costs more than the insert)
             self.conn.execute(pg_insert(facts).on_conflict_do_nothing(), [{
-                "event_id": e.id, "type": e.type, "subject": e.subject, "dept": e.dept,
+                "event_id": e.id, "type": e.type, "subject": e.subject, "org_unit_id": e.org_unit_id,
                 "occurred_at": parse_time(occurred_at(e)), "envelope": dict(vars(e))} for e in envs])
 
     _RECORD_MANY = sa.text("""
         WITH batch AS (
           SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb))
-            AS r(event_id text, type text, subject text, dept text, occurred_at timestamptz, envelope jsonb)),
+            AS r(event_id text, type text, subject text, org_unit_id text, occurred_at timestamptz, envelope jsonb)),
         claimed AS (
           INSERT INTO inbox (consumer, event_id) SELECT :consumer, event_id FROM batch
           ON CONFLICT DO NOTHING RETURNING event_id),
         kept AS (
-          INSERT INTO facts (event_id, type, subject, dept, occurred_at, envelope)
-          SELECT b.event_id, b.type, b.subject, b.dept, b.occurred_at, b.envelope
+          INSERT INTO facts (event_id, type, subject, org_unit_id, occurred_at, envelope)
+          SELECT b.event_id, b.type, b.subject, b.org_unit_id, b.occurred_at, b.envelope
           FROM batch b JOIN claimed c ON c.event_id = b.event_id
           ON CONFLICT DO NOTHING RETURNING 1)
         SELECT event_id FROM claimed""")
@@ -50,7 +50,7 @@ class FactRepository:
         unique = list({e.id: e for e in envs}.values())
         if not unique:
             return set()
-        rows = [{"event_id": e.id, "type": e.type, "subject": e.subject, "dept": e.dept,
+        rows = [{"event_id": e.id, "type": e.type, "subject": e.subject, "org_unit_id": e.org_unit_id,
                  "occurred_at": parse_time(occurred_at(e)).isoformat(), "envelope": vars(e)} for e in unique]
         return set(self.conn.execute(self._RECORD_MANY, {
             "consumer": consumer, "rows": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}).scalars())

@@ -217,7 +217,7 @@ class KpiStore:
     def snapshot(self, flt: KpiFilter, allowed: Callable[[str], bool], today: date | None = None) -> list[KpiValue]:
         """Current values matching `flt` whose unit passes `allowed(unit)`."""
         pairs = [(level, subject) for level, subject in self.subjects()
-                 if allowed(kpis.unit_of(subject)) and flt.matches_subject(level, subject)]
+                 if allowed(kpis.org_unit_of(subject)) and flt.matches_subject(level, subject)]
         return [v for v in self.values_for(pairs, flt.window_list, today)
                 if not flt.names or v.name in flt.names]
 
@@ -274,7 +274,7 @@ class Subscription:
         self.last: dict[tuple, float] = {}  # (key, name) → the value last sent on this stream
 
     def wants(self, level: Level, subject: str) -> bool:
-        return self.allowed(kpis.unit_of(subject)) and self.filter.matches_subject(level, subject)
+        return self.allowed(kpis.org_unit_of(subject)) and self.filter.matches_subject(level, subject)
 
 
 class KpiHub:

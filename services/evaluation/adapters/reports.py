@@ -60,7 +60,7 @@ def pdf(plan: dict, objects: list[dict], trends: dict) -> bytes:
         Paragraph("绩效评价结果报告", h1),
         Paragraph(_title(plan), body),
         Paragraph(
-            f"评价主体：{plan['subject_unit']}（{plan['subject_role']}）　评价模型："
+            f"评价主体：{plan['subject_org_unit_id']}（{plan['subject_role']}）　评价模型："
             f"{plan['model_code']} 第{plan['model_version']}版　状态：{STATE_NAMES.get(plan['state'], plan['state'])}",
             body,
         ),
@@ -126,7 +126,7 @@ def xlsx(plan: dict, objects: list[dict], trends: dict) -> bytes:
     ws = wb.active
     ws.title = "排名"
     ws.append(["绩效评价结果报告", _title(plan)])
-    ws.append(["评价主体", plan["subject_unit"], "模型", f"{plan['model_code']}@{plan['model_version']}",
+    ws.append(["评价主体", plan["subject_org_unit_id"], "模型", f"{plan['model_code']}@{plan['model_version']}",
                "状态", STATE_NAMES.get(plan["state"], plan["state"])])
     ws.append([])
     ws.append(["名次", "评价对象", "综合得分", "组织层", "流程层", "个人执行层", "上期得分", "变化"])

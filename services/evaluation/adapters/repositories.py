@@ -20,8 +20,8 @@ def _plan_visible(scope):
     if scope.is_global:
         return sa.true()
     units = sorted(scope.units)
-    obj_units = sa.func.jsonb_path_query_array(plans.c.objects, sa.literal("$[*].unit"))
-    return sa.or_(plans.c.subject_unit.in_(units), obj_units.op("?|")(sa.func.cast(units, sa.ARRAY(sa.Text))))  # type: ignore[arg-type]
+    obj_units = sa.func.jsonb_path_query_array(plans.c.objects, sa.literal("$[*].org_unit_id"))
+    return sa.or_(plans.c.subject_org_unit_id.in_(units), obj_units.op("?|")(sa.func.cast(units, sa.ARRAY(sa.Text))))  # type: ignore[arg-type]
 
 
 class EvaluationRepository:
@@ -73,7 +73,7 @@ class EvaluationRepository:
 
     def previous_plan(self, plan: dict) -> dict | None:
         row = self.conn.execute(sa.select(plans).where(
-            plans.c.model_code == plan["model_code"], plans.c.subject_unit == plan["subject_unit"],
+            plans.c.model_code == plan["model_code"], plans.c.subject_org_unit_id == plan["subject_org_unit_id"],
             plans.c.state.in_(("published", "archived")), plans.c.period_end < plan["period_start"],
             plans.c.id != plan["id"]).order_by(plans.c.period_end.desc()).limit(1)).mappings().first()
         return dict(row) if row else None
@@ -99,10 +99,10 @@ class EvaluationRepository:
                 manual_scores.c.indicator_code == code).values(reviewed_by=actor, reviewed_at=_now()))
 
     # -- audit ---------------------------------------------------------------------------
-    def audit(self, actor: str, action: str, entity_type: str, entity_id: str, unit: str | None = None,
+    def audit(self, actor: str, action: str, entity_type: str, entity_id: str, org_unit_id: str | None = None,
               **detail) -> None:
         self.conn.execute(audit.insert().values(actor=actor, action=action, entity_type=entity_type,
-                                                entity_id=entity_id, unit=unit, detail=detail))
+                                                entity_id=entity_id, org_unit_id=org_unit_id, detail=detail))
 
     def audit_trail(self, entity_type: str | None, entity_id: str | None, scope, limit: int = 200) -> list[dict]:
         q = sa.select(audit).order_by(audit.c.id.desc()).limit(limit)
@@ -111,7 +111,7 @@ class EvaluationRepository:
         if entity_id:
             q = q.where(audit.c.entity_id == entity_id)
         if not scope.is_global:
-            q = q.where(audit.c.unit.in_(sorted(scope.units)))
+            q = q.where(audit.c.org_unit_id.in_(sorted(scope.units)))
         return [dict(r) for r in self.conn.execute(q).mappings()]
 
     # -- rectifications and accountability ------------------------------------------------
@@ -148,12 +148,12 @@ class EvaluationRepository:
     def update_rectification(self, rect_id: str, **values) -> None:
         self.conn.execute(rectifications.update().where(rectifications.c.id == rect_id).values(**values))
 
-    def list_rectifications(self, scope, unit: str | None = None, state: str | None = None) -> list[dict]:
-        q = sa.select(rectifications).order_by(rectifications.c.unit, rectifications.c.opened_at)
+    def list_rectifications(self, scope, org_unit_id: str | None = None, state: str | None = None) -> list[dict]:
+        q = sa.select(rectifications).order_by(rectifications.c.org_unit_id, rectifications.c.opened_at)
         if not scope.is_global:
-            q = q.where(rectifications.c.unit.in_(sorted(scope.units)))
-        if unit:
-            q = q.where(rectifications.c.unit == unit)
+            q = q.where(rectifications.c.org_unit_id.in_(sorted(scope.units)))
+        if org_unit_id:
+            q = q.where(rectifications.c.org_unit_id == org_unit_id)
         if state == "open":
             q = q.where(rectifications.c.state != "closed")
         elif state:
@@ -177,10 +177,10 @@ class EvaluationRepository:
         return bool(self.conn.execute(pg_insert(accountability).values(**values).on_conflict_do_nothing(
             constraint="uq_accountability_rect_level")).rowcount)
 
-    def list_accountability(self, scope, unit: str | None = None) -> list[dict]:
-        q = sa.select(accountability).order_by(accountability.c.unit, accountability.c.recorded_at)
+    def list_accountability(self, scope, org_unit_id: str | None = None) -> list[dict]:
+        q = sa.select(accountability).order_by(accountability.c.org_unit_id, accountability.c.recorded_at)
         if not scope.is_global:
-            q = q.where(accountability.c.unit.in_(sorted(scope.units)))
-        if unit:
-            q = q.where(accountability.c.unit == unit)
+            q = q.where(accountability.c.org_unit_id.in_(sorted(scope.units)))
+        if org_unit_id:
+            q = q.where(accountability.c.org_unit_id == org_unit_id)
         return [dict(r) for r in self.conn.execute(q).mappings()]

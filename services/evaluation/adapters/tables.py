@@ -19,11 +19,11 @@ facts = sa.Table(
     sa.Column("event_id", sa.Text, primary_key=True),
     sa.Column("type", sa.Text, nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
-    sa.Column("dept", sa.Text),
+    sa.Column("org_unit_id", sa.Text),
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("envelope", JSONB, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Index("ix_facts_dept_occurred", "dept", "occurred_at"),
+    sa.Index("ix_facts_org_unit_id_occurred", "org_unit_id", "occurred_at"),
 )
 
 # Versioned nine-grid evaluation models: a version is immutable once stored.
@@ -41,7 +41,7 @@ plans = sa.Table(
     "eval_plans", metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
-    sa.Column("subject_unit", sa.Text, nullable=False),
+    sa.Column("subject_org_unit_id", sa.Text, nullable=False),
     sa.Column("subject_role", sa.Text, nullable=False),
     sa.Column("model_code", sa.Text, nullable=False),
     sa.Column("model_version", sa.Integer, nullable=False),
@@ -78,7 +78,7 @@ audit = sa.Table(
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("entity_type", sa.Text, nullable=False),
     sa.Column("entity_id", sa.Text, nullable=False),
-    sa.Column("unit", sa.Text),
+    sa.Column("org_unit_id", sa.Text),
     sa.Column("detail", JSONB, nullable=False, server_default="{}"),
     sa.Index("ix_eval_audit_entity", "entity_type", "entity_id"),
 )
@@ -88,7 +88,7 @@ rectifications = sa.Table(
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("plan_id", sa.Text),
     sa.Column("object_id", sa.Text, nullable=False),
-    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("indicator_code", sa.Text, nullable=False),
     sa.Column("indicator_name", sa.Text, nullable=False),
     sa.Column("actual", sa.Float),
@@ -104,14 +104,14 @@ rectifications = sa.Table(
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.Index("ix_rectifications_ticket", "ticket_id"),
-    sa.Index("ix_rectifications_unit_state", "unit", "state"),
+    sa.Index("ix_rectifications_org_unit_id_state", "org_unit_id", "state"),
 )
 
 accountability = sa.Table(
     "accountability_records", metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("rectification_id", sa.Text, nullable=False),
-    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("object_id", sa.Text, nullable=False),
     sa.Column("indicator_code", sa.Text, nullable=False),
     sa.Column("level", sa.Text, nullable=False),  # reminder | formal_talk | notice_of_criticism | referral
@@ -129,7 +129,7 @@ vendor_results = sa.Table(
     sa.Column("report_id", sa.Text, primary_key=True),
     sa.Column("contract_id", sa.Text, nullable=False),
     sa.Column("vendor_id", sa.Text, nullable=False),
-    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
     sa.Column("tickets", sa.Integer, nullable=False),

@@ -26,7 +26,7 @@ class VendorResults:
     def list(self, scope: Scope, *, vendor_id: str = "", since=None, until=None) -> list[VendorResult]:
         q = sa.select(t).order_by(t.c.vendor_id, t.c.period_start, t.c.report_id)
         if not scope.is_global:
-            q = q.where(t.c.unit.in_(sorted(scope.units)))
+            q = q.where(t.c.org_unit_id.in_(sorted(scope.units)))
         if vendor_id:
             q = q.where(t.c.vendor_id == vendor_id)
         if since:

@@ -17,7 +17,7 @@ class CreateModel:
 @dataclass(frozen=True)
 class CreatePlan:
     name: str
-    subject_unit: str
+    subject_org_unit_id: str
     subject_role: str
     model_code: str
     model_version: int  # 0 = latest

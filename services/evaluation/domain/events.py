@@ -15,19 +15,19 @@ class EvaluationEvent(Event):
 class EvaluationPublished(EvaluationEvent):
     plan_id: str
     name: str
-    subject_unit: str
+    subject_org_unit_id: str
     model_code: str
     model_version: int
     period_start: str
     period_end: str
-    results: list  # [{object_id, unit, overall, rank, delta}]
+    results: list  # [{object_id, org_unit_id, overall, rank, delta}]
     published_by: str
 
     def event_subject(self) -> str:
         return self.plan_id
 
-    def event_dept(self) -> str | None:
-        return self.subject_unit
+    def event_org_unit_id(self) -> str | None:
+        return self.subject_org_unit_id
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class RectificationOpened(EvaluationEvent):
     rectification_id: str
     plan_id: str | None
     object_id: str
-    unit: str
+    org_unit_id: str
     indicator_code: str
     indicator_name: str
     actual: float | None
@@ -48,29 +48,29 @@ class RectificationOpened(EvaluationEvent):
     def event_subject(self) -> str:
         return self.rectification_id
 
-    def event_dept(self) -> str | None:
-        return self.unit
+    def event_org_unit_id(self) -> str | None:
+        return self.org_unit_id
 
 
 @dataclass(frozen=True)
 class RectificationClosed(EvaluationEvent):
     rectification_id: str
-    unit: str
+    org_unit_id: str
     ticket_id: str | None
     closed_by_event: str
 
     def event_subject(self) -> str:
         return self.rectification_id
 
-    def event_dept(self) -> str | None:
-        return self.unit
+    def event_org_unit_id(self) -> str | None:
+        return self.org_unit_id
 
 
 @dataclass(frozen=True)
 class AccountabilityRecorded(EvaluationEvent):
     record_id: str
     rectification_id: str
-    unit: str
+    org_unit_id: str
     object_id: str
     indicator_code: str
     level: str
@@ -80,5 +80,5 @@ class AccountabilityRecorded(EvaluationEvent):
     def event_subject(self) -> str:
         return self.record_id
 
-    def event_dept(self) -> str | None:
-        return self.unit
+    def event_org_unit_id(self) -> str | None:
+        return self.org_unit_id

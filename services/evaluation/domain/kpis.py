@@ -80,8 +80,8 @@ class KpiKey:
     window: str = WINDOW_ALL
 
     @property
-    def unit(self) -> str:
-        return unit_of(self.subject)
+    def org_unit_id(self) -> str:
+        return org_unit_of(self.subject)
 
 
 @dataclass(frozen=True)
@@ -99,14 +99,14 @@ class KpiValue:
     updated_at: str | None
 
 
-def unit_of(subject: str) -> str:
+def org_unit_of(subject: str) -> str:
     return subject.split("/", 1)[0]
 
 
 def subject_parts(subject: str) -> dict:
-    """{'unit', 'process'|'staff'|'group'|'vendor'} of a subject."""
+    """{'org_unit_id', 'process'|'staff'|'group'|'vendor'} of a subject."""
     parts = subject.split("/")
-    out = {"unit": parts[0]}
+    out = {"org_unit_id": parts[0]}
     if len(parts) == 2:
         out["process"] = parts[1]
     elif len(parts) == 3:
@@ -119,7 +119,7 @@ class KpiFilter:
     level: Level | None = None
     subjects: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
-    units: frozenset[str] = frozenset()
+    org_unit_ids: frozenset[str] = frozenset()
     processes: frozenset[str] = frozenset()
     persons: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
@@ -135,7 +135,7 @@ class KpiFilter:
         if self.subjects and subject not in self.subjects:
             return False
         parts = subject_parts(subject)
-        if self.units and parts["unit"] not in self.units:
+        if self.org_unit_ids and parts["org_unit_id"] not in self.org_unit_ids:
             return False
         if self.processes and parts.get("process") not in self.processes:
             return False
@@ -393,10 +393,10 @@ def plan_for(env: Envelope, org: OrgResolver | None = None) -> EventPlan:
     if env.source != "ticket" or env.name not in TICKET_EVENTS:
         return EventPlan()
     d = env.data
-    dept = d.get("department") or env.dept
-    if not dept:
+    org_unit_id = d.get("org_unit_id") or env.org_unit_id
+    if not org_unit_id:
         return EventPlan()
-    units = [dept] + [u for u in (org or NoOrg()).ancestors(dept) if u != dept]
+    units = [org_unit_id] + [u for u in (org or NoOrg()).ancestors(org_unit_id) if u != org_unit_id]
     subjects = ticket_subjects(d, units)
     at = occurred_at(env)
     plan = EventPlan(counters=event_counters(env.name, d), subjects=subjects)

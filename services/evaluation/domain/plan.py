@@ -37,7 +37,7 @@ _SUBJECT_SEGMENT = {"person": "staff", "group": "group", "vendor": "vendor"}
 class EvalObject:
     kind: str
     id: str
-    unit: str  # the org unit whose KPIs (and scope) the object belongs to
+    org_unit_id: str  # the org unit whose KPIs (and scope) the object belongs to
 
     @property
     def key(self) -> str:
@@ -46,15 +46,15 @@ class EvalObject:
         if self.kind == "org_unit":
             return self.id
         if self.kind == "process":
-            return f"{self.unit}/{self.id}"
-        return f"{self.unit}/{_SUBJECT_SEGMENT[self.kind]}/{self.id}"
+            return f"{self.org_unit_id}/{self.id}"
+        return f"{self.org_unit_id}/{_SUBJECT_SEGMENT[self.kind]}/{self.id}"
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "unit": self.unit}
+        return {"kind": self.kind, "id": self.id, "org_unit_id": self.org_unit_id}
 
     @classmethod
     def from_dict(cls, d: dict) -> EvalObject:
-        return cls(d["kind"], d["id"], d.get("unit") or d["id"])
+        return cls(d["kind"], d["id"], d.get("org_unit_id") or d["id"])
 
     def applies(self, ind: m.Indicator) -> bool:
         return ind.level in LEVELS_OF_KIND[self.kind]

@@ -14,7 +14,7 @@ class VendorResult:
     report_id: str
     contract_id: str
     vendor_id: str
-    unit: str
+    org_unit_id: str
     period_start: date
     period_end: date
     tickets: int
@@ -26,11 +26,11 @@ class VendorResult:
 
 
 def from_event(env: Envelope) -> VendorResult:
-    """outsource.vendor_sla_reported → a result; the envelope's dept is the contract's owning unit."""
+    """outsource.vendor_sla_reported → a result; the envelope's org unit is the contract's owning unit."""
     d = env.data
     return VendorResult(
         report_id=d["report_id"], contract_id=d["contract_id"], vendor_id=d["vendor_id"],
-        unit=env.dept or "", period_start=date.fromisoformat(d["period_start"]),
+        org_unit_id=env.org_unit_id or "", period_start=date.fromisoformat(d["period_start"]),
         period_end=date.fromisoformat(d["period_end"]), tickets=int(d["tickets"]),
         response_attainment_pct=Decimal(d["response_attainment_percent"]),
         resolution_attainment_pct=Decimal(d["resolution_attainment_percent"]),

@@ -13,7 +13,7 @@ class OrgEvent(Event):
     def event_subject(self) -> str:
         return self.org_unit_id  # type: ignore[attr-defined]
 
-    def event_dept(self) -> str | None:
+    def event_org_unit_id(self) -> str | None:
         return self.org_unit_id  # type: ignore[attr-defined]
 
 

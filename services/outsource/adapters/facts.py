@@ -24,17 +24,17 @@ from ..domain.sla import Measured, PriorityStats
 TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_resolved", "ticket_closed", "sla_breached")
 
 _UPSERT = sa.text("""
-INSERT INTO ticket_facts AS f (ticket_id, number, department, priority, group_id, assignee, vendor_id,
+INSERT INTO ticket_facts AS f (ticket_id, number, org_unit_id, priority, group_id, assignee, vendor_id,
     state_at, state_event_id, created_at, response_seconds, resolution_seconds, resolved_at, resolved_event_id,
     response_breached, resolution_breached, closed_at)
-VALUES (:ticket_id, :number, :department, :priority, :group_id, :assignee, :vendor_id,
+VALUES (:ticket_id, :number, :org_unit_id, :priority, :group_id, :assignee, :vendor_id,
     :occurred_at, :event_id, :created_at, :response_seconds, :resolution_seconds, :resolved_at,
     :resolved_event_id, :response_breached, :resolution_breached, :closed_at)
 ON CONFLICT (ticket_id) DO UPDATE SET
     number = CASE WHEN (EXCLUDED.state_at, EXCLUDED.state_event_id) > (f.state_at, f.state_event_id)
                   THEN EXCLUDED.number ELSE f.number END,
-    department = CASE WHEN (EXCLUDED.state_at, EXCLUDED.state_event_id) > (f.state_at, f.state_event_id)
-                  THEN EXCLUDED.department ELSE f.department END,
+    org_unit_id = CASE WHEN (EXCLUDED.state_at, EXCLUDED.state_event_id) > (f.state_at, f.state_event_id)
+                  THEN EXCLUDED.org_unit_id ELSE f.org_unit_id END,
     priority = CASE WHEN (EXCLUDED.state_at, EXCLUDED.state_event_id) > (f.state_at, f.state_event_id)
                   THEN EXCLUDED.priority ELSE f.priority END,
     group_id = CASE WHEN (EXCLUDED.state_at, EXCLUDED.state_event_id) > (f.state_at, f.state_event_id)
@@ -98,7 +98,7 @@ def fact_row(name: str, event_id: str, time: str, d: dict) -> dict:
     resolving = name in ("ticket_resolved", "ticket_closed")
     target = d.get("target") if name == "sla_breached" else None
     return {
-        "ticket_id": d["ticket_id"], "number": d.get("number"), "department": d.get("department"),
+        "ticket_id": d["ticket_id"], "number": d.get("number"), "org_unit_id": d.get("org_unit_id"),
         "priority": d.get("priority"), "group_id": d.get("group_id"), "assignee": d.get("assignee"),
         "vendor_id": d.get("vendor_id"), "occurred_at": occurred, "event_id": event_id, "created_at": created,
         "response_seconds": d.get("response_business_seconds"),

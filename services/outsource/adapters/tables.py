@@ -180,7 +180,7 @@ ticket_facts = sa.Table(
     "ticket_facts", metadata,
     sa.Column("ticket_id", sa.Text, primary_key=True),
     sa.Column("number", sa.Text),
-    sa.Column("department", sa.Text),
+    sa.Column("org_unit_id", sa.Text),
     sa.Column("priority", sa.Text),
     sa.Column("group_id", sa.Text),
     sa.Column("assignee", sa.Text),

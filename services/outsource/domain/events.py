@@ -15,12 +15,12 @@ class OutsourceEvent(Event):
     def event_subject(self) -> str:
         return getattr(self, self._subject)
 
-    def event_dept(self) -> str | None:
-        # Vendor events belong to the registering unit, which is not a payload field: `in_dept`.
-        return getattr(self, "_dept", None) or getattr(self, "org_unit_id", None)
+    def event_org_unit_id(self) -> str | None:
+        # Vendor events belong to the registering unit, which is not a payload field: `in_org_unit`.
+        return getattr(self, "_org_unit_id", None) or getattr(self, "org_unit_id", None)
 
-    def in_dept(self, org_unit_id: str | None):
-        object.__setattr__(self, "_dept", org_unit_id)
+    def in_org_unit(self, org_unit_id: str | None):
+        object.__setattr__(self, "_org_unit_id", org_unit_id)
         return self
 
 

@@ -39,7 +39,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 
 def _ticket_values(x: Ticket) -> dict:
     return {
-        "id": uuid.UUID(x.id), "title": x.title, "description": x.description, "department": x.department,
+        "id": uuid.UUID(x.id), "title": x.title, "description": x.description, "org_unit_id": x.org_unit_id,
         "category": _v(x.category), "priority": _v(x.priority), "status": _v(x.status),
         "requester": x.requester, "idempotency_key": x.idempotency_key, "created_at": x.created_at,
         "number": x.number, "ticket_type": x.ticket_type, "impact": x.impact, "urgency": x.urgency,
@@ -63,7 +63,7 @@ def _v(value):
 def to_ticket(row) -> Ticket:
     m = row._mapping
     return Ticket(
-        id=str(m["id"]), title=m["title"], description=m["description"], department=m["department"],
+        id=str(m["id"]), title=m["title"], description=m["description"], org_unit_id=m["org_unit_id"],
         category=Category(m["category"]), priority=Priority(m["priority"]), status=Status(m["status"]),
         requester=m["requester"], created_at=m["created_at"], idempotency_key=m["idempotency_key"],
         number=m["number"], ticket_type=m["ticket_type"], impact=m["impact"], urgency=m["urgency"],
@@ -104,7 +104,7 @@ class TicketRepository:
     def _scoped(self, query):
         if self.scope.is_global:
             return query
-        return query.where(t.tickets.c.department.in_(sorted(self.scope.units)))
+        return query.where(t.tickets.c.org_unit_id.in_(sorted(self.scope.units)))
 
     def next_number(self, ticket_type: str, year: int) -> str:
         prefix = NUMBER_PREFIX[ticket_type]
@@ -170,7 +170,7 @@ class TicketRepository:
 
     def _audit(self, ticket: Ticket, actor: str, action: str, before: dict, after: dict) -> None:
         self.conn.execute(t.audit.insert(), {
-            "ticket_id": uuid.UUID(ticket.id), "department": ticket.department, "actor": actor, "action": action,
+            "ticket_id": uuid.UUID(ticket.id), "org_unit_id": ticket.org_unit_id, "actor": actor, "action": action,
             "at": ticket.updated_at or datetime.now(UTC), "before": before, "after": after})
 
     def audit_entries(self, *, ticket_id: str | None = None, actor: str | None = None, after_id: int = 0,
@@ -181,7 +181,7 @@ class TicketRepository:
         if actor is not None:
             q = q.where(t.audit.c.actor == actor)
         if not self.scope.is_global:
-            q = q.where(t.audit.c.department.in_(sorted(self.scope.units)))
+            q = q.where(t.audit.c.org_unit_id.in_(sorted(self.scope.units)))
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
     def open_load(self, staff_ids: list[str]) -> dict[str, int]:
@@ -197,7 +197,7 @@ class TicketRepository:
              ) -> tuple[list[Ticket], str]:
         c = t.tickets.c
         q = self._scoped(sa.select(t.tickets))
-        for name in ("status", "priority", "category", "department", "assignee", "sla_state", "ticket_type",
+        for name in ("status", "priority", "category", "org_unit_id", "assignee", "sla_state", "ticket_type",
                      "group_id", "catalogue_item_id"):
             values = f.get(name)
             if values:
@@ -323,9 +323,9 @@ class SlaRepository:
             return next((p for p in DEFAULT_POLICIES if p.id == policy_id), None)
         return SlaPolicy.from_dict(d)
 
-    def department_policy(self, department: str) -> str | None:
-        return self._cached("department", department, lambda: self.conn.execute(
-            sa.select(t.department_sla.c.sla_policy_id).where(t.department_sla.c.department == department)).scalar())
+    def department_policy(self, org_unit_id: str) -> str | None:
+        return self._cached("org_unit_id", org_unit_id, lambda: self.conn.execute(
+            sa.select(t.department_sla.c.sla_policy_id).where(t.department_sla.c.org_unit_id == org_unit_id)).scalar())
 
     def policies(self) -> list[SlaPolicy]:
         return [SlaPolicy.from_dict(d) for d in self.conn.execute(
@@ -350,11 +350,11 @@ class SlaRepository:
         )
         self._calendars.pop(cal.id, None)
 
-    def set_department_policy(self, department: str, policy_id: str | None) -> None:
+    def set_department_policy(self, org_unit_id: str, policy_id: str | None) -> None:
         self._forget()
-        self.conn.execute(t.department_sla.delete().where(t.department_sla.c.department == department))
+        self.conn.execute(t.department_sla.delete().where(t.department_sla.c.org_unit_id == org_unit_id))
         if policy_id:
-            self.conn.execute(t.department_sla.insert().values(department=department, sla_policy_id=policy_id))
+            self.conn.execute(t.department_sla.insert().values(org_unit_id=org_unit_id, sla_policy_id=policy_id))
 
 
 class DeadlineRepository:

@@ -15,7 +15,7 @@ tickets = sa.Table(
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
-    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("category", sa.Text, nullable=False),
     sa.Column("priority", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
@@ -87,7 +87,7 @@ sla_policies = sa.Table(
 )
 department_sla = sa.Table(
     "department_sla_policies", metadata,
-    sa.Column("department", sa.Text, primary_key=True),
+    sa.Column("org_unit_id", sa.Text, primary_key=True),
     sa.Column("sla_policy_id", sa.Text, nullable=False),
 )
 
@@ -138,7 +138,7 @@ audit = sa.Table(
     "ticket_audit", metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
     sa.Column("ticket_id", sa.Uuid, nullable=False),
-    sa.Column("department", sa.Text, nullable=False),
+    sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
@@ -187,7 +187,7 @@ for _t in orgdir_metadata.tables.values():
     _t.to_metadata(metadata)
 
 # Indexes created by migrations 0001 and 0002 (declared here so the metadata matches the database).
-sa.Index("ix_tickets_department_created", tickets.c.department, tickets.c.created_at)
+sa.Index("ix_tickets_org_unit_id_created", tickets.c.org_unit_id, tickets.c.created_at)
 sa.Index("ux_tickets_idempotency", tickets.c.requester, tickets.c.idempotency_key, unique=True,
          postgresql_where=tickets.c.idempotency_key.is_not(None))
 sa.Index("ix_tickets_group_queue", tickets.c.group_id, tickets.c.resolution_due_at, tickets.c.id,

@@ -15,7 +15,7 @@ from govkit.errors import InvalidArgument
 from .commands import CreateTicket
 
 ALERT_ITEM = "infra.monitoring.alert"
-ALERT_DEPARTMENT = "om-centre"
+ALERT_ORG_UNIT_ID = "om-centre"
 ALERT_REQUESTER = "alertmanager"
 FIRING, RESOLVED = "firing", "resolved"
 RESOLUTION_CODE = "auto_resolved_by_alert"
@@ -43,8 +43,9 @@ class AlertNotice:
         return str(self.labels.get("severity", "warning"))
 
     @property
-    def department(self) -> str:
-        return str(self.labels.get("department") or ALERT_DEPARTMENT)
+    def org_unit_id(self) -> str:
+        # `department` is the label name alert rules used before the API settled on org_unit_id.
+        return str(self.labels.get("org_unit_id") or self.labels.get("department") or ALERT_ORG_UNIT_ID)
 
     @property
     def catalogue_item_id(self) -> str:
@@ -55,7 +56,7 @@ class AlertNotice:
         impact, urgency = SEVERITY.get(self.severity, ("medium", "medium"))
         title = str(self.annotations.get("summary") or f"{self.alertname} @ {self.labels.get('instance', '')}")
         return CreateTicket(title=title[:200], description=str(self.annotations.get("description", ""))[:4000],
-                            department=self.department, ticket_type="incident", impact=impact, urgency=urgency,
+                            org_unit_id=self.org_unit_id, ticket_type="incident", impact=impact, urgency=urgency,
                             catalogue_item_id=item_id, channel="alert", idempotency_key=None,
                             category="" if item_id else "infrastructure")
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # only for annotations: alert.py builds CreateTicket, so it i
 class CreateTicket:
     title: str
     description: str
-    department: str
+    org_unit_id: str
     category: str = ""
     priority: str = ""  # empty: from impact × urgency
     idempotency_key: str | None = None
@@ -276,7 +276,7 @@ class UpsertCalendar:
 
 @dataclass(frozen=True)
 class SetDepartmentSlaPolicy:
-    department: str
+    org_unit_id: str
     policy_id: str = ""  # empty: back to the catalogue item's policy
 
 

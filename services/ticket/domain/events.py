@@ -17,8 +17,8 @@ class TicketEvent(Event):
     def event_subject(self) -> str:
         return self.ticket_id  # type: ignore[attr-defined]
 
-    def event_dept(self) -> str | None:
-        return self.department  # type: ignore[attr-defined]
+    def event_org_unit_id(self) -> str | None:
+        return self.org_unit_id  # type: ignore[attr-defined]
 
 
 # The common fields, first in every payload (the ticket's state after the change).
@@ -26,7 +26,7 @@ COMMON_FIELDS = [
     ('ticket_id', 'str'),
     ('number', 'str'),
     ('ticket_type', 'str'),
-    ('department', 'str'),
+    ('org_unit_id', 'str'),
     ('catalogue_item_id', 'str | None'),
     ('category', 'str'),
     ('priority', 'str'),

@@ -29,7 +29,7 @@ from .sla import Deadline, SlaPolicy, SlaState, deadlines, priority_for
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 4000
-DEPARTMENT_MAX = 64
+ORG_UNIT_ID_MAX = 64
 IDEMPOTENCY_KEY_MAX = 128
 COMMENT_MAX = 4000
 
@@ -73,7 +73,7 @@ class LifecycleSettings:
 
 # Fields whose every change lands in the audit trail ("details": the extras and the typed parts
 # as stored, see adapters/details.py).
-AUDITED = ("title", "description", "department", "category", "priority", "impact", "urgency", "status",
+AUDITED = ("title", "description", "org_unit_id", "category", "priority", "impact", "urgency", "status",
            "pending_reason", "group_id", "position_id", "assignee", "vendor_id", "catalogue_item_id",
            "resolution_code", "resolution", "rating", "rating_comment", "escalation_level", "details",
            "form", "sla_state", "response_due_at", "resolution_due_at", "reopen_count", "closed_by")
@@ -84,7 +84,7 @@ class Ticket:
     id: str
     title: str
     description: str
-    department: str
+    org_unit_id: str
     category: Category
     priority: Priority
     status: Status
@@ -138,7 +138,7 @@ class Ticket:
         v = Validator()
         title = v.text("title", cmd.title, max_len=TITLE_MAX)
         description = v.text("description", cmd.description, required=False, max_len=DESCRIPTION_MAX)
-        department = v.text("department", cmd.department, max_len=DEPARTMENT_MAX)
+        org_unit_id = v.text("org_unit_id", cmd.org_unit_id, max_len=ORG_UNIT_ID_MAX)
         key = v.text("idempotency_key", cmd.idempotency_key or "", required=False,
                      max_len=IDEMPOTENCY_KEY_MAX) or None
         category = _enum(v, "category", Category, cmd.category or (item.category if item else ""))
@@ -170,7 +170,7 @@ class Ticket:
             problem = Problem()
         v.check()
         ticket = cls(
-            id=str(uuid.uuid4()), title=title, description=description, department=department,
+            id=str(uuid.uuid4()), title=title, description=description, org_unit_id=org_unit_id,
             category=category, priority=priority, status=Status.NEW, requester=requester,
             created_at=now, idempotency_key=key, number=number, ticket_type=ticket_type, impact=impact,
             urgency=urgency, channel=cmd.channel, catalogue_item_id=item.id if item else None,
@@ -191,7 +191,7 @@ class Ticket:
     # -- views ----------------------------------------------------------------------------
     def common(self, now: datetime) -> dict:
         return {"ticket_id": self.id, "number": self.number, "ticket_type": self.ticket_type,
-                "department": self.department, "catalogue_item_id": self.catalogue_item_id,
+                "org_unit_id": self.org_unit_id, "catalogue_item_id": self.catalogue_item_id,
                 "category": _v(self.category), "priority": _v(self.priority), "status": _v(self.status),
                 "group_id": self.group_id, "assignee": self.assignee, "vendor_id": self.vendor_id,
                 "requester": self.requester, "occurred_at": jsonable(now)}

@@ -32,7 +32,7 @@ def staff_id(caller: Principal) -> str:
 def load(uow: TicketUow, ticket_id: str, caller: Principal) -> Ticket:
     """A ticket to act on, locked; PERMISSION_DENIED if it is another department's."""
     t = uow.tickets.get(ticket_id, for_update=True)
-    if t is None or not caller.scope.allows(t.department):
+    if t is None or not caller.scope.allows(t.org_unit_id):
         if uow.tickets.exists(ticket_id):
             raise PermissionDenied(f"ticket {ticket_id} belongs to a department outside your scope")
         raise NotFound(f"ticket {ticket_id} not found")
@@ -42,7 +42,7 @@ def load(uow: TicketUow, ticket_id: str, caller: Principal) -> Ticket:
 def read(uow: TicketUow, ticket_id: str, caller: Principal) -> Ticket:
     """A ticket to read; outside the caller's scope it reads as missing (no existence leak)."""
     t = uow.tickets.get(ticket_id)
-    if t is None or not caller.scope.allows(t.department):
+    if t is None or not caller.scope.allows(t.org_unit_id):
         raise NotFound(f"ticket {ticket_id} not found")
     return t
 
@@ -68,9 +68,9 @@ def record(uow: TicketUow, t: Ticket, actor: str, action: str, now: datetime, ev
     uow.commit()
 
 
-def policy_for(uow: TicketUow, item: CatalogueItem | None, department: str) -> SlaPolicy:
+def policy_for(uow: TicketUow, item: CatalogueItem | None, org_unit_id: str) -> SlaPolicy:
     """Department override first, then the catalogue item's policy, then the default."""
-    for pid in (uow.sla.department_policy(department), item.sla_policy_id if item else None, DEFAULT_POLICY):
+    for pid in (uow.sla.department_policy(org_unit_id), item.sla_policy_id if item else None, DEFAULT_POLICY):
         p = uow.sla.policy(pid)
         if p is not None:
             return p

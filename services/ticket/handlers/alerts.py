@@ -11,7 +11,7 @@ from govkit.events import utcnow
 
 from ..domain import events as ev
 from ..domain.alert import (
-    ALERT_DEPARTMENT,
+    ALERT_ORG_UNIT_ID,
     ALERT_REQUESTER,
     FIRING,
     RESOLUTION_CODE,
@@ -64,7 +64,7 @@ def _receive(notice: AlertNotice, uow_factory: TicketUowFactory, now: datetime) 
 def _open_incident(uow: TicketUow, notice: AlertNotice, now: datetime) -> tuple[Ticket, list]:
     item = uow.catalogue.get(notice.catalogue_item_id)
     cmd = notice.incident(item.id if item else None)
-    policy = policy_for(uow, item, cmd.department)
+    policy = policy_for(uow, item, cmd.org_unit_id)
     t = Ticket.open(cmd, requester=ALERT_REQUESTER, now=now, policy=policy,
                     calendar=uow.sla.calendar(policy.calendar_id), item=item)
     t.number = uow.tickets.next_number("incident", number_year(now))
@@ -78,5 +78,5 @@ def _open_incident(uow: TicketUow, notice: AlertNotice, now: datetime) -> tuple[
 def _placeholder(fingerprint: str) -> Ticket:
     """A resolved alert with no open incident still yields alert_received: a placeholder subject."""
     return Ticket(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"alert:{fingerprint}")), title="", description="",
-                  department=ALERT_DEPARTMENT, category=Category.INFRASTRUCTURE, priority=Priority.LOW,
+                  org_unit_id=ALERT_ORG_UNIT_ID, category=Category.INFRASTRUCTURE, priority=Priority.LOW,
                   status=Status.CLOSED, requester=ALERT_REQUESTER, created_at=utcnow(), number="")

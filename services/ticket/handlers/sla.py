@@ -69,7 +69,7 @@ def set_department_policy(cmd: SetDepartmentSlaPolicy, uow: TicketUow, caller: P
     with uow:
         if cmd.policy_id and uow.sla.policy(cmd.policy_id) is None:
             raise NotFound(f"SLA policy {cmd.policy_id} not found")
-        uow.sla.set_department_policy(cmd.department, cmd.policy_id or None)
+        uow.sla.set_department_policy(cmd.org_unit_id, cmd.policy_id or None)
         uow.commit()
 
 
@@ -82,7 +82,7 @@ def reapply_sla_policy(cmd: ReapplySlaPolicy, uow: TicketUow, caller: Principal,
         if t.sla is None:
             raise FailedPrecondition(f"{t.number} has no SLA")
         item = uow.catalogue.get(t.catalogue_item_id) if t.catalogue_item_id else None
-        policy = policy_for(uow, item, t.department)
+        policy = policy_for(uow, item, t.org_unit_id)
         t.apply_policy(policy, uow.sla.calendar(policy.calendar_id))
         persist(uow, t, staff_id(caller), "reapply_sla", now)
         uow.commit()

@@ -36,15 +36,15 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
                 raise NotFound(f"catalogue item {cmd.catalogue_item_id} not found")
         violations = form_violations(item.form_schema, dict(cmd.form or {})) if item else []
         ticket_type = cmd.ticket_type or (item.ticket_type if item else "incident")
-        department = (cmd.department or "").strip()
-        if department and not caller.scope.allows(department):
-            raise PermissionDenied(f"department {department} is outside your scope")
+        org_unit_id = (cmd.org_unit_id or "").strip()
+        if org_unit_id and not caller.scope.allows(org_unit_id):
+            raise PermissionDenied(f"org unit {org_unit_id} is outside your scope")
         key = (cmd.idempotency_key or "").strip()
         if key:
             earlier = uow.tickets.by_idempotency_key(caller.subject, key)
             if earlier is not None:
                 return Created(earlier, replayed=True)
-        policy = policy_for(uow, item, department) if ticket_type in ("request", "incident") else None
+        policy = policy_for(uow, item, org_unit_id) if ticket_type in ("request", "incident") else None
         cal = uow.sla.calendar(policy.calendar_id) if policy else None
         ticket = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal, item=item,
                              form_violations=violations)

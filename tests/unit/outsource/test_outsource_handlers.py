@@ -44,7 +44,7 @@ def test_register_vendor_validates_every_field_at_once(uow):
 def test_register_vendor_publishes_and_refuses_duplicates(uow):
     _vendor(uow)
     [event] = uow.committed
-    assert (event.event_name(), event.event_dept(), event.credit_code) == ("vendor_registered", "om-centre",
+    assert (event.event_name(), event.event_org_unit_id(), event.credit_code) == ("vendor_registered", "om-centre",
                                                                            "91110108551385082Q")
     with pytest.raises(AlreadyExists, match="credit code"):
         _vendor(uow, vid="other")
