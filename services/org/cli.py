@@ -255,7 +255,7 @@ def service_account(client_id: str, name: str = typer.Option(...)):
 def whoami():
     r = _call("WhoAmI", pb.WhoAmIRequest(), stub=pb_grpc.IdentityServiceStub)
     console.print_json(data={"subject": r.subject, "name": r.name, "staff_id": r.staff_id, "roles": list(r.roles),
-                             "org_units": list(r.org_units), "permissions": list(r.permissions)})
+                             "org_unit_ids": list(r.org_unit_ids), "permissions": list(r.permissions)})
 
 
 # ---- import / export

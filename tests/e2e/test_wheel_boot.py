@@ -245,12 +245,12 @@ def test_bootstrap_admin_then_login_create_a_ticket_and_the_kpi_moves(deployment
     token = tokens.access_token
     with channel(org_target, token) as ch:
         me = org_pb2_grpc.IdentityServiceStub(ch).WhoAmI(opb.WhoAmIRequest(), timeout=10)
-    assert me.subject == "admin" and "system_admin" in me.roles and list(me.org_units) == ["*"]
+    assert me.subject == "admin" and "system_admin" in me.roles and list(me.org_unit_ids) == ["*"]
 
     dept = "gov"  # the root unit the bootstrap created
     with channel(ticket_target, token) as ch:  # ticket-grpc verifies org's token with the public key
         ticket = ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(tpb.CreateTicketRequest(
-            title="机房空调故障", department=dept, category=tpb.CATEGORY_INFRASTRUCTURE,
+            title="机房空调故障", org_unit_id=dept, category=tpb.CATEGORY_INFRASTRUCTURE,
             priority=tpb.PRIORITY_HIGH, idempotency_key="wheel-boot-1"), timeout=30).ticket
     assert ticket.id
 

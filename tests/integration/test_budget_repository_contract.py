@@ -140,7 +140,7 @@ def test_an_approved_budget_covers_its_subtree_only_when_compiled_with_it(store)
     with store.units(ALL) as uow:
         assert uow.budgets.approved_covering(["czj", "gov"], 2027).id == parent.id
         assert uow.budgets.approved_covering(["czj", "gov"], 2028) is None  # gov's 2028 budget is its own only
-        assert uow.budgets.approved_covering(["gov"], 2028).unit == "gov"
+        assert uow.budgets.approved_covering(["gov"], 2028).org_unit_id == "gov"
         uow.budgets.save(replace(parent, state=bd.REVIEWED))
         assert uow.budgets.approved_covering(["czj", "gov"], 2027) is None
 
