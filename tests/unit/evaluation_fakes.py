@@ -95,6 +95,7 @@ class FakeUow:
     def __init__(self):
         self.eval, self.committed = FakeRepo(), 0
         self.events = []
+        self.inbox: set[tuple[str, str]] = set()
 
     def __enter__(self):
         return self
@@ -107,6 +108,16 @@ class FakeUow:
 
     def collect(self, *events):
         self.events.extend(events)
+
+    def rollback(self):
+        self.events = []
+
+    def seen(self, consumer, event_id):
+        key = (consumer, event_id)
+        if key in self.inbox:
+            return True
+        self.inbox.add(key)
+        return False
 
 
 def _conforms(uow: FakeUow) -> PlanningUow:

@@ -15,9 +15,10 @@ import builtins
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, Self
+from typing import Protocol
 
 from govkit.events import Event
+from govkit.ports import Transaction
 
 from .assets import Asset, AssetFilter
 from .budget import Action, Budget, Expense
@@ -99,18 +100,7 @@ class OrgDirectory(UnitDirectory, Protocol):
     def apply(self, name: str, d: dict) -> bool: ...
 
 
-class UnitOfWork(Protocol):
-    """The transaction part every unit of work has (govkit.uow.UnitOfWork)."""
-
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def collect(self, *events: Event) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
-    def seen(self, consumer: str, event_id: str) -> bool: ...
-
-
-class RecordingUow(UnitOfWork, Protocol):
+class RecordingUow(Transaction, Protocol):
     """Registering assets, moving a budget through its states, recording spending."""
 
     @property

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from govkit.auth import Scope
-from govkit.events import Envelope, Event
+from govkit.events import Envelope
+from govkit.ports import Transaction
 
 from .vendors import VendorResult
 
@@ -84,16 +85,7 @@ class VendorResultRepository(Protocol):
              until: Any = None) -> builtins.list[VendorResult]: ...
 
 
-class UnitOfWork(Protocol):
-    """The transaction part every unit of work has (govkit.uow.UnitOfWork)."""
-
-    def __enter__(self) -> Any: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def collect(self, *events: Event) -> None: ...
-    def commit(self) -> None: ...
-
-
-class PlanningUow(UnitOfWork, Protocol):
+class PlanningUow(Transaction, Protocol):
     @property
     def eval(self) -> PlanningRepository: ...
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from govkit.auth import Scope
-from govkit.events import Event
+from govkit.ports import Transaction
 
 from .model import Acceptance, Bid, Complaint, Contract, ContractVersion, Project, Qualification, Vendor
 from .sla import Measured
@@ -91,18 +91,7 @@ class TicketFactRepository(Protocol):
                 start: datetime, end: datetime) -> Measured: ...
 
 
-class UnitOfWork(Protocol):
-    """The transaction part every unit of work has (govkit.uow.UnitOfWork)."""
-
-    def __enter__(self) -> Any: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def collect(self, *events: Event) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
-    def seen(self, consumer: str, event_id: str) -> bool: ...
-
-
-class ProcurementUow(UnitOfWork, Protocol):
+class ProcurementUow(Transaction, Protocol):
     """Vendors and projects: registering, qualifying, procuring, awarding."""
 
     @property
