@@ -14,9 +14,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from govkit.events import Event
+from govkit.ports import Transaction
 
 from .alert import AlertRecord
 from .calendar import BusinessCalendar
@@ -120,14 +120,8 @@ class OrgDirectory(Protocol):
     def positions_responsible_for(self, kind: str, value: str) -> list[str]: ...
 
 
-class TicketUow(Protocol):
+class TicketUow(Transaction, Protocol):
     """Everything the ticket handlers touch, on one transaction."""
-
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def collect(self, *events: Event) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
 
     @property
     def settings(self) -> LifecycleSettings: ...
