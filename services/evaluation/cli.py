@@ -4,6 +4,7 @@ live KPIs (`govops eval kpi get|watch` over gRPC; `rebuild|check` against Redis 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import grpc
@@ -309,20 +310,28 @@ def kpi_watch(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org
     from govops.evaluation.v1 import evaluation_pb2_grpc
 
     values: dict = {}
-    with grpc_channel("evaluation") as ch:
-        stream = evaluation_pb2_grpc.EvaluationServiceStub(ch).WatchKpis(
-            pb.WatchKpisRequest(filter=_kpi_request(org_unit_ids, name), include_snapshot=True))
-        try:
-            with Live(_kpi_table(values), console=console, refresh_per_second=10) as live:
-                for msg in stream:
-                    k = msg.kpi
-                    values[(k.subject, k.name, k.window)] = (k.value, k.updated_at.ToJsonString())
-                    live.update(_kpi_table(values))
-        except grpc.RpcError as err:
-            if err.code() != grpc.StatusCode.CANCELLED:
-                fail(err)
-        except KeyboardInterrupt:
-            stream.cancel()
+    with Live(_kpi_table(values), console=console, refresh_per_second=10) as live:
+        while True:  # the server ends the stream UNAUTHENTICATED when the token expires: reconnect
+            opened = time.monotonic()
+            with grpc_channel("evaluation") as ch:  # a fresh (refreshed) token each time
+                stream = evaluation_pb2_grpc.EvaluationServiceStub(ch).WatchKpis(
+                    pb.WatchKpisRequest(filter=_kpi_request(org_unit_ids, name), include_snapshot=True))
+                try:
+                    for msg in stream:
+                        k = msg.kpi
+                        values[(k.subject, k.name, k.window)] = (k.value, k.updated_at.ToJsonString())
+                        live.update(_kpi_table(values))
+                    return
+                except grpc.RpcError as err:
+                    # an expiry mid-stream, not a token refused at the start (that would loop)
+                    if err.code() == grpc.StatusCode.UNAUTHENTICATED and time.monotonic() - opened > 5:
+                        continue
+                    if err.code() != grpc.StatusCode.CANCELLED:
+                        fail(err)
+                    return
+                except KeyboardInterrupt:
+                    stream.cancel()
+                    return
 
 
 @kpi_app.command("rebuild")

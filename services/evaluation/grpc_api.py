@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import queue
+import time
 from datetime import date
 from typing import Any
 
 import redis
 
 from govkit.db import make_engine
-from govkit.errors import InvalidArgument, Validator
+from govkit.errors import InvalidArgument, Unauthenticated, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
 from govkit.protoconv import date_range, money, timestamp, to_date_range
 from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -238,6 +239,12 @@ def _acc_pb(a: dict) -> pb.AccountabilityRecord:
     return out
 
 
+def _check_unexpired(expires: float) -> None:
+    """End a stream whose token has expired: UNAUTHENTICATED, and the client reconnects with a fresh one."""
+    if time.time() >= expires:
+        raise Unauthenticated("token expired; reconnect with a fresh token")
+
+
 class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def __init__(self, store: KpiStore, hub: KpiHub, engine=None):
         self.store, self.hub, self.engine = store, hub, engine
@@ -253,16 +260,22 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def WatchKpis(self, request, context):
         caller, flt = principal(), _filter(request.filter)
         handlers.check_filter(flt)
+        # The token was checked once, when the call started; the stream must not outlive it. Access
+        # tokens are not revocable one by one (only org's refresh tokens are): expiry is the limit.
+        expires = float(caller.claims.get("exp", "inf"))
         changes = self.hub.subscribe(flt, caller.scope.allows)  # before the snapshot: nothing falls between
         try:
             if request.include_snapshot:
                 for v in handlers.get_kpis(flt, self.store, caller):
+                    _check_unexpired(expires)
                     yield pb.WatchKpisResponse(kpi=kpi_to_pb(v), snapshot=True)
             while context.is_active():
+                _check_unexpired(expires)
                 try:
-                    batch = changes.get(timeout=1.0)
+                    batch = changes.get(timeout=max(0.0, min(1.0, expires - time.time())))
                 except queue.Empty:
                     continue
+                _check_unexpired(expires)
                 if batch is None:
                     return
                 for v in batch:

@@ -8,7 +8,7 @@ accountability) lives in handlers_eval.py and is re-exported here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from govkit.auth import Principal
 from govkit.consumers import deliver
@@ -21,8 +21,13 @@ from .domain.ports import EvaluationUow
 CONSUMER = "evaluation.live_kpis"
 
 
-def _stamp(env: Envelope) -> str:
-    return kpis.order_key(kpis.occurred_at(env), env.id).split("|", 1)[0] + "+00:00"
+def _stamp(env: Envelope, now: datetime | None = None) -> str:
+    """The `updated_at` an event gives the KPIs it moves: its time in UTC, whatever offset it
+    carries, capped at the time it is applied (`now`), so that an event stamped ahead of our
+    clock (a producer's skewed clock, local time sent as UTC, seeded future activity) never puts
+    a KPI's updated_at in the future. Fixed-width UTC text: Redis keeps the greatest by string."""
+    at = min(kpis.parse_time(kpis.occurred_at(env)).astimezone(UTC), now or datetime.now(UTC))
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f") + "+00:00"
 
 
 def keep_fact(env: Envelope, uow: EvaluationUow, on_fact=None) -> None:

@@ -9,9 +9,10 @@ import shutil
 import subprocess
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import grpc
+import jwt
 import pytest
 import sqlalchemy as sa
 
@@ -28,7 +29,7 @@ from govkit.orgdir import OrgDirectory
 from govops.common.v1.common_pb2 import DateRange
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
-from tests.eval_events import lifecycle, mixed
+from tests.eval_events import envelope, lifecycle, mixed
 
 UNITS = [("gov", None, "government"), ("om-centre", "gov", "om_centre"), ("fgw", "gov", "department"),
          ("czj", "gov", "department"), ("gaj", "gov", "department"), ("wjw", "gov", "department")]
@@ -52,6 +53,7 @@ def env(engine_for, redis_client, grpc_server, signer):
 
     e = Env()
     e.engine, e.redis, e.store, e.stub = engine, redis_client, KpiStore(redis_client), stub
+    e.target = target
     e.record = lambda events: [handlers.record_event(x, EvaluationUnitOfWork(engine), e.store,
                                                      on_fact=ev.close_rectifications_for) for x in events]
     return e
@@ -129,6 +131,66 @@ def test_watch_filters_by_person_and_pushes_changes(env):
     stream.cancel()
     assert got and {k.subject for k in got} <= {"fgw/staff/s7", "gov/staff/s7"}
     assert all(k.name == "tickets_open" and k.value >= 1 for k in got)
+
+
+def test_watch_ends_unauthenticated_when_the_token_expires(env, signer):
+    """A stream must not outlive its token: it ends with UNAUTHENTICATED at `exp` and the client
+    reconnects with a fresh token."""
+    token = signer.mint("admin", perms=["evaluation.read"], scopes=[{"unit": "*"}], ttl_seconds=2)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    stub = pb_grpc.EvaluationServiceStub(channel(env.target, token))
+    stream = stub.WatchKpis(pb.WatchKpisRequest(filter=pb.KpiFilter(names=["tickets_created"])))
+    ended: dict = {}
+
+    def read():
+        try:
+            for _ in stream:
+                pass
+            ended["code"] = grpc.StatusCode.OK
+        except grpc.RpcError as err:
+            ended["code"] = err.code()
+        ended["at"] = time.time()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = exp + 5
+    while "code" not in ended and time.time() < deadline:
+        reader.join(0.1)
+    stream.cancel()
+    assert ended.get("code") == grpc.StatusCode.UNAUTHENTICATED, ended
+    assert exp - 1 <= ended["at"] <= exp + 3
+
+
+CST = timezone(timedelta(hours=8))
+
+
+def test_updated_at_is_the_utc_event_time_and_never_in_the_future(env):
+    """updated_at is the event's time in UTC (whatever offset the event carries), capped at the
+    time it was applied: an event stamped ahead of the clock never puts a KPI in the future."""
+    past = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=250000).astimezone(CST)
+    future = (datetime.now(UTC) + timedelta(hours=6)).astimezone(CST)
+    env.record([envelope("ticket_created", {"id": "t-past", "dept": "fgw"}, past, created_at=past.isoformat())])
+    before = datetime.now(UTC)
+    env.record([envelope("ticket_created", {"id": "t-future", "dept": "czj"}, future,
+                         created_at=future.isoformat())])
+    after = datetime.now(UTC)
+    flt = pb.KpiFilter(org_unit_ids=["fgw", "czj"], level=pb.LEVEL_ORGANIZATION, names=["tickets_created"],
+                       windows=["all"])
+    got = {k.subject: k.updated_at.ToDatetime(tzinfo=UTC) for k in env.stub().GetKpis(
+        pb.GetKpisRequest(filter=flt), timeout=5).kpis}
+    stream = env.stub().WatchKpis(pb.WatchKpisRequest(filter=flt, include_snapshot=True), timeout=5)
+    watched = {}
+    for msg in stream:
+        watched[msg.kpi.subject] = msg.kpi.updated_at.ToDatetime(tzinfo=UTC)
+        if len(watched) == 2:
+            break
+    stream.cancel()
+    now = datetime.now(UTC)
+    for seen in (got, watched):
+        assert set(seen) == {"fgw", "czj"}
+        assert all(t <= now for t in seen.values()), seen
+        assert seen["fgw"] == past.astimezone(UTC)
+        assert before - timedelta(seconds=1) <= seen["czj"] <= after
 
 
 def test_kpi_check_finds_drift_and_rebuild_repairs_flush(env):

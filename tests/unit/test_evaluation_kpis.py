@@ -148,3 +148,18 @@ def test_filter_matches_unit_process_person_and_windows():
     assert not kpis.KpiFilter(persons=frozenset({"s1"}), windows=frozenset({"7d"})).matches(v)
     p = kpis.KpiValue(kpis.KpiKey(Level.INDIVIDUAL, "gov/staff/s1"), "tickets_open", 1, None)
     assert kpis.KpiFilter(persons=frozenset({"s1"})).matches(p)
+
+
+def test_updated_at_stamp_is_utc_and_never_after_the_time_applied():
+    from datetime import timedelta, timezone
+
+    from evaluation.handlers import _stamp
+    from tests.eval_events import envelope
+
+    cst = timezone(timedelta(hours=8))
+    now = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)
+    past = datetime(2026, 11, 10, 10, 30, 0, 123456, tzinfo=cst)  # 02:30:00.123456 UTC
+    ev = envelope("ticket_created", {"id": "t1", "dept": "fgw"}, past)
+    assert _stamp(ev, now) == "2026-11-10T02:30:00.123456+00:00"
+    future = envelope("ticket_created", {"id": "t2", "dept": "fgw"}, datetime(2026, 11, 10, 20, 0, tzinfo=cst))
+    assert _stamp(future, now) == "2026-11-10T04:00:00.000000+00:00"  # 12:00 UTC would be 8 h ahead
