@@ -1,8 +1,9 @@
 """gRPC server bootstrap shared by every `<svc>-grpc` process.
 
 One interceptor does, for every call: correlation id, structured logging, token check, the
-method's declared permission, request parsing (invalid UTF-8 becomes INVALID_ARGUMENT naming the
-field, not INTERNAL) and the one table that maps domain errors to gRPC status codes.
+method's declared permission, request parsing (invalid UTF-8, a NUL character in
+any string, an out-of-range Timestamp become INVALID_ARGUMENT naming the field, not INTERNAL) and
+the one table that maps domain errors to gRPC status codes.
 Health and reflection are always on; SIGTERM drains in-flight calls, then stops.
 """
 
