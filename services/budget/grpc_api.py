@@ -9,7 +9,7 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import CURRENCY, money, money_text, page, page_response, timestamp
+from govkit.protoconv import CURRENCY, decode_page_token, money, money_text, page, page_offset, page_response, timestamp
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
 from govops.common.v1 import common_pb2
@@ -228,7 +228,7 @@ def _offset_page(items: list, request: common_pb2.PageRequest) -> tuple[list, co
     """One page of a list the handler returned whole, so its total is known."""
     page_size, page_token = page(request)
     size = handlers._page_size(page_size)
-    start = int(handlers._decode_token(page_token, "page.page_token")) if page_token else 0
+    start = decode_page_token(page_token, page_offset) or 0
     chunk = items[start:start + size]
     token = handlers._encode_token(start + size) if start + size < len(items) else ""
     return chunk, page_response(token, total_size=len(items))

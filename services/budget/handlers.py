@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -14,6 +12,7 @@ from govkit.auth import Principal
 from govkit.consumers import deliver
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable, utcnow
+from govkit.protoconv import decode_page_token, encode_page_token, page_offset
 
 from .domain import budget as bd
 from .domain import fees
@@ -202,7 +201,7 @@ def _page_size(size: int) -> int:
 
 def list_assets(cmd: ListAssets, uow: BudgetUow, caller: Principal) -> tuple[list[Asset], str]:
     size = _page_size(cmd.page_size)
-    after = _decode_token(cmd.page_token, "page.page_token") if cmd.page_token else None
+    after = decode_page_token(cmd.page_token, _asset_code)
     with uow:
         rows = uow.assets.list(cmd.filter, size + 1, after)
     more = len(rows) > size
@@ -210,15 +209,14 @@ def list_assets(cmd: ListAssets, uow: BudgetUow, caller: Principal) -> tuple[lis
     return rows, (_encode_token(rows[-1].code) if more else "")
 
 
-def _encode_token(value) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+_encode_token = encode_page_token
 
 
-def _decode_token(token: str, field: str):
-    try:
-        return json.loads(base64.urlsafe_b64decode(token.encode()))
-    except Exception:
-        raise InvalidArgument(field=field, reason="is not a token this service issued") from None
+def _asset_code(value) -> str:
+    """`parse` for list_assets' token: the last asset code of the page before."""
+    if not isinstance(value, str):
+        raise ValueError("not an asset code")
+    return value
 
 
 def import_assets(cmd: ImportAssets, uow: BudgetUow, caller: Principal) -> int:
@@ -447,7 +445,7 @@ def list_budgets(uow: BudgetUow, caller: Principal, *, org_unit_id: str = "", ye
 def budget_lines(budget_id: str, uow: BudgetUow, caller: Principal, *, category: str = "", page_size: int = 0,
                  page_token: str = "") -> tuple[list[Line], str]:
     size = _page_size(page_size)
-    after = int(_decode_token(page_token, "page.page_token")) if page_token else 0
+    after = decode_page_token(page_token, page_offset) or 0
     with uow:
         b = _get_budget(uow, budget_id)
         lines = uow.budgets.lines(b.id, category=category, after=after, limit=size + 1)
@@ -469,7 +467,7 @@ def trace_line(budget_id: str, line_no: int, uow: BudgetUow, caller: Principal, 
                page_token: str = "") -> LineTrace:
     """Why a line is in the budget: its rule, coefficients, formula and the assets behind it."""
     size = _page_size(page_size)
-    offset = int(_decode_token(page_token, "page.page_token")) if page_token else 0
+    offset = decode_page_token(page_token, page_offset) or 0
     with uow:
         b = _get_budget(uow, budget_id)
         line = uow.budgets.line(b.id, line_no)

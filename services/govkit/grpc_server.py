@@ -1,14 +1,16 @@
 """gRPC server bootstrap shared by every `<svc>-grpc` process.
 
 One interceptor does, for every call: correlation id, structured logging, token check, the
-method's declared permission, request parsing (invalid UTF-8 becomes INVALID_ARGUMENT naming the
-field, not INTERNAL) and the one table that maps domain errors to gRPC status codes.
+method's declared permission, request parsing (invalid UTF-8, a NUL character in
+any string, an out-of-range Timestamp become INVALID_ARGUMENT naming the field, not INTERNAL) and
+the one table that maps domain errors to gRPC status codes.
 Health and reflection are always on; SIGTERM drains in-flight calls, then stops.
 """
 
 from __future__ import annotations
 
 import contextvars
+import re
 import signal
 import threading
 import time
@@ -20,6 +22,7 @@ from typing import Any, cast
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -82,6 +85,24 @@ def _to_status(code: grpc.StatusCode, message: str, details: list) -> status_pb2
     return status
 
 
+# Error messages echo inputs ("ticket <id> not found"); a huge input must not make the reply too
+# large for the client (which then sees RESOURCE_EXHAUSTED instead of the real code). Every status
+# message and violation is shortened here, in one place: any run of ECHO_MAX+ non-blank characters
+# is cut to ECHO_MAX with an ellipsis, the whole to MESSAGE_MAX_BYTES of UTF-8.
+ECHO_MAX = 80
+MESSAGE_MAX_BYTES = 1024
+_LONG_RUN = re.compile(rf"\S{{{ECHO_MAX + 1},}}")
+
+
+def shorten(text: str, max_bytes: int = MESSAGE_MAX_BYTES) -> str:
+    """`text` with long echoed values cut to ECHO_MAX characters and the whole to max_bytes."""
+    text = _LONG_RUN.sub(lambda m: m.group()[:ECHO_MAX] + "…", text)
+    raw = text.encode("utf-8")
+    if len(raw) <= max_bytes:
+        return text
+    return raw[:max_bytes - 3].decode("utf-8", "ignore") + "…"
+
+
 def _map_error(exc: BaseException) -> _Abort:
     if isinstance(exc, _Abort):
         return exc
@@ -91,10 +112,65 @@ def _map_error(exc: BaseException) -> _Abort:
             details = []
             if isinstance(exc, errors.InvalidArgument) and exc.violations:
                 details.append(error_details_pb2.BadRequest(field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.reason)
+                    error_details_pb2.BadRequest.FieldViolation(field=shorten(v.field, 256),
+                                                                description=shorten(v.reason, 256))
                     for v in exc.violations]))
-            return _Abort(code, cast(errors.DomainError, exc).message, details)
+            return _Abort(code, shorten(cast(errors.DomainError, exc).message), details)
     raise exc
+
+
+# google.protobuf.Timestamp's documented range: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z.
+TIMESTAMP_MIN_SECONDS = -62135596800
+TIMESTAMP_MAX_SECONDS = 253402300799
+
+
+def request_violations(msg: Any, prefix: str = "") -> list[errors.FieldViolation]:
+    """What no service accepts anywhere in a request, whatever the field: a NUL character in a
+    string (PostgreSQL text cannot hold it) and a Timestamp outside its documented range. Walks
+    nested messages, repeated fields and maps; each violation names the field path."""
+    out: list[errors.FieldViolation] = []
+    _walk(msg, prefix, out)
+    return out
+
+
+def _check_string(value: str, name: str, out: list[errors.FieldViolation]) -> None:
+    if "\x00" in value:
+        out.append(errors.FieldViolation(name, "must not contain a NUL character"))
+
+
+def _walk(msg: Any, prefix: str, out: list[errors.FieldViolation]) -> None:
+    if msg.DESCRIPTOR.full_name == "google.protobuf.Timestamp":
+        if not (TIMESTAMP_MIN_SECONDS <= msg.seconds <= TIMESTAMP_MAX_SECONDS
+                and 0 <= msg.nanos <= 999_999_999):
+            out.append(errors.FieldViolation(prefix.rstrip(".") or "request",
+                                             "must be a timestamp between 0001-01-01 and 9999-12-31"))
+        return
+    for fd, value in msg.ListFields():
+        name = f"{prefix}{fd.name}"
+        if fd.type == FieldDescriptor.TYPE_STRING:
+            if fd.is_repeated:
+                for i, item in enumerate(value):
+                    _check_string(item, f"{name}[{i}]", out)
+            else:
+                _check_string(value, name, out)
+        elif fd.type == FieldDescriptor.TYPE_MESSAGE:
+            if fd.message_type.GetOptions().map_entry:
+                value_fd = fd.message_type.fields_by_name["value"]
+                for key, item in value.items():
+                    key_text = str(key)
+                    if "\x00" in key_text:
+                        out.append(errors.FieldViolation(name, "must not have a key with a NUL character"))
+                        continue
+                    entry = f"{name}[{shorten(key_text, ECHO_MAX)}]"
+                    if value_fd.type == FieldDescriptor.TYPE_MESSAGE:
+                        _walk(item, entry + ".", out)
+                    elif value_fd.type == FieldDescriptor.TYPE_STRING:
+                        _check_string(item, entry, out)
+            elif fd.is_repeated:
+                for i, item in enumerate(value):
+                    _walk(item, f"{name}[{i}].", out)
+            else:
+                _walk(value, name + ".", out)
 
 
 def find_invalid_utf8(descriptor, data: bytes, prefix: str = "") -> str | None:
@@ -181,13 +257,19 @@ class GovopsInterceptor(grpc.ServerInterceptor):
             return parse(raw)
 
         def parse(raw: bytes) -> Any:
+            if not deserialize:
+                return raw
             try:
-                return deserialize(raw) if deserialize else raw
+                request = deserialize(raw)
             except DecodeError:
                 field_name = find_invalid_utf8(_request_descriptor(deserialize), raw)
                 if field_name:
                     raise errors.InvalidArgument(field=field_name, reason="is not valid UTF-8") from None
                 raise errors.InvalidArgument(field="request", reason="could not be parsed") from None
+            violations = request_violations(request)
+            if violations:
+                raise errors.InvalidArgument(violations)
+            return request
 
         def finish(context, started: float, code: grpc.StatusCode, exc: _Abort | None) -> None:
             CALLS.labels(short, code.name).inc()

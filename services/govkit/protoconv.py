@@ -4,9 +4,13 @@ becomes InvalidArgument naming the field, like every other edge validation."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -15,7 +19,10 @@ from .errors import InvalidArgument, Validator
 if TYPE_CHECKING:  # the generated package exists once `make proto` ran; imported lazily below
     from govops.common.v1 import common_pb2
 
+T = TypeVar("T")
+
 CURRENCY = "CNY"
+PAGE_TOKEN_FIELD = "page.page_token"
 CENT = Decimal("0.01")
 
 
@@ -135,6 +142,32 @@ def page_response(next_page_token: str, total_size: int | None = None) -> common
     if total_size is not None:
         out.total_size = total_size
     return out
+
+
+def encode_page_token(value: Any) -> str:
+    """A page token: any JSON value (a cursor, an offset), base64url so it is opaque to clients."""
+    return base64.urlsafe_b64encode(json.dumps(value, default=str).encode()).decode()
+
+
+def decode_page_token(token: str, parse: Callable[[Any], T], field: str = PAGE_TOKEN_FIELD) -> T | None:
+    """The value of a token `encode_page_token` made, checked by `parse` (which raises on a value of
+    the wrong shape); None for no token. Anything else — not base64, not JSON, a value `parse`
+    refuses — is InvalidArgument naming `field`, never silently the first page."""
+    if not token:
+        return None
+    try:
+        raw = base64.b64decode(token.encode(), altchars=b"-_", validate=True)
+        return parse(json.loads(raw))
+    except (binascii.Error, UnicodeError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        raise InvalidArgument(field=field, reason="is not a page token this service issued "
+                                                  "(start again without one)") from None
+
+
+def page_offset(value: Any) -> int:
+    """`parse` for offset tokens: a non-negative integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("not an offset")
+    return value
 
 
 # ---- govops.common.v1.DateRange

@@ -130,7 +130,7 @@ class FakeTickets:
                     and (not f.get("created_to") or t.created_at < f["created_to"]))
 
         items = [t for t in self.s.tickets.values() if keep(t)]
-        cursor = decode_token(page_token) if page_token else None
+        cursor = decode_token(page_token, sort)
         if sort == "sla_due":
             def due_key(t):
                 return (t.resolution_due_at is None, t.resolution_due_at or datetime.min.replace(tzinfo=UTC),

@@ -147,3 +147,36 @@ def test_publisher_counts_out_of_order_and_multiple_confirms():
     assert not p._nacked
     p._on_nack(5, False)
     assert p._nacked and p._unconfirmed == set()
+
+
+def test_request_violations_walk_nested_repeated_and_map_fields():
+    from google.protobuf import struct_pb2
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from govkit.grpc_server import request_violations
+
+    s = struct_pb2.Struct()
+    s.fields["ok"].string_value = "fine"
+    s.fields["bad"].string_value = "a\x00b"
+    s.fields["list"].list_value.values.add().string_value = "\x00"
+    s.fields["nested"].struct_value.fields["\x00key"].string_value = "x"
+    found = {v.field for v in request_violations(s)}
+    assert found == {"fields[bad].string_value", "fields[list].list_value.values[0].string_value",
+                     "fields[nested].struct_value.fields"}
+    assert request_violations(Timestamp(seconds=253402300799, nanos=999_999_999)) == []
+    assert request_violations(Timestamp(seconds=-62135596800)) == []
+    for seconds, nanos in ((253402300800, 0), (-62135596801, 0), (0, 10**9), (0, -1)):
+        assert [v.field for v in request_violations(Timestamp(seconds=seconds, nanos=nanos))] == ["request"]
+
+
+def test_error_messages_are_shortened_in_one_place():
+    from govkit.errors import InvalidArgument, NotFound
+    from govkit.grpc_server import ECHO_MAX, MESSAGE_MAX_BYTES, _map_error, shorten
+
+    abort = _map_error(NotFound(f"ticket {'x' * 16384} not found"))
+    assert abort.message == f"ticket {'x' * ECHO_MAX}… not found"
+    assert len(shorten("长 " * 2000).encode()) <= MESSAGE_MAX_BYTES
+    assert shorten("short message: kept as is") == "short message: kept as is"
+    abort = _map_error(InvalidArgument(field="id", reason=f"unknown id {'y' * 500}"))
+    violation = abort.details[0].field_violations[0]
+    assert violation.field == "id" and len(violation.description) < 100

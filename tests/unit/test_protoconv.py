@@ -83,3 +83,15 @@ def test_choice_refuses_unset_unless_a_default_is_documented():
     with pytest.raises(InvalidArgument) as err:
         choice(table, 9, "action", default="x")
     assert "unknown value 9" in _fields(err.value)["action"]
+
+
+def test_page_tokens_round_trip_and_refuse_anything_else():
+    from govkit.protoconv import decode_page_token, encode_page_token, page_offset
+
+    assert decode_page_token("", page_offset) is None
+    assert decode_page_token(encode_page_token(40), page_offset) == 40
+    for bad in ("garbage", "!!!!", encode_page_token(-1), encode_page_token("40"), encode_page_token(True),
+                encode_page_token([1, 2])):
+        with pytest.raises(InvalidArgument) as err:
+            decode_page_token(bad, page_offset)
+        assert [v.field for v in err.value.violations] == ["page.page_token"]

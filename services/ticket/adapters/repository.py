@@ -3,9 +3,7 @@ handler that forgets a check still cannot leak another department's tickets."""
 
 from __future__ import annotations
 
-import base64
 import builtins
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from govkit.auth import Scope
+from govkit.protoconv import decode_page_token, encode_page_token
 
 from ..domain.alert import AlertRecord
 from ..domain.calendar import BusinessCalendar
@@ -80,14 +79,21 @@ def to_ticket(row) -> Ticket:
 
 
 def encode_token(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
+    return encode_page_token(values)
 
 
-def decode_token(token: str) -> list | None:
-    try:
-        return json.loads(base64.urlsafe_b64decode(token.encode()))
-    except Exception:
-        return None
+def decode_token(token: str, sort: str = "created_desc") -> list | None:
+    """The cursor [sort key, last id] of a token `encode_token` made; None for no token. A token
+    that is not one (garbage, another sort's) is InvalidArgument naming page.page_token."""
+    def cursor(value) -> list:
+        key, last_id = value
+        uuid.UUID(last_id)
+        if key is None and sort == "sla_due":
+            return [None, last_id]
+        datetime.fromisoformat(key)
+        return [key, last_id]
+
+    return decode_page_token(token, cursor)
 
 
 # Statements built once: parameters passed at execution let SQLAlchemy reuse the compiled form
@@ -212,7 +218,7 @@ class TicketRepository:
             q = q.where(c.created_at >= f["created_from"])
         if f.get("created_to"):
             q = q.where(c.created_at < f["created_to"])
-        cursor = decode_token(page_token) if page_token else None
+        cursor = decode_token(page_token, sort)
         if sort == "sla_due":
             if cursor:
                 due, last_id = cursor
