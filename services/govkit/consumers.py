@@ -49,6 +49,7 @@ from structlog.contextvars import bound_contextvars
 
 from . import deadletter as dl
 from . import logs
+from .errors import is_transient
 from .events import Envelope
 
 log = logs.get_logger(__name__)
@@ -86,34 +87,11 @@ class RetryPolicy:
         return min(self.max_delay, self.delay * 2 ** max(0, failures - 1))
 
 
-def _transient_types() -> tuple[type, ...]:
-    import amqp.exceptions
-    import kombu.exceptions
-    import redis.exceptions
-    import sqlalchemy.exc
-
-    return (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
-            sqlalchemy.exc.DisconnectionError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-            kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
-
-
 def classify(exc: BaseException) -> str:
     """"malformed" (no retry), "transient" (database, Redis or broker unreachable) or "error"."""
     if isinstance(exc, MalformedEvent):
         return "malformed"
-    import sqlalchemy.exc
-
-    transient = _transient_types()
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        if isinstance(cur, transient):
-            return "transient"
-        if isinstance(cur, sqlalchemy.exc.DBAPIError) and cur.connection_invalidated:
-            return "transient"
-        cur = cur.__cause__ or cur.__context__
-    return "error"
+    return "transient" if is_transient(exc) else "error"
 
 
 def parse(payload) -> Envelope:

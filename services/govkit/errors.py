@@ -77,3 +77,33 @@ class Validator:
     def check(self) -> None:
         if self.violations:
             raise InvalidArgument(self.violations)
+
+
+def _transient_types() -> tuple[type, ...]:
+    # Imported here: this module is plain Python that domain code imports too.
+    import amqp.exceptions
+    import kombu.exceptions
+    import redis.exceptions
+    import sqlalchemy.exc
+
+    return (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, sqlalchemy.exc.TimeoutError,
+            sqlalchemy.exc.DisconnectionError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+            kombu.exceptions.OperationalError, amqp.exceptions.ConnectionError, ConnectionError, TimeoutError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) is the database, Redis or the broker being unreachable:
+    worth retrying, unlike a bug. Event consumers retry these; gRPC answers them UNAVAILABLE."""
+    import sqlalchemy.exc
+
+    transient = _transient_types()
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, transient):
+            return True
+        if isinstance(cur, sqlalchemy.exc.DBAPIError) and cur.connection_invalidated:
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False

@@ -284,6 +284,12 @@ class GovopsInterceptor(grpc.ServerInterceptor):
                     *status.trailing_metadata, ("x-correlation-id", logs.current("correlation_id") or ""))))
 
         def unexpected(exc: Exception) -> _Abort:
+            if errors.is_transient(exc):
+                # The database, Redis or broker is unreachable: the caller may retry.
+                log.warning("grpc_dependency_unavailable", method=method, error=repr(exc)[:300])
+                return _Abort(grpc.StatusCode.UNAVAILABLE,
+                              "a backing service is unavailable; retry later "
+                              f"(correlation id {logs.current('correlation_id')})")
             log.exception("grpc_unexpected_error", method=method)
             return _Abort(grpc.StatusCode.INTERNAL,
                           f"internal error; quote correlation id {logs.current('correlation_id')}")
