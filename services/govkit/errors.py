@@ -23,6 +23,10 @@ class FieldViolation:
     reason: str
 
 
+class DeadlineExceeded(DomainError):
+    """The caller's deadline passed: the work stopped before it was saved."""
+
+
 class InvalidArgument(DomainError):
     """One or more input fields are wrong; each violation names its field."""
 

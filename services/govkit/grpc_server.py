@@ -30,7 +30,7 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_g
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
-from . import errors, logs
+from . import deadline, errors, logs
 from .auth import Principal, TokenVerifier
 from .protogen import DESCRIPTOR_SET_NAME
 
@@ -44,6 +44,7 @@ ERROR_TABLE: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
     errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    errors.DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
 }
 
 # A method whose declared permission is PUBLIC needs no token (login, public keys).
@@ -284,6 +285,11 @@ class GovopsInterceptor(grpc.ServerInterceptor):
                     *status.trailing_metadata, ("x-correlation-id", logs.current("correlation_id") or ""))))
 
         def unexpected(exc: Exception) -> _Abort:
+            if deadline.expired():
+                # e.g. PostgreSQL cancelled the statement at the statement_timeout the UoW set.
+                log.info("grpc_deadline_exceeded", method=method, error=repr(exc)[:300])
+                return _Abort(grpc.StatusCode.DEADLINE_EXCEEDED,
+                              "the caller's deadline passed before the work was done; nothing was saved")
             if errors.is_transient(exc):
                 # The database, Redis or broker is unreachable: the caller may retry.
                 log.warning("grpc_dependency_unavailable", method=method, error=repr(exc)[:300])
@@ -300,6 +306,7 @@ class GovopsInterceptor(grpc.ServerInterceptor):
             def stream_behaviour(raw, context):
                 started = time.perf_counter()
                 with logs.call_context(metadata.get("x-correlation-id")):
+                    budget = deadline.set_remaining(context.time_remaining())
                     try:
                         request = prologue(raw, context)
                         yield from inner_stream(request, context)
@@ -313,6 +320,7 @@ class GovopsInterceptor(grpc.ServerInterceptor):
                         finish(context, started, grpc.StatusCode.OK, None)
                     finally:
                         _principal.set(None)
+                        deadline.reset(budget)
 
             return grpc.unary_stream_rpc_method_handler(
                 stream_behaviour, request_deserializer=None,
@@ -323,6 +331,7 @@ class GovopsInterceptor(grpc.ServerInterceptor):
         def unary_behaviour(raw, context):
             started = time.perf_counter()
             with logs.call_context(metadata.get("x-correlation-id")):
+                budget = deadline.set_remaining(context.time_remaining())
                 try:
                     request = prologue(raw, context)
                     response = inner(request, context)
@@ -338,6 +347,7 @@ class GovopsInterceptor(grpc.ServerInterceptor):
                     return response
                 finally:
                     _principal.set(None)
+                    deadline.reset(budget)
 
         return grpc.unary_unary_rpc_method_handler(
             unary_behaviour, request_deserializer=None, response_serializer=handler.response_serializer)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
-from . import logs
+from . import deadline, logs
 from .db import OUTBOX_CHANNEL, kit_tables
 from .events import Envelope, Event
 
@@ -62,11 +62,21 @@ class SqlUnitOfWork(UnitOfWork):
 
     def __enter__(self):
         super().__enter__()
+        deadline.check()
         self.envelopes = []
         self.conn = self.engine.connect()
-        self.conn.begin()
+        self._begin()
         self.bind(self.conn)
         return self
+
+    def _begin(self) -> None:
+        assert self.conn is not None
+        self.conn.begin()
+        left = deadline.remaining()
+        if left is not None:
+            # No statement outlives the caller's deadline (a lock wait included).
+            self.conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
+                              {"ms": str(max(1, int(left * 1000)))})
 
     def __exit__(self, *exc) -> None:
         try:
@@ -81,9 +91,10 @@ class SqlUnitOfWork(UnitOfWork):
         correlation_id = logs.current("correlation_id")
         self.envelopes = [Envelope.wrap(e, correlation_id) for e in self.events]
         write_outbox(self.conn, self.envelopes)
+        deadline.check()  # the client gave up: saving now would report as failed what was done
         self.conn.commit()
         self.events = []
-        self.conn.begin()
+        self._begin()
 
     def rollback(self) -> None:
         if self.conn is not None and self.conn.in_transaction():
