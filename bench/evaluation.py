@@ -201,20 +201,6 @@ def drain(stack: EvalStack, procs: list, events: list, timeout: float = 900) -> 
     return len(events) / elapsed, elapsed
 
 
-def wait_consumers(stack, timeout: float = 60):
-    """Until every ticket-event queue has a consumer."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", stack.stack.name, "name", "consumers"],
-                             capture_output=True, text=True).stdout
-        rows = [line.split() for line in out.splitlines()
-                if line.startswith("evt-ticket-") and not line.split()[0].endswith((".retry", ".dead"))]
-        if rows and all(len(r) == 2 and r[1] != "0" for r in rows):
-            return
-        time.sleep(0.2)
-    raise TimeoutError("ticket queues without consumers")
-
-
 def snapshot(stack) -> dict:
     import redis
 
@@ -374,10 +360,12 @@ def main(argv=None) -> None:
         # two batched consumers at the target rate; one nameko worker at half its maximum (the
         # target rate is beyond one nameko worker here, see its max ingest rate above)
         def run(name, procs, rate):
+            from govkit.stack import wait_for_consumers
+
             s.reset()
             for p in procs:
                 p.start()
-            wait_consumers(s)
+            wait_for_consumers(s.stack.name, timeout=60, prefix="evt-ticket-")
             results[name] = sustained(s, rate, a.seconds, 1000 + len(results))
             results[name]["rate"] = rate
             print(f"{name} at {rate:.0f}/s: {results[name]}", flush=True)

@@ -63,6 +63,11 @@ def retry_queue(queue: str) -> str:
     return f"{queue}.retry"
 
 
+def is_companion(name: str) -> bool:
+    """A consumer queue's retry or dead-letter queue (nobody consumes these)."""
+    return name.endswith((dead_queue(""), retry_queue("")))
+
+
 def queue_arguments(queue: str) -> dict:
     """The arguments of consumer queue `queue` — identical wherever it is declared."""
     return {"x-dead-letter-exchange": dead_exchange(queue)}

@@ -189,15 +189,17 @@ class Stack:
         return signer.mint(claims.pop("subject", "stack-admin"), **claims)
 
 
-def wait_for_consumers(vhost: str, timeout: float = 30.0) -> None:
-    """Until every consumer queue in the vhost has a consumer (the workers are subscribed); the
-    retry and dead-letter queues (`<queue>.retry`, `<queue>.dead`) never have one."""
+def wait_for_consumers(vhost: str, timeout: float = 30.0, prefix: str = "") -> None:
+    """Until every consumer queue in the vhost (whose name starts with `prefix`) has a consumer
+    (the workers are subscribed); the retry and dead-letter queues never have one."""
+    from .deadletter import is_companion
+
     deadline = time.monotonic() + timeout
     while True:
         out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "consumers"],
                              capture_output=True, text=True).stdout
         rows = [line.split() for line in out.splitlines() if line.strip() and not line.startswith("name")]
-        rows = [r for r in rows if not r[0].endswith((".retry", ".dead"))]
+        rows = [r for r in rows if r[0].startswith(prefix) and not is_companion(r[0])]
         if rows and all(len(r) == 2 and r[1] != "0" for r in rows):
             return
         if time.monotonic() > deadline:
