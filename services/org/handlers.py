@@ -414,11 +414,19 @@ def grant_role(cmd: c.GrantRole, uow: OrgUow, caller: Principal) -> RoleAssignme
         if uow.identities.user(subject) is None and not (
                 subject.startswith("sa:") and uow.identities.service_account(subject[3:])):
             raise NotFound(f"no user or service account {subject}")
-        a = RoleAssignment(str(uuid.uuid4()), subject, role.code, unit.id, cmd.subtree, caller.subject, utcnow())
-        if not uow.roles.grant(a):
+        a = _grant(uow, subject, role.code, unit.id, cmd.subtree, caller.subject)
+        if a is None:
             raise AlreadyExists(f"{subject} already has role {role.code} at {unit.id}")
-        uow.collect(ev.RoleGranted(a.id, a.subject, a.role, a.org_unit_id, a.subtree))
         uow.commit()
+    return a
+
+
+def _grant(uow: OrgUow, subject: str, role: str, unit_id: str, subtree: bool, by: str) -> RoleAssignment | None:
+    """Record the assignment and its RoleGranted event; None if the subject has it already."""
+    a = RoleAssignment(str(uuid.uuid4()), subject, role, unit_id, subtree, by, utcnow())
+    if not uow.roles.grant(a):
+        return None
+    uow.collect(ev.RoleGranted(a.id, a.subject, a.role, a.org_unit_id, a.subtree))
     return a
 
 
@@ -492,9 +500,7 @@ def bootstrap_admin(cmd: c.BootstrapAdmin, uow: OrgUow, security) -> bool:
             raise FailedPrecondition(f"org unit {unit.id} is deactivated")
         if not uow.identities.add_user(User(username, display, security.hash_password(cmd.password))):
             return False  # a concurrent bootstrap won the race
-        a = RoleAssignment(str(uuid.uuid4()), username, BOOTSTRAP_ROLE, unit.id, True, SYSTEM.subject, utcnow())
-        uow.roles.grant(a)
-        uow.collect(ev.RoleGranted(a.id, a.subject, a.role, a.org_unit_id, a.subtree))
+        _grant(uow, username, BOOTSTRAP_ROLE, unit.id, True, SYSTEM.subject)
         uow.commit()
     return True
 
