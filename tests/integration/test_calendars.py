@@ -13,12 +13,11 @@ import sqlalchemy as sa
 from govkit.auth import SYSTEM
 from govkit.grpc_server import iter_bad_request
 from govops.ticket.v1 import ticket_pb2 as pb
+from tests.integration.test_ticket_platform import platform, stub  # noqa: F401  (fixture)
 from ticket.adapters import tables
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CheckCalendarCoverage
 from ticket.handlers import sla
-
-from tests.integration.test_ticket_platform import platform, stub  # noqa: F401  (fixture)
 
 CST = timezone(timedelta(hours=8))
 GOOD_2027 = "date,kind,name\n2027-01-01,holiday,元旦\n2027-02-06,workday,春节调休上班\n"
@@ -84,3 +83,25 @@ def test_a_missing_next_year_opens_one_ticket_for_the_administrator(platform):  
         rows = conn.execute(sa.select(tables.tickets.c.title, tables.tickets.c.org_unit_id)
                             .where(tables.tickets.c.title.contains("2027"))).all()
     assert len(rows) == 1 and "业务日历" in rows[0].title and rows[0].org_unit_id == "om-centre"
+
+
+def test_the_cli_imports_a_year_and_lists_the_bad_rows(platform, admin_token, monkeypatch, tmp_path):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from govkit.cli import app
+
+    target, _ = platform
+    monkeypatch.setenv("GOVOPS_TICKET_GRPC_TARGET", target)
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    runner = CliRunner()
+    bad, good = tmp_path / "bad.csv", tmp_path / "2027.csv"
+    bad.write_text(BAD_2027, encoding="utf-8")
+    good.write_text(GOOD_2027, encoding="utf-8")
+    refused = runner.invoke(app, ["ticket", "calendar", "import", "cn", "2027", str(bad)])
+    assert refused.exit_code == 1 and "rows[3].date" in refused.output and "rows[4].kind" in refused.output
+    loaded = runner.invoke(app, ["ticket", "calendar", "import", "cn", "2027", str(good)])
+    assert loaded.exit_code == 0 and "1 holidays, 1 make-up workdays" in loaded.output, loaded.output
+    shown = runner.invoke(app, ["ticket", "calendar", "show", "cn", "--year", "2027"])
+    assert "2027-01-01" in shown.output and "2027-02-06" in shown.output
+    listed = runner.invoke(app, ["ticket", "calendar", "list"])
+    assert "cn" in listed.output and "24x7" in listed.output

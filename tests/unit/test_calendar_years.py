@@ -87,3 +87,14 @@ def test_old_stored_definitions_still_load_their_years():
     old = {"id": "x", "name": "x", "holidays": ["2026-10-01"], "workdays": ["2026-10-10"]}
     assert BusinessCalendar.from_dict(old).years == frozenset({2026})
     assert BusinessCalendar.from_dict(CN.to_dict()) == CN
+
+
+def test_statutory_years_fill_only_what_a_stored_calendar_lacks():
+    from ticket.domain.calendar import fill_statutory
+
+    admin_2026 = CN.with_year(2026, frozenset({date(2026, 3, 2)}), frozenset()).without_year(2025)
+    filled = fill_statutory(admin_2026)
+    assert filled.holidays_in(2025) == CN.holidays_in(2025)  # the missing year came from the package
+    assert filled.holidays_in(2026) == {date(2026, 3, 2)}  # the administrator's year was kept
+    plain = BusinessCalendar(id="x", name="x")
+    assert fill_statutory(plain) is plain  # only a calendar that asks for statutory data
