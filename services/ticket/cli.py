@@ -11,7 +11,10 @@ from rich.table import Table
 from govkit.cli_support import console, fail, grpc_channel
 from govops.common.v1.common_pb2 import PageRequest
 
+from .cli_calendar import app as calendar_app
+
 app = typer.Typer(help="Tickets: catalogue, submit, queues, SLA", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 
 _CATEGORIES = {"infrastructure": 1, "application": 2, "information_resource": 3}
 _PRIORITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4}

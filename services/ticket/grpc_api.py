@@ -9,7 +9,8 @@ from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
 
 from govkit.db import make_engine
-from govkit.events import jsonable
+from govkit.errors import InvalidArgument
+from govkit.events import jsonable, utcnow
 from govkit.grpc_server import GrpcApp, permissions_for, principal
 from govkit.protoconv import choice, page, page_response, timestamp
 from govops.ticket.v1 import ticket_pb2 as pb
@@ -18,7 +19,7 @@ from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 from .adapters.details import details_to_json
 from .adapters.uow import TicketUnitOfWork
 from .domain import commands as c
-from .domain.calendar import BusinessCalendar
+from .domain.calendar import BusinessCalendar, coverage_alerts
 from .domain.catalogue import CatalogueItem
 from .domain.model import Category, Priority, Status, Ticket
 from .domain.sla import SlaPolicy
@@ -64,6 +65,10 @@ PERMISSIONS = {
     "ReviseArticle": "ticket.kb.write",
     "UpsertSlaPolicy": "ticket.admin",
     "UpsertCalendar": "ticket.admin",
+    "ListCalendars": "ticket.read",
+    "GetCalendar": "ticket.read",
+    "ImportCalendarYear": "ticket.admin",
+    "LoadStatutoryYear": "ticket.admin",
     "SetDepartmentSlaPolicy": "ticket.admin",
     "ListAudit": "ticket.audit.read",
 }
@@ -393,6 +398,34 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         cal = sla.upsert_calendar(c.UpsertCalendar(cal), self._uow(), principal())
         return pb.UpsertCalendarResponse(calendar=_struct(cal.to_dict()))
 
+    def ListCalendars(self, r, context):
+        now = utcnow()
+        return pb.ListCalendarsResponse(calendars=[pb.CalendarSummary(
+            id=cal.id, name=cal.name, always=cal.always, years=sorted(cal.years), timezone=cal.timezone,
+            missing_years=_missing(cal, now)) for cal in sla.list_calendars(self._uow(), principal())])
+
+    def GetCalendar(self, r, context):
+        cal = sla.get_calendar(c.GetCalendar(r.calendar_id), self._uow(), principal())
+        days = sorted([(d, pb.CALENDAR_DAY_KIND_HOLIDAY) for d in cal.holidays]
+                      + [(d, pb.CALENDAR_DAY_KIND_WORKDAY) for d in cal.workdays])
+        return pb.GetCalendarResponse(id=cal.id, name=cal.name, always=cal.always, years=sorted(cal.years),
+                                      days=[pb.CalendarDay(date=d.isoformat(), kind=k) for d, k in days],
+                                      definition=_struct(cal.to_dict()), missing_years=_missing(cal, utcnow()))
+
+    def ImportCalendarYear(self, r, context):
+        try:
+            text = r.csv_content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidArgument(field="csv_content", reason="must be UTF-8 text") from None
+        cal = sla.import_calendar_year(c.ImportCalendarYear(r.calendar_id, r.year, text), self._uow(), principal())
+        return pb.ImportCalendarYearResponse(holidays=len(cal.holidays_in(r.year)),
+                                             workdays=len(cal.workdays_in(r.year)))
+
+    def LoadStatutoryYear(self, r, context):
+        cal = sla.load_statutory_year(c.LoadStatutoryYear(r.calendar_id, r.year), self._uow(), principal())
+        return pb.LoadStatutoryYearResponse(holidays=len(cal.holidays_in(r.year)),
+                                            workdays=len(cal.workdays_in(r.year)))
+
     def SetDepartmentSlaPolicy(self, r, context):
         sla.set_department_policy(c.SetDepartmentSlaPolicy(r.org_unit_id, r.sla_policy_id), self._uow(), principal())
         return pb.SetDepartmentSlaPolicyResponse()
@@ -403,6 +436,10 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.ListAuditResponse(entries=[pb.AuditEntry(
             id=e["id"], ticket_id=str(e["ticket_id"]), actor=e["actor"], action=e["action"], at=timestamp(e["at"]),
             before=_struct(e["before"]), after=_struct(e["after"])) for e in entries])
+
+
+def _missing(cal: BusinessCalendar, now) -> list[int]:
+    return [a.year for a in coverage_alerts([cal], now)]
 
 
 def _attachment(a: dict) -> pb.AttachmentInfo:

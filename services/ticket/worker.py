@@ -7,6 +7,7 @@ import json
 import os
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
 from werkzeug.wrappers import Response
@@ -18,11 +19,13 @@ from govkit.orgdir import OrgDirectoryConsumer
 
 from .adapters.scheduler import DeadlineScheduler
 from .adapters.uow import TicketUnitOfWork
-from .domain.commands import CreateTicket, EscalateTicket, GetTicket, ReceiveAlerts
-from .handlers import alerts, escalation, tickets
+from .domain.commands import CheckCalendarCoverage, CreateTicket, EscalateTicket, GetTicket, ReceiveAlerts
+from .handlers import alerts, escalation, sla, tickets
 from .serializers import ticket_to_dict
 
 DEFAULT_HTTP_PORT = 8002
+# How often the calendars in use are checked for a missing year (from 1 November: next year).
+CALENDAR_CHECK_SECONDS = float(os.environ.get("GOVOPS_TICKET_CALENDAR_CHECK_SECONDS", "3600"))
 
 
 class TicketWebServer(WebServer):
@@ -68,6 +71,12 @@ class Service(OrgDirectoryConsumer):
     def escalate(self, ticket_id: str, reason: str) -> dict:
         """Escalate one level up the position hierarchy (RPC for other services)."""
         return ticket_to_dict(escalation.escalate_ticket(EscalateTicket(ticket_id, reason), self.uow(), SYSTEM))
+
+    @timer(interval=CALENDAR_CHECK_SECONDS)
+    def check_calendars(self) -> None:
+        """Report calendar years that are missing (log, metric, one ticket for the administrator);
+        several replicas open one ticket between them (an idempotency key per calendar and year)."""
+        sla.check_calendar_coverage(CheckCalendarCoverage(), self.uow(), SYSTEM)
 
     @http("POST", "/api/v1/alerts/alertmanager")
     def alertmanager(self, request):

@@ -341,7 +341,7 @@ def test_sla_administration_department_override_and_calendar(platform, admin_tok
     s.UpsertSlaPolicy(pb.UpsertSlaPolicyRequest(policy=policy), timeout=5)
     s.SetDepartmentSlaPolicy(pb.SetDepartmentSlaPolicyRequest(org_unit_id="gaj", sla_policy_id="gaj-strict"), timeout=5)
     bad = Struct()
-    bad.update({"id": "x", "calendar_id": "cn-2026", "targets": {"low": {"response": -1}}})
+    bad.update({"id": "x", "calendar_id": "cn", "targets": {"low": {"response": -1}}})
     with pytest.raises(grpc.RpcError) as err:
         s.UpsertSlaPolicy(pb.UpsertSlaPolicyRequest(policy=bad), timeout=5)
     assert "targets.low.response" in dict(iter_bad_request(err.value))

@@ -8,7 +8,7 @@ import pytest
 
 from govkit.errors import FailedPrecondition
 from ticket.domain import lifecycle as lc
-from ticket.domain.calendar import CN_2026, TWENTY_FOUR_SEVEN
+from ticket.domain.calendar import CN, TWENTY_FOUR_SEVEN
 from ticket.domain.sla import DEFAULT_POLICIES, Clock, SlaState, priority_for
 
 CST = timezone(timedelta(hours=8))
@@ -45,26 +45,26 @@ def test_change_needs_approval_before_implementation():
 
 def test_business_seconds_skip_lunch_break_and_evenings():
     # Wed 2026-11-25 11:00 → 14:00: 11–12 and 13:30–14 count = 1.5 h
-    assert CN_2026.seconds_between(at(2026, 11, 25, 11), at(2026, 11, 25, 14)) == 1.5 * 3600
+    assert CN.seconds_between(at(2026, 11, 25, 11), at(2026, 11, 25, 14)) == 1.5 * 3600
     # 17:00 → next day 10:00: 17:00–17:30 + 09:00–10:00
-    assert CN_2026.seconds_between(at(2026, 11, 25, 17), at(2026, 11, 26, 10)) == 1.5 * 3600
+    assert CN.seconds_between(at(2026, 11, 25, 17), at(2026, 11, 26, 10)) == 1.5 * 3600
     # adding 2 h at 11:00 lands after lunch: 11–12 (1 h) + 13:30–14:30
-    assert CN_2026.add(at(2026, 11, 25, 11), 2 * 3600) == at(2026, 11, 25, 14, 30)
+    assert CN.add(at(2026, 11, 25, 11), 2 * 3600) == at(2026, 11, 25, 14, 30)
 
 
 def test_holidays_and_make_up_working_days_2026():
     # Friday 2026-02-13 17:00 + 1 h: Sat 14 Feb is a make-up working day (调休) → 14 Feb 09:30
-    assert CN_2026.add(at(2026, 2, 13, 17), 3600) == at(2026, 2, 14, 9, 30)
+    assert CN.add(at(2026, 2, 13, 17), 3600) == at(2026, 2, 14, 9, 30)
     # Sat 14 Feb 17:00 + 1 h: Spring Festival 15–23 Feb → Tue 24 Feb 09:30
-    assert CN_2026.add(at(2026, 2, 14, 17), 3600) == at(2026, 2, 24, 9, 30)
-    assert CN_2026.is_workday(at(2026, 2, 28).date()) and not CN_2026.is_workday(at(2026, 10, 5).date())
-    assert CN_2026.is_workday(at(2026, 9, 20).date()) and CN_2026.is_workday(at(2026, 10, 10).date())
+    assert CN.add(at(2026, 2, 14, 17), 3600) == at(2026, 2, 24, 9, 30)
+    assert CN.is_workday(at(2026, 2, 28).date()) and not CN.is_workday(at(2026, 10, 5).date())
+    assert CN.is_workday(at(2026, 9, 20).date()) and CN.is_workday(at(2026, 10, 10).date())
     # National Day week counts nothing
-    assert CN_2026.seconds_between(at(2026, 10, 1), at(2026, 10, 8)) == 0
+    assert CN.seconds_between(at(2026, 10, 1), at(2026, 10, 8)) == 0
     # add and seconds_between agree
     start = at(2026, 4, 3, 16)
-    due = CN_2026.add(start, 10 * 3600)
-    assert CN_2026.seconds_between(start, due) == 10 * 3600
+    due = CN.add(start, 10 * 3600)
+    assert CN.seconds_between(start, due) == 10 * 3600
 
 
 def test_24x7_counts_every_second():
@@ -82,16 +82,16 @@ def test_priority_matrix():
 def test_pending_pauses_the_clock_and_time_survives_a_policy_change():
     standard, fast = DEFAULT_POLICIES
     sla = SlaState.start(standard, "medium", at(2026, 11, 25, 9))
-    sla.pause(at(2026, 11, 25, 10), CN_2026)  # 1 h elapsed, then pending
-    assert sla.resolution.elapsed == 3600 and sla.resolution.due_at(CN_2026) is None
+    sla.pause(at(2026, 11, 25, 10), CN)  # 1 h elapsed, then pending
+    assert sla.resolution.elapsed == 3600 and sla.resolution.due_at(CN) is None
     sla.resume(at(2026, 11, 26, 9))  # a whole day pending does not count
-    assert sla.resolution.elapsed_at(at(2026, 11, 26, 10), CN_2026) == 7200
+    assert sla.resolution.elapsed_at(at(2026, 11, 26, 10), CN) == 7200
     sla.apply_policy(fast, "medium")
     assert sla.resolution.target == 8 * 3600 and sla.resolution.elapsed == 3600
     # due = resume + (8 h − 1 h) on the ticket's (business) calendar
-    assert sla.resolution.due_at(CN_2026) == CN_2026.add(at(2026, 11, 26, 9), 7 * 3600)
+    assert sla.resolution.due_at(CN) == CN.add(at(2026, 11, 26, 9), 7 * 3600)
 
 
 def test_warning_deadline_at_the_threshold():
     c = Clock(target=4 * 3600, since=at(2026, 11, 25, 9).isoformat())
-    assert c.due_at(CN_2026, 75) == at(2026, 11, 25, 12)  # 3 h of business time, lunch after
+    assert c.due_at(CN, 75) == at(2026, 11, 25, 12)  # 3 h of business time, lunch after

@@ -1,5 +1,10 @@
 """Business calendars: working hours with a lunch break, weekends, public holidays and the
-adjusted working days (调休) of a year — or 7×24. Plain Python; times are aware datetimes.
+adjusted working days (调休) — or 7×24. Plain Python; times are aware datetimes.
+
+A calendar is data by year: `years` are the years whose holidays and make-up workdays are
+loaded (from the statutory source or by an administrator). A day in a year that is not loaded
+can only be read as an ordinary weekday; `missing_years` and `coverage_alerts` exist so that is
+always said out loud, never assumed silently.
 
 `seconds_between(a, b)` counts business seconds; `add(start, seconds)` finds the moment when
 `seconds` business seconds have passed since `start`. SLA clocks are built on these two.
@@ -7,8 +12,14 @@ adjusted working days (调休) of a year — or 7×24. Plain Python; times are a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+
+from govkit.errors import Validator
+
+from . import statutory
 
 try:
     from zoneinfo import ZoneInfo
@@ -45,6 +56,10 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()  # make-up working days on a weekend (调休)
     note: str = ""
+    years: frozenset[int] = frozenset()  # years whose holidays and workdays are loaded
+    # "cn": a year it lacks is filled from China's statutory data when that data knows it
+    # (a year already loaded — e.g. an administrator's — is never overwritten).
+    statutory: str = ""
 
     @classmethod
     def from_dict(cls, d: dict) -> BusinessCalendar:
@@ -56,17 +71,52 @@ class BusinessCalendar:
             holidays=frozenset(_d(x) for x in d.get("holidays", ())),
             workdays=frozenset(_d(x) for x in d.get("workdays", ())),
             note=d.get("note", ""),
+            # Definitions stored before years existed: the years their dates fall in.
+            years=frozenset(int(y) for y in d["years"]) if "years" in d else frozenset(
+                _d(x).year for x in (*d.get("holidays", ()), *d.get("workdays", ()))),
+            statutory=str(d.get("statutory", "")),
         )
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "always": self.always, "timezone": self.timezone,
                 "periods": [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in self.periods],
                 "weekend": sorted(self.weekend), "holidays": sorted(x.isoformat() for x in self.holidays),
-                "workdays": sorted(x.isoformat() for x in self.workdays), "note": self.note}
+                "workdays": sorted(x.isoformat() for x in self.workdays), "note": self.note,
+                "years": sorted(self.years), "statutory": self.statutory}
 
     @property
     def tz(self) -> tzinfo:
         return _zone(self.timezone)
+
+    # -- years ------------------------------------------------------------------------------
+    def covers(self, year: int) -> bool:
+        return self.always or year in self.years
+
+    def missing_years(self, a: datetime, b: datetime) -> list[int]:
+        """Years touched by [a, b] (in the calendar's zone) whose holidays are not loaded."""
+        if self.always:
+            return []
+        first, last = a.astimezone(self.tz).year, b.astimezone(self.tz).year
+        return [y for y in range(min(first, last), max(first, last) + 1) if y not in self.years]
+
+    def holidays_in(self, year: int) -> frozenset[date]:
+        return frozenset(d for d in self.holidays if d.year == year)
+
+    def workdays_in(self, year: int) -> frozenset[date]:
+        return frozenset(d for d in self.workdays if d.year == year)
+
+    def with_year(self, year: int, holidays: frozenset[date], workdays: frozenset[date]) -> BusinessCalendar:
+        """This calendar with `year` replaced wholesale (the other years untouched)."""
+        if any(d.year != year for d in (*holidays, *workdays)):
+            raise ValueError(f"dates outside {year}")
+        return replace(self, holidays=frozenset(d for d in self.holidays if d.year != year) | holidays,
+                       workdays=frozenset(d for d in self.workdays if d.year != year) | workdays,
+                       years=self.years | {year})
+
+    def without_year(self, year: int) -> BusinessCalendar:
+        return replace(self, holidays=frozenset(d for d in self.holidays if d.year != year),
+                       workdays=frozenset(d for d in self.workdays if d.year != year),
+                       years=self.years - {year})
 
     def is_workday(self, d: date) -> bool:
         if d in self.workdays:
@@ -120,34 +170,98 @@ class BusinessCalendar:
 
 TWENTY_FOUR_SEVEN = BusinessCalendar(id="24x7", name="7×24", always=True)
 
-# SAMPLE DATA — China's 2026 public holidays and adjusted working days as listed in the O&M
-# brief. Verify against the State Council General Office notice for 2026 (国务院办公厅关于2026年
-# 部分节假日安排的通知) before relying on it; an administrator replaces it with UpsertCalendar.
-CN_2026_HOLIDAYS = [
-    ("2026-01-01", "2026-01-03", "元旦"),
-    ("2026-02-15", "2026-02-23", "春节"),
-    ("2026-04-04", "2026-04-06", "清明节"),
-    ("2026-05-01", "2026-05-05", "劳动节"),
-    ("2026-06-19", "2026-06-21", "端午节"),
-    ("2026-09-25", "2026-09-27", "中秋节"),
-    ("2026-10-01", "2026-10-07", "国庆节"),
-]
-CN_2026_MAKEUP_WORKDAYS = ["2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+HOLIDAY, WORKDAY = "holiday", "workday"
+# What an administrator may write in the kind column: English, or the 休/班 of printed calendars.
+_KINDS = {"holiday": HOLIDAY, "休": HOLIDAY, "假": HOLIDAY, "节假日": HOLIDAY,
+          "workday": WORKDAY, "班": WORKDAY, "上班": WORKDAY, "补班": WORKDAY, "调休上班": WORKDAY}
+MAX_CSV_ROWS = 400
 
 
-def _span(a: str, b: str) -> list[date]:
-    d, end, out = date.fromisoformat(a), date.fromisoformat(b), []
-    while d <= end:
-        out.append(d)
-        d += timedelta(days=1)
+def parse_year_csv(text: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """A year's days from CSV (`date,kind[,name]`, header optional): (holidays, workdays).
+
+    Every bad row is reported at once (`rows[N].date` / `rows[N].kind`, N the line number) and
+    nothing is returned unless all rows are good — so an import writes all or nothing."""
+    v = Validator()
+    holidays: set[date] = set()
+    workdays: set[date] = set()
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if len(rows) > MAX_CSV_ROWS:
+        v.fail("csv_content", f"has {len(rows)} rows; at most {MAX_CSV_ROWS} (one year)")
+    for line, row in enumerate(rows[:MAX_CSV_ROWS], start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if line == 1 and cells[0].lower() in ("date", "日期"):
+            continue
+        try:
+            day = date.fromisoformat(cells[0])
+        except ValueError:
+            v.fail(f"rows[{line}].date", f"'{cells[0][:40]}' is not a date (YYYY-MM-DD)")
+            continue
+        if day.year != year:
+            v.fail(f"rows[{line}].date", f"{day.isoformat()} is not in {year}")
+            continue
+        kind = _KINDS.get(cells[1].lower() if len(cells) > 1 else "")
+        if kind is None:
+            given = cells[1][:40] if len(cells) > 1 else ""
+            v.fail(f"rows[{line}].kind", f"'{given}' is not holiday/workday (休/班)")
+            continue
+        if day in holidays or day in workdays:
+            v.fail(f"rows[{line}].date", f"{day.isoformat()} is listed twice")
+            continue
+        (holidays if kind == HOLIDAY else workdays).add(day)
+    v.check()
+    return frozenset(holidays), frozenset(workdays)
+
+
+@dataclass(frozen=True)
+class CoverageAlert:
+    """A calendar in use lacks a year it will need: `year` is missing from `calendar_id`."""
+    calendar_id: str
+    calendar_name: str
+    year: int
+
+    @property
+    def key(self) -> str:
+        return f"calendar-year-missing:{self.calendar_id}:{self.year}"
+
+
+NEXT_YEAR_WARNING = (11, 1)  # from 1 November, next year's holidays should be loaded
+
+
+def coverage_alerts(calendars: list[BusinessCalendar], now: datetime) -> list[CoverageAlert]:
+    """The years each calendar lacks: the current year always, next year from 1 November.
+
+    The State Council publishes the next year's arrangement in October–November; from
+    1 November a ticket due in January may already need it."""
+    out = []
+    for cal in calendars:
+        if cal.always:
+            continue
+        today = now.astimezone(cal.tz).date()
+        wanted = [today.year]
+        if (today.month, today.day) >= NEXT_YEAR_WARNING:
+            wanted.append(today.year + 1)
+        out += [CoverageAlert(cal.id, cal.name, y) for y in wanted if not cal.covers(y)]
     return out
 
 
-CN_2026 = BusinessCalendar(
-    id="cn-2026", name="中国2026工作日历（样例数据）",
-    holidays=frozenset(d for a, b, _ in CN_2026_HOLIDAYS for d in _span(a, b)),
-    workdays=frozenset(date.fromisoformat(x) for x in CN_2026_MAKEUP_WORKDAYS),
-    note="SAMPLE DATA: verify against the State Council notice on the 2026 holiday arrangements",
-)
+def _statutory_cn() -> BusinessCalendar:
+    return fill_statutory(BusinessCalendar(id="cn", name="中国法定工作日历", statutory="cn",
+                            note="法定节假日与调休来自 chinesecalendar（国务院办公厅通知）；管理员可按年导入或修改"))
 
-DEFAULT_CALENDARS = (CN_2026, TWENTY_FOUR_SEVEN)
+
+def fill_statutory(cal: BusinessCalendar) -> BusinessCalendar:
+    """`cal` with every statutory year it lacks added (loaded years are left as they are)."""
+    if cal.statutory != "cn":
+        return cal
+    for year in statutory.years():
+        if year not in cal.years:
+            holidays, workdays = statutory.year(year)
+            cal = cal.with_year(year, holidays, workdays)
+    return cal
+
+
+CN = _statutory_cn()
+DEFAULT_CALENDARS = (CN, TWENTY_FOUR_SEVEN)

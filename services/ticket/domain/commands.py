@@ -286,6 +286,29 @@ class ReapplySlaPolicy:
 
 
 @dataclass(frozen=True)
+class GetCalendar:
+    calendar_id: str
+
+
+@dataclass(frozen=True)
+class ImportCalendarYear:
+    calendar_id: str
+    year: int
+    csv_text: str
+
+
+@dataclass(frozen=True)
+class LoadStatutoryYear:
+    calendar_id: str
+    year: int
+
+
+@dataclass(frozen=True)
+class CheckCalendarCoverage:
+    """Report the years the calendars in use lack (from 1 November: next year)."""
+
+
+@dataclass(frozen=True)
 class FireDueDeadlines:
     limit: int = 200  # tickets per batch
 

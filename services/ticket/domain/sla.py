@@ -68,7 +68,7 @@ class SlaPolicy:
 
 
 DEFAULT_POLICIES = (
-    SlaPolicy("standard", "标准服务级别（工作日历）", "cn-2026", DEFAULT_TARGETS),
+    SlaPolicy("standard", "标准服务级别（工作日历）", "cn", DEFAULT_TARGETS),
     SlaPolicy("critical-24x7", "关键业务7×24", "24x7", {
         "critical": {"response": 10 * 60, "resolution": 2 * HOUR},
         "high": {"response": 15 * 60, "resolution": 4 * HOUR},

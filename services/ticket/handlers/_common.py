@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from prometheus_client import Counter
+
+from govkit import logs
 from govkit.auth import Principal
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
-from ..domain.calendar import CN_2026, BusinessCalendar
+from ..domain.calendar import CN, BusinessCalendar
 from ..domain.catalogue import CatalogueItem
 from ..domain.escalation import least_loaded
 from ..domain.model import Ticket
@@ -18,10 +21,16 @@ from ..domain.sla import SlaPolicy
 DEFAULT_POLICY = "standard"
 MAX_PAGE_SIZE = 200
 
+log = logs.get_logger(__name__)
+DUE_IN_MISSING_YEAR = Counter(
+    "govops_ticket_due_in_missing_calendar_year_total",
+    "SLA due times computed across a year whose holidays the calendar lacks (read as plain weekdays)",
+    ["calendar", "year"])
+
 
 def number_year(now: datetime) -> int:
     """The year in ticket numbers is Beijing time's (INC-2027-… from 1 January 00:00 CST)."""
-    return now.astimezone(CN_2026.tz).year
+    return now.astimezone(CN.tz).year
 
 
 def staff_id(caller: Principal) -> str:
@@ -51,11 +60,23 @@ def calendar(uow: TicketUow, t: Ticket) -> BusinessCalendar | None:
     return uow.sla.calendar(t.sla.calendar_id) if t.sla else None
 
 
+def warn_missing_years(cal: BusinessCalendar | None, t: Ticket, now: datetime) -> None:
+    """A due time that runs into a year the calendar lacks was counted on plain weekdays: say so
+    (log and metric) every time, so it is never silent; check_calendar_coverage asks for the year."""
+    due = [d for d in (t.response_due_at, t.resolution_due_at) if d is not None]
+    if cal is None or not due:
+        return
+    for year in cal.missing_years(now, max(due)):
+        DUE_IN_MISSING_YEAR.labels(cal.id, str(year)).inc()
+        log.warning("sla_due_in_missing_calendar_year", ticket=t.number, calendar=cal.id, year=year)
+
+
 def persist(uow: TicketUow, t: Ticket, actor: str, action: str, now: datetime) -> None:
     """Save (audited) with fresh due times, replacing the ticket's deadline rows."""
     cal = calendar(uow, t)
     if cal is not None:
         t.refresh_due(cal)
+        warn_missing_years(cal, t, now)
     t.updated_at = now
     uow.deadlines.replace(t.id, t.deadlines(cal, uow.settings), now)
     uow.tickets.save(t, actor, action)

@@ -5,15 +5,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from prometheus_client import Gauge
+
 from govkit import logs
 from govkit.auth import SYSTEM, Principal
-from govkit.errors import FailedPrecondition, NotFound, Validator
+from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, Validator
 from govkit.events import utcnow
 
 from ..domain import events as ev
-from ..domain.calendar import BusinessCalendar
+from ..domain import statutory
+from ..domain.alert import ALERT_ORG_UNIT_ID as OM_CENTRE
+from ..domain.calendar import (
+    DEFAULT_CALENDARS,
+    BusinessCalendar,
+    CoverageAlert,
+    coverage_alerts,
+    fill_statutory,
+    parse_year_csv,
+)
 from ..domain.commands import (
+    CheckCalendarCoverage,
+    CreateTicket,
     FireDueDeadlines,
+    GetCalendar,
+    ImportCalendarYear,
+    LoadStatutoryYear,
     ReapplySlaPolicy,
     SetDepartmentSlaPolicy,
     UpsertCalendar,
@@ -22,11 +38,14 @@ from ..domain.commands import (
 from ..domain.escalation import SLA_BREACH
 from ..domain.model import Status, Ticket
 from ..domain.ports import TicketUow, TicketUowFactory
-from ..domain.sla import SlaPolicy
-from ._common import calendar, load, persist, policy_for, staff_id
+from ..domain.sla import DEFAULT_POLICIES, SlaPolicy
+from ._common import auto_assign, calendar, load, number_year, persist, policy_for, staff_id
 from .escalation import escalate
 
 log = logs.get_logger(__name__)
+MISSING_YEARS = Gauge("govops_ticket_calendar_missing_year",
+                      "1 for each calendar in use and year it lacks (the current year; next year from 1 November)",
+                      ["calendar", "year"])
 
 
 def upsert_sla_policy(cmd: UpsertSlaPolicy, uow: TicketUow, caller: Principal) -> SlaPolicy:
@@ -63,6 +82,117 @@ def upsert_calendar(cmd: UpsertCalendar, uow: TicketUow, caller: Principal) -> B
         uow.sla.upsert_calendar(cal)
         uow.commit()
         return cal
+
+
+def all_calendars(uow: TicketUow) -> list[BusinessCalendar]:
+    """Stored calendars, and the built-in ones not (yet) stored, by id."""
+    stored = {c.id: c for c in uow.sla.calendars()}
+    return sorted([*stored.values(), *(c for c in DEFAULT_CALENDARS if c.id not in stored)], key=lambda c: c.id)
+
+
+def list_calendars(uow: TicketUow, caller: Principal) -> list[BusinessCalendar]:
+    with uow:
+        return all_calendars(uow)
+
+
+def get_calendar(cmd: GetCalendar, uow: TicketUow, caller: Principal) -> BusinessCalendar:
+    with uow:
+        return _calendar(uow, cmd.calendar_id)
+
+
+def _calendar(uow: TicketUow, calendar_id: str) -> BusinessCalendar:
+    cal = uow.sla.calendar(calendar_id.strip()) if calendar_id.strip() else None
+    if cal is None:
+        raise NotFound(f"calendar {calendar_id[:64]} not found")
+    return cal
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise InvalidArgument(field="year", reason="must be between 2000 and 2100")
+
+
+def import_calendar_year(cmd: ImportCalendarYear, uow: TicketUow, caller: Principal) -> BusinessCalendar:
+    """Replace one year of a calendar from CSV: every bad row reported, nothing written unless all
+    rows are good (the file is parsed whole before the calendar is touched)."""
+    _check_year(cmd.year)
+    holidays, workdays = parse_year_csv(cmd.csv_text, cmd.year)
+    return _store_year(uow, cmd.calendar_id, cmd.year, holidays, workdays, caller, "csv")
+
+
+def load_statutory_year(cmd: LoadStatutoryYear, uow: TicketUow, caller: Principal) -> BusinessCalendar:
+    _check_year(cmd.year)
+    try:
+        holidays, workdays = statutory.year(cmd.year)
+    except KeyError:
+        raise FailedPrecondition(f"the installed chinesecalendar package has no data for {cmd.year}; "
+                                 f"import the year from CSV (ImportCalendarYear)") from None
+    return _store_year(uow, cmd.calendar_id, cmd.year, holidays, workdays, caller, "statutory")
+
+
+def _store_year(uow: TicketUow, calendar_id: str, year: int, holidays, workdays, caller: Principal,
+                source: str) -> BusinessCalendar:
+    with uow:
+        cal = _calendar(uow, calendar_id)
+        if cal.always:
+            raise FailedPrecondition(f"calendar {cal.id} is 7×24: it has no holidays to load")
+        cal = cal.with_year(year, holidays, workdays)
+        uow.sla.upsert_calendar(cal)
+        uow.commit()
+    log.info("calendar_year_loaded", calendar=cal.id, year=year, source=source, by=caller.subject,
+             holidays=len(holidays), workdays=len(workdays))
+    return cal
+
+
+def calendars_in_use(uow: TicketUow) -> list[BusinessCalendar]:
+    """The calendars some SLA policy (stored or built in) measures on."""
+    stored = {p.id: p for p in uow.sla.policies()}
+    ids = {p.calendar_id for p in [*stored.values(), *(p for p in DEFAULT_POLICIES if p.id not in stored)]}
+    return [c for c in (uow.sla.calendar(i) for i in sorted(ids)) if c is not None]
+
+
+def check_calendar_coverage(cmd: CheckCalendarCoverage, uow: TicketUow, caller: Principal = SYSTEM, *,
+                            now: datetime | None = None) -> list[CoverageAlert]:
+    """Every year a calendar in use lacks (the current one; next year from 1 November): logged
+    as an error each time, and one request per calendar and year opened for the O&M centre's
+    administrator (idempotent: the same key never opens a second)."""
+    now = now or utcnow()
+    with uow:
+        calendars = []
+        for cal in calendars_in_use(uow):
+            filled = fill_statutory(cal)
+            if filled.years != cal.years:  # the statutory package now knows a year it lacked
+                uow.sla.upsert_calendar(filled)
+                log.info("calendar_statutory_years_added", calendar=cal.id, years=sorted(filled.years - cal.years))
+            calendars.append(filled)
+        alerts = coverage_alerts(calendars, now)
+        MISSING_YEARS.clear()
+        for a in alerts:
+            MISSING_YEARS.labels(a.calendar_id, str(a.year)).set(1)
+            log.error("calendar_year_missing", calendar=a.calendar_id, year=a.year,
+                      hint="load it: govops ticket calendar load-statutory / import")
+            if uow.tickets.by_idempotency_key(SYSTEM.subject, a.key) is not None:
+                continue
+            title = f"业务日历「{a.calendar_name}」缺少{a.year}年节假日数据"
+            description = (f"日历 {a.calendar_id} 没有 {a.year} 年的法定节假日和调休上班日。在导入之前，"
+                           f"{a.year} 年的日期只能按普通周一至周五计算，SLA 到期时间可能落在节假日。"
+                           f"请管理员导入：govops ticket calendar import {a.calendar_id} {a.year} 文件.csv，"
+                           f"或在 chinesecalendar 更新后执行 govops ticket calendar load-statutory "
+                           f"{a.calendar_id} {a.year}。")
+            create = CreateTicket(title=title, description=description, org_unit_id=OM_CENTRE,
+                                  ticket_type="request", impact="medium", urgency="medium", category="application",
+                                  idempotency_key=a.key)
+            policy = policy_for(uow, None, OM_CENTRE)
+            cal = uow.sla.calendar(policy.calendar_id)
+            t = Ticket.open(create, requester=SYSTEM.subject, now=now, policy=policy, calendar=cal, item=None)
+            t.number = uow.tickets.next_number(t.ticket_type, number_year(now))
+            routed = auto_assign(uow, t, now)
+            if not uow.tickets.add(t, SYSTEM.subject):
+                continue
+            uow.deadlines.replace(t.id, t.deadlines(cal, uow.settings), now, new=True)
+            uow.collect(t.created_event(now), *routed)
+        uow.commit()
+    return alerts
 
 
 def set_department_policy(cmd: SetDepartmentSlaPolicy, uow: TicketUow, caller: Principal) -> None:

@@ -15,7 +15,7 @@ from ..domain.commands import CreateTicket, GetTicket, GetTicketDetail, ListAudi
 from ..domain.lifecycle import allowed_actions
 from ..domain.model import Ticket
 from ..domain.ports import TicketUow
-from ._common import auto_assign, check_page, number_year, policy_for, read, staff_id
+from ._common import auto_assign, check_page, number_year, policy_for, read, staff_id, warn_missing_years
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
             uow.rollback()
             return Created(uow.tickets.by_idempotency_key(caller.subject, ticket.idempotency_key), True)
         uow.deadlines.replace(ticket.id, ticket.deadlines(cal, uow.settings), now, new=True)
+        warn_missing_years(cal, ticket, now)
         uow.collect(*events)
         uow.commit()
         suggestions = uow.articles.search(f"{ticket.title} {ticket.description}",
