@@ -7,7 +7,6 @@ from __future__ import annotations
 import grpc
 
 from govops.budget.v1 import budget_pb2 as pb
-
 from tests.integration.test_budget_api import _rpc_error, asset, budget_env, sample_standard, stub  # noqa: F401
 
 

@@ -1,6 +1,6 @@
 """Budget controls on the handlers (no servers): no spending dated in the future, no excluded
 costs (by category or by the words of the description), separation of duties on a budget.
-Standards and overlapping budgets: tests/integration/test_budget_controls.py."""
+Standards and overlapping budgets: tests/integration/test_budget_duties_and_overlap.py."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def test_an_expense_dated_after_today_is_refused():
 def test_excluded_costs_are_refused_by_the_words_of_the_description_too():
     uow = FakeUnitOfWork()
     _approved_budget(uow)
-    for text, word in (("机房值班人员打车费", "打车"), ("运维培训会议场地租赁", "会议场地"), ("办公楼水电费分摊", "水电")):
+    cases = (("机房值班人员打车费", "打车"), ("运维培训会议场地租赁", "会议场地"), ("办公楼水电费分摊", "水电"))
+    for text, word in cases:
         with pytest.raises(InvalidArgument) as err:
             handlers.record_expense(expense(description=text), uow, person("u1"), now=NOW)
         [v] = err.value.violations
