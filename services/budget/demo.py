@@ -1,7 +1,10 @@
 """Budget demo seed: a few hundred assets across the demo departments, the sample quota standard
-(approved, clearly labelled as a sample), and the compiled and approved 2027 budget of the whole
-government (gov with its subtree). Safe to run again: assets have fixed codes, the standard and
-the budget are created only when missing."""
+(approved, clearly labelled as a sample), and the compiled and approved 2026 and 2027 budgets of
+the whole government (gov with its subtree). Separation of duties as in a real office: the
+administrator drafts the standard and the O&M centre director (wangjg) compiles and submits the
+budgets; the finance reviewer (finance) approves the standard and reviews and approves the
+budgets. Safe to run again: assets have fixed codes, the standard and the budgets are created
+only when missing."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import io
 import random
 
 from govkit import config as govconfig
-from govkit.auth import SYSTEM
+from govkit.auth import SYSTEM, Principal, Scope
 from govkit.db import make_engine
 
 from . import handlers
@@ -47,7 +50,12 @@ CATALOGUE = [
      (1_500_000, 8_000_000), (1, 1), 2),
     ("information_resource", "信息资源", ["人口库", "法人库", "电子证照库"], (100_000, 1_000_000), (1, 1), 2),
 ]
-YEAR = 2027
+YEARS = (2026, 2027)  # this year's budget (spent against) and next year's (just approved)
+YEAR = YEARS[-1]
+# The demo's people (services/org/demo.py USERS): who prepares and who approves.
+ADMIN = Principal("admin", "系统管理员", ("system_admin",), frozenset({"*"}), Scope(None))
+PREPARER = Principal("wangjg", "王建国", ("om_centre_director",), frozenset({"*"}), Scope(None))
+FINANCE = Principal("finance", "财务审核", ("finance_reviewer",), frozenset({"*"}), Scope(None))
 
 
 def demo_assets_csv() -> bytes:
@@ -92,20 +100,25 @@ def seed(console) -> None:
             standard = u.standards.by_code(SAMPLE_CODE)
         if standard is None:
             standard = handlers.create_standard(CreateStandard(
-                SAMPLE_CODE, SAMPLE_NAME, "2026-01-01", "", sample_body(), SAMPLE_REGION, SAMPLE_NOTE), uow(), SYSTEM)
+                SAMPLE_CODE, SAMPLE_NAME, "2026-01-01", "", sample_body(), SAMPLE_REGION, SAMPLE_NOTE), uow(), ADMIN)
         if standard.state != "approved":
-            standard = handlers.approve_standard(ApproveStandard(standard.id, "演示：样例标准"), uow(), SYSTEM)
+            standard = handlers.approve_standard(ApproveStandard(standard.id, "演示：样例标准"), uow(), FINANCE)
 
-        with uow() as u:
-            budget = u.budgets.by_unit_year("gov", YEAR)
-        if budget is None:
-            budget = handlers.compile_budget(CompileBudget("gov", YEAR, standard.id, include_subtree=True,
-                                                           comment="演示：全市运维经费预算"), uow(), SYSTEM).budget
-        for action, state, comment in (("submit", "draft", "提请审核"), ("review", "submitted", "测算依据充分，同意"),
-                                       ("approve", "reviewed", "同意")):
-            if budget.state == state:
-                budget = handlers.change_budget_state(ChangeBudgetState(budget.id, action, comment), uow(), SYSTEM)
+        shown = []
+        for year in YEARS:
+            with uow() as u:
+                budget = u.budgets.by_unit_year("gov", year)
+            if budget is None:
+                budget = handlers.compile_budget(CompileBudget("gov", year, standard.id, include_subtree=True,
+                                                               comment=f"演示：全市{year}年运维经费预算"),
+                                                 uow(), PREPARER).budget
+            for action, state, comment, who in (("submit", "draft", "提请审核", PREPARER),
+                                                ("review", "submitted", "测算依据充分，同意", FINANCE),
+                                                ("approve", "reviewed", "同意", FINANCE)):
+                if budget.state == state:
+                    budget = handlers.change_budget_state(ChangeBudgetState(budget.id, action, comment), uow(), who)
+            shown.append(f"{year} {budget.total} 元 ({budget.state})")
         console.print(f"demo budget: {len(rows) - 1} assets ({imported} new), standard {standard.code} "
-                      f"v{standard.version} (sample), {YEAR} budget of gov {budget.total} 元 ({budget.state})")
+                      f"v{standard.version} (sample), budgets of gov: {'; '.join(shown)}")
     finally:
         engine.dispose()

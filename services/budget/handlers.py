@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from govkit import logs
@@ -47,6 +47,7 @@ from .domain.ports import BudgetUow, RecordingUow
 from .domain.standard import APPROVED, Standard, new_standard, parse_body
 
 log = logs.get_logger(__name__)
+BEIJING = timezone(timedelta(hours=8))  # "today" for spending dates is the budget office's date
 MAX_PAGE = 1000
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -289,7 +290,7 @@ def update_standard(cmd: UpdateStandard, uow: BudgetUow, caller: Principal) -> S
         s = new_standard(Validator(), code=old.code, name=cmd.name, effective_from=cmd.effective_from,
                          effective_to=cmd.effective_to, body=cmd.body, default_region=cmd.default_region,
                          version=old.version, created_by=old.created_by, now=now, note=cmd.note)
-        s = replace(s, id=old.id, created_at=old.created_at)
+        s = replace(s, id=old.id, created_at=old.created_at, updated_by=caller.subject)
         uow.standards.save(s)
         uow.commit()
     return s
@@ -301,6 +302,10 @@ def approve_standard(cmd: ApproveStandard, uow: BudgetUow, caller: Principal) ->
         if s is None:
             raise NotFound(f"standard {cmd.standard_id} not found")
         s.require_editable()
+        drafters = {s.created_by, s.updated_by} - {""}
+        if caller.subject in drafters:
+            raise PermissionDenied(f"separation of duties: you drafted or edited standard {s.code} v{s.version}; "
+                                   "another person with budget.standard.approve must approve it")
         s = replace(s, state=APPROVED, approved_by=caller.subject, approved_at=utcnow())
         uow.standards.save(s)
         uow.commit()
@@ -392,6 +397,7 @@ def compile_budget(cmd: CompileBudget, uow: BudgetUow, caller: Principal) -> Com
         units = _budget_units(uow, caller, cmd.org_unit_id, cmd.include_subtree)
         standard, region = _check_standard_for(uow, cmd.standard_id, cmd.year, cmd.region, need_approved=True)
         existing = uow.budgets.by_unit_year(cmd.org_unit_id, cmd.year, for_update=True)
+        _refuse_overlap(uow, cmd.org_unit_id, cmd.year, units, existing.id if existing else "")
         if existing is not None:
             existing.require_editable()
             budget_id = existing.id
@@ -421,6 +427,22 @@ def compile_budget(cmd: CompileBudget, uow: BudgetUow, caller: Principal) -> Com
                                    line_count=b.line_count, compiled_at=jsonable(now)))
         uow.commit()
     return Compiled(b, lines)
+
+
+def _refuse_overlap(uow: BudgetUow, unit: str, year: int, units: list[str], budget_id: str) -> None:
+    """Two budgets of one year never count the same unit's assets: a parent compiled with its
+    subtree and a child compiled on its own would both hold the child's assets (and the sum of
+    the two would count them twice). Compile the parent alone, or drop the child's budget."""
+    others = uow.budgets.overlapping(year, units, budget_id)
+    if not others:
+        return
+    o = others[0]
+    shared = sorted(set(units) & set(o.org_unit_ids))
+    listed = ", ".join(shared[:5]) + (" …" if len(shared) > 5 else "")
+    raise FailedPrecondition(
+        f"budget {o.org_unit_id}/{year} ({o.id}, {o.state}) already counts the assets of {listed}; two {year} "
+        f"budgets must not count the same unit twice — compile the parent unit without its subtree, "
+        f"or remove the other budget first")
 
 
 def _get_budget(uow: RecordingUow, budget_id: str, *, for_update: bool = False) -> bd.Budget:
@@ -488,6 +510,8 @@ def change_budget_state(cmd: ChangeBudgetState, uow: RecordingUow, caller: Princ
     now = utcnow()
     with uow:
         b = _get_budget(uow, cmd.budget_id, for_update=True)
+        if cmd.action in ("review", "approve"):
+            _require_other_person(uow, b, caller, cmd.action)
         new = b.transition(cmd.action)
         if new.state == bd.APPROVED:
             new = replace(new, approved_by=caller.subject, approved_at=now)
@@ -500,6 +524,14 @@ def change_budget_state(cmd: ChangeBudgetState, uow: RecordingUow, caller: Princ
                                        approved_at=jsonable(now)))
         uow.commit()
     return new
+
+
+def _require_other_person(uow: RecordingUow, b: bd.Budget, caller: Principal, action: str) -> None:
+    """Separation of duties: whoever compiled or submitted a budget neither reviews nor approves it."""
+    preparers = {b.created_by} | {a.actor for a in uow.budgets.actions(b.id) if a.action in ("compile", "submit")}
+    if caller.subject in preparers - {""}:
+        raise PermissionDenied(f"separation of duties: you compiled or submitted budget {b.org_unit_id}/{b.year}; "
+                               f"another person must {action} it")
 
 
 @dataclass(frozen=True)
@@ -568,7 +600,10 @@ class Recorded:
     replayed: bool
 
 
-def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal) -> Recorded:
+def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal, *,
+                   now: datetime | None = None) -> Recorded:
+    now = now or utcnow()
+    today = now.astimezone(BEIJING).date()
     v = Validator()
     category = fees.check_category(v, "fee_category", cmd.fee_category)
     item = fees.check_item(v, "fee_item", cmd.fee_item, category) if cmd.fee_item else ""
@@ -580,12 +615,16 @@ def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal) -> 
             v.fail("spent_on", "is required")
     except ValueError:
         v.fail("spent_on", f"must be a date YYYY-MM-DD, got {cmd.spent_on[:40]!r}")
+    if spent_on is not None and spent_on > today:
+        v.fail("spent_on", f"{spent_on} is in the future (today is {today}); record spending once it is made")
     if cmd.line_no < 0:
         v.fail("line_no", "must not be negative")
     key = v.text("idempotency_key", cmd.idempotency_key, required=False, max_len=128)
     description = v.text("description", cmd.description, required=False, max_len=2000)
+    excluded = uow.spending.violation(description or "")
+    if excluded:
+        v.fail("description", excluded)
     v.check()
-    now = utcnow()
     external_id = f"manual:{caller.subject}:{key}" if key else None
     with uow:
         b = _get_budget(uow, cmd.budget_id, for_update=True)

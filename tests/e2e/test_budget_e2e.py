@@ -70,10 +70,14 @@ def test_org_event_feeds_budget_and_the_seeded_budget_exports(budget_stack, tmp_
     import openpyxl
 
     assert openpyxl.load_workbook(xlsx).sheetnames[0] == "汇总" and pdf.read_bytes().startswith(b"%PDF")
-    spent = _cli(stack, "budget", "expense", "add", "gov", "--year", "2027", "--category", "hardware_om",
-                 "--amount", "12500.00", "--date", "2027-03-01", "--key", "e2e-1")
+    # Spending goes against the current year's budget; a date after today is refused.
+    future = _cli(stack, "budget", "expense", "add", "gov", "--year", "2026", "--category", "hardware_om",
+                  "--amount", "100.00", "--date", "2099-01-01", ok=False)
+    assert future.returncode == 1 and "spent_on" in future.stdout
+    spent = _cli(stack, "budget", "expense", "add", "gov", "--year", "2026", "--category", "hardware_om",
+                 "--amount", "12500.00", "--date", "2026-03-01", "--key", "e2e-1")
     assert "recorded expense" in spent.stdout
-    shown = _cli(stack, "budget", "execution", "gov", "--year", "2027")
+    shown = _cli(stack, "budget", "execution", "gov", "--year", "2026")
     assert "12500.00" in shown.stdout
 
     bad = tmp_path / "bad.csv"

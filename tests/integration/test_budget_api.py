@@ -53,12 +53,15 @@ def asset(code, kind="server", dept="fgw", value="100000.00", **kw) -> pb.AssetF
                           quantity=kw.pop("quantity", 1), **kw)
 
 
-def sample_standard(s, effective_from="2026-01-01", approve=True, code=SAMPLE_CODE) -> pb.Standard:
+def sample_standard(s, effective_from="2026-01-01", approve=True, code=SAMPLE_CODE, approver=None) -> pb.Standard:
+    """The sample standard drafted by `s` and, if `approve`, approved by `approver` — another
+    person (separation of duties)."""
     body = body_to_pb(sample_body())
     created = s.CreateStandard(pb.CreateStandardRequest(code=code, name=SAMPLE_NAME, effective_from=effective_from,
                                                         default_region=SAMPLE_REGION, body=body), timeout=30).standard
     if approve:
-        created = s.ApproveStandard(pb.ApproveStandardRequest(id=created.id), timeout=30).standard
+        assert approver is not None, "a standard is approved by someone other than its author"
+        created = approver.ApproveStandard(pb.ApproveStandardRequest(id=created.id), timeout=30).standard
     return created
 
 
@@ -74,9 +77,10 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     s.RegisterAsset(pb.RegisterAssetRequest(fields=asset("APP-1", "application_complex", dept="fgw-xxzx",
                                                          value="2000000")), timeout=30)
     s.RegisterAsset(pb.RegisterAssetRequest(fields=asset("CZ-1", dept="czj")), timeout=30)
-    standard = sample_standard(s)
+    finance = stub(target, signer.mint("finance", perms=["*"], scopes=[{"unit": "*"}]))
+    standard = sample_standard(s, approver=finance)
 
-    budget = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=standard.id,
+    budget = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="fgw", year=2026, standard_id=standard.id,
                                                      include_subtree=True), timeout=30).budget
     assert budget.state == pb.BUDGET_STATE_DRAFT and set(budget.org_unit_ids) == {"fgw", "fgw-xxzx"}
     assert budget.asset_count == 3  # czj's server is not in fgw's subtree
@@ -116,10 +120,10 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     s.SubmitBudget(pb.SubmitBudgetRequest(id=budget.id, comment="请审核"), timeout=30)
     stub(target, reviewer).ReviewBudget(pb.ReviewBudgetRequest(id=budget.id, decision=pb.DECISION_PASS,
                                                                comment="测算依据充分"), timeout=30)
-    approved = s.ApproveBudget(pb.ApproveBudgetRequest(id=budget.id, decision=pb.DECISION_PASS, comment="同意"),
+    approved = finance.ApproveBudget(pb.ApproveBudgetRequest(id=budget.id, decision=pb.DECISION_PASS, comment="同意"),
                                timeout=30).budget
     assert approved.state == pb.BUDGET_STATE_APPROVED
-    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=standard.id))
+    err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(org_unit_id="fgw", year=2026, standard_id=standard.id))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "approved" in err.details()
     actions = s.GetBudget(pb.GetBudgetRequest(id=budget.id), timeout=30).budget.actions
     assert [(a.action, a.comment) for a in actions][1:] == [(pb.BUDGET_STEP_SUBMIT, "请审核"),
@@ -130,16 +134,16 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     hw_budget = Decimal(next(a.amount.amount for a in approved.by_category if a.code == "hardware_om"))
     first = (hw_budget * Decimal("0.9")).quantize(Decimal("0.01"))
     s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om",
-                                            line_no=rate_line.line_no, amount=as_money(first), spent_on="2027-04-01",
+                                            line_no=rate_line.line_no, amount=as_money(first), spent_on="2026-04-01",
                                             description="核心交换机维保", idempotency_key="e-1"), timeout=30)
     again = s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om",
-                                                    amount=as_money(first), spent_on="2027-04-01",
+                                                    amount=as_money(first), spent_on="2026-04-01",
                                                     idempotency_key="e-1"), timeout=30)
     assert again.replayed
     s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om", amount=as_money(hw_budget),
-                                            spent_on="2027-06-01"), timeout=30)
+                                            spent_on="2026-06-01"), timeout=30)
     err = _rpc_error(s.RecordExpense, pb.RecordExpenseRequest(budget_id=budget.id, fee_category="training",
-                                                              amount=as_money("100"), spent_on="2027-06-01"))
+                                                              amount=as_money("100"), spent_on="2026-06-01"))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "excluded" in dict(iter_bad_request(err))["fee_category"]
     x = s.GetExecution(pb.GetExecutionRequest(budget_id=budget.id), timeout=30)
     hw_exec = next(c for c in x.categories if c.code == "hardware_om")
@@ -161,7 +165,7 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
     detail = [r for r in wb["硬件运维费"].iter_rows(min_row=2, values_only=True) if r[0] != "合计"]
     assert any("费率 3.5%" in r[12] for r in detail)
     pdf = s.ExportBudget(pb.ExportBudgetRequest(budget_id=budget.id, format=pb.FILE_FORMAT_PDF), timeout=30)
-    assert pdf.content.startswith(b"%PDF") and pdf.filename == "budget-fgw-2027.pdf"
+    assert pdf.content.startswith(b"%PDF") and pdf.filename == "budget-fgw-2026.pdf"
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout
         assert "市发展和改革委员会" in text.decode() and "硬件运维费" in text.decode()
@@ -253,14 +257,15 @@ def test_import_is_all_or_nothing_with_a_per_row_report(budget_env, admin_token)
     assert exported.count == 25 and exported.content.decode("utf-8-sig").count("\n") == 26
 
 
-def test_standard_versions_drafts_and_effective_dates(budget_env, admin_token):
+def test_standard_versions_drafts_and_effective_dates(budget_env, admin_token, signer):
     target, _ = budget_env
     s = stub(target, admin_token)
+    finance = stub(target, signer.mint("finance", perms=["*"], scopes=[{"unit": "*"}]))
     s.RegisterAsset(pb.RegisterAssetRequest(fields=asset("S-1")), timeout=30)
     draft = sample_standard(s, approve=False)
     err = _rpc_error(s.CompileBudget, pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=draft.id))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "draft" in err.details()
-    approved = s.ApproveStandard(pb.ApproveStandardRequest(id=draft.id), timeout=30).standard
+    approved = finance.ApproveStandard(pb.ApproveStandardRequest(id=draft.id), timeout=30).standard
     err = _rpc_error(s.UpdateStandard, pb.UpdateStandardRequest(id=approved.id, name="改", effective_from="2026-01-01",
                                                                 body=approved.body))
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "immutable" in err.details()

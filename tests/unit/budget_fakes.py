@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from budget.domain import budget as bd
+from budget.domain.fees import SpendingPolicy
 from budget.domain.ports import RecordingUow
 from govkit.auth import Scope
 from govkit.errors import AlreadyExists
@@ -141,6 +142,7 @@ class FakeUnitOfWork(UnitOfWork):
             "units": {"gov": None, "fgw": "gov", "czj": "gov"}, "assets": {}, "history": [], "relations": set(),
             "budgets": {}, "actions": [], "lines": {}, "expenses": [], "alerts": set(), "inbox": set()}
         self.published: list = []
+        self.spending = SpendingPolicy()
 
     def __enter__(self):
         super().__enter__()

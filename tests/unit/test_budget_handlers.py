@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,9 +18,12 @@ from govkit.events import Envelope
 from tests.unit.budget_fakes import FakeUnitOfWork
 
 
-def caller(units=None, perms=("*",)):
+def caller(units=None, perms=("*",), subject="u1"):
     scope = Scope(None) if units is None else Scope(frozenset(units))
-    return Principal("u1", "u1", (), frozenset(perms), scope)
+    return Principal(subject, subject, (), frozenset(perms), scope)
+
+
+LATE = datetime(2027, 12, 31, 8, 0, tzinfo=UTC)  # "today" for the 2027 budget's spending
 
 
 ASSET = {"code": "A-1", "name": "核心交换机", "kind": "network_core", "org_unit_id": "fgw",
@@ -73,14 +77,14 @@ def _expense(amount, key="", **kw):
 def test_expenses_fire_thresholds_once_and_then_over_budget():
     uow = FakeUnitOfWork()
     _approved_budget(uow)
-    handlers.record_expense(_expense("700", line_no=1), uow, caller())
+    handlers.record_expense(_expense("700", line_no=1), uow, caller(), now=LATE)
     assert [e.event_name() for e in uow.published] == ["expense_recorded"]
-    handlers.record_expense(_expense("150"), uow, caller())
+    handlers.record_expense(_expense("150"), uow, caller(), now=LATE)
     names = [(e.event_name(), getattr(e, "scope", ""), getattr(e, "threshold", 0)) for e in uow.published[1:]]
     assert names == [("expense_recorded", "", 0), ("budget_threshold_reached", "total", 80),
                      ("budget_threshold_reached", "hardware_om", 80)]
     uow.published.clear()
-    handlers.record_expense(_expense("200"), uow, caller())
+    handlers.record_expense(_expense("200"), uow, caller(), now=LATE)
     names = [(e.event_name(), e.scope if hasattr(e, "scope") else "") for e in uow.published]
     assert ("budget_exceeded", "total") in names and ("budget_exceeded", "hardware_om") in names
     recorded = uow.published[0].event_data()
@@ -90,8 +94,8 @@ def test_expenses_fire_thresholds_once_and_then_over_budget():
 def test_expense_idempotency_key_records_once():
     uow = FakeUnitOfWork()
     _approved_budget(uow)
-    first = handlers.record_expense(_expense("10", "k"), uow, caller())
-    again = handlers.record_expense(_expense("10", "k"), uow, caller())
+    first = handlers.record_expense(_expense("10", "k"), uow, caller(), now=LATE)
+    again = handlers.record_expense(_expense("10", "k"), uow, caller(), now=LATE)
     assert again.replayed and again.expense.id == first.expense.id and len(uow.committed["expenses"]) == 1
 
 
@@ -99,17 +103,17 @@ def test_expense_rules():
     uow = FakeUnitOfWork()
     b = _approved_budget(uow)
     with pytest.raises(InvalidArgument, match="excluded"):
-        handlers.record_expense(_expense("10", fee_category="meetings"), uow, caller())
+        handlers.record_expense(_expense("10", fee_category="meetings"), uow, caller(), now=LATE)
     with pytest.raises(InvalidArgument) as err:
-        handlers.record_expense(_expense("-3"), uow, caller())
+        handlers.record_expense(_expense("-3"), uow, caller(), now=LATE)
     assert err.value.violations[0].field == "amount"
     with pytest.raises(InvalidArgument, match="outside budget year"):
-        handlers.record_expense(_expense("10", spent_on="2026-12-31"), uow, caller())
+        handlers.record_expense(_expense("10", spent_on="2026-12-31"), uow, caller(), now=LATE)
     with pytest.raises(InvalidArgument, match="not software_om"):
-        handlers.record_expense(_expense("10", fee_category="software_om", line_no=1), uow, caller())
+        handlers.record_expense(_expense("10", fee_category="software_om", line_no=1), uow, caller(), now=LATE)
     uow.committed["budgets"]["b1"] = replace(b, state=bd.REVIEWED)
     with pytest.raises(FailedPrecondition, match="approved"):
-        handlers.record_expense(_expense("10"), uow, caller())
+        handlers.record_expense(_expense("10"), uow, caller(), now=LATE)
     assert uow.committed["expenses"] == []
 
 
@@ -119,9 +123,12 @@ def test_each_budget_step_needs_its_permission_and_approval_is_final():
     uow.committed["budgets"]["b1"] = replace(b, state=bd.DRAFT)
     handlers.change_budget_state(ChangeBudgetState("b1", "submit", "请审核"), uow, caller(perms=["budget.compile"]))
     with pytest.raises(PermissionDenied, match="budget.review"):
-        handlers.change_budget_state(ChangeBudgetState("b1", "review"), uow, caller(perms=["budget.approve"]))
-    handlers.change_budget_state(ChangeBudgetState("b1", "review", "已核"), uow, caller(perms=["budget.review"]))
-    handlers.change_budget_state(ChangeBudgetState("b1", "approve", "同意"), uow, caller(perms=["budget.approve"]))
+        handlers.change_budget_state(ChangeBudgetState("b1", "review"), uow,
+                                     caller(perms=["budget.approve"], subject="u2"))
+    handlers.change_budget_state(ChangeBudgetState("b1", "review", "已核"), uow,
+                                 caller(perms=["budget.review"], subject="u2"))
+    handlers.change_budget_state(ChangeBudgetState("b1", "approve", "同意"), uow,
+                                 caller(perms=["budget.approve"], subject="u3"))
     assert [e.event_name() for e in uow.published] == ["budget_approved"]
     assert [a.comment for _, a in uow.committed["actions"]] == ["请审核", "已核", "同意"]
     with pytest.raises(FailedPrecondition):

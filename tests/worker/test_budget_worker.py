@@ -14,7 +14,7 @@ from budget.adapters.uow import BudgetUnitOfWork
 from budget.domain.commands import ApproveStandard, ChangeBudgetState, CompileBudget, CreateStandard, RegisterAsset
 from budget.domain.sample import SAMPLE_CODE, SAMPLE_NAME, SAMPLE_REGION, sample_body
 from budget.worker import Service as BudgetWorker
-from govkit.auth import SYSTEM
+from govkit.auth import SYSTEM, Principal, Scope
 from govkit.events import Envelope
 
 
@@ -55,10 +55,12 @@ def _approved_budget(engine) -> str:
                                            "original_value": "20000"}), uow(), SYSTEM)
     s = handlers.create_standard(CreateStandard(SAMPLE_CODE, SAMPLE_NAME, "2026-01-01", "", sample_body(),
                                                 SAMPLE_REGION), uow(), SYSTEM)
-    handlers.approve_standard(ApproveStandard(s.id), uow(), SYSTEM)
+    finance = Principal("finance", "财务审核", (), frozenset({"*"}), Scope(None))  # not the preparer
+    handlers.approve_standard(ApproveStandard(s.id), uow(), finance)
     b = handlers.compile_budget(CompileBudget("fgw", 2027, s.id), uow(), SYSTEM).budget
-    for step in ("submit", "review", "approve"):
-        handlers.change_budget_state(ChangeBudgetState(b.id, step), uow(), SYSTEM)
+    handlers.change_budget_state(ChangeBudgetState(b.id, "submit"), uow(), SYSTEM)
+    for step in ("review", "approve"):
+        handlers.change_budget_state(ChangeBudgetState(b.id, step), uow(), finance)
     return b.id
 
 

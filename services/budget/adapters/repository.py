@@ -245,7 +245,7 @@ def _to_standard(row) -> Standard:
                     effective_from=m["effective_from"], effective_to=m["effective_to"], state=m["state"],
                     body=body_from_dict(m["body"]), default_region=m["default_region"],
                     created_by=m["created_by"], created_at=m["created_at"], approved_by=m["approved_by"],
-                    approved_at=m["approved_at"], note=m["note"])
+                    approved_at=m["approved_at"], note=m["note"], updated_by=m["updated_by"])
 
 
 class StandardRepository:
@@ -289,7 +289,7 @@ class StandardRepository:
         self.conn.execute(t.standards.update().where(t.standards.c.id == uuid.UUID(s.id)).values(
             name=s.name, effective_from=s.effective_from, effective_to=s.effective_to, state=s.state,
             default_region=s.default_region, body=body_to_dict(s.body), approved_by=s.approved_by,
-            approved_at=s.approved_at, note=s.note))
+            approved_at=s.approved_at, note=s.note, updated_by=s.updated_by))
 
 
 # ---- budgets -------------------------------------------------------------------------------
@@ -349,6 +349,14 @@ class BudgetRepository(_Scoped):
             if b and b.state == "approved" and (i == 0 or b.include_subtree):
                 return b
         return None
+
+    def overlapping(self, year: int, units: builtins.list[str], exclude_id: str) -> builtins.list[Budget]:
+        # Deliberately unscoped: a budget outside the caller's scope still counts those assets.
+        q = sa.select(t.budgets).where(t.budgets.c.year == year, t.budgets.c.org_unit_ids.overlap(units))
+        key = _uuid(exclude_id)
+        if key is not None:
+            q = q.where(t.budgets.c.id != key)
+        return [_to_budget(r) for r in self.conn.execute(q.order_by(t.budgets.c.org_unit_id))]
 
     def list(self, *, org_unit_id: str = "", year: int = 0, state: str = "") -> list[Budget]:
         q = self._q()

@@ -68,6 +68,7 @@ standards = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("approved_by", sa.Text, nullable=False, server_default=""),
     sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_by", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("code", "version", name="uq_standards_code_version"),
 )
 

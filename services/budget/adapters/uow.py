@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 
 import sqlalchemy as sa
@@ -11,14 +12,20 @@ from govkit.events import Event, jsonable, utcnow
 from govkit.orgdir import OrgDirectory
 from govkit.uow import OUTBOX, SqlUnitOfWork
 
+from ..domain.fees import SpendingPolicy
 from ..domain.ports import BudgetUow
 from .repository import AssetRepository, BudgetRepository, StandardRepository, bulk_insert
+
+
+def spending_policy() -> SpendingPolicy:
+    return SpendingPolicy.from_setting(os.environ.get("GOVOPS_BUDGET_EXCLUDED_KEYWORDS", ""))
 
 
 class BudgetUnitOfWork(SqlUnitOfWork):
     def __init__(self, engine, scope: Scope = SYSTEM.scope):
         super().__init__(engine)
         self.scope = scope
+        self.spending = spending_policy()
         self.bulk_events: list[Event] = []
 
     def bind(self, conn) -> None:

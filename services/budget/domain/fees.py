@@ -91,3 +91,37 @@ def check_item(v, field: str, code: str, category: str | None = None) -> str | N
         v.fail(field, f"fee item {code} belongs to {item.category}, not {category}")
         return None
     return code
+
+
+# Words in a spending description that name a cost the fee definition excludes, each with the
+# excluded category it belongs to (for the reason). Specific phrases rather than bare words:
+# "会议" alone would refuse the upkeep of a video-conference system, which is O&M spending.
+DEFAULT_EXCLUDED_KEYWORDS: dict[str, str] = {
+    "水电": "utilities", "水费": "utilities", "电费": "utilities", "燃气费": "utilities", "物业费": "utilities",
+    "交通费": "transport", "差旅": "transport", "打车": "transport", "出租车": "transport", "油费": "transport",
+    "停车费": "transport", "过路费": "transport", "机票": "transport", "火车票": "transport",
+    "培训费": "training", "培训班": "training", "学费": "training",
+    "会议费": "meetings", "会务": "meetings", "会议场地": "meetings",
+    "办公用品": "office", "日常办公": "office", "文具": "office", "办公家具": "office",
+}
+
+
+@dataclass(frozen=True)
+class SpendingPolicy:
+    """The deployment's list of words that mark an excluded cost in a description
+    (GOVOPS_BUDGET_EXCLUDED_KEYWORDS, comma-separated; empty: the defaults above)."""
+    excluded_keywords: tuple[str, ...] = tuple(DEFAULT_EXCLUDED_KEYWORDS)
+
+    @classmethod
+    def from_setting(cls, raw: str) -> SpendingPolicy:
+        words = tuple(w.strip() for w in (raw or "").split(",") if w.strip())
+        return cls(words) if words else cls()
+
+    def violation(self, description: str) -> str | None:
+        """Why `description` names an excluded cost, or None."""
+        word = next((w for w in self.excluded_keywords if w in (description or "")), None)
+        if word is None:
+            return None
+        category = EXCLUDED_BY_CODE.get(DEFAULT_EXCLUDED_KEYWORDS.get(word, ""))
+        kind = f"{category.name}（{category.code}）" if category else "an excluded cost"
+        return f"mentions 「{word}」, which is {kind}: {EXCLUSION_REASON}"

@@ -23,6 +23,7 @@ from govkit.ports import Transaction
 from .assets import Asset, AssetFilter
 from .budget import Action, Budget, Expense
 from .compilation import AssetGroup, Line
+from .fees import SpendingPolicy
 from .standard import Standard
 
 
@@ -77,6 +78,8 @@ class BudgetLedger(Protocol):
 
 class BudgetRepository(BudgetLedger, Protocol):
     def add(self, b: Budget) -> None: ...
+    def overlapping(self, year: int, units: builtins.list[str], exclude_id: str) -> builtins.list[Budget]:
+        """Budgets of `year` (whatever the caller's scope) counting any of `units`, except one."""
     def list(self, *, org_unit_id: str = "", year: int = 0, state: str = "") -> list[Budget]: ...
     def clear_compilation(self, budget_id: str) -> None: ...
     def add_lines(self, budget_id: str, lines: builtins.list[Line]) -> None: ...
@@ -109,6 +112,9 @@ class RecordingUow(Transaction, Protocol):
     def budgets(self) -> BudgetLedger: ...
     @property
     def orgdir(self) -> UnitDirectory: ...
+    @property
+    def spending(self) -> SpendingPolicy:
+        """The deployment's excluded-cost words (GOVOPS_BUDGET_EXCLUDED_KEYWORDS)."""
 
 
 class BudgetUow(RecordingUow, Protocol):

@@ -115,6 +115,7 @@ class Standard:
     approved_by: str = ""
     approved_at: datetime | None = None
     note: str = ""
+    updated_by: str = ""  # the last person to edit the draft (who, like its author, may not approve it)
 
     def require_editable(self) -> None:
         if self.state == APPROVED:
