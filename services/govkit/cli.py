@@ -13,11 +13,12 @@ from rich.table import Table
 
 from . import config as govconfig
 from . import service as registry
-from .cli_support import SESSION_FILE, console, dev_signer, fail, grpc_channel, save_session
+from .cli_support import SESSION_FILE, Listing, console, dev_signer, emit, emit_record, fail, grpc_channel, output_options, save_session
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="GovOps: e-government O&M management", no_args_is_help=True)
+app.callback()(output_options)
 dev = typer.Typer(help="Development helpers: keys, demo seed", no_args_is_help=True)
 token_app = typer.Typer(help="Tokens", no_args_is_help=True)
 events_app = typer.Typer(help="Event consumers: dead letters", no_args_is_help=True)

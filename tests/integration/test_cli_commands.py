@@ -30,14 +30,18 @@ def _run(*argv):
     return result
 
 
+def _json(*argv) -> list:
+    """The JSON lines a command wrote (the in-process server's log lines share the captured stdout)."""
+    return [json.loads(line) for line in _run("--output", "json", *argv).stdout.splitlines() if line.startswith("{")]
+
+
 def test_create_then_get_by_number_as_json(ticket_env):
-    created = json.loads(_run("--output", "json", "ticket", "create", "--title", "打印机无法连接",
-                              "--org-unit", "fgw", "--priority", "high").stdout)
+    [created] = _json("ticket", "create", "--title", "打印机无法连接", "--org-unit", "fgw", "--priority", "high")
     assert created["number"].startswith("INC-") and len(created["id"]) == 36
     assert created["priority"] == "high" and created["created_at"].endswith("+08:00")
-    by_number = json.loads(_run("--output", "json", "ticket", "get", created["number"]).stdout)
+    [by_number] = _json("ticket", "get", created["number"])
     assert by_number["id"] == created["id"] and by_number["title"] == "打印机无法连接"
-    by_id = json.loads(_run("--output", "json", "ticket", "get", created["id"]).stdout)
+    [by_id] = _json("ticket", "get", created["id"])
     assert by_id == by_number
 
 
@@ -54,7 +58,7 @@ def test_a_number_is_accepted_wherever_a_ticket_id_is(ticket_env, admin_token):
 def test_lists_are_json_lines_with_the_number_and_the_full_id(ticket_env):
     for title in ("打印机无法连接", "网络中断"):
         _run("ticket", "create", "--title", title, "--org-unit", "fgw")
-    rows = [json.loads(line) for line in _run("--output", "json", "ticket", "mine").stdout.splitlines()]
+    rows = _json("ticket", "mine")
     assert sorted(r["title"] for r in rows) == ["打印机无法连接", "网络中断"]
     assert all(r["number"].startswith("INC-") and len(r["id"]) == 36 for r in rows)
     table = _run("ticket", "mine").stdout  # piped: nothing cut short
@@ -67,4 +71,4 @@ def test_an_unknown_category_is_named_and_nothing_is_sent(ticket_env):
     result = CliRunner().invoke(app, ["ticket", "create", "--title", "t", "--org-unit", "fgw",
                                       "--category", "hardware"])
     assert result.exit_code == 2 and "'hardware'" in result.output and "99" not in result.output
-    assert _run("--output", "json", "ticket", "mine").stdout == ""
+    assert _json("ticket", "mine") == []

@@ -115,7 +115,7 @@ def test_a_proto_message_becomes_a_document_with_words_and_local_times():
                                category=pb.CATEGORY_APPLICATION, created_at=created))
     assert doc["number"] == "INC-2026-000002" and doc["priority"] == "high" and doc["category"] == "application"
     assert doc["created_at"] == "2026-12-02T09:30:00+08:00"
-    assert doc["resolved_at"] is None and doc["assignee"] == ""  # every field, so the keys are stable
+    assert doc["resolution_due_at"] is None and doc["assignee"] == ""  # every field, so the keys are stable
     json.dumps(doc)
 
 
