@@ -36,7 +36,7 @@ from rich.table import Table
 from . import config as govconfig
 
 __all__ = ["console", "grpc_channel", "fail", "save_session", "dev_signer", "SESSION_FILE", "Listing", "emit",
-           "emit_record", "output_options", "json_output", "proto_dict", "when", "enum_choice", "enum_number",
+           "emit_record", "output_options", "json_output", "proto_dict", "when", "enum_words", "enum_number",
            "enum_word", "file_format"]
 
 console = Console()
@@ -140,10 +140,10 @@ def output_options(
 def configure(output: str) -> None:
     _state["output"] = output
     # JSON mode: stdout carries JSON only; messages for people go to stderr.
-    console.file = sys.stderr if output == "json" else None  # type: ignore[assignment]
+    console.file = sys.stderr if output == "json" else None
     piped = not console.is_terminal
     console.soft_wrap = piped  # piped: a long line stays one line
-    console.width = _UNLIMITED if piped else None  # type: ignore[assignment]  # piped: no table is cut to fit
+    console.width = _UNLIMITED if piped else None  # piped: no table is cut to fit
 
 
 def json_output() -> bool:
@@ -237,7 +237,7 @@ class Listing:
 
     def table(self) -> Table:
         table = Table(title=self.title)
-        for n, (_key_, header, is_id) in enumerate(self.columns):
+        for n, (_, header, is_id) in enumerate(self.columns):
             if is_id:
                 width = max([len(header)] + [len(_cell(r[n])) for r in self.rows])
                 table.add_column(header, no_wrap=True, min_width=width)
@@ -326,12 +326,13 @@ def proto_dict(message) -> dict:
 
 
 # ---- choices --------------------------------------------------------------------------------
-def enum_choice(enum_wrapper, name: str, *, exclude: tuple[str, ...] = ()) -> type[enum.Enum]:
-    """The words of a proto enum (without UNSPECIFIED) as a choice type for a typer parameter, so an
-    unknown word is refused by the command line itself, naming the word and the choices."""
+def enum_words(enum_wrapper, *, exclude: tuple[str, ...] = ()) -> dict[str, str]:
+    """The words of a proto enum (without UNSPECIFIED), for a choice type of a typer parameter —
+    `Enum("Category", enum_words(pb.Category), type=str)` — so an unknown word is refused by the
+    command line itself, naming the word and the choices (never sent as a made-up number)."""
     enum_type = enum_wrapper.DESCRIPTOR
-    words = [enum_word(enum_type, v.number) for v in enum_type.values if v.number]
-    return enum.Enum(name, {w: w for w in words if w not in exclude}, type=str)  # type: ignore[misc,return-value]
+    words = [str(enum_word(enum_type, v.number)) for v in enum_type.values if v.number]
+    return {w: w for w in words if w not in exclude}
 
 
 def enum_number(enum_wrapper, word) -> int:

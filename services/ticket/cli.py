@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 
 import grpc
 import typer
 
-from govkit.cli_support import Listing, console, emit, emit_record, enum_choice, enum_number, enum_word, fail, \
-    grpc_channel
+from govkit.cli_support import (
+    Listing,
+    console,
+    emit,
+    emit_record,
+    enum_number,
+    enum_word,
+    enum_words,
+    fail,
+    grpc_channel,
+)
 from govops.common.v1.common_pb2 import PageRequest
 from govops.ticket.v1 import ticket_pb2 as pb
 
 app = typer.Typer(help="Tickets: catalogue, submit, queues, SLA", no_args_is_help=True)
 
-Category = enum_choice(pb.Category, "Category")
-Priority = enum_choice(pb.Priority, "Priority")
+Category = Enum("Category", enum_words(pb.Category), type=str)  # type: ignore[misc]
+Priority = Enum("Priority", enum_words(pb.Priority), type=str)  # type: ignore[misc]
 TICKET = typer.Argument(..., help="ticket id (UUID) or number, e.g. INC-2026-000002")
 
 

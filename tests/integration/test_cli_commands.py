@@ -47,7 +47,8 @@ def test_create_then_get_by_number_as_json(ticket_env):
 
 def test_a_number_is_accepted_wherever_a_ticket_id_is(ticket_env, admin_token):
     stub = pb_grpc.TicketServiceStub(channel(ticket_env, admin_token))
-    t = stub.CreateTicket(pb.CreateTicketRequest(title="网络中断", org_unit_id="fgw", category=pb.CATEGORY_INFRASTRUCTURE,
+    t = stub.CreateTicket(pb.CreateTicketRequest(title="网络中断", org_unit_id="fgw",
+                                                 category=pb.CATEGORY_INFRASTRUCTURE,
                                                  priority=pb.PRIORITY_MEDIUM), timeout=5).ticket
     assert stub.GetTicket(pb.GetTicketRequest(id=t.number.lower()), timeout=5).ticket.id == t.id
     stub.AddComment(pb.AddCommentRequest(ticket_id=t.number, body="已到现场"), timeout=5)

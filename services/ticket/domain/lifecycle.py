@@ -54,7 +54,7 @@ _CHANGE = {
 LIFECYCLES = {"request": _SERVICE, "incident": _SERVICE, "problem": _PROBLEM, "change": _CHANGE}
 TICKET_TYPES = tuple(LIFECYCLES)
 NUMBER_PREFIX = {"request": "REQ", "incident": "INC", "problem": "PRB", "change": "CHG"}
-_NUMBER = re.compile(r"(%s)-\d{4}-\d{6,}" % "|".join(NUMBER_PREFIX.values()))
+_NUMBER = re.compile("(" + "|".join(NUMBER_PREFIX.values()) + r")-\d{4}-\d{6,}")
 
 
 def is_ticket_number(text: str) -> bool:
