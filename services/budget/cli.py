@@ -142,6 +142,9 @@ def standard_show(standard: str = typer.Argument(..., help="id, CODE (latest app
     """A standard version with its rate rules, workload, labour-cost, spare-parts, consumables and coefficients."""
     pb = _pb()
     s = _call("GetStandard", pb.GetStandardRequest(id=_standard_id(standard))).standard
+    if json_output():
+        emit_record(s)
+        return
     console.print(f"[bold]{s.name}[/bold]  {s.code} v{s.version}  "
                   f"{pb.StandardState.Name(s.state).replace('STANDARD_STATE_', '').lower()}  "
                   f"effective {s.effective_from} → {s.effective_to or '…'}")
@@ -282,6 +285,9 @@ def trace(budget: str = BUDGET, line: int = typer.Argument(..., help="line numbe
     """Why one line is in the budget: rule, coefficients, formula and its assets."""
     reply = _call("TraceBudgetLine", _pb().TraceBudgetLineRequest(budget_id=_budget_id(budget, year), line_no=line,
                                                                   page=PageRequest(page_size=50)))
+    if json_output():
+        emit_record(reply)
+        return
     ln = reply.line
     console.print(f"line {ln.line_no}: {ln.amount.amount} 元  {ln.fee_category}/{ln.fee_item}  rule {reply.standard} "
                   f"{ln.rule_ref}\n  {ln.formula}\n  group: {reply.group}")
@@ -340,6 +346,9 @@ def approve(budget: str = BUDGET, year: int = YEAR, comment: str = COMMENT,
 def execution(budget: str = BUDGET, year: int = YEAR):
     """Execution rate per fee category and per line."""
     x = _call("GetExecution", _pb().GetExecutionRequest(budget_id=_budget_id(budget, year)))
+    if json_output():
+        emit_record(x)
+        return
     t = Listing(f"执行情况: {x.total_spent.amount} / {x.budget.total.amount} 元 ({x.execution_rate}%)")
     for col in ("category", "budgeted", "spent", "rate %"):
         t.add_column(col)

@@ -326,12 +326,16 @@ def kpi_get(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org u
 @kpi_app.command("watch")
 def kpi_watch(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org unit ids"),
               name: list[str] = typer.Option([], help="KPI names")):
-    """Watch the live KPIs change (Ctrl-C to stop)."""
+    """Watch the live KPIs change (Ctrl-C to stop); with --output json, one line per change."""
+    from contextlib import nullcontext
+
+    from govkit.cli_support import json_output
     from govops.evaluation.v1 import evaluation_pb2 as pb
     from govops.evaluation.v1 import evaluation_pb2_grpc
 
     values: dict = {}
-    with Live(_kpi_table(values), console=console, refresh_per_second=10) as live:
+    streaming = json_output()
+    with (nullcontext() if streaming else Live(_kpi_table(values), console=console, refresh_per_second=10)) as live:
         while True:  # the server ends the stream UNAUTHENTICATED when the token expires: reconnect
             opened = time.monotonic()
             with grpc_channel("evaluation") as ch:  # a fresh (refreshed) token each time
@@ -340,6 +344,9 @@ def kpi_watch(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org
                 try:
                     for msg in stream:
                         k = msg.kpi
+                        if streaming:
+                            emit_record(k)
+                            continue
                         values[(k.subject, k.name, k.window)] = (k.value, when(k.updated_at))
                         live.update(_kpi_table(values))
                     return

@@ -153,3 +153,34 @@ def test_a_file_of_another_format_is_refused(argv, word, monkeypatch, tmp_path):
     result = CliRunner().invoke(app, argv)
     assert result.exit_code == 2, result.output
     assert word in result.output
+
+
+def test_json_mode_keeps_stdout_for_json_and_sends_messages_to_stderr():
+    import typer
+
+    from govkit.cli_support import console, emit_record, output_options
+
+    app = typer.Typer()
+    app.callback()(output_options)
+
+    @app.command("make")
+    def make():
+        """Make."""
+        console.print("working…")
+        emit_record({"id": "59a0686f-51a0-4c3e-9f0b-6f8f3c2a1d7e", "at": datetime(2026, 12, 2, tzinfo=UTC)},
+                     "made 59a0686f-51a0-4c3e-9f0b-6f8f3c2a1d7e")
+
+    as_json = CliRunner().invoke(app, ["-o", "json", "make"])
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == {"id": "59a0686f-51a0-4c3e-9f0b-6f8f3c2a1d7e",
+                                          "at": "2026-12-02T08:00:00+08:00"}
+    assert "working…" in as_json.stderr and "working…" not in as_json.stdout
+    as_table = CliRunner().invoke(app, ["make"])
+    assert as_table.stdout.splitlines() == ["working…", "made 59a0686f-51a0-4c3e-9f0b-6f8f3c2a1d7e"]
+
+
+def test_an_unknown_output_is_refused():
+    from govkit.cli import app
+
+    result = CliRunner().invoke(app, ["--output", "yaml", "ticket", "mine"])
+    assert result.exit_code == 2 and "'yaml'" in result.output
