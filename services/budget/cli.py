@@ -8,7 +8,7 @@ from pathlib import Path
 import grpc
 import typer
 
-from govkit.cli_support import Listing, console, emit, emit_record, fail, file_format, grpc_channel, json_output
+from govkit.cli_support import Listing, console, emit, emit_record, fail, file_format, grpc_channel, json_output, when
 from govkit.protoconv import as_money
 from govops.common.v1.common_pb2 import PageRequest
 
@@ -267,7 +267,7 @@ def show(budget: str = typer.Argument(..., help="budget id, or unit id with --ye
         return
     for a in b.actions:
         step = pb.BudgetStep.Name(a.action).removeprefix("BUDGET_STEP_").lower()
-        console.print(f"  {a.at.ToJsonString()}  {step:<22} {a.actor:<12} {a.comment}")
+        console.print(f"  {when(a.at)}  {step:<22} {a.actor:<12} {a.comment}")
     if lines:
         reply = _call("ListBudgetLines", pb.ListBudgetLinesRequest(budget_id=bid,
                                                                    page=PageRequest(page_size=lines)))

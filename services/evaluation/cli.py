@@ -390,7 +390,7 @@ def kpi_check(limit: int = typer.Option(20, help="differences to print")):
     engine = make_engine(s.database_url, pool_size=1)
     n, diffs = check_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
     if not diffs:
-        console.print(f"live KPIs match the {n} facts")
+        emit_record({"facts": n, "differences": 0}, f"live KPIs match the {n} facts")
         return
     table = Listing(f"{len(diffs)} differences between Redis and the {n} facts", "key", "field", "redis", "facts")
     for d in diffs[:limit]:

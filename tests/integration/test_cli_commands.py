@@ -73,3 +73,21 @@ def test_an_unknown_category_is_named_and_nothing_is_sent(ticket_env):
                                       "--category", "hardware"])
     assert result.exit_code == 2 and "'hardware'" in result.output and "99" not in result.output
     assert _json("ticket", "mine") == []
+
+
+def test_another_services_list_as_json_and_its_choice_refused(grpc_server, engine_for, admin_token, monkeypatch):
+    engine_for("outsource")
+    monkeypatch.setenv("GOVOPS_OUTSOURCE_GRPC_TARGET", grpc_server("outsource")["outsource"])
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    _run("outsource", "vendor", "register", "vendor-sz", "福建数智信息技术有限公司", "91350100M000100Y43")
+    [vendor] = _json("outsource", "vendor", "list")
+    assert vendor == {"id": "vendor-sz", "name": "福建数智信息技术有限公司", "credit_code": "91350100M000100Y43",
+                      "status": "active", "org_unit_id": "om-centre"}
+    [shown] = _json("outsource", "vendor", "show", "vendor-sz")
+    assert shown["id"] == "vendor-sz" and shown["status"] == "active"
+
+    from govkit.cli import app
+
+    refused = CliRunner().invoke(app, ["outsource", "vendor", "status", "vendor-sz", "banned"])
+    assert refused.exit_code == 2 and "'banned'" in refused.output and "99" not in refused.output
+    assert _json("outsource", "vendor", "list", "--status", "active")[0]["status"] == "active"
