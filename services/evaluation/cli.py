@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import time
+from enum import Enum
 from pathlib import Path
 
 import grpc
 import typer
 from rich.live import Live
-from rich.table import Table
 
 from govkit import config as govconfig
-from govkit.cli_support import console, fail, grpc_channel
+from govkit.cli_support import Listing, console, emit, emit_record, fail, file_format, grpc_channel, when
 from govkit.protoconv import to_date_range
 
 app = typer.Typer(help="Nine-grid evaluation: models, plans, reports, rectification, accountability",
@@ -26,6 +26,10 @@ kpi_app = typer.Typer(help="Live KPIs", no_args_is_help=True)
 app.add_typer(kpi_app, name="kpi")
 
 _STATES = ("data_collection", "self_assessment", "review", "published", "archived")
+PlanStep = Enum("PlanStep", {s: s for s in _STATES}, type=str)  # type: ignore[misc]
+REPORT_FORMATS = ("pdf", "xlsx")  # what GetReport produces; nothing else is offered
+ReportFormat = Enum("ReportFormat", {f: f for f in REPORT_FORMATS}, type=str)  # type: ignore[misc]
+PLAN = typer.Argument(..., help="plan id")
 
 
 def _stub():
@@ -55,28 +59,26 @@ def model_list():
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     reply = _call("ListModels", pb.ListModelsRequest())
-    table = Table(title="Evaluation models")
-    for col in ("code", "version", "name", "indicators"):
-        table.add_column(col)
+    table = Listing("Evaluation models", "code", "version", "name", "indicators")
     for mdl in reply.models:
-        table.add_row(mdl.code, str(mdl.version), mdl.name, str(len(mdl.indicators)))
-    console.print(table)
+        table.add_row(mdl.code, mdl.version, mdl.name, len(mdl.indicators))
+    emit(table)
 
 
 @model_app.command("show")
-def model_show(code: str = typer.Argument("ninegrid_default"), version: int = typer.Option(0, help="0 = latest")):
+def model_show(code: str = typer.Argument("ninegrid_default", help="model code"),
+               version: int = typer.Option(0, help="0 = latest")):
     """Show a model's nine cells and indicators."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     mdl = _call("GetModel", pb.GetModelRequest(code=code, version=version)).model
-    table = Table(title=f"{mdl.name} ({mdl.code} v{mdl.version})")
-    for col in ("cell", "code", "indicator", "kind", "baseline", "target", "weight", "rule"):
-        table.add_column(col)
+    table = Listing(f"{mdl.name} ({mdl.code} v{mdl.version})", "cell", "code", "indicator", "kind", "baseline",
+                    "target", "weight", "rule")
     for i in mdl.indicators:
         table.add_row(f"{pb.Level.Name(i.level)[6:].lower()}.{pb.Dimension.Name(i.dimension)[10:].lower()}", i.code,
-                      i.name, pb.IndicatorKind.Name(i.kind)[15:].lower(), _fmt(i.baseline), _fmt(i.target),
-                      _fmt(i.weight), pb.ScoringRule.Name(i.rule)[13:].lower())
-    console.print(table)
+                      i.name, pb.IndicatorKind.Name(i.kind)[15:].lower(), i.baseline, i.target,
+                      i.weight, pb.ScoringRule.Name(i.rule)[13:].lower())
+    emit(table)
 
 
 @model_app.command("create-default")
@@ -87,7 +89,7 @@ def model_create_default():
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     mdl = _call("CreateModel", pb.CreateModelRequest(model=model_to_pb(DEFAULT_MODEL))).model
-    console.print(f"stored {mdl.code} version {mdl.version}")
+    emit_record({"code": mdl.code, "version": mdl.version}, f"stored {mdl.code} version {mdl.version}")
 
 
 # ---- plans -------------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def plan_create(
     plan = _call("CreatePlan", pb.CreatePlanRequest(
         name=name, subject_org_unit_id=subject_org_unit_id, subject_role=subject_role, model_code=model,
         period=to_date_range(start, end), objects=objects, idempotency_key=idempotency_key or "")).plan
-    console.print(f"plan [bold]{plan.id}[/bold] 「{plan.name}」 {pb.PlanState.Name(plan.state)}")
+    emit_record(plan, f"plan [bold]{plan.id}[/bold] 「{plan.name}」 {pb.PlanState.Name(plan.state)}")
 
 
 @plan_app.command("list")
@@ -125,49 +127,53 @@ def plan_list():
     """List plans the caller may see."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    table = Table(title="Evaluation plans")
-    for col in ("id", "name", "period", "state", "objects"):
-        table.add_column(col)
+    table = Listing("Evaluation plans", "id", "name", "period", "state", "objects")
     for p in _call("ListPlans", pb.ListPlansRequest()).plans:
         table.add_row(p.id, p.name, f"{p.period.start}..{p.period.end}", pb.PlanState.Name(p.state)[11:].lower(),
-                      ", ".join(o.id for o in p.objects))
-    console.print(table)
+                      [o.id for o in p.objects])
+    emit(table)
 
 
 @plan_app.command("show")
-def plan_show(plan_id: str):
+def plan_show(plan_id: str = PLAN):
     """Show a plan's results: ranking and nine-grid per object."""
+    from govkit.cli_support import json_output
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     p = _call("GetPlan", pb.GetPlanRequest(id=plan_id)).plan
+    if json_output():
+        emit_record(p)
+        return
     console.print(f"[bold]{p.name}[/bold] {p.period.start}..{p.period.end} — {pb.PlanState.Name(p.state)}")
-    table = Table(title="Results")
-    for col in ("rank", "object", "overall", "organization", "process", "individual", "Δ previous", "findings"):
-        table.add_column(col)
+    table = Listing("Results", "rank", "object", "overall", "organization", "process", "individual")
+    table.add_column("Δ previous", "delta")
+    table.add_column("findings")
     for r in sorted(p.results, key=lambda r: r.rank or 999):
         table.add_row(str(r.rank or "—"), r.object_id, _fmt(r.overall if r.HasField("overall") else None),
                       *[_fmt(r.level_scores.get(level)) for level in ("organization", "process", "individual")],
                       _fmt(r.delta if r.HasField("delta") else None), str(len(r.findings)))
-    console.print(table)
+    emit(table)
 
 
 @plan_app.command("advance")
-def plan_advance(plan_id: str, to: str = typer.Argument(..., help="|".join(_STATES))):
+def plan_advance(plan_id: str = PLAN, to: PlanStep = typer.Argument(..., help="the step to move to")):
     """Move a plan to its next step (published/archived go through PublishPlan/ArchivePlan)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    if to == "published":
+    if to.value == "published":
         p = _call("PublishPlan", pb.PublishPlanRequest(id=plan_id)).plan
-    elif to == "archived":
+    elif to.value == "archived":
         p = _call("ArchivePlan", pb.ArchivePlanRequest(id=plan_id)).plan
     else:
-        state = pb.PlanState.ValueType(getattr(pb, f"PLAN_STATE_{to.upper()}", 0))
+        state = pb.PlanState.ValueType(pb.PlanState.Value(f"PLAN_STATE_{to.value.upper()}"))
         p = _call("AdvancePlan", pb.AdvancePlanRequest(id=plan_id, to_state=state)).plan
-    console.print(f"plan {p.id}: {pb.PlanState.Name(p.state)}")
+    emit_record(p, f"plan {p.id}: {pb.PlanState.Name(p.state)}")
 
 
 @plan_app.command("score")
-def plan_score(plan_id: str, object_id: str, indicator: str, score: float,
+def plan_score(plan_id: str = PLAN, object_id: str = typer.Argument(..., help="evaluated object id"),
+               indicator: str = typer.Argument(..., help="indicator code"),
+               score: float = typer.Argument(..., help="the score"),
                evidence: str = typer.Option(..., help="what the score rests on")):
     """Enter a manual score with its evidence."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -178,41 +184,47 @@ def plan_score(plan_id: str, object_id: str, indicator: str, score: float,
             plan_id=plan_id, object_id=object_id, indicator_code=indicator, score=score, evidence=evidence
         ),
     ).score
-    console.print(f"{s.object_id} {s.indicator_code} = {s.score:g} (by {s.scored_by})")
+    emit_record(s, f"{s.object_id} {s.indicator_code} = {s.score:g} (by {s.scored_by})")
 
 
 @plan_app.command("sign-off")
-def plan_sign_off(plan_id: str, object_id: list[str] = typer.Option([], help="only these objects")):
+def plan_sign_off(plan_id: str = PLAN, object_id: list[str] = typer.Option([], help="only these objects")):
     """Reviewer sign-off of the manual scores."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     scores = _call("SignOffScores", pb.SignOffScoresRequest(plan_id=plan_id, object_ids=object_id)).scores
-    console.print(f"signed off {len(scores)} scores")
+    emit_record({"signed_off": len(scores)}, f"signed off {len(scores)} scores")
 
 
 @app.command("report")
-def report(plan_id: str, object_id: str = typer.Option("", help="one object; empty = whole plan"),
-           format: str = typer.Option("pdf", help="pdf|xlsx"),
-           out: Path | None = typer.Option(None, help="file to write (default: the server's file name)")):
+def report(plan_id: str = PLAN, object_id: str = typer.Option("", help="one object; empty = whole plan"),
+           format: ReportFormat = typer.Option("pdf", help="report format"),
+           out: Path | None = typer.Option(None, help="file to write, ending in the format's suffix "
+                                                      "(default: the server's file name)")):
     """Download a result report (PDF with the nine-grid heatmap, or XLSX)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    fmt = pb.REPORT_FORMAT_XLSX if format == "xlsx" else pb.REPORT_FORMAT_PDF
+    if out is not None:
+        file_format(out, {f".{format.value}": format.value}, param="--out")
+    fmt = pb.REPORT_FORMAT_XLSX if format.value == "xlsx" else pb.REPORT_FORMAT_PDF
     reply = _call("GetReport", pb.GetReportRequest(plan_id=plan_id, object_id=object_id, format=fmt), timeout=120)
     path = out or Path(reply.file_name)
     path.write_bytes(reply.content)
-    console.print(f"wrote {path} ({len(reply.content)} bytes, {reply.mime_type})")
+    emit_record({"file": str(path), "bytes": len(reply.content), "mime_type": reply.mime_type},
+                f"wrote {path} ({len(reply.content)} bytes, {reply.mime_type})")
 
 
 @app.command("rectifications")
 def rectifications(org_unit_id: str = typer.Option("", "--org-unit", help="org unit"),
-                   open_only: bool = typer.Option(False)):
+                   open_only: bool = typer.Option(False, help="open rectifications only")):
     """Supervision view: rectifications by unit."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    table = Table(title="Rectifications (整改)")
-    for col in ("org unit", "object", "indicator", "actual", "baseline", "owner", "due", "state", "ticket"):
-        table.add_column(col)
+    table = Listing("Rectifications (整改)")
+    for header, key in (("org unit", "org_unit_id"), ("object", "object_id"), ("indicator", None), ("actual", None),
+                        ("baseline", None), ("owner", "owner_position"), ("due", "due_date"), ("state", None),
+                        ("ticket", "ticket_id")):
+        table.add_column(header, key)
     for r in _call(
         "ListRectifications", pb.ListRectificationsRequest(org_unit_id=org_unit_id, open_only=open_only)
     ).rectifications:
@@ -220,7 +232,7 @@ def rectifications(org_unit_id: str = typer.Option("", "--org-unit", help="org u
                       _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date,
                       pb.RectificationState.Name(r.state).removeprefix("RECTIFICATION_STATE_").lower(),
                       r.ticket_id)
-    console.print(table)
+    emit(table)
 
 
 @app.command("vendors")
@@ -229,15 +241,16 @@ def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer
     """Vendors as evaluated objects: SLA attainment and penalties per contract and period."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    table = Table(title="Vendor results (服务商考核)")
-    for col in ("vendor", "contract", "org unit", "period", "tickets", "response %", "resolution %", "breaches",
-                "penalty 元"):
-        table.add_column(col)
+    table = Listing("Vendor results (服务商考核)")
+    for header, key in (("vendor", "vendor_id"), ("contract", "contract_id"), ("org unit", "org_unit_id"),
+                        ("period", None), ("tickets", None), ("response %", "response_attainment_pct"),
+                        ("resolution %", "resolution_attainment_pct"), ("breaches", None), ("penalty 元", "penalty")):
+        table.add_column(header, key)
     for r in _call("ListVendorResults", pb.ListVendorResultsRequest(vendor_id=vendor,
                                                                      period=to_date_range(since, until))).results:
-        table.add_row(r.vendor_id, r.contract_id[:8], r.org_unit_id, f"{r.period.start}–{r.period.end}", str(r.tickets),
-                      r.response_attainment_pct, r.resolution_attainment_pct, str(r.breaches), r.penalty_total.amount)
-    console.print(table)
+        table.add_row(r.vendor_id, r.contract_id, r.org_unit_id, f"{r.period.start}–{r.period.end}", r.tickets,
+                      r.response_attainment_pct, r.resolution_attainment_pct, r.breaches, r.penalty_total.amount)
+    emit(table)
 
 
 @app.command("accountability")
@@ -250,23 +263,27 @@ def accountability(org_unit_id: str = typer.Option("", "--org-unit", help="org u
     if run:
         got = _call("RunAccountability", pb.RunAccountabilityRequest(as_of_date=as_of)).recorded
         console.print(f"recorded {len(got)} new accountability records")
-    table = Table(title="Accountability (问责)")
-    for col in ("org unit", "object", "indicator", "level", "reason", "recorded"):
-        table.add_column(col)
+    table = Listing("Accountability (问责)")
+    for header, key in (("org unit", "org_unit_id"), ("object", "object_id"), ("indicator", "indicator_code"),
+                        ("level", None), ("reason", None), ("recorded", "recorded_at")):
+        table.add_column(header, key)
     for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(org_unit_id=org_unit_id)).records:
         level = pb.AccountabilityLevel.Name(a.level).removeprefix("ACCOUNTABILITY_LEVEL_").lower()
-        table.add_row(a.org_unit_id, a.object_id, a.indicator_code, level, a.reason, a.recorded_at.ToJsonString())
-    console.print(table)
+        table.add_row(a.org_unit_id, a.object_id, a.indicator_code, level, a.reason, a.recorded_at)
+    emit(table)
 
 
 @app.command("audit")
-def audit(entity_type: str = typer.Option(""), entity_id: str = typer.Option("")):
+def audit(entity_type: str = typer.Option("", help="only this kind of entity, e.g. plan"),
+          entity_id: str = typer.Option("", help="only this entity")):
     """The audit trail."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
+    table = Listing("audit trail", "at", "actor", "action", "entity type", "entity id", "detail")
     for e in _call("ListAuditTrail", pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id)).entries:
-        console.print(f"{e.at.ToJsonString()} {e.actor} {e.action} {e.entity_type}:{e.entity_id} "
-                      f"{json.loads(e.detail_json) if e.detail_json else ''}")
+        table.add_row(e.at, e.actor, e.action, e.entity_type, e.entity_id,
+                      json.loads(e.detail_json) if e.detail_json else None)
+    emit(table)
 
 
 # ---- live KPIs (`govops eval kpi …`) ------------------------------------------------------------------------
@@ -276,13 +293,18 @@ def _kpi_request(org_unit_ids: list[str], name: list[str]):
     return pb.KpiFilter(subjects=org_unit_ids, names=name)
 
 
-def _kpi_table(values: dict) -> Table:
-    table = Table(title="GovOps live KPIs (organisation level)")
-    for col in ("org unit", "KPI", "window", "value", "updated"):
-        table.add_column(col)
+def _kpi_rows(values: dict) -> Listing:
+    table = Listing("GovOps live KPIs (organisation level)")
+    for header, key in (("org unit", "subject"), ("KPI", "name"), ("window", None), ("value", None),
+                        ("updated", "updated_at")):
+        table.add_column(header, key)
     for (subject, name, window), (value, at) in sorted(values.items()):
-        table.add_row(subject, name, window, f"{value:g}", at)
+        table.add_row(subject, name, window, value, at)
     return table
+
+
+def _kpi_table(values: dict):
+    return _kpi_rows(values).table()
 
 
 @kpi_app.command("get")
@@ -298,19 +320,22 @@ def kpi_get(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org u
                 pb.GetKpisRequest(filter=_kpi_request(org_unit_ids, name)), timeout=10)
         except grpc.RpcError as err:
             fail(err)
-    console.print(_kpi_table({(k.subject, k.name, k.window): (k.value, k.updated_at.ToJsonString())
-                              for k in reply.kpis}))
+    emit(_kpi_rows({(k.subject, k.name, k.window): (k.value, k.updated_at) for k in reply.kpis}))
 
 
 @kpi_app.command("watch")
 def kpi_watch(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org unit ids"),
               name: list[str] = typer.Option([], help="KPI names")):
-    """Watch the live KPIs change (Ctrl-C to stop)."""
+    """Watch the live KPIs change (Ctrl-C to stop); with --output json, one line per change."""
+    from contextlib import nullcontext
+
+    from govkit.cli_support import json_output
     from govops.evaluation.v1 import evaluation_pb2 as pb
     from govops.evaluation.v1 import evaluation_pb2_grpc
 
     values: dict = {}
-    with Live(_kpi_table(values), console=console, refresh_per_second=10) as live:
+    streaming = json_output()
+    with (nullcontext() if streaming else Live(_kpi_table(values), console=console, refresh_per_second=10)) as live:
         while True:  # the server ends the stream UNAUTHENTICATED when the token expires: reconnect
             opened = time.monotonic()
             with grpc_channel("evaluation") as ch:  # a fresh (refreshed) token each time
@@ -319,7 +344,10 @@ def kpi_watch(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org
                 try:
                     for msg in stream:
                         k = msg.kpi
-                        values[(k.subject, k.name, k.window)] = (k.value, k.updated_at.ToJsonString())
+                        if streaming:
+                            emit_record(k)
+                            continue
+                        values[(k.subject, k.name, k.window)] = (k.value, when(k.updated_at))
                         live.update(_kpi_table(values))
                     return
                 except grpc.RpcError as err:
@@ -346,7 +374,7 @@ def kpi_rebuild():
     s = govconfig.load("evaluation")
     engine = make_engine(s.database_url, pool_size=1)
     n = rebuild_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
-    console.print(f"rebuilt live KPIs from {n} facts")
+    emit_record({"facts": n}, f"rebuilt live KPIs from {n} facts")
 
 
 @kpi_app.command("check")
@@ -362,13 +390,11 @@ def kpi_check(limit: int = typer.Option(20, help="differences to print")):
     engine = make_engine(s.database_url, pool_size=1)
     n, diffs = check_live_kpis(EvaluationUnitOfWork(engine), KpiStore.from_url(s.redis_url))
     if not diffs:
-        console.print(f"live KPIs match the {n} facts")
+        emit_record({"facts": n, "differences": 0}, f"live KPIs match the {n} facts")
         return
-    table = Table(title=f"{len(diffs)} differences between Redis and the {n} facts")
-    for col in ("key", "field", "redis", "facts"):
-        table.add_column(col)
+    table = Listing(f"{len(diffs)} differences between Redis and the {n} facts", "key", "field", "redis", "facts")
     for d in diffs[:limit]:
-        table.add_row(d.key, d.field, f"{d.redis}", f"{d.facts}")
-    console.print(table)
+        table.add_row(d.key, d.field, d.redis, d.facts)
+    emit(table)
     console.print("repair with [bold]govops eval kpi rebuild[/bold]")
     raise typer.Exit(1)

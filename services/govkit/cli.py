@@ -9,15 +9,26 @@ import sys
 
 import grpc
 import typer
-from rich.table import Table
 
 from . import config as govconfig
 from . import service as registry
-from .cli_support import SESSION_FILE, console, dev_signer, fail, grpc_channel, save_session
+from .cli_support import (
+    SESSION_FILE,
+    Listing,
+    console,
+    dev_signer,
+    emit,
+    emit_record,
+    fail,
+    grpc_channel,
+    output_options,
+    save_session,
+)
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="GovOps: e-government O&M management", no_args_is_help=True)
+app.callback()(output_options)
 dev = typer.Typer(help="Development helpers: keys, demo seed", no_args_is_help=True)
 token_app = typer.Typer(help="Tokens", no_args_is_help=True)
 events_app = typer.Typer(help="Event consumers: dead letters", no_args_is_help=True)
@@ -63,21 +74,19 @@ def dev_seed(services: list[str] = typer.Argument(None, help="only these service
 @dev.command("banner")
 def dev_banner():
     """Print where to connect."""
-    table = Table(title="GovOps — local processes")
-    for col in ("service", "gRPC", "worker metrics", "gRPC metrics"):
-        table.add_column(col)
+    table = Listing("GovOps — local processes", "service", "gRPC", "worker metrics", "gRPC metrics")
     for svc in registry.names():
         table.add_row(svc, govconfig.load(svc).grpc_target,
                       f":{govconfig.default_metrics_port(svc, 'worker')}/metrics",
                       f":{govconfig.default_metrics_port(svc, 'grpc')}/metrics")
-    console.print(table)
+    emit(table)
     console.print("In another terminal: [bold].venv/bin/govops eval kpi watch[/bold], then "
                   "[bold].venv/bin/govops ticket create --title 打印机无法连接 --org-unit fgw[/bold]")
 
 
 @app.command("login")
-def login(username: str = typer.Option(..., prompt=True),
-          password: str = typer.Option(..., prompt=True, hide_input=True)):
+def login(username: str = typer.Option(..., prompt=True, help="login name"),
+          password: str = typer.Option(..., prompt=True, hide_input=True, help="password (prompted when not given)")):
     """Log in (org IdentityService/Login); later commands use this session."""
     from govops.org.v1 import org_pb2, org_pb2_grpc
 
@@ -88,7 +97,8 @@ def login(username: str = typer.Option(..., prompt=True),
         except grpc.RpcError as err:
             fail(err)
     save_session(reply.tokens)
-    console.print(f"logged in as [bold]{reply.tokens.subject}[/bold]")
+    emit_record({"subject": reply.tokens.subject, "expires_at": reply.tokens.expires_at},
+                f"logged in as [bold]{reply.tokens.subject}[/bold]")
 
 
 @app.command("logout")
@@ -142,6 +152,15 @@ def _consumer_queues(service: str, consumer: str | None) -> list[str]:
     return queues
 
 
+def _time(text: str | None):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return text  # shown as written
+
+
 @dead_letters.command("list")
 def dead_letters_list(service: str = typer.Argument(..., help="the consuming service"),
                       queue: str = typer.Option(None, help="only this consumer (queue name or handler method)")):
@@ -150,14 +169,14 @@ def dead_letters_list(service: str = typer.Argument(..., help="the consuming ser
 
     with connect(govconfig.load(service).amqp_uri) as conn:
         letters = list_dead(conn, _consumer_queues(service, queue))
-    table = Table(title=f"{service}: {len(letters)} dead letter(s)")
-    for col in ("queue", "event id", "type", "correlation id", "attempts", "last error", "failed at"):
-        table.add_column(col, overflow="fold")
+    table = Listing(f"{service}: {len(letters)} dead letter(s)", "queue", "event id")
+    table.add_column("type", "event_type")
+    for col in ("correlation id", "attempts", "replays", "last error", "failed at"):
+        table.add_column(col)
     for d in letters:
-        table.add_row(d.queue, d.event_id or "-", d.event_type or "-", d.correlation_id or "-",
-                      str(d.attempts or "-") + (f" (replayed {d.replays}×)" if d.replays else ""),
-                      d.last_error or "-", d.failed_at or "-")
-    console.print(table)
+        table.add_row(d.queue, d.event_id, d.event_type, d.correlation_id, d.attempts, d.replays, d.last_error,
+                      _time(d.failed_at))
+    emit(table)
 
 
 @dead_letters.command("replay")
@@ -175,7 +194,8 @@ def dead_letters_replay(service: str = typer.Argument(..., help="the consuming s
     with connect(govconfig.load(service).amqp_uri) as conn:
         moved = replay(conn, _consumer_queues(service, queue), event_id=event_id)
     for d in moved:
-        console.print(f"replayed {d.event_id or '?'} ({d.event_type or '?'}) → {d.queue}")
+        emit_record({"event_id": d.event_id, "event_type": d.event_type, "queue": d.queue},
+                    f"replayed {d.event_id or '?'} ({d.event_type or '?'}) → {d.queue}")
     console.print(f"{len(moved)} dead letter(s) replayed")
 
 

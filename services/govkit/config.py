@@ -40,6 +40,17 @@ def _env(name: str, default: str) -> str:
     return value if value not in (None, "") else default
 
 
+def local_zone():
+    """The zone people read times in (GOVOPS_TIMEZONE, an IANA name; default Asia/Shanghai)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = _env("GOVOPS_TIMEZONE", "Asia/Shanghai")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"GOVOPS_TIMEZONE={name!r} is not a known IANA time zone") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     service: str

@@ -6,13 +6,12 @@ the caller gets every problem at once, named `rows[<n>].<column>`."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from govkit import tabular
 from govkit.auth import Principal
+from govkit.config import local_zone
 from govkit.errors import DomainError, FieldViolation, InvalidArgument
 from govkit.events import jsonable
 from govkit.tabular import Column
@@ -22,8 +21,8 @@ from .domain import commands as c
 from .domain.model import CreateOrgUnit, OrgUnitKind, Shift
 from .domain.ports import OrgUow
 
-# Naive times in a roster file are local times of the installation.
-LOCAL_TZ = ZoneInfo(os.environ.get("GOVOPS_TIMEZONE", "Asia/Shanghai"))
+# Naive times in a roster file are local times of the installation (GOVOPS_TIMEZONE, the kit's setting).
+LOCAL_TZ = local_zone()
 
 UNIT_KINDS_ZH = {"政府": "government", "部门": "department", "委办局": "department", "处室": "division",
                  "运维中心": "om_centre", "服务商": "vendor"}

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 
 import grpc
 import typer
-from rich.table import Table
 
-from govkit.cli_support import console, fail, grpc_channel
+from govkit.cli_support import (
+    Listing,
+    console,
+    emit,
+    emit_record,
+    enum_number,
+    enum_word,
+    enum_words,
+    fail,
+    grpc_channel,
+)
 from govops.common.v1.common_pb2 import PageRequest
+from govops.ticket.v1 import ticket_pb2 as pb
 
 from .cli_calendar import app as calendar_app
 
 app = typer.Typer(help="Tickets: catalogue, submit, queues, SLA", no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
 
-_CATEGORIES = {"infrastructure": 1, "application": 2, "information_resource": 3}
-_PRIORITIES = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+Category = Enum("Category", enum_words(pb.Category), type=str)  # type: ignore[misc]
+Priority = Enum("Priority", enum_words(pb.Priority), type=str)  # type: ignore[misc]
+TICKET = typer.Argument(..., help="ticket id (UUID) or number, e.g. INC-2026-000002")
 
 
 def _stub():
@@ -31,50 +43,76 @@ def ticket_create(
     title: str = typer.Option(..., help="title (Chinese welcome)"),
     org_unit_id: str = typer.Option(..., "--org-unit", help="org unit id, e.g. fgw"),
     description: str = typer.Option("", help="description"),
-    category: str = typer.Option("infrastructure", help="|".join(_CATEGORIES)),
-    priority: str = typer.Option("medium", help="|".join(_PRIORITIES)),
+    category: Category = typer.Option("infrastructure", help="ticket category"),
+    priority: Priority = typer.Option("medium", help="priority"),
     idempotency_key: str | None = typer.Option(None, help="retry-safe key"),
 ):
-    """Create a ticket."""
-    from govops.ticket.v1 import ticket_pb2 as pb
-
+    """Create a ticket; prints its number and id."""
     request = pb.CreateTicketRequest(
         title=title, description=description, org_unit_id=org_unit_id,
-        category=pb.Category.ValueType(_CATEGORIES.get(category, 99)),
-        priority=pb.Priority.ValueType(_PRIORITIES.get(priority, 99)),
+        category=pb.Category.ValueType(enum_number(pb.Category, category)),
+        priority=pb.Priority.ValueType(enum_number(pb.Priority, priority)),
         idempotency_key=idempotency_key or "")
     try:
         reply = _stub().CreateTicket(request, timeout=10)
     except grpc.RpcError as err:
         fail(err)
     t = reply.ticket
-    console.print(f"{'replayed' if reply.replayed else 'created'} ticket [bold]{t.id}[/bold] {t.number} "
-                  f"「{t.title}」 for {t.org_unit_id}")
+    emit_record(t, f"{'replayed' if reply.replayed else 'created'} ticket [bold]{t.number}[/bold] {t.id} "
+                   f"「{t.title}」 for {t.org_unit_id}")
 
 
 @app.command("get")
-def ticket_get(ticket_id: str):
-    """Show one ticket."""
-    from google.protobuf.json_format import MessageToDict
-
-    from govops.ticket.v1 import ticket_pb2 as pb
-
+def ticket_get(ticket_id: str = TICKET):
+    """Show one ticket (by id or by number)."""
     try:
         reply = _stub().GetTicket(pb.GetTicketRequest(id=ticket_id), timeout=10)
     except grpc.RpcError as err:
         fail(err)
-    console.print_json(data=MessageToDict(reply.ticket))
+    emit_record(reply.ticket)
+
+
+def _ticket_rows(title: str, tickets) -> Listing:
+    rows = Listing(title)
+    for header, key in (("number", None), ("title", None), ("org unit", "org_unit_id"), ("type", "ticket_type"),
+                        ("priority", None), ("status", None), ("assignee", None), ("SLA", "sla_state"),
+                        ("due", "resolution_due_at"), ("created", "created_at"), ("id", None)):
+        rows.add_column(header, key)
+    for t in tickets:
+        rows.add_row(t.number, t.title, t.org_unit_id, t.ticket_type, enum_word(pb.Priority.DESCRIPTOR, t.priority),
+                     enum_word(pb.TicketStatus.DESCRIPTOR, t.status), t.assignee, t.sla_state,
+                     t.resolution_due_at if t.HasField("resolution_due_at") else None,
+                     t.created_at if t.HasField("created_at") else None, t.id)
+    return rows
+
+
+@app.command("mine")
+def ticket_mine(include_closed: bool = typer.Option(False, help="closed tickets too"),
+                page_size: int = typer.Option(50, help="tickets to show (at most 200)")):
+    """The tickets I submitted (requester window), newest first."""
+    try:
+        reply = _stub().ListMyTickets(pb.ListMyTicketsRequest(filter=pb.TicketFilter(include_closed=include_closed),
+                                                              page=PageRequest(page_size=page_size)), timeout=10)
+    except grpc.RpcError as err:
+        fail(err)
+    emit(_ticket_rows("my tickets", reply.tickets))
+    if reply.page.next_page_token:
+        console.print("(more tickets: raise --page-size)")
 
 
 @app.command("catalogue")
 def ticket_catalogue():
-    """The service catalogue as a tree."""
-    from govops.ticket.v1 import ticket_pb2 as pb
-
+    """The service catalogue as a tree (JSON: one line per item)."""
     try:
         items = _stub().ListCatalogue(pb.ListCatalogueRequest(), timeout=10).items
     except grpc.RpcError as err:
         fail(err)
+    from govkit.cli_support import json_output
+
+    if json_output():
+        for i in items:
+            emit_record(i)
+        return
     by_parent: dict = {}
     for i in items:
         by_parent.setdefault(i.parent_id, []).append(i)
@@ -91,14 +129,12 @@ def ticket_catalogue():
 
 @app.command("submit")
 def ticket_submit(item: str = typer.Option(..., help="catalogue item id, e.g. infra.network.fault"),
-                  title: str = typer.Option(...),
+                  title: str = typer.Option(..., help="title (Chinese welcome)"),
                   org_unit_id: str = typer.Option(..., "--org-unit", help="org unit id, e.g. fgw"),
                   form: str = typer.Option("{}", help="extra fields as JSON"),
-                  description: str = typer.Option("")):
+                  description: str = typer.Option("", help="description")):
     """Submit a request from the catalogue (service-request window)."""
     from google.protobuf.struct_pb2 import Struct
-
-    from govops.ticket.v1 import ticket_pb2 as pb
 
     s = Struct()
     s.update(json.loads(form))
@@ -109,17 +145,16 @@ def ticket_submit(item: str = typer.Option(..., help="catalogue item id, e.g. in
     except grpc.RpcError as err:
         fail(err)
     t = reply.ticket
-    console.print(f"submitted [bold]{t.number}[/bold] → group {t.group_id or '-'}, assignee {t.assignee or '(queue)'}")
+    emit_record(t, f"submitted [bold]{t.number}[/bold] {t.id} → group {t.group_id or '-'}, "
+                   f"assignee {t.assignee or '(queue)'}")
     for a in reply.suggestions:
         console.print(f"  knowledge base: {a.title}")
 
 
 @app.command("queue")
 def ticket_queue(group: str = typer.Option("", help="group id for the group queue; empty: my queue"),
-                 page_size: int = 20):
+                 page_size: int = typer.Option(20, help="tickets to show (at most 200)")):
     """A work queue sorted by SLA due (operations window)."""
-    from govops.ticket.v1 import ticket_pb2 as pb
-
     view = "group_queue" if group else "my_queue"
     try:
         queue = pb.QUEUE_VIEW_GROUP_QUEUE if group else pb.QUEUE_VIEW_MY_QUEUE
@@ -128,24 +163,17 @@ def ticket_queue(group: str = typer.Option("", help="group id for the group queu
                                                   timeout=10)
     except grpc.RpcError as err:
         fail(err)
-    table = Table(title=f"{view} {group}")
-    for col in ("number", "title", "org unit", "priority", "status", "assignee", "SLA", "due"):
-        table.add_column(col)
-    for t in reply.tickets:
-        table.add_row(t.number, t.title, t.org_unit_id, pb.Priority.Name(t.priority)[9:].lower(),
-                      pb.TicketStatus.Name(t.status)[14:].lower(), t.assignee, t.sla_state,
-                      t.resolution_due_at.ToJsonString() if t.HasField("resolution_due_at") else "")
-    console.print(table)
+    emit(_ticket_rows(f"{view} {group}", reply.tickets))
 
 
 @app.command("search")
-def ticket_search(query: str):
+def ticket_search(query: str = typer.Argument(..., help="words to find (Chinese full text)")):
     """Search the knowledge base (Chinese full text)."""
-    from govops.ticket.v1 import ticket_pb2 as pb
-
     try:
         found = _stub().SearchArticles(pb.SearchArticlesRequest(query=query), timeout=10).articles
     except grpc.RpcError as err:
         fail(err)
+    rows = Listing(f"knowledge base: {query}", "score", "title", "id")
     for a in found:
-        console.print(f"{a.score:.3f}  {a.title}  [dim]{a.id}[/dim]")
+        rows.add_row(round(a.score, 3), a.title, a.id)
+    emit(rows)

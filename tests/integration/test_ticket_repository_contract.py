@@ -257,3 +257,18 @@ def test_the_catalogue_lists_active_items_in_their_order(uow):
     assert first.id not in [i.id for i in uow.catalogue.list()]
     assert first.id in [i.id for i in uow.catalogue.list(include_inactive=True)]
     assert uow.catalogue.get(first.id).active is False and uow.catalogue.get("nope") is None
+
+
+def test_a_ticket_is_found_by_its_number_within_the_scope(units):
+    with units(ALL) as uow:
+        t = _added(uow, org_unit_id="czj")
+        uow.commit()
+    with units(ALL) as uow:
+        assert uow.tickets.get(t.number).id == t.id
+        assert uow.tickets.get(t.number.lower()).id == t.id
+        assert uow.tickets.exists(t.number)
+        assert uow.tickets.get("INC-2026-999999") is None and not uow.tickets.exists("INC-2026-999999")
+        assert uow.tickets.get("not a number") is None
+    with units(FGW) as uow:
+        assert uow.tickets.get(t.number) is None  # another department's reads as missing
+        assert uow.tickets.exists(t.number)        # …yet exists (PERMISSION_DENIED on writes)

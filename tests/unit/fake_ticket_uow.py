@@ -68,8 +68,12 @@ class FakeTickets:
         t._loaded = audit_snapshot(t)
         return True
 
+    def _find(self, ticket_id):
+        number = str(ticket_id).upper()
+        return self.s.tickets.get(ticket_id) or next((t for t in self.s.tickets.values() if t.number == number), None)
+
     def get(self, ticket_id, *, for_update=False, skip_locked=False):
-        t = self.s.tickets.get(ticket_id)
+        t = self._find(ticket_id)
         if t is None or not self.scope.allows(t.org_unit_id):
             return None
         t = copy.deepcopy(t)
@@ -80,7 +84,7 @@ class FakeTickets:
         return [t for t in (self.get(i) for i in ids) if t is not None]
 
     def exists(self, ticket_id):
-        return ticket_id in self.s.tickets
+        return self._find(ticket_id) is not None
 
     def by_idempotency_key(self, requester, key):
         return self._by_key(requester, key, scoped=True)

@@ -18,7 +18,7 @@ from ..domain.alert import AlertRecord
 from ..domain.calendar import BusinessCalendar
 from ..domain.catalogue import CatalogueItem
 from ..domain.knowledge import Article, search_tokens
-from ..domain.lifecycle import NUMBER_PREFIX
+from ..domain.lifecycle import NUMBER_PREFIX, is_ticket_number
 from ..domain.model import Category, Priority, Status, Ticket
 from ..domain.sla import Deadline, SlaPolicy, SlaState
 from . import tables as t
@@ -34,6 +34,17 @@ def _uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except (ValueError, TypeError):
         return None
+
+
+def _id_or_number(ticket_id: str):
+    """The WHERE clause of a ticket named by its id or by its number (unique, `ux_tickets_number`)."""
+    key = _uuid(ticket_id)
+    if key is not None:
+        return t.tickets.c.id == key
+    number = str(ticket_id or "").strip().upper()
+    if not is_ticket_number(number):
+        return None
+    return t.tickets.c.number == number
 
 
 def _ticket_values(x: Ticket) -> dict:
@@ -126,10 +137,11 @@ class TicketRepository:
         return True
 
     def get(self, ticket_id: str, *, for_update: bool = False, skip_locked: bool = False) -> Ticket | None:
-        key = _uuid(ticket_id)
-        if key is None:
+        """By id, or by the ticket's number (INC-2026-000002, any case)."""
+        where = _id_or_number(ticket_id)
+        if where is None:
             return None
-        q = self._scoped(sa.select(t.tickets).where(t.tickets.c.id == key))
+        q = self._scoped(sa.select(t.tickets).where(where))
         if for_update:
             q = q.with_for_update(skip_locked=skip_locked)
         row = self.conn.execute(q).first()
@@ -153,9 +165,8 @@ class TicketRepository:
 
     def exists(self, ticket_id: str) -> bool:
         """Unscoped existence, to tell PERMISSION_DENIED (someone else's) from NOT_FOUND on writes."""
-        key = _uuid(ticket_id)
-        return key is not None and self.conn.execute(
-            sa.select(sa.literal(1)).where(t.tickets.c.id == key)).first() is not None
+        where = _id_or_number(ticket_id)
+        return where is not None and self.conn.execute(sa.select(sa.literal(1)).where(where)).first() is not None
 
     def by_idempotency_key(self, requester: str, key: str) -> Ticket | None:
         row = self.conn.execute(self._scoped(sa.select(t.tickets).where(

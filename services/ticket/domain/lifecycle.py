@@ -5,6 +5,8 @@ Anything not in a table is illegal and fails with FailedPrecondition naming the 
 
 from __future__ import annotations
 
+import re
+
 from govkit.errors import FailedPrecondition
 
 NEW, ASSIGNED, IN_PROGRESS, PENDING = "new", "assigned", "in_progress", "pending"
@@ -52,6 +54,12 @@ _CHANGE = {
 LIFECYCLES = {"request": _SERVICE, "incident": _SERVICE, "problem": _PROBLEM, "change": _CHANGE}
 TICKET_TYPES = tuple(LIFECYCLES)
 NUMBER_PREFIX = {"request": "REQ", "incident": "INC", "problem": "PRB", "change": "CHG"}
+_NUMBER = re.compile("(" + "|".join(NUMBER_PREFIX.values()) + r")-\d{4}-\d{6,}")
+
+
+def is_ticket_number(text: str) -> bool:
+    """A human ticket number as the service issues it: PREFIX-YEAR-SEQUENCE, e.g. INC-2026-000002."""
+    return _NUMBER.fullmatch(text) is not None
 
 
 def next_status(ticket_type: str, status: str, action: str) -> str:

@@ -23,10 +23,9 @@ def create_article(cmd: CreateArticle, uow: TicketUow, caller: Principal, *, now
         for item_id in cmd.catalogue_item_ids:
             if uow.catalogue.get(item_id) is None:
                 raise NotFound(f"catalogue item {item_id} not found")
-        if cmd.problem_id:
-            read(uow, cmd.problem_id, caller)
+        problem_id = read(uow, cmd.problem_id, caller).id if cmd.problem_id else None
         a = Article(id=str(uuid.uuid4()), title=title, body=body, catalogue_item_ids=list(cmd.catalogue_item_ids),
-                    problem_id=cmd.problem_id or None, author=caller.subject, created_at=now, updated_at=now)
+                    problem_id=problem_id, author=caller.subject, created_at=now, updated_at=now)
         uow.articles.add(a)
         uow.commit()
         return a

@@ -118,7 +118,6 @@ def list_audit(cmd: ListAudit, uow: TicketUow, caller: Principal) -> list[dict]:
     if not cmd.ticket_id and not cmd.actor:
         raise InvalidArgument(field="ticket_id", reason="give a ticket id or an actor")
     with uow:
-        if cmd.ticket_id:
-            read(uow, cmd.ticket_id, caller)
-        return uow.tickets.audit_entries(ticket_id=cmd.ticket_id or None, actor=cmd.actor or None,
+        ticket_id = read(uow, cmd.ticket_id, caller).id if cmd.ticket_id else None
+        return uow.tickets.audit_entries(ticket_id=ticket_id, actor=cmd.actor or None,
                                          after_id=cmd.after_id, limit=min(max(cmd.limit, 1), 500))

@@ -1,0 +1,93 @@
+"""`govops` against a real ticket server and PostgreSQL, as an operator and a script use it:
+JSON output, human ticket numbers wherever an id is taken, choices refused in the user's words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from govkit.client import channel
+from govops.ticket.v1 import ticket_pb2 as pb
+from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
+
+
+@pytest.fixture
+def ticket_env(grpc_server, engine_for, admin_token, monkeypatch):
+    engine_for("ticket")  # empty tables
+    target = grpc_server("ticket")["ticket"]
+    monkeypatch.setenv("GOVOPS_TICKET_GRPC_TARGET", target)
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    return target
+
+
+def _run(*argv):
+    from govkit.cli import app
+
+    result = CliRunner().invoke(app, list(argv))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _json(*argv) -> list:
+    """The JSON lines a command wrote (the in-process server's log lines share the captured stdout)."""
+    return [json.loads(line) for line in _run("--output", "json", *argv).stdout.splitlines() if line.startswith("{")]
+
+
+def test_create_then_get_by_number_as_json(ticket_env):
+    [created] = _json("ticket", "create", "--title", "打印机无法连接", "--org-unit", "fgw", "--priority", "high")
+    assert created["number"].startswith("INC-") and len(created["id"]) == 36
+    assert created["priority"] == "high" and created["created_at"].endswith("+08:00")
+    [by_number] = _json("ticket", "get", created["number"])
+    assert by_number["id"] == created["id"] and by_number["title"] == "打印机无法连接"
+    [by_id] = _json("ticket", "get", created["id"])
+    assert by_id == by_number
+
+
+def test_a_number_is_accepted_wherever_a_ticket_id_is(ticket_env, admin_token):
+    stub = pb_grpc.TicketServiceStub(channel(ticket_env, admin_token))
+    t = stub.CreateTicket(pb.CreateTicketRequest(title="网络中断", org_unit_id="fgw",
+                                                 category=pb.CATEGORY_INFRASTRUCTURE,
+                                                 priority=pb.PRIORITY_MEDIUM), timeout=5).ticket
+    assert stub.GetTicket(pb.GetTicketRequest(id=t.number.lower()), timeout=5).ticket.id == t.id
+    stub.AddComment(pb.AddCommentRequest(ticket_id=t.number, body="已到现场"), timeout=5)
+    detail = stub.GetTicketDetail(pb.GetTicketDetailRequest(id=t.number), timeout=5)
+    assert detail.ticket.id == t.id and [c.body for c in detail.comments] == ["已到现场"]
+
+
+def test_lists_are_json_lines_with_the_number_and_the_full_id(ticket_env):
+    for title in ("打印机无法连接", "网络中断"):
+        _run("ticket", "create", "--title", title, "--org-unit", "fgw")
+    rows = _json("ticket", "mine")
+    assert sorted(r["title"] for r in rows) == ["打印机无法连接", "网络中断"]
+    assert all(r["number"].startswith("INC-") and len(r["id"]) == 36 for r in rows)
+    table = _run("ticket", "mine").stdout  # piped: nothing cut short
+    assert all(r["id"] in table and r["number"] in table for r in rows)
+
+
+def test_an_unknown_category_is_named_and_nothing_is_sent(ticket_env):
+    from govkit.cli import app
+
+    result = CliRunner().invoke(app, ["ticket", "create", "--title", "t", "--org-unit", "fgw",
+                                      "--category", "hardware"])
+    assert result.exit_code == 2 and "'hardware'" in result.output and "99" not in result.output
+    assert _json("ticket", "mine") == []
+
+
+def test_another_services_list_as_json_and_its_choice_refused(grpc_server, engine_for, admin_token, monkeypatch):
+    engine_for("outsource")
+    monkeypatch.setenv("GOVOPS_OUTSOURCE_GRPC_TARGET", grpc_server("outsource")["outsource"])
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    _run("outsource", "vendor", "register", "vendor-sz", "福建数智信息技术有限公司", "91350100M000100Y43")
+    [vendor] = _json("outsource", "vendor", "list")
+    assert vendor == {"id": "vendor-sz", "name": "福建数智信息技术有限公司", "credit_code": "91350100M000100Y43",
+                      "status": "active", "org_unit_id": "om-centre"}
+    [shown] = _json("outsource", "vendor", "show", "vendor-sz")
+    assert shown["id"] == "vendor-sz" and shown["status"] == "active"
+
+    from govkit.cli import app
+
+    refused = CliRunner().invoke(app, ["outsource", "vendor", "status", "vendor-sz", "banned"])
+    assert refused.exit_code == 2 and "'banned'" in refused.output and "99" not in refused.output
+    assert _json("outsource", "vendor", "list", "--status", "active")[0]["status"] == "active"
