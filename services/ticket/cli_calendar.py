@@ -7,9 +7,8 @@ from pathlib import Path
 
 import grpc
 import typer
-from rich.table import Table
 
-from govkit.cli_support import console, fail, grpc_channel
+from govkit.cli_support import Listing, emit, emit_record, fail, grpc_channel, json_output, render
 
 app = typer.Typer(help="Business calendars: the years loaded, holidays and make-up workdays", no_args_is_help=True)
 
@@ -29,11 +28,15 @@ def calendar_list():
         calendars = _stub().ListCalendars(pb.ListCalendarsRequest(), timeout=10).calendars
     except grpc.RpcError as err:
         fail(err)
-    table = Table("id", "name", "years loaded", "missing")
+    listing = Listing(None, "id", "name")
+    listing.add_column("years loaded", "years")
+    listing.add_column("missing", "missing_years")
     for c in calendars:
-        years = "7×24" if c.always else (f"{c.years[0]}–{c.years[-1]}" if c.years else "none")
-        table.add_row(c.id, c.name, years, ", ".join(map(str, c.missing_years)) or "-")
-    console.print(table)
+        years = list(c.years) if json_output() else (
+            "7×24" if c.always else (f"{c.years[0]}–{c.years[-1]}" if c.years else "none"))
+        missing = list(c.missing_years) if json_output() else (", ".join(map(str, c.missing_years)) or "-")
+        listing.add_row(c.id, c.name, years, missing)
+    emit(listing)
 
 
 @app.command("show")
@@ -46,14 +49,17 @@ def calendar_show(calendar_id: str = typer.Argument(..., help="calendar id, e.g.
         cal = _stub().GetCalendar(pb.GetCalendarRequest(calendar_id=calendar_id), timeout=10)
     except grpc.RpcError as err:
         fail(err)
-    console.print(f"[bold]{cal.id}[/bold] {cal.name}  years: {', '.join(map(str, cal.years)) or 'none'}")
+    if json_output():
+        emit_record(cal)
+        return
+    render(f"[bold]{cal.id}[/bold] {cal.name}  years: {', '.join(map(str, cal.years)) or 'none'}")
     if cal.missing_years:
-        console.print(f"[red]missing: {', '.join(map(str, cal.missing_years))}[/red]")
-    table = Table("date", "kind")
+        render(f"[red]missing: {', '.join(map(str, cal.missing_years))}[/red]")
+    listing = Listing(None, "date", "kind")
     for d in cal.days:
         if not year or d.date.startswith(f"{year}-"):
-            table.add_row(d.date, "holiday 休" if d.kind == pb.CALENDAR_DAY_KIND_HOLIDAY else "workday 班")
-    console.print(table)
+            listing.add_row(d.date, "holiday 休" if d.kind == pb.CALENDAR_DAY_KIND_HOLIDAY else "workday 班")
+    emit(listing)
 
 
 @app.command("import")
@@ -69,7 +75,7 @@ def calendar_import(calendar_id: str = typer.Argument(..., help="calendar id, e.
             calendar_id=calendar_id, year=year, csv_content=path.read_bytes()), timeout=30)
     except grpc.RpcError as err:
         fail(err)
-    console.print(f"{calendar_id} {year}: {done.holidays} holidays, {done.workdays} make-up workdays")
+    emit_record(done, f"{calendar_id} {year}: {done.holidays} holidays, {done.workdays} make-up workdays")
 
 
 @app.command("load-statutory")
@@ -82,4 +88,4 @@ def calendar_load_statutory(calendar_id: str = typer.Argument(..., help="calenda
         done = _stub().LoadStatutoryYear(pb.LoadStatutoryYearRequest(calendar_id=calendar_id, year=year), timeout=30)
     except grpc.RpcError as err:
         fail(err)
-    console.print(f"{calendar_id} {year}: {done.holidays} holidays, {done.workdays} make-up workdays")
+    emit_record(done, f"{calendar_id} {year}: {done.holidays} holidays, {done.workdays} make-up workdays")

@@ -105,3 +105,19 @@ def test_the_cli_imports_a_year_and_lists_the_bad_rows(platform, admin_token, mo
     assert "2027-01-01" in shown.output and "2027-02-06" in shown.output
     listed = runner.invoke(app, ["ticket", "calendar", "list"])
     assert "cn" in listed.output and "24x7" in listed.output
+
+
+def test_the_calendar_list_speaks_json(platform, admin_token, monkeypatch):  # noqa: F811
+    import json
+
+    from typer.testing import CliRunner
+
+    from govkit.cli import app
+
+    target, _ = platform
+    monkeypatch.setenv("GOVOPS_TICKET_GRPC_TARGET", target)
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    out = CliRunner().invoke(app, ["--output", "json", "ticket", "calendar", "list"])
+    assert out.exit_code == 0, out.output
+    rows = {r["id"]: r for r in (json.loads(line) for line in out.output.splitlines() if line.startswith("{"))}
+    assert 2026 in rows["cn"]["years"] and rows["24x7"]["missing_years"] == []
