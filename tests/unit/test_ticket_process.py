@@ -265,3 +265,23 @@ def test_manual_escalation_keeps_the_callers_reason():
     assert esc.reason == "市长热线督办，须当天解决" and esc.level == 1 and esc.to_staff_id == "lead"
     audit = tickets.list_audit(c.ListAudit(t.id), uow, caller())[-1]
     assert audit["action"] == "escalate" and "市长热线督办" in str(audit["after"])
+
+
+def test_reassigning_a_pending_ticket_keeps_it_pending_and_its_clocks_paused():
+    uow = FakeUnitOfWork()
+    t = submit(uow)  # auto-assigned to s1
+    s1 = caller(subject="s1", perms=("ticket.work",), staff_id="s1")
+    lead = caller(subject="lead", staff_id="lead")
+    queue.change_status(c.ChangeStatus(t.id, "start"), uow, s1, now=NOW)
+    queue.change_status(c.ChangeStatus(t.id, "pend", "requester"), uow, s1, now=NOW + timedelta(hours=1))
+    moved = queue.assign_ticket(c.AssignTicket(t.id, "s2"), uow, lead, now=NOW + timedelta(hours=2))
+    assert (moved.status.value, moved.pending_reason, moved.assignee) == ("pending", "requester", "s2")
+    assert not moved.sla.resolution.running() and moved.resolution_due_at is None
+    assert uow.state.deadlines.get(t.id, []) == []  # nothing is due while the requester is awaited
+    again = queue.transfer_ticket(c.TransferTicket(t.id, "s1", "grp-network"), uow, lead,
+                                  now=NOW + timedelta(hours=3))
+    assert (again.status.value, again.pending_reason) == ("pending", "requester")
+    assert "ticket_status_changed" not in names(uow)[-2:]  # the assignments changed no status
+    back = requests.supply_info(c.SupplyInfo(t.id, "房间号 502"), uow, caller(subject="zhang", perms=("ticket.create",)),
+                                now=NOW + timedelta(days=1))
+    assert back.status.value == "in_progress" and back.sla.resolution.elapsed == 3600  # only 09:00–10:00 ran
