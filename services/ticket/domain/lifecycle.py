@@ -22,7 +22,9 @@ _SERVICE = {
     NEW: {"assign": ASSIGNED, "cancel": CLOSED, "resolve": RESOLVED},
     ASSIGNED: {"assign": ASSIGNED, "requeue": NEW, "start": IN_PROGRESS, "pend": PENDING, "resolve": RESOLVED},
     IN_PROGRESS: {"assign": ASSIGNED, "requeue": NEW, "pend": PENDING, "resolve": RESOLVED},
-    PENDING: {"assign": ASSIGNED, "requeue": NEW, "resume": IN_PROGRESS, "resolve": RESOLVED},
+    # Reassigning a pending ticket keeps it pending: the requester/vendor/change is still awaited,
+    # whoever holds it. Requeue (back to the group queue, unassigned) returns it to new.
+    PENDING: {"assign": PENDING, "requeue": NEW, "resume": IN_PROGRESS, "resolve": RESOLVED},
     RESOLVED: {"close": CLOSED, "reopen": IN_PROGRESS},
     CLOSED: {"reopen": IN_PROGRESS},  # only within the reopen window (checked by the model)
 }

@@ -252,7 +252,10 @@ class Ticket:
             if action == "cancel":
                 sla.response.stop(now, cal)
                 sla.resolution.stop(now, cal)
-        self.pending_reason = pending_reason if after == "pending" else None
+        if after == "pending":  # a pending ticket reassigned stays pending for the same reason
+            self.pending_reason = pending_reason if before != "pending" else (pending_reason or self.pending_reason)
+        else:
+            self.pending_reason = None
         self.status = Status(after)
         self.updated_at = now
         if after == "resolved":
