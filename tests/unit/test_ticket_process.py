@@ -285,3 +285,35 @@ def test_reassigning_a_pending_ticket_keeps_it_pending_and_its_clocks_paused():
     back = requests.supply_info(c.SupplyInfo(t.id, "房间号 502"), uow, caller(subject="zhang", perms=("ticket.create",)),
                                 now=NOW + timedelta(days=1))
     assert back.status.value == "in_progress" and back.sla.resolution.elapsed == 3600  # only 09:00–10:00 ran
+
+
+def test_reprioritising_rederives_the_targets_keeping_the_elapsed_business_time():
+    uow = FakeUnitOfWork()
+    t = submit(uow, impact="medium", urgency="medium")  # medium (P3): 16 business hours to resolve
+    assert t.priority.value == "medium" and t.assignee == "s1"
+    agent = caller(subject="zhoujie", perms=("ticket.reprioritise",), staff_id="E009")
+    later = NOW + timedelta(hours=3)  # Wed 12:00: 3 business hours spent
+    with pytest.raises(InvalidArgument) as err:
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "high", "medium", " "), uow, agent, now=later)
+    assert [v.field for v in err.value.violations] == ["reason"]
+    with pytest.raises(PermissionDenied):
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "high", "medium", "市领导关注"), uow,
+                                  caller(subject="s1", perms=("ticket.work",), staff_id="s1"), now=later)
+    with pytest.raises(FailedPrecondition):  # the same impact and urgency: nothing to change
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "medium", "medium", "复核"), uow, agent, now=later)
+    up = queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "high", "medium", "市领导关注"), uow, agent, now=later)
+    assert (up.priority.value, up.impact, up.urgency) == ("high", "high", "medium")
+    assert up.sla.resolution.target == 8 * 3600 and up.sla.resolution.elapsed == 3 * 3600  # not a fresh clock
+    # 5 business hours left from Wed 12:00: 13:30–17:30, then Thu 09:00–10:00
+    assert up.resolution_due_at == datetime(2026, 11, 26, 10, 0, tzinfo=CST)
+    [event] = [e for e in uow.published if e.event_name() == "ticket_reprioritised"]
+    assert (event.from_priority, event.priority, event.reason, event.reprioritised_by) == (
+        "medium", "high", "市领导关注", "E009")
+    assert event.resolution_elapsed_business_seconds == 3 * 3600
+    entry = [a for a in uow.state.audit if a["action"] == "reprioritise"][-1]
+    assert (entry["before"]["priority"], entry["after"]["priority"]) == ("medium", "high")
+    [note] = [m for m in uow.state.comments if "市领导关注" in m["body"]]  # on the ticket's timeline
+    assert note["visibility"] == "public" and note["author"] == "E009"
+    queue.resolve_ticket(c.ResolveTicket(t.id, "fixed", "已恢复"), uow, caller(subject="s1", staff_id="s1"), now=later)
+    with pytest.raises(FailedPrecondition):  # only open tickets
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "low", "low", "误报"), uow, agent, now=later)
