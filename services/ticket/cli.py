@@ -63,6 +63,26 @@ def ticket_get(ticket_id: str):
     console.print_json(data=MessageToDict(reply.ticket))
 
 
+@app.command("reprioritise")
+def ticket_reprioritise(
+    ticket_id: str,
+    impact: str = typer.Option(..., help="high|medium|low"),
+    urgency: str = typer.Option(..., help="high|medium|low"),
+    reason: str = typer.Option(..., help="why the priority changes (required; kept in the audit trail)"),
+):
+    """Change a ticket's impact × urgency (priority); SLA targets follow, the elapsed time is kept."""
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    try:
+        t = _stub().ReprioritiseTicket(pb.ReprioritiseTicketRequest(
+            ticket_id=ticket_id, impact=impact, urgency=urgency, reason=reason), timeout=10).ticket
+    except grpc.RpcError as err:
+        fail(err)
+    due = t.resolution_due_at.ToDatetime().isoformat() if t.HasField("resolution_due_at") else "-"
+    console.print(f"{t.number}: priority {pb.Priority.Name(t.priority).removeprefix('PRIORITY_').lower()}, "
+                  f"resolution due {due} ({t.resolution_elapsed_seconds} s already spent)")
+
+
 @app.command("catalogue")
 def ticket_catalogue():
     """The service catalogue as a tree."""

@@ -44,6 +44,7 @@ PERMISSIONS = {
     "TransferTicket": "ticket.assign",
     "EscalateTicket": "ticket.assign",
     "ReapplySlaPolicy": "ticket.admin",
+    "ReprioritiseTicket": "ticket.reprioritise",
     "ChangeStatus": "ticket.work",
     "ResolveTicket": "ticket.work",
     "CloseTicket": "ticket.work",
@@ -54,6 +55,8 @@ PERMISSIONS = {
     "RejectChange": "ticket.approve_change",
     "ImplementChange": "ticket.work",
     "ReviewChange": "ticket.work",
+    "ListChangeRoutes": "ticket.read",
+    "UpsertChangeRoute": "ticket.admin",
     "LinkIncident": "ticket.work",
     "UpdateProblem": "ticket.work",
     "ListCatalogue": "ticket.read",
@@ -279,6 +282,10 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
     def ReapplySlaPolicy(self, r, context):
         t = sla.reapply_sla_policy(c.ReapplySlaPolicy(r.ticket_id), self._uow(), principal())
         return pb.ReapplySlaPolicyResponse(ticket=ticket_to_pb(t))
+
+    def ReprioritiseTicket(self, r, context):
+        cmd = c.ReprioritiseTicket(r.ticket_id, r.impact, r.urgency, r.reason)
+        return pb.ReprioritiseTicketResponse(ticket=ticket_to_pb(queue.reprioritise_ticket(cmd, self._uow(), principal())))
 
     def ChangeStatus(self, r, context):
         cmd = c.ChangeStatus(r.ticket_id, choice(_STATUS_ACTION, r.action, "action"), r.pending_reason or None)

@@ -286,6 +286,16 @@ class ReapplySlaPolicy:
 
 
 @dataclass(frozen=True)
+class ReprioritiseTicket:
+    """New impact and urgency (high | medium | low) for an open ticket; the reason is required."""
+
+    ticket_id: str
+    impact: str
+    urgency: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class FireDueDeadlines:
     limit: int = 200  # tickets per batch
 

@@ -113,6 +113,18 @@ TicketEscalated = _event(
     ('to_staff_id', 'str | None'),
     ('reason', 'str'),
 )
+TicketReprioritised = _event(
+    'TicketReprioritised',
+    ('from_priority', 'str'),
+    ('impact', 'str'),
+    ('urgency', 'str'),
+    ('reason', 'str'),
+    ('reprioritised_by', 'str'),
+    ('response_due_at', 'str | None'),
+    ('resolution_due_at', 'str | None'),
+    ('response_elapsed_business_seconds', 'int | None'),
+    ('resolution_elapsed_business_seconds', 'int | None'),
+)
 ChangeApproved = _event(
     'ChangeApproved',
     ('approver', 'str'),

@@ -224,6 +224,36 @@ class Ticket:
             self.sla.apply_policy(policy, _v(self.priority))
             self.refresh_due(cal)
 
+    def reprioritise(self, impact: str, urgency: str, reason: str, *, by: str, now: datetime,
+                     policy: SlaPolicy | None, cal: BusinessCalendar | None) -> list:
+        """New impact × urgency → new priority. The SLA targets follow the new priority under the
+        ticket's own policy; the business time already accumulated is kept (a ticket 3 h into a
+        medium becomes high with 3 h spent), and a warning or breach already recorded stays."""
+        v = Validator()
+        for name, value in (("impact", impact), ("urgency", urgency)):
+            if value not in ("high", "medium", "low"):
+                v.fail(name, "must be one of high, medium, low")
+        reason = v.text("reason", reason, max_len=COMMENT_MAX)
+        v.check()
+        if not self.is_open:
+            raise FailedPrecondition(f"cannot reprioritise a {self.ticket_type} in status {_v(self.status)}")
+        if (impact, urgency) == (self.impact, self.urgency):
+            raise FailedPrecondition(f"{self.number} already has impact {impact} and urgency {urgency}")
+        before = _v(self.priority)
+        self.impact, self.urgency = impact, urgency
+        self.priority = Priority(priority_for(impact, urgency))
+        self.updated_at = now
+        if self.sla is not None and policy is not None and cal is not None:
+            self.sla.retarget(policy, self.priority.value)
+            self.refresh_due(cal)
+        sla = self.sla
+        return [ev.TicketReprioritised(
+            **self.common(now), from_priority=before, impact=impact, urgency=urgency, reason=reason,
+            reprioritised_by=by, response_due_at=_iso(self.response_due_at),
+            resolution_due_at=_iso(self.resolution_due_at),
+            response_elapsed_business_seconds=int(sla.response.elapsed_at(now, cal)) if sla and cal else None,
+            resolution_elapsed_business_seconds=int(sla.resolution.elapsed_at(now, cal)) if sla and cal else None)]
+
     # -- lifecycle ------------------------------------------------------------------------
     def act(self, action: str, now: datetime, cal: BusinessCalendar | None, *, pending_reason: str | None = None,
             settings: LifecycleSettings = LifecycleSettings()) -> list:
