@@ -342,7 +342,23 @@ class FakeAlerts:
 
 
 class FakeOrgDir:
-    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director."""
+    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director.
+
+    Changes: fgw (with its division fgw-xxc) and czj each have an officer with the change-approval
+    duty (F001, C001); the O&M centre's director approves its own unit's changes and sits on the
+    emergency board; the change manager and the network lead (both held by `lead`) are the change
+    advisory board (CAB), the change manager also an emergency member. gaj has no approver."""
+
+    UNITS = {"gov": (None, "government"), "om-centre": ("gov", "om_centre"), "fgw": ("gov", "department"),
+             "fgw-xxc": ("fgw", "division"), "czj": ("gov", "department"), "gaj": ("gov", "department")}
+    POSITIONS = {  # id: (org unit, approval duties)
+        "pos-om-director": ("om-centre", ["change", "change_ecab"]),
+        "pos-change-manager": ("om-centre", ["change_cab", "change_ecab"]),
+        "pos-net-lead": ("om-centre", ["change_cab"]),
+        "pos-net-engineer": ("om-centre", []),
+        "czj-officer": ("czj", ["change"]),
+        "fgw-officer": ("fgw", ["change"]),
+    }
 
     def __init__(self):
         self.staff = {"s1": {"id": "s1", "active": True, "vendor_id": None},
@@ -353,8 +369,8 @@ class FakeOrgDir:
         self.duty = {"grp-network": ["s1", "s2"]}
         self.parents = {"pos-net-engineer": "pos-net-lead", "pos-net-lead": "pos-om-director"}
         self.holders_of = {"pos-net-lead": ["lead"], "pos-om-director": ["boss"]}
-        self.approvals = ["pos-change-manager", "pos-om-director"]
-        self.positions = {"lead": ["pos-net-lead", "pos-change-manager"], "boss": ["pos-om-director"]}
+        self.positions = {"lead": ["pos-net-lead", "pos-change-manager"], "boss": ["pos-om-director"],
+                          "F001": ["fgw-officer"], "C001": ["czj-officer"]}
 
     def on_duty(self, group, at):
         return list(self.duty.get(group, []))
@@ -378,8 +394,25 @@ class FakeOrgDir:
     def positions_of(self, sid, on):
         return list(self.positions.get(sid, []))
 
-    def positions_responsible_for(self, kind, value):
-        return list(self.approvals)
+    def unit(self, unit_id):
+        if unit_id not in self.UNITS:
+            return None
+        parent, kind = self.UNITS[unit_id]
+        return {"id": unit_id, "name": unit_id, "parent_id": parent, "kind": kind, "active": True}
+
+    def ancestors(self, unit_id):
+        out, current = [], self.UNITS.get(unit_id, (None, ""))[0]
+        while current:
+            out.append(current)
+            current = self.UNITS[current][0]
+        return out
+
+    def units_of_kind(self, kind):
+        return sorted(u for u, (_, k) in self.UNITS.items() if k == kind)
+
+    def positions_responsible_for(self, kind, value, org_unit_id=None):
+        return sorted(p for p, (unit, duties) in self.POSITIONS.items()
+                      if kind == "approval" and value in duties and org_unit_id in (None, unit))
 
 
 class FakeUnitOfWork(UnitOfWork):
