@@ -83,6 +83,51 @@ def ticket_reprioritise(
                   f"resolution due {due} ({t.resolution_elapsed_seconds} s already spent)")
 
 
+change_route_app = typer.Typer(help="Approval routes per change type (normal, emergency, standard)",
+                                no_args_is_help=True)
+app.add_typer(change_route_app, name="change-route")
+
+
+@change_route_app.command("list")
+def change_route_list():
+    """Each change type's approval route: steps (responsibility @ scope), order, retrospective review."""
+    from google.protobuf.json_format import MessageToDict
+
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    try:
+        routes = [MessageToDict(r) for r in _stub().ListChangeRoutes(pb.ListChangeRoutesRequest(), timeout=10).routes]
+    except grpc.RpcError as err:
+        fail(err)
+    table = Table("change type", "steps", "order", "retrospective review", "pre-approved items")
+    for r in routes:
+        steps = " → ".join(f"{s['name']} (approval:{s['responsibility']} @ {s['scope']})" for s in r.get("steps", []))
+        table.add_row(r["change_type"], steps or "none (pre-approved)",
+                      "sequential" if r.get("sequential", True) else "any order",
+                      f"approval:{r['retrospective_review']}" if r.get("retrospective_review") else "-",
+                      ", ".join(r.get("catalogue_item_ids", [])) or "-")
+    console.print(table)
+
+
+@change_route_app.command("set")
+def change_route_set(route_file: str = typer.Argument(..., help="JSON file: {change_type, sequential, steps: "
+                                                                "[{name, responsibility, scope}], "
+                                                                "retrospective_review, catalogue_item_ids}")):
+    """Replace one change type's approval route (permission ticket.admin)."""
+    from google.protobuf.struct_pb2 import Struct
+
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    with open(route_file, encoding="utf-8") as f:
+        route = Struct()
+        route.update(json.load(f))
+    try:
+        _stub().UpsertChangeRoute(pb.UpsertChangeRouteRequest(route=route), timeout=10)
+    except grpc.RpcError as err:
+        fail(err)
+    console.print(f"stored the {route['change_type']} change route")
+
+
 @app.command("catalogue")
 def ticket_catalogue():
     """The service catalogue as a tree."""

@@ -377,6 +377,14 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         cmd = c.ReviseArticle(r.id, r.title, r.body, choice(_ARTICLE_ACTION, r.action, "action", default=""))
         return pb.ReviseArticleResponse(article=article_to_pb(knowledge.revise_article(cmd, self._uow(), principal())))
 
+    def ListChangeRoutes(self, r, context):
+        routes = changes.list_change_routes(c.ListChangeRoutes(), self._uow(), principal())
+        return pb.ListChangeRoutesResponse(routes=[_struct(x.to_dict()) for x in routes])
+
+    def UpsertChangeRoute(self, r, context):
+        route = changes.upsert_change_route(c.UpsertChangeRoute(_dict(r.route)), self._uow(), principal())
+        return pb.UpsertChangeRouteResponse(route=_struct(route.to_dict()))
+
     def UpsertSlaPolicy(self, r, context):
         d = _dict(r.policy)
         try:

@@ -33,7 +33,7 @@ def seed_org(engine, on_duty=("s-wang",)):
         )
         for pid, name, parent, resp in [
             ("pos-om-director", "运维中心主任", None, [{"kind": "approval", "value": "change"}]),
-            ("pos-net-lead", "网络组组长", "pos-om-director", []),
+            ("pos-net-lead", "网络组组长", "pos-om-director", [{"kind": "approval", "value": "change_cab"}]),
             ("pos-net-engineer", "网络工程师", "pos-net-lead", []),
         ]:
             d.apply("position_created", {"position_id": pid, "org_unit_id": "om-centre", "code": pid, "name": name,
@@ -195,7 +195,7 @@ def test_attachments_are_size_and_type_checked(platform, admin_token):
     assert got.data.startswith(b"\x89PNG") and got.attachment.size == 1004
 
 
-def test_change_approval_by_the_positions_with_the_approval_duty(platform, signer, admin_token):
+def test_the_om_centres_own_change_is_approved_by_its_director_then_the_cab(platform, signer, admin_token):
     target, _ = platform
     details = Struct()
     details.update({"risk": "high", "plan": "核心交换机固件升级", "rollback_plan": "回退固件", "emergency": False})
@@ -208,8 +208,10 @@ def test_change_approval_by_the_positions_with_the_approval_duty(platform, signe
     with pytest.raises(grpc.RpcError) as err:
         stub(target, zhao).ApproveChange(pb.ApproveChangeRequest(ticket_id=t.id), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    ok = stub(target, signer.mint("s-chen", perms=["ticket.approve_change"], scopes=[{"unit": "*"}])).ApproveChange(
+    first = stub(target, signer.mint("s-chen", perms=["ticket.approve_change"], scopes=[{"unit": "*"}])).ApproveChange(
         pb.ApproveChangeRequest(ticket_id=t.id, comment="同意"), timeout=5).ticket
+    assert first.status == pb.TICKET_STATUS_AWAITING_APPROVAL
+    ok = stub(target, zhao).ApproveChange(pb.ApproveChangeRequest(ticket_id=t.id, comment="CAB 同意"), timeout=5).ticket
     assert ok.status == pb.TICKET_STATUS_APPROVED
 
 

@@ -17,6 +17,7 @@ from ticket.adapters.details import audit_snapshot
 from ticket.adapters.repository import decode_token, encode_token
 from ticket.adapters.uow import lifecycle_settings
 from ticket.domain.calendar import DEFAULT_CALENDARS
+from ticket.domain.change import CHANGE_TYPES, DEFAULT_ROUTES
 from ticket.domain.defaults import DEFAULT_CATALOGUE
 from ticket.domain.knowledge import search_tokens
 from ticket.domain.lifecycle import NUMBER_PREFIX
@@ -48,6 +49,7 @@ class State:
         self.policies: dict = {}
         self.calendars: dict = {}
         self.dept_policy: dict = {}
+        self.change_routes: dict = {}
         self.numbers = itertools.count(1)
         self.audit_ids = itertools.count(1)  # like identity columns, never rolled back
         self.comment_ids = itertools.count(1)
@@ -213,6 +215,20 @@ class FakeSla:
             self.s.dept_policy[org_unit_id] = policy_id
         else:
             self.s.dept_policy.pop(org_unit_id, None)
+
+
+class FakeChangeRoutes:
+    def __init__(self, s):
+        self.s = s
+
+    def get(self, change_type):
+        return self.s.change_routes.get(change_type) or next(r for r in DEFAULT_ROUTES if r.change_type == change_type)
+
+    def list(self):
+        return [self.get(x) for x in CHANGE_TYPES]
+
+    def upsert(self, route):
+        self.s.change_routes[route.change_type] = route
 
 
 class FakeDeadlines:
@@ -430,6 +446,7 @@ class FakeUnitOfWork(UnitOfWork):
         s = self.state
         self.tickets = FakeTickets(s, self.scope)
         self.catalogue, self.sla, self.deadlines = FakeCatalogue(s), FakeSla(s), FakeDeadlines(s)
+        self.change_routes = FakeChangeRoutes(s)
         self.comments, self.relations, self.articles = FakeComments(s), FakeRelations(s), FakeArticles(s)
         self.alerts, self.attachments = FakeAlerts(s), FakeAttachments(s)
         return self

@@ -146,16 +146,16 @@ def test_change_sequential_approval_then_implementation():
     rfc = {"risk": "high", "plan": "升级数据库版本", "rollback_plan": "回退到快照", "ci_ids": ["ci-db-01"]}
     t = submit(uow, item="app.change", form={"system": "人口库"}, details=rfc)
     assert t.ticket_type == "change" and t.number.startswith("CHG-")
-    lead = caller(subject="lead", staff_id="lead")
-    boss = caller(subject="boss", staff_id="boss")
+    lead = caller(subject="lead", staff_id="lead")  # the change manager (CAB)
+    officer = caller(subject="huanghy", staff_id="F001", units=["fgw"])  # fgw's change officer
     changes.submit_change(c.SubmitChange(t.id), uow, lead)
-    with pytest.raises(PermissionDenied):  # sequential: the change manager decides first
-        changes.decide_change(c.DecideChange(t.id, True, ""), uow, boss)
-    changes.decide_change(c.DecideChange(t.id, True, "同意"), uow, lead)
-    done = changes.decide_change(c.DecideChange(t.id, True, "同意实施"), uow, boss)
+    with pytest.raises(PermissionDenied):  # sequential: the department decides first
+        changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)
+    changes.decide_change(c.DecideChange(t.id, True, "同意"), uow, officer)
+    done = changes.decide_change(c.DecideChange(t.id, True, "同意实施"), uow, lead)
     assert done.status.value == "approved"
     with pytest.raises(FailedPrecondition):
-        changes.decide_change(c.DecideChange(t.id, True, ""), uow, boss)
+        changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)
     queue.assign_ticket(c.AssignTicket(t.id, "s1"), uow, lead)
     queue.change_status(c.ChangeStatus(t.id, "start"), uow, lead)
     changes.implement_change(c.ImplementChange(t.id, "successful", ""), uow, lead)

@@ -202,6 +202,19 @@ class ReviewChange:
     review: str
 
 
+@dataclass(frozen=True)
+class ListChangeRoutes:
+    pass
+
+
+@dataclass(frozen=True)
+class UpsertChangeRoute:
+    """{change_type, sequential, steps: [{name, responsibility, scope}], retrospective_review,
+    catalogue_item_ids} (domain.change.ChangeRoute.from_dict)."""
+
+    route: dict
+
+
 # -- problems (handlers/problems.py) --------------------------------------------------------
 @dataclass(frozen=True)
 class LinkIncident:

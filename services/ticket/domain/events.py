@@ -132,6 +132,8 @@ ChangeApproved = _event(
     ('risk', 'str'),
     ('emergency', 'bool'),
     ('comment', 'str'),
+    ('step', 'str'),
+    ('change_type', 'str'),
 )
 ChangeRejected = _event(
     'ChangeRejected',
@@ -140,6 +142,8 @@ ChangeRejected = _event(
     ('risk', 'str'),
     ('emergency', 'bool'),
     ('comment', 'str'),
+    ('step', 'str'),
+    ('change_type', 'str'),
 )
 ChangeImplemented = _event(
     'ChangeImplemented',

@@ -40,9 +40,10 @@ _PROBLEM = {
     CLOSED: {},
 }
 
-# Changes (变更): RFC → approval (sequential or all-of) → implement → review.
+# Changes (变更): RFC → approval along the change type's route (a standard change of a pre-approved
+# model skips it) → implement → review.
 _CHANGE = {
-    NEW: {"assign": NEW, "submit": AWAITING_APPROVAL, "cancel": CLOSED},
+    NEW: {"assign": NEW, "submit": AWAITING_APPROVAL, "preapprove": APPROVED, "cancel": CLOSED},
     AWAITING_APPROVAL: {"approve": AWAITING_APPROVAL, "approve_final": APPROVED, "reject": REJECTED},
     APPROVED: {"assign": APPROVED, "start": IN_PROGRESS},
     IN_PROGRESS: {"assign": IN_PROGRESS, "implement": IMPLEMENTED},

@@ -21,7 +21,7 @@ from . import events as ev
 from . import lifecycle as lc
 from .alert import AlertOrigin
 from .calendar import BusinessCalendar
-from .change import RFC_FIELDS, Change
+from .change import RFC_FIELDS, ApprovalStep, Change, RetrospectiveReview
 from .commands import CreateTicket
 from .escalation import EscalationRule, EscalationTarget
 from .problem import Problem
@@ -403,12 +403,21 @@ class Ticket:
             raise FailedPrecondition(f"{self.number} is a {self.ticket_type}, not a change")
         return self.change
 
-    def submit_change(self, approver_positions: list[str], now: datetime) -> list:
+    def submit_change(self, steps: list[ApprovalStep], sequential: bool, retrospective: RetrospectiveReview | None,
+                      now: datetime) -> list:
+        """Awaiting approval along the route resolved for this change (change.resolve_route)."""
         change = self.require_change()
-        if not approver_positions:
-            raise FailedPrecondition("no position holds the approval duty for changes in the org directory")
+        if not steps:
+            raise FailedPrecondition(f"a {change.change_type} change route without approval steps is pre-approved")
         out = self.act("submit", now, None)
-        change.submit(approver_positions)
+        change.submit(steps, sequential, retrospective)
+        return out
+
+    def preapprove_change(self, now: datetime) -> list:
+        """A standard change of a pre-approved model: approved without an approval round."""
+        change = self.require_change()
+        out = self.act("preapprove", now, None)
+        change.submit([], True)
         return out
 
     def decide_change(self, approver: str, positions_held: list[str], approve: bool, comment: str,
@@ -419,7 +428,8 @@ class Ticket:
         approval, final = change.decide(approver, positions_held, approve, comment, now)
         out = self.act("reject" if not approve else "approve_final" if final else "approve", now, None)
         decided = dict(approver=approver, position_id=approval.position_id, risk=change.risk,
-                       emergency=change.emergency, comment=comment)
+                       emergency=change.emergency, comment=approval.comment, step=approval.step,
+                       change_type=change.change_type)
         out.append((ev.ChangeApproved if approve else ev.ChangeRejected)(**self.common(now), **decided))
         return out
 
@@ -431,10 +441,11 @@ class Ticket:
                                         risk=change.risk))
         return out
 
-    def review_change(self, review: str, now: datetime) -> list:
+    def review_change(self, reviewer: str, positions_held: list[str], review: str, now: datetime) -> list:
         change = self.require_change()
+        lc.next_status(self.ticket_type, _v(self.status), "review")  # only an implemented change
+        change.record_review(reviewer, positions_held, review, now)
         out = self.act("review", now, None)
-        change.review = review
         self.closed_by = "staff"
         out.append(ev.TicketClosed(**self.common(now), closed_by="staff", resolution_business_seconds=None,
                                    resolution_sla_met=True))
