@@ -163,9 +163,9 @@ def seed(console) -> None:
         known_groups = {g.id for g in u.groups.list()}
     for pid, name, unit, parent, duties in POSITIONS:
         if known_positions.get(pid) != sorted(duties):  # new, or a demo seeded before these duties
-            handlers.save_position(c.SavePosition(pid, unit, name, parent, tuple(
-                {"kind": d.split(":")[0], "value": d.split(":")[1]} for d in duties), create=pid not in known_positions),
-                uow(), SYSTEM)
+            duties_ = tuple({"kind": d.split(":")[0], "value": d.split(":")[1]} for d in duties)
+            handlers.save_position(c.SavePosition(pid, unit, name, parent, duties_, create=pid not in known_positions),
+                                   uow(), SYSTEM)
     start = date.today().replace(month=1, day=1)
     for sid, name, unit, position, vendor in STAFF:
         if sid not in known_staff:

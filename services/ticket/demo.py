@@ -48,7 +48,8 @@ ARTICLES = [
 # fgw's change officer 黄海燕 (F001) approves for the department, then the change manager 韩雪 (E012)
 # for the CAB. The emergency change is decided by one emergency CAB member, 运维中心主任 王建国
 # (E001), and owes the CAB a retrospective review.
-CHANGES: list[tuple[str, str, str, dict, list[tuple[str, str, str]]]] = [  # key, title, unit, RFC, [(staff, user, comment)]
+# key, title, org unit, RFC, [(staff id, username, comment)] in the order they decide
+CHANGES: list[tuple[str, str, str, dict, list[tuple[str, str, str]]]] = [
     ("demo-change-1", "信息化处政务外网防火墙策略调整", "fgw-xxc",
      {"risk": "medium", "plan": "新增项目审批系统至数据共享平台的访问策略", "rollback_plan": "删除新增策略",
       "ci_ids": ["fw-egov-01"]},

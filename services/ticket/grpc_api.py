@@ -285,7 +285,8 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
 
     def ReprioritiseTicket(self, r, context):
         cmd = c.ReprioritiseTicket(r.ticket_id, r.impact, r.urgency, r.reason)
-        return pb.ReprioritiseTicketResponse(ticket=ticket_to_pb(queue.reprioritise_ticket(cmd, self._uow(), principal())))
+        t = queue.reprioritise_ticket(cmd, self._uow(), principal())
+        return pb.ReprioritiseTicketResponse(ticket=ticket_to_pb(t))
 
     def ChangeStatus(self, r, context):
         cmd = c.ChangeStatus(r.ticket_id, choice(_STATUS_ACTION, r.action, "action"), r.pending_reason or None)

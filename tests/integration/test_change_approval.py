@@ -10,11 +10,11 @@ import grpc
 import pytest
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
+from test_ticket_platform import staff_token, stub
 
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory
 from govops.ticket.v1 import ticket_pb2 as pb
-from test_ticket_platform import staff_token, stub
 
 UNITS = [("gov", None, "government"), ("om-centre", "gov", "om_centre"), ("fgw", "gov", "department"),
          ("fgw-xxc", "fgw", "division"), ("czj", "gov", "department")]

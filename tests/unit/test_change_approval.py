@@ -34,7 +34,8 @@ def person(staff, units=None, perms=APPROVE + ("ticket.work",)):
     return caller(subject=f"u-{staff}", perms=perms, staff_id=staff, units=units)
 
 
-LEAD, BOSS = person("lead", perms=APPROVE + ("ticket.work", "ticket.assign")), person("boss")  # the CAB (change manager, network lead); the director
+# the CAB (change manager and network lead) and the director
+LEAD, BOSS = person("lead", perms=APPROVE + ("ticket.work", "ticket.assign")), person("boss")
 F001, C001 = person("F001", units=["fgw", "fgw-xxc"]), person("C001")  # fgw's and czj's change officers
 
 

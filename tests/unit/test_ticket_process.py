@@ -283,8 +283,8 @@ def test_reassigning_a_pending_ticket_keeps_it_pending_and_its_clocks_paused():
                                   now=NOW + timedelta(hours=3))
     assert (again.status.value, again.pending_reason) == ("pending", "requester")
     assert "ticket_status_changed" not in names(uow)[-2:]  # the assignments changed no status
-    back = requests.supply_info(c.SupplyInfo(t.id, "房间号 502"), uow, caller(subject="zhang", perms=("ticket.create",)),
-                                now=NOW + timedelta(days=1))
+    zhang = caller(subject="zhang", perms=("ticket.create",))
+    back = requests.supply_info(c.SupplyInfo(t.id, "房间号 502"), uow, zhang, now=NOW + timedelta(days=1))
     assert back.status.value == "in_progress" and back.sla.resolution.elapsed == 3600  # only 09:00–10:00 ran
 
 

@@ -94,8 +94,8 @@ def _change(d: dict) -> Change:
                           datetime.fromisoformat(a["at"]), a.get("step") or _legacy_step(steps, a["position_id"]))
                  for a in d.get("approvals") or []]
     r = d.get("retrospective_review")
-    retro = (RetrospectiveReview(r.get("responsibility", ""), list(r.get("positions") or []), r.get("status", "pending"),
-                                 r.get("reviewer"), r.get("review"),
+    retro = (RetrospectiveReview(r.get("responsibility", ""), list(r.get("positions") or []),
+                                 r.get("status", "pending"), r.get("reviewer"), r.get("review"),
                                  datetime.fromisoformat(r["at"]) if r.get("at") else None) if r else None)
     return Change(
         plan=d.get("plan") or "", rollback_plan=d.get("rollback_plan") or "", risk=d.get("risk") or "medium",
