@@ -267,11 +267,19 @@ class OrgDirectory:
         # than the query.
         return list(self.conn.execute(_ON_DUTY, {"g": group_id, "at": at, "since": at - MAX_SHIFT}).scalars())
 
-    def positions_responsible_for(self, kind: str, value: str) -> list[str]:
-        """Positions whose responsibilities (岗责) include {kind, value}, e.g. ("approval", "change")."""
+    def positions_responsible_for(self, kind: str, value: str, org_unit_id: str | None = None) -> list[str]:
+        """Active positions whose responsibilities (岗责) include {kind, value}, e.g. ("approval",
+        "change"); with `org_unit_id`, only the positions of that unit (not of its subunits)."""
         q = sa.select(positions.c.id).where(
             positions.c.active.is_(True),
             positions.c.responsibilities.contains([{"kind": kind, "value": value}])).order_by(positions.c.id)
+        if org_unit_id is not None:
+            q = q.where(positions.c.org_unit_id == org_unit_id)
+        return list(self.conn.execute(q).scalars())
+
+    def units_of_kind(self, kind: str) -> list[str]:
+        """Active units of one kind (e.g. "om_centre"), by id."""
+        q = sa.select(units.c.id).where(units.c.kind == kind, units.c.active.is_(True)).order_by(units.c.id)
         return list(self.conn.execute(q).scalars())
 
 

@@ -54,10 +54,16 @@ GROUPS: list[tuple[Any, ...]] = [
      [("E020", "吴磊", None)], (["E020", "E019"], ["E019", "E020"])),
 ]
 
-# id, name, unit, reports to, responsibilities
+# id, name, unit, reports to, responsibilities. Change approval (ticket's change routes): each
+# department's 部门运维专员 approves its own unit's changes (approval:change; the director for the
+# O&M centre's own); the change advisory board (CAB) is the change manager and the network,
+# database and application leads (approval:change_cab); the director and the change manager are its
+# emergency members (approval:change_ecab).
 POSITIONS = [
-    ("pos-om-director", "运维中心主任", "om-centre", None, ["approval:change", "process:incident", "process:problem"]),
-    ("pos-change-manager", "变更经理", "om-centre", "pos-om-director", ["approval:change", "process:change"]),
+    ("pos-om-director", "运维中心主任", "om-centre", None,
+     ["approval:change", "approval:change_ecab", "process:incident", "process:problem"]),
+    ("pos-change-manager", "变更经理", "om-centre", "pos-om-director",
+     ["approval:change_cab", "approval:change_ecab", "process:change"]),
     *[
         p
         for gid, name, short, category, lead, engineers, plan in GROUPS
@@ -67,7 +73,7 @@ POSITIONS = [
                 f"{name}组长",
                 "om-centre",
                 "pos-om-director",
-                [f"catalogue_category:{category}", "approval:change"]
+                [f"catalogue_category:{category}", "approval:change_cab"]
                 if short in ("net", "db", "app")
                 else [f"catalogue_category:{category}"],
             ),
@@ -152,13 +158,14 @@ def seed(console) -> None:
     for unit_id, name, parent in VENDOR_UNITS:
         handlers.ensure_org_unit(CreateOrgUnit(unit_id, name, parent, "vendor"), uow(), SYSTEM)
     with uow() as u:
-        known_positions = {p.id for p in u.positions.list()}
+        known_positions = {p.id: sorted(f"{r.kind}:{r.value}" for r in p.responsibilities) for p in u.positions.list()}
         known_staff = {s.id for s in u.staff.list()}
         known_groups = {g.id for g in u.groups.list()}
     for pid, name, unit, parent, duties in POSITIONS:
-        if pid not in known_positions:
-            handlers.save_position(c.SavePosition(pid, unit, name, parent, tuple(
-                {"kind": d.split(":")[0], "value": d.split(":")[1]} for d in duties)), uow(), SYSTEM)
+        if known_positions.get(pid) != sorted(duties):  # new, or a demo seeded before these duties
+            duties_ = tuple({"kind": d.split(":")[0], "value": d.split(":")[1]} for d in duties)
+            handlers.save_position(c.SavePosition(pid, unit, name, parent, duties_, create=pid not in known_positions),
+                                   uow(), SYSTEM)
     start = date.today().replace(month=1, day=1)
     for sid, name, unit, position, vendor in STAFF:
         if sid not in known_staff:

@@ -59,6 +59,10 @@ class Service:
     def on_ticket_assigned(self, env, uow) -> None:
         handlers.apply_ticket_event(env, uow)
 
+    @consume("ticket", "ticket_reprioritised")
+    def on_ticket_reprioritised(self, env, uow) -> None:
+        handlers.apply_ticket_event(env, uow)
+
     @consume("ticket", "ticket_resolved")
     def on_ticket_resolved(self, env, uow) -> None:
         handlers.apply_ticket_event(env, uow)

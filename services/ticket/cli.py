@@ -18,6 +18,7 @@ from govkit.cli_support import (
     enum_words,
     fail,
     grpc_channel,
+    when,
 )
 from govops.common.v1.common_pb2 import PageRequest
 from govops.ticket.v1 import ticket_pb2 as pb
@@ -29,6 +30,7 @@ app.add_typer(calendar_app, name="calendar")
 
 Category = Enum("Category", enum_words(pb.Category), type=str)  # type: ignore[misc]
 Priority = Enum("Priority", enum_words(pb.Priority), type=str)  # type: ignore[misc]
+Level = Enum("Level", {w: w for w in ("high", "medium", "low")}, type=str)  # type: ignore[misc]  # impact, urgency
 TICKET = typer.Argument(..., help="ticket id (UUID) or number, e.g. INC-2026-000002")
 
 
@@ -98,6 +100,70 @@ def ticket_mine(include_closed: bool = typer.Option(False, help="closed tickets 
     emit(_ticket_rows("my tickets", reply.tickets))
     if reply.page.next_page_token:
         console.print("(more tickets: raise --page-size)")
+
+
+@app.command("reprioritise")
+def ticket_reprioritise(
+    ticket_id: str = typer.Argument(..., help="ticket id or number, e.g. INC-2026-000002"),
+    impact: Level = typer.Option(..., help="impact: high, medium or low"),
+    urgency: Level = typer.Option(..., help="urgency: high, medium or low"),
+    reason: str = typer.Option(..., help="why the priority changes (required; kept in the audit trail)"),
+):
+    """Change a ticket's impact × urgency (priority); SLA targets follow, the elapsed time is kept."""
+    try:
+        t = _stub().ReprioritiseTicket(pb.ReprioritiseTicketRequest(
+            ticket_id=ticket_id, impact=impact.value, urgency=urgency.value, reason=reason), timeout=10).ticket
+    except grpc.RpcError as err:
+        fail(err)
+    due = when(t.resolution_due_at) if t.HasField("resolution_due_at") else "-"
+    emit_record(t, f"{t.number}: priority {enum_word(pb.Priority, t.priority)}, "
+                   f"resolution due {due} ({t.resolution_elapsed_seconds} s already spent)")
+
+
+change_route_app = typer.Typer(help="Approval routes per change type (normal, emergency, standard)",
+                                no_args_is_help=True)
+app.add_typer(change_route_app, name="change-route")
+
+
+@change_route_app.command("list")
+def change_route_list():
+    """Each change type's approval route: steps (responsibility @ scope), order, retrospective review."""
+    from google.protobuf.json_format import MessageToDict
+
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    try:
+        routes = [MessageToDict(r) for r in _stub().ListChangeRoutes(pb.ListChangeRoutesRequest(), timeout=10).routes]
+    except grpc.RpcError as err:
+        fail(err)
+    listing = Listing(None, "change type", "steps", "order", "retrospective review", "pre-approved items")
+    for r in routes:
+        steps = " → ".join(f"{s['name']} (approval:{s['responsibility']} @ {s['scope']})" for s in r.get("steps", []))
+        listing.add_row(r["change_type"], steps or "none (pre-approved)",
+                        "sequential" if r.get("sequential", True) else "any order",
+                        f"approval:{r['retrospective_review']}" if r.get("retrospective_review") else "-",
+                        ", ".join(r.get("catalogue_item_ids", [])) or "-")
+    emit(listing)
+
+
+@change_route_app.command("set")
+def change_route_set(route_file: str = typer.Argument(..., help="JSON file: {change_type, sequential, steps: "
+                                                                "[{name, responsibility, scope}], "
+                                                                "retrospective_review, catalogue_item_ids}")):
+    """Replace one change type's approval route (permission ticket.admin)."""
+    from google.protobuf.struct_pb2 import Struct
+
+    from govops.ticket.v1 import ticket_pb2 as pb
+
+    with open(route_file, encoding="utf-8") as f:
+        route = Struct()
+        route.update(json.load(f))
+    try:
+        _stub().UpsertChangeRoute(pb.UpsertChangeRouteRequest(route=route), timeout=10)
+    except grpc.RpcError as err:
+        fail(err)
+    emit_record({"change_type": route["change_type"], "stored": True},
+                f"stored the {route['change_type']} change route")
 
 
 @app.command("catalogue")

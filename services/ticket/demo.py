@@ -1,7 +1,9 @@
 """Demo seed for the process platform: the default catalogue, ticket's org directory caught up
 from org's snapshot (org's demo creates the groups the catalogue routes to: 网络组, 数据库组,
 应用组 … with 工程师 → 组长 → 运维中心主任 and rosters) and a week of tickets across the demo
-departments, routed to whoever was on duty. Safe to repeat (fixed idempotency keys)."""
+departments, routed to whoever was on duty; a normal change of fgw approved by fgw's change officer then
+the CAB, in that order, and an emergency change approved by an emergency CAB member with its
+retrospective review pending. Safe to repeat (fixed idempotency keys)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,52 @@ ARTICLES = [
 ]
 
 
+# Changes approved by the right people (the org demo's positions): fgw's information division asks;
+# fgw's change officer 黄海燕 (F001) approves for the department, then the change manager 韩雪 (E012)
+# for the CAB. The emergency change is decided by one emergency CAB member, 运维中心主任 王建国
+# (E001), and owes the CAB a retrospective review.
+# key, title, org unit, RFC, [(staff id, username, comment)] in the order they decide
+CHANGES: list[tuple[str, str, str, dict, list[tuple[str, str, str]]]] = [
+    ("demo-change-1", "信息化处政务外网防火墙策略调整", "fgw-xxc",
+     {"risk": "medium", "plan": "新增项目审批系统至数据共享平台的访问策略", "rollback_plan": "删除新增策略",
+      "ci_ids": ["fw-egov-01"]},
+     [("F001", "huanghy", "业务确认：项目审批核验需要"), ("E012", "hanxue", "CAB 同意，周四晚窗口实施")]),
+    ("demo-change-2", "核心交换机紧急漏洞补丁", "om-centre",
+     {"risk": "high", "plan": "安装厂商紧急补丁", "rollback_plan": "回退到上一固件", "change_type": "emergency",
+      "ci_ids": ["sw-core-01"]},
+     [("E001", "wangjg", "紧急变更，同意立即实施")]),
+]
+
+
+def _approver(staff_id: str, username: str):
+    from govkit.auth import Principal, Scope
+
+    return Principal(username, username, (), frozenset({"ticket.approve_change", "ticket.read"}), Scope(None),
+                     claims={"staff_id": staff_id})
+
+
+def _seed_changes(engine, now) -> int:
+    """The demo's changes, submitted and decided by their approvers; only once (fixed keys)."""
+    from .adapters.uow import TicketUnitOfWork
+    from .domain.commands import CreateTicket, DecideChange, SubmitChange
+    from .handlers import changes, tickets
+
+    fresh = 0
+    for key, title, org_unit_id, rfc, decisions in CHANGES:
+        r = tickets.create_ticket(CreateTicket(title=title, description="演示数据", org_unit_id=org_unit_id,
+                                                category="infrastructure", priority="high", ticket_type="change",
+                                                details=rfc, channel="operations_window", idempotency_key=key),
+                                   TicketUnitOfWork(engine), SYSTEM, now=now)
+        if r.replayed:
+            continue
+        fresh += 1
+        changes.submit_change(SubmitChange(r.ticket.id), TicketUnitOfWork(engine), SYSTEM, now=now)
+        for i, (staff_id, username, comment) in enumerate(decisions, 1):
+            changes.decide_change(DecideChange(r.ticket.id, True, comment), TicketUnitOfWork(engine),
+                                  _approver(staff_id, username), now=now + timedelta(minutes=10 * i))
+    return fresh
+
+
 def seed(console) -> None:
     from .adapters.uow import TicketUnitOfWork
     from .domain.commands import CreateArticle, CreateTicket, EnsureDefaults, ReviseArticle
@@ -60,6 +108,7 @@ def seed(console) -> None:
                                                 idempotency_key=f"demo-week-{i}"),
                                    TicketUnitOfWork(engine), SYSTEM, now=now - timedelta(days=ago, hours=i % 5))
         fresh += not r.replayed
+    fresh_changes = _seed_changes(engine, now - timedelta(hours=2))
     with TicketUnitOfWork(engine) as uow:
         have = {a.title for a in uow.articles.search("打印机 网络 外网", statuses=("published",), limit=50)}
     for title, body, items in ARTICLES:
@@ -68,4 +117,5 @@ def seed(console) -> None:
             knowledge.revise_article(ReviseArticle(a.id, action="publish"), TicketUnitOfWork(engine), SYSTEM)
     engine.dispose()
     console.print(f"ticket demo: catalogue, org directory from org's snapshot, {len(WEEK)} tickets "
-                  f"({fresh} new) over the past week, {len(ARTICLES)} knowledge articles")
+                  f"({fresh} new) over the past week, {len(CHANGES)} changes ({fresh_changes} new; "
+                  f"fgw's approved by its officer, then the CAB), {len(ARTICLES)} knowledge articles")

@@ -45,6 +45,7 @@ PERMISSIONS = {
     "TransferTicket": "ticket.assign",
     "EscalateTicket": "ticket.assign",
     "ReapplySlaPolicy": "ticket.admin",
+    "ReprioritiseTicket": "ticket.reprioritise",
     "ChangeStatus": "ticket.work",
     "ResolveTicket": "ticket.work",
     "CloseTicket": "ticket.work",
@@ -55,6 +56,8 @@ PERMISSIONS = {
     "RejectChange": "ticket.approve_change",
     "ImplementChange": "ticket.work",
     "ReviewChange": "ticket.work",
+    "ListChangeRoutes": "ticket.read",
+    "UpsertChangeRoute": "ticket.admin",
     "LinkIncident": "ticket.work",
     "UpdateProblem": "ticket.work",
     "ListCatalogue": "ticket.read",
@@ -285,6 +288,11 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         t = sla.reapply_sla_policy(c.ReapplySlaPolicy(r.ticket_id), self._uow(), principal())
         return pb.ReapplySlaPolicyResponse(ticket=ticket_to_pb(t))
 
+    def ReprioritiseTicket(self, r, context):
+        cmd = c.ReprioritiseTicket(r.ticket_id, r.impact, r.urgency, r.reason)
+        t = queue.reprioritise_ticket(cmd, self._uow(), principal())
+        return pb.ReprioritiseTicketResponse(ticket=ticket_to_pb(t))
+
     def ChangeStatus(self, r, context):
         cmd = c.ChangeStatus(r.ticket_id, choice(_STATUS_ACTION, r.action, "action"), r.pending_reason or None)
         return pb.ChangeStatusResponse(ticket=ticket_to_pb(queue.change_status(cmd, self._uow(), principal())))
@@ -374,6 +382,14 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
     def ReviseArticle(self, r, context):
         cmd = c.ReviseArticle(r.id, r.title, r.body, choice(_ARTICLE_ACTION, r.action, "action", default=""))
         return pb.ReviseArticleResponse(article=article_to_pb(knowledge.revise_article(cmd, self._uow(), principal())))
+
+    def ListChangeRoutes(self, r, context):
+        routes = changes.list_change_routes(c.ListChangeRoutes(), self._uow(), principal())
+        return pb.ListChangeRoutesResponse(routes=[_struct(x.to_dict()) for x in routes])
+
+    def UpsertChangeRoute(self, r, context):
+        route = changes.upsert_change_route(c.UpsertChangeRoute(_dict(r.route)), self._uow(), principal())
+        return pb.UpsertChangeRouteResponse(route=_struct(route.to_dict()))
 
     def UpsertSlaPolicy(self, r, context):
         d = _dict(r.policy)

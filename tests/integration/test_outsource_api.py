@@ -441,3 +441,18 @@ def test_concurrent_payments_cannot_both_fit_the_remaining_amount(env):
         t.join(30)
     assert sorted(outcomes) == ["paid", "refused"]
     assert _count(engine, "payments") == 1 and len(_outbox(engine, "payment_recorded")) == 1
+
+
+def test_a_reprioritised_ticket_is_measured_at_its_new_priority(env):
+    from outsource.adapters.facts import TicketFacts
+    from tests.outsource_samples import ticket_event
+
+    engine = env[1]
+    at = datetime(2026, 11, 3, 9, tzinfo=CST)
+    moved = ticket_event("ticket_reprioritised", "t90", at + timedelta(hours=3), priority="high",
+                         from_priority="medium", reason="影响扩大")
+    created = ticket_event("ticket_created", "t90", at, priority="medium", created_at=at.isoformat())
+    for e in (moved, created):  # in either order: the latest state wins
+        handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
+    with engine.connect() as conn:
+        assert TicketFacts(conn).get("t90")["priority"] == "high"

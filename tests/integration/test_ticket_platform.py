@@ -33,7 +33,7 @@ def seed_org(engine, on_duty=("s-wang",)):
         )
         for pid, name, parent, resp in [
             ("pos-om-director", "运维中心主任", None, [{"kind": "approval", "value": "change"}]),
-            ("pos-net-lead", "网络组组长", "pos-om-director", []),
+            ("pos-net-lead", "网络组组长", "pos-om-director", [{"kind": "approval", "value": "change_cab"}]),
             ("pos-net-engineer", "网络工程师", "pos-net-lead", []),
         ]:
             d.apply("position_created", {"position_id": pid, "org_unit_id": "om-centre", "code": pid, "name": name,
@@ -195,7 +195,7 @@ def test_attachments_are_size_and_type_checked(platform, admin_token):
     assert got.data.startswith(b"\x89PNG") and got.attachment.size == 1004
 
 
-def test_change_approval_by_the_positions_with_the_approval_duty(platform, signer, admin_token):
+def test_the_om_centres_own_change_is_approved_by_its_director_then_the_cab(platform, signer, admin_token):
     target, _ = platform
     details = Struct()
     details.update({"risk": "high", "plan": "核心交换机固件升级", "rollback_plan": "回退固件", "emergency": False})
@@ -208,8 +208,10 @@ def test_change_approval_by_the_positions_with_the_approval_duty(platform, signe
     with pytest.raises(grpc.RpcError) as err:
         stub(target, zhao).ApproveChange(pb.ApproveChangeRequest(ticket_id=t.id), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    ok = stub(target, signer.mint("s-chen", perms=["ticket.approve_change"], scopes=[{"unit": "*"}])).ApproveChange(
+    first = stub(target, signer.mint("s-chen", perms=["ticket.approve_change"], scopes=[{"unit": "*"}])).ApproveChange(
         pb.ApproveChangeRequest(ticket_id=t.id, comment="同意"), timeout=5).ticket
+    assert first.status == pb.TICKET_STATUS_AWAITING_APPROVAL
+    ok = stub(target, zhao).ApproveChange(pb.ApproveChangeRequest(ticket_id=t.id, comment="CAB 同意"), timeout=5).ticket
     assert ok.status == pb.TICKET_STATUS_APPROVED
 
 
@@ -365,3 +367,46 @@ def test_sla_administration_department_override_and_calendar(platform, admin_tok
     with pytest.raises(grpc.RpcError) as err:
         stub(target, requester).ReapplySlaPolicy(pb.ReapplySlaPolicyRequest(ticket_id=other.id), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_reprioritise_over_grpc_rederives_the_due_time_and_is_audited(platform, signer, admin_token):
+    target, engine = platform
+    s = stub(target, admin_token)
+    t = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="infra.network.fault", title="二楼网速慢",
+                                                org_unit_id="fgw", form=form(location="二楼"), impact="medium",
+                                                urgency="medium"), timeout=5).ticket
+    assert t.priority == pb.PRIORITY_MEDIUM
+    engineer = signer.mint("s-wang", perms=["ticket.work", "ticket.read"], scopes=[{"unit": "*"}])
+    with pytest.raises(grpc.RpcError) as err:
+        stub(target, engineer).ReprioritiseTicket(pb.ReprioritiseTicketRequest(
+            ticket_id=t.id, impact="high", urgency="medium", reason="影响扩大"), timeout=5)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as err:
+        s.ReprioritiseTicket(pb.ReprioritiseTicketRequest(ticket_id=t.id, impact="high", urgency="medium"), timeout=5)
+    assert dict(iter_bad_request(err.value)) == {"reason": "must not be empty"}
+    up = s.ReprioritiseTicket(pb.ReprioritiseTicketRequest(ticket_id=t.id, impact="high", urgency="medium",
+                                                           reason="影响扩大到整层"), timeout=5).ticket
+    assert up.priority == pb.PRIORITY_HIGH and (up.impact, up.urgency) == ("high", "medium")
+    # 8 instead of 16 business hours, counted from the same start: due earlier, not a fresh clock
+    assert up.resolution_due_at.ToDatetime() < t.resolution_due_at.ToDatetime()
+    audit = s.ListAudit(pb.ListAuditRequest(ticket_id=t.id), timeout=5).entries
+    assert [e.action for e in audit][-1] == "reprioritise"
+    with engine.connect() as c:
+        events = c.execute(sa.text("SELECT envelope FROM outbox ORDER BY seq")).scalars().all()
+    [moved] = [e for e in events if e["type"] == "govops.ticket.ticket_reprioritised.v1" and e["subject"] == t.id]
+    assert (moved["data"]["from_priority"], moved["data"]["priority"], moved["data"]["reason"]) == (
+        "medium", "high", "影响扩大到整层")
+
+
+def test_a_pending_ticket_reassigned_over_grpc_stays_pending(platform, signer, admin_token):
+    target, _ = platform
+    s = stub(target, admin_token)
+    t = s.SubmitRequest(pb.SubmitRequestRequest(catalogue_item_id="infra.network.fault", title="会议室无线",
+                                                org_unit_id="fgw", form=form(location="五楼")), timeout=5).ticket
+    wang = staff_token(signer, "u-1001", "s-wang", ["ticket.work", "ticket.read"])
+    stub(target, wang).ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action=pb.STATUS_ACTION_START), timeout=5)
+    stub(target, wang).ChangeStatus(pb.ChangeStatusRequest(ticket_id=t.id, action=pb.STATUS_ACTION_PEND,
+                                                           pending_reason="vendor"), timeout=5)
+    moved = s.AssignTicket(pb.AssignTicketRequest(ticket_id=t.id, assignee="s-li"), timeout=5).ticket
+    assert (moved.status, moved.pending_reason, moved.assignee) == (pb.TICKET_STATUS_PENDING, "vendor", "s-li")
+    assert not moved.HasField("resolution_due_at")  # the clock is still paused

@@ -17,6 +17,7 @@ from ticket.adapters.details import audit_snapshot
 from ticket.adapters.repository import decode_token, encode_token
 from ticket.adapters.uow import lifecycle_settings
 from ticket.domain.calendar import DEFAULT_CALENDARS
+from ticket.domain.change import CHANGE_TYPES, DEFAULT_ROUTES
 from ticket.domain.defaults import DEFAULT_CATALOGUE
 from ticket.domain.knowledge import search_tokens
 from ticket.domain.lifecycle import NUMBER_PREFIX
@@ -48,6 +49,7 @@ class State:
         self.policies: dict = {}
         self.calendars: dict = {}
         self.dept_policy: dict = {}
+        self.change_routes: dict = {}
         self.numbers = itertools.count(1)
         self.audit_ids = itertools.count(1)  # like identity columns, never rolled back
         self.comment_ids = itertools.count(1)
@@ -219,6 +221,20 @@ class FakeSla:
             self.s.dept_policy.pop(org_unit_id, None)
 
 
+class FakeChangeRoutes:
+    def __init__(self, s):
+        self.s = s
+
+    def get(self, change_type):
+        return self.s.change_routes.get(change_type) or next(r for r in DEFAULT_ROUTES if r.change_type == change_type)
+
+    def list(self):
+        return [self.get(x) for x in CHANGE_TYPES]
+
+    def upsert(self, route):
+        self.s.change_routes[route.change_type] = route
+
+
 class FakeDeadlines:
     def __init__(self, s):
         self.s = s
@@ -346,7 +362,23 @@ class FakeAlerts:
 
 
 class FakeOrgDir:
-    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director."""
+    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director.
+
+    Changes: fgw (with its division fgw-xxc) and czj each have an officer with the change-approval
+    duty (F001, C001); the O&M centre's director approves its own unit's changes and sits on the
+    emergency board; the change manager and the network lead (both held by `lead`) are the change
+    advisory board (CAB), the change manager also an emergency member. gaj has no approver."""
+
+    UNITS = {"gov": (None, "government"), "om-centre": ("gov", "om_centre"), "fgw": ("gov", "department"),
+             "fgw-xxc": ("fgw", "division"), "czj": ("gov", "department"), "gaj": ("gov", "department")}
+    POSITIONS = {  # id: (org unit, approval duties)
+        "pos-om-director": ("om-centre", ["change", "change_ecab"]),
+        "pos-change-manager": ("om-centre", ["change_cab", "change_ecab"]),
+        "pos-net-lead": ("om-centre", ["change_cab"]),
+        "pos-net-engineer": ("om-centre", []),
+        "czj-officer": ("czj", ["change"]),
+        "fgw-officer": ("fgw", ["change"]),
+    }
 
     def __init__(self):
         self.staff = {"s1": {"id": "s1", "active": True, "vendor_id": None},
@@ -357,8 +389,8 @@ class FakeOrgDir:
         self.duty = {"grp-network": ["s1", "s2"]}
         self.parents = {"pos-net-engineer": "pos-net-lead", "pos-net-lead": "pos-om-director"}
         self.holders_of = {"pos-net-lead": ["lead"], "pos-om-director": ["boss"]}
-        self.approvals = ["pos-change-manager", "pos-om-director"]
-        self.positions = {"lead": ["pos-net-lead", "pos-change-manager"], "boss": ["pos-om-director"]}
+        self.positions = {"lead": ["pos-net-lead", "pos-change-manager"], "boss": ["pos-om-director"],
+                          "F001": ["fgw-officer"], "C001": ["czj-officer"]}
 
     def on_duty(self, group, at):
         return list(self.duty.get(group, []))
@@ -382,8 +414,25 @@ class FakeOrgDir:
     def positions_of(self, sid, on):
         return list(self.positions.get(sid, []))
 
-    def positions_responsible_for(self, kind, value):
-        return list(self.approvals)
+    def unit(self, unit_id):
+        if unit_id not in self.UNITS:
+            return None
+        parent, kind = self.UNITS[unit_id]
+        return {"id": unit_id, "name": unit_id, "parent_id": parent, "kind": kind, "active": True}
+
+    def ancestors(self, unit_id):
+        out, current = [], self.UNITS.get(unit_id, (None, ""))[0]
+        while current:
+            out.append(current)
+            current = self.UNITS[current][0]
+        return out
+
+    def units_of_kind(self, kind):
+        return sorted(u for u, (_, k) in self.UNITS.items() if k == kind)
+
+    def positions_responsible_for(self, kind, value, org_unit_id=None):
+        return sorted(p for p, (unit, duties) in self.POSITIONS.items()
+                      if kind == "approval" and value in duties and org_unit_id in (None, unit))
 
 
 class FakeUnitOfWork(UnitOfWork):
@@ -401,6 +450,7 @@ class FakeUnitOfWork(UnitOfWork):
         s = self.state
         self.tickets = FakeTickets(s, self.scope)
         self.catalogue, self.sla, self.deadlines = FakeCatalogue(s), FakeSla(s), FakeDeadlines(s)
+        self.change_routes = FakeChangeRoutes(s)
         self.comments, self.relations, self.articles = FakeComments(s), FakeRelations(s), FakeArticles(s)
         self.alerts, self.attachments = FakeAlerts(s), FakeAttachments(s)
         return self

@@ -163,3 +163,14 @@ def test_updated_at_stamp_is_utc_and_never_after_the_time_applied():
     assert _stamp(ev, now) == "2026-11-10T02:30:00.123456+00:00"
     future = envelope("ticket_created", {"id": "t2", "dept": "fgw"}, datetime(2026, 11, 10, 20, 0, tzinfo=cst))
     assert _stamp(future, now) == "2026-11-10T04:00:00.000000+00:00"  # 12:00 UTC would be 8 h ahead
+
+
+def test_a_change_approved_step_by_step_counts_as_one_approved_change():
+    from datetime import timedelta
+
+    from tests.eval_events import envelope
+
+    change = {"id": "chg-1", "dept": "fgw", "type": "change", "number": "CHG-2026-000001"}
+    evs = [envelope("change_approved", {**change, "status": "awaiting_approval"}, T0, step="department"),
+           envelope("change_approved", {**change, "status": "approved"}, T0 + timedelta(minutes=5), step="cab")]
+    assert _kpis(_ledger(evs), Level.ORGANIZATION, "fgw")["changes_approved"] == 1

@@ -11,6 +11,7 @@ from fake_ticket_uow import FakeUnitOfWork, caller
 from govkit.auth import SYSTEM
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ticket.domain import commands as c
+from ticket.domain.calendar import CN
 from ticket.domain.commands import CreateTicket
 from ticket.handlers import alerts, changes, escalation, knowledge, problems, queue, requests, sla, tickets
 
@@ -145,16 +146,16 @@ def test_change_sequential_approval_then_implementation():
     rfc = {"risk": "high", "plan": "升级数据库版本", "rollback_plan": "回退到快照", "ci_ids": ["ci-db-01"]}
     t = submit(uow, item="app.change", form={"system": "人口库"}, details=rfc)
     assert t.ticket_type == "change" and t.number.startswith("CHG-")
-    lead = caller(subject="lead", staff_id="lead")
-    boss = caller(subject="boss", staff_id="boss")
+    lead = caller(subject="lead", staff_id="lead")  # the change manager (CAB)
+    officer = caller(subject="huanghy", staff_id="F001", units=["fgw"])  # fgw's change officer
     changes.submit_change(c.SubmitChange(t.id), uow, lead)
-    with pytest.raises(PermissionDenied):  # sequential: the change manager decides first
-        changes.decide_change(c.DecideChange(t.id, True, ""), uow, boss)
-    changes.decide_change(c.DecideChange(t.id, True, "同意"), uow, lead)
-    done = changes.decide_change(c.DecideChange(t.id, True, "同意实施"), uow, boss)
+    with pytest.raises(PermissionDenied):  # sequential: the department decides first
+        changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)
+    changes.decide_change(c.DecideChange(t.id, True, "同意"), uow, officer)
+    done = changes.decide_change(c.DecideChange(t.id, True, "同意实施"), uow, lead)
     assert done.status.value == "approved"
     with pytest.raises(FailedPrecondition):
-        changes.decide_change(c.DecideChange(t.id, True, ""), uow, boss)
+        changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)
     queue.assign_ticket(c.AssignTicket(t.id, "s1"), uow, lead)
     queue.change_status(c.ChangeStatus(t.id, "start"), uow, lead)
     changes.implement_change(c.ImplementChange(t.id, "successful", ""), uow, lead)
@@ -265,3 +266,56 @@ def test_manual_escalation_keeps_the_callers_reason():
     assert esc.reason == "市长热线督办，须当天解决" and esc.level == 1 and esc.to_staff_id == "lead"
     audit = tickets.list_audit(c.ListAudit(t.id), uow, caller())[-1]
     assert audit["action"] == "escalate" and "市长热线督办" in str(audit["after"])
+
+
+def test_reassigning_a_pending_ticket_keeps_it_pending_and_its_clocks_paused():
+    uow = FakeUnitOfWork()
+    t = submit(uow)  # auto-assigned to s1
+    s1 = caller(subject="s1", perms=("ticket.work",), staff_id="s1")
+    lead = caller(subject="lead", staff_id="lead")
+    queue.change_status(c.ChangeStatus(t.id, "start"), uow, s1, now=NOW)
+    queue.change_status(c.ChangeStatus(t.id, "pend", "requester"), uow, s1, now=NOW + timedelta(hours=1))
+    moved = queue.assign_ticket(c.AssignTicket(t.id, "s2"), uow, lead, now=NOW + timedelta(hours=2))
+    assert (moved.status.value, moved.pending_reason, moved.assignee) == ("pending", "requester", "s2")
+    assert not moved.sla.resolution.running() and moved.resolution_due_at is None
+    assert uow.state.deadlines.get(t.id, []) == []  # nothing is due while the requester is awaited
+    again = queue.transfer_ticket(c.TransferTicket(t.id, "s1", "grp-network"), uow, lead,
+                                  now=NOW + timedelta(hours=3))
+    assert (again.status.value, again.pending_reason) == ("pending", "requester")
+    assert "ticket_status_changed" not in names(uow)[-2:]  # the assignments changed no status
+    zhang = caller(subject="zhang", perms=("ticket.create",))
+    back = requests.supply_info(c.SupplyInfo(t.id, "房间号 502"), uow, zhang, now=NOW + timedelta(days=1))
+    assert back.status.value == "in_progress" and back.sla.resolution.elapsed == 3600  # only 09:00–10:00 ran
+
+
+def test_reprioritising_rederives_the_targets_keeping_the_elapsed_business_time():
+    uow = FakeUnitOfWork()
+    t = submit(uow, impact="medium", urgency="medium")  # medium (P3): 16 business hours to resolve
+    assert t.priority.value == "medium" and t.assignee == "s1"
+    agent = caller(subject="zhoujie", perms=("ticket.reprioritise",), staff_id="E009")
+    later = NOW + timedelta(hours=3)  # Wed 12:00: 3 business hours spent
+    with pytest.raises(InvalidArgument) as err:
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "high", "medium", " "), uow, agent, now=later)
+    assert [v.field for v in err.value.violations] == ["reason"]
+    with pytest.raises(PermissionDenied):
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "high", "medium", "市领导关注"), uow,
+                                  caller(subject="s1", perms=("ticket.work",), staff_id="s1"), now=later)
+    with pytest.raises(FailedPrecondition):  # the same impact and urgency: nothing to change
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "medium", "medium", "复核"), uow, agent, now=later)
+    up = queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "high", "medium", "市领导关注"), uow, agent, now=later)
+    assert (up.priority.value, up.impact, up.urgency) == ("high", "high", "medium")
+    assert up.sla.resolution.target == 8 * 3600
+    assert up.sla.resolution.elapsed_at(later, CN) == 3 * 3600  # not a fresh clock
+    # 5 business hours left from Wed 12:00: 13:30–17:30, then Thu 09:00–10:00
+    assert up.resolution_due_at == datetime(2026, 11, 26, 10, 0, tzinfo=CST)
+    [event] = [e for e in uow.published if e.event_name() == "ticket_reprioritised"]
+    assert (event.from_priority, event.priority, event.reason, event.reprioritised_by) == (
+        "medium", "high", "市领导关注", "E009")
+    assert event.resolution_elapsed_business_seconds == 3 * 3600
+    entry = [a for a in uow.state.audit if a["action"] == "reprioritise"][-1]
+    assert (entry["before"]["priority"], entry["after"]["priority"]) == ("medium", "high")
+    [note] = [m for m in uow.state.comments if "市领导关注" in m["body"]]  # on the ticket's timeline
+    assert note["visibility"] == "public" and note["author"] == "E009"
+    queue.resolve_ticket(c.ResolveTicket(t.id, "fixed", "已恢复"), uow, caller(subject="s1", staff_id="s1"), now=later)
+    with pytest.raises(FailedPrecondition):  # only open tickets
+        queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "low", "low", "误报"), uow, agent, now=later)

@@ -351,7 +351,8 @@ def event_counters(name: str, d: dict) -> dict[str, float]:
     elif name == "ticket_escalated":
         c["escalations"] = 1
     elif name == "change_approved":
-        c["changes_approved"] = 1
+        if d.get("status") == "approved":  # the last step's approval: one per change, not one per step
+            c["changes_approved"] = 1
     elif name == "change_rejected":
         c["changes_rejected"] = 1
     elif name == "change_implemented":

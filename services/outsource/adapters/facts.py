@@ -21,7 +21,10 @@ import sqlalchemy as sa
 from ..domain.model import ContractVersion
 from ..domain.sla import Measured, PriorityStats
 
-TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_resolved", "ticket_closed", "sla_breached")
+# ticket_reprioritised: the priority is state like any other, so a reprioritised ticket is measured
+# against the contract target of its new priority.
+TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_reprioritised", "ticket_resolved", "ticket_closed",
+                 "sla_breached")
 
 _UPSERT = sa.text("""
 INSERT INTO ticket_facts AS f (ticket_id, number, org_unit_id, priority, group_id, assignee, vendor_id,

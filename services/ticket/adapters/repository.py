@@ -17,6 +17,7 @@ from govkit.protoconv import decode_page_token, encode_page_token
 from ..domain.alert import AlertRecord
 from ..domain.calendar import BusinessCalendar
 from ..domain.catalogue import CatalogueItem
+from ..domain.change import CHANGE_TYPES, DEFAULT_ROUTES, ChangeRoute
 from ..domain.knowledge import Article, search_tokens
 from ..domain.lifecycle import NUMBER_PREFIX, is_ticket_number
 from ..domain.model import Category, Priority, Status, Ticket
@@ -372,6 +373,28 @@ class SlaRepository:
         self.conn.execute(t.department_sla.delete().where(t.department_sla.c.org_unit_id == org_unit_id))
         if policy_id:
             self.conn.execute(t.department_sla.insert().values(org_unit_id=org_unit_id, sla_policy_id=policy_id))
+
+
+class ChangeRouteRepository:
+    """The approval route of each change type: the stored one, else the built-in default."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def get(self, change_type: str) -> ChangeRoute:
+        d = self.conn.execute(sa.select(t.change_routes.c.definition)
+                              .where(t.change_routes.c.change_type == change_type)).scalar()
+        if d is not None:
+            return ChangeRoute.from_dict(d)
+        return next(r for r in DEFAULT_ROUTES if r.change_type == change_type)
+
+    def list(self) -> list[ChangeRoute]:
+        return [self.get(x) for x in CHANGE_TYPES]
+
+    def upsert(self, route: ChangeRoute) -> None:
+        stmt = pg_insert(t.change_routes).values(change_type=route.change_type, definition=route.to_dict())
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["change_type"],
+                                                     set_={"definition": stmt.excluded.definition}))
 
 
 class DeadlineRepository:

@@ -91,6 +91,13 @@ department_sla = sa.Table(
     sa.Column("sla_policy_id", sa.Text, nullable=False),
 )
 
+# 0004: the approval route of each change type (absent: domain.change.DEFAULT_ROUTES)
+change_routes = sa.Table(
+    "change_routes", metadata,
+    sa.Column("change_type", sa.Text, primary_key=True),
+    sa.Column("definition", JSONB, nullable=False),
+)
+
 sla_deadlines = sa.Table(
     "sla_deadlines", metadata,
     sa.Column("ticket_id", sa.Uuid, primary_key=True),

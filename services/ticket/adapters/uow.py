@@ -29,6 +29,7 @@ class TicketUnitOfWork(SqlUnitOfWork):
         self.tickets = r.TicketRepository(conn, self.scope)
         self.catalogue = r.CatalogueRepository(conn)
         self.sla = r.SlaRepository(conn)
+        self.change_routes = r.ChangeRouteRepository(conn)
         self.deadlines = r.DeadlineRepository(conn, self.deadline_horizon)
         self.comments = r.CommentRepository(conn)
         self.attachments = r.AttachmentRepository(conn)

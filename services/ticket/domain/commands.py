@@ -202,6 +202,19 @@ class ReviewChange:
     review: str
 
 
+@dataclass(frozen=True)
+class ListChangeRoutes:
+    pass
+
+
+@dataclass(frozen=True)
+class UpsertChangeRoute:
+    """{change_type, sequential, steps: [{name, responsibility, scope}], retrospective_review,
+    catalogue_item_ids} (domain.change.ChangeRoute.from_dict)."""
+
+    route: dict
+
+
 # -- problems (handlers/problems.py) --------------------------------------------------------
 @dataclass(frozen=True)
 class LinkIncident:
@@ -306,6 +319,16 @@ class LoadStatutoryYear:
 @dataclass(frozen=True)
 class CheckCalendarCoverage:
     """Report the years the calendars in use lack (from 1 November: next year)."""
+
+
+@dataclass(frozen=True)
+class ReprioritiseTicket:
+    """New impact and urgency (high | medium | low) for an open ticket; the reason is required."""
+
+    ticket_id: str
+    impact: str
+    urgency: str
+    reason: str
 
 
 @dataclass(frozen=True)

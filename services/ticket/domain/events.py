@@ -113,6 +113,18 @@ TicketEscalated = _event(
     ('to_staff_id', 'str | None'),
     ('reason', 'str'),
 )
+TicketReprioritised = _event(
+    'TicketReprioritised',
+    ('from_priority', 'str'),
+    ('impact', 'str'),
+    ('urgency', 'str'),
+    ('reason', 'str'),
+    ('reprioritised_by', 'str'),
+    ('response_due_at', 'str | None'),
+    ('resolution_due_at', 'str | None'),
+    ('response_elapsed_business_seconds', 'int | None'),
+    ('resolution_elapsed_business_seconds', 'int | None'),
+)
 ChangeApproved = _event(
     'ChangeApproved',
     ('approver', 'str'),
@@ -120,6 +132,8 @@ ChangeApproved = _event(
     ('risk', 'str'),
     ('emergency', 'bool'),
     ('comment', 'str'),
+    ('step', 'str'),
+    ('change_type', 'str'),
 )
 ChangeRejected = _event(
     'ChangeRejected',
@@ -128,6 +142,8 @@ ChangeRejected = _event(
     ('risk', 'str'),
     ('emergency', 'bool'),
     ('comment', 'str'),
+    ('step', 'str'),
+    ('change_type', 'str'),
 )
 ChangeImplemented = _event(
     'ChangeImplemented',

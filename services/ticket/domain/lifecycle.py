@@ -24,7 +24,9 @@ _SERVICE = {
     NEW: {"assign": ASSIGNED, "cancel": CLOSED, "resolve": RESOLVED},
     ASSIGNED: {"assign": ASSIGNED, "requeue": NEW, "start": IN_PROGRESS, "pend": PENDING, "resolve": RESOLVED},
     IN_PROGRESS: {"assign": ASSIGNED, "requeue": NEW, "pend": PENDING, "resolve": RESOLVED},
-    PENDING: {"assign": ASSIGNED, "requeue": NEW, "resume": IN_PROGRESS, "resolve": RESOLVED},
+    # Reassigning a pending ticket keeps it pending: the requester/vendor/change is still awaited,
+    # whoever holds it. Requeue (back to the group queue, unassigned) returns it to new.
+    PENDING: {"assign": PENDING, "requeue": NEW, "resume": IN_PROGRESS, "resolve": RESOLVED},
     RESOLVED: {"close": CLOSED, "reopen": IN_PROGRESS},
     CLOSED: {"reopen": IN_PROGRESS},  # only within the reopen window (checked by the model)
 }
@@ -40,9 +42,10 @@ _PROBLEM = {
     CLOSED: {},
 }
 
-# Changes (变更): RFC → approval (sequential or all-of) → implement → review.
+# Changes (变更): RFC → approval along the change type's route (a standard change of a pre-approved
+# model skips it) → implement → review.
 _CHANGE = {
-    NEW: {"assign": NEW, "submit": AWAITING_APPROVAL, "cancel": CLOSED},
+    NEW: {"assign": NEW, "submit": AWAITING_APPROVAL, "preapprove": APPROVED, "cancel": CLOSED},
     AWAITING_APPROVAL: {"approve": AWAITING_APPROVAL, "approve_final": APPROVED, "reject": REJECTED},
     APPROVED: {"assign": APPROVED, "start": IN_PROGRESS},
     IN_PROGRESS: {"assign": IN_PROGRESS, "implement": IMPLEMENTED},

@@ -21,7 +21,7 @@ from . import events as ev
 from . import lifecycle as lc
 from .alert import AlertOrigin
 from .calendar import BusinessCalendar
-from .change import RFC_FIELDS, Change
+from .change import RFC_FIELDS, ApprovalStep, Change, RetrospectiveReview
 from .commands import CreateTicket
 from .escalation import EscalationRule, EscalationTarget
 from .problem import Problem
@@ -224,6 +224,36 @@ class Ticket:
             self.sla.apply_policy(policy, _v(self.priority))
             self.refresh_due(cal)
 
+    def reprioritise(self, impact: str, urgency: str, reason: str, *, by: str, now: datetime,
+                     policy: SlaPolicy | None, cal: BusinessCalendar | None) -> list:
+        """New impact × urgency → new priority. The SLA targets follow the new priority under the
+        ticket's own policy; the business time already accumulated is kept (a ticket 3 h into a
+        medium becomes high with 3 h spent), and a warning or breach already recorded stays."""
+        v = Validator()
+        for name, value in (("impact", impact), ("urgency", urgency)):
+            if value not in ("high", "medium", "low"):
+                v.fail(name, "must be one of high, medium, low")
+        reason = v.text("reason", reason, max_len=COMMENT_MAX)
+        v.check()
+        if not self.is_open:
+            raise FailedPrecondition(f"cannot reprioritise a {self.ticket_type} in status {_v(self.status)}")
+        if (impact, urgency) == (self.impact, self.urgency):
+            raise FailedPrecondition(f"{self.number} already has impact {impact} and urgency {urgency}")
+        before = _v(self.priority)
+        self.impact, self.urgency = impact, urgency
+        self.priority = Priority(priority_for(impact, urgency))
+        self.updated_at = now
+        if self.sla is not None and policy is not None and cal is not None:
+            self.sla.retarget(policy, self.priority.value)
+            self.refresh_due(cal)
+        sla = self.sla
+        return [ev.TicketReprioritised(
+            **self.common(now), from_priority=before, impact=impact, urgency=urgency, reason=reason,
+            reprioritised_by=by, response_due_at=_iso(self.response_due_at),
+            resolution_due_at=_iso(self.resolution_due_at),
+            response_elapsed_business_seconds=int(sla.response.elapsed_at(now, cal)) if sla and cal else None,
+            resolution_elapsed_business_seconds=int(sla.resolution.elapsed_at(now, cal)) if sla and cal else None)]
+
     # -- lifecycle ------------------------------------------------------------------------
     def act(self, action: str, now: datetime, cal: BusinessCalendar | None, *, pending_reason: str | None = None,
             settings: LifecycleSettings = LifecycleSettings()) -> list:
@@ -252,7 +282,10 @@ class Ticket:
             if action == "cancel":
                 sla.response.stop(now, cal)
                 sla.resolution.stop(now, cal)
-        self.pending_reason = pending_reason if after == "pending" else None
+        if after == "pending":  # a pending ticket reassigned stays pending for the same reason
+            self.pending_reason = pending_reason if before != "pending" else (pending_reason or self.pending_reason)
+        else:
+            self.pending_reason = None
         self.status = Status(after)
         self.updated_at = now
         if after == "resolved":
@@ -370,12 +403,21 @@ class Ticket:
             raise FailedPrecondition(f"{self.number} is a {self.ticket_type}, not a change")
         return self.change
 
-    def submit_change(self, approver_positions: list[str], now: datetime) -> list:
+    def submit_change(self, steps: list[ApprovalStep], sequential: bool, retrospective: RetrospectiveReview | None,
+                      now: datetime) -> list:
+        """Awaiting approval along the route resolved for this change (change.resolve_route)."""
         change = self.require_change()
-        if not approver_positions:
-            raise FailedPrecondition("no position holds the approval duty for changes in the org directory")
+        if not steps:
+            raise FailedPrecondition(f"a {change.change_type} change route without approval steps is pre-approved")
         out = self.act("submit", now, None)
-        change.submit(approver_positions)
+        change.submit(steps, sequential, retrospective)
+        return out
+
+    def preapprove_change(self, now: datetime) -> list:
+        """A standard change of a pre-approved model: approved without an approval round."""
+        change = self.require_change()
+        out = self.act("preapprove", now, None)
+        change.submit([], True)
         return out
 
     def decide_change(self, approver: str, positions_held: list[str], approve: bool, comment: str,
@@ -386,7 +428,8 @@ class Ticket:
         approval, final = change.decide(approver, positions_held, approve, comment, now)
         out = self.act("reject" if not approve else "approve_final" if final else "approve", now, None)
         decided = dict(approver=approver, position_id=approval.position_id, risk=change.risk,
-                       emergency=change.emergency, comment=comment)
+                       emergency=change.emergency, comment=approval.comment, step=approval.step,
+                       change_type=change.change_type)
         out.append((ev.ChangeApproved if approve else ev.ChangeRejected)(**self.common(now), **decided))
         return out
 
@@ -398,10 +441,11 @@ class Ticket:
                                         risk=change.risk))
         return out
 
-    def review_change(self, review: str, now: datetime) -> list:
+    def review_change(self, reviewer: str, positions_held: list[str], review: str, now: datetime) -> list:
         change = self.require_change()
+        lc.next_status(self.ticket_type, _v(self.status), "review")  # only an implemented change
+        change.record_review(reviewer, positions_held, review, now)
         out = self.act("review", now, None)
-        change.review = review
         self.closed_by = "staff"
         out.append(ev.TicketClosed(**self.common(now), closed_by="staff", resolution_business_seconds=None,
                                    resolution_sla_met=True))

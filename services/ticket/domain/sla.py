@@ -171,6 +171,12 @@ class SlaState:
         self.response.target = policy.target(priority, "response")
         self.resolution.target = policy.target(priority, "resolution")
 
+    def retarget(self, policy: SlaPolicy, priority: str) -> None:
+        """A new priority under the ticket's policy: new targets, the same accumulated time (the
+        policy's other settings as the ticket already has them)."""
+        self.response.target = policy.target(priority, "response")
+        self.resolution.target = policy.target(priority, "resolution")
+
     def pause(self, now, cal) -> None:
         self.response.pause(now, cal)
         self.resolution.pause(now, cal)

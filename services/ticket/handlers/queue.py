@@ -1,5 +1,5 @@
-"""The operations window: claim, assign and transfer, status moves, resolve, close, bulk actions
-and links between tickets. Staff act on tickets assigned to them (`ticket.work`); leads
+"""The operations window: claim, assign and transfer, status moves, reprioritisation, resolve,
+close, bulk actions and links between tickets. Staff act on tickets assigned to them (`ticket.work`); leads
 (`ticket.assign`) on any in scope."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from govkit.auth import Principal
-from govkit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
+from govkit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from govkit.events import utcnow
 
 from ..domain import events as ev
@@ -19,6 +19,7 @@ from ..domain.commands import (
     ClaimTicket,
     CloseTicket,
     LinkTickets,
+    ReprioritiseTicket,
     ResolveTicket,
     TransferTicket,
 )
@@ -80,6 +81,33 @@ def change_status(cmd: ChangeStatus, uow: TicketUow, caller: Principal, *, now: 
         require_staff_on(t, caller)
         events = t.act(cmd.action, now, calendar(uow, t), pending_reason=cmd.pending_reason, settings=uow.settings)
         record(uow, t, staff_id(caller), cmd.action, now, events)
+        return t
+
+
+REPRIORITISE = "ticket.reprioritise"
+
+
+def reprioritise_ticket(cmd: ReprioritiseTicket, uow: TicketUow, caller: Principal, *,
+                        now: datetime | None = None) -> Ticket:
+    """O&M staff with `ticket.reprioritise` change an open ticket's impact and urgency, with a
+    reason: the priority and SLA targets follow, the elapsed business time is kept. Audited
+    (`reprioritise`), noted on the ticket's timeline (a public comment) and published
+    (`ticket_reprioritised`)."""
+    now = now or utcnow()
+    if not caller.has(REPRIORITISE):  # the gRPC table checks it too; nameko RPC callers come here
+        raise PermissionDenied(f"{caller.subject} lacks permission {REPRIORITISE}")
+    actor = staff_id(caller)
+    with uow:
+        t = load(uow, cmd.ticket_id, caller)
+        policy = uow.sla.policy(t.sla.policy_id) if t.sla else None
+        if t.sla is not None and policy is None:
+            raise FailedPrecondition(f"the SLA policy {t.sla.policy_id} of {t.number} no longer exists")
+        before = t.priority.value
+        events = t.reprioritise(cmd.impact, cmd.urgency, cmd.reason, by=actor, now=now, policy=policy,
+                                cal=calendar(uow, t))
+        uow.comments.add(t.id, actor, f"优先级调整 {before} → {t.priority.value}"
+                         f"（影响 {t.impact}，紧急 {t.urgency}）：{events[0].reason}", "public", now)
+        record(uow, t, actor, "reprioritise", now, events)
         return t
 
 
