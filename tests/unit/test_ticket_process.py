@@ -265,3 +265,18 @@ def test_manual_escalation_keeps_the_callers_reason():
     assert esc.reason == "市长热线督办，须当天解决" and esc.level == 1 and esc.to_staff_id == "lead"
     audit = tickets.list_audit(c.ListAudit(t.id), uow, caller())[-1]
     assert audit["action"] == "escalate" and "市长热线督办" in str(audit["after"])
+
+
+@pytest.mark.parametrize("labels,unit", [
+    ({"department": "czj"}, "czj"), ({"department": "市财政局"}, "czj"), ({"team": "市卫生健康委员会"}, "wjw"),
+    ({"department": "市财务处"}, "om-centre"), ({}, "om-centre"),
+])
+def test_alert_opens_its_incident_in_the_unit_its_labels_name(labels, unit):
+    uow = FakeUnitOfWork()
+    payload = {"version": "4", "status": "firing", "alerts": [{"status": "firing", "fingerprint": "fp1",
+               "labels": {"alertname": "DiskFull", **labels}}]}
+    cmd = c.ReceiveAlerts.from_webhook(payload, ("org_unit_id", "department", "team"))
+    (r,) = alerts.receive_alerts(cmd, uow.factory(), SYSTEM, now=NOW)
+    t = uow.state.tickets[r["incident_id"]]
+    assert t.org_unit_id == r["org_unit_id"] == unit
+    assert t.alert.labels == {"alertname": "DiskFull", **labels}  # kept as sent

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from govkit.auth import SYSTEM
+from govkit.config import ConfigError
 from govkit.orgdir import OrgDirectory
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import EnsureDefaults
@@ -162,7 +163,8 @@ BAD = {
     "bad-endsAt-month": (_with({"endsAt": "2026-13-01T00:00:00Z"}), "alerts[0].endsAt"),
     "startsAt-a-number": (_with({"startsAt": 1700000000}), "alerts[0].startsAt"),
     "no-fingerprint": (_with({"fingerprint": ""}), "alerts[0].fingerprint"),
-    "bad-status": (_with({"status": "burning"}, status="burning"), "alerts[0].status"),
+    "bad-alert-status": (_with({"status": "burning"}), "alerts[0].status"),
+    "bad-status": (_with(status="burning"), "status"),
     "bad-version": (_with(version="3"), "version"),
     "commonLabels-nested": (_with(commonLabels={"a": {"b": "c"}}), "commonLabels.a"),
     "truncatedAlerts-a-string": (_with(truncatedAlerts="many"), "truncatedAlerts"),
@@ -242,6 +244,5 @@ def test_a_configured_secret_file_that_is_missing_stops_the_worker(container_fac
                                                                    monkeypatch, tmp_path):
     engine_for("ticket")
     monkeypatch.setenv("GOVOPS_TICKET_ALERT_TOKEN_FILE", str(tmp_path / "missing"))
-    container = container_factory(TicketWorker, dict(config, WEB_SERVER_ADDRESS=f"127.0.0.1:{_free_port()}"))
-    with pytest.raises(Exception, match="GOVOPS_TICKET_ALERT_TOKEN_FILE"):
-        container.start()
+    with pytest.raises(ConfigError, match="GOVOPS_TICKET_ALERT_TOKEN_FILE"):
+        container_factory(TicketWorker, dict(config, WEB_SERVER_ADDRESS=f"127.0.0.1:{_free_port()}")).start()
