@@ -60,3 +60,27 @@ def test_nesting_is_measured_outside_strings_and_never_quadratic():
     assert not webhook._too_deep('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')
     assert webhook._too_deep("[" * 17 + "]" * 17) and not webhook._too_deep("[" * 16 + "]" * 16)
     assert not webhook._too_deep('"\\' * 100_000)  # unterminated strings full of escapes
+
+
+def test_make_run_gives_the_webhook_a_token_that_dev_keys_writes(tmp_path, monkeypatch):
+    """`make run` = `govops dev keys` (the token beside the signing keys) + the Procfile's
+    ticket-worker pointing GOVOPS_TICKET_ALERT_TOKEN_FILE at it."""
+    from typer.testing import CliRunner
+
+    from govkit.cli import app
+    from govkit.config import REPO_ROOT
+
+    (line,) = [ln for ln in (REPO_ROOT / "Procfile").read_text().splitlines() if ln.startswith("ticket-worker:")]
+    assert "GOVOPS_TICKET_ALERT_TOKEN_FILE=.govops/keys/alert_webhook_token " in line
+    monkeypatch.setenv("GOVOPS_KEY_DIR", str(tmp_path))
+    for name in ("GOVOPS_JWT_PRIVATE_KEY_FILE", "GOVOPS_JWT_PUBLIC_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(app, ["dev", "keys"])
+    assert result.exit_code == 0, result.output
+    token = tmp_path / "alert_webhook_token"
+    assert len(token.read_text().strip()) >= 32 and token.stat().st_mode & 0o077 == 0
+    assert CliRunner().invoke(app, ["dev", "keys"]).exit_code == 0
+    assert secret("T", {"T_FILE": str(token)}) == token.read_text().strip()  # kept, not replaced
+    first = token.read_text()
+    CliRunner().invoke(app, ["dev", "keys"])
+    assert token.read_text() == first
