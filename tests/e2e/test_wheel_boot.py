@@ -174,11 +174,12 @@ def deployment(tmp_path_factory, namespace):
     d = Deployment(f"govops_{namespace['ns']}_wheel", workdir, venv, redis_port)
     stack = Stack(d.name, workdir, services=SERVICES)
     try:
-        # the "secrets": a throwaway key pair and the admin password, as files
+        # the "secrets": a throwaway key pair, the admin password and the webhook token, as files
         generate_keypair(d.secrets_dir / "jwt_private", d.secrets_dir / "jwt_public")
         d.admin_password = secrets.token_urlsafe(16)
         (d.secrets_dir / "admin_password").write_text(d.admin_password + "\n")
         (d.secrets_dir / "admin_password").chmod(0o600)
+        (d.secrets_dir / "alert_webhook_token").write_text(secrets.token_urlsafe(32) + "\n")
 
         d.drop_databases()
         delete_vhost(d.name)

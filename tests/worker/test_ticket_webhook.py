@@ -246,3 +246,24 @@ def test_a_configured_secret_file_that_is_missing_stops_the_worker(container_fac
     monkeypatch.setenv("GOVOPS_TICKET_ALERT_TOKEN_FILE", str(tmp_path / "missing"))
     with pytest.raises(ConfigError, match="GOVOPS_TICKET_ALERT_TOKEN_FILE"):
         container_factory(TicketWorker, dict(config, WEB_SERVER_ADDRESS=f"127.0.0.1:{_free_port()}")).start()
+
+
+def test_the_readme_sample_alert_maps_to_a_unit_of_the_demo_government(webhook):
+    """The README's curl sample (make run's demo): its unit label names a unit the demo seeds."""
+    import re
+
+    from govkit.config import REPO_ROOT
+    from govkit.demo import UNITS as DEMO_UNITS
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    sample = re.search(r"curl -XPOST localhost:8002/api/v1/alerts/alertmanager .*?-d '(.*?)'", readme, re.DOTALL)
+    assert sample and "alert_webhook_token" in sample.group(0)
+    payload = json.loads(sample.group(1))
+    with webhook.engine.begin() as conn:  # the demo government, as the demo seed gives ticket's copy
+        directory = OrgDirectory(conn)
+        for code, name, parent, kind in DEMO_UNITS:
+            directory.apply("org_unit_created", {"org_unit_id": code, "name": name, "parent_id": parent, "kind": kind})
+    status, _, body = webhook.post(payload)
+    assert status == 200, body
+    (ticket,) = webhook.tickets()
+    assert ticket["org_unit_id"] in {code for code, _, _, kind in DEMO_UNITS if kind == "department"}
