@@ -267,3 +267,26 @@ def test_the_readme_sample_alert_maps_to_a_unit_of_the_demo_government(webhook):
     assert status == 200, body
     (ticket,) = webhook.tickets()
     assert ticket["org_unit_id"] in {code for code, _, _, kind in DEMO_UNITS if kind == "department"}
+
+
+# -- the database away ------------------------------------------------------------------------
+def test_webhook_answers_503_while_the_database_is_unreachable():
+    """Alertmanager retries a 5xx: a database outage answers 503 (retry), not a 500 with a Python
+    exception. The worker's own entrypoint, its unit of work failing as psycopg2 does."""
+    import sqlalchemy.exc
+    from nameko.testing.services import worker_factory
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from ticket import webhook as edge
+
+    def unreachable():
+        raise sqlalchemy.exc.OperationalError("connect", {}, Exception("connection refused"))
+
+    service = worker_factory(TicketWorker, uow=unreachable, alert_settings=edge.load({"GOVOPS_TICKET_ALERT_TOKEN": TOKEN}))
+    request = Request(EnvironBuilder(method="POST", path=PATH, json=_payload(),
+                                     headers={"Authorization": f"Bearer {TOKEN}"}).get_environ())
+    response = service.alertmanager(request)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    reply = json.loads(response.get_data())
+    assert "OperationalError" not in reply["error"] and "connection refused" not in reply["error"]
