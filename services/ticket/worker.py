@@ -3,6 +3,7 @@ relay, the SLA deadline scheduler and the Alertmanager webhook (HTTP)."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 from nameko.extensions import DependencyProvider
@@ -11,7 +12,7 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
 
 from govkit.auth import SYSTEM
-from govkit.errors import InvalidArgument
+from govkit.errors import InvalidArgument, is_transient
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 from govkit.orgdir import OrgDirectoryConsumer
 
@@ -23,6 +24,7 @@ from .handlers import alerts, escalation, tickets
 from .serializers import ticket_to_dict
 
 DEFAULT_HTTP_PORT = 8002
+log = logging.getLogger(__name__)
 
 
 class TicketWebServer(WebServer):
@@ -95,4 +97,11 @@ class Service(OrgDirectoryConsumer):
         except InvalidArgument as exc:
             v = exc.violations[0]
             return webhook.Refused(400, v.field, v.reason).response()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            # Alertmanager retries a 5xx delivery: the alerts come again once the database is back.
+            log.warning("Alertmanager delivery refused, retry: %s", type(exc).__name__)
+            return webhook.json_response(503, {"error": "temporarily unavailable (database, broker or Redis); retry"},
+                                         [("Retry-After", "10")])
         return webhook.json_response(200, {"results": results})

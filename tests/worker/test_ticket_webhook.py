@@ -283,7 +283,8 @@ def test_webhook_answers_503_while_the_database_is_unreachable():
     def unreachable():
         raise sqlalchemy.exc.OperationalError("connect", {}, Exception("connection refused"))
 
-    service = worker_factory(TicketWorker, uow=unreachable, alert_settings=edge.load({"GOVOPS_TICKET_ALERT_TOKEN": TOKEN}))
+    settings = edge.load({"GOVOPS_TICKET_ALERT_TOKEN": TOKEN})
+    service = worker_factory(TicketWorker, uow=unreachable, alert_settings=settings)
     request = Request(EnvironBuilder(method="POST", path=PATH, json=_payload(),
                                      headers={"Authorization": f"Bearer {TOKEN}"}).get_environ())
     response = service.alertmanager(request)
