@@ -291,3 +291,26 @@ def test_webhook_answers_503_while_the_database_is_unreachable():
     assert response.status_code == 503 and response.headers["Retry-After"]
     reply = json.loads(response.get_data())
     assert "OperationalError" not in reply["error"] and "connection refused" not in reply["error"]
+
+
+def test_a_chunked_body_is_read_up_to_the_limit_only(webhook):
+    """No Content-Length (chunked transfer): the body is read one byte past the limit, then 413;
+    a small chunked body is accepted like any other."""
+
+    def post_chunked(data: bytes):
+        conn = http.client.HTTPConnection("127.0.0.1", webhook.port, timeout=60)
+        try:
+            conn.request("POST", PATH, body=(data[i:i + 65536] for i in range(0, len(data), 65536)),
+                         headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+                         encode_chunked=True)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read())
+        finally:
+            conn.close()
+
+    status, reply = post_chunked(json.dumps(_payload(_alert(description="x" * (3 * 1024 * 1024)))).encode())
+    assert status == 413 and reply["field"] == "body"
+    assert webhook.tickets() == []
+    status, reply = post_chunked(json.dumps(_payload()).encode())
+    assert status == 200, reply
+    assert len(webhook.tickets()) == 1
