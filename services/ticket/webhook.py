@@ -112,7 +112,7 @@ def read_payload(request: Request, settings: WebhookSettings):
         raise Refused(413, "body", f"larger than {limit} bytes (GOVOPS_TICKET_ALERT_MAX_BYTES)")
     if request.mimetype != "application/json":
         raise Refused(415, "Content-Type", f"must be application/json, not {request.mimetype or 'none'}")
-    data = request.stream.read(limit + 1)  # a chunked body has no Content-Length: stop past the limit
+    data = _read(request, limit + 1)
     if len(data) > limit:
         raise Refused(413, "body", f"larger than {limit} bytes (GOVOPS_TICKET_ALERT_MAX_BYTES)")
     try:
@@ -125,6 +125,21 @@ def read_payload(request: Request, settings: WebhookSettings):
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise Refused(400, "body", f"not JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+
+
+def _read(request: Request, most: int) -> bytes:
+    """At most `most` bytes of the body. A chunked body has no Content-Length, and werkzeug's
+    `stream` is empty without one unless the server says the input is terminated (eventlet does
+    not): read the server's input itself, which decodes the chunks, and stop past the limit."""
+    stream = request.stream if request.content_length is not None else request.input_stream
+    parts, size = [], 0
+    while size < most:
+        part = stream.read(most - size)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def _authorised(header: str, settings: WebhookSettings) -> bool:
