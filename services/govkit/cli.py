@@ -47,7 +47,10 @@ def fail_config(message: str) -> None:
 # ---- dev ----------------------------------------------------------------------------------
 @dev.command("keys")
 def dev_keys():
-    """Generate the local token signing key pair (development only; kept in .govops/keys)."""
+    """Generate the local token signing key pair and the Alertmanager webhook's bearer token
+    (development only; kept in .govops/keys, or GOVOPS_KEY_DIR). Existing files are kept."""
+    import secrets
+
     from .auth import generate_keypair
 
     s = govconfig.load("org")
@@ -56,6 +59,11 @@ def dev_keys():
                     "GOVOPS_JWT_PUBLIC_KEY_FILE) to where the key pair should be written")
     created = generate_keypair(s.private_key_file, s.public_key_file)
     console.print(("created" if created else "kept existing") + f" signing keys in {s.private_key_file.parent}")
+    token = s.private_key_file.parent / "alert_webhook_token"  # make run's ticket-worker reads it (Procfile)
+    if not token.exists():
+        token.touch(mode=0o600)
+        token.write_text(secrets.token_urlsafe(32) + "\n")
+        console.print(f"created the Alertmanager webhook token {token}")
 
 
 @dev.command("seed")

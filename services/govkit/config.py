@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,3 +148,22 @@ def _key_file(variable: str, key_dir: Path | None, name: str) -> Path | None:
     if os.environ.get(variable):
         return Path(os.environ[variable])
     return key_dir / name if key_dir else None
+
+
+def secret(variable: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """A secret setting: the content of the file `<variable>_FILE` names (a mounted secret; a
+    trailing newline is ignored), or the variable itself; None when neither is set. ConfigError
+    naming the variable when both are set or the file is missing, unreadable or empty."""
+    env = os.environ if environ is None else environ
+    value, path = env.get(variable) or None, env.get(f"{variable}_FILE") or None
+    if value and path:
+        raise ConfigError(f"both {variable} and {variable}_FILE are set: set one (prefer the file)")
+    if path is None:
+        return value
+    try:
+        content = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{variable}_FILE={path}: {getattr(err, 'strerror', None) or err}") from None
+    if not content:
+        raise ConfigError(f"{variable}_FILE={path} is empty")
+    return content

@@ -193,6 +193,16 @@ class OrgDirectory:
         row = self.conn.execute(sa.select(units).where(units.c.id == unit_id)).mappings().first()
         return dict(row) if row else None
 
+    def find_unit(self, code_or_name: str) -> dict | None:
+        """The active unit whose code (id) is `code_or_name`, else the one so named (e.g.
+        市财政局); None when there is none, or the name is ambiguous."""
+        row = self.conn.execute(sa.select(units).where(units.c.id == code_or_name, units.c.active)).mappings().first()
+        if row is None:
+            rows = self.conn.execute(sa.select(units).where(units.c.name == code_or_name, units.c.active)
+                                     .limit(2)).mappings().all()
+            row = rows[0] if len(rows) == 1 else None
+        return dict(row) if row else None
+
     def known(self, unit_ids) -> set[str]:
         """Which of `unit_ids` the directory holds (active or not)."""
         ids = sorted(set(unit_ids))

@@ -36,7 +36,11 @@ def worker_main() -> None:
     start_http_server(settings.metrics_port, addr="0.0.0.0")
     worker = descriptor.load("worker")
     logs.get_logger(__name__).info("worker_starting", metrics_port=settings.metrics_port)
-    run([worker], settings.nameko_config())
+    try:
+        run([worker], settings.nameko_config())
+    except config.ConfigError as err:  # e.g. ticket's webhook secret file missing: say which variable
+        logs.get_logger(__name__).error("config_error", error=str(err))
+        sys.exit(f"govops-worker {descriptor.name}: {err}")
 
 
 def grpc_main() -> None:

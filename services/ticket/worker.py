@@ -3,20 +3,21 @@ relay, the SLA deadline scheduler and the Alertmanager webhook (HTTP)."""
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
-from werkzeug.wrappers import Response
 
 from govkit.auth import SYSTEM
-from govkit.errors import DomainError, InvalidArgument
+from govkit.errors import InvalidArgument, is_transient
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
 from govkit.orgdir import OrgDirectoryConsumer
 
+from . import webhook
 from .adapters.scheduler import DeadlineScheduler
 from .adapters.uow import TicketUnitOfWork
 from .domain.commands import CheckCalendarCoverage, CreateTicket, EscalateTicket, GetTicket, ReceiveAlerts
@@ -26,22 +27,36 @@ from .serializers import ticket_to_dict
 DEFAULT_HTTP_PORT = 8002
 # How often the calendars in use are checked for a missing year (from 1 November: next year).
 CALENDAR_CHECK_SECONDS = float(os.environ.get("GOVOPS_TICKET_CALENDAR_CHECK_SECONDS", "3600"))
+log = logging.getLogger(__name__)
 
 
 class TicketWebServer(WebServer):
     """nameko's web server on GOVOPS_TICKET_HTTP_PORT (default 8002) unless the container config
-    names WEB_SERVER_ADDRESS (nameko's test helpers do); govkit's nameko_config sets neither."""
+    names WEB_SERVER_ADDRESS (nameko's test helpers do); govkit's nameko_config sets neither.
+    Without a webhook secret it listens on 127.0.0.1 only (webhook.bind_host)."""
 
     @property
     def bind_addr(self):
         address = self.container.config.get("WEB_SERVER_ADDRESS")
         if not address:
             address = f"0.0.0.0:{os.environ.get('GOVOPS_TICKET_HTTP_PORT') or DEFAULT_HTTP_PORT}"
-        return parse_address(address)
+        host, port = parse_address(address)
+        return webhook.bind_host(host, webhook.load()), port
 
 
 class TicketHttp(HttpRequestHandler):
     server = TicketWebServer()
+
+
+class WebhookSettings(DependencyProvider):
+    """The Alertmanager webhook's settings (credentials, body limit, unit labels), read once at
+    start: a secret that is configured but unreadable stops the worker, naming the variable."""
+
+    def setup(self):
+        self.settings = webhook.load()
+
+    def get_dependency(self, worker_ctx):
+        return self.settings
 
 
 http = TicketHttp.decorator
@@ -51,6 +66,7 @@ class Service(OrgDirectoryConsumer):
     name = "ticket"
 
     uow = UnitOfWork(TicketUnitOfWork)
+    alert_settings = WebhookSettings()
     relay = OutboxRelayRunner()
     scheduler = DeadlineScheduler()
 
@@ -78,15 +94,23 @@ class Service(OrgDirectoryConsumer):
         several replicas open one ticket between them (an idempotency key per calendar and year)."""
         sla.check_calendar_coverage(CheckCalendarCoverage(), self.uow(), SYSTEM)
 
-    @http("POST", "/api/v1/alerts/alertmanager")
+    @http("POST", webhook.PATH)
     def alertmanager(self, request):
-        """Alertmanager webhook (v4 JSON): dedupe by fingerprint into incidents."""
+        """Alertmanager webhook (v4 JSON): dedupe by fingerprint into incidents, mapped to org units."""
         try:
-            payload = json.loads(request.get_data(as_text=True) or "null")
-            results = alerts.receive_alerts(ReceiveAlerts.from_webhook(payload), self.uow, SYSTEM)
-        except (ValueError, InvalidArgument) as exc:
-            message = exc.message if isinstance(exc, DomainError) else f"invalid JSON: {exc}"
-            return Response(json.dumps({"error": message}, ensure_ascii=False), status=400,
-                            mimetype="application/json")
-        return Response(json.dumps({"results": results}, ensure_ascii=False), status=200,
-                        mimetype="application/json")
+            payload = webhook.read_payload(request, self.alert_settings)
+            results = alerts.receive_alerts(ReceiveAlerts.from_webhook(payload, self.alert_settings.unit_labels),
+                                            self.uow, SYSTEM)
+        except webhook.Refused as refused:
+            return refused.response()
+        except InvalidArgument as exc:
+            v = exc.violations[0]
+            return webhook.Refused(400, v.field, v.reason).response()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            # Alertmanager retries a 5xx delivery: the alerts come again once the database is back.
+            log.warning("Alertmanager delivery refused, retry: %s", type(exc).__name__)
+            return webhook.json_response(503, {"error": "temporarily unavailable (database, broker or Redis); retry"},
+                                         [("Retry-After", "10")])
+        return webhook.json_response(200, {"results": results})

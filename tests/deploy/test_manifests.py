@@ -23,10 +23,12 @@ CONTAINER_GRPC_PORT = 50051
 CONTAINER_METRICS_PORT = 9100
 K8S_VERSION = "1.32"
 OVERLAYS = ("dev", "prod")
-OPS_SECRETS = {"govops-backends", "govops-jwt-keys", "govops-jwt-signing", "govops-admin"}
-# Secrets that exactly one workload may mount: the signing key (org-grpc) and the first
-# administrator's password (org-bootstrap-admin).
-PRIVATE_SECRETS = {"govops-jwt-signing": "org-grpc", "govops-admin": "org-bootstrap-admin"}
+OPS_SECRETS = {"govops-backends", "govops-jwt-keys", "govops-jwt-signing", "govops-admin", "govops-alert-webhook"}
+# Secrets that exactly one workload may mount: the signing key (org-grpc), the first
+# administrator's password (org-bootstrap-admin) and the Alertmanager webhook's bearer token
+# (ticket-worker).
+PRIVATE_SECRETS = {"govops-jwt-signing": "org-grpc", "govops-admin": "org-bootstrap-admin",
+                   "govops-alert-webhook": "ticket-worker"}
 
 
 def _run(cmd, **kwargs):
@@ -217,10 +219,14 @@ def test_compose_one_image_and_hardened_containers(compose_config):
             assert "secrets" not in spec, name
         else:
             targets = [s["target"] for s in spec["secrets"]]
+            if name == "ticket-worker":  # the Alertmanager webhook's bearer token, besides
+                assert targets[1:] == ["/run/secrets/alert_webhook_token"], targets
+                assert spec["environment"]["GOVOPS_TICKET_ALERT_TOKEN_FILE"] == targets[1]
+                targets = targets[:1]
             assert targets == ["/etc/govops/keys/jwt_public.pem"], name
             assert spec["environment"]["GOVOPS_JWT_PUBLIC_KEY_FILE"] == targets[0]
             assert "GOVOPS_JWT_PRIVATE_KEY_FILE" not in spec["environment"], name
-    for secret in ("jwt_public", "jwt_private", "admin_password"):
+    for secret in ("jwt_public", "jwt_private", "admin_password", "alert_webhook_token"):
         path = Path(compose_config["secrets"][secret]["file"]).resolve()
         assert path.is_relative_to(ROOT / ".govops"), f"{secret} comes from the gitignored .govops/"
 
@@ -232,6 +238,7 @@ def test_compose_private_secrets_reach_one_container_each(compose_config):
             users.setdefault(s["source"], set()).add(name)
     assert users["jwt_private"] == {"org-grpc"}
     assert users["admin_password"] == {"org-bootstrap-admin"}
+    assert users["alert_webhook_token"] == {"ticket-worker"}
     assert "org-grpc" not in users["jwt_public"]
 
 
@@ -468,6 +475,24 @@ def test_only_org_grpc_holds_the_signing_key(rendered):
             assert "/etc/govops/signing" not in mounts, name
 
 
+def test_only_ticket_worker_holds_the_alert_webhook_token(rendered):
+    for workload in _workloads(rendered):
+        name = workload["metadata"]["name"]
+        pod = _pod_spec(workload)
+        env = {e["name"]: e.get("value") for c in _containers(pod) for e in c.get("env", [])}
+        mounts = {m["mountPath"]: m for c in _containers(pod) for m in c.get("volumeMounts", [])}
+        if name == "ticket-worker":
+            assert env["GOVOPS_TICKET_ALERT_TOKEN_FILE"] == "/etc/govops/alert-webhook/token"
+            assert mounts["/etc/govops/alert-webhook"]["readOnly"] is True
+            volume = next(v for v in pod["volumes"] if v["name"] == mounts["/etc/govops/alert-webhook"]["name"])
+            assert volume["secret"]["secretName"] == "govops-alert-webhook"
+            assert {"key": "token", "path": "token"} in volume["secret"]["items"]
+            assert volume["secret"]["defaultMode"] & 0o007 == 0, "not world-readable"
+        else:
+            assert "GOVOPS_TICKET_ALERT_TOKEN_FILE" not in env, name
+            assert "/etc/govops/alert-webhook" not in mounts, name
+
+
 def test_bootstrap_admin_job(rendered):
     jobs = _by_kind(rendered, "Job")
     job = jobs["org-bootstrap-admin"]
@@ -531,6 +556,8 @@ def test_docs_show_the_commands_they_promise():
     for needle in ("docker build", "docker-compose up", "kubectl apply -k deploy/overlays/prod",
                    "create secret generic govops-jwt-keys", "create secret generic govops-backends",
                    "create secret generic govops-jwt-signing", "create secret generic govops-admin",
+                   "create secret generic govops-alert-webhook", "GOVOPS_TICKET_ALERT_TOKEN_FILE",
+                   "credentials_file:",
                    "govops-bootstrap-admin", "GOVOPS_JWT_PRIVATE_KEY_FILE",
                    "wait --for=condition=complete job -l component=migrate",
                    "scale deployment/"):

@@ -17,6 +17,8 @@ start ~20 s); the first run on a machine downloads nothing but fills the wheel c
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import secrets
@@ -71,6 +73,7 @@ class Deployment:
         self.secrets_dir = workdir / "secrets"
         self.grpc_ports = {svc: free_port() for svc in SERVICES}
         self.admin_password = ""
+        self.webhook_port = 0  # ticket-worker's Alertmanager webhook, once started
 
     def secret_files(self, container: str) -> dict[str, Path]:
         """target path in the container → the file standing in for the compose secret."""
@@ -174,11 +177,12 @@ def deployment(tmp_path_factory, namespace):
     d = Deployment(f"govops_{namespace['ns']}_wheel", workdir, venv, redis_port)
     stack = Stack(d.name, workdir, services=SERVICES)
     try:
-        # the "secrets": a throwaway key pair and the admin password, as files
+        # the "secrets": a throwaway key pair, the admin password and the webhook token, as files
         generate_keypair(d.secrets_dir / "jwt_private", d.secrets_dir / "jwt_public")
         d.admin_password = secrets.token_urlsafe(16)
         (d.secrets_dir / "admin_password").write_text(d.admin_password + "\n")
         (d.secrets_dir / "admin_password").chmod(0o600)
+        (d.secrets_dir / "alert_webhook_token").write_text(secrets.token_urlsafe(32) + "\n")
 
         d.drop_databases()
         delete_vhost(d.name)
@@ -194,6 +198,7 @@ def deployment(tmp_path_factory, namespace):
                 name = f"{svc}-{kind}"
                 stack.processes[name] = Process(name, d.command(name), d.env(name), workdir / f"{name}.log")
         stack.start()  # every process, then gRPC health SERVING and a consumer on every queue
+        d.webhook_port = int(stack.processes["ticket-worker"].env["GOVOPS_TICKET_HTTP_PORT"])
         yield d
     finally:
         stack.stop()
@@ -222,6 +227,27 @@ def test_org_grpc_without_its_key_names_the_variable(deployment):
     assert out.returncode != 0
     assert "GOVOPS_JWT_PRIVATE_KEY_FILE" in out.stderr
     assert "site-packages" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_alertmanager_webhook_takes_the_mounted_token_and_refuses_others(deployment):
+    token = (deployment.secrets_dir / "alert_webhook_token").read_text().strip()
+    body = json.dumps({"version": "4", "status": "firing", "alerts": [{
+        "status": "firing", "fingerprint": "wheel-boot", "labels": {"alertname": "CoreSwitchDown"}}]}).encode()
+
+    def post(authorization: str | None) -> tuple[int, dict]:
+        headers = {"Content-Type": "application/json", **({"Authorization": authorization} if authorization else {})}
+        conn = http.client.HTTPConnection("127.0.0.1", deployment.webhook_port, timeout=30)
+        try:
+            conn.request("POST", "/api/v1/alerts/alertmanager", body=body, headers=headers)
+            resp = conn.getresponse()
+            return resp.status, json.loads(resp.read())
+        finally:
+            conn.close()
+
+    assert post(None)[0] == 401 and post("Bearer not-the-token")[0] == 401
+    status, reply = post(f"Bearer {token}")
+    assert status == 200, reply
+    assert reply["results"][0]["number"].startswith("INC-")
 
 
 def test_bootstrap_admin_then_login_create_a_ticket_and_the_kpi_moves(deployment):

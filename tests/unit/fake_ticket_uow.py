@@ -391,12 +391,18 @@ class FakeOrgDir:
         self.holders_of = {"pos-net-lead": ["lead"], "pos-om-director": ["boss"]}
         self.positions = {"lead": ["pos-net-lead", "pos-change-manager"], "boss": ["pos-om-director"],
                           "F001": ["fgw-officer"], "C001": ["czj-officer"]}
+        self.units = {"om-centre": "市电子政务运维中心", "czj": "市财政局", "wjw": "市卫生健康委员会"}  # names
 
     def on_duty(self, group, at):
         return list(self.duty.get(group, []))
 
     def staff_member(self, sid):
         return self.staff.get(sid)
+
+    def find_unit(self, code_or_name):
+        named = [u for u, name in self.units.items() if name == code_or_name]
+        unit = code_or_name if code_or_name in self.units else named[0] if len(named) == 1 else None
+        return {"id": unit, "name": self.units[unit]} if unit else None
 
     def group(self, gid):
         return {"id": gid} if gid.startswith("grp-") else None

@@ -9,7 +9,7 @@ import pytest
 
 from govkit.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Validator
 from ticket.adapters.details import details_from_json, details_to_json
-from ticket.domain.alert import AlertNotice, AlertRecord, parse_webhook
+from ticket.domain.alert import ALERT_ORG_UNIT_ID, AlertNotice, AlertRecord, parse_webhook
 from ticket.domain.change import DEFAULT_ROUTES, ApprovalStep, Change, ChangeRoute, resolve_route
 from ticket.domain.commands import CreateTicket
 from ticket.domain.escalation import EscalationRule
@@ -152,11 +152,28 @@ def test_a_firing_alert_repeats_its_open_incident_until_it_is_closed():
 def test_webhook_merges_common_labels_and_names_the_bad_alert():
     [n] = parse_webhook({"status": "firing", "commonLabels": {"severity": "critical", "department": "gaj"},
                          "alerts": [{"fingerprint": "fp1", "labels": {"alertname": "DiskFull"}}]})
-    cmd = n.incident(None)
+    cmd = n.incident(None, "gaj")
     assert (n.status, cmd.org_unit_id, cmd.impact, cmd.urgency) == ("firing", "gaj", "high", "high")
+    assert n.incident(None).org_unit_id == ALERT_ORG_UNIT_ID  # no unit mapped: the O&M centre
+    assert n.unit_references(("team", "department")) == ["gaj"]
     with pytest.raises(InvalidArgument) as err:
-        parse_webhook({"alerts": [{"fingerprint": "fp1", "status": "firing"}, {"status": "firing"}]})
-    assert err.value.violations[0].field == "alerts.1"
+        parse_webhook({"alerts": [{"fingerprint": "fp1", "status": "firing", "labels": {}}, {"status": "firing"}]})
+    assert err.value.violations[0].field == "alerts[1].fingerprint"
+
+
+@pytest.mark.parametrize("stamp,ok", [
+    ("2026-03-02T08:00:00Z", True), ("2026-03-02T08:00:00.123456789Z", True), ("0001-01-01T00:00:00Z", True),
+    ("2026-03-02T16:00:00+08:00", True), ("2026-03-02 08:00:00z", True), ("2026-02-30T08:00:00Z", False),
+    ("2026-03-02T08:00:00", False), ("yesterday", False), ("2026-03-02T25:00:00Z", False),
+])
+def test_webhook_timestamps_are_rfc3339(stamp, ok):
+    alert = {"fingerprint": "f", "status": "resolved", "labels": {}, "startsAt": stamp, "endsAt": stamp}
+    if ok:
+        assert parse_webhook({"alerts": [alert]})[0].status == "resolved"
+    else:
+        with pytest.raises(InvalidArgument) as err:
+            parse_webhook({"alerts": [alert]})
+        assert err.value.violations[0].field == "alerts[0].startsAt"
 
 
 def test_escalation_rules_reach_up_the_chain_and_survive_storage():

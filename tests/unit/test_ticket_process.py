@@ -319,3 +319,18 @@ def test_reprioritising_rederives_the_targets_keeping_the_elapsed_business_time(
     queue.resolve_ticket(c.ResolveTicket(t.id, "fixed", "已恢复"), uow, caller(subject="s1", staff_id="s1"), now=later)
     with pytest.raises(FailedPrecondition):  # only open tickets
         queue.reprioritise_ticket(c.ReprioritiseTicket(t.id, "low", "low", "误报"), uow, agent, now=later)
+
+
+@pytest.mark.parametrize("labels,unit", [
+    ({"department": "czj"}, "czj"), ({"department": "市财政局"}, "czj"), ({"team": "市卫生健康委员会"}, "wjw"),
+    ({"department": "市财务处"}, "om-centre"), ({}, "om-centre"),
+])
+def test_alert_opens_its_incident_in_the_unit_its_labels_name(labels, unit):
+    uow = FakeUnitOfWork()
+    payload = {"version": "4", "status": "firing", "alerts": [{"status": "firing", "fingerprint": "fp1",
+               "labels": {"alertname": "DiskFull", **labels}}]}
+    cmd = c.ReceiveAlerts.from_webhook(payload, ("org_unit_id", "department", "team"))
+    (r,) = alerts.receive_alerts(cmd, uow.factory(), SYSTEM, now=NOW)
+    t = uow.state.tickets[r["incident_id"]]
+    assert t.org_unit_id == r["org_unit_id"] == unit
+    assert t.alert.labels == {"alertname": "DiskFull", **labels}  # kept as sent

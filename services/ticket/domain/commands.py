@@ -340,10 +340,12 @@ class FireDueDeadlines:
 @dataclass(frozen=True)
 class ReceiveAlerts:
     alerts: tuple[AlertNotice, ...]
+    # labels naming the org unit, tried in order; a value is a unit code or a unit's name
+    unit_labels: tuple[str, ...]
 
     @classmethod
-    def from_webhook(cls, payload) -> ReceiveAlerts:
+    def from_webhook(cls, payload, unit_labels: tuple[str, ...] | None = None) -> ReceiveAlerts:
         """Alertmanager's webhook body (v4); INVALID_ARGUMENT if it is not one."""
-        from .alert import parse_webhook
+        from .alert import UNIT_LABELS, parse_webhook
 
-        return cls(parse_webhook(payload))
+        return cls(parse_webhook(payload), tuple(unit_labels or UNIT_LABELS))

@@ -29,10 +29,11 @@ def receive_alerts(cmd: ReceiveAlerts, uow_factory: TicketUowFactory, caller: Pr
                    now: datetime | None = None) -> list[dict]:
     """Each alert in its own transaction; one result per alert (incident, number, dedupe, count)."""
     now = now or utcnow()
-    return [_receive(notice, uow_factory, now) for notice in cmd.alerts]
+    return [_receive(notice, cmd.unit_labels, uow_factory, now) for notice in cmd.alerts]
 
 
-def _receive(notice: AlertNotice, uow_factory: TicketUowFactory, now: datetime) -> dict:
+def _receive(notice: AlertNotice, unit_labels: tuple[str, ...], uow_factory: TicketUowFactory,
+             now: datetime) -> dict:
     with uow_factory() as uow:
         earlier = uow.alerts.get(notice.fingerprint)  # locks the fingerprint: concurrent repeats serialise here
         t = uow.tickets.get(earlier.incident_id, for_update=True) if earlier and earlier.incident_id else None
@@ -42,7 +43,7 @@ def _receive(notice: AlertNotice, uow_factory: TicketUowFactory, now: datetime) 
         events: list = []
         if notice.status == FIRING:
             if t is None:
-                t, events = _open_incident(uow, notice, now)
+                t, events = _open_incident(uow, notice, unit_labels, now)
                 alert.incident_id = t.id
             t.note_alert(notice.fingerprint, notice.labels, alert.repeat_count)
             persist(uow, t, ALERT_REQUESTER, "alert_repeat" if deduplicated else "alert_opened", now)
@@ -57,13 +58,15 @@ def _receive(notice: AlertNotice, uow_factory: TicketUowFactory, now: datetime) 
         uow.collect(*events)
         uow.commit()
         return {"fingerprint": notice.fingerprint, "incident_id": t.id if t else None,
-                "number": t.number if t else None, "deduplicated": deduplicated,
+                "number": t.number if t else None, "org_unit_id": t.org_unit_id if t else None,
+                "deduplicated": deduplicated,
                 "repeat_count": alert.repeat_count, "status": notice.status}
 
 
-def _open_incident(uow: TicketUow, notice: AlertNotice, now: datetime) -> tuple[Ticket, list]:
+def _open_incident(uow: TicketUow, notice: AlertNotice, unit_labels: tuple[str, ...],
+                   now: datetime) -> tuple[Ticket, list]:
     item = uow.catalogue.get(notice.catalogue_item_id)
-    cmd = notice.incident(item.id if item else None)
+    cmd = notice.incident(item.id if item else None, _org_unit(uow, notice, unit_labels))
     policy = policy_for(uow, item, cmd.org_unit_id)
     t = Ticket.open(cmd, requester=ALERT_REQUESTER, now=now, policy=policy,
                     calendar=uow.sla.calendar(policy.calendar_id), item=item)
@@ -73,6 +76,16 @@ def _open_incident(uow: TicketUow, notice: AlertNotice, now: datetime) -> tuple[
     routed = auto_assign(uow, t, now)
     # Built once, after routing, as for any new ticket.
     return t, [t.created_event(now), *routed]
+
+
+def _org_unit(uow: TicketUow, notice: AlertNotice, unit_labels: tuple[str, ...]) -> str:
+    """The first active unit of the org directory that a unit label names by code or by name;
+    none → the O&M centre (the labels stay on the incident, `details.alert.labels`)."""
+    for reference in notice.unit_references(unit_labels):
+        unit = uow.orgdir.find_unit(reference)
+        if unit is not None:
+            return str(unit["id"])
+    return ALERT_ORG_UNIT_ID
 
 
 def _placeholder(fingerprint: str) -> Ticket:
