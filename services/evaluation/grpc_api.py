@@ -13,7 +13,7 @@ import redis
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument, Unauthenticated, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import date_range, money, timestamp, to_date_range
+from govkit.protoconv import date_range, money, page, page_response, timestamp, to_date_range
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -254,8 +254,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     # -- KPIs ----------------------------------------------------------------------------
     def GetKpis(self, request, context):
-        values = handlers.get_kpis(_filter(request.filter), self.store, principal())
-        return pb.GetKpisResponse(kpis=[kpi_to_pb(v) for v in values])
+        values, token, total = handlers.get_kpis_page(_filter(request.filter), self.store, principal(),
+                                                      *page(request.page))
+        return pb.GetKpisResponse(kpis=[kpi_to_pb(v) for v in values], page=page_response(token, total))
 
     def WatchKpis(self, request, context):
         caller, flt = principal(), _filter(request.filter)
