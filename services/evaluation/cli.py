@@ -14,6 +14,7 @@ from rich.table import Table
 
 from govkit import config as govconfig
 from govkit.cli_support import console, fail, grpc_channel
+from govkit.client import all_pages
 from govkit.protoconv import to_date_range
 
 app = typer.Typer(help="Nine-grid evaluation: models, plans, reports, rectification, accountability",
@@ -294,12 +295,12 @@ def kpi_get(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org u
 
     with grpc_channel("evaluation") as ch:
         try:
-            reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
-                pb.GetKpisRequest(filter=_kpi_request(org_unit_ids, name)), timeout=10)
+            found = all_pages(evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis,
+                              pb.GetKpisRequest(filter=_kpi_request(org_unit_ids, name)), "kpis", timeout=10)
         except grpc.RpcError as err:
             fail(err)
     console.print(_kpi_table({(k.subject, k.name, k.window): (k.value, k.updated_at.ToJsonString())
-                              for k in reply.kpis}))
+                              for k in found}))
 
 
 @kpi_app.command("watch")

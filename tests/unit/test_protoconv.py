@@ -95,3 +95,26 @@ def test_page_tokens_round_trip_and_refuse_anything_else():
         with pytest.raises(InvalidArgument) as err:
             decode_page_token(bad, page_offset)
         assert [v.field for v in err.value.violations] == ["page.page_token"]
+
+
+def test_all_pages_follows_next_page_token_to_the_last_page_and_leaves_the_request_alone():
+    from govkit.client import all_pages
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    kpis = [pb.Kpi(subject=f"s{i}") for i in range(7)]
+    seen_tokens = []
+
+    def call(request, timeout):
+        seen_tokens.append(request.page.page_token)
+        start = int(request.page.page_token or 0)
+        end = start + request.page.page_size
+        reply = pb.GetKpisResponse(kpis=kpis[start:end])
+        reply.page.next_page_token = str(end) if end < len(kpis) else ""
+        return reply
+
+    request = pb.GetKpisRequest(filter=pb.KpiFilter(names=["tickets_created"]))
+    request.page.page_size = 3
+    got = all_pages(call, request, "kpis", timeout=1)
+    assert [k.subject for k in got] == [f"s{i}" for i in range(7)]
+    assert seen_tokens == ["", "3", "6"]
+    assert request.page.page_token == ""
