@@ -45,6 +45,16 @@ def _call(method: str, request, timeout: float = 30):
             fail(err)
 
 
+def _all(method: str, request, field: str, timeout: float = 30):
+    """Every item of a paged list method, page after page."""
+    ch, stub = _stub()
+    with ch:
+        try:
+            return all_pages(getattr(stub, method), request, field, timeout=timeout)
+        except grpc.RpcError as err:
+            fail(err)
+
+
 def _fmt(v) -> str:
     return "—" if v is None else f"{v:.2f}".rstrip("0").rstrip(".")
 
@@ -129,7 +139,7 @@ def plan_list():
     table = Table(title="Evaluation plans")
     for col in ("id", "name", "period", "state", "objects"):
         table.add_column(col)
-    for p in _call("ListPlans", pb.ListPlansRequest()).plans:
+    for p in _all("ListPlans", pb.ListPlansRequest(), "plans"):
         table.add_row(p.id, p.name, f"{p.period.start}..{p.period.end}", pb.PlanState.Name(p.state)[11:].lower(),
                       ", ".join(o.id for o in p.objects))
     console.print(table)
@@ -214,9 +224,8 @@ def rectifications(org_unit_id: str = typer.Option("", "--org-unit", help="org u
     table = Table(title="Rectifications (整改)")
     for col in ("org unit", "object", "indicator", "actual", "baseline", "owner", "due", "state", "ticket"):
         table.add_column(col)
-    for r in _call(
-        "ListRectifications", pb.ListRectificationsRequest(org_unit_id=org_unit_id, open_only=open_only)
-    ).rectifications:
+    for r in _all("ListRectifications", pb.ListRectificationsRequest(org_unit_id=org_unit_id, open_only=open_only),
+                  "rectifications"):
         table.add_row(r.org_unit_id, r.object_id, r.indicator_name, _fmt(r.actual if r.HasField("actual") else None),
                       _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date,
                       pb.RectificationState.Name(r.state).removeprefix("RECTIFICATION_STATE_").lower(),
@@ -254,7 +263,7 @@ def accountability(org_unit_id: str = typer.Option("", "--org-unit", help="org u
     table = Table(title="Accountability (问责)")
     for col in ("org unit", "object", "indicator", "level", "reason", "recorded"):
         table.add_column(col)
-    for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(org_unit_id=org_unit_id)).records:
+    for a in _all("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(org_unit_id=org_unit_id), "records"):
         level = pb.AccountabilityLevel.Name(a.level).removeprefix("ACCOUNTABILITY_LEVEL_").lower()
         table.add_row(a.org_unit_id, a.object_id, a.indicator_code, level, a.reason, a.recorded_at.ToJsonString())
     console.print(table)

@@ -118,3 +118,22 @@ def test_all_pages_follows_next_page_token_to_the_last_page_and_leaves_the_reque
     assert [k.subject for k in got] == [f"s{i}" for i in range(7)]
     assert seen_tokens == ["", "3", "6"]
     assert request.page.page_token == ""
+
+
+def test_offset_page_pages_a_whole_list_and_refuses_bad_sizes_and_tokens():
+    from govkit.errors import InvalidArgument
+    from govkit.protoconv import offset_page
+    from govops.common.v1.common_pb2 import PageRequest
+
+    items = list(range(7))
+    first, paging = offset_page(items, PageRequest(page_size=3))
+    assert first == [0, 1, 2] and paging.total_size == 7 and paging.next_page_token
+    second, paging = offset_page(items, PageRequest(page_size=3, page_token=paging.next_page_token))
+    last, paging = offset_page(items, PageRequest(page_size=3, page_token=paging.next_page_token))
+    assert (second, last, paging.next_page_token) == ([3, 4, 5], [6], "")
+    assert offset_page(items, None, default_size=5)[0] == [0, 1, 2, 3, 4]
+    assert offset_page(items, PageRequest(page_size=10**6), max_size=2)[0] == [0, 1]
+    for bad, field in ((PageRequest(page_size=-1), "page.page_size"), (PageRequest(page_token="x"), "page.page_token")):
+        with pytest.raises(InvalidArgument) as err:
+            offset_page(items, bad)
+        assert [v.field for v in err.value.violations] == [field]
