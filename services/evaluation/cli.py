@@ -14,6 +14,7 @@ from rich.live import Live
 
 from govkit import config as govconfig
 from govkit.cli_support import Listing, console, emit, emit_record, fail, file_format, grpc_channel, when
+from govkit.client import all_pages
 from govkit.protoconv import to_date_range
 
 app = typer.Typer(help="Nine-grid evaluation: models, plans, reports, rectification, accountability",
@@ -44,6 +45,16 @@ def _call(method: str, request, timeout: float = 30):
     with ch:
         try:
             return getattr(stub, method)(request, timeout=timeout)
+        except grpc.RpcError as err:
+            fail(err)
+
+
+def _all(method: str, request, field: str, timeout: float = 30):
+    """Every item of a paged list method, page after page."""
+    ch, stub = _stub()
+    with ch:
+        try:
+            return all_pages(getattr(stub, method), request, field, timeout=timeout)
         except grpc.RpcError as err:
             fail(err)
 
@@ -128,7 +139,7 @@ def plan_list():
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     table = Listing("Evaluation plans", "id", "name", "period", "state", "objects")
-    for p in _call("ListPlans", pb.ListPlansRequest()).plans:
+    for p in _all("ListPlans", pb.ListPlansRequest(), "plans"):
         table.add_row(p.id, p.name, f"{p.period.start}..{p.period.end}", pb.PlanState.Name(p.state)[11:].lower(),
                       [o.id for o in p.objects])
     emit(table)
@@ -225,9 +236,8 @@ def rectifications(org_unit_id: str = typer.Option("", "--org-unit", help="org u
                         ("baseline", None), ("owner", "owner_position"), ("due", "due_date"), ("state", None),
                         ("ticket", "ticket_id")):
         table.add_column(header, key)
-    for r in _call(
-        "ListRectifications", pb.ListRectificationsRequest(org_unit_id=org_unit_id, open_only=open_only)
-    ).rectifications:
+    for r in _all("ListRectifications", pb.ListRectificationsRequest(org_unit_id=org_unit_id, open_only=open_only),
+                  "rectifications"):
         table.add_row(r.org_unit_id, r.object_id, r.indicator_name, _fmt(r.actual if r.HasField("actual") else None),
                       _fmt(r.baseline if r.HasField("baseline") else None), r.owner_position, r.due_date,
                       pb.RectificationState.Name(r.state).removeprefix("RECTIFICATION_STATE_").lower(),
@@ -267,7 +277,7 @@ def accountability(org_unit_id: str = typer.Option("", "--org-unit", help="org u
     for header, key in (("org unit", "org_unit_id"), ("object", "object_id"), ("indicator", "indicator_code"),
                         ("level", None), ("reason", None), ("recorded", "recorded_at")):
         table.add_column(header, key)
-    for a in _call("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(org_unit_id=org_unit_id)).records:
+    for a in _all("ListAccountabilityRecords", pb.ListAccountabilityRecordsRequest(org_unit_id=org_unit_id), "records"):
         level = pb.AccountabilityLevel.Name(a.level).removeprefix("ACCOUNTABILITY_LEVEL_").lower()
         table.add_row(a.org_unit_id, a.object_id, a.indicator_code, level, a.reason, a.recorded_at)
     emit(table)
@@ -316,11 +326,11 @@ def kpi_get(org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org u
 
     with grpc_channel("evaluation") as ch:
         try:
-            reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
-                pb.GetKpisRequest(filter=_kpi_request(org_unit_ids, name)), timeout=10)
+            found = all_pages(evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis,
+                              pb.GetKpisRequest(filter=_kpi_request(org_unit_ids, name)), "kpis", timeout=10)
         except grpc.RpcError as err:
             fail(err)
-    emit(_kpi_rows({(k.subject, k.name, k.window): (k.value, k.updated_at) for k in reply.kpis}))
+    emit(_kpi_rows({(k.subject, k.name, k.window): (k.value, k.updated_at) for k in found}))
 
 
 @kpi_app.command("watch")

@@ -13,7 +13,7 @@ import redis
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument, Unauthenticated, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import date_range, money, timestamp, to_date_range
+from govkit.protoconv import date_range, money, offset_page, page, page_response, timestamp, to_date_range
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -254,8 +254,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     # -- KPIs ----------------------------------------------------------------------------
     def GetKpis(self, request, context):
-        values = handlers.get_kpis(_filter(request.filter), self.store, principal())
-        return pb.GetKpisResponse(kpis=[kpi_to_pb(v) for v in values])
+        values, token, total = handlers.get_kpis_page(_filter(request.filter), self.store, principal(),
+                                                      *page(request.page))
+        return pb.GetKpisResponse(kpis=[kpi_to_pb(v) for v in values], page=page_response(token, total))
 
     def WatchKpis(self, request, context):
         caller, flt = principal(), _filter(request.filter)
@@ -323,8 +324,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         return pb.GetPlanResponse(plan=plan_to_pb(ev.get_plan(request.id, self.uow(), principal())))
 
     def ListPlans(self, request, context):
-        plans = ev.list_plans(_STATE.get(request.state, ""), self.uow(), principal())
-        return pb.ListPlansResponse(plans=[plan_to_pb(x) for x in plans])
+        plans, paging = offset_page(ev.list_plans(_STATE.get(request.state, ""), self.uow(), principal()),
+                                    request.page)
+        return pb.ListPlansResponse(plans=[plan_to_pb(x) for x in plans], page=paging)
 
     def AdvancePlan(self, request, context):
         to = _STATE.get(request.to_state, "")
@@ -359,8 +361,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     # -- supervision ---------------------------------------------------------------------
     def ListRectifications(self, request, context):
-        rows = ev.list_rectifications(request.org_unit_id, "open" if request.open_only else "", self.uow(), principal())
-        return pb.ListRectificationsResponse(rectifications=[_rect_pb(r) for r in rows])
+        rows, paging = offset_page(ev.list_rectifications(request.org_unit_id, "open" if request.open_only else "",
+                                                          self.uow(), principal()), request.page)
+        return pb.ListRectificationsResponse(rectifications=[_rect_pb(r) for r in rows], page=paging)
 
     def ListVendorResults(self, request, context):
         since, until = date_range(request.period, "period", start_required=False)
@@ -374,8 +377,8 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
             penalty_total=money(r.penalty_total), reported_at=timestamp(r.reported_at)) for r in rows])
 
     def ListAccountabilityRecords(self, request, context):
-        return pb.ListAccountabilityRecordsResponse(
-            records=[_acc_pb(a) for a in ev.list_accountability(request.org_unit_id, self.uow(), principal())])
+        rows, paging = offset_page(ev.list_accountability(request.org_unit_id, self.uow(), principal()), request.page)
+        return pb.ListAccountabilityRecordsResponse(records=[_acc_pb(a) for a in rows], page=paging)
 
     def RunAccountability(self, request, context):
         v = Validator()

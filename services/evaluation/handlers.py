@@ -14,6 +14,7 @@ from govkit.auth import Principal
 from govkit.consumers import deliver
 from govkit.errors import PermissionDenied, Validator
 from govkit.events import Envelope
+from govkit.protoconv import decode_page_token, encode_page_token
 
 from .domain import kpis
 from .domain.ports import EvaluationUow
@@ -127,6 +128,39 @@ def check_live_kpis(uow: EvaluationUow, store, tolerance: float = 1e-6) -> tuple
 def get_kpis(flt: kpis.KpiFilter, store, caller: Principal) -> list[kpis.KpiValue]:
     check_filter(flt)
     return store.snapshot(flt, caller.scope.allows)
+
+
+KPI_PAGE_DEFAULT = 500
+KPI_PAGE_MAX = 1000
+
+
+def _kpi_order(v: kpis.KpiValue) -> tuple[str, str, str, str]:
+    return (v.key.level.value, v.key.subject, v.key.window, v.name)
+
+
+def _kpi_cursor(value) -> tuple[str, str, str, str]:
+    """`parse` for GetKpis page tokens: the (level, subject, window, name) of a page's last KPI."""
+    if not (isinstance(value, list) and len(value) == 4 and all(isinstance(x, str) for x in value)):
+        raise ValueError("not a KPI cursor")
+    return (value[0], value[1], value[2], value[3])
+
+
+def get_kpis_page(flt: kpis.KpiFilter, store, caller: Principal, page_size: int,
+                  page_token: str) -> tuple[list[kpis.KpiValue], str, int]:
+    """One page of the snapshot, ordered by (level, subject, window, name); the token is the last
+    KPI's key, so a KPI that appears between pages does not shift the later ones. Returns the page,
+    the next token ("" on the last page) and the number of matching KPIs."""
+    v = Validator()
+    if page_size < 0:
+        v.fail("page.page_size", "must not be negative")
+    v.check()
+    size = min(page_size or KPI_PAGE_DEFAULT, KPI_PAGE_MAX)
+    after = decode_page_token(page_token, _kpi_cursor)
+    values = sorted(get_kpis(flt, store, caller), key=_kpi_order)
+    rest = [x for x in values if after is None or _kpi_order(x) > after]
+    page = rest[:size]
+    token = encode_page_token(list(_kpi_order(page[-1]))) if len(rest) > size else ""
+    return page, token, len(values)
 
 
 def check_filter(flt: kpis.KpiFilter) -> None:

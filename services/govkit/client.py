@@ -4,6 +4,8 @@ bearer token and a correlation id with every call."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 
@@ -38,6 +40,21 @@ class _Details(grpc.ClientCallDetails):
 
 def channel(target: str, token: str | None) -> grpc.Channel:
     return grpc.intercept_channel(grpc.insecure_channel(target), _Metadata(token))
+
+
+def all_pages(call: Callable[..., Any], request: Any, field: str, **kwargs: Any) -> list[Any]:
+    """Every item of a paged list method (a request with `page: govops.common.v1.PageRequest`, a
+    response with `page: PageResponse`): calls `call(request, **kwargs)` with each
+    next_page_token until the last page and returns the items of the response's `field`."""
+    request = type(request).FromString(request.SerializeToString())  # the caller's stays unchanged
+    items: list[Any] = []
+    while True:
+        reply = call(request, **kwargs)
+        items.extend(getattr(reply, field))
+        token = reply.page.next_page_token
+        if not token:
+            return items
+        request.page.page_token = token
 
 
 def org_public_keys(target: str, timeout: float = 3.0) -> bytes:

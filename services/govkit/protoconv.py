@@ -170,6 +170,21 @@ def page_offset(value: Any) -> int:
     return value
 
 
+def offset_page(items: list[T], msg: common_pb2.PageRequest | None, *, default_size: int = 100,
+                max_size: int = 1000) -> tuple[list[T], common_pb2.PageResponse]:
+    """One page of a list the service reads whole (in a stable order), with its total: page size 0
+    is `default_size`, larger than `max_size` is capped, negative is InvalidArgument naming
+    `page.page_size`; the token is the offset of the next item (`encode_page_token`)."""
+    size, token = page(msg)
+    if size < 0:
+        raise InvalidArgument(field="page.page_size", reason="must not be negative")
+    size = min(size or default_size, max_size)
+    start = decode_page_token(token, page_offset) or 0
+    end = start + size
+    return items[start:end], page_response(encode_page_token(end) if end < len(items) else "",
+                                           total_size=len(items))
+
+
 # ---- govops.common.v1.DateRange
 
 

@@ -7,7 +7,7 @@ import time
 import grpc
 import pytest
 
-from govkit.client import channel
+from govkit.client import all_pages, channel
 from govops.evaluation.v1 import evaluation_pb2 as epb
 from govops.evaluation.v1 import evaluation_pb2_grpc
 from govops.org.v1 import org_pb2 as opb
@@ -35,8 +35,9 @@ def _organisation(stack, token):
 
 def _kpis(stack, token):
     with channel(stack.target("evaluation"), token) as ch:
-        reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(epb.GetKpisRequest(), timeout=5)
-    return {(k.subject, k.name): k.value for k in reply.kpis}
+        found = all_pages(evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis, epb.GetKpisRequest(), "kpis",
+                          timeout=5)
+    return {(k.subject, k.name): k.value for k in found}
 
 
 def test_department_users_are_kept_apart_and_the_director_sees_all(stack, token):

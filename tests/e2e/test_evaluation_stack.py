@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from evaluation.domain import kpis
-from govkit.client import channel
+from govkit.client import all_pages, channel
 from govkit.relay import ConfirmingPublisher
 from govkit.stack import Stack
 from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -46,9 +46,9 @@ def _publish(stack, envelopes):
 
 def _org_kpis(stack, token, units):
     with channel(stack.target("evaluation"), token) as ch:
-        reply = evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis(
-            pb.GetKpisRequest(filter=pb.KpiFilter(level=pb.LEVEL_ORGANIZATION, org_unit_ids=units)), timeout=10)
-    return {(k.subject, k.name): round(k.value, 6) for k in reply.kpis}
+        found = all_pages(evaluation_pb2_grpc.EvaluationServiceStub(ch).GetKpis, pb.GetKpisRequest(
+            filter=pb.KpiFilter(level=pb.LEVEL_ORGANIZATION, org_unit_ids=units)), "kpis", timeout=10)
+    return {(k.subject, k.name): round(k.value, 6) for k in found}
 
 
 def _clean(events, units):

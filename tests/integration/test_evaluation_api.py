@@ -26,7 +26,7 @@ from govkit.auth import SYSTEM
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govkit.orgdir import OrgDirectory
-from govops.common.v1.common_pb2 import DateRange
+from govops.common.v1.common_pb2 import DateRange, PageRequest
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from tests.eval_events import envelope, lifecycle, mixed
@@ -395,6 +395,31 @@ def test_rectification_ticket_tracking_and_accountability(env):
     assert types.count("govops.evaluation.rectification_closed.v1") == 1
     assert types.count("govops.evaluation.rectification_opened.v1") == len(rects)
     assert "govops.evaluation.accountability_recorded.v1" in types
+    # Over gRPC these lists are paged (issue 11, item 3): page after page covers the whole list once.
+    admin = env.stub()
+    accountability = _paged(admin.ListAccountabilityRecords, pb.ListAccountabilityRecordsRequest(org_unit_id="czj"),
+                            "records", 3)
+    assert [a.id for a in accountability] == [a["id"] for a in ev.list_accountability("czj", uow(), SYSTEM)]
+    every = _paged(admin.ListRectifications, pb.ListRectificationsRequest(), "rectifications", 2)
+    assert [r.id for r in every] == [r["id"] for r in ev.list_rectifications("", "", uow(), SYSTEM)]
+    assert [x.id for x in _paged(admin.ListPlans, pb.ListPlansRequest(), "plans", 1)] == [plan["id"]]
+
+
+def _paged(call, request, field, size):
+    """Every item of a paged list read `size` at a time; each page holds at most `size`, and a page
+    token continues from where the previous page ended."""
+    items, token, pages = [], "", 0
+    while True:
+        request.page.page_size, request.page.page_token = size, token
+        reply = call(request, timeout=5)
+        got = list(getattr(reply, field))
+        assert len(got) <= size
+        items += got
+        pages += 1
+        token = reply.page.next_page_token
+        if not token:
+            assert pages == max(1, -(-len(items) // size))
+            return items
 
 
 def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
@@ -449,3 +474,50 @@ def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
         (rects[11]["org_sla_attainment"]["id"], "reminder")
     }
     assert all(a["rectification_id"] != rects[10]["org_sla_attainment"]["id"] for a in recorded)
+
+
+# ---- GetKpis paging (issue 11, item 3) -----------------------------------------------------
+def _all_pages(stub, flt, page_size):
+    pages, token = [], ""
+    while True:
+        reply = stub.GetKpis(pb.GetKpisRequest(filter=flt, page=PageRequest(page_size=page_size, page_token=token)),
+                             timeout=5)
+        pages.append(list(reply.kpis))
+        token = reply.page.next_page_token
+        if not token:
+            return pages
+
+
+def test_get_kpis_is_paged_and_the_pages_cover_every_kpi_once(env):
+    now = datetime.now(UTC).replace(microsecond=0)
+    for dept, person in (("fgw", "s1"), ("czj", "s2"), ("gaj", "s3"), ("wjw", "s4")):
+        env.record(lifecycle(dept, assignee=person, start=now - timedelta(hours=2)))
+    flt = pb.KpiFilter(windows=["all", "today", "month"])
+    whole = {(k.level, k.subject, k.name, k.window)
+             for k in kpi_values(env.store.snapshot(handlers_filter(flt), lambda unit: True))}
+    assert len(whole) > 300
+    pages = _all_pages(env.stub(), flt, 50)
+    assert len(pages) == -(-len(whole) // 50) and all(len(p) <= 50 for p in pages)
+    seen = [(k.level, k.subject, k.name, k.window) for p in pages for k in p]
+    assert len(seen) == len(set(seen)) and set(seen) == whole
+    # Without a page size the reply is bounded (the default page), and a token continues it.
+    first = env.stub().GetKpis(pb.GetKpisRequest(filter=flt), timeout=5)
+    assert 0 < len(first.kpis) <= 500
+    with pytest.raises(grpc.RpcError) as err:
+        env.stub().GetKpis(pb.GetKpisRequest(page=PageRequest(page_token="garbage")), timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "page.page_token" in _violations(err.value)
+    with pytest.raises(grpc.RpcError) as err:
+        env.stub().GetKpis(pb.GetKpisRequest(page=PageRequest(page_size=-1)), timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "page.page_size" in _violations(err.value)
+
+
+def kpi_values(values):
+    from evaluation.grpc_api import kpi_to_pb
+
+    return [kpi_to_pb(v) for v in values]
+
+
+def handlers_filter(flt):
+    from evaluation.grpc_api import _filter
+
+    return _filter(flt)

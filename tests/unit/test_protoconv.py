@@ -95,3 +95,45 @@ def test_page_tokens_round_trip_and_refuse_anything_else():
         with pytest.raises(InvalidArgument) as err:
             decode_page_token(bad, page_offset)
         assert [v.field for v in err.value.violations] == ["page.page_token"]
+
+
+def test_all_pages_follows_next_page_token_to_the_last_page_and_leaves_the_request_alone():
+    from govkit.client import all_pages
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    kpis = [pb.Kpi(subject=f"s{i}") for i in range(7)]
+    seen_tokens = []
+
+    def call(request, timeout):
+        seen_tokens.append(request.page.page_token)
+        start = int(request.page.page_token or 0)
+        end = start + request.page.page_size
+        reply = pb.GetKpisResponse(kpis=kpis[start:end])
+        reply.page.next_page_token = str(end) if end < len(kpis) else ""
+        return reply
+
+    request = pb.GetKpisRequest(filter=pb.KpiFilter(names=["tickets_created"]))
+    request.page.page_size = 3
+    got = all_pages(call, request, "kpis", timeout=1)
+    assert [k.subject for k in got] == [f"s{i}" for i in range(7)]
+    assert seen_tokens == ["", "3", "6"]
+    assert request.page.page_token == ""
+
+
+def test_offset_page_pages_a_whole_list_and_refuses_bad_sizes_and_tokens():
+    from govkit.errors import InvalidArgument
+    from govkit.protoconv import offset_page
+    from govops.common.v1.common_pb2 import PageRequest
+
+    items = list(range(7))
+    first, paging = offset_page(items, PageRequest(page_size=3))
+    assert first == [0, 1, 2] and paging.total_size == 7 and paging.next_page_token
+    second, paging = offset_page(items, PageRequest(page_size=3, page_token=paging.next_page_token))
+    last, paging = offset_page(items, PageRequest(page_size=3, page_token=paging.next_page_token))
+    assert (second, last, paging.next_page_token) == ([3, 4, 5], [6], "")
+    assert offset_page(items, None, default_size=5)[0] == [0, 1, 2, 3, 4]
+    assert offset_page(items, PageRequest(page_size=10**6), max_size=2)[0] == [0, 1]
+    for bad, field in ((PageRequest(page_size=-1), "page.page_size"), (PageRequest(page_token="x"), "page.page_token")):
+        with pytest.raises(InvalidArgument) as err:
+            offset_page(items, bad)
+        assert [v.field for v in err.value.violations] == [field]

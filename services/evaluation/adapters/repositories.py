@@ -63,7 +63,8 @@ class EvaluationRepository:
         return dict(row) if row else None
 
     def list_plans(self, scope, state: str | None = None) -> list[dict]:
-        q = sa.select(plans).where(_plan_visible(scope)).order_by(plans.c.period_start.desc(), plans.c.created_at)
+        q = sa.select(plans).where(_plan_visible(scope)).order_by(plans.c.period_start.desc(), plans.c.created_at,
+                                                                  plans.c.id)
         if state:
             q = q.where(plans.c.state == state)
         return [dict(r) for r in self.conn.execute(q).mappings()]
@@ -149,7 +150,8 @@ class EvaluationRepository:
         self.conn.execute(rectifications.update().where(rectifications.c.id == rect_id).values(**values))
 
     def list_rectifications(self, scope, org_unit_id: str | None = None, state: str | None = None) -> list[dict]:
-        q = sa.select(rectifications).order_by(rectifications.c.org_unit_id, rectifications.c.opened_at)
+        q = sa.select(rectifications).order_by(rectifications.c.org_unit_id, rectifications.c.opened_at,
+                                                 rectifications.c.id)
         if not scope.is_global:
             q = q.where(rectifications.c.org_unit_id.in_(sorted(scope.units)))
         if org_unit_id:
@@ -178,7 +180,8 @@ class EvaluationRepository:
             constraint="uq_accountability_rect_level")).rowcount)
 
     def list_accountability(self, scope, org_unit_id: str | None = None) -> list[dict]:
-        q = sa.select(accountability).order_by(accountability.c.org_unit_id, accountability.c.recorded_at)
+        q = sa.select(accountability).order_by(accountability.c.org_unit_id, accountability.c.recorded_at,
+                                                  accountability.c.id)
         if not scope.is_global:
             q = q.where(accountability.c.org_unit_id.in_(sorted(scope.units)))
         if org_unit_id:
