@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 
-from nameko.rpc import rpc
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
 from werkzeug.wrappers import Response
 
 from govkit.auth import SYSTEM
 from govkit.errors import DomainError, InvalidArgument
-from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
 from govkit.orgdir import OrgDirectoryConsumer
 
 from .adapters.scheduler import DeadlineScheduler

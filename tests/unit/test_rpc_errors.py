@@ -65,3 +65,22 @@ def test_a_bug_stays_internal_with_a_short_message():
     assert isinstance(got, RemoteError) and len(str(got).encode()) <= MESSAGE_MAX_BYTES + 100
     with pytest.raises(RemoteError):
         _map_error(got)  # the interceptor answers INTERNAL for what it cannot map
+
+
+def test_every_rpc_of_every_worker_takes_the_kit_error_path():
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+    from nameko.rpc import Rpc as NamekoRpc
+
+    from govkit import service
+    from govkit.nameko_ext import Rpc
+
+    found, bare = 0, []
+    for name in service.names():
+        worker = service.get(name).load("worker")
+        for attr in dir(worker):
+            for ext in getattr(getattr(worker, attr), ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(ext, NamekoRpc):
+                    found += 1
+                    if not isinstance(ext, Rpc):
+                        bare.append(f"{name}.{attr}")
+    assert found and not bare, f"nameko's bare @rpc (use govkit.nameko_ext.rpc): {bare}"
