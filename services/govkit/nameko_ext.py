@@ -104,6 +104,7 @@ def remote_error(exc_info):
     shortened message, and for InvalidArgument the (field, reason) pairs), `errors.Unavailable` for
     a transient failure, or the error itself with a shortened message."""
     exc = exc_info[1]
+    wire: BaseException
     if isinstance(exc, errors.DomainError):
         cls = next(c for c in type(exc).__mro__ if c in REMOTE_ERRORS)
         wire = Exception.__new__(cls)
