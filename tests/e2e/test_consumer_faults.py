@@ -203,6 +203,32 @@ def test_database_outage_under_each_consumer_every_event_applied_exactly_once(st
             dead = deadletter.list_dead(conn, [case.queue])
         assert [(d.event_id, d.error_class) for d in dead] == [(None, "malformed")], dead
         assert dead[0].attempts == 1 and dead[0].last_error
+        if not case.batch:  # the worker's /metrics shows it (evaluation-worker is stopped for the batch case)
+            port = int(stack.process(case.service, "worker").env["GOVOPS_METRICS_PORT"])
+            assert _metric(port, "govops_dead_letters", case.queue) == 1
+
+        # A replay is idempotent: an event already applied (a copy left on the dead queue, as a crash
+        # mid-replay leaves it) changes nothing, and the undecodable body comes back dead, once.
+        with Connection(amqp, transport_options={"confirm_publish": True}) as conn:
+            Producer(conn.channel()).publish(
+                json.dumps(case.make(case.prefix, 0)).encode(), exchange=deadletter.dead_exchange(case.queue),
+                routing_key=case.queue, content_type="application/json", content_encoding="utf-8", delivery_mode=2)
+        with deadletter.connect(amqp) as conn:
+            moved = deadletter.replay(conn, [case.queue])
+        assert sorted(str(d.event_id) for d in moved) == sorted([f"{case.prefix}0", "None"])
+
+        def settled() -> bool:
+            with deadletter.connect(amqp) as conn:
+                back = deadletter.list_dead(conn, [case.queue])
+                depth = conn.default_channel.queue_declare(queue=case.queue, passive=True).message_count
+            return depth == 0 and [(d.event_id, d.replays) for d in back] == [(None, 1)]
+
+        deadline = time.monotonic() + 30
+        while not settled() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert settled(), "the replayed poison did not come back to the dead-letter queue once"
+        time.sleep(0.5)
+        assert applied() == (N, N), "a replay applied an event twice"
     finally:
         _set_connections(admin, db, True)
         flow.join(timeout=30)
