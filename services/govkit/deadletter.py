@@ -187,9 +187,12 @@ def describe(queue: str, message) -> DeadLetter:
 
 
 def _drain(channel, queue: str) -> Iterator[Any]:
-    """Every message of `queue`, fetched without ack (returned to the queue when the channel
-    closes unless acked)."""
-    while True:
+    """The messages `queue` holds now, fetched without ack (returned to the queue when the channel
+    closes unless acked). At most as many as it held when the drain began: a replayed poison
+    message the consumer dead-letters again meanwhile lands behind them and is not taken again —
+    otherwise a replay with the consumer running would chase it for as long as it wins the race."""
+    held = channel.queue_declare(queue=queue, passive=True).message_count
+    for _ in range(held):
         raw = channel.basic_get(queue, no_ack=False)
         if raw is None:
             return
