@@ -12,9 +12,11 @@ For every delivery the kit, not the handler:
 3. opens the service's unit of work (`self.uow()`), records the event id in the inbox under the
    consumer's name and calls the handler only if the id is new — the handler's effect and the
    inbox row commit in the same transaction (`deliver`, also callable without nameko);
-4. on any error takes the one failure path, `EventConsumer.failed` (govkit.deadletter has the
+4. on any error takes the one failure path, `EventConsumer.failed` → `settle` (the decision is
+   `judge`; evaluation's pika batch consumer applies the same two; govkit.deadletter has the
    queues and headers):
-   * a malformed envelope (`MalformedEvent`) is dead-lettered at once: retrying cannot help;
+   * a malformed envelope (`MalformedEvent`) is dead-lettered at once: retrying cannot help —
+     so is a body kombu cannot decode (`DecodingQueueConsumer` → `EventConsumer.undecodable`);
    * any other error (transient — database, Redis, broker connection — or not) is retried: the
      message is republished to the queue's retry queue `<queue>.retry` with `x-attempts` = the
      failures so far and a per-message expiration (the backoff, base * 2^(n-1), capped), whence
