@@ -3,12 +3,10 @@ actual spending, and the outbox relay."""
 
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from govkit.auth import SYSTEM
 from govkit.consumers import consume
 from govkit.events import jsonable
-from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
 from govkit.orgdir import OrgDirectoryConsumer
 
 from . import handlers

@@ -8,13 +8,13 @@ import functools
 import os
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
 from govkit.consumers import consume
-from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
 from govkit.orgdir import OrgDirectoryConsumer
 
 from . import handlers

@@ -12,9 +12,11 @@ For every delivery the kit, not the handler:
 3. opens the service's unit of work (`self.uow()`), records the event id in the inbox under the
    consumer's name and calls the handler only if the id is new — the handler's effect and the
    inbox row commit in the same transaction (`deliver`, also callable without nameko);
-4. on any error takes the one failure path, `EventConsumer.failed` (govkit.deadletter has the
+4. on any error takes the one failure path, `EventConsumer.failed` → `settle` (the decision is
+   `judge`; evaluation's pika batch consumer applies the same two; govkit.deadletter has the
    queues and headers):
-   * a malformed envelope (`MalformedEvent`) is dead-lettered at once: retrying cannot help;
+   * a malformed envelope (`MalformedEvent`) is dead-lettered at once: retrying cannot help —
+     so is a body kombu cannot decode (`DecodingQueueConsumer` → `EventConsumer.undecodable`);
    * any other error (transient — database, Redis, broker connection — or not) is retried: the
      message is republished to the queue's retry queue `<queue>.retry` with `x-attempts` = the
      failures so far and a per-message expiration (the backoff, base * 2^(n-1), capped), whence
@@ -38,12 +40,14 @@ arguments (govkit.deadletter.queue_arguments), declared by govops-migrate and by
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 from prometheus_client import Counter
 from structlog.contextvars import bound_contextvars
 
@@ -104,6 +108,83 @@ def parse(payload) -> Envelope:
         raise MalformedEvent(str(exc)) from exc
 
 
+def decode(body: bytes | str, content_type: str | None = None) -> Envelope:
+    """The envelope of a raw message body (outside nameko, e.g. evaluation.batch_consumer), or
+    MalformedEvent: what kombu would refuse to decode for a nameko consumer is malformed here too."""
+    if content_type not in (None, "", "application/json"):
+        raise MalformedEvent(f"undecodable body (content type {content_type!r}): not application/json")
+    try:
+        return parse(json.loads(body))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedEvent(f"undecodable body: {type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the failure policy decided for one failed delivery."""
+
+    dead: bool              # True: to the dead-letter exchange; False: to the retry queue
+    attempts: int           # failed attempts so far, this one included
+    error_class: str        # malformed | transient | error
+    error: str              # "<ExceptionType>: <message>", shortened
+    headers: dict           # the republished message's headers
+    delay: float | None     # the backoff in seconds (retries only)
+
+    def route(self, queue: str) -> tuple[str, str]:
+        """(exchange, routing key) of the republished message."""
+        return (dl.dead_exchange(queue), queue) if self.dead else ("", dl.retry_queue(queue))
+
+
+def judge(headers: dict | None, exc_info, *, consumer: str, queue: str,
+          policy: RetryPolicy | None = None) -> Verdict:
+    """THE failure policy of every event consumer — change it here, and only here: malformed →
+    dead at once; otherwise retried with backoff until `policy.max_attempts` failures, then dead."""
+    policy = policy or RetryPolicy.from_env()
+    error_class = classify(exc_info[1])
+    headers = dict(headers or {})
+    failures = int(headers.get(dl.ATTEMPTS) or 0) + 1
+    error = dl.describe_error(exc_info)
+    out = dl.carried(headers)
+    out.update({dl.ATTEMPTS: failures, dl.LAST_ERROR: error, dl.ERROR_CLASS: error_class,
+                dl.CONSUMER: consumer, dl.ORIGINAL_QUEUE: queue, dl.FAILED_AT: dl.now_iso()})
+    dead = error_class == "malformed" or failures >= policy.max_attempts
+    return Verdict(dead, failures, error_class, error, out, None if dead else policy.backoff(failures))
+
+
+class SettleFailed(RuntimeError):
+    """The retry or dead-letter publish failed: the caller falls back on the broker (requeue a
+    retry, reject a dead letter without requeue so the queue's dead-letter exchange takes it)."""
+
+    def __init__(self, verdict: Verdict, cause: BaseException):
+        super().__init__(f"could not publish the {'dead letter' if verdict.dead else 'retry'}: {cause!r}")
+        self.verdict = verdict
+
+
+def settle(publish: Callable[[str, str, dict, float | None], None], headers: dict | None, exc_info, *,
+           consumer: str, queue: str, payload=None) -> Verdict:
+    """Apply the policy (`judge`) to a failed delivery from `queue`: `publish(exchange, routing_key,
+    headers, expiration_seconds)` puts the message's own bytes on the retry queue or the
+    dead-letter exchange and must return only once the broker confirmed it — then the caller acks
+    the original. Logs and counts it; raises SettleFailed (logged) when the publish failed."""
+    verdict = judge(headers, exc_info, consumer=consumer, queue=queue)
+    fields = dict(consumer=consumer, queue=queue, attempts=verdict.attempts, error_class=verdict.error_class,
+                  error=verdict.error, **_ids(payload))
+    exchange, routing_key = verdict.route(queue)
+    try:
+        publish(exchange, routing_key, verdict.headers, verdict.delay)
+    except Exception as exc:
+        log.error("event_dead_letter_publish_failed_rejected" if verdict.dead
+                  else "event_retry_publish_failed_requeued", publish_error=repr(exc), **fields)
+        raise SettleFailed(verdict, exc) from exc
+    if verdict.dead:
+        DEAD_LETTERED.labels(consumer, queue, verdict.error_class).inc()
+        log.error("event_dead_lettered", dead_queue=dl.dead_queue(queue), **fields)
+    else:
+        RETRIED.labels(consumer, verdict.error_class).inc()
+        log.warning("event_failed_retrying", retry_in_seconds=verdict.delay, **fields)
+    return verdict
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What `deliver` did with one event."""
@@ -134,10 +215,27 @@ def _ids(payload) -> dict:
             "correlation_id": raw.get("correlationid") or logs.current("correlation_id")}
 
 
+class DecodingQueueConsumer(QueueConsumer):
+    """nameko's QueueConsumer (one broker connection shared by a worker's event consumers), except
+    that a message whose body kombu cannot decode goes to its provider's `undecodable(message,
+    exc)`: nameko's raises in the consumer thread, which kills the worker, and the broker hands the
+    message to the next worker — a crash loop."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            undecodable = getattr(provider, "undecodable", None)
+            if undecodable is not None:
+                consumer.on_decode_error = undecodable
+        return consumers
+
+
 class EventConsumer(EventHandler):
     """nameko's SERVICE_POOL event handler (same queue name, same binding, plus the dead-letter
     arguments), with the kit's one failure policy instead of nameko's ack-on-error /
     requeue_on_error."""
+
+    queue_consumer = DecodingQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, consumer: str = DEFAULT_CONSUMER, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
@@ -174,42 +272,29 @@ class EventConsumer(EventHandler):
         return result, exc_info
 
     def failed(self, message, payload, exc_info) -> None:
-        """THE failure policy of every event consumer — change it here, and only here: retry via
-        the retry queue with backoff, dead-letter when malformed or out of attempts."""
-        policy = RetryPolicy.from_env()
-        error_class = classify(exc_info[1])
-        headers = dict(getattr(message, "headers", None) or {})
-        failures = int(headers.get(dl.ATTEMPTS) or 0) + 1
+        """A delivery that failed (or could not be decoded): the kit's one failure policy
+        (`settle`), published with this worker's confirming publisher, then acked."""
         consumer, queue = self.consumer_name(), self.queue.name
-        error = dl.describe_error(exc_info)
-        out = dl.carried(headers)
-        out.update({dl.ATTEMPTS: failures, dl.LAST_ERROR: error, dl.ERROR_CLASS: error_class,
-                    dl.CONSUMER: consumer, dl.ORIGINAL_QUEUE: queue, dl.FAILED_AT: dl.now_iso()})
-        dead = error_class == "malformed" or failures >= policy.max_attempts
-        fields = dict(consumer=consumer, queue=queue, attempts=failures, error_class=error_class, error=error,
-                      **_ids(payload))
         try:
-            if dead:
-                self._republish(message, out, exchange=dl.dead_exchange(queue), routing_key=queue)
-            else:
-                delay = policy.backoff(failures)
-                self._republish(message, out, exchange="", routing_key=dl.retry_queue(queue),
-                                expiration=delay)
-        except Exception as exc:  # broker trouble: fall back on the broker's own paths
-            if dead:
-                log.error("event_dead_letter_publish_failed_rejected", publish_error=repr(exc), **fields)
+            settle(lambda exchange, routing_key, headers, expiration: self._republish(
+                       message, headers, exchange=exchange, routing_key=routing_key, expiration=expiration),
+                   getattr(message, "headers", None), exc_info, consumer=consumer, queue=queue, payload=payload)
+        except SettleFailed as exc:  # broker trouble: fall back on the broker's own paths
+            if exc.verdict.dead:
                 _reject(message)  # x-dead-letter-exchange: still ends on <queue>.dead
             else:
-                log.error("event_retry_publish_failed_requeued", publish_error=repr(exc), **fields)
                 self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
-        if dead:
-            DEAD_LETTERED.labels(consumer, queue, error_class).inc()
-            log.error("event_dead_lettered", dead_queue=dl.dead_queue(queue), **fields)
-        else:
-            RETRIED.labels(consumer, error_class).inc()
-            log.warning("event_failed_retrying", retry_in_seconds=delay, **fields)
+
+    def undecodable(self, message, exc: Exception) -> None:
+        """kombu could not decode the body (not JSON, a content type the worker does not accept):
+        dead-lettered as malformed, like an envelope that does not parse — never raised in the
+        consumer thread, which would kill the worker and have the broker redeliver it for ever."""
+        error = MalformedEvent(f"undecodable body (content type {getattr(message, 'content_type', None)!r}): "
+                               f"{type(exc).__name__}: {exc}")
+        error.__cause__ = exc
+        self.failed(message, None, (MalformedEvent, error, exc.__traceback__))
 
     def _republish(self, message, headers: dict, *, exchange: str, routing_key: str,
                    expiration: float | None = None) -> None:

@@ -187,9 +187,12 @@ def describe(queue: str, message) -> DeadLetter:
 
 
 def _drain(channel, queue: str) -> Iterator[Any]:
-    """Every message of `queue`, fetched without ack (returned to the queue when the channel
-    closes unless acked)."""
-    while True:
+    """The messages `queue` holds now, fetched without ack (returned to the queue when the channel
+    closes unless acked). At most as many as it held when the drain began: a replayed poison
+    message the consumer dead-letters again meanwhile lands behind them and is not taken again —
+    otherwise a replay with the consumer running would chase it for as long as it wins the race."""
+    held = channel.queue_declare(queue=queue, passive=True).message_count
+    for _ in range(held):
         raw = channel.basic_get(queue, no_ack=False)
         if raw is None:
             return
@@ -246,3 +249,50 @@ def replay(connection, queues: list[str], *, event_id: str | None = None) -> lis
             _close(publish_channel)
             _close(channel)
     return moved
+
+
+# ---- the metric ---------------------------------------------------------------------------------
+class DeadLetterGauge:
+    """A Prometheus collector: `govops_dead_letters{queue}`, the messages on each consumer queue's
+    dead-letter queue right now — read from the broker at scrape time (one connection, a passive
+    declare per queue), so it counts every dead letter whoever put it there (a nameko worker, the
+    batch consumer, the broker rejecting natively) and drops back when they are replayed. Every
+    worker exposes it for its own service's consumer queues on its `/metrics`. A broker that
+    cannot be reached yields no samples (and a log line), never a failed scrape."""
+
+    NAME = "govops_dead_letters"
+    HELP = "Messages now on the consumer queue's dead-letter queue (<queue>.dead)"
+
+    def __init__(self, amqp_uri: str, queues: list[str]):
+        self.amqp_uri = amqp_uri
+        self.queues = list(queues)
+
+    def describe(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        return [GaugeMetricFamily(self.NAME, self.HELP, labels=["queue"])]
+
+    def collect(self):
+        from kombu import Connection
+        from prometheus_client.core import GaugeMetricFamily
+
+        family = GaugeMetricFamily(self.NAME, self.HELP, labels=["queue"])
+        try:
+            with Connection(self.amqp_uri, connect_timeout=3) as conn:
+                for queue in self.queues:
+                    channel = conn.channel()
+                    try:
+                        family.add_metric([queue], channel.queue_declare(queue=dead_queue(queue),
+                                                                         passive=True).message_count)
+                    except Exception as exc:  # not declared (yet): no sample for it
+                        if not _is_not_found(exc):
+                            raise
+                    finally:
+                        _close(channel)
+        except Exception as exc:
+            log.warning("dead_letter_gauge_unavailable", error=repr(exc)[:300])
+        yield family
+
+
+def _is_not_found(exc: Exception) -> bool:
+    return getattr(exc, "code", None) == 404 or "NOT_FOUND" in str(exc)

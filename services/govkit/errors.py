@@ -6,7 +6,25 @@ Plain Python: transports map these to their own codes through one table each
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Error messages echo inputs ("ticket <id> not found"); a huge input must not make the reply too
+# large for the client (which then sees RESOURCE_EXHAUSTED instead of the real code). Every status
+# message and violation is shortened here, in one place: any run of ECHO_MAX+ non-blank characters
+# is cut to ECHO_MAX with an ellipsis, the whole to MESSAGE_MAX_BYTES of UTF-8.
+ECHO_MAX = 80
+MESSAGE_MAX_BYTES = 1024
+_LONG_RUN = re.compile(rf"\S{{{ECHO_MAX + 1},}}")
+
+
+def shorten(text: str, max_bytes: int = MESSAGE_MAX_BYTES) -> str:
+    """`text` with long echoed values cut to ECHO_MAX characters and the whole to max_bytes."""
+    text = _LONG_RUN.sub(lambda m: m.group()[:ECHO_MAX] + "…", text)
+    raw = text.encode("utf-8")
+    if len(raw) <= max_bytes:
+        return text
+    return raw[:max_bytes - 3].decode("utf-8", "ignore") + "…"
 
 
 class DomainError(Exception):
@@ -25,6 +43,11 @@ class FieldViolation:
 
 class DeadlineExceeded(DomainError):
     """The caller's deadline passed: the work stopped before it was saved."""
+
+
+class Unavailable(DomainError):
+    """A backing service (database, Redis, broker — here or in a service called over RPC) is
+    unreachable: worth retrying later. gRPC answers UNAVAILABLE; event consumers retry it."""
 
 
 class InvalidArgument(DomainError):
@@ -100,7 +123,7 @@ def is_transient(exc: BaseException) -> bool:
     worth retrying, unlike a bug. Event consumers retry these; gRPC answers them UNAVAILABLE."""
     import sqlalchemy.exc
 
-    transient = _transient_types()
+    transient = (*_transient_types(), Unavailable)
     seen: set[int] = set()
     cur: BaseException | None = exc
     while cur is not None and id(cur) not in seen:

@@ -10,7 +10,6 @@ Health and reflection are always on; SIGTERM drains in-flight calls, then stops.
 from __future__ import annotations
 
 import contextvars
-import re
 import signal
 import threading
 import time
@@ -45,6 +44,7 @@ ERROR_TABLE: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
     errors.DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+    errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
 
 # A method whose declared permission is PUBLIC needs no token (login, public keys).
@@ -86,22 +86,8 @@ def _to_status(code: grpc.StatusCode, message: str, details: list) -> status_pb2
     return status
 
 
-# Error messages echo inputs ("ticket <id> not found"); a huge input must not make the reply too
-# large for the client (which then sees RESOURCE_EXHAUSTED instead of the real code). Every status
-# message and violation is shortened here, in one place: any run of ECHO_MAX+ non-blank characters
-# is cut to ECHO_MAX with an ellipsis, the whole to MESSAGE_MAX_BYTES of UTF-8.
-ECHO_MAX = 80
-MESSAGE_MAX_BYTES = 1024
-_LONG_RUN = re.compile(rf"\S{{{ECHO_MAX + 1},}}")
-
-
-def shorten(text: str, max_bytes: int = MESSAGE_MAX_BYTES) -> str:
-    """`text` with long echoed values cut to ECHO_MAX characters and the whole to max_bytes."""
-    text = _LONG_RUN.sub(lambda m: m.group()[:ECHO_MAX] + "…", text)
-    raw = text.encode("utf-8")
-    if len(raw) <= max_bytes:
-        return text
-    return raw[:max_bytes - 3].decode("utf-8", "ignore") + "…"
+# Error messages echo inputs: shortened in one place, govkit.errors.shorten (gRPC and nameko RPC alike).
+ECHO_MAX, MESSAGE_MAX_BYTES, shorten = errors.ECHO_MAX, errors.MESSAGE_MAX_BYTES, errors.shorten
 
 
 def _map_error(exc: BaseException) -> _Abort:

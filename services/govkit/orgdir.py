@@ -20,12 +20,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from .consumers import consume, deliver
 from .events import Envelope
+from .nameko_ext import rpc
 
 metadata = sa.MetaData()
 MAX_SHIFT = timedelta(hours=24)  # org.domain.model.validate_roster refuses longer shifts

@@ -26,15 +26,19 @@ def worker_main() -> None:
     eventlet.monkey_patch()
 
     from nameko.cli.run import run
-    from prometheus_client import start_http_server
+    from prometheus_client import REGISTRY, start_http_server
 
     from . import config, logs
+    from .deadletter import DeadLetterGauge
+    from .migrate import event_subscriptions
 
     descriptor = _descriptor()
     settings = config.load(descriptor.name, "worker")
     logs.configure(descriptor.name, "worker", settings.log_level)
     start_http_server(settings.metrics_port, addr="0.0.0.0")
     worker = descriptor.load("worker")
+    # govops_dead_letters{queue}: what lies on this service's dead-letter queues (govkit.deadletter)
+    REGISTRY.register(DeadLetterGauge(settings.amqp_uri, [q for _, _, q in event_subscriptions(descriptor.name)]))
     logs.get_logger(__name__).info("worker_starting", metrics_port=settings.metrics_port)
     try:
         run([worker], settings.nameko_config())

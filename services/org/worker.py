@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from govkit.auth import SYSTEM
 from govkit.events import jsonable
-from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
 
 from . import handlers
 from .adapters.uow import OrgUnitOfWork

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from govkit.auth import SYSTEM
 from govkit.consumers import consume
 from govkit.events import jsonable
-from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
 
 from . import handlers
 from .adapters.uow import OutsourceUnitOfWork

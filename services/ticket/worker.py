@@ -7,14 +7,13 @@ import logging
 import os
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
 
 from govkit.auth import SYSTEM
 from govkit.errors import InvalidArgument, is_transient
-from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork
+from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
 from govkit.orgdir import OrgDirectoryConsumer
 
 from . import webhook

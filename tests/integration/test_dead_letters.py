@@ -138,3 +138,39 @@ def test_cli_lists_and_replays_dead_letters(migrated, conn, monkeypatch):
     assert json.loads(replayed.body)["id"] == "dl-1"
     ch.queue_purge(BUDGET_QUEUE)
     ch.close()
+
+
+def test_the_dead_letter_gauge_reads_what_lies_on_each_dead_queue(migrated, conn):
+    from prometheus_client import CollectorRegistry
+
+    ch = conn.channel()
+    for q in (BUDGET_QUEUE, deadletter.dead_queue(BUDGET_QUEUE)):
+        ch.queue_purge(q)
+    ch.close()
+    registry = CollectorRegistry()
+    registry.register(deadletter.DeadLetterGauge(config.load("budget").amqp_uri, [BUDGET_QUEUE, "evt-none--x.on_y"]))
+
+    def gauge(queue=BUDGET_QUEUE):
+        return registry.get_sample_value("govops_dead_letters", {"queue": queue})
+
+    assert gauge() == 0
+    _kill(conn, "g-1", "KeyError: 'amount'")
+    _kill(conn, "g-2", "KeyError: 'amount'")
+    assert gauge() == 2 and gauge() == 2  # reading it takes nothing off the queue
+    assert gauge("evt-none--x.on_y") is None  # a queue nobody declared: no sample, no failed scrape
+    with deadletter.connect(config.load("budget").amqp_uri) as c:
+        assert len(deadletter.replay(c, [BUDGET_QUEUE])) == 2
+    assert gauge() == 0
+    ch = conn.channel()
+    ch.queue_purge(BUDGET_QUEUE)
+    ch.close()
+
+
+def test_a_gauge_on_an_unreachable_broker_yields_no_sample():
+    from prometheus_client import CollectorRegistry
+
+    from govkit.stack import free_port
+
+    registry = CollectorRegistry()
+    registry.register(deadletter.DeadLetterGauge(f"amqp://guest:guest@127.0.0.1:{free_port()}//", [BUDGET_QUEUE]))
+    assert registry.get_sample_value("govops_dead_letters", {"queue": BUDGET_QUEUE}) is None

@@ -222,3 +222,31 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_after_n_attempts_then_rep
     assert _payments(engine) == 1
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM inbox WHERE event_id = 'pay-1'")).scalar() == 1
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"\xff\xfe not JSON at all", "application/json"),
+    (b"{\"id\": \"half", "application/json"),
+    (b"\x80\x04\x95 pickled?", "application/x-python-serialize"),
+    (b"plain words", "text/plain"),
+], ids=["not-utf8", "truncated-json", "pickle-content-type", "text-content-type"])
+def test_a_body_that_cannot_be_decoded_is_dead_lettered_and_the_consumer_keeps_going(
+        body, content_type, container_factory, config, engine_for):
+    import pika
+
+    engine, dispatch, _ = _start_budget(container_factory, config, engine_for)
+    conn = pika.BlockingConnection(pika.URLParameters(config["AMQP_URI"].replace("pyamqp://", "amqp://", 1)))
+    try:
+        conn.channel().basic_publish("outsource.events", "payment_recorded", body, pika.BasicProperties(
+            content_type=content_type, content_encoding="utf-8", delivery_mode=2, headers={"origin": "pika"}))
+    finally:
+        conn.close()
+    assert _wait_for(lambda: len(_dead(config)) == 1), "the undecodable message did not reach the dead-letter queue"
+    [letter] = _dead(config)
+    assert (letter.event_id, letter.attempts, letter.error_class) == (None, 1, "malformed")
+    assert "undecodable body" in letter.last_error
+    [headers] = _dead_headers(config)
+    assert headers["origin"] == "pika" and headers["x-consumer"] == "budget.outsource_payments"
+    dispatch()  # the worker is alive and still consuming
+    assert _wait_for(lambda: _payments(engine) == 1)
+    assert _Faults.calls == 1
