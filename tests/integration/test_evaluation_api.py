@@ -69,8 +69,13 @@ def _violations(err) -> dict:
 
 # ---- live KPIs ---------------------------------------------------------------------------
 def test_kpis_per_level_window_and_scope(env):
+    # "today" is the Beijing calendar day: start the ticket early in it (not at a UTC hour, which
+    # from 16:00 UTC falls on the previous Beijing day), with a lifecycle of a few minutes.
     now = datetime.now(UTC).replace(microsecond=0)
-    env.record(lifecycle("fgw", assignee="s1", start=now.replace(hour=0, minute=30)) + lifecycle("czj", assignee="s2"))
+    midnight = now.astimezone(timezone(timedelta(hours=8))).replace(hour=0, minute=1, second=0)
+    start = max(midnight.astimezone(UTC), now - timedelta(hours=1))
+    env.record(lifecycle("fgw", assignee="s1", start=start, response_s=60, resolution_s=60)
+               + lifecycle("czj", assignee="s2"))
     admin = env.stub()
     got = _kpis(admin.GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(
         org_unit_ids=["gov"], names=["tickets_created", "sla_attainment_pct"], windows=["all", "today"])), timeout=5))
