@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import eventlet
 import sqlalchemy as sa
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
@@ -54,8 +57,16 @@ def test_ticket_relay_to_evaluation_worker_end_to_end(container_factory, config,
                               TicketUnitOfWork(ticket_engine), SYSTEM)
     kpis = _kpis(redis_client)
     assert (kpis[("czj", "tickets_created")], kpis[("czj", "tickets_open")]) == (1, 1)
-    with ticket_engine.connect() as c:
-        assert c.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar() == 0
+    # The relay marks the row sent once the broker confirms it, which may come after the consumer
+    # has already run: wait for that, rather than race it.
+    deadline = time.monotonic() + 10
+    while True:
+        with ticket_engine.connect() as c:
+            unsent = c.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar()
+        if unsent == 0 or time.monotonic() > deadline:
+            break
+        eventlet.sleep(0.05)
+    assert unsent == 0
 
 
 def test_ticket_rpc_creates_for_other_services(container_factory, config, engine_for):
