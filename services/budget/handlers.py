@@ -12,6 +12,7 @@ from govkit.auth import Principal
 from govkit.consumers import deliver
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable, utcnow
+from govkit.idempotency import check_replay, fingerprint
 from govkit.protoconv import decode_page_token, encode_page_token, page_offset
 
 from .domain import budget as bd
@@ -587,11 +588,13 @@ def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal) -> 
     v.check()
     now = utcnow()
     external_id = f"manual:{caller.subject}:{key}" if key else None
+    request = fingerprint(cmd) if key else None
     with uow:
         b = _get_budget(uow, cmd.budget_id, for_update=True)
         if external_id:
             earlier = uow.budgets.expense_by_external_id(external_id)
             if earlier is not None:
+                check_replay(earlier.request_fingerprint, request or "", key=key, what="expense")
                 return Recorded(earlier, True)
         if b.state != bd.APPROVED:
             raise FailedPrecondition(f"budget {b.org_unit_id}/{b.year} is {b.state}; spending is recorded only "
@@ -610,7 +613,7 @@ def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal) -> 
         e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year,
                        fee_category=category, fee_item=item or "", line_no=line_no, amount=amount,
                        spent_on=spent_on, description=description, source="manual", external_id=external_id,
-                       recorded_by=caller.subject, recorded_at=now)
+                       recorded_by=caller.subject, recorded_at=now, request_fingerprint=request)
         _record(uow, b, e, now)
         uow.commit()
     return Recorded(e, False)

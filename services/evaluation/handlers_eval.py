@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from govkit.auth import Principal, Scope
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
+from govkit.idempotency import check_replay, fingerprint
 
 from .domain import kpis
 from .domain import model as m
@@ -100,10 +101,12 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
     v.check()
     if not caller.scope.allows(subject_org_unit_id):
         raise PermissionDenied(f"{subject_org_unit_id} is outside the caller's scope")
+    request = fingerprint(cmd)
     with uow:
         if cmd.idempotency_key:
             existing = uow.eval.plan_by_key(cmd.idempotency_key)
             if existing:
+                check_replay(existing.get("request_fingerprint"), request, key=cmd.idempotency_key, what="plan")
                 return existing
         row = uow.eval.get_model(cmd.model_code, cmd.model_version or None)
         if not row:
@@ -114,7 +117,8 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
                       subject_role=cmd.subject_role.strip(),
                       model_code=row["code"], model_version=row["version"], period_start=cmd.period_start,
                       period_end=cmd.period_end, objects=[o.to_dict() for o in objects], state="draft",
-                      idempotency_key=cmd.idempotency_key or None, created_by=caller.subject)
+                      idempotency_key=cmd.idempotency_key or None,
+                      request_fingerprint=request if cmd.idempotency_key else None, created_by=caller.subject)
         uow.eval.add_plan(**values)
         uow.eval.audit(caller.subject, "plan_created", "plan", plan_id, subject_org_unit_id,
                        model=f"{row['code']}@{row['version']}", objects=[o.key for o in objects])

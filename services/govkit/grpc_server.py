@@ -111,7 +111,7 @@ def _map_error(exc: BaseException) -> _Abort:
         code = ERROR_TABLE.get(cls)
         if code is not None:
             details = []
-            if isinstance(exc, errors.InvalidArgument) and exc.violations:
+            if getattr(exc, "violations", None):  # any domain error may name its field(s)
                 details.append(error_details_pb2.BadRequest(field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(field=shorten(v.field, 256),
                                                                 description=shorten(v.reason, 256))

@@ -86,7 +86,7 @@ def test_evaluation_create_plan_refuses_the_key_with_another_body(grpc_server, e
     _refused(lambda: stub.CreatePlan(req(period=DateRange(start="2026-12-01", end="2026-12-31")), timeout=10))
     _refused(lambda: stub.CreatePlan(req(objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="czj")]),
                                      timeout=10))
-    assert _count(engine, "plans") == 1
+    assert _count(engine, "eval_plans") == 1
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ def _uuid(value):
 class State:
     def __init__(self):
         self.tickets: dict = {}
+        self.fingerprints: dict = {}  # ticket id → request fingerprint (govkit.idempotency)
         self.audit: list = []
         self.catalogue = {i.id: i for i in copy.deepcopy(DEFAULT_CATALOGUE)}
         self.deadlines: dict = {}
@@ -60,10 +61,11 @@ class FakeTickets:
     def next_number(self, ticket_type, year):
         return f"{NUMBER_PREFIX[ticket_type]}-{year}-{next(self.s.numbers):06d}"
 
-    def add(self, t, actor=None):
+    def add(self, t, actor=None, fingerprint=None):
         if t.idempotency_key and self._by_key(t.requester, t.idempotency_key, scoped=False):
             return False
         self.s.tickets[t.id] = copy.deepcopy(t)
+        self.s.fingerprints[t.id] = fingerprint
         self._audit(t, actor or t.requester, "created", {}, audit_snapshot(t))
         t._loaded = audit_snapshot(t)
         return True
@@ -84,6 +86,10 @@ class FakeTickets:
 
     def by_idempotency_key(self, requester, key):
         return self._by_key(requester, key, scoped=True)
+
+    def request_fingerprint(self, requester, key):
+        t = self._by_key(requester, key, scoped=False)
+        return self.s.fingerprints.get(t.id) if t else None
 
     def _by_key(self, requester, key, scoped):
         return next((copy.deepcopy(t) for t in self.s.tickets.values()

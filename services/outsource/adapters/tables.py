@@ -70,6 +70,7 @@ projects = sa.Table(
     sa.Column("award_reason", sa.Text, nullable=False, server_default=""),
     sa.Column("contract_id", sa.Text),
     sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("request_fingerprint", sa.Text),  # 0004: govkit.idempotency, with the key
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
 )
 project_history = sa.Table(
@@ -159,6 +160,7 @@ payments = sa.Table(
     sa.Column("budget_year", sa.Integer, nullable=False),
     sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("request_fingerprint", sa.Text),  # 0004: govkit.idempotency, with the key
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
     sa.CheckConstraint("amount > 0", name="ck_payments_amount_positive"),

@@ -62,11 +62,16 @@ class FakeVendors:
 class FakeProjects:
     def __init__(self):
         self.rows, self.keys, self.bid_rows, self.log = {}, {}, [], []
+        self.fingerprints = {}
 
-    def add(self, p, idempotency_key=None):
+    def add(self, p, idempotency_key=None, fingerprint=None):
         self.rows[p.id] = copy.deepcopy(p)
         if idempotency_key:
             self.keys[idempotency_key] = p.id
+            self.fingerprints[idempotency_key] = fingerprint
+
+    def key_fingerprint(self, key):
+        return self.fingerprints.get(key)
 
     def update(self, p):
         self.rows[p.id] = copy.deepcopy(p)
