@@ -93,8 +93,7 @@ def register_asset(cmd: RegisterAsset, uow: RecordingUow, caller: Principal) -> 
     _require_unit(caller, asset.org_unit_id)
     asset = replace(asset, created_at=now, updated_at=now)
     with uow:
-        if not uow.orgdir.known([asset.org_unit_id]):
-            raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {asset.org_unit_id!r}")
+        uow.orgdir.require_units([("org_unit_id", asset.org_unit_id)])
         if uow.assets.codes_taken([asset.code]):
             raise InvalidArgument(field="code", reason=f"asset code {asset.code} is already registered")
         uow.assets.add(asset)
@@ -131,8 +130,7 @@ def update_asset(cmd: UpdateAsset, uow: BudgetUow, caller: Principal) -> Asset:
         v.check()
         if new.org_unit_id != old.org_unit_id:
             _require_unit(caller, new.org_unit_id)
-            if not uow.orgdir.known([new.org_unit_id]):
-                raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {new.org_unit_id!r}")
+            uow.orgdir.require_units([("org_unit_id", new.org_unit_id)])
         changes = old.changes_to(new)
         if not changes:
             return old
@@ -248,11 +246,9 @@ def import_assets(cmd: ImportAssets, uow: BudgetUow, caller: Principal) -> int:
         raise PermissionDenied(f"rows[{n}].org_unit_id: {a.org_unit_id} is outside your scope"
                                + (f" (and {len(outside) - 1} more rows)" if len(outside) > 1 else ""))
     with uow:
-        known = uow.orgdir.known(a.org_unit_id for _, a in assets)
+        v.violations += uow.orgdir.unit_violations((f"rows[{n}].org_unit_id", a.org_unit_id) for n, a in assets)
         taken = uow.assets.codes_taken(a.code for _, a in assets)
         for n, a in assets:
-            if a.org_unit_id not in known:
-                v.fail(f"rows[{n}].org_unit_id", f"unknown org unit {a.org_unit_id!r}")
             if a.code in taken:
                 v.fail(f"rows[{n}].code", f"asset code {a.code} is already registered")
         if v.violations:
@@ -330,8 +326,7 @@ def validate_standard_body(body: dict) -> None:
 # ---- compilation ---------------------------------------------------------------------------
 def _budget_units(uow: BudgetUow, caller: Principal, unit: str, include_subtree: bool) -> list[str]:
     _require_unit(caller, unit, "budget unit")
-    if not uow.orgdir.known([unit]):
-        raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {unit!r}")
+    uow.orgdir.require_units([("org_unit_id", unit)])
     units = sorted(uow.orgdir.subtree(unit)) if include_subtree else [unit]
     return [u for u in units if caller.scope.allows(u)]
 

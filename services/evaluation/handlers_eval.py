@@ -86,6 +86,16 @@ def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
     return out
 
 
+def _named_units(raw: tuple[dict, ...]) -> list[tuple[str, str]]:
+    """The org units a plan's objects name: an org unit object's id, any object's org_unit_id."""
+    out = []
+    for n, o in enumerate(raw):
+        if o.get("kind") == "org_unit":
+            out.append((f"objects[{n}].id", (o.get("id") or "").strip()))
+        out.append((f"objects[{n}].org_unit_id", (o.get("org_unit_id") or "").strip()))
+    return out
+
+
 def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
     v = Validator()
     name = v.text("name", cmd.name, max_len=200)
@@ -108,6 +118,7 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
             if existing:
                 check_replay(existing.get("request_fingerprint"), request, key=cmd.idempotency_key, what="plan")
                 return existing
+        uow.units.require_units([("subject_org_unit_id", subject_org_unit_id), *_named_units(cmd.objects)])
         row = uow.eval.get_model(cmd.model_code, cmd.model_version or None)
         if not row:
             raise InvalidArgument(field="model_code", reason=f"no model {cmd.model_code!r}"

@@ -96,6 +96,7 @@ def register_vendor(cmd: c.RegisterVendor, uow: ProcurementUow, caller: Principa
     unit = v.text("org_unit_id", cmd.org_unit_id)
     v.check()
     _in_scope(caller, unit)
+    uow.orgdir.require_units([("org_unit_id", unit)])
     if uow.vendors.get(vid) is not None:
         raise AlreadyExists(f"vendor {vid} already exists")
     other = uow.vendors.by_credit_code(credit)
@@ -238,6 +239,7 @@ def create_project(cmd: c.CreateProject, uow: ProcurementUow, caller: Principal)
                 check_replay(uow.projects.key_fingerprint(cmd.idempotency_key), request or "",
                              key=cmd.idempotency_key, what="project")
                 return existing, True
+        uow.orgdir.require_units([("org_unit_id", unit)])
         project = Project(new_id(), name, cmd.kind, unit, ProjectState.PROPOSAL, items, assets,
                           cmd.budget_line_ref.strip() or None, cmd.budget_year or None, cmd.fee_category,
                           cmd.allow_overlap)
@@ -664,6 +666,7 @@ def file_complaint(cmd: c.FileComplaint, uow: OutsourceUow, caller: Principal) -
     unit = v.text("org_unit_id", cmd.org_unit_id)
     v.check()
     _in_scope(caller, unit)
+    uow.orgdir.require_units([("org_unit_id", unit)])
     vendor = _vendor(uow, cmd.vendor_id)
     if cmd.contract_id:
         contract = _contract(uow, cmd.contract_id, caller)

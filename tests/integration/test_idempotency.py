@@ -94,6 +94,7 @@ def outsource(grpc_server, engine_for, admin_token):
     from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
     engine = engine_for("outsource")
+    seed_units(engine)
     return pb_grpc.OutsourceServiceStub(channel(grpc_server("outsource")["outsource"], admin_token)), engine
 
 

@@ -91,7 +91,7 @@ def test_submit_validates_the_form_per_field_and_routes_to_the_on_duty_engineer(
     assert t.group_id == "grp-network" and t.priority == pb.PRIORITY_HIGH and t.HasField("resolution_due_at")
     again = stub(target, requester).SubmitRequest(pb.SubmitRequestRequest(
         catalogue_item_id="infra.network.fault", title="三楼断网", org_unit_id="fgw",
-        form=form(location="三楼东侧"), idempotency_key="k1"), timeout=5)
+        form=form(location="三楼东侧", affected_users=30), idempotency_key="k1"), timeout=5)
     assert again.replayed and again.ticket.id == t.id
     mine = stub(target, requester).ListMyTickets(pb.ListMyTicketsRequest(), timeout=5)
     assert [x.id for x in mine.tickets] == [t.id]

@@ -122,7 +122,8 @@ def test_evaluation_refuses_unknown_and_deactivated_units(grpc_server, engine_fo
     stub = pb_grpc.EvaluationServiceStub(channel(grpc_server("evaluation")["evaluation"], admin_token))
     stub.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=10)
 
-    def plan(subject="om-centre", objects=(pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="fgw"),)):
+    def plan(subject="om-centre", objects=None):
+        objects = objects or [pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="fgw")]
         return stub.CreatePlan(pb.CreatePlanRequest(
             name="评价", subject_org_unit_id=subject, subject_role="director", model_code=m.DEFAULT_MODEL.code,
             period=DateRange(start="2026-11-01", end="2026-11-30"), objects=list(objects)), timeout=10)

@@ -18,6 +18,7 @@ from budget.domain import budget as bd
 from budget.domain.ports import RecordingUow
 from govkit.auth import Scope
 from govkit.errors import AlreadyExists
+from govkit.units import UnitChecks
 from govkit.uow import UnitOfWork
 
 
@@ -28,11 +29,14 @@ def _uuid(value):
         return None
 
 
-class FakeOrgDirectory:
-    """The part of govkit.orgdir.OrgDirectory budget's recording handlers read."""
+class FakeOrgDirectory(UnitChecks):
+    """The part of govkit.orgdir.OrgDirectory budget's recording handlers read (every unit active)."""
 
     def __init__(self, state):
         self.s = state
+
+    def unit_states(self, ids):
+        return {u: True for u in ids if u in self.s["units"]}
 
     def known(self, ids):
         return set(ids) & set(self.s["units"])

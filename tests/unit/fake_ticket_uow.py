@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from govkit.auth import Principal, Scope
+from govkit.units import UnitChecks
 from govkit.uow import UnitOfWork
 from ticket.adapters.details import audit_snapshot
 from ticket.adapters.repository import decode_token, encode_token
@@ -347,10 +348,12 @@ class FakeAlerts:
         self.s.alerts[record.fingerprint] = copy.deepcopy(record)
 
 
-class FakeOrgDir:
-    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director."""
+class FakeOrgDir(UnitChecks):
+    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director;
+    units gov, om-centre and four departments (all active)."""
 
     def __init__(self):
+        self.units = dict.fromkeys(("gov", "om-centre", "fgw", "czj", "gaj", "wjw"), True)
         self.staff = {"s1": {"id": "s1", "active": True, "vendor_id": None},
                       "s2": {"id": "s2", "active": True, "vendor_id": None},
                       "lead": {"id": "lead", "active": True, "vendor_id": None},
@@ -361,6 +364,9 @@ class FakeOrgDir:
         self.holders_of = {"pos-net-lead": ["lead"], "pos-om-director": ["boss"]}
         self.approvals = ["pos-change-manager", "pos-om-director"]
         self.positions = {"lead": ["pos-net-lead", "pos-change-manager"], "boss": ["pos-om-director"]}
+
+    def unit_states(self, ids):
+        return {u: self.units[u] for u in ids if u in self.units}
 
     def on_duty(self, group, at):
         return list(self.duty.get(group, []))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from govkit.db import kit_tables
+from govkit.orgdir import metadata as orgdir_metadata
 
 metadata = sa.MetaData()
 outbox, inbox = kit_tables(metadata)
@@ -220,3 +221,7 @@ sla_reports = sa.Table(
     sa.UniqueConstraint("contract_id", "period_start", "period_end", name="uq_sla_reports_period"),
     sa.Index("ix_sla_reports_vendor_period", "vendor_id", "period_start"),
 )
+
+# The org directory (govkit.orgdir, fed by org's events; migration 0005) lives in the same database.
+for _t in orgdir_metadata.tables.values():
+    _t.to_metadata(metadata)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from govkit.auth import Scope
 from govkit.events import jsonable
+from govkit.orgdir import OrgDirectory
 from govkit.uow import SqlUnitOfWork
 
 from ..domain.model import (
@@ -408,6 +409,7 @@ class Reports:
 
 class OutsourceUnitOfWork(SqlUnitOfWork):
     def bind(self, conn) -> None:
+        self.orgdir = OrgDirectory(conn)
         self.vendors = Vendors(conn)
         self.projects = Projects(conn)
         self.contracts = Contracts(conn)

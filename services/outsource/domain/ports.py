@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from govkit.auth import Scope
 from govkit.ports import Transaction
+from govkit.units import UnitDirectory
 
 from .model import Acceptance, Bid, Complaint, Contract, ContractVersion, Project, Qualification, Vendor
 from .sla import Measured
@@ -101,6 +102,9 @@ class ProcurementUow(Transaction, Protocol):
     def vendors(self) -> VendorRepository: ...
     @property
     def projects(self) -> ProjectRepository: ...
+    @property
+    def orgdir(self) -> UnitDirectory:
+        """The local copy of org's units (govkit.orgdir), to check units named in requests."""
 
 
 class OutsourceUow(ProcurementUow, Protocol):

@@ -46,6 +46,7 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
             earlier = uow.tickets.by_idempotency_key(caller.subject, key)
             if earlier is not None:
                 return _replay(uow, caller, key, request, earlier)
+        uow.orgdir.require_units([("org_unit_id", org_unit_id)])
         policy = policy_for(uow, item, org_unit_id) if ticket_type in ("request", "incident") else None
         cal = uow.sla.calendar(policy.calendar_id) if policy else None
         ticket = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal, item=item,
@@ -71,7 +72,7 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
 def _replay(uow: TicketUow, caller: Principal, key: str, request: str | None, earlier: Ticket | None) -> Created:
     """The first ticket of this key — if it was opened by the same request (govkit.idempotency)."""
     check_replay(uow.tickets.request_fingerprint(caller.subject, key), request or "", key=key, what="ticket")
-    return Created(earlier, replayed=True)  # type: ignore[arg-type]
+    return Created(earlier, replayed=True)
 
 
 def get_ticket(cmd: GetTicket, uow: TicketUow, caller: Principal) -> Ticket:
