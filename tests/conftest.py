@@ -95,29 +95,14 @@ def migrated(vhost):
     return True
 
 
-# The government the integration tests name: what org's events leave in every service's org
-# directory (govkit.orgdir). Services refuse units org does not hold (govkit.units).
-TEST_UNITS = [
-    ("gov", "某市人民政府", None, "government"),
-    ("om-centre", "市电子政务运维中心", "gov", "om_centre"),
-    ("fgw", "市发展和改革委员会", "gov", "department"),
-    ("czj", "市财政局", "gov", "department"),
-    ("gaj", "市公安局", "gov", "department"),
-    ("wjw", "市卫生健康委员会", "gov", "department"),
-    ("fgw-xxc", "信息化处", "fgw", "division"),
-    ("fgw-xxzx", "市发改委信息中心", "fgw", "division"),
-]
-
-
 @pytest.fixture
 def engine_for(migrated):
-    """engine_for("ticket") → an engine on that service's test database; tables emptied first,
-    then the service's org directory (if it keeps one) holding TEST_UNITS."""
+    """engine_for("ticket") → an engine on that service's test database; tables emptied first.
+    (tests/org_units.py `seed_test_units(engine)` then gives its org directory the test government.)"""
     import sqlalchemy as sa
 
     from govkit import config
     from govkit.db import make_engine
-    from govkit.orgdir import OrgDirectory
 
     engines = []
 
@@ -129,11 +114,6 @@ def engine_for(migrated):
             )).scalars().all()
             if tables:
                 conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-            if "orgdir_units" in tables:
-                directory = OrgDirectory(conn)
-                for unit_id, name, parent, kind in TEST_UNITS:
-                    directory.apply("org_unit_created",
-                                    {"org_unit_id": unit_id, "name": name, "parent_id": parent, "kind": kind})
         engines.append(engine)
         return engine
 

@@ -20,6 +20,7 @@ from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource import handlers
 from outsource.adapters.uow import OutsourceUnitOfWork
+from tests.org_units import seed_test_units
 from tests.outsource_samples import synthetic_month
 
 CST = timezone(timedelta(hours=8))
@@ -29,6 +30,7 @@ HX, SZ = "91110108551385082Q", "91350100M000100Y43"
 @pytest.fixture
 def env(grpc_server, engine_for):
     engine = engine_for("outsource")
+    seed_test_units(engine)
     target = grpc_server("outsource")["outsource"]
     return target, engine
 

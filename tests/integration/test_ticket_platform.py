@@ -19,6 +19,7 @@ from govkit.orgdir import OrgDirectory
 from govops.common.v1.common_pb2 import PageRequest
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
+from tests.org_units import seed_test_units
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import EnsureDefaults
 from ticket.handlers import catalogue
@@ -56,6 +57,7 @@ def seed_org(engine, on_duty=("s-wang",)):
 def platform(grpc_server, engine_for):
     engine = engine_for("ticket")
     catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
+    seed_test_units(engine)
     seed_org(engine)
     return grpc_server("ticket")["ticket"], engine
 
