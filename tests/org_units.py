@@ -16,12 +16,13 @@ TEST_UNITS = [
 ]
 
 
-def seed_test_units(engine) -> None:
-    """The service's org directory holding TEST_UNITS, as org's events would leave it."""
+def seed_test_units(engine, *extra: str) -> None:
+    """The service's org directory holding TEST_UNITS (and `extra` departments under gov), as
+    org's events would leave it."""
     from govkit.orgdir import OrgDirectory
 
     with engine.begin() as conn:
         directory = OrgDirectory(conn)
-        for unit_id, name, parent, kind in TEST_UNITS:
+        for unit_id, name, parent, kind in [*TEST_UNITS, *((u, u, "gov", "department") for u in extra)]:
             directory.apply("org_unit_created", {"org_unit_id": unit_id, "name": name, "parent_id": parent,
                                                  "kind": kind})
