@@ -36,7 +36,7 @@ def stack(tmp_path_factory, namespace):
     # No org in this stack: its org directory gets the plan's units as org's events would leave them.
     engine = make_engine(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{s.name}_evaluation", pool_size=1)
     with engine.begin() as conn:
-        for unit in ("e2e-a", "e2e-b"):
+        for unit in ("om-centre", "e2e-a", "e2e-b"):  # om-centre: the CLI's default plan subject
             OrgDirectory(conn).apply("org_unit_created", {"org_unit_id": unit, "name": unit, "parent_id": None,
                                                           "kind": "department"})
     engine.dispose()

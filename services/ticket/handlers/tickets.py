@@ -46,11 +46,12 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
             earlier = uow.tickets.by_idempotency_key(caller.subject, key)
             if earlier is not None:
                 return _replay(uow, caller, key, request, earlier)
-        uow.orgdir.require_units([("org_unit_id", org_unit_id)])
         policy = policy_for(uow, item, org_unit_id) if ticket_type in ("request", "incident") else None
         cal = uow.sla.calendar(policy.calendar_id) if policy else None
         ticket = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal, item=item,
                              form_violations=violations)
+        # After the fields' own checks (a blank title is named first), before anything is written.
+        uow.orgdir.require_units([("org_unit_id", org_unit_id)])
         ticket.number = uow.tickets.next_number(ticket.ticket_type, number_year(now))
         routed = auto_assign(uow, ticket, now)
         # Built once, after routing: the created event (and the audit's first entry) carry the routed state.
