@@ -64,6 +64,8 @@ class BenchStack:
         try:
             self.stack.prepare()
             self.stack.start()
+            # services refuse units org does not hold (govkit.units): the departments the runs name
+            self.stack.create_org_units([(u, u, "", "department") for u in (THROUGHPUT_DEPARTMENT, "profile")])
         except BaseException:
             self.failed = True
             self.__exit__()
@@ -272,6 +274,10 @@ def event_to_kpi(stack, watcher: Watcher, prefix: str, rate: float, seconds: flo
     counter = CTX.Value("q", 0)
     procs, conns = [], []
     token = stack.token()
+    # One department per ticket, created through org first: services refuse units org does not hold.
+    slots = int(rate * seconds) + 1
+    names = [f"{prefix}-warmup", *(f"{prefix}-{i}" for i in range(slots))]
+    stack.create_org_units([(u, u, "", "department") for u in names], timeout=max(60.0, slots / 50))
     try:
         for _ in range(senders):
             parent, child = CTX.Pipe()

@@ -200,6 +200,7 @@ def main(argv=None) -> int:
         args.rows, args.latency_calls, args.seconds, args.queue_calls, args.sla_seconds = 20_000, 100, 1.0, 50, 5.0
 
     from govkit.db import drop_database, make_engine
+    from govkit.orgdir import OrgDirectory
     from govkit.stack import Stack, delete_vhost, free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="govops-bench-ticket-"))
@@ -211,6 +212,10 @@ def main(argv=None) -> int:
         stack.process("ticket", "grpc")
         stack.start()
         engine = make_engine(f"{PG}/{stack.name}_ticket", pool_size=4)
+        with engine.begin() as conn:  # no org in this stack: the units as org's events would leave them
+            for unit in ("fgw", "bench-sla"):
+                OrgDirectory(conn).apply("org_unit_created", {"org_unit_id": unit, "name": unit, "parent_id": None,
+                                                              "kind": "department"})
         token = stack.token()
         target = stack.target("ticket")
         print("bench.ticket: seeding 10k …", file=sys.stderr)

@@ -97,7 +97,8 @@ def migrated(vhost):
 
 @pytest.fixture
 def engine_for(migrated):
-    """engine_for("ticket") → an engine on that service's test database; tables emptied first."""
+    """engine_for("ticket") → an engine on that service's test database; tables emptied first.
+    (tests/org_units.py `seed_test_units(engine)` then gives its org directory the test government.)"""
     import sqlalchemy as sa
 
     from govkit import config

@@ -12,6 +12,7 @@ from govkit.auth import Principal
 from govkit.consumers import deliver
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable, utcnow
+from govkit.idempotency import check_replay, fingerprint
 from govkit.protoconv import decode_page_token, encode_page_token, page_offset
 
 from .domain import budget as bd
@@ -93,8 +94,7 @@ def register_asset(cmd: RegisterAsset, uow: RecordingUow, caller: Principal) -> 
     _require_unit(caller, asset.org_unit_id)
     asset = replace(asset, created_at=now, updated_at=now)
     with uow:
-        if not uow.orgdir.known([asset.org_unit_id]):
-            raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {asset.org_unit_id!r}")
+        uow.orgdir.require_units([("org_unit_id", asset.org_unit_id)])
         if uow.assets.codes_taken([asset.code]):
             raise InvalidArgument(field="code", reason=f"asset code {asset.code} is already registered")
         uow.assets.add(asset)
@@ -131,8 +131,7 @@ def update_asset(cmd: UpdateAsset, uow: BudgetUow, caller: Principal) -> Asset:
         v.check()
         if new.org_unit_id != old.org_unit_id:
             _require_unit(caller, new.org_unit_id)
-            if not uow.orgdir.known([new.org_unit_id]):
-                raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {new.org_unit_id!r}")
+            uow.orgdir.require_units([("org_unit_id", new.org_unit_id)])
         changes = old.changes_to(new)
         if not changes:
             return old
@@ -248,11 +247,9 @@ def import_assets(cmd: ImportAssets, uow: BudgetUow, caller: Principal) -> int:
         raise PermissionDenied(f"rows[{n}].org_unit_id: {a.org_unit_id} is outside your scope"
                                + (f" (and {len(outside) - 1} more rows)" if len(outside) > 1 else ""))
     with uow:
-        known = uow.orgdir.known(a.org_unit_id for _, a in assets)
+        v.violations += uow.orgdir.unit_violations((f"rows[{n}].org_unit_id", a.org_unit_id) for n, a in assets)
         taken = uow.assets.codes_taken(a.code for _, a in assets)
         for n, a in assets:
-            if a.org_unit_id not in known:
-                v.fail(f"rows[{n}].org_unit_id", f"unknown org unit {a.org_unit_id!r}")
             if a.code in taken:
                 v.fail(f"rows[{n}].code", f"asset code {a.code} is already registered")
         if v.violations:
@@ -334,8 +331,7 @@ def validate_standard_body(body: dict) -> None:
 # ---- compilation ---------------------------------------------------------------------------
 def _budget_units(uow: BudgetUow, caller: Principal, unit: str, include_subtree: bool) -> list[str]:
     _require_unit(caller, unit, "budget unit")
-    if not uow.orgdir.known([unit]):
-        raise InvalidArgument(field="org_unit_id", reason=f"unknown org unit {unit!r}")
+    uow.orgdir.require_units([("org_unit_id", unit)])
     units = sorted(uow.orgdir.subtree(unit)) if include_subtree else [unit]
     return [u for u in units if caller.scope.allows(u)]
 
@@ -626,11 +622,13 @@ def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal, *,
         v.fail("description", excluded)
     v.check()
     external_id = f"manual:{caller.subject}:{key}" if key else None
+    request = fingerprint(cmd) if key else None
     with uow:
         b = _get_budget(uow, cmd.budget_id, for_update=True)
         if external_id:
             earlier = uow.budgets.expense_by_external_id(external_id)
             if earlier is not None:
+                check_replay(earlier.request_fingerprint, request or "", key=key, what="expense")
                 return Recorded(earlier, True)
         if b.state != bd.APPROVED:
             raise FailedPrecondition(f"budget {b.org_unit_id}/{b.year} is {b.state}; spending is recorded only "
@@ -649,7 +647,7 @@ def record_expense(cmd: RecordExpense, uow: RecordingUow, caller: Principal, *,
         e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year,
                        fee_category=category, fee_item=item or "", line_no=line_no, amount=amount,
                        spent_on=spent_on, description=description, source="manual", external_id=external_id,
-                       recorded_by=caller.subject, recorded_at=now)
+                       recorded_by=caller.subject, recorded_at=now, request_fingerprint=request)
         _record(uow, b, e, now)
         uow.commit()
     return Recorded(e, False)

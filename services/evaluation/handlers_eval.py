@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from govkit.auth import Principal, Scope
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
+from govkit.idempotency import check_replay, fingerprint
 
 from .domain import kpis
 from .domain import model as m
@@ -85,6 +86,16 @@ def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
     return out
 
 
+def _named_units(raw: tuple[dict, ...]) -> list[tuple[str, str]]:
+    """The org units a plan's objects name: an org unit object's id, any object's org_unit_id."""
+    out = []
+    for n, o in enumerate(raw):
+        if o.get("kind") == "org_unit":
+            out.append((f"objects[{n}].id", (o.get("id") or "").strip()))
+        out.append((f"objects[{n}].org_unit_id", (o.get("org_unit_id") or "").strip()))
+    return out
+
+
 def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
     v = Validator()
     name = v.text("name", cmd.name, max_len=200)
@@ -100,11 +111,14 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
     v.check()
     if not caller.scope.allows(subject_org_unit_id):
         raise PermissionDenied(f"{subject_org_unit_id} is outside the caller's scope")
+    request = fingerprint(cmd)
     with uow:
         if cmd.idempotency_key:
             existing = uow.eval.plan_by_key(cmd.idempotency_key)
             if existing:
+                check_replay(existing.get("request_fingerprint"), request, key=cmd.idempotency_key, what="plan")
                 return existing
+        uow.units.require_units([("subject_org_unit_id", subject_org_unit_id), *_named_units(cmd.objects)])
         row = uow.eval.get_model(cmd.model_code, cmd.model_version or None)
         if not row:
             raise InvalidArgument(field="model_code", reason=f"no model {cmd.model_code!r}"
@@ -114,7 +128,8 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
                       subject_role=cmd.subject_role.strip(),
                       model_code=row["code"], model_version=row["version"], period_start=cmd.period_start,
                       period_end=cmd.period_end, objects=[o.to_dict() for o in objects], state="draft",
-                      idempotency_key=cmd.idempotency_key or None, created_by=caller.subject)
+                      idempotency_key=cmd.idempotency_key or None,
+                      request_fingerprint=request if cmd.idempotency_key else None, created_by=caller.subject)
         uow.eval.add_plan(**values)
         uow.eval.audit(caller.subject, "plan_created", "plan", plan_id, subject_org_unit_id,
                        model=f"{row['code']}@{row['version']}", objects=[o.key for o in objects])

@@ -27,18 +27,23 @@ def shorten(text: str, max_bytes: int = MESSAGE_MAX_BYTES) -> str:
     return raw[:max_bytes - 3].decode("utf-8", "ignore") + "…"
 
 
-class DomainError(Exception):
-    """Base of every error a caller is meant to see."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass(frozen=True)
 class FieldViolation:
     field: str
     reason: str
+
+
+class DomainError(Exception):
+    """Base of every error a caller is meant to see. `field` (with `reason`) names the request
+    field the error is about, on any kind of error: gRPC sends it as a BadRequest field violation
+    (e.g. ALREADY_EXISTS naming `idempotency_key`, FAILED_PRECONDITION naming `org_unit_id`)."""
+
+    violations: list[FieldViolation]
+
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.violations = [FieldViolation(field, reason or message)] if field is not None else []
 
 
 class DeadlineExceeded(DomainError):
@@ -59,9 +64,10 @@ class InvalidArgument(DomainError):
             violations = [FieldViolation(field, reason or "is invalid")]
         if isinstance(violations, FieldViolation):
             violations = [violations]
-        self.violations = list(violations or [])
-        super().__init__(message or "; ".join(f"{v.field}: {v.reason}" for v in self.violations)
+        violations = list(violations or [])
+        super().__init__(message or "; ".join(f"{v.field}: {v.reason}" for v in violations)
                          or "invalid argument")
+        self.violations = violations
 
 
 class NotFound(DomainError):

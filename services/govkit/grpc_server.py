@@ -97,12 +97,13 @@ def _map_error(exc: BaseException) -> _Abort:
         code = ERROR_TABLE.get(cls)
         if code is not None:
             details = []
-            if isinstance(exc, errors.InvalidArgument) and exc.violations:
+            domain = cast(errors.DomainError, exc)
+            if domain.violations:  # any domain error may name its field(s)
                 details.append(error_details_pb2.BadRequest(field_violations=[
                     error_details_pb2.BadRequest.FieldViolation(field=shorten(v.field, 256),
                                                                 description=shorten(v.reason, 256))
-                    for v in exc.violations]))
-            return _Abort(code, shorten(cast(errors.DomainError, exc).message), details)
+                    for v in domain.violations]))
+            return _Abort(code, shorten(domain.message), details)
     raise exc
 
 

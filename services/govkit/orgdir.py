@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from .consumers import consume, deliver
 from .events import Envelope
 from .nameko_ext import rpc
+from .units import UnitChecks
 
 metadata = sa.MetaData()
 MAX_SHIFT = timedelta(hours=24)  # org.domain.model.validate_roster refuses longer shifts
@@ -104,8 +105,9 @@ def _t(value) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-class OrgDirectory:
-    """Reads and updates the local copy on one connection (inside the caller's transaction)."""
+class OrgDirectory(UnitChecks):
+    """Reads and updates the local copy on one connection (inside the caller's transaction).
+    `require_units(named)` / `unit_violations(named)` (govkit.units) check units named in a request."""
 
     def __init__(self, conn):
         self.conn = conn
@@ -203,6 +205,13 @@ class OrgDirectory:
                                      .limit(2)).mappings().all()
             row = rows[0] if len(rows) == 1 else None
         return dict(row) if row else None
+    def unit_states(self, unit_ids) -> dict[str, bool]:
+        """{id: active} for those of `unit_ids` the directory holds."""
+        ids = sorted(set(unit_ids))
+        if not ids:
+            return {}
+        return {r.id: r.active for r in self.conn.execute(
+            sa.select(units.c.id, units.c.active).where(units.c.id.in_(ids)))}
 
     def known(self, unit_ids) -> set[str]:
         """Which of `unit_ids` the directory holds (active or not)."""

@@ -179,6 +179,52 @@ class Stack:
     def target(self, svc: str) -> str:
         return f"127.0.0.1:{self.grpc_ports[svc]}"
 
+    def create_org_units(self, units, timeout: float = 30.0) -> None:
+        """Create org units through org's gRPC API — `units` is (id, name, parent id or "", kind
+        enum name) in parents-first order; one that exists is kept — then wait until the org
+        directory of every other service of the stack holds them (services refuse units they do
+        not know, govkit.units; org's events reach them through their workers)."""
+        import grpc
+        import sqlalchemy as sa
+
+        from govops.org.v1 import org_pb2, org_pb2_grpc
+
+        from .client import channel
+        from .db import make_engine
+
+        with channel(self.target("org"), self.token()) as ch:
+            org = org_pb2_grpc.OrgServiceStub(ch)
+            for unit_id, name, parent, kind in units:
+                try:
+                    org.CreateOrgUnit(org_pb2.CreateOrgUnitRequest(
+                        id=unit_id, name=name, parent_id=parent or "",
+                        kind=org_pb2.OrgUnitKind.Value(f"ORG_UNIT_KIND_{kind.upper()}")), timeout=10)
+                except grpc.RpcError as err:
+                    if err.code() != grpc.StatusCode.ALREADY_EXISTS:
+                        raise
+        ids = sorted(u[0] for u in units)
+        pg = self.env.get("GOVOPS_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+        deadline = time.monotonic() + timeout
+        for svc in self.services:
+            if svc == "org":
+                continue
+            engine = make_engine(f"{pg}/{self.name}_{svc}", pool_size=1)
+            try:
+                with engine.connect() as conn:
+                    if not sa.inspect(conn).has_table("orgdir_units"):
+                        continue
+                while True:
+                    with engine.connect() as conn:
+                        known = conn.execute(sa.text("SELECT count(*) FROM orgdir_units WHERE id = ANY(:ids)"),
+                                             {"ids": ids}).scalar()
+                    if known == len(ids):
+                        break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{svc}'s org directory never got {ids}; see {self.workdir}")
+                    time.sleep(0.05)
+            finally:
+                engine.dispose()
+
     def token(self, **claims) -> str:
         from .auth import TokenSigner
 

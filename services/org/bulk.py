@@ -92,7 +92,8 @@ def _run(n: int, steps, cmd, uow: OrgUow, caller, violations: list[FieldViolatio
     except DomainError as exc:
         savepoint.rollback()
         del uow.events[events_before:]
-        violations.append(FieldViolation(f"rows[{n}]", exc.message))
+        violations.extend([FieldViolation(f"rows[{n}].{v.field}", v.reason) for v in exc.violations]
+                          or [FieldViolation(f"rows[{n}]", exc.message)])
     return False
 
 

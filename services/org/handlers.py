@@ -20,6 +20,7 @@ from govkit.errors import (
     Validator,
 )
 from govkit.events import jsonable, utcnow
+from govkit.units import require_units
 from govkit.uow import transactional
 
 from .domain import commands as c
@@ -62,10 +63,26 @@ def _in_scope(caller: Principal, unit_id: str) -> None:
 
 
 def _unit(uow: OrgUow, unit_id: str, *, lock: bool = False) -> OrgUnit:
+    """The unit a request acts on (rename, move, deactivate it…): NOT_FOUND if there is none."""
     unit = uow.org_units.get(unit_id, lock=lock)
     if unit is None:
         raise NotFound(f"org unit {unit_id} not found")
     return unit
+
+
+# Units a request *names* (a new unit's parent, a staff member's, position's, group's or grant's
+# unit) follow the rule every service applies (govkit.units): unknown → INVALID_ARGUMENT naming
+# the field; deactivated → FAILED_PRECONDITION naming it, checked after the caller's scope.
+def _named_unit(uow: OrgUow, unit_id: str, field: str) -> OrgUnit:
+    unit = uow.org_units.get(unit_id)
+    require_units({unit.id: True} if unit else {}, [(field, unit_id or "")])
+    if unit is None:  # a blank id: required wherever a unit is named
+        raise InvalidArgument(field=field, reason="must not be empty")
+    return unit
+
+
+def _live(unit: OrgUnit, field: str) -> None:
+    require_units({unit.id: unit.active}, [(field, unit.id)])
 
 
 # ---- org units ---------------------------------------------------------------------------------
@@ -77,10 +94,9 @@ def create_org_unit(cmd: CreateOrgUnit, uow: OrgUow, caller: Principal) -> OrgUn
     if uow.org_units.get(unit.id) is not None:
         raise AlreadyExists(f"org unit {unit.id} already exists")
     if unit.parent_id:
-        parent = _unit(uow, unit.parent_id)
-        if not parent.active:
-            raise FailedPrecondition(f"parent org unit {parent.id} is deactivated")
+        parent = _named_unit(uow, unit.parent_id, "parent_id")
         _in_scope(caller, unit.parent_id)
+        _live(parent, "parent_id")
     elif not caller.scope.is_global:
         raise PermissionDenied("only a caller with global scope may create a root org unit")
     uow.org_units.add(unit)
@@ -115,11 +131,10 @@ def rename_org_unit(cmd: c.RenameOrgUnit, uow: OrgUow, caller: Principal) -> Org
 def move_org_unit(cmd: c.MoveOrgUnit, uow: OrgUow, caller: Principal) -> OrgUnit:
     with uow:
         unit = _unit(uow, cmd.id, lock=True)
-        parent = _unit(uow, cmd.new_parent_id)
+        parent = _named_unit(uow, cmd.new_parent_id, "new_parent_id")
         _in_scope(caller, unit.id)
         _in_scope(caller, parent.id)
-        if not parent.active:
-            raise FailedPrecondition(f"new parent {parent.id} is deactivated")
+        _live(parent, "new_parent_id")
         check_move(unit.id, parent.id, uow.org_units.lineage(parent.id))
         before, old_parent = vars(unit).copy(), unit.parent_id
         unit.parent_id = parent.id
@@ -172,15 +187,14 @@ def save_position(cmd: c.SavePosition, uow: OrgUow, caller: Principal) -> Positi
     v = Validator()
     pid, name, responsibilities = validate_position(v, cmd.id, cmd.name, cmd.responsibilities)
     v.check()
-    unit = _unit(uow, cmd.org_unit_id)
+    unit = _named_unit(uow, cmd.org_unit_id, "org_unit_id")
     _in_scope(caller, unit.id)
     existing = uow.positions.get(pid)
     if cmd.create and existing is not None:
         raise AlreadyExists(f"position {pid} already exists")
     if not cmd.create and existing is None:
         raise NotFound(f"position {pid} not found")
-    if not unit.active:
-        raise FailedPrecondition(f"org unit {unit.id} is deactivated")
+    _live(unit, "org_unit_id")
     parent = cmd.parent_position_id or None
     if parent:
         if uow.positions.get(parent) is None:
@@ -212,10 +226,9 @@ def save_staff(cmd: c.SaveStaff, uow: OrgUow, caller: Principal) -> Staff:
     if email and "@" not in email:
         v.fail("email", "is not an e-mail address")
     v.check()
-    unit = _unit(uow, cmd.org_unit_id)
+    unit = _named_unit(uow, cmd.org_unit_id, "org_unit_id")
     _in_scope(caller, unit.id)
-    if not unit.active:
-        raise FailedPrecondition(f"cannot place staff in deactivated org unit {unit.id}")
+    _live(unit, "org_unit_id")
     existing = uow.staff.get(sid)
     if existing is not None:
         _in_scope(caller, existing.org_unit_id)
@@ -289,8 +302,9 @@ def create_support_group(cmd: c.CreateSupportGroup, uow: OrgUow, caller: Princip
     name = v.text("name", cmd.name, max_len=64)
     v.check()
     with uow:
-        unit = _unit(uow, cmd.org_unit_id)
+        unit = _named_unit(uow, cmd.org_unit_id, "org_unit_id")
         _in_scope(caller, unit.id)
+        _live(unit, "org_unit_id")
         if uow.groups.get(gid):
             raise AlreadyExists(f"support group {gid} already exists")
         if cmd.lead_position_id and uow.positions.get(cmd.lead_position_id) is None:
@@ -402,9 +416,8 @@ def grant_role(cmd: c.GrantRole, uow: OrgUow, caller: Principal) -> RoleAssignme
         role = uow.roles.get(cmd.role)
         if role is None:
             raise NotFound(f"role {cmd.role} not found")
-        unit = _unit(uow, cmd.org_unit_id)
-        if not unit.active:
-            raise FailedPrecondition(f"org unit {unit.id} is deactivated")
+        unit = _named_unit(uow, cmd.org_unit_id, "org_unit_id")
+        _live(unit, "org_unit_id")
         # The granted scope must lie inside the granter's own scope.
         granted = uow.org_units.subtree([unit.id]) if cmd.subtree else {unit.id}
         if not caller.scope.is_global and not granted <= caller.scope.units:

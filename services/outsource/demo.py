@@ -13,8 +13,10 @@ from typing import Any
 from govkit import config as govconfig
 from govkit.auth import SYSTEM
 from govkit.db import make_engine
+from govkit.demo import UNITS
 from govkit.errors import AlreadyExists
 from govkit.events import Envelope
+from govkit.orgdir import OrgDirectory
 
 CST = timezone(timedelta(hours=8))
 VENDORS = [("vendor-hx", "华信科技服务有限公司", "91110108551385082Q", "林涛", "13800000001"),
@@ -90,6 +92,12 @@ def seed(console) -> None:
 
     engine = make_engine(govconfig.load("outsource").database_url, pool_size=1)
     uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
+    with engine.begin() as conn:
+        # The org directory normally follows org's events; the seed runs before the workers do.
+        directory = OrgDirectory(conn)
+        for code, name, parent, kind in UNITS:
+            directory.apply("org_unit_created", {"org_unit_id": code, "name": name, "parent_id": parent,
+                                                 "kind": kind})
     try:
         for vid, name, credit, contact, phone in VENDORS:
             handlers.ensure_vendor(

@@ -13,6 +13,7 @@ from govkit.auth import Principal
 from govkit.consumers import deliver
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable
+from govkit.idempotency import check_replay, fingerprint
 from govkit.uow import transactional
 
 from .domain import commands as c
@@ -95,6 +96,7 @@ def register_vendor(cmd: c.RegisterVendor, uow: ProcurementUow, caller: Principa
     unit = v.text("org_unit_id", cmd.org_unit_id)
     v.check()
     _in_scope(caller, unit)
+    uow.orgdir.require_units([("org_unit_id", unit)])
     if uow.vendors.get(vid) is not None:
         raise AlreadyExists(f"vendor {vid} already exists")
     other = uow.vendors.by_credit_code(credit)
@@ -229,15 +231,19 @@ def create_project(cmd: c.CreateProject, uow: ProcurementUow, caller: Principal)
     assets = sorted({v.text(f"asset_ids[{i}]", x, max_len=100) for i, x in enumerate(cmd.asset_ids)})
     v.check()
     _in_scope(caller, unit)
+    request = fingerprint(cmd) if cmd.idempotency_key else None
     with uow:
         if cmd.idempotency_key:
             existing = uow.projects.by_key(cmd.idempotency_key)
             if existing is not None:
+                check_replay(uow.projects.key_fingerprint(cmd.idempotency_key), request or "",
+                             key=cmd.idempotency_key, what="project")
                 return existing, True
+        uow.orgdir.require_units([("org_unit_id", unit)])
         project = Project(new_id(), name, cmd.kind, unit, ProjectState.PROPOSAL, items, assets,
                           cmd.budget_line_ref.strip() or None, cmd.budget_year or None, cmd.fee_category,
                           cmd.allow_overlap)
-        uow.projects.add(project, cmd.idempotency_key or None)
+        uow.projects.add(project, cmd.idempotency_key or None, request)
         uow.projects.record(project.id, None, project.state, "proposal", caller.subject)
         uow.collect(ev.ProjectCreated(project.id, name, cmd.kind, unit, project.budget_line_ref))
         uow.commit()
@@ -524,11 +530,14 @@ def record_payment(cmd: c.RecordPayment, uow: OutsourceUow, caller: Principal) -
     if cmd.paid_on is None:
         v.fail("paid_on", "is required (YYYY-MM-DD)")
     v.check()
+    request = fingerprint(cmd) if cmd.idempotency_key else None
     with uow:
         if cmd.idempotency_key:
             existing = uow.payments.by_key(cmd.idempotency_key)
             if existing is not None:
                 _contract(uow, existing["contract_id"], caller)
+                check_replay(existing.get("request_fingerprint"), request or "", key=cmd.idempotency_key,
+                             what="payment")
                 return existing, True
         contract = _contract(uow, cmd.contract_id, caller, lock=True)
         project = _project(uow, contract.project_id, caller)
@@ -544,7 +553,8 @@ def record_payment(cmd: c.RecordPayment, uow: OutsourceUow, caller: Principal) -
         row: dict[str, Any] = {"id": new_id(), "contract_id": contract.id, "milestone_id": milestone.id,
                "amount": amount,
                "paid_on": cmd.paid_on, "budget_year": year, "org_unit_id": contract.org_unit_id,
-               "idempotency_key": cmd.idempotency_key or None, "actor": caller.subject}
+               "idempotency_key": cmd.idempotency_key or None, "request_fingerprint": request,
+               "actor": caller.subject}
         uow.payments.add(row)
         uow.collect(ev.PaymentRecorded(row["id"], contract.id, project.id, contract.vendor_id, contract.org_unit_id,
                                        milestone.id, str(amount), cmd.paid_on.isoformat(), year,
@@ -656,6 +666,7 @@ def file_complaint(cmd: c.FileComplaint, uow: OutsourceUow, caller: Principal) -
     unit = v.text("org_unit_id", cmd.org_unit_id)
     v.check()
     _in_scope(caller, unit)
+    uow.orgdir.require_units([("org_unit_id", unit)])
     vendor = _vendor(uow, cmd.vendor_id)
     if cmd.contract_id:
         contract = _contract(uow, cmd.contract_id, caller)

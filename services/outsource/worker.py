@@ -11,6 +11,7 @@ from govkit.auth import SYSTEM
 from govkit.consumers import consume
 from govkit.events import jsonable
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
+from govkit.orgdir import OrgDirectoryConsumer
 
 from . import handlers
 from .adapters.uow import OutsourceUnitOfWork
@@ -20,7 +21,7 @@ from .domain.kinds import KINDS
 DAY = 24 * 60 * 60
 
 
-class Service:
+class Service(OrgDirectoryConsumer):
     name = "outsource"
 
     uow = UnitOfWork(OutsourceUnitOfWork)

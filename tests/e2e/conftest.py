@@ -7,6 +7,8 @@ import pytest
 
 from govkit.stack import Stack, free_port
 
+E2E_UNITS = ("e2e-watch", "e2e-cli", "e2e-relay", "e2e-consumer", "e2e-broker")
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, namespace):
@@ -20,6 +22,8 @@ def stack(tmp_path_factory, namespace):
     for svc in s.services:
         s.process(svc, "grpc")
     s.start()
+    # The departments test_suite.py opens tickets in: services refuse units org does not hold.
+    s.create_org_units([(u, u, "", "department") for u in E2E_UNITS])
     yield s
     s.destroy()
 

@@ -19,11 +19,9 @@ from govops.ticket.v1 import ticket_pb2_grpc
 def _organisation(stack, token):
     org = org_pb2_grpc.OrgServiceStub(channel(stack.target("org"), token))
     ident = org_pb2_grpc.IdentityServiceStub(channel(stack.target("org"), token))
-    org.CreateOrgUnit(opb.CreateOrgUnitRequest(id="gov", name="某市人民政府", kind=opb.ORG_UNIT_KIND_GOVERNMENT))
-    for d, name in (("fgw", "发展和改革委员会"), ("czj", "财政局")):
-        org.CreateOrgUnit(opb.CreateOrgUnitRequest(id=d, name=name, parent_id="gov", kind=opb.ORG_UNIT_KIND_DEPARTMENT))
-    org.CreateOrgUnit(opb.CreateOrgUnitRequest(id="fgw-xxc", name="信息化处", parent_id="fgw",
-                                               kind=opb.ORG_UNIT_KIND_DIVISION))
+    # through org, then until ticket's and the others' org directories hold them (govkit.units)
+    stack.create_org_units([("gov", "某市人民政府", "", "government"), ("fgw", "发展和改革委员会", "gov", "department"),
+                            ("czj", "财政局", "gov", "department"), ("fgw-xxc", "信息化处", "fgw", "division")])
     for user, role, unit in (("fgw-user", "dept_om_officer", "fgw"), ("czj-user", "dept_om_officer", "czj"),
                              ("director", "om_centre_director", "gov")):
         ident.CreateUser(opb.CreateUserRequest(username=user, password="e2e-password-1", display_name=user))

@@ -15,6 +15,8 @@ import redis
 
 from evaluation.domain import kpis
 from govkit.client import all_pages, channel
+from govkit.db import make_engine
+from govkit.orgdir import OrgDirectory
 from govkit.relay import ConfirmingPublisher
 from govkit.stack import Stack
 from govops.evaluation.v1 import evaluation_pb2 as pb
@@ -31,6 +33,13 @@ def stack(tmp_path_factory, namespace):
     s.prepare()
     s.process("evaluation", "grpc")
     s.start()
+    # No org in this stack: its org directory gets the plan's units as org's events would leave them.
+    engine = make_engine(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{s.name}_evaluation", pool_size=1)
+    with engine.begin() as conn:
+        for unit in ("om-centre", "e2e-a", "e2e-b"):  # om-centre: the CLI's default plan subject
+            OrgDirectory(conn).apply("org_unit_created", {"org_unit_id": unit, "name": unit, "parent_id": None,
+                                                          "kind": "department"})
+    engine.dispose()
     yield s
     s.stop()
 

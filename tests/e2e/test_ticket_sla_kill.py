@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from govkit.auth import SYSTEM
 from govkit.db import make_engine
+from govkit.orgdir import OrgDirectory
 from govkit.stack import Stack, free_port
 
 
@@ -46,6 +47,9 @@ def test_killed_worker_loses_no_deadline_and_fires_none_twice(ticket_stack):
 
     engine = make_engine(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{ticket_stack.name}_ticket", pool_size=2)
     try:
+        with engine.begin() as conn:  # no org in this stack: the unit as org's event would leave it
+            OrgDirectory(conn).apply("org_unit_created", {"org_unit_id": "kill", "name": "kill", "parent_id": None,
+                                                          "kind": "department"})
         sla.upsert_sla_policy(UpsertSlaPolicy(SlaPolicy("kill-fast", "测试", "24x7", {
             p: {"response": 3, "resolution": 6} for p in ("critical", "high", "medium", "low")}, 50,
             (EscalationRule(level=1, at_percent=100, action="notify", step=1),))), TicketUnitOfWork(engine), SYSTEM)

@@ -274,10 +274,18 @@ def test_bootstrap_admin_then_login_create_a_ticket_and_the_kpi_moves(deployment
     assert me.subject == "admin" and "system_admin" in me.roles and list(me.org_unit_ids) == ["*"]
 
     dept = "gov"  # the root unit the bootstrap created
+    request = tpb.CreateTicketRequest(title="机房空调故障", org_unit_id=dept, category=tpb.CATEGORY_INFRASTRUCTURE,
+                                      priority=tpb.PRIORITY_HIGH, idempotency_key="wheel-boot-1")
+    deadline = time.monotonic() + 60
     with channel(ticket_target, token) as ch:  # ticket-grpc verifies org's token with the public key
-        ticket = ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(tpb.CreateTicketRequest(
-            title="机房空调故障", org_unit_id=dept, category=tpb.CATEGORY_INFRASTRUCTURE,
-            priority=tpb.PRIORITY_HIGH, idempotency_key="wheel-boot-1"), timeout=30).ticket
+        while True:  # until org's org_unit_created has reached ticket's org directory (govkit.units)
+            try:
+                ticket = ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(request, timeout=30).ticket
+                break
+            except grpc.RpcError as err:
+                assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "unknown org unit" in err.details()
+                assert time.monotonic() < deadline, "the bootstrap's root unit never reached ticket"
+                time.sleep(0.2)
     assert ticket.id
 
     def created() -> float:

@@ -137,7 +137,8 @@ def test_compile_trace_approve_execute_and_export(budget_env, admin_token, signe
                                             line_no=rate_line.line_no, amount=as_money(first), spent_on="2026-04-01",
                                             description="核心交换机维保", idempotency_key="e-1"), timeout=30)
     again = s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om",
-                                                    amount=as_money(first), spent_on="2026-04-01",
+                                                    line_no=rate_line.line_no, amount=as_money(first),
+                                                    spent_on="2026-04-01", description="核心交换机维保",
                                                     idempotency_key="e-1"), timeout=30)
     assert again.replayed
     s.RecordExpense(pb.RecordExpenseRequest(budget_id=budget.id, fee_category="hardware_om", amount=as_money(hw_budget),

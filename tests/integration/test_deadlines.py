@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from govkit.client import channel
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
+from tests.org_units import seed_test_units
 
 
 def _lock_waiters(conn, database: str) -> int:
@@ -21,6 +22,7 @@ def _lock_waiters(conn, database: str) -> int:
 
 def test_a_call_past_its_deadline_stops_and_saves_nothing(grpc_server, engine_for, admin_token):
     engine = engine_for("ticket")
+    seed_test_units(engine)
     target = grpc_server("ticket")["ticket"]
     stub = pb_grpc.TicketServiceStub(channel(target, admin_token))
     ticket = stub.CreateTicket(pb.CreateTicketRequest(

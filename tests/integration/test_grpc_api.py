@@ -12,11 +12,12 @@ from govops.evaluation.v1 import evaluation_pb2 as epb
 from govops.evaluation.v1 import evaluation_pb2_grpc as epb_grpc
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
+from tests.org_units import seed_test_units
 
 
 @pytest.fixture
 def ticket_target(grpc_server, engine_for):
-    engine_for("ticket")  # empty tables
+    seed_test_units(engine_for("ticket"))  # empty tables, the test government in the org directory
     return grpc_server("ticket")["ticket"]
 
 

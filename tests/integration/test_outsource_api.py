@@ -20,6 +20,7 @@ from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource import handlers
 from outsource.adapters.uow import OutsourceUnitOfWork
+from tests.org_units import seed_test_units
 from tests.outsource_samples import synthetic_month
 
 CST = timezone(timedelta(hours=8))
@@ -29,6 +30,7 @@ HX, SZ = "91110108551385082Q", "91350100M000100Y43"
 @pytest.fixture
 def env(grpc_server, engine_for):
     engine = engine_for("outsource")
+    seed_test_units(engine)
     target = grpc_server("outsource")["outsource"]
     return target, engine
 
@@ -127,12 +129,12 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     _register(admin)
     admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-hx", name="ITSS运维服务能力三级",
                                                       number="ITSS-YW-3-2024", expires_on="2030-06-30"))
-    project = admin.CreateProject(pb.CreateProjectRequest(
+    create = pb.CreateProjectRequest(
         name="2026年政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
         catalogue_item_ids=["app-om"],
-        budget_line_ref="BL-2026-OM-01", budget_year=2026, idempotency_key="proj-1")).project
-    again = admin.CreateProject(pb.CreateProjectRequest(name="x", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
-                                                        idempotency_key="proj-1"))
+        budget_line_ref="BL-2026-OM-01", budget_year=2026, idempotency_key="proj-1")
+    project = admin.CreateProject(create).project
+    again = admin.CreateProject(create)  # a retry of the same request (tests/integration/test_idempotency.py)
     assert again.replayed and again.project.id == project.id
     # out of order: naming the current state
     code, err = _fails(lambda: admin.SignContract(_sign_request(project.id)))

@@ -19,6 +19,7 @@ from govkit.orgdir import OrgDirectory
 from govops.common.v1.common_pb2 import PageRequest
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
+from tests.org_units import seed_test_units
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import EnsureDefaults
 from ticket.handlers import catalogue
@@ -56,6 +57,7 @@ def seed_org(engine, on_duty=("s-wang",)):
 def platform(grpc_server, engine_for):
     engine = engine_for("ticket")
     catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
+    seed_test_units(engine)
     seed_org(engine)
     return grpc_server("ticket")["ticket"], engine
 
@@ -91,7 +93,7 @@ def test_submit_validates_the_form_per_field_and_routes_to_the_on_duty_engineer(
     assert t.group_id == "grp-network" and t.priority == pb.PRIORITY_HIGH and t.HasField("resolution_due_at")
     again = stub(target, requester).SubmitRequest(pb.SubmitRequestRequest(
         catalogue_item_id="infra.network.fault", title="三楼断网", org_unit_id="fgw",
-        form=form(location="三楼东侧"), idempotency_key="k1"), timeout=5)
+        form=form(location="三楼东侧", affected_users=30), idempotency_key="k1"), timeout=5)
     assert again.replayed and again.ticket.id == t.id
     mine = stub(target, requester).ListMyTickets(pb.ListMyTicketsRequest(), timeout=5)
     assert [x.id for x in mine.tickets] == [t.id]

@@ -19,6 +19,7 @@ from budget.domain.fees import SpendingPolicy
 from budget.domain.ports import RecordingUow
 from govkit.auth import Scope
 from govkit.errors import AlreadyExists
+from govkit.units import UnitChecks
 from govkit.uow import UnitOfWork
 
 
@@ -29,11 +30,14 @@ def _uuid(value):
         return None
 
 
-class FakeOrgDirectory:
-    """The part of govkit.orgdir.OrgDirectory budget's recording handlers read."""
+class FakeOrgDirectory(UnitChecks):
+    """The part of govkit.orgdir.OrgDirectory budget's recording handlers read (every unit active)."""
 
     def __init__(self, state):
         self.s = state
+
+    def unit_states(self, ids):
+        return {u: True for u in ids if u in self.s["units"]}
 
     def known(self, ids):
         return set(ids) & set(self.s["units"])

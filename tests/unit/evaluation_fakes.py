@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from evaluation.domain.ports import PlanningUow
+from govkit.units import UnitChecks
 
 
 def _visible(plan, scope):
@@ -91,9 +92,20 @@ class FakeRepo:
         return rows[:limit]
 
 
+class FakeUnits(UnitChecks):
+    """Every unit the unit tests name is known and active, unless listed otherwise."""
+
+    def __init__(self, unknown=(), inactive=()):
+        self.unknown, self.inactive = set(unknown), set(inactive)
+
+    def unit_states(self, ids):
+        return {u: u not in self.inactive for u in ids if u not in self.unknown}
+
+
 class FakeUow:
     def __init__(self):
         self.eval, self.committed = FakeRepo(), 0
+        self.units = FakeUnits()
         self.events = []
         self.inbox: set[tuple[str, str]] = set()
 

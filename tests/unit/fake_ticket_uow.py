@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 
 from govkit.auth import Principal, Scope
+from govkit.units import UnitChecks
 from govkit.uow import UnitOfWork
 from ticket.adapters.details import audit_snapshot
 from ticket.adapters.repository import decode_token, encode_token
@@ -36,6 +37,7 @@ def _uuid(value):
 class State:
     def __init__(self):
         self.tickets: dict = {}
+        self.fingerprints: dict = {}  # ticket id → request fingerprint (govkit.idempotency)
         self.audit: list = []
         self.catalogue = {i.id: i for i in copy.deepcopy(DEFAULT_CATALOGUE)}
         self.deadlines: dict = {}
@@ -62,10 +64,11 @@ class FakeTickets:
     def next_number(self, ticket_type, year):
         return f"{NUMBER_PREFIX[ticket_type]}-{year}-{next(self.s.numbers):06d}"
 
-    def add(self, t, actor=None):
+    def add(self, t, actor=None, fingerprint=None):
         if t.idempotency_key and self._by_key(t.requester, t.idempotency_key, scoped=False):
             return False
         self.s.tickets[t.id] = copy.deepcopy(t)
+        self.s.fingerprints[t.id] = fingerprint
         self._audit(t, actor or t.requester, "created", {}, audit_snapshot(t))
         t._loaded = audit_snapshot(t)
         return True
@@ -90,6 +93,10 @@ class FakeTickets:
 
     def by_idempotency_key(self, requester, key):
         return self._by_key(requester, key, scoped=True)
+
+    def request_fingerprint(self, requester, key):
+        t = self._by_key(requester, key, scoped=False)
+        return self.s.fingerprints.get(t.id) if t else None
 
     def _by_key(self, requester, key, scoped):
         return next((copy.deepcopy(t) for t in self.s.tickets.values()
@@ -361,8 +368,9 @@ class FakeAlerts:
         self.s.alerts[record.fingerprint] = copy.deepcopy(record)
 
 
-class FakeOrgDir:
-    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director.
+class FakeOrgDir(UnitChecks):
+    """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director;
+    units gov, om-centre and five departments (all active).
 
     Changes: fgw (with its division fgw-xxc) and czj each have an officer with the change-approval
     duty (F001, C001); the O&M centre's director approves its own unit's changes and sits on the
@@ -381,6 +389,7 @@ class FakeOrgDir:
     }
 
     def __init__(self):
+        self.units = dict.fromkeys(("gov", "om-centre", "fgw", "fgw-xxc", "czj", "gaj", "wjw"), True)  # id: active
         self.staff = {"s1": {"id": "s1", "active": True, "vendor_id": None},
                       "s2": {"id": "s2", "active": True, "vendor_id": None},
                       "lead": {"id": "lead", "active": True, "vendor_id": None},
@@ -391,7 +400,10 @@ class FakeOrgDir:
         self.holders_of = {"pos-net-lead": ["lead"], "pos-om-director": ["boss"]}
         self.positions = {"lead": ["pos-net-lead", "pos-change-manager"], "boss": ["pos-om-director"],
                           "F001": ["fgw-officer"], "C001": ["czj-officer"]}
-        self.units = {"om-centre": "市电子政务运维中心", "czj": "市财政局", "wjw": "市卫生健康委员会"}  # names
+        self.unit_names = {"om-centre": "市电子政务运维中心", "czj": "市财政局", "wjw": "市卫生健康委员会"}
+
+    def unit_states(self, ids):
+        return {u: self.units[u] for u in ids if u in self.units}
 
     def on_duty(self, group, at):
         return list(self.duty.get(group, []))
@@ -400,9 +412,9 @@ class FakeOrgDir:
         return self.staff.get(sid)
 
     def find_unit(self, code_or_name):
-        named = [u for u, name in self.units.items() if name == code_or_name]
-        unit = code_or_name if code_or_name in self.units else named[0] if len(named) == 1 else None
-        return {"id": unit, "name": self.units[unit]} if unit else None
+        named = [u for u, name in self.unit_names.items() if name == code_or_name]
+        unit = code_or_name if code_or_name in self.unit_names else named[0] if len(named) == 1 else None
+        return {"id": unit, "name": self.unit_names[unit]} if unit else None
 
     def group(self, gid):
         return {"id": gid} if gid.startswith("grp-") else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fake_ticket_uow import FakeUnitOfWork, caller
 
-from govkit.errors import InvalidArgument, NotFound, PermissionDenied
+from govkit.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from ticket.domain.commands import CreateTicket, GetTicket
 from ticket.domain.model import TITLE_MAX, Status
 from ticket.handlers import tickets
@@ -60,8 +60,11 @@ def test_department_outside_scope_is_refused():
 def test_same_idempotency_key_returns_the_first_ticket_and_no_second_event():
     uow = FakeUnitOfWork()
     first = tickets.create_ticket(cmd(idempotency_key="k1"), uow, caller())
-    again = tickets.create_ticket(cmd(idempotency_key="k1", title="不同的标题"), uow, caller())
+    again = tickets.create_ticket(cmd(idempotency_key="k1"), uow, caller())
     assert again.replayed and again.ticket.id == first.ticket.id
+    with pytest.raises(AlreadyExists) as err:  # the key with another request: refused, naming the key
+        tickets.create_ticket(cmd(idempotency_key="k1", title="不同的标题"), uow, caller())
+    assert [v.field for v in err.value.violations] == ["idempotency_key"]
     assert len(uow.committed_store) == 1 and len(uow.published) == 1
 
 

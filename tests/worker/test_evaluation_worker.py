@@ -19,6 +19,7 @@ from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
 from govkit.events import Envelope
 from tests.eval_events import T0, lifecycle, mixed
+from tests.org_units import seed_test_units
 from ticket.worker import Service as TicketWorker
 
 
@@ -81,6 +82,7 @@ def test_duplicate_and_out_of_order_ticket_events_give_the_clean_numbers(contain
 
 def test_rectification_becomes_a_ticket_through_the_ticket_rpc(container_factory, config, engine_for):
     ticket_engine = engine_for("ticket")
+    seed_test_units(ticket_engine)
     engine = engine_for("evaluation")
     ticket = container_factory(TicketWorker, config)
     ticket.start()

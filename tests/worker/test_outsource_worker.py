@@ -9,6 +9,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from outsource.worker import Service as OutsourceWorker
+from tests.org_units import seed_test_units
 from tests.outsource_samples import signed_contract, synthetic_month
 
 
@@ -30,6 +31,7 @@ def _facts(engine):
 def test_ticket_events_become_facts_and_a_report_that_redelivery_does_not_change(container_factory, config,
                                                                                   engine_for):
     engine = engine_for("outsource")
+    seed_test_units(engine)
     contract = signed_contract(engine)
     container = container_factory(OutsourceWorker, config)
     container.start()
@@ -63,6 +65,7 @@ def test_daily_check_warns_of_expiring_qualifications_through_the_relay(containe
     from outsource.domain import commands as c
 
     engine = engine_for("outsource")
+    seed_test_units(engine)
     uow = lambda: OutsourceUnitOfWork(engine)  # noqa: E731
     handlers.register_vendor(c.RegisterVendor("vendor-hx", "华信科技服务有限公司", "91110108551385082Q", "om-centre"),
                              uow(), SYSTEM)

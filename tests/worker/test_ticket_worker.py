@@ -12,6 +12,7 @@ import urllib.request
 import sqlalchemy as sa
 
 from govkit.auth import SYSTEM
+from tests.org_units import seed_test_units
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket, EnsureDefaults, SetDepartmentSlaPolicy, UpsertSlaPolicy
 from ticket.domain.escalation import EscalationRule
@@ -38,6 +39,7 @@ def _poll(fn, what, timeout=20.0):
 
 def test_scheduler_fires_warning_and_breach_exactly_once(container_factory, config, engine_for):
     engine = engine_for("ticket")
+    seed_test_units(engine, "wt")
     catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine), SYSTEM)
     fast = SlaPolicy("test-fast", "测试", "24x7", {p: {"response": 2, "resolution": 3} for p in
                                                 ("critical", "high", "medium", "low")}, 50,

@@ -14,6 +14,7 @@ from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
 from govkit.auth import SYSTEM
 from govkit.events import Envelope
+from tests.org_units import seed_test_units
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket
 from ticket.handlers import tickets
@@ -47,6 +48,7 @@ def test_evaluation_worker_counts_a_duplicate_delivery_once(container_factory, c
 
 def test_ticket_relay_to_evaluation_worker_end_to_end(container_factory, config, engine_for, redis_client):
     ticket_engine = engine_for("ticket")
+    seed_test_units(ticket_engine)
     engine_for("evaluation")
     evaluation = container_factory(EvaluationWorker, config)
     evaluation.start()
@@ -70,7 +72,7 @@ def test_ticket_relay_to_evaluation_worker_end_to_end(container_factory, config,
 
 
 def test_ticket_rpc_creates_for_other_services(container_factory, config, engine_for):
-    engine_for("ticket")
+    seed_test_units(engine_for("ticket"))
     container = container_factory(TicketWorker, config)
     container.start()
     with entrypoint_hook(container, "create_ticket") as create:

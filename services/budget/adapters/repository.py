@@ -320,7 +320,8 @@ def _to_expense(row) -> Expense:
                    org_unit_id=m["org_unit_id"], year=m["year"], fee_category=m["fee_category"],
                    fee_item=m["fee_item"], line_no=m["line_no"], amount=m["amount"], spent_on=m["spent_on"],
                    description=m["description"], source=m["source"], external_id=m["external_id"],
-                   recorded_by=m["recorded_by"], recorded_at=m["recorded_at"])
+                   recorded_by=m["recorded_by"], recorded_at=m["recorded_at"],
+                   request_fingerprint=m["request_fingerprint"])
 
 
 class BudgetRepository(_Scoped):
@@ -440,7 +441,8 @@ class BudgetRepository(_Scoped):
             id=uuid.UUID(e.id), budget_id=uuid.UUID(e.budget_id) if e.budget_id else None,
             org_unit_id=e.org_unit_id, year=e.year, fee_category=e.fee_category, fee_item=e.fee_item,
             line_no=e.line_no, amount=e.amount, spent_on=e.spent_on, description=e.description, source=e.source,
-            external_id=e.external_id, recorded_by=e.recorded_by, recorded_at=e.recorded_at)
+            external_id=e.external_id, recorded_by=e.recorded_by, recorded_at=e.recorded_at,
+            request_fingerprint=e.request_fingerprint)
         if e.external_id:
             stmt = stmt.on_conflict_do_nothing(index_elements=["external_id"])
         return self.conn.execute(stmt).rowcount == 1

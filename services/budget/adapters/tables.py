@@ -161,6 +161,7 @@ expenses = sa.Table(
     sa.Column("external_id", sa.Text, unique=True),
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("request_fingerprint", sa.Text),  # 0005: govkit.idempotency, with a manual expense's key
     sa.Index("ix_expenses_budget", "budget_id"),
 )
 

@@ -86,6 +86,7 @@ class Expense:
     external_id: str | None
     recorded_by: str
     recorded_at: datetime | None = None
+    request_fingerprint: str | None = None  # of the keyed request that recorded it (govkit.idempotency)
 
 
 @dataclass(frozen=True)

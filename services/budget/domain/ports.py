@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from govkit.errors import FieldViolation
 from govkit.events import Event
 from govkit.ports import Transaction
 
@@ -93,6 +94,10 @@ class UnitDirectory(Protocol):
     """The part of govkit.orgdir.OrgDirectory (the local copy of org's units) recording reads."""
 
     def known(self, unit_ids: Iterable[str]) -> set[str]: ...
+    def require_units(self, named: Iterable[tuple[str, str]]) -> None:
+        """Refuse units named in a request that org does not hold or has deactivated (govkit.units)."""
+    def unit_violations(self, named: Iterable[tuple[str, str]]) -> list[FieldViolation]:
+        """The same check as one violation per field (an import's report)."""
     def ancestors(self, unit_id: str) -> list[str]:
         """The unit's parents, nearest first."""
 

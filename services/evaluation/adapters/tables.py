@@ -52,6 +52,7 @@ plans = sa.Table(
     sa.Column("results", JSONB),
     sa.Column("computed_at", sa.DateTime(timezone=True)),
     sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("request_fingerprint", sa.Text),  # 0005: govkit.idempotency, with the key
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from govkit.orgdir import OrgDirectory
 from govkit.uow import SqlUnitOfWork
 
 from ..domain.ports import EvaluationUow
@@ -14,6 +15,7 @@ class EvaluationUnitOfWork(SqlUnitOfWork):
         self.facts = FactRepository(conn)
         self.eval = EvaluationRepository(conn)
         self.vendor_results = VendorResults(conn)
+        self.units = OrgDirectory(conn)
 
 
 def _conforms(uow: EvaluationUnitOfWork) -> EvaluationUow:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from govkit.auth import Scope
 from govkit.events import Envelope
 from govkit.ports import Transaction
+from govkit.units import UnitDirectory
 
 from .vendors import VendorResult
 
@@ -88,6 +89,9 @@ class VendorResultRepository(Protocol):
 class PlanningUow(Transaction, Protocol):
     @property
     def eval(self) -> PlanningRepository: ...
+    @property
+    def units(self) -> UnitDirectory:
+        """The org directory's check of units named in a request (govkit.units)."""
 
 
 class EvaluationUow(PlanningUow, Protocol):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from govkit.db import kit_tables
+from govkit.orgdir import metadata as orgdir_metadata
 
 metadata = sa.MetaData()
 outbox, inbox = kit_tables(metadata)
@@ -70,6 +71,7 @@ projects = sa.Table(
     sa.Column("award_reason", sa.Text, nullable=False, server_default=""),
     sa.Column("contract_id", sa.Text),
     sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("request_fingerprint", sa.Text),  # 0004: govkit.idempotency, with the key
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
 )
 project_history = sa.Table(
@@ -159,6 +161,7 @@ payments = sa.Table(
     sa.Column("budget_year", sa.Integer, nullable=False),
     sa.Column("org_unit_id", sa.Text, nullable=False),
     sa.Column("idempotency_key", sa.Text, unique=True),
+    sa.Column("request_fingerprint", sa.Text),  # 0004: govkit.idempotency, with the key
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=NOW),
     sa.CheckConstraint("amount > 0", name="ck_payments_amount_positive"),
@@ -218,3 +221,7 @@ sla_reports = sa.Table(
     sa.UniqueConstraint("contract_id", "period_start", "period_end", name="uq_sla_reports_period"),
     sa.Index("ix_sla_reports_vendor_period", "vendor_id", "period_start"),
 )
+
+# The org directory (govkit.orgdir, fed by org's events; migration 0005) lives in the same database.
+for _t in orgdir_metadata.tables.values():
+    _t.to_metadata(metadata)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from govkit.auth import Scope
 from govkit.events import jsonable
+from govkit.orgdir import OrgDirectory
 from govkit.uow import SqlUnitOfWork
 
 from ..domain.model import (
@@ -150,8 +151,9 @@ class Projects:
     def __init__(self, conn):
         self.conn = conn
 
-    def add(self, p: Project, idempotency_key: str | None = None) -> None:
-        self.conn.execute(t.projects.insert().values(**_project_row(p), idempotency_key=idempotency_key))
+    def add(self, p: Project, idempotency_key: str | None = None, fingerprint: str | None = None) -> None:
+        self.conn.execute(t.projects.insert().values(**_project_row(p), idempotency_key=idempotency_key,
+                                                     request_fingerprint=fingerprint))
 
     def update(self, p: Project) -> None:
         row = _project_row(p)
@@ -166,6 +168,10 @@ class Projects:
     def by_key(self, key: str) -> Project | None:
         row = self.conn.execute(sa.select(t.projects).where(t.projects.c.idempotency_key == key)).first()
         return _project(row) if row else None
+
+    def key_fingerprint(self, key: str) -> str | None:
+        return self.conn.execute(sa.select(t.projects.c.request_fingerprint).where(
+            t.projects.c.idempotency_key == key)).scalar()
 
     def list(self, scope: Scope, *, state: str | None = None, org_unit_id: str | None = None) -> list[Project]:
         q = _scoped(sa.select(t.projects).order_by(t.projects.c.created_at, t.projects.c.id),
@@ -403,6 +409,7 @@ class Reports:
 
 class OutsourceUnitOfWork(SqlUnitOfWork):
     def bind(self, conn) -> None:
+        self.orgdir = OrgDirectory(conn)
         self.vendors = Vendors(conn)
         self.projects = Projects(conn)
         self.contracts = Contracts(conn)

@@ -129,9 +129,11 @@ class TicketRepository:
         n = self.conn.execute(sa.text(f"SELECT nextval('ticket_number_{prefix.lower()}')")).scalar()
         return f"{prefix}-{year}-{n:06d}"
 
-    def add(self, ticket: Ticket, actor: str | None = None) -> bool:
+    def add(self, ticket: Ticket, actor: str | None = None, fingerprint: str | None = None) -> bool:
         """Insert; False if the caller's idempotency key is already taken."""
-        if self.conn.execute(_INSERT_TICKET, _ticket_values(ticket)).rowcount != 1:
+        values = _ticket_values(ticket)
+        values["request_fingerprint"] = fingerprint
+        if self.conn.execute(_INSERT_TICKET, values).rowcount != 1:
             return False
         self._audit(ticket, actor or ticket.requester, "created", {}, audit_snapshot(ticket))
         ticket._loaded = audit_snapshot(ticket)  # type: ignore[attr-defined]
@@ -173,6 +175,10 @@ class TicketRepository:
         row = self.conn.execute(self._scoped(sa.select(t.tickets).where(
             t.tickets.c.requester == requester, t.tickets.c.idempotency_key == key))).first()
         return to_ticket(row) if row else None
+
+    def request_fingerprint(self, requester: str, key: str) -> str | None:
+        return self.conn.execute(sa.select(t.tickets.c.request_fingerprint).where(
+            t.tickets.c.requester == requester, t.tickets.c.idempotency_key == key)).scalar()
 
     def save(self, ticket: Ticket, actor: str, action: str) -> None:
         before_all = getattr(ticket, "_loaded", {})

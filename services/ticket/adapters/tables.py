@@ -21,6 +21,7 @@ tickets = sa.Table(
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("requester", sa.Text, nullable=False),
     sa.Column("idempotency_key", sa.Text),
+    sa.Column("request_fingerprint", sa.Text),  # 0004: govkit.idempotency, with the key
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     # 0002: the process platform
     sa.Column("number", sa.Text, nullable=False),

@@ -197,6 +197,8 @@ def check_calendar_coverage(cmd: CheckCalendarCoverage, uow: TicketUow, caller: 
 
 def set_department_policy(cmd: SetDepartmentSlaPolicy, uow: TicketUow, caller: Principal) -> None:
     with uow:
+        if cmd.policy_id:  # clearing an override needs no live unit
+            uow.orgdir.require_units([("org_unit_id", cmd.org_unit_id)])
         if cmd.policy_id and uow.sla.policy(cmd.policy_id) is None:
             raise NotFound(f"SLA policy {cmd.policy_id} not found")
         uow.sla.set_department_policy(cmd.org_unit_id, cmd.policy_id or None)

@@ -9,6 +9,7 @@ from datetime import datetime
 from govkit.auth import Principal
 from govkit.errors import InvalidArgument, NotFound, PermissionDenied
 from govkit.events import utcnow
+from govkit.idempotency import check_replay, fingerprint
 
 from ..domain.catalogue import form_violations
 from ..domain.commands import CreateTicket, GetTicket, GetTicketDetail, ListAudit, ListTickets
@@ -40,22 +41,26 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
         if org_unit_id and not caller.scope.allows(org_unit_id):
             raise PermissionDenied(f"org unit {org_unit_id} is outside your scope")
         key = (cmd.idempotency_key or "").strip()
+        request = fingerprint(cmd) if key else None
         if key:
             earlier = uow.tickets.by_idempotency_key(caller.subject, key)
             if earlier is not None:
-                return Created(earlier, replayed=True)
+                return _replay(uow, caller, key, request, earlier)
         policy = policy_for(uow, item, org_unit_id) if ticket_type in ("request", "incident") else None
         cal = uow.sla.calendar(policy.calendar_id) if policy else None
         ticket = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal, item=item,
                              form_violations=violations)
+        # After the fields' own checks (a blank title is named first), before anything is written.
+        uow.orgdir.require_units([("org_unit_id", org_unit_id)])
         ticket.number = uow.tickets.next_number(ticket.ticket_type, number_year(now))
         routed = auto_assign(uow, ticket, now)
         # Built once, after routing: the created event (and the audit's first entry) carry the routed state.
         events = [ticket.created_event(now), *routed]
-        if not uow.tickets.add(ticket, caller.subject):
+        if not uow.tickets.add(ticket, caller.subject, request):
             # A concurrent retry with the same key won the race: return its ticket.
             uow.rollback()
-            return Created(uow.tickets.by_idempotency_key(caller.subject, ticket.idempotency_key), True)
+            return _replay(uow, caller, key, request,
+                           uow.tickets.by_idempotency_key(caller.subject, ticket.idempotency_key))
         uow.deadlines.replace(ticket.id, ticket.deadlines(cal, uow.settings), now, new=True)
         warn_missing_years(cal, ticket, now)
         uow.collect(*events)
@@ -64,6 +69,12 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
                                           catalogue_item_id=ticket.catalogue_item_id, limit=3) \
             if ticket.channel == "request_window" else []
     return Created(ticket, replayed=False, suggestions=suggestions)
+
+
+def _replay(uow: TicketUow, caller: Principal, key: str, request: str | None, earlier: Ticket | None) -> Created:
+    """The first ticket of this key — if it was opened by the same request (govkit.idempotency)."""
+    check_replay(uow.tickets.request_fingerprint(caller.subject, key), request or "", key=key, what="ticket")
+    return Created(earlier, replayed=True)
 
 
 def get_ticket(cmd: GetTicket, uow: TicketUow, caller: Principal) -> Ticket:

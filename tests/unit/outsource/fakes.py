@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from govkit.units import UnitChecks
 from govkit.uow import UnitOfWork
 from outsource.domain.ports import ProcurementUow
 
@@ -62,11 +63,16 @@ class FakeVendors:
 class FakeProjects:
     def __init__(self):
         self.rows, self.keys, self.bid_rows, self.log = {}, {}, [], []
+        self.fingerprints = {}
 
-    def add(self, p, idempotency_key=None):
+    def add(self, p, idempotency_key=None, fingerprint=None):
         self.rows[p.id] = copy.deepcopy(p)
         if idempotency_key:
             self.keys[idempotency_key] = p.id
+            self.fingerprints[idempotency_key] = fingerprint
+
+    def key_fingerprint(self, key):
+        return self.fingerprints.get(key)
 
     def update(self, p):
         self.rows[p.id] = copy.deepcopy(p)
@@ -100,10 +106,20 @@ class FakeProjects:
         return sorted((b for b in self.bid_rows if b.project_id == pid), key=lambda b: (b.amount, b.vendor_id))
 
 
+class FakeUnits(UnitChecks):
+    """The org units the unit tests name, all active."""
+
+    UNITS = ("gov", "om-centre", "fgw", "czj", "gaj", "wjw")
+
+    def unit_states(self, ids):
+        return {u: True for u in ids if u in self.UNITS}
+
+
 class FakeUow(UnitOfWork):
     def __init__(self):
         super().__init__()
         self.vendors, self.projects = FakeVendors(), FakeProjects()
+        self.orgdir = FakeUnits()
         self.committed = []
         self._snapshot = (copy.deepcopy(self.vendors), copy.deepcopy(self.projects))
 
