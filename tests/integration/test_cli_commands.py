@@ -11,11 +11,12 @@ from typer.testing import CliRunner
 from govkit.client import channel
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
+from tests.org_units import seed_test_units
 
 
 @pytest.fixture
 def ticket_env(grpc_server, engine_for, admin_token, monkeypatch):
-    engine_for("ticket")  # empty tables
+    seed_test_units(engine_for("ticket"))  # empty tables, the test government in the org directory
     target = grpc_server("ticket")["ticket"]
     monkeypatch.setenv("GOVOPS_TICKET_GRPC_TARGET", target)
     monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
@@ -76,7 +77,7 @@ def test_an_unknown_category_is_named_and_nothing_is_sent(ticket_env):
 
 
 def test_another_services_list_as_json_and_its_choice_refused(grpc_server, engine_for, admin_token, monkeypatch):
-    engine_for("outsource")
+    seed_test_units(engine_for("outsource"))
     monkeypatch.setenv("GOVOPS_OUTSOURCE_GRPC_TARGET", grpc_server("outsource")["outsource"])
     monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
     _run("outsource", "vendor", "register", "vendor-sz", "福建数智信息技术有限公司", "91350100M000100Y43")

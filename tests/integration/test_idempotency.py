@@ -157,7 +157,7 @@ def test_outsource_record_payment_refuses_the_key_with_another_body(outsource):
     assert _count(engine, "payments") == 1
 
 
-def test_budget_record_expense_refuses_the_key_with_another_body(grpc_server, engine_for, admin_token):
+def test_budget_record_expense_refuses_the_key_with_another_body(grpc_server, engine_for, admin_token, signer):
     from budget.domain.sample import SAMPLE_CODE, SAMPLE_NAME, SAMPLE_REGION, sample_body
     from budget.grpc_api import body_to_pb
     from govops.budget.v1 import budget_pb2 as pb
@@ -165,23 +165,26 @@ def test_budget_record_expense_refuses_the_key_with_another_body(grpc_server, en
 
     engine = engine_for("budget")
     seed_units(engine)
-    s = pb_grpc.BudgetServiceStub(channel(grpc_server("budget")["budget"], admin_token))
+    target = grpc_server("budget")["budget"]
+    s = pb_grpc.BudgetServiceStub(channel(target, admin_token))
+    # separation of duties: the standard and the budget are approved by someone else
+    finance = pb_grpc.BudgetServiceStub(channel(target, signer.mint("finance", perms=["*"], scopes=[{"unit": "*"}])))
     s.RegisterAsset(pb.RegisterAssetRequest(fields=pb.AssetFields(
         code="SRV-1", name="服务器", kind="server", org_unit_id="fgw", original_value=as_money("100000.00"),
         quantity=1)), timeout=30)
     standard = s.CreateStandard(pb.CreateStandardRequest(
         code=SAMPLE_CODE, name=SAMPLE_NAME, effective_from="2026-01-01", default_region=SAMPLE_REGION,
         body=body_to_pb(sample_body())), timeout=30).standard
-    s.ApproveStandard(pb.ApproveStandardRequest(id=standard.id), timeout=30)
-    budget = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="fgw", year=2027, standard_id=standard.id),
+    finance.ApproveStandard(pb.ApproveStandardRequest(id=standard.id), timeout=30)
+    budget = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="fgw", year=2026, standard_id=standard.id),
                              timeout=30).budget
     s.SubmitBudget(pb.SubmitBudgetRequest(id=budget.id), timeout=30)
-    s.ReviewBudget(pb.ReviewBudgetRequest(id=budget.id, decision=pb.DECISION_PASS), timeout=30)
-    s.ApproveBudget(pb.ApproveBudgetRequest(id=budget.id, decision=pb.DECISION_PASS), timeout=30)
+    finance.ReviewBudget(pb.ReviewBudgetRequest(id=budget.id, decision=pb.DECISION_PASS), timeout=30)
+    finance.ApproveBudget(pb.ApproveBudgetRequest(id=budget.id, decision=pb.DECISION_PASS), timeout=30)
 
-    def expense(**kw):
+    def expense(**kw):  # spending is recorded after the fact: a date in the past
         base = dict(budget_id=budget.id, fee_category="hardware_om", amount=as_money("100.00"),
-                    spent_on="2027-04-01", description="维保", idempotency_key="e-1")
+                    spent_on="2026-04-01", description="维保", idempotency_key="e-1")
         return pb.RecordExpenseRequest(**{**base, **kw})
 
     first = s.RecordExpense(expense(), timeout=30)

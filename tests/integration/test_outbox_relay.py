@@ -11,9 +11,20 @@ import sqlalchemy as sa
 from govkit import config
 from govkit.auth import SYSTEM
 from govkit.relay import OutboxRelay, PublishFailed
+from tests.org_units import seed_test_units
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket
 from ticket.handlers import tickets
+
+
+@pytest.fixture
+def engine_for(engine_for):
+    """The ticket database with the test government in its org directory (tickets name units)."""
+    def make(service: str):
+        engine = engine_for(service)
+        seed_test_units(engine)
+        return engine
+    return make
 
 
 def _create(engine, n=1, dept="fgw", key=None):
