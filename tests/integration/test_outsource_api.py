@@ -441,3 +441,23 @@ def test_concurrent_payments_cannot_both_fit_the_remaining_amount(env):
         t.join(30)
     assert sorted(outcomes) == ["paid", "refused"]
     assert _count(engine, "payments") == 1 and len(_outbox(engine, "payment_recorded")) == 1
+
+
+def test_demo_vendor_report_counts_only_vendor_handled_tickets(env):
+    """The demo month has tickets of 应用组's internal engineers too (the group has vendor-hx's
+    V001): the vendor's report counts V001's tickets only."""
+    import io
+
+    from rich.console import Console
+
+    from outsource import demo
+
+    demo.seed(Console(file=io.StringIO(), width=500))
+    engine = env[1]
+    with engine.connect() as conn:
+        by_assignee = dict(conn.execute(sa.text(
+            "SELECT assignee, count(*) FROM ticket_facts WHERE group_id = 'grp-application' "
+            "AND created_at >= '2026-10-01 00:00+08' AND created_at < '2026-11-01 00:00+08' GROUP BY assignee")).all())
+    assert by_assignee.get("V001", 0) > 0 and sum(n for a, n in by_assignee.items() if a != "V001") > 0
+    [reported] = _outbox(engine, "vendor_sla_reported")
+    assert reported["data"]["tickets"] == by_assignee["V001"]
