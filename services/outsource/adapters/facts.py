@@ -1,4 +1,5 @@
-"""Facts from the ticket service's events, one row per ticket, and the set-based SLA measurement.
+"""Facts from the ticket service's events: one row per ticket (state, creation, priority) and one
+timeline row per event, which the vendor's clock (domain/sla.py) replays per contract.
 
 Each ticket event carries the ticket's state after the change and `occurred_at`. The merge below
 gives the same row whatever order the events arrive in, and applying an event twice changes
@@ -8,20 +9,29 @@ nothing (the inbox also skips a redelivery):
 * created_at is the least of ticket_created's `created_at` and every event's `occurred_at`;
 * response_seconds is the least first-response time reported (it is set once by ticket);
 * resolution_seconds comes from the latest ticket_resolved / ticket_closed;
-* a breach flag, once set by `sla_breached`, stays set.
+* a breach flag, once set by `sla_breached`, stays set (kept as a fact; the vendor SLA does not
+  use the internal SLA's flags).
+
+Timeline rows are keyed by (ticket, event id), so a redelivery adds nothing and the order of
+arrival does not matter (the clock sorts them by occurred_at).
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from itertools import groupby
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..domain.model import ContractVersion
-from ..domain.sla import Measured, PriorityStats
+from ..domain.sla import Measured, Point, aggregate, vendor_work
+from .tables import ticket_timeline
 
-TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_resolved", "ticket_closed", "sla_breached")
+TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_status_changed", "ticket_resolved", "ticket_closed",
+                 "sla_breached")
+# The events that change what the vendor's clock looks at: status, pending reason, assignee and vendor.
+TIMELINE_EVENTS = ("ticket_created", "ticket_assigned", "ticket_status_changed", "ticket_resolved", "ticket_closed")
 
 _UPSERT = sa.text("""
 INSERT INTO ticket_facts AS f (ticket_id, number, org_unit_id, priority, group_id, assignee, vendor_id,
@@ -60,30 +70,14 @@ ON CONFLICT (ticket_id) DO UPDATE SET
     closed_at = GREATEST(f.closed_at, EXCLUDED.closed_at)
 """)
 
-# One pass over the period's attributed tickets; per priority: counts and the missed ticket ids.
-_MEASURE = sa.text("""
-WITH t AS (
-  SELECT f.ticket_id, coalesce(f.priority, 'unknown') AS priority, f.response_seconds, f.resolution_seconds,
-         f.response_breached, f.resolution_breached, g.response_minutes, g.resolution_minutes
-  FROM ticket_facts f
-  LEFT JOIN jsonb_to_recordset(CAST(:targets AS jsonb)) AS g(priority text, response_minutes int,
-                                                             resolution_minutes int)
-         ON g.priority = f.priority
-  WHERE (f.vendor_id = :vendor_id OR f.group_id = :group_id)
-    AND f.created_at >= :start AND f.created_at < :end
-), m AS (
-  SELECT ticket_id, priority,
-    CASE WHEN response_minutes IS NULL OR (response_seconds IS NULL AND NOT response_breached) THEN NULL
-         ELSE NOT response_breached AND coalesce(response_seconds <= response_minutes * 60, false) END AS resp,
-    CASE WHEN resolution_minutes IS NULL OR (resolution_seconds IS NULL AND NOT resolution_breached) THEN NULL
-         ELSE NOT resolution_breached AND coalesce(resolution_seconds <= resolution_minutes * 60, false) END AS reso
-  FROM t)
-SELECT priority, count(*) AS tickets,
-       count(resp) AS response_measured, count(*) FILTER (WHERE resp) AS response_met,
-       count(reso) AS resolution_measured, count(*) FILTER (WHERE reso) AS resolution_met,
-       array_agg(ticket_id) FILTER (WHERE NOT resp) AS response_missed,
-       array_agg(ticket_id) FILTER (WHERE NOT reso) AS resolution_missed
-FROM m GROUP BY priority
+# Every timeline row of the tickets created in the period that one of the vendor's engineers held.
+_TIMELINES = sa.text("""
+SELECT f.ticket_id, coalesce(f.priority, 'unknown') AS priority, f.created_at, p.event_id, p.event,
+       p.occurred_at, p.ticket_type, p.status, p.assignee, p.vendor_id, p.pending_reason, p.business_seconds
+FROM ticket_facts f JOIN ticket_timeline p ON p.ticket_id = f.ticket_id
+WHERE f.created_at >= :start AND f.created_at < :end
+  AND f.ticket_id IN (SELECT ticket_id FROM ticket_timeline WHERE vendor_id = :vendor_id)
+ORDER BY f.ticket_id
 """)
 
 
@@ -109,28 +103,41 @@ def fact_row(name: str, event_id: str, time: str, d: dict) -> dict:
     }
 
 
+def timeline_row(name: str, event_id: str, time: str, d: dict) -> dict:
+    """The timeline row of one ticket event (the ticket's state after the change)."""
+    reading = d.get("business_seconds_since_created")
+    return {"ticket_id": d["ticket_id"], "event_id": event_id, "event": name,
+            "occurred_at": _t(d.get("occurred_at")) or _t(time), "ticket_type": d.get("ticket_type"),
+            "status": d.get("status"), "assignee": d.get("assignee"), "vendor_id": d.get("vendor_id"),
+            "pending_reason": d.get("pending_reason"),
+            "business_seconds": int(reading) if reading is not None else None}
+
+
 class TicketFacts:
     def __init__(self, conn):
         self.conn = conn
 
     def apply(self, name: str, event_id: str, time: str, data: dict) -> None:
         self.conn.execute(_UPSERT, fact_row(name, event_id, time, data))
+        if name in TIMELINE_EVENTS:
+            stmt = pg_insert(ticket_timeline).values(**timeline_row(name, event_id, time, data))
+            self.conn.execute(stmt.on_conflict_do_nothing(index_elements=["ticket_id", "event_id"]))
 
     def get(self, ticket_id: str) -> dict | None:
         row = self.conn.execute(sa.text("SELECT * FROM ticket_facts WHERE ticket_id = :t"), {"t": ticket_id}).first()
         return dict(row._mapping) if row else None
 
-    def measure(self, version: ContractVersion, vendor_id: str, group_id: str | None,
-                start: datetime, end: datetime) -> Measured:
-        targets = json.dumps([vars(x) for x in version.sla.targets])
-        rows = self.conn.execute(_MEASURE, {"targets": targets, "vendor_id": vendor_id, "group_id": group_id,
-                                            "start": start, "end": end})
-        m = Measured()
-        for r in rows:
-            m.by_priority[r.priority] = PriorityStats(r.priority, r.tickets, r.response_measured, r.response_met,
-                                                      r.resolution_measured, r.resolution_met)
-            m.response_missed.extend(r.response_missed or ())
-            m.resolution_missed.extend(r.resolution_missed or ())
-        m.response_missed.sort()
-        m.resolution_missed.sort()
-        return m
+    def measure(self, version: ContractVersion, vendor_id: str, start: datetime, end: datetime) -> Measured:
+        """The vendor's work on the tickets created in [start, end), against the version's terms."""
+        rows = self.conn.execute(_TIMELINES, {"vendor_id": vendor_id, "start": start, "end": end}).all()
+        works = []
+        for _, group in groupby(rows, key=lambda r: r.ticket_id):
+            ticket = list(group)
+            first = ticket[0]
+            points = [Point(r.occurred_at, r.event_id, r.event, r.status, r.assignee, r.vendor_id, r.pending_reason,
+                            r.business_seconds) for r in ticket]
+            kind = next((r.ticket_type for r in ticket if r.ticket_type), None)
+            work = vendor_work(first.ticket_id, first.priority, first.created_at, points, vendor_id, version.sla, kind)
+            if work is not None:
+                works.append(work)
+        return aggregate(works, version)

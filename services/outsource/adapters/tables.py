@@ -198,6 +198,21 @@ ticket_facts = sa.Table(
     sa.Index("ix_ticket_facts_vendor_created", "vendor_id", "created_at"),
     sa.Index("ix_ticket_facts_group_created", "group_id", "created_at"),
 )
+# The same events as a timeline, one row per event: the vendor's clock (domain/sla.py) replays it.
+ticket_timeline = sa.Table(
+    "ticket_timeline", metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ticket_type", sa.Text),
+    sa.Column("status", sa.Text),
+    sa.Column("assignee", sa.Text),
+    sa.Column("vendor_id", sa.Text),  # the assignee's vendor as ticket stamped it at assignment
+    sa.Column("pending_reason", sa.Text),
+    sa.Column("business_seconds", sa.BigInteger),  # the ticket calendar's reading since creation
+    sa.Index("ix_ticket_timeline_vendor", "vendor_id", "ticket_id", postgresql_where=sa.text("vendor_id IS NOT NULL")),
+)
 sla_reports = sa.Table(
     "sla_reports", metadata,
     sa.Column("id", sa.Text, primary_key=True),

@@ -1,11 +1,30 @@
-"""Vendor SLA measurement and penalty maths (exact Decimal arithmetic).
+"""Vendor SLA: which tickets are the vendor's work, the vendor's clock on each, and the penalty
+maths (exact Decimal arithmetic).
 
-Per ticket attributed to the contract (assigned now to the vendor's engineers or the contract's
-vendor group) and created in the period, against the contract's targets for its priority:
-* response is *measured* once the ticket has a first-response time or a response breach; it
-  *meets* the target when response_seconds ≤ response_minutes·60 and no response breach;
-* resolution likewise with resolution time and resolution breaches;
-* a ticket whose priority has no target in the contract is counted but not measured.
+**Attribution.** A ticket is the vendor's work only through its assignee's vendor membership at
+the time of assignment: the `vendor_id` ticket stamps on the assignment from org's staff→vendor
+link (ticket's org-directory replica). The support group does not attribute anything: an internal
+engineer of a group that also has vendor engineers does internal work. A later change of the
+engineer's employer does not re-attribute past work (the stamp stays on the events of that
+assignment); a reassignment to someone else ends the vendor's spell from that time.
+
+**The vendor's clock** runs, on the contract's clock (`business`: the ticket calendar's reading
+carried by the events; `24x7`: wall time), while the ticket is open and the vendor's — from the
+assignment to its engineer until the ticket is resolved or handed to someone else (and from
+creation when its engineer made the first response) — except while the ticket is pending for a
+reason the contract allows (`allowed_pause_reasons`; a pause whose reason is not said runs).
+A reopened ticket's next spell adds to it.
+
+**Measurement**, against the contract's own targets for the ticket's priority (the internal SLA's
+breach flags play no part):
+* response is measured when the vendor's engineer made the first response: business time from
+  creation to that assignment ≤ response_minutes·60;
+* resolution is measured when the vendor resolved the ticket (met when its clock ≤
+  resolution_minutes·60), or as a miss as soon as its clock has passed the target, whoever resolves
+  the ticket later or if it is still open; a ticket handed on within the target is counted but
+  not measured on resolution;
+* a ticket whose priority has no target in the contract, a problem and a change are counted but
+  not measured.
 
 Rounding (documented, deterministic):
 * attainment % = met / measured · 100, rounded to 2 decimals ROUND_HALF_UP ("100.00" when nothing
@@ -18,37 +37,105 @@ Rounding (documented, deterministic):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from .model import CENT, ContractVersion, PenaltyClause, PenaltyMetric, SlaTarget
+from .model import CENT, ContractVersion, PenaltyClause, PenaltyMetric, SlaTarget, SlaTerms
 
 HUNDRED = Decimal(100)
+WORKING = ("new", "assigned", "in_progress")  # the clock runs; `pending` runs unless the reason is allowed
+STOPPED = ("resolved", "closed")
+MEASURED_TYPES = ("request", "incident")  # problems and changes carry no SLA clocks
 
 
 @dataclass(frozen=True)
-class TicketFact:
-    """What the ticket events told us about one ticket (the state after the latest change)."""
+class Point:
+    """One ticket event as the vendor's clock sees it: the ticket's state after the change."""
+
+    at: datetime
+    event_id: str
+    event: str
+    status: str | None
+    assignee: str | None
+    vendor_id: str | None
+    pending_reason: str | None = None  # said by ticket_status_changed only
+    business_seconds: int | None = None  # the ticket calendar's reading since creation, pending included
+
+
+@dataclass(frozen=True)
+class VendorWork:
+    """What one ticket asks of the vendor: the seconds measured (None: not measured)."""
 
     ticket_id: str
     priority: str
     response_seconds: int | None = None
     resolution_seconds: int | None = None
-    response_breached: bool = False
-    resolution_breached: bool = False
+    vendor_seconds: int = 0  # the vendor's clock, measured or not
 
 
-def measure(fact: TicketFact, target: SlaTarget | None) -> tuple[bool | None, bool | None]:
-    """(response met?, resolution met?) — None when not (yet) measurable."""
+def _runs(status: str | None, reason: str | None, terms: SlaTerms) -> bool:
+    return status in WORKING or (status == "pending" and reason not in terms.allowed_pause_reasons)
+
+
+def vendor_work(ticket_id: str, priority: str, created_at: datetime | None, points: Iterable[Point],
+                vendor_id: str, terms: SlaTerms, ticket_type: str | None = None) -> VendorWork | None:
+    """The vendor's work on one ticket, or None when none of its engineers was ever assigned it."""
+    # ticket_created first at its instant (auto-routing assigns in the same instant), then event ids
+    pts = sorted(points, key=lambda p: (p.at, p.event != "ticket_created", p.event_id))
+    if not any(p.vendor_id == vendor_id for p in pts):
+        return None
+    if ticket_type is not None and ticket_type not in MEASURED_TYPES:
+        return VendorWork(ticket_id, priority)
+    business = terms.clock == "business"
+    at = min(created_at, pts[0].at) if created_at else pts[0].at
+    reading: int | None = 0  # at creation
+    status: str | None = "new"
+    vendor = reason = None
+    assigned = resolved_by_vendor = False
+    queued = clock = 0.0  # running time before the first assignment; the vendor's clock
+    response = None
+    for p in pts:
+        now_reading = 0 if p.event == "ticket_created" and p.business_seconds is None else p.business_seconds
+        if business and reading is not None and now_reading is not None:
+            span = max(0.0, float(now_reading - reading))
+        else:
+            span = max(0.0, (p.at - at).total_seconds())
+        if _runs(status, reason, terms):
+            if not assigned:
+                queued += span
+            elif vendor == vendor_id:
+                clock += span
+        after = p.status or status
+        if p.event == "ticket_status_changed" or after != "pending":
+            reason = p.pending_reason if after == "pending" else None
+        if after in STOPPED and status not in STOPPED:
+            resolved_by_vendor = p.vendor_id == vendor_id
+        status, vendor = after, p.vendor_id
+        if not assigned and p.assignee is not None:
+            assigned = True
+            if vendor == vendor_id:  # its engineer made the first response: the queue time is its too
+                response, clock = queued, clock + queued
+        at, reading = p.at, now_reading
+    target = terms.target(priority)
+    resolution = None
+    if target is not None and ((status in STOPPED and resolved_by_vendor) or clock > target.resolution_minutes * 60):
+        resolution = clock
+    return VendorWork(ticket_id, priority, _int(response), _int(resolution), int(round(clock)))
+
+
+def _int(x: float | None) -> int | None:
+    return None if x is None else int(round(x))
+
+
+def measure(work: VendorWork, target: SlaTarget | None) -> tuple[bool | None, bool | None]:
+    """(response met?, resolution met?) against the contract's targets — None when not measured."""
     if target is None:
         return None, None
-    response = resolution = None
-    if fact.response_seconds is not None or fact.response_breached:
-        response = (not fact.response_breached and fact.response_seconds is not None
-                    and fact.response_seconds <= target.response_minutes * 60)
-    if fact.resolution_seconds is not None or fact.resolution_breached:
-        resolution = (not fact.resolution_breached and fact.resolution_seconds is not None
-                      and fact.resolution_seconds <= target.resolution_minutes * 60)
+    response = None if work.response_seconds is None else work.response_seconds <= target.response_minutes * 60
+    resolution = None if work.resolution_seconds is None else \
+        work.resolution_seconds <= target.resolution_minutes * 60
     return response, resolution
 
 
@@ -64,7 +151,7 @@ class PriorityStats:
 
 @dataclass
 class Measured:
-    """Aggregates of a period (what the SQL in adapters/ computes set-based, or `aggregate` here)."""
+    """Aggregates of a period (`aggregate`)."""
 
     by_priority: dict[str, PriorityStats] = field(default_factory=dict)
     response_missed: list[str] = field(default_factory=list)  # ticket ids, sorted
@@ -75,10 +162,10 @@ class Measured:
         return sum(s.tickets for s in self.by_priority.values())
 
 
-def aggregate(facts: list[TicketFact], version: ContractVersion) -> Measured:
-    """The in-memory twin of the SQL aggregation (used by unit tests and the fake unit of work)."""
+def aggregate(works: list[VendorWork], version: ContractVersion) -> Measured:
+    """Per priority: tickets, measured and met; the missed ticket ids (sorted)."""
     m = Measured()
-    for f in facts:
+    for f in works:
         s = m.by_priority.setdefault(f.priority, PriorityStats(f.priority))
         s.tickets += 1
         resp, reso = measure(f, version.sla.target(f.priority))

@@ -146,8 +146,8 @@ def test_contract_terms_name_the_clock_and_the_allowed_pause_reasons():
     t = validate_terms(v, "sla", {"targets": [{"priority": "high", "response_minutes": 30,
                                                "resolution_minutes": 480}]})
     assert not v.violations and (t.clock, t.allowed_pause_reasons) == ("business", ("requester", "change"))
-    t = validate_terms(v, "sla", {"clock": "24x7", "allowed_pause_reasons": ["requester"]})
+    t = validate_terms(v, "sla", {"clock": "24x7", "allowed_pauses": {"reasons": ["requester"]}})
     assert not v.violations and (t.clock, t.allowed_pause_reasons) == ("24x7", ("requester",))
-    assert validate_terms(v, "sla", {"allowed_pause_reasons": []}).allowed_pause_reasons == ()
-    validate_terms(v, "sla", {"clock": "weekdays", "allowed_pause_reasons": ["lunch"]})
-    assert {x.field for x in v.violations} == {"sla.clock", "sla.allowed_pause_reasons[0]"}
+    assert validate_terms(v, "sla", {"allowed_pauses": {"reasons": []}}).allowed_pause_reasons == ()
+    validate_terms(v, "sla", {"clock": "weekdays", "allowed_pauses": {"reasons": ["lunch"]}})
+    assert {x.field for x in v.violations} == {"sla.clock", "sla.allowed_pauses.reasons[0]"}
