@@ -173,3 +173,63 @@ def test_the_contract_names_its_clock_and_allowed_pauses_through_the_rpc_and_the
 def test_a_contract_without_pause_terms_gets_the_defaults(admin):
     sla = _contract(admin).current.sla
     assert (sla.clock, list(sla.allowed_pauses.reasons)) == ("business", ["requester", "change"])
+
+
+def test_the_set_based_clock_replays_the_timeline_as_the_domain_does(env):
+    """adapters/facts.py computes the vendor's clock in SQL; domain/sla.vendor_work is the rule.
+    Same timelines (the synthetic month, hand-overs both ways, pauses of every reason, a reopen,
+    events with and without calendar readings, a change), every clock and pause setting."""
+    import dataclasses
+
+    from outsource.domain import sla
+    from outsource.domain.model import SlaTarget, SlaTerms
+    from tests.outsource_samples import synthetic_month
+
+    engine = env[1]
+    record = lambda e: handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)  # noqa: E731
+    for e in synthetic_month(start=T0 - timedelta(days=1)):
+        record(e)
+    state = {"ticket_created": "new", "ticket_assigned": "assigned", "ticket_resolved": "resolved"}
+    cases = {
+        "handed-back": [("ticket_assigned", 0.2, "V001", {}), ("ticket_assigned", 5, "E008", {}),
+                        ("ticket_resolved", 40, "E008", {})],
+        "handed-over": [("ticket_assigned", 0.5, "E008", {}), ("ticket_assigned", 3, "V001", {}),
+                        ("ticket_resolved", 10, "V001", {})],
+        "reopened": [("ticket_assigned", 0, "V001", {}), ("ticket_resolved", 4, "V001", {}),
+                     ("ticket_status_changed", 30, "V001", {"status": "in_progress"}),
+                     ("ticket_status_changed", 31, "V001", {"status": "pending", "pending_reason": "change"}),
+                     ("ticket_assigned", 33, "V001", {"status": "pending"}),
+                     ("ticket_status_changed", 35, "V001", {"status": "in_progress"}),
+                     ("ticket_resolved", 36, "V001", {})],
+        "open": [("ticket_assigned", 1, "V001", {}),
+                 ("ticket_status_changed", 2, "V001", {"status": "pending", "pending_reason": "vendor"}),
+                 ("ticket_status_changed", 3, "V001", {"status": "pending", "pending_reason": "requester"}),
+                 ("ticket_status_changed", 30, "V001", {"status": "pending", "pending_reason": None})],
+        "a-change": [("ticket_assigned", 1, "V001", {}), ("ticket_resolved", 90, "V001", {})],
+    }
+    for n, (tid, steps) in enumerate(cases.items()):
+        for i, (name, hours, assignee, extra) in enumerate([("ticket_created", 0, None, {}), *steps]):
+            at = T0 + timedelta(hours=hours)
+            reading = {"business_seconds_since_created": int(hours * H / 2)} if (i + n) % 3 else {}
+            extra = {"status": state.get(name, "in_progress"), **reading, **extra,
+                     "ticket_type": "change" if tid == "a-change" else "incident"}
+            record(ticket_event(name, tid, at, eid=f"{tid}-{i}", priority="medium",
+                                vendor_id="vendor-hx" if assignee == "V001" else None, assignee=assignee,
+                                created_at=T0.isoformat(), **extra))
+    targets = (SlaTarget("medium", 60, 1440), SlaTarget("high", 30, 480), SlaTarget("critical", 15, 240))
+    start, end = datetime(2026, 11, 1, tzinfo=CST), datetime(2027, 1, 1, tzinfo=CST)
+    for clock in ("business", "24x7"):
+        for allowed in ((), ("requester", "change"), ("vendor",)):
+            terms = SlaTerms(targets, clock=clock, allowed_pause_reasons=allowed)
+            with OutsourceUnitOfWork(engine) as uow:
+                from_sql = sorted(uow.facts.works(terms, "vendor-hx", start, end), key=lambda w: w.ticket_id)
+                in_python = []
+                for tid in sorted({w.ticket_id for w in from_sql} | set(cases)):
+                    fact = uow.facts.get(tid)
+                    work = sla.vendor_work(tid, fact["priority"], fact["created_at"], uow.facts.timeline(tid),
+                                           "vendor-hx", terms, "change" if tid == "a-change" else "incident")
+                    if work is not None:
+                        in_python.append(work)
+            assert [dataclasses.astuple(w) for w in from_sql] == [dataclasses.astuple(w) for w in in_python], \
+                (clock, allowed)
+            assert len(from_sql) == 26  # 21 of the month (its `oct` is in November now) and the 5 cases

@@ -81,21 +81,19 @@ def _runs(status: str | None, reason: str | None, terms: SlaTerms) -> bool:
 
 def vendor_work(ticket_id: str, priority: str, created_at: datetime | None, points: Iterable[Point],
                 vendor_id: str, terms: SlaTerms, ticket_type: str | None = None) -> VendorWork | None:
-    """The vendor's work on one ticket, or None when none of its engineers was ever assigned it."""
+    """The vendor's work on one ticket, or None when none of its engineers was ever assigned it.
+    (adapters/facts.py replays the same clock set-based in SQL; a test keeps the two equal.)"""
     # ticket_created first at its instant (auto-routing assigns in the same instant), then event ids
     pts = sorted(points, key=lambda p: (p.at, p.event != "ticket_created", p.event_id))
     if not any(p.vendor_id == vendor_id for p in pts):
         return None
-    if ticket_type is not None and ticket_type not in MEASURED_TYPES:
-        return VendorWork(ticket_id, priority)
     business = terms.clock == "business"
     at = min(created_at, pts[0].at) if created_at else pts[0].at
     reading: int | None = 0  # at creation
     status: str | None = "new"
-    vendor = reason = None
+    vendor = reason = first_vendor = None
     assigned = resolved_by_vendor = False
-    queued = clock = 0.0  # running time before the first assignment; the vendor's clock
-    response = None
+    queued = held = 0.0  # running time before the first assignment; while the vendor's engineer held it
     for p in pts:
         now_reading = 0 if p.event == "ticket_created" and p.business_seconds is None else p.business_seconds
         if business and reading is not None and now_reading is not None:
@@ -106,23 +104,33 @@ def vendor_work(ticket_id: str, priority: str, created_at: datetime | None, poin
             if not assigned:
                 queued += span
             elif vendor == vendor_id:
-                clock += span
-        after = p.status or status
-        if p.event == "ticket_status_changed" or after != "pending":
-            reason = p.pending_reason if after == "pending" else None
-        if after in STOPPED and status not in STOPPED:
+                held += span
+        if p.event == "ticket_status_changed" or p.status != "pending":
+            reason = p.pending_reason if p.status == "pending" else None
+        if p.status in STOPPED and status not in STOPPED:
             resolved_by_vendor = p.vendor_id == vendor_id
-        status, vendor = after, p.vendor_id
+        status, vendor = p.status, p.vendor_id
         if not assigned and p.assignee is not None:
-            assigned = True
-            if vendor == vendor_id:  # its engineer made the first response: the queue time is its too
-                response, clock = queued, clock + queued
+            assigned, first_vendor = True, p.vendor_id
         at, reading = p.at, now_reading
+    return settle(ticket_id, priority, ticket_type, terms, queued=queued, held=held,
+                  first_response=first_vendor == vendor_id, resolved_by_vendor=status in STOPPED and resolved_by_vendor)
+
+
+def settle(ticket_id: str, priority: str, ticket_type: str | None, terms: SlaTerms, *, queued: float, held: float,
+           first_response: bool, resolved_by_vendor: bool) -> VendorWork:
+    """The vendor's work from its replayed clock: `queued` (running before the first assignment),
+    `held` (running while its engineers held the ticket), whether its engineer made the first
+    response, and whether the ticket is resolved by it now."""
+    if ticket_type is not None and ticket_type not in MEASURED_TYPES:
+        return VendorWork(ticket_id, priority)
+    clock = held + queued if first_response else held
     target = terms.target(priority)
     resolution = None
-    if target is not None and ((status in STOPPED and resolved_by_vendor) or clock > target.resolution_minutes * 60):
+    if target is not None and (resolved_by_vendor or clock > target.resolution_minutes * 60):
         resolution = clock
-    return VendorWork(ticket_id, priority, _int(response), _int(resolution), int(round(clock)))
+    return VendorWork(ticket_id, priority, _int(queued) if first_response else None, _int(resolution),
+                      int(round(clock)))
 
 
 def _int(x: float | None) -> int | None:
