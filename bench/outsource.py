@@ -6,8 +6,9 @@ created → assigned → resolved (a pause 'for the vendor' on every 13th) per t
 median of `--trials` runs after one warm-up:
 * baseline: a plain COUNT … GROUP BY priority over the same vendor/period fact rows (the floor any
   report over these rows pays);
-* measure: the vendor's clock replayed set-based over the period's timelines of the vendor's
-  tickets (window functions, adapters/facts.py), then per priority with the missed ticket ids;
+* measure: the vendor's clock, set-based over the per-ticket span summaries (recomputed from each
+  ticket's timeline at ingest; here once after seeding, not timed), then per priority with the
+  missed ticket ids;
 * report: the whole GenerateSlaReport use case (measure + penalty maths + upsert + outbox),
   through the handler as gRPC calls it.
 Prints figures; asserts nothing about time."""
@@ -126,9 +127,15 @@ def run(tickets: int, trials: int) -> dict:
                                  "month_start": "2026-09-01 00:00+08"})
             for prefix in ("hx-", "ot-", "sep-"):
                 conn.execute(_SEED_TIMELINE, {"prefix": prefix})
+        with OutsourceUnitOfWork(engine) as uow:
+            summarised = uow.facts.rebuild()
+            uow.commit()
+        assert summarised == 3 * tickets
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE ticket_facts"))
             conn.execute(sa.text("VACUUM ANALYZE ticket_timeline"))
+            conn.execute(sa.text("VACUUM ANALYZE ticket_clocks"))
+            conn.execute(sa.text("VACUUM ANALYZE ticket_spans"))
         seed_s = time.perf_counter() - t0
         start, end = date(2026, 10, 1), date(2026, 10, 31)
         params = {"v": "vendor-hx", "g": "app", "s": "2026-10-01 00:00+08", "e": "2026-11-01 00:00+08"}
@@ -175,7 +182,7 @@ def main(argv=None) -> None:
                   f"in the period, {r['rows']:,} fact rows, {r['timeline_rows']:,} timeline rows; "
                   f"{args.trials} trials; load {load:.1f}")
     table.add_row("baseline: COUNT … GROUP BY priority over the same rows", f"{r['baseline_ms']:.1f}")
-    table.add_row("measure: the vendor's clock over the timelines (SQL) + per priority", f"{r['measure_ms']:.1f}")
+    table.add_row("measure: the vendor's clock over the span summaries + per priority", f"{r['measure_ms']:.1f}")
     table.add_row("GenerateSlaReport use case (measure + penalties + upsert + outbox)", f"{r['report_ms']:.1f}")
     console.print(table)
     console.print(f"seeded in {r['seed_s']:.1f} s; report: response {r['response']}%, resolution {r['resolution']}%, "

@@ -175,8 +175,9 @@ def test_a_contract_without_pause_terms_gets_the_defaults(admin):
     assert (sla.clock, list(sla.allowed_pauses.reasons)) == ("business", ["requester", "change"])
 
 
-def test_the_set_based_clock_replays_the_timeline_as_the_domain_does(env):
-    """adapters/facts.py computes the vendor's clock in SQL; domain/sla.vendor_work is the rule.
+def test_the_set_based_clock_is_the_domains_replay(env):
+    """adapters/facts.py sums the per-ticket spans in SQL for one contract; domain/sla.vendor_work
+    replays the timeline for it.
     Same timelines (the synthetic month, hand-overs both ways, pauses of every reason, a reopen,
     events with and without calendar readings, a change), every clock and pause setting."""
     import dataclasses
@@ -218,6 +219,13 @@ def test_the_set_based_clock_replays_the_timeline_as_the_domain_does(env):
                                 created_at=T0.isoformat(), **extra))
     targets = (SlaTarget("medium", 60, 1440), SlaTarget("high", 30, 480), SlaTarget("critical", 15, 240))
     start, end = datetime(2026, 11, 1, tzinfo=CST), datetime(2027, 1, 1, tzinfo=CST)
+    terms = SlaTerms(targets)
+    with OutsourceUnitOfWork(engine) as uow:
+        summed_per_event = uow.facts.works(terms, "vendor-hx", start, end)
+        assert uow.facts.rebuild() == 27  # the month's 22 and the 5 cases, summed up again in one pass
+        by_id = lambda w: w.ticket_id  # noqa: E731
+        assert sorted(uow.facts.works(terms, "vendor-hx", start, end), key=by_id) == sorted(summed_per_event, key=by_id)
+        uow.commit()
     for clock in ("business", "24x7"):
         for allowed in ((), ("requester", "change"), ("vendor",)):
             terms = SlaTerms(targets, clock=clock, allowed_pause_reasons=allowed)

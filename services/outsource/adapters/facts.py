@@ -1,5 +1,6 @@
-"""Facts from the ticket service's events: one row per ticket (state, creation, priority) and one
-timeline row per event, which the vendor's clock (domain/sla.py) replays per contract.
+"""Facts from the ticket service's events: one row per ticket (state, creation, priority), one
+timeline row per event, and the timeline summed up per ticket (spans per holder and pause reason,
+domain/sla.summarize) that a vendor SLA report sums set-based for its contract.
 
 Each ticket event carries the ticket's state after the change and `occurred_at`. The merge below
 gives the same row whatever order the events arrive in, and applying an event twice changes
@@ -13,19 +14,20 @@ nothing (the inbox also skips a redelivery):
   use the internal SLA's flags).
 
 Timeline rows are keyed by (ticket, event id), so a redelivery adds nothing and the order of
-arrival does not matter (the clock sorts them by occurred_at).
+arrival does not matter: the summary is recomputed from the whole sorted timeline on each event.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import groupby
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..domain.model import ContractVersion, SlaTerms
-from ..domain.sla import STOPPED, Measured, Point, VendorWork, aggregate, settle
-from .tables import ticket_timeline
+from ..domain.sla import Measured, Point, VendorWork, aggregate, settle, summarize
+from .tables import ticket_clocks, ticket_facts, ticket_spans, ticket_timeline
 
 TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_status_changed", "ticket_resolved", "ticket_closed",
                  "sla_breached")
@@ -69,59 +71,21 @@ ON CONFLICT (ticket_id) DO UPDATE SET
     closed_at = GREATEST(f.closed_at, EXCLUDED.closed_at)
 """)
 
-# The vendor's clock, set-based: the same replay as domain/sla.vendor_work (a test keeps them equal)
-# over the timelines of the tickets created in the period that one of the vendor's engineers held.
-# Per point: the state after it holds until the next point; `rgrp` numbers the runs of points that
-# share the pending reason of the status change that started them.
+# The period's tickets that one of the vendor's engineers held, with their summed spans on the
+# contract's clock (the allowed pauses left out): what domain/sla.work_of computes from a Spans.
 _CLOCKS = sa.text("""
-WITH c AS (
-  SELECT f.ticket_id, coalesce(f.priority, 'unknown') AS priority, f.created_at
-  FROM ticket_facts f
-  WHERE f.created_at >= :start AND f.created_at < :end
-    AND EXISTS (SELECT 1 FROM ticket_timeline v WHERE v.ticket_id = f.ticket_id AND v.vendor_id = :vendor_id)
-), p AS (
-  SELECT ticket_id, priority, created_at AS at, 0 AS k, '' AS event_id, 'start' AS event,
-         CAST(NULL AS text) AS ticket_type, 'new' AS status, CAST(NULL AS text) AS assignee,
-         CAST(NULL AS text) AS vendor_id,
-         CAST(NULL AS text) AS pending_reason, CAST(0 AS bigint) AS reading
-  FROM c
-  UNION ALL
-  SELECT t.ticket_id, c.priority, t.occurred_at, CASE WHEN t.event = 'ticket_created' THEN 1 ELSE 2 END,
-         t.event_id, t.event, t.ticket_type, t.status, t.assignee, t.vendor_id, t.pending_reason,
-         CASE WHEN t.event = 'ticket_created' THEN coalesce(t.business_seconds, 0) ELSE t.business_seconds END
-  FROM c JOIN ticket_timeline t ON t.ticket_id = c.ticket_id
-), o AS (
-  SELECT p.*, lead(at) OVER w AS next_at, lead(reading) OVER w AS next_reading,
-         lag(status) OVER w AS status_before,
-         bool_or(assignee IS NOT NULL) OVER w AS assigned,
-         count(*) FILTER (WHERE event IN ('start', 'ticket_status_changed') OR status IS DISTINCT FROM 'pending')
-           OVER w AS rgrp
-  FROM p WINDOW w AS (PARTITION BY ticket_id ORDER BY at, k, event_id)
-), r AS (
-  SELECT o.*, first_value(CASE WHEN status = 'pending' THEN pending_reason END)
-           OVER (PARTITION BY ticket_id, rgrp ORDER BY at, k, event_id) AS reason
-  FROM o
-), s AS (
-  SELECT r.*,
-         CASE WHEN next_at IS NULL THEN 0
-              WHEN :business AND reading IS NOT NULL AND next_reading IS NOT NULL
-                THEN greatest(0, next_reading - reading)
-              ELSE greatest(0, extract(epoch FROM next_at - at)) END AS span,
-         coalesce(status IN ('new', 'assigned', 'in_progress')
-                  OR (status = 'pending' AND (reason IS NULL OR NOT reason = ANY(CAST(:allowed AS text[])))),
-                  false) AS runs
-  FROM r
-)
-SELECT ticket_id, min(priority) AS priority, max(ticket_type) AS ticket_type,
-       coalesce(sum(span) FILTER (WHERE runs AND NOT assigned), 0) AS queued,
-       coalesce(sum(span) FILTER (WHERE runs AND assigned AND vendor_id = :vendor_id), 0) AS held,
-       (array_agg(vendor_id ORDER BY at, k, event_id) FILTER (WHERE assignee IS NOT NULL))[1] AS first_vendor,
-       (array_agg(vendor_id ORDER BY at DESC, k DESC, event_id DESC)
-          FILTER (WHERE status IN ('resolved', 'closed')
-                  AND (status_before IS NULL OR status_before NOT IN ('resolved', 'closed'))))[1] AS stopped_by,
-       (array_agg(status ORDER BY at DESC, k DESC, event_id DESC))[1] AS last_status
-FROM s
-GROUP BY ticket_id
+SELECT f.ticket_id, coalesce(f.priority, 'unknown') AS priority, k.ticket_type, k.first_vendor, k.resolved_by,
+       coalesce(sum(CASE WHEN :business THEN s.calendar_seconds ELSE s.wall_seconds END)
+                FILTER (WHERE s.holder = '' AND (s.reason = '' OR NOT s.reason = ANY(CAST(:allowed AS text[])))),
+                0) AS queued,
+       coalesce(sum(CASE WHEN :business THEN s.calendar_seconds ELSE s.wall_seconds END)
+                FILTER (WHERE s.holder = :vendor_id
+                        AND (s.reason = '' OR NOT s.reason = ANY(CAST(:allowed AS text[])))), 0) AS held
+FROM ticket_facts f
+JOIN ticket_clocks k ON k.ticket_id = f.ticket_id
+LEFT JOIN ticket_spans s ON s.ticket_id = f.ticket_id
+WHERE f.created_at >= :start AND f.created_at < :end AND :vendor_id = ANY(k.vendors)
+GROUP BY f.ticket_id, f.priority, k.ticket_type, k.first_vendor, k.resolved_by
 """)
 
 
@@ -147,6 +111,11 @@ def fact_row(name: str, event_id: str, time: str, d: dict) -> dict:
     }
 
 
+def _point(r) -> Point:
+    return Point(r.occurred_at, r.event_id, r.event, r.status, r.assignee, r.vendor_id, r.pending_reason,
+                 r.business_seconds)
+
+
 def timeline_row(name: str, event_id: str, time: str, d: dict) -> dict:
     """The timeline row of one ticket event (the ticket's state after the change)."""
     reading = d.get("business_seconds_since_created")
@@ -166,6 +135,51 @@ class TicketFacts:
         if name in TIMELINE_EVENTS:
             stmt = pg_insert(ticket_timeline).values(**timeline_row(name, event_id, time, data))
             self.conn.execute(stmt.on_conflict_do_nothing(index_elements=["ticket_id", "event_id"]))
+        self.summarize(data["ticket_id"])
+
+    def summarize(self, ticket_id: str) -> None:
+        """Recompute the ticket's spans from its whole timeline. The fact upsert above holds the
+        ticket's row lock until commit, so a concurrent event of the same ticket recomputes after
+        this one commits and sees its timeline row (READ COMMITTED: each statement a new snapshot)."""
+        rows = self.conn.execute(sa.select(ticket_timeline).where(ticket_timeline.c.ticket_id == ticket_id)).all()
+        if not rows:
+            return
+        created = self.conn.execute(sa.select(ticket_facts.c.created_at).where(
+            ticket_facts.c.ticket_id == ticket_id)).scalar()
+        spans = summarize(created, [_point(r) for r in rows])
+        kind = next((r.ticket_type for r in rows if r.ticket_type), None)
+        self.conn.execute(ticket_spans.delete().where(ticket_spans.c.ticket_id == ticket_id))
+        rows = [{"ticket_id": ticket_id, "holder": h, "reason": r, "calendar_seconds": c, "wall_seconds": w}
+                for (h, r), (c, w) in spans.seconds.items()]
+        if rows:
+            self.conn.execute(ticket_spans.insert(), rows)
+        values = {"ticket_id": ticket_id, "ticket_type": kind, "vendors": list(spans.vendors),
+                  "first_vendor": spans.first_vendor, "resolved_by": spans.resolved_by}
+        stmt = pg_insert(ticket_clocks).values(**values)
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["ticket_id"],
+                                                     set_={k: stmt.excluded[k] for k in values if k != "ticket_id"}))
+
+    def rebuild(self) -> int:
+        """Recompute every ticket's summary from the stored timelines (after a change of the rules),
+        in one pass over them."""
+        self.conn.execute(ticket_spans.delete())
+        self.conn.execute(ticket_clocks.delete())
+        rows = self.conn.execute(sa.select(ticket_timeline, ticket_facts.c.created_at).join(
+            ticket_facts, ticket_facts.c.ticket_id == ticket_timeline.c.ticket_id, isouter=True).order_by(
+            ticket_timeline.c.ticket_id))
+        spans, clocks = [], []
+        for tid, group in groupby(rows, key=lambda r: r.ticket_id):
+            timeline = list(group)
+            summed = summarize(timeline[0].created_at, [_point(r) for r in timeline])
+            spans += [{"ticket_id": tid, "holder": h, "reason": r, "calendar_seconds": c, "wall_seconds": w}
+                      for (h, r), (c, w) in summed.seconds.items()]
+            kind = next((r.ticket_type for r in timeline if r.ticket_type), None)
+            clocks.append({"ticket_id": tid, "ticket_type": kind, "vendors": list(summed.vendors),
+                           "first_vendor": summed.first_vendor, "resolved_by": summed.resolved_by})
+        for table, values in ((ticket_clocks, clocks), (ticket_spans, spans)):
+            for i in range(0, len(values), 5000):
+                self.conn.execute(table.insert(), values[i:i + 5000])
+        return len(clocks)
 
     def get(self, ticket_id: str) -> dict | None:
         row = self.conn.execute(sa.text("SELECT * FROM ticket_facts WHERE ticket_id = :t"), {"t": ticket_id}).first()
@@ -173,17 +187,12 @@ class TicketFacts:
 
     def works(self, terms: SlaTerms, vendor_id: str, start: datetime, end: datetime) -> list[VendorWork]:
         """The vendor's work on each ticket created in [start, end) that its engineers held."""
-        # The planner's row estimate for the window pipeline is far too high and JIT compilation
-        # then costs seconds (measured: 6 of 11 s for 20k tickets), more than the query itself;
-        # the window sorts of a large month spill to disk under the default work_mem.
-        self.conn.execute(sa.text("SET LOCAL jit = off"))
-        self.conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
         rows = self.conn.execute(_CLOCKS, {"vendor_id": vendor_id, "start": start, "end": end,
                                            "business": terms.clock == "business",
                                            "allowed": list(terms.allowed_pause_reasons)})
         return [settle(r.ticket_id, r.priority, r.ticket_type, terms, queued=float(r.queued), held=float(r.held),
-                       first_response=r.first_vendor == vendor_id,
-                       resolved_by_vendor=r.last_status in STOPPED and r.stopped_by == vendor_id) for r in rows]
+                       first_response=r.first_vendor == vendor_id, resolved_by_vendor=r.resolved_by == vendor_id)
+                for r in rows]
 
     def measure(self, version: ContractVersion, vendor_id: str, start: datetime, end: datetime) -> Measured:
         """The period's figures against the version's terms."""
@@ -192,5 +201,4 @@ class TicketFacts:
     def timeline(self, ticket_id: str) -> list[Point]:
         """One ticket's timeline as the domain's clock reads it."""
         rows = self.conn.execute(sa.select(ticket_timeline).where(ticket_timeline.c.ticket_id == ticket_id))
-        return [Point(r.occurred_at, r.event_id, r.event, r.status, r.assignee, r.vendor_id, r.pending_reason,
-                      r.business_seconds) for r in rows]
+        return [_point(r) for r in rows]

@@ -75,46 +75,77 @@ class VendorWork:
     vendor_seconds: int = 0  # the vendor's clock, measured or not
 
 
-def _runs(status: str | None, reason: str | None, terms: SlaTerms) -> bool:
-    return status in WORKING or (status == "pending" and reason not in terms.allowed_pause_reasons)
+QUEUE = ""  # the holder before the first assignment
+WORK = ""  # the "reason" of a span in which the ticket was being worked (not pending)
+UNSAID = "?"  # a pause whose reason the events do not say: never an allowed one
 
 
-def vendor_work(ticket_id: str, priority: str, created_at: datetime | None, points: Iterable[Point],
-                vendor_id: str, terms: SlaTerms, ticket_type: str | None = None) -> VendorWork | None:
-    """The vendor's work on one ticket, or None when none of its engineers was ever assigned it.
-    (adapters/facts.py replays the same clock set-based in SQL; a test keeps the two equal.)"""
+@dataclass(frozen=True)
+class Spans:
+    """One ticket's timeline summed up for every contract at once: running seconds per (holder,
+    pause reason) on the calendar reading (the wall clock where a reading is missing) and on the
+    wall clock. Holders: QUEUE before the first assignment, then the assignee's vendor (spans of
+    internal engineers are not kept); reason WORK while worked, else the pending reason."""
+
+    seconds: dict[tuple[str, str], tuple[float, float]]
+    vendors: tuple[str, ...]  # every vendor whose engineer held the ticket
+    first_vendor: str | None  # the vendor of the first assignee (None: internal, or not yet assigned)
+    resolved_by: str | None  # resolved now: the vendor whose engineer resolved it (None: internal or open)
+
+    def clock(self, holder: str, terms: SlaTerms) -> float:
+        """The running seconds of `holder` on the contract's clock, its allowed pauses left out."""
+        pick = 0 if terms.clock == "business" else 1
+        return sum(v[pick] for (h, r), v in self.seconds.items()
+                   if h == holder and (r == WORK or r not in terms.allowed_pause_reasons))
+
+
+def summarize(created_at: datetime | None, points: Iterable[Point]) -> Spans:
+    """Replay a ticket's timeline: the state after each event holds until the next one."""
     # ticket_created first at its instant (auto-routing assigns in the same instant), then event ids
     pts = sorted(points, key=lambda p: (p.at, p.event != "ticket_created", p.event_id))
-    if not any(p.vendor_id == vendor_id for p in pts):
-        return None
-    business = terms.clock == "business"
+    seconds: dict[tuple[str, str], tuple[float, float]] = {}
+    if not pts:
+        return Spans(seconds, (), None, None)
     at = min(created_at, pts[0].at) if created_at else pts[0].at
     reading: int | None = 0  # at creation
     status: str | None = "new"
-    vendor = reason = first_vendor = None
-    assigned = resolved_by_vendor = False
-    queued = held = 0.0  # running time before the first assignment; while the vendor's engineer held it
+    vendor = reason = first_vendor = stopped_by = None
+    assigned = False
     for p in pts:
         now_reading = 0 if p.event == "ticket_created" and p.business_seconds is None else p.business_seconds
-        if business and reading is not None and now_reading is not None:
-            span = max(0.0, float(now_reading - reading))
-        else:
-            span = max(0.0, (p.at - at).total_seconds())
-        if _runs(status, reason, terms):
-            if not assigned:
-                queued += span
-            elif vendor == vendor_id:
-                held += span
+        wall = max(0.0, (p.at - at).total_seconds())
+        calendar = max(0.0, float(now_reading - reading)) if reading is not None and now_reading is not None \
+            else wall
+        holder = vendor if assigned else QUEUE
+        if holder is not None and (status in WORKING or status == "pending"):
+            key = (holder, WORK if status in WORKING else reason or UNSAID)
+            c, w = seconds.get(key, (0.0, 0.0))
+            seconds[key] = (c + calendar, w + wall)
         if p.event == "ticket_status_changed" or p.status != "pending":
             reason = p.pending_reason if p.status == "pending" else None
         if p.status in STOPPED and status not in STOPPED:
-            resolved_by_vendor = p.vendor_id == vendor_id
+            stopped_by = p.vendor_id
         status, vendor = p.status, p.vendor_id
         if not assigned and p.assignee is not None:
             assigned, first_vendor = True, p.vendor_id
         at, reading = p.at, now_reading
-    return settle(ticket_id, priority, ticket_type, terms, queued=queued, held=held,
-                  first_response=first_vendor == vendor_id, resolved_by_vendor=status in STOPPED and resolved_by_vendor)
+    vendors = tuple(sorted({p.vendor_id for p in pts if p.vendor_id}))
+    return Spans(seconds, vendors, first_vendor, stopped_by if status in STOPPED else None)
+
+
+def vendor_work(ticket_id: str, priority: str, created_at: datetime | None, points: Iterable[Point],
+                vendor_id: str, terms: SlaTerms, ticket_type: str | None = None) -> VendorWork | None:
+    """The vendor's work on one ticket, or None when none of its engineers was ever assigned it."""
+    return work_of(ticket_id, priority, ticket_type, summarize(created_at, points), vendor_id, terms)
+
+
+def work_of(ticket_id: str, priority: str, ticket_type: str | None, spans: Spans, vendor_id: str,
+            terms: SlaTerms) -> VendorWork | None:
+    if vendor_id not in spans.vendors:
+        return None
+    return settle(ticket_id, priority, ticket_type, terms, queued=spans.clock(QUEUE, terms),
+                  held=spans.clock(vendor_id, terms), first_response=spans.first_vendor == vendor_id,
+                  resolved_by_vendor=spans.resolved_by == vendor_id)
 
 
 def settle(ticket_id: str, priority: str, ticket_type: str | None, terms: SlaTerms, *, queued: float, held: float,
