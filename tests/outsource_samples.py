@@ -12,33 +12,47 @@ from govkit.events import Envelope
 CST = timezone(timedelta(hours=8))
 
 
+STATUS_AFTER = {"ticket_created": "new", "ticket_assigned": "assigned", "ticket_resolved": "resolved",
+                "ticket_closed": "closed", "sla_breached": "in_progress"}
+
+
 def ticket_event(name, ticket_id, at, *, eid=None, priority="high", vendor_id="vendor-hx", group_id="app", **extra):
     data = {"ticket_id": ticket_id, "number": f"INC-2026-{ticket_id}", "ticket_type": "incident",
             "org_unit_id": "czj", "catalogue_item_id": "app-om", "category": "application", "priority": priority,
-            "status": "x", "group_id": group_id, "assignee": "V001" if vendor_id else "Z001",
+            "status": STATUS_AFTER.get(name, "in_progress"), "group_id": group_id,
+            "assignee": "V001" if vendor_id else "Z001",
             "vendor_id": vendor_id, "requester": "u", "occurred_at": at.isoformat(), **extra}
     return Envelope(id=eid or f"{name}-{ticket_id}", source="ticket", type=f"govops.ticket.{name}.v1",
                     time=at.isoformat(), subject=ticket_id, org_unit_id="czj", correlationid=None, data=data).to_dict()
 
 
 def synthetic_month(start=datetime(2026, 11, 2, 9, tzinfo=CST)) -> list[dict]:
-    """20 vendor tickets in November: 17 on time, t18 late response, t19 sla_breached on resolution,
-    t20 critical resolved late; plus one ticket of another vendor and one from October."""
+    """20 vendor tickets in November (24x7 calendar readings): 17 on time; t18 responded late; t19
+    within the internal SLA's pending-excluded clock but late on the contract's, since it waited
+    6 h for the vendor; t20 critical resolved late; plus one ticket of another vendor and one from
+    October."""
     events = []
     for i in range(1, 21):
         tid, at = f"t{i:02}", start + timedelta(days=i)
         prio = "critical" if i == 20 else "high"
-        events.append(ticket_event("ticket_created", tid, at, priority=prio, created_at=at.isoformat()))
+
+        def ev(name, seconds, tid=tid, at=at, prio=prio, **extra):
+            return ticket_event(name, tid, at + timedelta(seconds=seconds), priority=prio,
+                                eid=f"{name}-{tid}-{seconds}", business_seconds_since_created=seconds, **extra)
+
+        events.append(ticket_event("ticket_created", tid, at, priority=prio, created_at=at.isoformat(),
+                                   vendor_id=None, assignee=None))
         resp = 2400 if i == 18 else 600
-        events.append(ticket_event("ticket_assigned", tid, at + timedelta(minutes=5), priority=prio,
-                                   first_response=True, response_business_seconds=resp, method="auto"))
-        reso = 20000 if i == 20 else 7200
-        events.append(ticket_event("ticket_resolved", tid, at + timedelta(hours=3), priority=prio,
-                                   response_business_seconds=resp, resolution_business_seconds=reso))
-        if i == 19:
-            events.append(ticket_event("sla_breached", tid, at + timedelta(hours=2), target="resolution"))
-        events.append(ticket_event("ticket_closed", tid, at + timedelta(days=1), priority=prio,
-                                   resolution_business_seconds=reso))
+        events.append(ev("ticket_assigned", resp, first_response=True, response_business_seconds=resp, method="auto"))
+        reso, pending = (20000, 0) if i == 20 else (9 * 3600, 6 * 3600) if i == 19 else (10800, 0)
+        if pending:
+            events.append(ev("ticket_status_changed", 3600, status="pending", from_status="assigned",
+                             to_status="pending", pending_reason="vendor"))
+            events.append(ev("ticket_status_changed", 3600 + pending, status="in_progress", from_status="pending",
+                             to_status="in_progress", pending_reason=None))
+        events.append(ev("ticket_resolved", reso, response_business_seconds=resp,
+                         resolution_business_seconds=reso - pending))
+        events.append(ev("ticket_closed", 86400, resolution_business_seconds=reso - pending))
     events.append(ticket_event("ticket_created", "other", start, vendor_id="vendor-b", group_id="net",
                                created_at=start.isoformat()))
     october = start - timedelta(days=10)

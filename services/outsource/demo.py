@@ -1,8 +1,9 @@
 """Demo seed for outsourcing (runs after org's demo, which creates the vendor unit vendor-hx
 华信科技服务有限公司 and its engineer V001 林涛 in support group `grp-application`): two vendors, an O&M
 outsourcing project of om-centre taken through procurement to a signed contract with SLA terms
-and penalty clauses, a month of synthetic ticket facts handled by the vendor's engineers, and its
-SLA report with a penalty. Safe to repeat: fixed ids, idempotency keys and event ids."""
+and penalty clauses, a month of synthetic ticket events of 应用组 — the vendor's engineer's and an
+internal engineer's — and the vendor's SLA report, which counts only the vendor's tickets, with a
+penalty. Safe to repeat: fixed ids, idempotency keys and event ids."""
 
 from __future__ import annotations
 
@@ -37,14 +38,18 @@ MONTH = (date(2026, 10, 1), date(2026, 10, 31))
 
 
 def _month_of_tickets() -> list[dict]:
-    """60 tickets in October 2026 handled by V001 (vendor-hx, group grp-application); a handful late."""
+    """October 2026 in 应用组 (grp-application): 60 tickets of V001 林涛 (vendor-hx), a handful late,
+    #18 waiting 'for the vendor' (no pause for the contract: late) and #50 waiting for the requester
+    (an allowed pause: on time); and 15 of E008 孙丽, an internal engineer of the same group, which
+    the vendor's report does not count. Times are 24x7 readings (`business_seconds_since_created`)."""
     rng, events = random.Random(2026), []
-    for i in range(1, 61):
+    for i in range(1, 76):
+        internal = i > 60
         tid = f"demo-inc-2026-10-{i:03}"
         at = datetime(2026, 10, 1, 8, tzinfo=CST) + timedelta(hours=rng.randrange(0, 30 * 24))
         prio = rng.choice(["critical", "high", "high", "medium", "medium", "medium", "low"])
         target = {t["priority"]: t for t in SLA["targets"]}[prio]
-        late_response, late_resolution = i in (7, 23, 41), i in (12, 33)
+        late_response, late_resolution = i in (7, 23, 41, 66), i in (12, 33, 70)
         resp = (
             target["response_minutes"] * 60 + 300
             if late_response
@@ -52,33 +57,38 @@ def _month_of_tickets() -> list[dict]:
         )
         reso = target["resolution_minutes"] * 60 + 1800 if late_resolution else \
             rng.randrange(resp + 60, target["resolution_minutes"] * 60)
+        # a pause as long as the resolution target: the vendor's own wait is late, the requester's is not
+        reason, paused = {18: ("vendor", target["resolution_minutes"] * 60),
+                          50: ("requester", target["resolution_minutes"] * 60)}.get(i, (None, 0))
+        assignee, vendor = ("E008", None) if internal else ("V001", "vendor-hx")
         common: dict[str, Any] = {"ticket_id": tid, "number": f"INC-2026-{9000 + i:06}", "ticket_type": "incident",
                   "org_unit_id": rng.choice(["fgw", "czj", "gaj", "wjw"]), "catalogue_item_id": None,
-                  "category": "application", "priority": prio, "group_id": "grp-application", "assignee": "V001",
-                  "vendor_id": "vendor-hx", "requester": "demo"}
-        steps: list[tuple[str, datetime, dict[str, Any]]] = [
-            (
-                "ticket_created",
-                at,
-                {"status": "new", "created_at": at.isoformat(), "title": "演示工单", "channel": "request_window"},
-            ),
-            (
-                "ticket_assigned",
-                at + timedelta(seconds=resp),
-                {"status": "assigned", "first_response": True, "response_business_seconds": resp, "method": "auto"},
-            ),
-            (
-                "ticket_resolved",
-                at + timedelta(seconds=reso),
-                {"status": "resolved", "response_business_seconds": resp, "resolution_business_seconds": reso},
-            ),
+                  "category": "application", "priority": prio, "group_id": "grp-application", "assignee": assignee,
+                  "vendor_id": vendor, "requester": "demo"}
+        steps: list[tuple[str, int, dict[str, Any]]] = [
+            ("ticket_created", 0, {"status": "new", "assignee": None, "vendor_id": None, "created_at": at.isoformat(),
+                                   "title": "演示工单", "channel": "request_window"}),
+            ("ticket_assigned", resp, {"status": "assigned", "first_response": True, "response_business_seconds": resp,
+                                       "method": "auto"}),
         ]
+        if paused:
+            steps += [("ticket_status_changed", resp + 60, {"status": "pending", "from_status": "assigned",
+                                                            "to_status": "pending", "pending_reason": reason}),
+                      ("ticket_status_changed", resp + 60 + paused, {
+                          "status": "in_progress", "from_status": "pending", "to_status": "in_progress",
+                          "pending_reason": None})]
+        steps.append(("ticket_resolved", reso + paused, {"status": "resolved", "response_business_seconds": resp,
+                                                         "resolution_business_seconds": reso}))
         if late_resolution:
-            steps.append(("sla_breached", at + timedelta(seconds=target["resolution_minutes"] * 60),
-                          {"status": "in_progress", "target": "resolution"}))
-        for name, when, extra in steps:
-            data = {**common, **extra, "occurred_at": when.isoformat()}
-            events.append(Envelope(id=f"demo-{name}-{tid}", source="ticket", type=f"govops.ticket.{name}.v1",
+            steps.append(("sla_breached", target["resolution_minutes"] * 60, {"status": "in_progress",
+                                                                               "target": "resolution"}))
+        for name, seconds, extra in steps:
+            when = at + timedelta(seconds=seconds)
+            data = {**common, "occurred_at": when.isoformat(), **extra}
+            if name != "ticket_created" and name != "sla_breached":
+                data["business_seconds_since_created"] = seconds
+            eid = f"demo-{name}-{tid}" if name != "ticket_status_changed" else f"demo-{name}-{tid}-{seconds}"
+            events.append(Envelope(id=eid, source="ticket", type=f"govops.ticket.{name}.v1",
                                    time=when.isoformat(), subject=tid, org_unit_id=common["org_unit_id"],
                                    correlationid=None, data=data).to_dict())
     return events

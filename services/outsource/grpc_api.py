@@ -116,7 +116,8 @@ def version_pb(v: ContractVersion) -> pb.ContractVersion:
         version=v.version, amount=money(v.amount), starts_on=_s(v.starts_on), ends_on=_s(v.ends_on),
         sla=pb.SlaTerms(targets=[pb.SlaTarget(**vars(t)) for t in s.targets],
                         attainment_target_percent=_s(s.attainment_target_percent),
-                        availability_percent=_s(s.availability_percent), onsite_minutes=s.onsite_minutes or 0),
+                        availability_percent=_s(s.availability_percent), onsite_minutes=s.onsite_minutes or 0,
+                        clock=s.clock, allowed_pauses=pb.AllowedPauses(reasons=s.allowed_pause_reasons)),
         penalties=[pb.PenaltyClause(id=p.id, name=p.name, metric=p.metric.value,
                                     per_breach_amount=money(p.per_breach_amount),
                                     per_point_amount=money(p.per_point_amount), cap=money(p.cap)) for p in v.penalties],
@@ -175,7 +176,9 @@ def _terms(s: pb.SlaTerms) -> dict:
     return {"targets": [{"priority": t.priority, "response_minutes": t.response_minutes,
                          "resolution_minutes": t.resolution_minutes} for t in s.targets],
             "attainment_target_percent": s.attainment_target_percent or "95",
-            "availability_percent": s.availability_percent or None, "onsite_minutes": s.onsite_minutes or None}
+            "availability_percent": s.availability_percent or None, "onsite_minutes": s.onsite_minutes or None,
+            "clock": s.clock or "business",
+            "allowed_pauses": {"reasons": list(s.allowed_pauses.reasons)} if s.HasField("allowed_pauses") else None}
 
 
 def _clauses(ps) -> list[dict]:

@@ -591,8 +591,9 @@ def _report_body(r: sla.Report) -> dict:
 
 @transactional
 def generate_sla_report(cmd: c.GenerateSlaReport, uow: OutsourceUow, caller: Principal) -> dict:
-    """Compute the vendor's SLA report for a period (inclusive dates, CST days) from the ticket facts
-    and the contract terms in force on the period's first day. Publishes `vendor_sla_reported` and one
+    """Compute the vendor's SLA report for a period (inclusive dates, CST days): the tickets created
+    in it that the vendor's engineers held, on the vendor's clock against the contract terms in force
+    on the period's first day (domain/sla.py). Publishes `vendor_sla_reported` and one
     `penalty_assessed` per clause with a non-zero amount (or one that was non-zero before) — only when
     the figures changed, so
     generating the same report again publishes nothing new."""
@@ -612,7 +613,7 @@ def generate_sla_report(cmd: c.GenerateSlaReport, uow: OutsourceUow, caller: Pri
     version = contract.terms_for(cmd.period_start)
     start = datetime.combine(cmd.period_start, time.min, CST)
     end = datetime.combine(cmd.period_end + timedelta(days=1), time.min, CST)
-    measured = uow.facts.measure(version, contract.vendor_id, contract.vendor_group_id, start, end)
+    measured = uow.facts.measure(version, contract.vendor_id, start, end)
     result = sla.report(measured, version, availability)
     rid = report_id(contract.id, cmd.period_start, cmd.period_end)
     row = {"id": rid, "contract_id": contract.id, "vendor_id": contract.vendor_id, "org_unit_id": contract.org_unit_id,

@@ -63,6 +63,11 @@ class Service(OrgDirectoryConsumer):
     def on_ticket_reprioritised(self, env, uow) -> None:
         handlers.apply_ticket_event(env, uow)
 
+    @consume("ticket", "ticket_status_changed")
+    def on_ticket_status_changed(self, env, uow) -> None:
+        """Pauses and resumes (with the pending reason) for the vendor's contract clock."""
+        handlers.apply_ticket_event(env, uow)
+
     @consume("ticket", "ticket_resolved")
     def on_ticket_resolved(self, env, uow) -> None:
         handlers.apply_ticket_event(env, uow)

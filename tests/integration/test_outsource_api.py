@@ -282,7 +282,7 @@ def test_sla_report_from_ticket_facts_is_the_same_after_replay(admin, env):
     for e in events:
         assert not handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
     with engine.begin() as conn:
-        conn.execute(sa.text("TRUNCATE ticket_facts"))
+        conn.execute(sa.text("TRUNCATE ticket_facts, ticket_timeline"))
     for e in reversed(events):
         handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.replay", e)
     again = admin.GenerateSlaReport(request).report
@@ -323,35 +323,13 @@ def test_demo_seed_is_safe_to_repeat(env):
     demo.seed(Console(file=out, width=500))
     demo.seed(Console(file=out, width=500))
     first, second = out.getvalue().strip().splitlines()
-    assert "182 new ticket events" in first and " 0 new ticket events" in second
-    assert "penalty 1600.00" in second
+    assert "232 new ticket events" in first and " 0 new ticket events" in second
+    assert "penalty 2100.00" in second
     engine = env[1]
     assert (_count(engine, "vendors"), _count(engine, "projects"), _count(engine, "contracts")) == (2, 1, 1)
     [reported] = _outbox(engine, "vendor_sla_reported")
     assert reported["data"]["tickets"] == 60 and reported["data"]["penalty_total"] != "0.00"
-    assert reported["data"]["breaches"] == 5
-
-
-def test_set_based_measurement_matches_the_domain_rules(env):
-    """The SQL in adapters/facts.py and domain/sla.aggregate agree on the same facts."""
-    from outsource.domain import sla
-    from tests.outsource_samples import signed_contract
-
-    engine = env[1]
-    contract = signed_contract(engine)
-    for e in synthetic_month():
-        handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
-    start = datetime(2026, 11, 1, tzinfo=CST)
-    end = datetime(2026, 12, 1, tzinfo=CST)
-    with OutsourceUnitOfWork(engine) as uow:
-        from_sql = uow.facts.measure(contract.current, "vendor-hx", "app", start, end)
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT ticket_id, priority, response_seconds, resolution_seconds, response_breached, resolution_breached "
-            "FROM ticket_facts WHERE (vendor_id = 'vendor-hx' OR group_id = 'app') AND created_at >= :s "
-            "AND created_at < :e"), {"s": start, "e": end}).all()
-    in_python = sla.aggregate([sla.TicketFact(*r) for r in rows], contract.current)
-    assert from_sql == in_python and from_sql.tickets == 20
+    assert reported["data"]["breaches"] == 6  # 3 responses, 3 resolutions (#18 waited for the vendor)
 
 
 def test_reports_are_scoped_and_readable_by_id(admin, env, signer):
@@ -402,11 +380,15 @@ def test_late_facts_change_the_report_under_the_same_id(admin, env):
     request = pb.GenerateSlaReportRequest(contract_id=contract.id,
                                           period=DateRange(start="2026-11-01", end="2026-11-30"))
     first = admin.GenerateSlaReport(request).report
-    late = ticket_event("sla_breached", "t05", datetime(2026, 11, 7, 12, tzinfo=CST), eid="late-1", target="response")
-    handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", late)
+    # t05 reopened two days after closing and resolved again 6 h later: its vendor clock passes 8 h
+    reopened = datetime(2026, 11, 7, 9, tzinfo=CST) + timedelta(days=2)
+    for name, at, status in (("ticket_status_changed", reopened, "in_progress"),
+                             ("ticket_resolved", reopened + timedelta(hours=6), "resolved")):
+        handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test",
+                                     ticket_event(name, "t05", at, eid=f"late-{name}", status=status))
     second = admin.GenerateSlaReport(request).report
     assert second.id == first.id and (first.breaches, second.breaches) == (3, 4)
-    assert [p.ticket_ids for p in second.penalties][0] == ["t05", "t18"]
+    assert [p.ticket_ids for p in second.penalties][1] == ["t05", "t19", "t20"]
     assert [e["data"]["breaches"] for e in _outbox(engine, "vendor_sla_reported")] == [3, 4]
 
 
@@ -458,3 +440,23 @@ def test_a_reprioritised_ticket_is_measured_at_its_new_priority(env):
         handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.test", e)
     with engine.connect() as conn:
         assert TicketFacts(conn).get("t90")["priority"] == "high"
+
+
+def test_demo_vendor_report_counts_only_vendor_handled_tickets(env):
+    """The demo month has tickets of 应用组's internal engineers too (the group has vendor-hx's
+    V001): the vendor's report counts V001's tickets only."""
+    import io
+
+    from rich.console import Console
+
+    from outsource import demo
+
+    demo.seed(Console(file=io.StringIO(), width=500))
+    engine = env[1]
+    with engine.connect() as conn:
+        by_assignee = dict(conn.execute(sa.text(
+            "SELECT assignee, count(*) FROM ticket_facts WHERE group_id = 'grp-application' "
+            "AND created_at >= '2026-10-01 00:00+08' AND created_at < '2026-11-01 00:00+08' GROUP BY assignee")).all())
+    assert by_assignee.get("V001", 0) > 0 and sum(n for a, n in by_assignee.items() if a != "V001") > 0
+    [reported] = _outbox(engine, "vendor_sla_reported")
+    assert reported["data"]["tickets"] == by_assignee["V001"]

@@ -95,3 +95,28 @@ def test_pending_pauses_the_clock_and_time_survives_a_policy_change():
 def test_warning_deadline_at_the_threshold():
     c = Clock(target=4 * 3600, since=at(2026, 11, 25, 9).isoformat())
     assert c.due_at(CN, 75) == at(2026, 11, 25, 12)  # 3 h of business time, lunch after
+
+
+def test_timeline_events_carry_the_calendars_reading_since_creation_pending_included():
+    """Consumers that run their own clock (outsource: a contract's pause rules) subtract these
+    readings; the SLA clocks themselves still exclude pending."""
+    from ticket.domain.commands import CreateTicket
+    from ticket.domain.model import Ticket
+
+    standard = DEFAULT_POLICIES[0]
+    opened = at(2026, 11, 27, 17)  # Friday 17:00
+    t = Ticket.open(CreateTicket("OA 无法登录", "", "fgw", "application", "medium"), requester="u1", now=opened,
+                    policy=standard, calendar=CN)
+    assigned = at(2026, 11, 30, 10)  # Monday 10:00
+    first, *_ = t.assign("V001", by="system", method="auto", now=assigned, cal=CN, vendor_id="vendor-hx")
+    reading = int(CN.seconds_between(opened, assigned))
+    assert first.business_seconds_since_created == reading and reading < (assigned - opened).total_seconds()
+    [pended] = t.act("pend", at(2026, 11, 30, 11), CN, pending_reason="vendor")
+    assert pended.business_seconds_since_created == reading + 3600 and pended.pending_reason == "vendor"
+    pending = int(CN.seconds_between(at(2026, 11, 30, 11), at(2026, 11, 30, 14)))  # lunch excluded
+    [resumed] = t.act("resume", at(2026, 11, 30, 14), CN)
+    *_, resolved = t.resolve("fixed", "", at(2026, 11, 30, 15), CN)
+    assert resumed.business_seconds_since_created == int(CN.seconds_between(opened, at(2026, 11, 30, 14)))
+    assert resolved.business_seconds_since_created == int(CN.seconds_between(opened, at(2026, 11, 30, 15)))
+    # the ticket's own clock left the pending hours out
+    assert resolved.resolution_business_seconds == resolved.business_seconds_since_created - pending

@@ -1,4 +1,6 @@
-"""Facts from the ticket service's events, one row per ticket, and the set-based SLA measurement.
+"""Facts from the ticket service's events: one row per ticket (state, creation, priority), one
+timeline row per event, and the timeline summed up per ticket (spans per holder and pause reason,
+domain/sla.summarize) that a vendor SLA report sums set-based for its contract.
 
 Each ticket event carries the ticket's state after the change and `occurred_at`. The merge below
 gives the same row whatever order the events arrive in, and applying an event twice changes
@@ -8,23 +10,31 @@ nothing (the inbox also skips a redelivery):
 * created_at is the least of ticket_created's `created_at` and every event's `occurred_at`;
 * response_seconds is the least first-response time reported (it is set once by ticket);
 * resolution_seconds comes from the latest ticket_resolved / ticket_closed;
-* a breach flag, once set by `sla_breached`, stays set.
+* a breach flag, once set by `sla_breached`, stays set (kept as a fact; the vendor SLA does not
+  use the internal SLA's flags).
+
+Timeline rows are keyed by (ticket, event id), so a redelivery adds nothing and the order of
+arrival does not matter: the summary is recomputed from the whole sorted timeline on each event.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from itertools import groupby
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ..domain.model import ContractVersion
-from ..domain.sla import Measured, PriorityStats
+from ..domain.model import ContractVersion, SlaTerms
+from ..domain.sla import Measured, Point, VendorWork, aggregate, settle, summarize
+from .tables import ticket_clocks, ticket_facts, ticket_spans, ticket_timeline
 
 # ticket_reprioritised: the priority is state like any other, so a reprioritised ticket is measured
 # against the contract target of its new priority.
-TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_reprioritised", "ticket_resolved", "ticket_closed",
-                 "sla_breached")
+TICKET_EVENTS = ("ticket_created", "ticket_assigned", "ticket_reprioritised", "ticket_status_changed",
+                 "ticket_resolved", "ticket_closed", "sla_breached")
+# The events that change what the vendor's clock looks at: status, pending reason, assignee and vendor.
+TIMELINE_EVENTS = ("ticket_created", "ticket_assigned", "ticket_status_changed", "ticket_resolved", "ticket_closed")
 
 _UPSERT = sa.text("""
 INSERT INTO ticket_facts AS f (ticket_id, number, org_unit_id, priority, group_id, assignee, vendor_id,
@@ -63,30 +73,21 @@ ON CONFLICT (ticket_id) DO UPDATE SET
     closed_at = GREATEST(f.closed_at, EXCLUDED.closed_at)
 """)
 
-# One pass over the period's attributed tickets; per priority: counts and the missed ticket ids.
-_MEASURE = sa.text("""
-WITH t AS (
-  SELECT f.ticket_id, coalesce(f.priority, 'unknown') AS priority, f.response_seconds, f.resolution_seconds,
-         f.response_breached, f.resolution_breached, g.response_minutes, g.resolution_minutes
-  FROM ticket_facts f
-  LEFT JOIN jsonb_to_recordset(CAST(:targets AS jsonb)) AS g(priority text, response_minutes int,
-                                                             resolution_minutes int)
-         ON g.priority = f.priority
-  WHERE (f.vendor_id = :vendor_id OR f.group_id = :group_id)
-    AND f.created_at >= :start AND f.created_at < :end
-), m AS (
-  SELECT ticket_id, priority,
-    CASE WHEN response_minutes IS NULL OR (response_seconds IS NULL AND NOT response_breached) THEN NULL
-         ELSE NOT response_breached AND coalesce(response_seconds <= response_minutes * 60, false) END AS resp,
-    CASE WHEN resolution_minutes IS NULL OR (resolution_seconds IS NULL AND NOT resolution_breached) THEN NULL
-         ELSE NOT resolution_breached AND coalesce(resolution_seconds <= resolution_minutes * 60, false) END AS reso
-  FROM t)
-SELECT priority, count(*) AS tickets,
-       count(resp) AS response_measured, count(*) FILTER (WHERE resp) AS response_met,
-       count(reso) AS resolution_measured, count(*) FILTER (WHERE reso) AS resolution_met,
-       array_agg(ticket_id) FILTER (WHERE NOT resp) AS response_missed,
-       array_agg(ticket_id) FILTER (WHERE NOT reso) AS resolution_missed
-FROM m GROUP BY priority
+# The period's tickets that one of the vendor's engineers held, with their summed spans on the
+# contract's clock (the allowed pauses left out): what domain/sla.work_of computes from a Spans.
+_CLOCKS = sa.text("""
+SELECT f.ticket_id, coalesce(f.priority, 'unknown') AS priority, k.ticket_type, k.first_vendor, k.resolved_by,
+       coalesce(sum(CASE WHEN :business THEN s.calendar_seconds ELSE s.wall_seconds END)
+                FILTER (WHERE s.holder = '' AND (s.reason = '' OR NOT s.reason = ANY(CAST(:allowed AS text[])))),
+                0) AS queued,
+       coalesce(sum(CASE WHEN :business THEN s.calendar_seconds ELSE s.wall_seconds END)
+                FILTER (WHERE s.holder = :vendor_id
+                        AND (s.reason = '' OR NOT s.reason = ANY(CAST(:allowed AS text[])))), 0) AS held
+FROM ticket_facts f
+JOIN ticket_clocks k ON k.ticket_id = f.ticket_id
+LEFT JOIN ticket_spans s ON s.ticket_id = f.ticket_id
+WHERE f.created_at >= :start AND f.created_at < :end AND :vendor_id = ANY(k.vendors)
+GROUP BY f.ticket_id, f.priority, k.ticket_type, k.first_vendor, k.resolved_by
 """)
 
 
@@ -112,28 +113,94 @@ def fact_row(name: str, event_id: str, time: str, d: dict) -> dict:
     }
 
 
+def _point(r) -> Point:
+    return Point(r.occurred_at, r.event_id, r.event, r.status, r.assignee, r.vendor_id, r.pending_reason,
+                 r.business_seconds)
+
+
+def timeline_row(name: str, event_id: str, time: str, d: dict) -> dict:
+    """The timeline row of one ticket event (the ticket's state after the change)."""
+    reading = d.get("business_seconds_since_created")
+    return {"ticket_id": d["ticket_id"], "event_id": event_id, "event": name,
+            "occurred_at": _t(d.get("occurred_at")) or _t(time), "ticket_type": d.get("ticket_type"),
+            "status": d.get("status"), "assignee": d.get("assignee"), "vendor_id": d.get("vendor_id"),
+            "pending_reason": d.get("pending_reason"),
+            "business_seconds": int(reading) if reading is not None else None}
+
+
 class TicketFacts:
     def __init__(self, conn):
         self.conn = conn
 
     def apply(self, name: str, event_id: str, time: str, data: dict) -> None:
         self.conn.execute(_UPSERT, fact_row(name, event_id, time, data))
+        if name in TIMELINE_EVENTS:
+            stmt = pg_insert(ticket_timeline).values(**timeline_row(name, event_id, time, data))
+            self.conn.execute(stmt.on_conflict_do_nothing(index_elements=["ticket_id", "event_id"]))
+        self.summarize(data["ticket_id"])
+
+    def summarize(self, ticket_id: str) -> None:
+        """Recompute the ticket's spans from its whole timeline. The fact upsert above holds the
+        ticket's row lock until commit, so a concurrent event of the same ticket recomputes after
+        this one commits and sees its timeline row (READ COMMITTED: each statement a new snapshot)."""
+        rows = self.conn.execute(sa.select(ticket_timeline).where(ticket_timeline.c.ticket_id == ticket_id)).all()
+        if not rows:
+            return
+        created = self.conn.execute(sa.select(ticket_facts.c.created_at).where(
+            ticket_facts.c.ticket_id == ticket_id)).scalar()
+        spans = summarize(created, [_point(r) for r in rows])
+        kind = next((r.ticket_type for r in rows if r.ticket_type), None)
+        self.conn.execute(ticket_spans.delete().where(ticket_spans.c.ticket_id == ticket_id))
+        rows = [{"ticket_id": ticket_id, "holder": h, "reason": r, "calendar_seconds": c, "wall_seconds": w}
+                for (h, r), (c, w) in spans.seconds.items()]
+        if rows:
+            self.conn.execute(ticket_spans.insert(), rows)
+        values = {"ticket_id": ticket_id, "ticket_type": kind, "vendors": list(spans.vendors),
+                  "first_vendor": spans.first_vendor, "resolved_by": spans.resolved_by}
+        stmt = pg_insert(ticket_clocks).values(**values)
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["ticket_id"],
+                                                     set_={k: stmt.excluded[k] for k in values if k != "ticket_id"}))
+
+    def rebuild(self) -> int:
+        """Recompute every ticket's summary from the stored timelines (after a change of the rules),
+        in one pass over them."""
+        self.conn.execute(ticket_spans.delete())
+        self.conn.execute(ticket_clocks.delete())
+        rows = self.conn.execute(sa.select(ticket_timeline, ticket_facts.c.created_at).join(
+            ticket_facts, ticket_facts.c.ticket_id == ticket_timeline.c.ticket_id, isouter=True).order_by(
+            ticket_timeline.c.ticket_id))
+        spans, clocks = [], []
+        for tid, group in groupby(rows, key=lambda r: r.ticket_id):
+            timeline = list(group)
+            summed = summarize(timeline[0].created_at, [_point(r) for r in timeline])
+            spans += [{"ticket_id": tid, "holder": h, "reason": r, "calendar_seconds": c, "wall_seconds": w}
+                      for (h, r), (c, w) in summed.seconds.items()]
+            kind = next((r.ticket_type for r in timeline if r.ticket_type), None)
+            clocks.append({"ticket_id": tid, "ticket_type": kind, "vendors": list(summed.vendors),
+                           "first_vendor": summed.first_vendor, "resolved_by": summed.resolved_by})
+        for table, values in ((ticket_clocks, clocks), (ticket_spans, spans)):
+            for i in range(0, len(values), 5000):
+                self.conn.execute(table.insert(), values[i:i + 5000])
+        return len(clocks)
 
     def get(self, ticket_id: str) -> dict | None:
         row = self.conn.execute(sa.text("SELECT * FROM ticket_facts WHERE ticket_id = :t"), {"t": ticket_id}).first()
         return dict(row._mapping) if row else None
 
-    def measure(self, version: ContractVersion, vendor_id: str, group_id: str | None,
-                start: datetime, end: datetime) -> Measured:
-        targets = json.dumps([vars(x) for x in version.sla.targets])
-        rows = self.conn.execute(_MEASURE, {"targets": targets, "vendor_id": vendor_id, "group_id": group_id,
-                                            "start": start, "end": end})
-        m = Measured()
-        for r in rows:
-            m.by_priority[r.priority] = PriorityStats(r.priority, r.tickets, r.response_measured, r.response_met,
-                                                      r.resolution_measured, r.resolution_met)
-            m.response_missed.extend(r.response_missed or ())
-            m.resolution_missed.extend(r.resolution_missed or ())
-        m.response_missed.sort()
-        m.resolution_missed.sort()
-        return m
+    def works(self, terms: SlaTerms, vendor_id: str, start: datetime, end: datetime) -> list[VendorWork]:
+        """The vendor's work on each ticket created in [start, end) that its engineers held."""
+        rows = self.conn.execute(_CLOCKS, {"vendor_id": vendor_id, "start": start, "end": end,
+                                           "business": terms.clock == "business",
+                                           "allowed": list(terms.allowed_pause_reasons)})
+        return [settle(r.ticket_id, r.priority, r.ticket_type, terms, queued=float(r.queued), held=float(r.held),
+                       first_response=r.first_vendor == vendor_id, resolved_by_vendor=r.resolved_by == vendor_id)
+                for r in rows]
+
+    def measure(self, version: ContractVersion, vendor_id: str, start: datetime, end: datetime) -> Measured:
+        """The period's figures against the version's terms."""
+        return aggregate(self.works(version.sla, vendor_id, start, end), version)
+
+    def timeline(self, ticket_id: str) -> list[Point]:
+        """One ticket's timeline as the domain's clock reads it."""
+        rows = self.conn.execute(sa.select(ticket_timeline).where(ticket_timeline.c.ticket_id == ticket_id))
+        return [_point(r) for r in rows]

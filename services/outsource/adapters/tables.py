@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from govkit.db import kit_tables
 from govkit.orgdir import metadata as orgdir_metadata
@@ -200,6 +200,39 @@ ticket_facts = sa.Table(
     sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.Index("ix_ticket_facts_vendor_created", "vendor_id", "created_at"),
     sa.Index("ix_ticket_facts_group_created", "group_id", "created_at"),
+)
+# The same events as a timeline, one row per event: the vendor's clock (domain/sla.py) replays it.
+ticket_timeline = sa.Table(
+    "ticket_timeline", metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("event_id", sa.Text, primary_key=True),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ticket_type", sa.Text),
+    sa.Column("status", sa.Text),
+    sa.Column("assignee", sa.Text),
+    sa.Column("vendor_id", sa.Text),  # the assignee's vendor as ticket stamped it at assignment
+    sa.Column("pending_reason", sa.Text),
+    sa.Column("business_seconds", sa.BigInteger),  # the ticket calendar's reading since creation
+    sa.Index("ix_ticket_timeline_vendor", "vendor_id", "ticket_id", postgresql_where=sa.text("vendor_id IS NOT NULL")),
+)
+# The timeline summed up per ticket (domain/sla.summarize), recomputed from it on every event of
+# the ticket: what a report sums, set-based, for any contract's clock and allowed pauses.
+ticket_clocks = sa.Table(
+    "ticket_clocks", metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("ticket_type", sa.Text),
+    sa.Column("vendors", ARRAY(sa.Text), nullable=False),  # every vendor whose engineer held the ticket
+    sa.Column("first_vendor", sa.Text),  # the first assignee's vendor
+    sa.Column("resolved_by", sa.Text),  # resolved now: the resolving engineer's vendor
+)
+ticket_spans = sa.Table(
+    "ticket_spans", metadata,
+    sa.Column("ticket_id", sa.Text, primary_key=True),
+    sa.Column("holder", sa.Text, primary_key=True),  # '' before the first assignment, else a vendor id
+    sa.Column("reason", sa.Text, primary_key=True),  # '' worked, else the pending reason ('?' unsaid)
+    sa.Column("calendar_seconds", sa.Float, nullable=False),
+    sa.Column("wall_seconds", sa.Float, nullable=False),
 )
 sla_reports = sa.Table(
     "sla_reports", metadata,

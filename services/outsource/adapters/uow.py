@@ -21,6 +21,7 @@ from govkit.orgdir import OrgDirectory
 from govkit.uow import SqlUnitOfWork
 
 from ..domain.model import (
+    DEFAULT_ALLOWED_PAUSES,
     Acceptance,
     AcceptanceResult,
     Bid,
@@ -217,13 +218,17 @@ def _project(row) -> Project:
 
 def terms_json(s: SlaTerms) -> dict:
     return jsonable({"targets": [vars(x) for x in s.targets], "attainment_target_percent": s.attainment_target_percent,
-                     "availability_percent": s.availability_percent, "onsite_minutes": s.onsite_minutes})
+                     "availability_percent": s.availability_percent, "onsite_minutes": s.onsite_minutes,
+                     "clock": s.clock, "allowed_pause_reasons": list(s.allowed_pause_reasons)})
 
 
 def terms_from(d: dict) -> SlaTerms:
     avail = d.get("availability_percent")
+    # terms stored before the contract clock existed get its defaults
+    pauses = d.get("allowed_pause_reasons")
     return SlaTerms(tuple(SlaTarget(**x) for x in d.get("targets", [])), Decimal(d["attainment_target_percent"]),
-                    Decimal(avail) if avail is not None else None, d.get("onsite_minutes"))
+                    Decimal(avail) if avail is not None else None, d.get("onsite_minutes"), d.get("clock", "business"),
+                    tuple(pauses) if pauses is not None else DEFAULT_ALLOWED_PAUSES)
 
 
 def clauses_json(cs) -> list:

@@ -18,6 +18,13 @@ from .kinds import KINDS
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")
 PRIORITIES = ("critical", "high", "medium", "low")
+# The ticket's pending reasons (docs/contracts/ticket-events.md) a contract may allow to stop its clock.
+PAUSE_REASONS = ("requester", "vendor", "change")
+# Waiting for the requester or for an approved change window stops the vendor's clock; waiting for
+# the vendor itself never does unless the contract says so.
+DEFAULT_ALLOWED_PAUSES = ("requester", "change")
+# business: the business calendar of the ticket's SLA policy (what ticket measures with); 24x7: every second.
+CLOCKS = ("business", "24x7")
 FEE_CATEGORIES = ("hardware_om", "software_om", "consumables_tools", "system_management", "information_resources")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
@@ -254,6 +261,8 @@ class SlaTerms:
     attainment_target_percent: Decimal = Decimal("95")  # share of tickets that must meet a target
     availability_percent: Decimal | None = None
     onsite_minutes: int | None = None  # on-site arrival time for critical faults
+    clock: str = "business"  # one of CLOCKS: how the contract's minutes are counted
+    allowed_pause_reasons: tuple[str, ...] = DEFAULT_ALLOWED_PAUSES  # pending reasons that stop the clock
 
     def target(self, priority: str) -> SlaTarget | None:
         return next((t for t in self.targets if t.priority == priority), None)
@@ -326,7 +335,8 @@ class Contract:
 
 def validate_terms(v: Validator, prefix: str, raw: dict) -> SlaTerms:
     """raw: {targets: [{priority, response_minutes, resolution_minutes}], attainment_target_percent,
-    availability_percent, onsite_minutes}."""
+    availability_percent, onsite_minutes, clock, allowed_pauses: {reasons: [...]}}; no `allowed_pauses`:
+    the default reasons; an empty list: no pause stops the clock."""
     targets, seen = [], set()
     for i, t in enumerate(raw.get("targets") or []):
         f = f"{prefix}.targets[{i}]"
@@ -349,7 +359,17 @@ def validate_terms(v: Validator, prefix: str, raw: dict) -> SlaTerms:
     onsite = raw.get("onsite_minutes")
     if onsite is not None and int(onsite) < 0:
         v.fail(f"{prefix}.onsite_minutes", "must not be negative")
-    return SlaTerms(tuple(targets), attain or Decimal("95"), avail, int(onsite) if onsite else None)
+    clock = (raw.get("clock") or "business").strip()
+    if clock not in CLOCKS:
+        v.fail(f"{prefix}.clock", f"must be one of {', '.join(CLOCKS)}")
+    pauses = raw.get("allowed_pauses")
+    reasons: tuple[str, ...] = DEFAULT_ALLOWED_PAUSES
+    if pauses is not None:
+        for i, r in enumerate(pauses.get("reasons") or ()):
+            if r not in PAUSE_REASONS:
+                v.fail(f"{prefix}.allowed_pauses.reasons[{i}]", f"must be one of {', '.join(PAUSE_REASONS)}")
+        reasons = tuple(dict.fromkeys(r for r in pauses.get("reasons") or () if r in PAUSE_REASONS))
+    return SlaTerms(tuple(targets), attain or Decimal("95"), avail, int(onsite) if onsite else None, clock, reasons)
 
 
 def validate_penalties(v: Validator, prefix: str, raw: list[dict]) -> tuple[PenaltyClause, ...]:

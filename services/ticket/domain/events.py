@@ -60,12 +60,14 @@ TicketAssigned = _event(
     ('method', 'str'),
     ('first_response', 'bool'),
     ('response_business_seconds', 'int | None'),
+    ('business_seconds_since_created', 'int | None'),
 )
 TicketStatusChanged = _event(
     'TicketStatusChanged',
     ('from_status', 'str'),
     ('to_status', 'str'),
     ('pending_reason', 'str | None'),
+    ('business_seconds_since_created', 'int | None'),
 )
 TicketResolved = _event(
     'TicketResolved',
@@ -76,12 +78,14 @@ TicketResolved = _event(
     ('resolution_sla_met', 'bool'),
     ('first_contact', 'bool'),
     ('reassignment_count', 'int'),
+    ('business_seconds_since_created', 'int | None'),
 )
 TicketClosed = _event(
     'TicketClosed',
     ('closed_by', 'str'),
     ('resolution_business_seconds', 'int | None'),
     ('resolution_sla_met', 'bool'),
+    ('business_seconds_since_created', 'int | None'),
 )
 TicketReopened = _event(
     'TicketReopened',

@@ -196,6 +196,11 @@ class Ticket:
                 "group_id": self.group_id, "assignee": self.assignee, "vendor_id": self.vendor_id,
                 "requester": self.requester, "occurred_at": jsonable(now)}
 
+    def since_created(self, now: datetime, cal: BusinessCalendar | None) -> int | None:
+        """The calendar's reading from creation to `now`, pending included (`business_seconds_since_created`
+        on the timeline events: a consumer running its own clock subtracts two readings)."""
+        return int(cal.seconds_between(self.created_at, now)) if cal is not None else None
+
     @property
     def is_open(self) -> bool:
         return _v(self.status) in lc.OPEN_STATUSES
@@ -301,7 +306,8 @@ class Ticket:
         if after == before:
             return []
         return [ev.TicketStatusChanged(**self.common(now), from_status=before, to_status=after,
-                                       pending_reason=self.pending_reason)]
+                                       pending_reason=self.pending_reason,
+                                       business_seconds_since_created=self.since_created(now, cal))]
 
     def assign(self, staff_id: str, *, by: str, method: str, now: datetime, cal: BusinessCalendar | None,
                vendor_id: str | None = None, group_id: str | None = None) -> list:
@@ -330,7 +336,8 @@ class Ticket:
             self.refresh_due(cal)
         assigned = ev.TicketAssigned(**self.common(now), previous_assignee=previous, assigned_by=by,
                                      method=method, first_response=first_response,
-                                     response_business_seconds=response_seconds)
+                                     response_business_seconds=response_seconds,
+                                     business_seconds_since_created=self.since_created(now, cal))
         # The status event carries the state after the whole change (assignee included).
         out = [ev.TicketStatusChanged(**{**e.__dict__, **self.common(now)}) for e in out]
         return [assigned, *out]
@@ -351,7 +358,8 @@ class Ticket:
             resolution_sla_met=sla.resolution.met() if sla else True,
             first_contact=self.first_assignee is not None and self.assignee == self.first_assignee
             and not self.transferred and self.reassignment_count == 0,
-            reassignment_count=self.reassignment_count)
+            reassignment_count=self.reassignment_count,
+            business_seconds_since_created=self.since_created(now, cal))
         return [*out, resolved]
 
     def close(self, closed_by: str, now: datetime, cal: BusinessCalendar | None) -> list:
@@ -361,7 +369,8 @@ class Ticket:
         return [*out, ev.TicketClosed(
             **self.common(now), closed_by=closed_by,
             resolution_business_seconds=int(round(sla.resolution.elapsed)) if sla else None,
-            resolution_sla_met=sla.resolution.met() if sla else True)]
+            resolution_sla_met=sla.resolution.met() if sla else True,
+            business_seconds_since_created=self.since_created(now, cal))]
 
     def reopen(self, now: datetime, cal: BusinessCalendar | None, settings: LifecycleSettings) -> list:
         out = self.act("reopen", now, cal, settings=settings)
@@ -448,7 +457,7 @@ class Ticket:
         out = self.act("review", now, None)
         self.closed_by = "staff"
         out.append(ev.TicketClosed(**self.common(now), closed_by="staff", resolution_business_seconds=None,
-                                   resolution_sla_met=True))
+                                   resolution_sla_met=True, business_seconds_since_created=None))
         return out
 
     # -- problems -------------------------------------------------------------------------

@@ -116,12 +116,12 @@ def _version(clauses):
 
 
 def test_attainment_and_penalties_exact():
-    facts = [sla.TicketFact(f"t{i:02}", "high", response_seconds=600, resolution_seconds=3600) for i in range(27)]
-    facts += [sla.TicketFact("t90", "high", response_seconds=1801, resolution_seconds=3600),  # late response
-              sla.TicketFact("t91", "critical", response_seconds=60, resolution_breached=True),  # breach flagged
-              sla.TicketFact("t92", "critical", response_breached=True),  # no response yet, breached
-              sla.TicketFact("t93", "low", response_seconds=99999),  # no target for low: counted, not measured
-              sla.TicketFact("t94", "high", response_seconds=1800)]  # exactly on target; not resolved yet
+    facts = [sla.VendorWork(f"t{i:02}", "high", response_seconds=600, resolution_seconds=3600) for i in range(27)]
+    facts += [sla.VendorWork("t90", "high", response_seconds=1801, resolution_seconds=3600),  # late response
+              sla.VendorWork("t91", "critical", response_seconds=60, resolution_seconds=14401),  # late resolution
+              sla.VendorWork("t92", "critical", response_seconds=901),  # late response, not resolved yet
+              sla.VendorWork("t93", "low", response_seconds=99999),  # no target for low: counted, not measured
+              sla.VendorWork("t94", "high", response_seconds=1800)]  # exactly on target; not resolved yet
     version = _version(_clauses())
     measured = sla.aggregate(facts, version)
     r = sla.report(measured, version, Decimal("99.75"))
@@ -140,7 +140,7 @@ def test_attainment_and_penalties_exact():
 
 
 def test_caps_limit_each_clause_and_zero_cap_waives():
-    facts = [sla.TicketFact(f"t{i}", "high", response_seconds=9999) for i in range(10)]
+    facts = [sla.VendorWork(f"t{i}", "high", response_seconds=9999) for i in range(10)]
     version = _version(_clauses(p1=Decimal("1000.00"), p2=Decimal("0")))
     r = sla.report(sla.aggregate(facts, version), version)
     assert r.response_attainment_percent == Decimal("0.00")
