@@ -140,7 +140,8 @@ def test_an_over_budget_contract_is_refused_until_another_person_approves_it_wit
     with pytest.raises(PermissionDenied, match="budget.approve"):
         handlers.approve_over_budget(ApproveOverBudget(c.id, "追加预算已报批"), uow, approver(perms=("budget.read",)))
     with pytest.raises(NotFound):
-        handlers.approve_over_budget(ApproveOverBudget(c.id, "追加预算已报批"), uow, approver(units=["czj"]))
+        handlers.approve_over_budget(ApproveOverBudget(c.id, "追加预算已报批"), uow.scoped(["czj"]),
+                                     approver(units=["czj"]))
     done = handlers.approve_over_budget(ApproveOverBudget(c.id, "追加预算已报批"), uow, approver())
     assert (done.state, done.approved_by, done.approval_reason) == ("approved", "finance", "追加预算已报批")
     assert uow.published[-1].event_name() == "commitment_approved"

@@ -86,6 +86,11 @@ class Expense:
     external_id: str | None
     recorded_by: str
     recorded_at: datetime | None = None
+    # counted (spending against budget_id), unmatched (no approved budget), not_om (a construction or
+    # planning payment: kept for reconciliation, never O&M spending), blocked (beyond the available
+    # amount: kept, not counted) — see domain/commitments.py
+    status: str = "counted"
+    commitment_id: str | None = None
 
 
 @dataclass(frozen=True)
