@@ -138,7 +138,9 @@ def project_create(name: str, kind: str = typer.Option("om", help="planning|cons
                    item: list[str] = typer.Option([], help="catalogue item ids"),
                    asset: list[str] = typer.Option([], help="asset ids"),
                    budget_line: str = typer.Option(""), year: int = typer.Option(0),
-                   fee_category: str = typer.Option("software_om")):
+                   fee_category: str = typer.Option("", help="O&M projects only: hardware_om, software_om, "
+                                                     "consumables_tools, system_management, "
+                                                     "information_resources")):
     p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=_kind_in(kind), org_unit_id=org_unit_id,
                                                         catalogue_item_ids=item, asset_ids=asset,
                                                         budget_line_ref=budget_line, budget_year=year,
