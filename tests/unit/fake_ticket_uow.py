@@ -381,6 +381,12 @@ class FakeOrgDir:
     def positions_responsible_for(self, kind, value):
         return list(self.approvals)
 
+    def position(self, pos):
+        return {"id": pos, "org_unit_id": "om-centre"} if pos.startswith("pos-") else None
+
+    def ancestors(self, unit):
+        return ["gov"] if unit != "gov" else []
+
 
 class FakeUnitOfWork(UnitOfWork):
     def __init__(self, scope=Scope(None), state: State | None = None, orgdir: FakeOrgDir | None = None):
