@@ -119,3 +119,28 @@ def test_approval_by_the_signer_is_refused_on_the_handler_too(budget_db):
     with pytest.raises(PermissionDenied):
         handlers.approve_over_budget(ApproveOverBudget(c.id, "同意"), uow(),
                                      Principal("lisi", "李四", (), frozenset({"*"}), Scope(None)))
+
+
+def test_the_demo_contract_reserves_budget(engine_for):
+    """budget's demo approves gov's 2026 budget; outsource's demo signs the 2026 O&M contract, which
+    commits its 468,000.00 in software_om against it (and outsource learns it is committed)."""
+    import io
+
+    from rich.console import Console
+
+    from budget import demo as budget_demo
+    from outsource import demo as outsource_demo
+
+    budget_engine, outsource_engine = engine_for("budget"), engine_for("outsource")
+    out = io.StringIO()
+    budget_demo.seed(Console(file=out, width=500))
+    outsource_demo.seed(Console(file=out, width=500))
+    outsource_demo.seed(Console(file=out, width=500))
+    assert out.getvalue().count("budget: contract committed") == 2, out.getvalue()
+    with budget_engine.connect() as c:
+        [(state, amount, category, unit, year)] = c.execute(sa.text(
+            "SELECT c.state, c.amount, c.fee_category, b.org_unit_id, b.year FROM commitments c "
+            "JOIN budgets b ON b.id = c.budget_id")).all()
+    assert (state, amount, category, unit, year) == ("open", Decimal("468000.00"), "software_om", "gov", 2026)
+    with outsource_engine.connect() as c:
+        assert c.execute(sa.text("SELECT budget_status FROM contracts")).scalar() == "committed"
