@@ -18,8 +18,8 @@ from . import handlers
 from .adapters import files, reports
 from .adapters.uow import BudgetUnitOfWork
 from .domain import budget as bd
-from .domain.assets import ASSET_KINDS, EDITABLE, GROUPS, Asset, AssetFilter
 from .domain import commitments as cm
+from .domain.assets import ASSET_KINDS, EDITABLE, GROUPS, Asset, AssetFilter
 from .domain.commands import (
     ApproveOverBudget,
     ApproveStandard,

@@ -588,7 +588,7 @@ def apply_commitment_event(env: Envelope, uow: OutsourceUow) -> str:
 
 
 def _on_commitment(env: Envelope, uow: OutsourceUow) -> str:
-    # the inbox name is the worker's (`outsource.on_<event>`): the demo's direct delivery and the worker's dedupe together
+    # the inbox name is the worker's (`outsource.on_<event>`): the demo's delivery and the worker's dedupe together
     dl = deliver(uow, f"outsource.on_{env.type.split('.')[2]}", env, apply_commitment_event)
     return dl.result if dl.new else "duplicate"
 

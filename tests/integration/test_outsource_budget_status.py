@@ -38,8 +38,8 @@ def _budget_event(name, event_id, contract_id, commitment_id="K-1", **extra):
 def test_only_om_projects_name_a_fee_category(admin):  # noqa: F811
     for kind, category in ((pb.PROJECT_KIND_CONSTRUCTION, "hardware_om"), (pb.PROJECT_KIND_OM, ""),
                            (pb.PROJECT_KIND_OM, "training")):
-        code, err = _fails(lambda: admin.CreateProject(pb.CreateProjectRequest(
-            name="项目", kind=kind, org_unit_id="om-centre", fee_category=category)))
+        request = pb.CreateProjectRequest(name="项目", kind=kind, org_unit_id="om-centre", fee_category=category)
+        code, err = _fails(lambda: admin.CreateProject(request))  # noqa: B023 (called at once)
         assert code == grpc.StatusCode.INVALID_ARGUMENT and "fee_category" in dict(iter_bad_request(err))
     built = admin.CreateProject(pb.CreateProjectRequest(name="政务云二期建设", kind=pb.PROJECT_KIND_CONSTRUCTION,
                                                         org_unit_id="om-centre")).project

@@ -63,7 +63,8 @@ def _to_procurement(uow, method="public_tender"):
 
 def test_steps_out_of_order_name_the_current_state(uow):
     _vendor(uow)
-    project, _ = handlers.create_project(c.CreateProject("机房运维", "om", "om-centre", fee_category="hardware_om"), uow, OFFICER)
+    project, _ = handlers.create_project(c.CreateProject("机房运维", "om", "om-centre", fee_category="hardware_om"),
+                                         uow, OFFICER)
     with pytest.raises(FailedPrecondition, match="in state 'proposal'"):
         handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "100.00"), uow, OFFICER)
     with pytest.raises(FailedPrecondition, match="in state 'proposal'"):
