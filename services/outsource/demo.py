@@ -1,8 +1,9 @@
 """Demo seed for outsourcing (runs after org's demo, which creates the vendor unit vendor-hx
 华信科技服务有限公司 and its engineer V001 林涛 in support group `grp-application`): two vendors, an O&M
 outsourcing project of om-centre taken through procurement to a signed contract with SLA terms
-and penalty clauses, a month of synthetic ticket facts handled by the vendor's engineers, and its
-SLA report with a penalty. Safe to repeat: fixed ids, idempotency keys and event ids."""
+and penalty clauses (which commits 468,000.00 of software_om against gov's approved 2026 budget:
+budget's demo helper takes the contract_signed as its worker would), a month of synthetic ticket
+facts handled by the vendor's engineers, and its SLA report with a penalty. Safe to repeat: fixed ids, idempotency keys and event ids."""
 
 from __future__ import annotations
 
