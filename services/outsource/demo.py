@@ -3,7 +3,8 @@
 outsourcing project of om-centre taken through procurement to a signed contract with SLA terms
 and penalty clauses (which commits 468,000.00 of software_om against gov's approved 2026 budget:
 budget's demo helper takes the contract_signed as its worker would), a month of synthetic ticket
-facts handled by the vendor's engineers, and its SLA report with a penalty. Safe to repeat: fixed ids, idempotency keys and event ids."""
+facts handled by the vendor's engineers, and its SLA report with a penalty. Safe to repeat: fixed
+ids, idempotency keys and event ids."""
 
 from __future__ import annotations
 
