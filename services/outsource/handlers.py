@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from govkit.auth import Principal
+from govkit.auth import SYSTEM, Principal
 from govkit.consumers import deliver
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable
@@ -570,8 +570,6 @@ def apply_commitment_event(env: Envelope, uow: OutsourceUow) -> str:
     budget status (committed / blocked / approved), inside the consumer's transaction. Order- and
     replay-safe (`next_budget_status`): an approval is final. Returns the new status, "ignored"
     (nothing changes) or "unknown_contract"."""
-    from govkit.auth import SYSTEM
-
     d = env.data
     learned = _LEARNED[env.type.split(".")[2]]
     contract = uow.contracts.get(str(d.get("contract_id") or ""), SYSTEM.scope, lock=True)
