@@ -78,7 +78,7 @@ def signed_contract(engine):
     handlers.register_vendor(c.RegisterVendor("vendor-hx", "华信科技服务有限公司", "91110108551385082Q", "om-centre"),
                              uow(), SYSTEM)
     project, _ = handlers.create_project(
-        c.CreateProject("政务应用运维外包", "om", "om-centre", ["app-om"]), uow(), SYSTEM
+        c.CreateProject("政务应用运维外包", "om", "om-centre", ["app-om"], fee_category="software_om"), uow(), SYSTEM
     )
     handlers.start_procurement(c.StartProcurement(project.id, "public_tender"), uow(), SYSTEM)
     handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "480000.00"), uow(), SYSTEM)

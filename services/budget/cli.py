@@ -344,20 +344,39 @@ def approve(budget: str = BUDGET, year: int = YEAR, comment: str = COMMENT,
 
 @app.command("execution")
 def execution(budget: str = BUDGET, year: int = YEAR):
-    """Execution rate per fee category and per line."""
-    x = _call("GetExecution", _pb().GetExecutionRequest(budget_id=_budget_id(budget, year)))
+    """Budgeted, spent, committed (signed contracts not yet paid) and available per fee category,
+    per line, and the commitments."""
+    pb = _pb()
+    x = _call("GetExecution", pb.GetExecutionRequest(budget_id=_budget_id(budget, year)))
     if json_output():
         emit_record(x)
         return
-    t = Listing(f"执行情况: {x.total_spent.amount} / {x.budget.total.amount} 元 ({x.execution_rate}%)")
-    for col in ("category", "budgeted", "spent", "rate %"):
+    t = Listing(f"执行情况: {x.total_spent.amount} / {x.budget.total.amount} 元 ({x.execution_rate}%), "
+                f"已承诺 {x.total_committed.amount}, 可用 {x.total_available.amount}")
+    for col in ("category", "budgeted", "spent", "committed", "available", "rate %"):
         t.add_column(col)
     for c in x.categories:
-        t.add_row(c.name, c.budgeted.amount, c.spent.amount, c.execution_rate)
+        t.add_row(c.name, c.budgeted.amount, c.spent.amount, c.committed.amount, c.available.amount, c.execution_rate)
     emit(t)
     for ln in x.lines:
         console.print(f"  line {ln.line_no} {ln.fee_item}: {ln.spent.amount} / {ln.amount.amount} "
                       f"({ln.execution_rate}%)")
+    for c in x.commitments:
+        state = pb.CommitmentState.Name(c.state).removeprefix("COMMITMENT_STATE_").lower()
+        console.print(f"  commitment {c.id} contract {c.contract_id} {c.fee_category} {c.amount.amount} "
+                      f"(paid {c.paid.amount}, remaining {c.remaining.amount}) {state}"
+                      + (f": {c.reason}" if c.reason and state == "over_budget" else ""))
+    blocked = [e for e in x.expenses if e.status == "blocked"]
+    for e in blocked:
+        console.print(f"  [red]blocked payment {e.external_id}: {e.amount.amount} 元 (not counted)")
+
+
+@app.command("approve-over-budget")
+def approve_over_budget(commitment: str = typer.Argument(..., help="commitment id (govops budget execution lists them)"),
+                        reason: str = typer.Option(..., help="why (required)")):
+    """Over-budget approval (超预算审批) of a refused commitment (budget.approve; not the contract's signer)."""
+    c = _call("ApproveOverBudget", _pb().ApproveOverBudgetRequest(commitment_id=commitment, reason=reason)).commitment
+    emit_record(c, f"approved commitment {c.id} of contract {c.contract_id}: {c.amount.amount} 元 ({c.approval_reason})")
 
 
 @expense_app.command("add")

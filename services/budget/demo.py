@@ -122,3 +122,26 @@ def seed(console) -> None:
                       f"v{standard.version} (sample), budgets of gov: {'; '.join(shown)}")
     finally:
         engine.dispose()
+
+
+def deliver(envelope: dict) -> list[dict]:
+    """Demo helper for outsource's seed (govkit.demo.export("budget_deliver")): hand budget one of
+    outsource's events as its worker would (same consumer, same inbox — the worker later sees the
+    envelope as a duplicate) and return budget's answer events (outbox envelopes naming the same
+    contract), so the seed shows a contract reserving budget before the workers run."""
+    import sqlalchemy as sa
+
+    from govkit.events import Envelope
+
+    env = Envelope.from_dict(envelope)
+    consumers = {"contract_signed": handlers.on_contract_signed, "payment_recorded": handlers.on_payment_recorded}
+    engine = make_engine(govconfig.load("budget").database_url, pool_size=1)
+    try:
+        consumers[env.type.split(".")[2]](env, BudgetUnitOfWork(engine))
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT envelope FROM outbox WHERE type LIKE 'govops.budget.commitment_%' "
+                                        "AND envelope->'data'->>'contract_id' = :c ORDER BY seq"),
+                                {"c": env.data.get("contract_id", "")}).scalars().all()
+        return list(rows)
+    finally:
+        engine.dispose()

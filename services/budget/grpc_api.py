@@ -18,8 +18,10 @@ from . import handlers
 from .adapters import files, reports
 from .adapters.uow import BudgetUnitOfWork
 from .domain import budget as bd
+from .domain import commitments as cm
 from .domain.assets import ASSET_KINDS, EDITABLE, GROUPS, Asset, AssetFilter
 from .domain.commands import (
+    ApproveOverBudget,
     ApproveStandard,
     ChangeBudgetState,
     CompileBudget,
@@ -64,6 +66,7 @@ PERMISSIONS = {
     "ApproveBudget": "budget.approve",
     "RecordExpense": "budget.expense.record",
     "GetExecution": "budget.read",
+    "ApproveOverBudget": "budget.approve",
     "ExportBudget": "budget.read",
 }
 
@@ -221,7 +224,19 @@ def expense_to_pb(e: bd.Expense) -> pb.Expense:
     return pb.Expense(id=e.id, budget_id=e.budget_id or "", fee_category=e.fee_category, fee_item=e.fee_item,
                       line_no=e.line_no or 0, amount=money(e.amount), spent_on=e.spent_on.isoformat(),
                       description=e.description, source=e.source, external_id=e.external_id or "",
-                      recorded_by=e.recorded_by)
+                      recorded_by=e.recorded_by, status=e.status, commitment_id=e.commitment_id or "")
+
+
+_COMMITMENT_STATE_PB = {cm.OPEN: pb.COMMITMENT_STATE_OPEN, cm.OVER_BUDGET: pb.COMMITMENT_STATE_OVER_BUDGET,
+                        cm.APPROVED: pb.COMMITMENT_STATE_APPROVED}
+
+
+def commitment_to_pb(c: cm.Commitment) -> pb.Commitment:
+    return pb.Commitment(id=c.id, contract_id=c.contract_id, project_id=c.project_id, budget_id=c.budget_id or "",
+                         org_unit_id=c.org_unit_id, year=c.year, fee_category=c.fee_category, amount=money(c.amount),
+                         paid=money(c.paid), remaining=money(c.remaining),
+                         state=_COMMITMENT_STATE_PB.get(c.state, pb.COMMITMENT_STATE_UNSPECIFIED), reason=c.reason,
+                         signed_by=c.signed_by, approved_by=c.approved_by, approval_reason=c.approval_reason)
 
 
 def _offset_page(items: list, request: common_pb2.PageRequest) -> tuple[list, common_pb2.PageResponse]:
@@ -434,16 +449,25 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
     def GetExecution(self, request, context):
         x = handlers.execution(request.budget_id, self._uow(), principal())
         b = x.budget
+        available = x.available_by_category
         cats = [pb.CategoryExecution(code=c.code, name=c.name, budgeted=money(b.by_category.get(c.code, 0)),
                                      spent=money(x.by_category.get(c.code, 0)),
                                      execution_rate=str(bd.execution_rate(x.by_category.get(c.code, Decimal(0)),
-                                                                          b.by_category.get(c.code, Decimal(0)))))
+                                                                          b.by_category.get(c.code, Decimal(0)))),
+                                     committed=money(x.committed_by_category.get(c.code, 0)),
+                                     available=money(available.get(c.code, 0)))
                 for c in FEE_CATEGORIES]
         return pb.GetExecutionResponse(
             budget=budget_to_pb(b), categories=cats, total_spent=money(x.total_spent),
             execution_rate=str(bd.execution_rate(x.total_spent, b.total)),
             lines=[line_to_pb(ln, x.by_line[ln.line_no]) for ln in x.lines if ln.line_no in x.by_line],
-            expenses=[expense_to_pb(e) for e in x.expenses])
+            expenses=[expense_to_pb(e) for e in x.expenses], total_committed=money(x.total_committed),
+            total_available=money(x.total_available), commitments=[commitment_to_pb(c) for c in x.commitments])
+
+    def ApproveOverBudget(self, request, context):
+        c = handlers.approve_over_budget(ApproveOverBudget(request.commitment_id, request.reason), self._uow(),
+                                         principal())
+        return pb.ApproveOverBudgetResponse(commitment=commitment_to_pb(c))
 
     def ExportBudget(self, request, context):
         fmt = _format(request.format, ("xlsx", "pdf"))

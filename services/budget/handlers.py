@@ -16,9 +16,11 @@ from govkit.idempotency import check_replay, fingerprint
 from govkit.protoconv import decode_page_token, encode_page_token, page_offset
 
 from .domain import budget as bd
+from .domain import commitments as cm
 from .domain import fees
 from .domain.assets import RELATION_KINDS, Asset, merge, parse_asset
 from .domain.commands import (
+    ApproveOverBudget,
     ApproveStandard,
     ChangeBudgetState,
     CompileBudget,
@@ -41,6 +43,9 @@ from .domain.events import (
     BudgetCompiled,
     BudgetExceeded,
     BudgetThresholdReached,
+    CommitmentApproved,
+    CommitmentRecorded,
+    CommitmentRefused,
     ExpenseRecorded,
 )
 from .domain.money import parse_decimal
@@ -663,14 +668,34 @@ def on_payment_recorded(env: Envelope, uow: RecordingUow) -> str:
     return d.result if d.new else "duplicate"
 
 
+def _is_om(d: dict) -> bool:
+    """O&M spending only comes from an O&M-kind project. A payload from before `project_kind`
+    existed is O&M when it names a fee category (it always did)."""
+    kind = d.get("project_kind")
+    if not kind:
+        return bool(d.get("fee_category"))
+    return kind == cm.OM_KIND
+
+
+def _available(uow: RecordingUow, b: bd.Budget, category: str) -> Decimal:
+    _, by_cat, _ = uow.budgets.spent(b.id)
+    return cm.available(b.by_category.get(category, Decimal("0.00")), by_cat.get(category, Decimal("0.00")),
+                        uow.budgets.committed(b.id).get(category, Decimal("0.00")))
+
+
 def apply_payment(env: Envelope, uow: RecordingUow) -> str:
     """outsource.payment_recorded → actual spending, inside the consumer's transaction (the inbox
     dedupes the envelope; a unique external id `outsource:<payment_id>` dedupes a resent payment).
-    Returns "recorded", "duplicate", "unmatched" (kept with no budget, visible for reconciliation)
-    or "rejected" (bad payload, logged). Payload: docs/events.md, govops.outsource.payment_recorded.v1."""
+    Returns "recorded" (counted against the covering budget, consuming the contract's commitment),
+    "not_om" (a planning or construction payment: kept with no budget, never O&M spending),
+    "blocked" (an unapproved over-budget commitment, or beyond the available amount: kept on the
+    budget with status blocked, not counted), "unmatched" (no approved budget: kept for
+    reconciliation), "duplicate", or "rejected" (bad payload, logged).
+    Payload: docs/events.md, govops.outsource.payment_recorded.v1."""
     d = env.data
     v = Validator()
-    category = fees.check_category(v, "fee_category", d.get("fee_category", ""))
+    om = _is_om(d)
+    category = fees.check_category(v, "fee_category", d.get("fee_category", "")) if om else ""
     item = fees.check_item(v, "fee_item", d["fee_item"], category) if d.get("fee_item") and category else ""
     amount = parse_decimal(v, "amount", d.get("amount"), positive=True, max_places=2)
     try:
@@ -687,18 +712,119 @@ def apply_payment(env: Envelope, uow: RecordingUow) -> str:
         log.error("payment_rejected", event_id=env.id, violations=[f"{x.field}: {x.reason}" for x in v.violations])
         return "rejected"
     year = int(d.get("budget_year") or 0) or paid_at.year
-    b = uow.budgets.approved_covering([org_unit_id, *uow.orgdir.ancestors(org_unit_id)], year)
-    e = bd.Expense(id=str(uuid.uuid4()), budget_id=b.id if b else None, org_unit_id=org_unit_id, year=year,
+    contract_id = str(d.get("contract_id") or "")
+    e = bd.Expense(id=str(uuid.uuid4()), budget_id=None, org_unit_id=org_unit_id, year=year,
                    fee_category=category, fee_item=item or "", line_no=None, amount=amount,
                    spent_on=paid_at.date(),
-                   description=f"外包付款：合同 {d.get('contract_id', '')}，里程碑 {d.get('milestone_id') or '-'}",
+                   description=f"外包付款：合同 {contract_id}，里程碑 {d.get('milestone_id') or '-'}",
                    source="outsource", external_id=f"outsource:{d['payment_id']}",
-                   recorded_by=f"outsource:{d.get('contract_id', '')}", recorded_at=now)
+                   recorded_by=f"outsource:{contract_id}", recorded_at=now)
+    if not om:
+        recorded = uow.budgets.add_expense(replace(e, status=cm.NOT_OM))
+        log.info("payment_not_om", payment_id=d["payment_id"], project_kind=d.get("project_kind"), amount=str(amount),
+                 note="a planning or construction payment is not O&M spending; kept for reconciliation only")
+        return "not_om" if recorded else "duplicate"
+    b = uow.budgets.approved_covering([org_unit_id, *uow.orgdir.ancestors(org_unit_id)], year)
     if b is None:
-        recorded = uow.budgets.add_expense(e)
+        recorded = uow.budgets.add_expense(replace(e, status=cm.UNMATCHED))
         log.warning("payment_unmatched", payment_id=d["payment_id"], org_unit_id=org_unit_id, year=year)
         return "unmatched" if recorded else "duplicate"
+    if uow.budgets.expense_by_external_id(e.external_id or "") is not None:
+        return "duplicate"
+    c = uow.budgets.commitment_for_contract(contract_id) if contract_id else None
+    if c is not None and c.budget_id != b.id:
+        c = None  # committed elsewhere (another year's or unit's budget): not this budget's reservation
+    status, why = cm.payment_decision(c, amount, _available(uow, b, category))
+    e = replace(e, budget_id=b.id, commitment_id=c.id if c else None)
+    if status == cm.BLOCKED:
+        uow.budgets.add_expense(replace(e, status=cm.BLOCKED))
+        log.warning("payment_blocked", payment_id=d["payment_id"], budget_id=b.id, reason=why)
+        return "blocked"
     return "recorded" if _record(uow, b, e, now) else "duplicate"
+
+
+CONSUMER_CONTRACTS = "budget.outsource_contracts"
+
+
+def on_contract_signed(env: Envelope, uow: RecordingUow) -> str:
+    """`apply_contract_signed` exactly once per envelope (the worker's path, through govkit.consumers)."""
+    d = deliver(uow, CONSUMER_CONTRACTS, env, apply_contract_signed)
+    return d.result if d.new else "duplicate"
+
+
+def apply_contract_signed(env: Envelope, uow: RecordingUow) -> str:
+    """outsource.contract_signed → a commitment of the contract amount in its fee category against
+    the approved budget covering the unit and year (the unit's own, else the nearest ancestor's
+    compiled with its subtree; the budget row is locked, so two contracts cannot both take the
+    same available amount). Returns "committed" (open; `commitment_recorded`), "over_budget"
+    (does not fit, or no approved budget; `commitment_refused`, not counted until approved),
+    "not_om" (planning/construction: nothing reserved), "duplicate" or "rejected" (bad payload)."""
+    d = env.data
+    if not _is_om(d):
+        log.info("contract_not_om", contract_id=d.get("contract_id"), project_kind=d.get("project_kind"),
+                 note="a planning or construction contract reserves no O&M budget")
+        return "not_om"
+    v = Validator()
+    category = fees.check_category(v, "fee_category", d.get("fee_category", ""))
+    amount = parse_decimal(v, "amount", d.get("amount"), positive=True, max_places=2)
+    contract_id, org_unit_id = str(d.get("contract_id") or ""), str(d.get("org_unit_id") or "")
+    if not contract_id or not org_unit_id:
+        v.fail("contract_id" if not contract_id else "org_unit_id", "is required")
+    year = int(d.get("budget_year") or 0)
+    if not year:
+        try:
+            year = date.fromisoformat(str(d.get("starts_on"))).year
+        except ValueError:
+            v.fail("budget_year", "is required (or starts_on)")
+    if v.violations:
+        log.error("contract_rejected", event_id=env.id, violations=[f"{x.field}: {x.reason}" for x in v.violations])
+        return "rejected"
+    if uow.budgets.commitment_for_contract(contract_id) is not None:
+        return "duplicate"
+    now = utcnow()
+    b = uow.budgets.approved_covering([org_unit_id, *uow.orgdir.ancestors(org_unit_id)], year)
+    available = _available(uow, b, category) if b is not None else None
+    state = cm.decide(amount, available) if available is not None else cm.OVER_BUDGET
+    c = cm.Commitment(id=str(uuid.uuid4()), contract_id=contract_id, budget_id=b.id if b else None,
+                      org_unit_id=org_unit_id, year=year, fee_category=category, amount=amount, state=state,
+                      signed_by=str(d.get("signed_by") or ""), project_id=str(d.get("project_id") or ""),
+                      vendor_id=str(d.get("vendor_id") or ""), recorded_at=now,
+                      reason=cm.refusal_reason(amount, category, available) if state == cm.OVER_BUDGET else "")
+    if not uow.budgets.add_commitment(c):
+        return "duplicate"
+    shown = _money_str(available) if available is not None else "0.00"
+    if state == cm.OPEN:
+        uow.collect(CommitmentRecorded(commitment_id=c.id, contract_id=contract_id, project_id=c.project_id,
+                                       budget_id=b.id if b else "", org_unit_id=org_unit_id, year=year,
+                                       fee_category=category, amount=_money_str(amount), available=shown))
+        return "committed"
+    log.warning("commitment_refused", contract_id=contract_id, commitment_id=c.id, reason=c.reason)
+    uow.collect(CommitmentRefused(commitment_id=c.id, contract_id=contract_id, project_id=c.project_id,
+                                  budget_id=b.id if b else "", org_unit_id=org_unit_id, year=year,
+                                  fee_category=category, amount=_money_str(amount), available=shown,
+                                  reason=c.reason))
+    return "over_budget"
+
+
+def approve_over_budget(cmd: ApproveOverBudget, uow: RecordingUow, caller: Principal) -> cm.Commitment:
+    """超预算审批: budget.approve, a reason, and not the contract's signer. The commitment then counts
+    against available and its payments are spending; `commitment_approved` unblocks the contract
+    in outsource."""
+    caller.require("budget.approve")
+    now = utcnow()
+    with uow:
+        c = uow.budgets.commitment(cmd.commitment_id, for_update=True)
+        if c is None:
+            raise NotFound(f"commitment {cmd.commitment_id} not found")
+        c = cm.approve(c, caller.subject, cmd.reason, now)
+        uow.budgets.save_commitment(c)
+        uow.collect(CommitmentApproved(commitment_id=c.id, contract_id=c.contract_id, project_id=c.project_id,
+                                       budget_id=c.budget_id or "", org_unit_id=c.org_unit_id, year=c.year,
+                                       fee_category=c.fee_category, amount=_money_str(c.amount),
+                                       approved_by=c.approved_by, reason=c.approval_reason,
+                                       approved_at=jsonable(now)))
+        uow.commit()
+    return c
 
 
 @dataclass(frozen=True)
@@ -709,15 +835,36 @@ class ExecutionView:
     by_category: dict
     total_spent: Decimal
     expenses: list
+    committed_by_category: dict
+    commitments: list
+
+    @property
+    def total_committed(self) -> Decimal:
+        return sum(self.committed_by_category.values(), Decimal("0.00"))
+
+    @property
+    def available_by_category(self) -> dict[str, Decimal]:
+        cats = set(self.budget.by_category) | set(self.by_category) | set(self.committed_by_category)
+        return {c: cm.available(self.budget.by_category.get(c, Decimal("0.00")),
+                                self.by_category.get(c, Decimal("0.00")),
+                                self.committed_by_category.get(c, Decimal("0.00"))) for c in sorted(cats)}
+
+    @property
+    def total_available(self) -> Decimal:
+        return cm.available(self.budget.total, self.total_spent, self.total_committed)
 
 
 def execution(budget_id: str, uow: BudgetUow, caller: Principal) -> ExecutionView:
+    """Budgeted, spent (counted), committed (open commitments' remaining) and available, per fee
+    category and in total, with every expense (whatever its status) and commitment."""
     with uow:
         b = _get_budget(uow, budget_id)
         by_line, by_cat, total = uow.budgets.spent(b.id)
         lines = uow.budgets.lines(b.id)
         expenses = uow.budgets.expenses(b.id)
-    return ExecutionView(b, lines, by_line, by_cat, total, expenses)
+        committed = uow.budgets.committed(b.id)
+        commitments = uow.budgets.commitments(b.id)
+    return ExecutionView(b, lines, by_line, by_cat, total, expenses, committed, commitments)
 
 
 def standard_for_budget(b: bd.Budget, uow: BudgetUow) -> Standard:

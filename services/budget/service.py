@@ -11,4 +11,5 @@ SERVICE = ServiceDescriptor(
     migrations="budget:migrations",
     cli="budget.cli:app",
     demo_seed="budget.demo:seed",
+    demo_exports={"budget_deliver": "budget.demo:deliver"},
 )

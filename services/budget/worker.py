@@ -1,5 +1,5 @@
-"""budget-worker: nameko RPC for other services, the org directory (govkit.orgdir), outsource payments as
-actual spending, and the outbox relay."""
+"""budget-worker: nameko RPC for other services, the org directory (govkit.orgdir), outsource contracts as
+commitments and payments as actual spending, and the outbox relay."""
 
 from __future__ import annotations
 
@@ -39,3 +39,8 @@ class Service(OrgDirectoryConsumer):
     def on_payment_recorded(self, env, uow) -> None:
         """Actual spending from outsource (payload: docs/events.md, govops.outsource.payment_recorded.v1)."""
         handlers.apply_payment(env, uow)
+
+    @consume("outsource", "contract_signed", consumer=handlers.CONSUMER_CONTRACTS)
+    def on_contract_signed(self, env, uow) -> None:
+        """A signed O&M contract commits budget (payload: docs/events.md, govops.outsource.contract_signed.v1)."""
+        handlers.apply_contract_signed(env, uow)

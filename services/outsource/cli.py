@@ -148,7 +148,9 @@ def project_create(name: str = typer.Argument(..., help="project name"),
                    asset: list[str] = typer.Option([], help="asset ids"),
                    budget_line: str = typer.Option("", help="the budget line it is paid from"),
                    year: int = typer.Option(0, help="budget year"),
-                   fee_category: str = typer.Option("software_om", help="fee category code")):
+                   fee_category: str = typer.Option("", help="O&M projects only: hardware_om, software_om, "
+                                                     "consumables_tools, system_management, "
+                                                     "information_resources")):
     """Create an outsourcing project (proposal)."""
     p = _call("CreateProject", pb.CreateProjectRequest(name=name, kind=pb.ProjectKind.ValueType(enum_number(
                                                            pb.ProjectKind, kind)), org_unit_id=org_unit_id,

@@ -1,9 +1,11 @@
 """Demo seed for outsourcing (runs after org's demo, which creates the vendor unit vendor-hx
 华信科技服务有限公司 and its engineer V001 林涛 in support group `grp-application`): two vendors, an O&M
 outsourcing project of om-centre taken through procurement to a signed contract with SLA terms
-and penalty clauses, a month of synthetic ticket events of 应用组 — the vendor's engineer's and an
-internal engineer's — and the vendor's SLA report, which counts only the vendor's tickets, with a
-penalty. Safe to repeat: fixed ids, idempotency keys and event ids."""
+and penalty clauses (which commits 468,000.00 of software_om against gov's approved 2026 budget:
+budget's demo helper takes the contract_signed as its worker would), a month of synthetic ticket
+events of 应用组 — the vendor's engineer's and an internal engineer's — and the vendor's SLA report,
+which counts only the vendor's tickets, with a penalty. Safe to repeat: fixed ids, idempotency keys
+and event ids."""
 
 from __future__ import annotations
 
@@ -94,6 +96,32 @@ def _month_of_tickets() -> list[dict]:
     return events
 
 
+def _reserve_budget(engine, uow, contract_id: str) -> str:
+    """The contract's contract_signed goes to budget as its worker would take it (budget's demo
+    helper: same consumer, same inbox), and budget's answer comes back to outsource's consumer —
+    so the seed shows the contract reserving budget (gov's approved 2026 budget, software_om)."""
+    import sqlalchemy as sa
+
+    from govkit.demo import export
+
+    from . import handlers
+
+    with engine.connect() as conn:
+        signed = conn.execute(sa.text("SELECT envelope FROM outbox WHERE type = 'govops.outsource.contract_signed.v1' "
+                                      "AND envelope->>'subject' = :c"), {"c": contract_id}).scalar()
+    if signed is None:
+        return "no contract_signed event"
+    try:
+        answers = export("budget_deliver")(signed)
+    except LookupError:  # budget is not part of this deployment
+        return "budget not deployed"
+    for answer in answers:
+        env = Envelope.from_dict(answer)
+        getattr(handlers, f"on_{env.type.split('.')[2]}")(env, uow())
+    contract, _, _ = handlers.get_contract(contract_id, uow(), SYSTEM)
+    return f"contract {contract.budget_status} (commitment {contract.commitment_id or '-'})"
+
+
 def seed(console) -> None:
     from . import handlers
     from .adapters.uow import OutsourceUnitOfWork
@@ -140,11 +168,13 @@ def seed(console) -> None:
                 SLA, PENALTIES), uow(), SYSTEM)
             handlers.advance_project(c.AdvanceProject(project.id, "execution", "合同签订，进场服务"), uow(), SYSTEM)
             project, _, _ = handlers.get_project(project.id, uow(), SYSTEM)
+        budget_status = _reserve_budget(engine, uow, project.contract_id)
         fresh = sum(handlers.record_ticket_event(uow(), "outsource.demo", e) for e in _month_of_tickets())
         report = handlers.generate_sla_report(c.GenerateSlaReport(project.contract_id, *MONTH, "99.95"), uow(), SYSTEM)
         console.print(f"outsource demo: 2 vendors, project {project.id} ({project.state.value}), contract "
                       f"{project.contract_id}; {fresh} new ticket events; SLA report {MONTH[0]:%Y-%m}: "
                       f"{report['tickets']} tickets, response {report['response_attainment_percent']}%, "
-                      f"resolution {report['resolution_attainment_percent']}%, penalty {report['penalty_total']}")
+                      f"resolution {report['resolution_attainment_percent']}%, penalty {report['penalty_total']}; "
+                      f"budget: {budget_status}")
     finally:
         engine.dispose()

@@ -151,7 +151,10 @@ def contract_pb(ct: Contract, payments=(), acceptances=()) -> pb.Contract:
                                  deliverables=m.deliverables) for m in ct.milestones],
         current=version_pb(ct.current), versions=[version_pb(v) for v in sorted(ct.versions, key=lambda v: v.version)],
         payments=[payment_pb(p) for p in payments], paid_total=money(paid), remaining=money(ct.current.amount - paid),
-        acceptances=[acceptance_pb(a) for a in acceptances])
+        acceptances=[acceptance_pb(a) for a in acceptances],
+        budget_status=getattr(pb, f"CONTRACT_BUDGET_STATUS_{ct.budget_status.upper()}",
+                              pb.CONTRACT_BUDGET_STATUS_UNSPECIFIED),
+        commitment_id=ct.commitment_id or "", budget_note=ct.budget_note, signed_by=ct.signed_by)
 
 
 def report_pb(r: dict) -> pb.SlaReport:
@@ -259,7 +262,7 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
                 list(r.asset_ids),
                 r.budget_line_ref,
                 r.budget_year,
-                r.fee_category or "software_om",
+                r.fee_category,
                 r.allow_overlap,
                 r.idempotency_key,
             ),

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from govkit.auth import Principal
+from govkit.auth import SYSTEM, Principal
 from govkit.consumers import deliver
 from govkit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.events import Envelope, jsonable
@@ -20,8 +20,9 @@ from .domain import commands as c
 from .domain import events as ev
 from .domain import sla
 from .domain.model import (
-    FEE_CATEGORIES,
     KIND_CODES,
+    NOT_OM,
+    PENDING,
     Acceptance,
     Bid,
     Complaint,
@@ -35,11 +36,13 @@ from .domain.model import (
     Vendor,
     VendorStatus,
     check_awardable,
+    check_fee_category,
     check_payment,
     code,
     expiring_thresholds,
     money,
     new_id,
+    next_budget_status,
     percent,
     validate_acceptance,
     validate_evidence,
@@ -223,8 +226,7 @@ def create_project(cmd: c.CreateProject, uow: ProcurementUow, caller: Principal)
     if cmd.kind not in KIND_CODES:
         v.fail("kind", f"must be one of {', '.join(KIND_CODES)}")
     unit = v.text("org_unit_id", cmd.org_unit_id)
-    if cmd.fee_category not in FEE_CATEGORIES:
-        v.fail("fee_category", f"must be one of {', '.join(FEE_CATEGORIES)}")
+    fee_category = check_fee_category(v, cmd.kind, cmd.fee_category)
     if cmd.budget_year and not 2000 <= cmd.budget_year <= 2100:
         v.fail("budget_year", "must be a year between 2000 and 2100")
     items = sorted({code(v, f"catalogue_item_ids[{i}]", x) for i, x in enumerate(cmd.catalogue_item_ids)})
@@ -241,7 +243,7 @@ def create_project(cmd: c.CreateProject, uow: ProcurementUow, caller: Principal)
                 return existing, True
         uow.orgdir.require_units([("org_unit_id", unit)])
         project = Project(new_id(), name, cmd.kind, unit, ProjectState.PROPOSAL, items, assets,
-                          cmd.budget_line_ref.strip() or None, cmd.budget_year or None, cmd.fee_category,
+                          cmd.budget_line_ref.strip() or None, cmd.budget_year or None, fee_category,
                           cmd.allow_overlap)
         uow.projects.add(project, cmd.idempotency_key or None, request)
         uow.projects.record(project.id, None, project.state, "proposal", caller.subject)
@@ -387,14 +389,17 @@ def sign_contract(cmd: c.SignContract, uow: OutsourceUow, caller: Principal) -> 
     _check_overlap(uow, None, project, cmd.starts_on, cmd.ends_on)
     version = ContractVersion(1, amount, cmd.starts_on, cmd.ends_on, terms, penalties, cmd.starts_on, "signed")
     contract = Contract(new_id(), project.id, vendor.id, project.org_unit_id, group, signed_on, deliverables,
-                        milestones, [version], tuple(project.catalogue_item_ids), tuple(project.asset_ids))
+                        milestones, [version], tuple(project.catalogue_item_ids), tuple(project.asset_ids),
+                        budget_status=PENDING if project.kind == "om" else NOT_OM, signed_by=caller.subject)
     uow.contracts.add(contract, caller.subject)
     before = project.advance(ProjectState.CONTRACT, step="signing the contract")
     project.contract_id = contract.id
     uow.projects.update(project)
     uow.projects.record(project.id, before, project.state, f"contract {contract.id} signed", caller.subject)
     uow.collect(ev.ContractSigned(contract.id, project.id, vendor.id, project.org_unit_id, str(amount),
-                                  cmd.starts_on.isoformat(), cmd.ends_on.isoformat(), group))
+                                  cmd.starts_on.isoformat(), cmd.ends_on.isoformat(), group, project.kind,
+                                  project.fee_category if project.kind == "om" else "",
+                                  project.budget_year or cmd.starts_on.year, caller.subject))
     return contract
 
 
@@ -545,6 +550,7 @@ def record_payment(cmd: c.RecordPayment, uow: OutsourceUow, caller: Principal) -
         milestone = contract.milestone(cmd.milestone_id)
         if milestone is None:
             raise NotFound(f"milestone {cmd.milestone_id} not found in contract {contract.id}")
+        contract.require_budget_cleared()
         paid = uow.payments.of_contract(contract.id)
         total = sum((p["amount"] for p in paid), Decimal("0.00"))
         on_milestone = sum((p["amount"] for p in paid if p["milestone_id"] == milestone.id), Decimal("0.00"))
@@ -558,9 +564,44 @@ def record_payment(cmd: c.RecordPayment, uow: OutsourceUow, caller: Principal) -
         uow.payments.add(row)
         uow.collect(ev.PaymentRecorded(row["id"], contract.id, project.id, contract.vendor_id, contract.org_unit_id,
                                        milestone.id, str(amount), cmd.paid_on.isoformat(), year,
-                                       project.budget_line_ref, project.fee_category))
+                                       project.budget_line_ref, project.fee_category if project.kind == "om" else "",
+                                       project.kind))
         uow.commit()
     return row, False
+
+
+# ---- budget's decision on a contract's commitment (the saga's return leg) ----------------------
+
+_LEARNED = {"commitment_recorded": "committed", "commitment_refused": "blocked", "commitment_approved": "approved"}
+
+
+def apply_commitment_event(env: Envelope, uow: OutsourceUow) -> str:
+    """budget's commitment_recorded / commitment_refused / commitment_approved → the contract's
+    budget status (committed / blocked / approved), inside the consumer's transaction. Order- and
+    replay-safe (`next_budget_status`): an approval is final. Returns the new status, "ignored"
+    (nothing changes) or "unknown_contract"."""
+    d = env.data
+    learned = _LEARNED[env.type.split(".")[2]]
+    contract = uow.contracts.get(str(d.get("contract_id") or ""), SYSTEM.scope, lock=True)
+    if contract is None:
+        return "unknown_contract"
+    status = next_budget_status(contract.budget_status, learned)
+    if status is None:
+        return "ignored"
+    note = str(d.get("reason") or "")
+    if learned == "approved":
+        note = f"over-budget approval by {d.get('approved_by', '')}: {note}"
+    uow.contracts.set_budget_status(contract.id, status, str(d.get("commitment_id") or "") or None, note[:1000])
+    return status
+
+
+def _on_commitment(env: Envelope, uow: OutsourceUow) -> str:
+    # the inbox name is the worker's (`outsource.on_<event>`): the demo's delivery and the worker's dedupe together
+    dl = deliver(uow, f"outsource.on_{env.type.split('.')[2]}", env, apply_commitment_event)
+    return dl.result if dl.new else "duplicate"
+
+
+on_commitment_recorded = on_commitment_refused = on_commitment_approved = _on_commitment
 
 
 # ---- ticket facts and vendor SLA reports -------------------------------------------------------

@@ -1,5 +1,6 @@
 """outsource-worker: nameko RPC for other services, ticket-event consumers (vendor SLA facts),
-the daily qualification check, and the outbox relay."""
+budget's commitment decisions (a contract's budget status), the daily qualification check, and
+the outbox relay."""
 
 from __future__ import annotations
 
@@ -79,3 +80,16 @@ class Service(OrgDirectoryConsumer):
     @consume("ticket", "sla_breached")
     def on_sla_breached(self, env, uow) -> None:
         handlers.apply_ticket_event(env, uow)
+
+    # budget's decision on a signed contract's commitment → the contract's budget status.
+    @consume("budget", "commitment_recorded")
+    def on_commitment_recorded(self, env, uow) -> None:
+        handlers.apply_commitment_event(env, uow)
+
+    @consume("budget", "commitment_refused")
+    def on_commitment_refused(self, env, uow) -> None:
+        handlers.apply_commitment_event(env, uow)
+
+    @consume("budget", "commitment_approved")
+    def on_commitment_approved(self, env, uow) -> None:
+        handlers.apply_commitment_event(env, uow)

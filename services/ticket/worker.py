@@ -1,5 +1,6 @@
-"""ticket-worker: nameko RPC for other services, the org directory's event handlers, the outbox
-relay, the SLA deadline scheduler and the Alertmanager webhook (HTTP)."""
+"""ticket-worker: nameko RPC for other services, the org directory's event handlers, budget's
+`budget_exceeded` (a ticket for the finance reviewer), the outbox relay, the SLA deadline scheduler
+and the Alertmanager webhook (HTTP)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, parse_address
 
 from govkit.auth import SYSTEM
+from govkit.consumers import consume
 from govkit.errors import InvalidArgument, is_transient
 from govkit.nameko_ext import OutboxRelayRunner, UnitOfWork, rpc
 from govkit.orgdir import OrgDirectoryConsumer
@@ -20,7 +22,7 @@ from . import webhook
 from .adapters.scheduler import DeadlineScheduler
 from .adapters.uow import TicketUnitOfWork
 from .domain.commands import CheckCalendarCoverage, CreateTicket, EscalateTicket, GetTicket, ReceiveAlerts
-from .handlers import alerts, escalation, sla, tickets
+from .handlers import alerts, budget_alerts, escalation, sla, tickets
 from .serializers import ticket_to_dict
 
 DEFAULT_HTTP_PORT = 8002
@@ -92,6 +94,11 @@ class Service(OrgDirectoryConsumer):
         """Report calendar years that are missing (log, metric, one ticket for the administrator);
         several replicas open one ticket between them (an idempotency key per calendar and year)."""
         sla.check_calendar_coverage(CheckCalendarCoverage(), self.uow(), SYSTEM)
+
+    @consume("budget", "budget_exceeded")
+    def on_budget_exceeded(self, env, uow) -> None:
+        """Spending above a budget scope → one request ticket for the unit's finance reviewer."""
+        budget_alerts.apply_budget_exceeded(env, uow)
 
     @http("POST", webhook.PATH)
     def alertmanager(self, request):

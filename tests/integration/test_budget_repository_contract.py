@@ -216,3 +216,37 @@ def test_the_inbox_sees_an_event_once_per_consumer(store):
         assert not uow.seen("budget.outsource_payments", "e1")
         assert uow.seen("budget.outsource_payments", "e1")
         assert not uow.seen("other", "e1")
+
+
+def _commitment(b, contract_id="HT-1", amount="600.00", state="open", unit="fgw", category="hardware_om"):
+    from budget.domain import commitments as cm
+
+    return cm.Commitment(id=str(uuid.uuid4()), contract_id=contract_id, budget_id=b.id if b else None,
+                         org_unit_id=unit, year=2027, fee_category=category, amount=Decimal(amount), state=state,
+                         signed_by="zhangw", project_id="pr", vendor_id="v", recorded_at=NOW)
+
+
+def test_commitments_one_per_contract_consumed_by_counted_payments_and_scoped(store):
+    b = store.budget("fgw", 2027)
+    with store.units(ALL) as uow:
+        c = _commitment(b)
+        assert uow.budgets.add_commitment(c)
+        assert not uow.budgets.add_commitment(_commitment(b))                    # same contract
+        refused = _commitment(b, "HT-2", "50.00", state="over_budget", category="software_om")
+        assert uow.budgets.add_commitment(refused)
+        assert uow.budgets.committed(b.id) == {"hardware_om": Decimal("600.00")}  # over_budget holds nothing
+        assert uow.budgets.add_expense(replace(_expense(b, "250"), commitment_id=c.id))
+        assert uow.budgets.add_expense(replace(_expense(b, "99"), commitment_id=c.id, status="blocked"))
+        got = uow.budgets.commitment_for_contract("HT-1")
+        assert (got.id, got.paid, got.remaining) == (c.id, Decimal("250.00"), Decimal("350.00"))
+        assert uow.budgets.committed(b.id) == {"hardware_om": Decimal("350.00")}
+        assert uow.budgets.spent(b.id)[2] == Decimal("250.00")                  # blocked is not spending
+        uow.budgets.save_commitment(replace(refused, state="approved", approved_by="finance",
+                                            approval_reason="同意", approved_at=NOW))
+        assert uow.budgets.commitment(refused.id, for_update=True).approval_reason == "同意"
+        assert uow.budgets.committed(b.id) == {"hardware_om": Decimal("350.00"), "software_om": Decimal("50.00")}
+        assert sorted(x.contract_id for x in uow.budgets.commitments(b.id)) == ["HT-1", "HT-2"]
+        assert uow.budgets.commitment("not-a-uuid") is None
+        uow.commit()
+    with store.units(CZJ) as r:
+        assert r.budgets.commitment(c.id) is None and r.budgets.commitment_for_contract("HT-1") is None

@@ -132,7 +132,8 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     create = pb.CreateProjectRequest(
         name="2026年政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
         catalogue_item_ids=["app-om"],
-        budget_line_ref="BL-2026-OM-01", budget_year=2026, idempotency_key="proj-1")
+        budget_line_ref="BL-2026-OM-01", budget_year=2026, fee_category="software_om",
+        idempotency_key="proj-1")
     project = admin.CreateProject(create).project
     again = admin.CreateProject(create)  # a retry of the same request (tests/integration/test_idempotency.py)
     assert again.replayed and again.project.id == project.id
@@ -162,7 +163,8 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     [signed] = _outbox(engine, "contract_signed")
     assert signed["data"] == {"contract_id": contract.id, "project_id": project.id, "vendor_id": "vendor-hx",
                               "org_unit_id": "om-centre", "amount": "480000.00", "starts_on": "2026-01-01",
-                              "ends_on": "2026-12-31", "vendor_group_id": "app"}
+                              "ends_on": "2026-12-31", "vendor_group_id": "app", "project_kind": "om",
+                              "fee_category": "software_om", "budget_year": 2026, "signed_by": "admin"}
     # payment before execution / before acceptance
     pay = pb.RecordPaymentRequest(contract_id=contract.id, milestone_id="m1", amount=as_money("144000.00"),
                                   paid_on="2026-03-10", idempotency_key="pay-1")
@@ -202,7 +204,7 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
         "payment_id": paid.payment.id, "contract_id": contract.id, "project_id": project.id,
         "vendor_id": "vendor-hx", "org_unit_id": "om-centre", "milestone_id": "m1", "amount": "144000.00",
         "paid_on": "2026-03-10", "budget_year": 2026, "budget_line_ref": "BL-2026-OM-01",
-        "fee_category": "software_om"}
+        "fee_category": "software_om", "project_kind": "om"}
     assert event["subject"] == paid.payment.id and event["orgunitid"] == "om-centre"
     # an amendment cannot drop the amount below what is paid; a valid one is versioned
     code, _ = _fails(lambda: admin.AmendContract(pb.AmendContractRequest(
@@ -252,7 +254,7 @@ def test_departments_see_only_their_projects(admin, env, signer):
     assert len(fgw.ListVendors(pb.ListVendorsRequest()).vendors) == 1  # the vendor register is shared
     code, _ = _fails(
         lambda: fgw.CreateProject(pb.CreateProjectRequest(name="越权", kind=pb.PROJECT_KIND_OM,
-                                                          org_unit_id="om-centre"))
+                                                          org_unit_id="om-centre", fee_category="software_om"))
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
 

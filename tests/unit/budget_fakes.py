@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import copy
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from budget.domain import budget as bd
+from budget.domain import commitments as cm
 from budget.domain.fees import SpendingPolicy
 from budget.domain.ports import RecordingUow
 from govkit.auth import Scope
@@ -120,15 +122,56 @@ class FakeBudgets:
         self.s["expenses"].append(e)
         return True
 
+    def lines(self, budget_id, *, category="", after=0, limit=None):
+        return [ln for ln in self.s["lines"].get(budget_id, []) if ln.line_no > after
+                and (not category or ln.fee_category == category)][:limit]
+
+    def expenses(self, budget_id):
+        return [e for e in self.s["expenses"] if e.budget_id == budget_id]
+
     def spent(self, budget_id):
         by_line: dict[int, Decimal] = {}
         by_cat: dict[str, Decimal] = {}
         for e in self.s["expenses"]:
-            if e.budget_id == budget_id:
+            if e.budget_id == budget_id and e.status == cm.COUNTED:
                 by_cat[e.fee_category] = by_cat.get(e.fee_category, Decimal(0)) + e.amount
                 if e.line_no is not None:
                     by_line[e.line_no] = by_line.get(e.line_no, Decimal(0)) + e.amount
         return by_line, by_cat, sum(by_cat.values(), Decimal("0.00"))
+
+    # -- commitments: `paid` is what the contract's counted payments consumed --
+    def _with_paid(self, c):
+        paid = sum((e.amount for e in self.s["expenses"] if e.commitment_id == c.id and e.status == cm.COUNTED),
+                   Decimal("0.00"))
+        return replace(c, paid=paid)
+
+    def add_commitment(self, c):
+        if any(x.contract_id == c.contract_id for x in self.s["commitments"].values()):
+            return False
+        self.s["commitments"][c.id] = c
+        return True
+
+    def save_commitment(self, c):
+        self.s["commitments"][c.id] = replace(c, paid=Decimal("0.00"))
+
+    def commitment(self, commitment_id, *, for_update=False):
+        c = self.s["commitments"].get(commitment_id)
+        return self._with_paid(c) if c and self.scope.allows(c.org_unit_id) else None
+
+    def commitment_for_contract(self, contract_id):
+        c = next((x for x in self.s["commitments"].values() if x.contract_id == contract_id), None)
+        return self._with_paid(c) if c and self.scope.allows(c.org_unit_id) else None
+
+    def commitments(self, budget_id):
+        return [self._with_paid(c) for c in self.s["commitments"].values()
+                if c.budget_id == budget_id and self.scope.allows(c.org_unit_id)]
+
+    def committed(self, budget_id):
+        out: dict[str, Decimal] = {}
+        for c in self.commitments(budget_id):
+            if c.counts:
+                out[c.fee_category] = out.get(c.fee_category, Decimal("0.00")) + c.remaining
+        return {k: v for k, v in out.items() if v}
 
     def fire_alert(self, budget_id, scope, kind, threshold, at):
         key = (budget_id, scope, kind, threshold)
@@ -144,7 +187,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.scope = scope
         self.committed: dict[str, Any] = {
             "units": {"gov": None, "fgw": "gov", "czj": "gov"}, "assets": {}, "history": [], "relations": set(),
-            "budgets": {}, "actions": [], "lines": {}, "expenses": [], "alerts": set(), "inbox": set()}
+            "budgets": {}, "actions": [], "lines": {}, "expenses": [], "alerts": set(), "inbox": set(),
+            "commitments": {}}
         self.published: list = []
         self.spending = SpendingPolicy()
 

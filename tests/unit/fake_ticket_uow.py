@@ -378,7 +378,8 @@ class FakeOrgDir(UnitChecks):
     advisory board (CAB), the change manager also an emergency member. gaj has no approver."""
 
     UNITS = {"gov": (None, "government"), "om-centre": ("gov", "om_centre"), "fgw": ("gov", "department"),
-             "fgw-xxc": ("fgw", "division"), "czj": ("gov", "department"), "gaj": ("gov", "department")}
+             "fgw-xxc": ("fgw", "division"), "czj": ("gov", "department"), "gaj": ("gov", "department"),
+             "wjw": ("gov", "department")}
     POSITIONS = {  # id: (org unit, approval duties)
         "pos-om-director": ("om-centre", ["change", "change_ecab"]),
         "pos-change-manager": ("om-centre", ["change_cab", "change_ecab"]),
@@ -451,6 +452,11 @@ class FakeOrgDir(UnitChecks):
     def positions_responsible_for(self, kind, value, org_unit_id=None):
         return sorted(p for p, (unit, duties) in self.POSITIONS.items()
                       if kind == "approval" and value in duties and org_unit_id in (None, unit))
+
+    def position(self, pos):
+        if pos in self.POSITIONS:
+            return {"id": pos, "org_unit_id": self.POSITIONS[pos][0]}
+        return {"id": pos, "org_unit_id": "om-centre"} if pos.startswith("pos-") else None
 
 
 class FakeUnitOfWork(UnitOfWork):

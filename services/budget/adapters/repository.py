@@ -21,6 +21,7 @@ from govkit.errors import AlreadyExists
 
 from ..domain.assets import Asset, AssetFilter
 from ..domain.budget import Action, Budget, Expense
+from ..domain.commitments import COUNTED, COUNTING, Commitment
 from ..domain.compilation import AssetGroup, Line
 from ..domain.standard import Standard, body_from_dict, body_to_dict
 from . import tables as t
@@ -321,7 +322,18 @@ def _to_expense(row) -> Expense:
                    fee_item=m["fee_item"], line_no=m["line_no"], amount=m["amount"], spent_on=m["spent_on"],
                    description=m["description"], source=m["source"], external_id=m["external_id"],
                    recorded_by=m["recorded_by"], recorded_at=m["recorded_at"],
-                   request_fingerprint=m["request_fingerprint"])
+                   request_fingerprint=m["request_fingerprint"], status=m["status"],
+                   commitment_id=str(m["commitment_id"]) if m["commitment_id"] else None)
+
+
+def _to_commitment(m, paid) -> Commitment:
+    return Commitment(id=str(m["id"]), contract_id=m["contract_id"],
+                      budget_id=str(m["budget_id"]) if m["budget_id"] else None, org_unit_id=m["org_unit_id"],
+                      year=m["year"], fee_category=m["fee_category"], amount=m["amount"], state=m["state"],
+                      signed_by=m["signed_by"], paid=paid if paid is not None else Decimal("0.00"),
+                      reason=m["reason"], project_id=m["project_id"], vendor_id=m["vendor_id"],
+                      approved_by=m["approved_by"], approval_reason=m["approval_reason"],
+                      approved_at=m["approved_at"], recorded_at=m["recorded_at"])
 
 
 class BudgetRepository(_Scoped):
@@ -442,7 +454,8 @@ class BudgetRepository(_Scoped):
             org_unit_id=e.org_unit_id, year=e.year, fee_category=e.fee_category, fee_item=e.fee_item,
             line_no=e.line_no, amount=e.amount, spent_on=e.spent_on, description=e.description, source=e.source,
             external_id=e.external_id, recorded_by=e.recorded_by, recorded_at=e.recorded_at,
-            request_fingerprint=e.request_fingerprint)
+            request_fingerprint=e.request_fingerprint, status=e.status,
+            commitment_id=uuid.UUID(e.commitment_id) if e.commitment_id else None)
         if e.external_id:
             stmt = stmt.on_conflict_do_nothing(index_elements=["external_id"])
         return self.conn.execute(stmt).rowcount == 1
@@ -466,12 +479,60 @@ class BudgetRepository(_Scoped):
         key = uuid.UUID(budget_id)
         e = t.expenses.c
         by_line = dict(self.conn.execute(sa.select(e.line_no, sa.func.sum(e.amount)).where(
-            e.budget_id == key, e.line_no.is_not(None)).group_by(e.line_no)).all())
+            e.budget_id == key, e.status == COUNTED, e.line_no.is_not(None)).group_by(e.line_no)).all())
         by_cat = dict(self.conn.execute(sa.select(e.fee_category, sa.func.sum(e.amount)).where(
-            e.budget_id == key).group_by(e.fee_category)).all())
+            e.budget_id == key, e.status == COUNTED).group_by(e.fee_category)).all())
         return by_line, by_cat, sum(by_cat.values(), Decimal("0.00"))
 
     def fire_alert(self, budget_id: str, scope: str, kind: str, threshold: int, at: datetime) -> bool:
         return self.conn.execute(pg_insert(t.budget_alerts).values(
             budget_id=uuid.UUID(budget_id), scope=scope, kind=kind, threshold=threshold, at=at)
             .on_conflict_do_nothing()).rowcount == 1
+
+    # -- commitments --
+    def _commitments(self):
+        """Commitments with what their contract's counted payments have consumed (`paid`)."""
+        e = t.expenses.c
+        paid = (sa.select(e.commitment_id, sa.func.sum(e.amount).label("paid"))
+                .where(e.status == COUNTED, e.commitment_id.is_not(None)).group_by(e.commitment_id).subquery())
+        q = (sa.select(t.commitments, paid.c.paid)
+             .select_from(t.commitments.outerjoin(paid, paid.c.commitment_id == t.commitments.c.id)))
+        return self._units(t.commitments.c.org_unit_id, q)
+
+    def add_commitment(self, c: Commitment) -> bool:
+        return self.conn.execute(pg_insert(t.commitments).values(
+            id=uuid.UUID(c.id), contract_id=c.contract_id, project_id=c.project_id, vendor_id=c.vendor_id,
+            budget_id=uuid.UUID(c.budget_id) if c.budget_id else None, org_unit_id=c.org_unit_id, year=c.year,
+            fee_category=c.fee_category, amount=c.amount, state=c.state, reason=c.reason, signed_by=c.signed_by,
+            approved_by=c.approved_by, approval_reason=c.approval_reason, approved_at=c.approved_at,
+            recorded_at=c.recorded_at).on_conflict_do_nothing(index_elements=["contract_id"])).rowcount == 1
+
+    def save_commitment(self, c: Commitment) -> None:
+        self.conn.execute(t.commitments.update().where(t.commitments.c.id == uuid.UUID(c.id)).values(
+            state=c.state, reason=c.reason, approved_by=c.approved_by, approval_reason=c.approval_reason,
+            approved_at=c.approved_at))
+
+    def commitment(self, commitment_id: str, *, for_update: bool = False) -> Commitment | None:
+        key = _uuid(commitment_id)
+        if key is None:
+            return None
+        if for_update:
+            self.conn.execute(sa.select(t.commitments.c.id).where(t.commitments.c.id == key).with_for_update())
+        row = self.conn.execute(self._commitments().where(t.commitments.c.id == key)).first()
+        return _to_commitment(row._mapping, row.paid) if row else None
+
+    def commitment_for_contract(self, contract_id: str) -> Commitment | None:
+        row = self.conn.execute(self._commitments().where(t.commitments.c.contract_id == contract_id)).first()
+        return _to_commitment(row._mapping, row.paid) if row else None
+
+    def commitments(self, budget_id: str) -> builtins.list[Commitment]:
+        rows = self.conn.execute(self._commitments().where(t.commitments.c.budget_id == uuid.UUID(budget_id))
+                                 .order_by(t.commitments.c.recorded_at, t.commitments.c.id)).all()
+        return [_to_commitment(r._mapping, r.paid) for r in rows]
+
+    def committed(self, budget_id: str) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for c in self.commitments(budget_id):
+            if c.state in COUNTING:
+                out[c.fee_category] = out.get(c.fee_category, Decimal("0.00")) + c.remaining
+        return {k: v for k, v in out.items() if v}

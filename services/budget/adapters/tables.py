@@ -161,8 +161,34 @@ expenses = sa.Table(
     sa.Column("external_id", sa.Text, unique=True),
     sa.Column("recorded_by", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("request_fingerprint", sa.Text),  # 0005: govkit.idempotency, with a manual expense's key
+    sa.Column("request_fingerprint", sa.Text),  # 0006: govkit.idempotency, with a manual expense's key
+    # counted | unmatched | not_om | blocked (domain/commitments.py): only counted is spending
+    sa.Column("status", sa.Text, nullable=False, server_default="counted"),
+    sa.Column("commitment_id", sa.Uuid),
     sa.Index("ix_expenses_budget", "budget_id"),
+    sa.Index("ix_expenses_commitment", "commitment_id"),
+)
+
+# A signed O&M contract's reservation of budget (预算承诺), one per contract.
+commitments = sa.Table(
+    "commitments", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("contract_id", sa.Text, nullable=False, unique=True),
+    sa.Column("project_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("vendor_id", sa.Text, nullable=False, server_default=""),
+    sa.Column("budget_id", sa.Uuid, sa.ForeignKey("budgets.id")),  # NULL: no approved budget covers it
+    sa.Column("org_unit_id", sa.Text, nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("fee_category", sa.Text, nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # open | over_budget | approved
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("signed_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("approved_by", sa.Text, nullable=False, server_default=""),
+    sa.Column("approval_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("approved_at", sa.DateTime(timezone=True)),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_commitments_budget", "budget_id"),
 )
 
 # Which threshold alerts a budget has fired (each fires once).
@@ -176,7 +202,7 @@ budget_alerts = sa.Table(
 )
 
 DOMAIN_TABLES = [assets, asset_relations, asset_history, standards, budgets, budget_groups,
-                 budget_lines, budget_actions, expenses, budget_alerts]
+                 budget_lines, budget_actions, expenses, budget_alerts, commitments]
 
 # The org directory (govkit.orgdir, fed by org's events) lives in the same database.
 for _t in orgdir_metadata.tables.values():

@@ -87,6 +87,11 @@ class Expense:
     recorded_by: str
     recorded_at: datetime | None = None
     request_fingerprint: str | None = None  # of the keyed request that recorded it (govkit.idempotency)
+    # counted (spending against budget_id), unmatched (no approved budget), not_om (a construction or
+    # planning payment: kept for reconciliation, never O&M spending), blocked (beyond the available
+    # amount: kept, not counted) — see domain/commitments.py
+    status: str = "counted"
+    commitment_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,9 @@ class RecordExpense:
     line_no: int = 0
     description: str = ""
     idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class ApproveOverBudget:
+    commitment_id: str
+    reason: str

@@ -128,3 +128,50 @@ class BudgetExceeded(_BudgetSubject):
     budgeted: str
     spent: str
     execution_rate: str
+
+
+class _CommitmentSubject(BudgetEvent):
+    def event_subject(self) -> str:
+        return self.commitment_id  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class CommitmentRecorded(_CommitmentSubject):
+    commitment_id: str
+    contract_id: str
+    project_id: str
+    budget_id: str
+    org_unit_id: str
+    year: int
+    fee_category: str
+    amount: str
+    available: str  # what the category had available before this commitment
+
+
+@dataclass(frozen=True)
+class CommitmentRefused(_CommitmentSubject):
+    commitment_id: str
+    contract_id: str
+    project_id: str
+    budget_id: str  # "" when no approved budget covers the unit and year
+    org_unit_id: str
+    year: int
+    fee_category: str
+    amount: str
+    available: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CommitmentApproved(_CommitmentSubject):
+    commitment_id: str
+    contract_id: str
+    project_id: str
+    budget_id: str
+    org_unit_id: str
+    year: int
+    fee_category: str
+    amount: str
+    approved_by: str
+    reason: str
+    approved_at: str

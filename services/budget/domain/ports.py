@@ -23,6 +23,7 @@ from govkit.ports import Transaction
 
 from .assets import Asset, AssetFilter
 from .budget import Action, Budget, Expense
+from .commitments import Commitment
 from .compilation import AssetGroup, Line
 from .fees import SpendingPolicy
 from .standard import Standard
@@ -73,8 +74,19 @@ class BudgetLedger(Protocol):
     def add_expense(self, e: Expense) -> bool:
         """False if the external id (idempotency key / payment id) is already recorded."""
     def expense_by_external_id(self, external_id: str) -> Expense | None: ...
-    def spent(self, budget_id: str) -> tuple[dict[int, Decimal], dict[str, Decimal], Decimal]: ...
     def fire_alert(self, budget_id: str, scope: str, kind: str, threshold: int, at: datetime) -> bool: ...
+    def spent(self, budget_id: str) -> tuple[dict[int, Decimal], dict[str, Decimal], Decimal]:
+        """Counted spending only (status `counted`): by line, by fee category, in total."""
+    # -- commitments (domain/commitments.py); `paid` is filled in from the counted expenses --
+    def add_commitment(self, c: Commitment) -> bool:
+        """False if the contract already has a commitment (one per contract)."""
+    def save_commitment(self, c: Commitment) -> None: ...
+    def commitment(self, commitment_id: str, *, for_update: bool = False) -> Commitment | None:
+        """Scoped by the commitment's unit (another department's reads as None)."""
+    def commitment_for_contract(self, contract_id: str) -> Commitment | None: ...
+    def commitments(self, budget_id: str) -> list[Commitment]: ...
+    def committed(self, budget_id: str) -> dict[str, Decimal]:
+        """Remaining amount of the counting (open or approved) commitments, by fee category."""
 
 
 class BudgetRepository(BudgetLedger, Protocol):

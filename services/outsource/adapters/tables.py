@@ -110,6 +110,11 @@ contracts = sa.Table(
     sa.Column("ends_on", sa.Date, nullable=False),
     sa.Column("amount", MONEY, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # budget's decision on the contract's commitment (domain/model.py BUDGET_STATUSES)
+    sa.Column("budget_status", sa.Text, nullable=False, server_default="pending"),
+    sa.Column("commitment_id", sa.Text),
+    sa.Column("budget_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("signed_by", sa.Text, nullable=False, server_default=""),
 )
 contract_versions = sa.Table(
     "contract_versions", metadata,

@@ -49,7 +49,7 @@ class CreateProject:
     asset_ids: list[str] = field(default_factory=list)
     budget_line_ref: str = ""
     budget_year: int = 0
-    fee_category: str = "software_om"
+    fee_category: str = ""  # required for kind "om", empty for planning and construction
     allow_overlap: bool = False
     idempotency_key: str = ""
 

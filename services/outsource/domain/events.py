@@ -71,6 +71,10 @@ class ContractSigned(OutsourceEvent):
     starts_on: str
     ends_on: str
     vendor_group_id: str | None
+    project_kind: str  # planning | construction | om
+    fee_category: str  # the O&M fee category; "" unless project_kind is om
+    budget_year: int  # the project's budget year, else the year of starts_on
+    signed_by: str  # who signed (may not approve the commitment over budget)
     _subject = "contract_id"
 
 
@@ -109,7 +113,8 @@ class PaymentRecorded(OutsourceEvent):
     paid_on: str
     budget_year: int
     budget_line_ref: str | None
-    fee_category: str
+    fee_category: str  # "" unless project_kind is om
+    project_kind: str
     _subject = "payment_id"
 
 

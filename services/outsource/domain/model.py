@@ -212,7 +212,7 @@ class Project:
     asset_ids: list[str] = field(default_factory=list)
     budget_line_ref: str | None = None
     budget_year: int | None = None
-    fee_category: str = "software_om"
+    fee_category: str = ""  # O&M projects only (kind "om"); "" for planning and construction
     allow_overlap: bool = False
     procurement_method: str | None = None
     awarded_vendor_id: str | None = None
@@ -318,6 +318,20 @@ class Contract:
     versions: list[ContractVersion]
     catalogue_item_ids: tuple[str, ...] = ()
     asset_ids: tuple[str, ...] = ()
+    # What budget decided about the contract's commitment (see BUDGET_STATUSES); signed_by may
+    # not approve it over budget (budget's separation of duties).
+    budget_status: str = "pending"
+    commitment_id: str | None = None
+    budget_note: str = ""
+    signed_by: str = ""
+
+    def require_budget_cleared(self) -> None:
+        """A contract whose commitment budget refused (over budget, no approval yet) takes no payment."""
+        if self.budget_status == BLOCKED:
+            raise FailedPrecondition(
+                f"contract {self.id} is blocked: its over-budget commitment {self.commitment_id} has no over-budget "
+                f"approval (超预算审批) yet — {self.budget_note or 'beyond the available budget'}; budget's "
+                "ApproveOverBudget by someone other than the signer, with a reason, unblocks it")
 
     @property
     def current(self) -> ContractVersion:
@@ -331,6 +345,35 @@ class Contract:
 
     def milestone(self, milestone_id: str) -> Milestone | None:
         return next((m for m in self.milestones if m.id == milestone_id), None)
+
+
+# The budget status of a contract (a saga: outsource signs, budget decides, outsource learns).
+# pending: signed, budget has not answered; committed: budget reserved the amount; blocked: budget
+# refused it (over budget) — no payment until approved: an over-budget approval was recorded;
+# not_om: a planning or construction contract, which reserves no O&M budget.
+PENDING, COMMITTED, BLOCKED, APPROVED, NOT_OM = "pending", "committed", "blocked", "approved", "not_om"
+BUDGET_STATUSES = (PENDING, COMMITTED, BLOCKED, APPROVED, NOT_OM)
+_BUDGET_RANK = {PENDING: 0, COMMITTED: 1, BLOCKED: 1, APPROVED: 2, NOT_OM: 3}
+
+
+def next_budget_status(current: str, learned: str) -> str | None:
+    """The status after learning `learned` from budget, or None to keep `current`: budget's events
+    may arrive in any order or again, and an approval is final (a late refusal never re-blocks)."""
+    if _BUDGET_RANK.get(learned, -1) <= _BUDGET_RANK.get(current, 0) and current != PENDING:
+        return None
+    return learned if learned != current else None
+
+
+def check_fee_category(v: Validator, kind: str, fee_category: str) -> str:
+    """Only O&M is O&M spending: an O&M project names one of budget's five fee categories; a
+    planning or construction project names none."""
+    fee_category = (fee_category or "").strip()
+    if kind == "om":
+        if fee_category not in FEE_CATEGORIES:
+            v.fail("fee_category", f"an O&M project names its fee category: one of {', '.join(FEE_CATEGORIES)}")
+    elif fee_category and kind in KIND_CODES:
+        v.fail("fee_category", f"a {kind} project is not O&M spending and names no fee category")
+    return fee_category
 
 
 def validate_terms(v: Validator, prefix: str, raw: dict) -> SlaTerms:

@@ -222,3 +222,45 @@ def test_checklist_must_cover_deliverables():
     validate_acceptance(v, m, contract, "conditional_pass", [], [ChecklistItem("月报", "x", True)], [])
     assert {x.field for x in v.violations} == {"reviewers", "checklist[0].deliverable", "checklist",
                                                "rectification_items"}
+
+
+def test_only_om_projects_name_a_fee_category():
+    from govkit.errors import Validator
+    from outsource.domain.model import check_fee_category
+
+    for kind, category, ok in (("om", "software_om", True), ("om", "", False), ("om", "training", False),
+                               ("construction", "", True), ("construction", "hardware_om", False),
+                               ("planning", "", True), ("planning", "software_om", False)):
+        v = Validator()
+        check_fee_category(v, kind, category)
+        assert (not v.violations) == ok, (kind, category)
+        assert all(x.field == "fee_category" for x in v.violations)
+
+
+def test_budget_status_learns_in_any_order_and_an_approval_is_final():
+    from outsource.domain.model import next_budget_status
+
+    assert next_budget_status("pending", "committed") == "committed"
+    assert next_budget_status("pending", "blocked") == "blocked"
+    assert next_budget_status("blocked", "approved") == "approved"
+    assert next_budget_status("pending", "approved") == "approved"       # approval overtook the refusal
+    assert next_budget_status("approved", "blocked") is None             # a late refusal changes nothing
+    assert next_budget_status("blocked", "blocked") is None
+    assert next_budget_status("not_om", "blocked") is None
+
+
+def test_a_blocked_contract_takes_no_payment_and_names_the_commitment():
+    from datetime import date
+
+    import pytest
+
+    from govkit.errors import FailedPrecondition
+    from outsource.domain.model import Contract
+
+    c = Contract("HT-1", "p", "v", "om-centre", None, date(2026, 1, 1), (), (), [], budget_status="blocked",
+                 commitment_id="K-9", budget_note="超出可用预算")
+    with pytest.raises(FailedPrecondition, match="K-9"):
+        c.require_budget_cleared()
+    for status in ("pending", "committed", "approved", "not_om"):
+        Contract("HT-1", "p", "v", "om-centre", None, date(2026, 1, 1), (), (), [],
+                 budget_status=status).require_budget_cleared()

@@ -55,15 +55,16 @@ def test_register_vendor_publishes_and_refuses_duplicates(uow):
 
 
 def _to_procurement(uow, method="public_tender"):
-    project, _ = handlers.create_project(c.CreateProject("2027年政务云运维外包", "om", "om-centre", ["cloud-om"]),
-                                         uow, OFFICER)
+    project, _ = handlers.create_project(c.CreateProject("2027年政务云运维外包", "om", "om-centre", ["cloud-om"],
+                                                         fee_category="software_om"), uow, OFFICER)
     handlers.start_procurement(c.StartProcurement(project.id, method), uow, OFFICER)
     return project
 
 
 def test_steps_out_of_order_name_the_current_state(uow):
     _vendor(uow)
-    project, _ = handlers.create_project(c.CreateProject("机房运维", "om", "om-centre"), uow, OFFICER)
+    project, _ = handlers.create_project(c.CreateProject("机房运维", "om", "om-centre", fee_category="hardware_om"),
+                                         uow, OFFICER)
     with pytest.raises(FailedPrecondition, match="in state 'proposal'"):
         handlers.record_bid(c.RecordBid(project.id, "vendor-hx", "100.00"), uow, OFFICER)
     with pytest.raises(FailedPrecondition, match="in state 'proposal'"):
@@ -115,7 +116,7 @@ def test_other_departments_do_not_see_projects(uow):
     with pytest.raises(NotFound):
         handlers.start_procurement(c.StartProcurement(project.id, "inquiry"), uow, OTHER)
     with pytest.raises(PermissionDenied):
-        handlers.create_project(c.CreateProject("越权", "om", "om-centre"), uow, OTHER)
+        handlers.create_project(c.CreateProject("越权", "om", "om-centre", fee_category="software_om"), uow, OTHER)
 
 
 def test_events_only_on_commit(uow):
