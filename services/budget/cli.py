@@ -372,11 +372,12 @@ def execution(budget: str = BUDGET, year: int = YEAR):
 
 
 @app.command("approve-over-budget")
-def approve_over_budget(commitment: str = typer.Argument(..., help="commitment id (govops budget execution lists them)"),
+def approve_over_budget(commitment: str = typer.Argument(..., help="commitment id (see govops budget execution)"),
                         reason: str = typer.Option(..., help="why (required)")):
     """Over-budget approval (超预算审批) of a refused commitment (budget.approve; not the contract's signer)."""
     c = _call("ApproveOverBudget", _pb().ApproveOverBudgetRequest(commitment_id=commitment, reason=reason)).commitment
-    emit_record(c, f"approved commitment {c.id} of contract {c.contract_id}: {c.amount.amount} 元 ({c.approval_reason})")
+    emit_record(c, f"approved commitment {c.id} of contract {c.contract_id}: "
+                   f"{c.amount.amount} 元 ({c.approval_reason})")
 
 
 @expense_app.command("add")
