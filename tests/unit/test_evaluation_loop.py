@@ -94,3 +94,29 @@ def test_owners_are_positions_not_free_text():
     with pytest.raises(InvalidArgument) as err:
         m.validate(dataclasses.replace(m.DEFAULT_MODEL, indicators=(bad, *m.DEFAULT_MODEL.indicators[1:])))
     assert "model.indicators[0].owner_position" in {v.field for v in err.value.violations}
+
+
+# ---- item 8: the O&M centre's groups are measured on the tickets they handle --------------
+class _Org:
+    parents = {"fgw": "gov", "czj": "gov", "om-centre": "gov", "gov": None}
+    groups = {"grp-application": "om-centre"}
+
+    def ancestors(self, unit):
+        out, u = [], self.parents.get(unit)
+        while u:
+            out.append(u)
+            u = self.parents.get(u)
+        return out
+
+    def unit_of_group(self, group_id):
+        return self.groups.get(group_id)
+
+
+def test_a_ticket_counts_for_the_o_and_m_unit_whose_group_handles_it():
+    led = kpis.Ledger()
+    led.apply_all(lifecycle("czj", assignee="E008", group="grp-application", sla_met=False), _Org())
+    for level, subject in [(L.ORGANIZATION, "om-centre"), (L.INDIVIDUAL, "om-centre/group/grp-application"),
+                           (L.INDIVIDUAL, "om-centre/staff/E008"), (L.PROCESS, "om-centre/incident"),
+                           (L.INDIVIDUAL, "czj/group/grp-application"), (L.ORGANIZATION, "czj")]:
+        assert kpis.derive(led.raw(level, subject, ["all"]))["tickets_resolved"] == 1, subject
+    assert kpis.derive(led.raw(L.ORGANIZATION, "gov", ["all"]))["tickets_resolved"] == 1  # once, not twice

@@ -59,6 +59,7 @@ COUNTS = (
     "tickets_assigned", "sla_warnings", "sla_breaches", "escalations", "satisfaction_count",
     "changes_approved", "changes_rejected", "changes_implemented", "problem_links",
     "repeat_incidents", "incidents_created", "alerts_received", "alerts_deduplicated",
+    "rectifications_opened", "rectifications_resolved",
 )
 # Derived on read from counters and internal (underscore) fields.
 DERIVED = (
@@ -241,6 +242,19 @@ class NoOrg:
         return []
 
 
+def event_units(d: dict, org_unit_id: str, org: OrgResolver) -> list[str]:
+    """The units a ticket event counts for: its (customer) department and every ancestor, and —
+    when the handling group belongs to another unit (the O&M centre) — that unit and its
+    ancestors, each once. So `om-centre/group/grp-network` measures the group on all the work it
+    does, and `fgw/group/grp-network` on its work for fgw (the per-department view)."""
+    units = [org_unit_id] + [u for u in org.ancestors(org_unit_id) if u != org_unit_id]
+    unit_of_group = getattr(org, "unit_of_group", None)
+    handler = unit_of_group(d["group_id"]) if unit_of_group and d.get("group_id") else None
+    if handler:
+        units += [u for u in [handler, *org.ancestors(handler)] if u not in units]
+    return units
+
+
 @dataclass(frozen=True)
 class TicketState:
     """The latest-known-state contribution of one ticket to the backlog."""
@@ -305,8 +319,24 @@ def ticket_subjects(data: dict, units: list[str]) -> list[tuple[Level, str]]:
     return out
 
 
+# Rectification work items (ticket type `rectification`, evaluation's own findings) have a due
+# date and no SLA: they are counted apart and never in the ticket, SLA, response, resolution,
+# backlog or workload KPIs they would otherwise distort (the loop must not feed on itself).
+RECTIFICATION = "rectification"
+
+
+def rectification_counters(name: str) -> dict[str, float]:
+    if name == "ticket_created":
+        return {"rectifications_opened": 1}
+    if name == "ticket_resolved":
+        return {"rectifications_resolved": 1}
+    return {}
+
+
 def event_counters(name: str, d: dict) -> dict[str, float]:
     """The counter increments of one ticket event, the same for every subject it counts for."""
+    if d.get("ticket_type") == RECTIFICATION:
+        return rectification_counters(name)
     c: dict[str, float] = {}
 
     def duration(prefix: str, seconds) -> None:
@@ -396,14 +426,13 @@ def plan_for(env: Envelope, org: OrgResolver | None = None) -> EventPlan:
     org_unit_id = d.get("org_unit_id") or env.org_unit_id
     if not org_unit_id:
         return EventPlan()
-    units = [org_unit_id] + [u for u in (org or NoOrg()).ancestors(org_unit_id) if u != org_unit_id]
-    subjects = ticket_subjects(d, units)
+    subjects = ticket_subjects(d, event_units(d, org_unit_id, org or NoOrg()))
     at = occurred_at(env)
     plan = EventPlan(counters=event_counters(env.name, d), subjects=subjects)
     if plan.counters:
         plan.flow_keys = [KpiKey(level, subject, bucket) for bucket in buckets_for(at) for level, subject in subjects]
     ticket_id = d.get("ticket_id") or env.subject
-    if env.name in STATEFUL and ticket_id:
+    if env.name in STATEFUL and ticket_id and d.get("ticket_type") != RECTIFICATION:
         status = (d.get("status") or "new").lower()
         open_keys = () if status in CLOSED_STATUSES else tuple(KpiKey(lv, s) for lv, s in subjects)
         plan.ticket = TicketState(ticket_id, order_key(at, env.id), open_keys)

@@ -77,7 +77,7 @@ def test_a_plan_without_data_is_published_only_with_an_audited_override(engine_f
     assert published.state == pb.PLAN_STATE_PUBLISHED
     trail = admin.ListAuditTrail(pb.ListAuditTrailRequest(entity_type="plan", entity_id=plan.id), timeout=5).entries
     [override] = [e for e in trail if e.action == "plan_publish_override"]
-    assert reason in override.details_json
+    assert reason in override.detail_json
 
 
 def test_a_rectification_is_a_rectification_ticket_for_the_group_lead_with_its_due_date(engine_for, redis_client):
@@ -107,7 +107,7 @@ def test_a_rectification_is_a_rectification_ticket_for_the_group_lead_with_its_d
     published = ev.advance_plan(AdvancePlan(plan["id"], "published"), uow(), SYSTEM)
     [result] = published["results"]["objects"]
     slow = {r["code"]: r for r in result["indicators"]}["ind_response_speed"]
-    assert slow["status"] == "below_baseline" and any("平均响应时长高于基线（未达标" in f for f in result["findings"])
+    assert slow["status"] == "below_baseline" and any("平均响应时长（人均）高于基线（未达标" in f for f in result["findings"])
 
     rects = ev.list_rectifications("", "", uow(), SYSTEM)
     assert rects and {r["owner_position"] for r in rects} == {"pos-app-lead"}
