@@ -47,10 +47,14 @@ def create_model(cmd: CreateModel, uow: PlanningUow, caller: Principal) -> m.Mod
 
 
 def ensure_default_model(uow: PlanningUow, caller: Principal) -> m.Model:
+    """The latest stored default model; a new version when the built-in default has changed (e.g.
+    new indicators), so plans created from now on use it (earlier plans keep their version)."""
     with uow:
         row = uow.eval.get_model(m.DEFAULT_MODEL.code)
     if row:
-        return m.Model.from_dict(row["definition"])
+        stored = m.Model.from_dict(row["definition"])
+        if {**stored.to_dict(), "version": 0} == {**m.DEFAULT_MODEL.to_dict(), "version": 0}:
+            return stored
     return create_model(CreateModel(m.DEFAULT_MODEL), uow, caller)
 
 
