@@ -203,9 +203,17 @@ def test_updated_at_is_the_utc_event_time_and_never_in_the_future(env):
 
 
 def test_kpi_check_finds_drift_and_rebuild_repairs_flush(env):
-    env.record(mixed(30))
+    from govkit.events import Envelope
+
+    spend = [Envelope(id=f"x{i}", source="budget", type="govops.budget.expense_recorded.v1",
+                      time=f"2026-11-0{i + 1}T02:00:00+00:00", subject="b1", org_unit_id="fgw", correlationid="c",
+                      data={"budget_id": "b1", "org_unit_id": "fgw", "year": 2026, "amount": "1200.50"})
+             for i in range(3)]
+    env.record(mixed(30) + spend + spend[:1])  # a redelivered expense counts once
     n, diffs = handlers.check_live_kpis(EvaluationUnitOfWork(env.engine), env.store)
     assert n > 100 and diffs == []
+    assert _kpis(env.stub().GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(
+        org_unit_ids=["fgw"], names=["om_spend"])), timeout=5))[("fgw", "om_spend", "all")] == 3601.5
     env.redis.hincrbyfloat("kpi:v1:organization:fgw:all", "tickets_created", 5)
     _, diffs = handlers.check_live_kpis(EvaluationUnitOfWork(env.engine), env.store)
     assert [(d.key, d.field) for d in diffs] == [("kpi:v1:organization:fgw:all", "tickets_created")]

@@ -120,3 +120,49 @@ def test_a_ticket_counts_for_the_o_and_m_unit_whose_group_handles_it():
                            (L.INDIVIDUAL, "czj/group/grp-application"), (L.ORGANIZATION, "czj")]:
         assert kpis.derive(led.raw(level, subject, ["all"]))["tickets_resolved"] == 1, subject
     assert kpis.derive(led.raw(L.ORGANIZATION, "gov", ["all"]))["tickets_resolved"] == 1  # once, not twice
+
+
+# ---- item 11: cost, availability and security indicators fed from events -------------------
+def _budget_event(name, eid, unit, at, **data):
+    from govkit.events import Envelope
+
+    return Envelope(id=eid, source="budget", type=f"govops.budget.{name}.v1", time=at, subject="b1",
+                    org_unit_id=unit, correlationid="c", data={"budget_id": "b1", "org_unit_id": unit, **data})
+
+
+def test_cost_kpis_come_from_budget_events_and_the_tickets_of_the_same_unit():
+    led = kpis.Ledger()
+    led.apply_all([
+        _budget_event("budget_approved", "a1", "fgw", "2026-01-20T02:00:00+00:00", year=2026, total="1000000.00",
+                      approved_at="2026-01-20T02:00:00+00:00"),
+        _budget_event("expense_recorded", "x1", "fgw", "2026-11-03T02:00:00+00:00", year=2026, amount="300000.00",
+                      fee_category="software_om"),
+        _budget_event("expense_recorded", "x2", "fgw", "2026-11-04T02:00:00+00:00", year=2026, amount="150000.50",
+                      fee_category="hardware_om"),
+        *lifecycle("fgw"), *lifecycle("fgw"),
+    ], _Org())
+    for subject in ("fgw", "gov"):
+        k = kpis.derive(led.raw(L.ORGANIZATION, subject, ["all"]))
+        assert k["budget_approved_total"] == 1000000 and k["om_spend"] == 450000.5, subject
+        assert k["budget_execution_pct"] == 45.00005 and k["om_spend_per_ticket"] == 225000.25, subject
+    # the approval counts in its budget year's first month: a year's window has both sides
+    assert kpis.derive(led.raw(L.ORGANIZATION, "fgw", ["m2026-01"]))["budget_approved_total"] == 1000000
+
+
+def test_availability_and_security_kpis_come_from_alert_and_security_incidents():
+    from tests.eval_events import envelope
+
+    t = {"id": "t-alert", "dept": "fgw", "type": "incident", "catalogue": "infra.monitoring.alert"}
+    s = {"id": "t-sec", "dept": "fgw", "type": "incident", "catalogue": "infra.security.incident"}
+    led = kpis.Ledger()
+    led.apply_all([envelope("ticket_created", t, kpis.parse_time("2026-11-02T02:00:00Z"),
+                            "c1", channel="alert", title="告警"),
+                   envelope("ticket_created", s, kpis.parse_time("2026-11-02T03:00:00Z"), "c2", channel="api",
+                            title="安全事件"),
+                   *lifecycle("fgw")], _Org())
+    k = kpis.derive(led.raw(L.ORGANIZATION, "fgw", ["all"]))
+    assert k["alert_incidents"] == 1 and k["security_incidents"] == 1 and k["incidents_created"] == 3
+    for code, kpi in (("org_budget_execution", "budget_execution_pct"), ("org_alert_incidents", "alert_incidents"),
+                      ("org_security_incidents", "security_incidents")):
+        ind = m.DEFAULT_MODEL.indicator(code)
+        assert ind is not None and ind.kpi == kpi, code
