@@ -266,7 +266,7 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     _seed_period(env)
     admin = env.stub()
     model = admin.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=5).model
-    assert model.version == 1 and len(model.indicators) == len(m.DEFAULT_MODEL.indicators) == 16
+    assert model.version == 1 and len(model.indicators) == len(m.DEFAULT_MODEL.indicators) == 19
     runner = env.stub("director", ["evaluation.run", "evaluation.read"], ["om-centre"])
     scorer = env.stub("scorer", ["evaluation.score", "evaluation.read"], ["om-centre", "fgw", "czj"])
     reviewer = env.stub("reviewer", ["evaluation.review", "evaluation.read"], ["om-centre"])
