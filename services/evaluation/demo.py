@@ -97,8 +97,9 @@ def plan_objects() -> tuple[dict, ...]:
 
 def _manual_scores() -> list[tuple[str, str, float, str]]:
     rules, duties = CENTRE_MANUAL
-    out = [("om-centre", "org_rules_in_place", rules, "运维管理制度汇编及执行记录（演示）"),
-           ("om-centre", "ind_position_duties", duties, "岗位说明书与值班表（演示）")]
+    out: list[tuple[str, str, float, str]] = [
+        ("om-centre", "org_rules_in_place", rules, "运维管理制度汇编及执行记录（演示）"),
+        ("om-centre", "ind_position_duties", duties, "岗位说明书与值班表（演示）")]
     out += [(f"om-centre/group/{g}", "ind_position_duties", s, "运维组岗位职责与值班记录（演示）")
             for g, s in GROUP_DUTIES.items()]
     out += [(f"om-centre/staff/{PERSON}", "ind_position_duties", 80, "个人岗位职责与履职记录（演示）"),

@@ -370,11 +370,12 @@ def test_rectification_ticket_tracking_and_accountability(env):
 
     plan = ev.create_plan(CreatePlan("十一月", "om-centre", "director", m.DEFAULT_MODEL.code, 0,
                                      datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date(),
-                                     ({"kind": "group", "id": "grp-application", "org_unit_id": "czj"},)), uow(), SYSTEM)
+                                     ({"kind": "group", "id": "grp-application", "org_unit_id": "czj"},)),
+                          uow(), SYSTEM)
     for step in ("data_collection", "self_assessment"):
         ev.advance_plan(AdvancePlan(plan["id"], step), uow(), SYSTEM)
-    ev.submit_manual_score(SubmitManualScore(plan["id"], "czj/group/grp-application", "ind_position_duties", 40, "证据"),
-                           uow(), SYSTEM)
+    ev.submit_manual_score(SubmitManualScore(plan["id"], "czj/group/grp-application", "ind_position_duties", 40,
+                                             "证据"), uow(), SYSTEM)
     ev.advance_plan(AdvancePlan(plan["id"], "review"), uow(), SYSTEM)
     from govkit.auth import Principal, Scope
 
