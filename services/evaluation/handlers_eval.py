@@ -121,7 +121,7 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
             raise InvalidArgument(field="model_code", reason=f"no model {cmd.model_code!r}"
                                   + (f" version {cmd.model_version}" if cmd.model_version else ""))
         p.check_objects(m.Model.from_dict(row["definition"]), objects,
-                        uow.eval.unit_kinds(sorted({o.id for o in objects if o.kind == "org_unit"})))
+                        uow.eval.unit_kinds(sorted({o.id for o in objects if o.kind in ("org_unit", "department")})))
         plan_id = str(uuid.uuid5(_NS, cmd.idempotency_key)) if cmd.idempotency_key else str(uuid.uuid4())
         values = dict(id=plan_id, name=name, subject_org_unit_id=subject_org_unit_id,
                       subject_role=cmd.subject_role.strip(),

@@ -57,6 +57,13 @@ def test_a_plan_without_data_is_published_only_with_an_audited_override(engine_f
 
     admin, reviewer = stub("admin", ("*",)), stub("reviewer", ("*",))
     admin.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=5)
+    # a customer department is not scored on the O&M centre's indicators (item 8)
+    with pytest.raises(grpc.RpcError) as refused:
+        admin.CreatePlan(pb.CreatePlanRequest(
+            name="部门评价", subject_org_unit_id="om-centre", subject_role="director", model_code=m.DEFAULT_MODEL.code,
+            period=DateRange(start="2025-03-01", end="2025-03-31"),
+            objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="czj")]), timeout=5)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "customer department" in refused.value.details()
     plan = admin.CreatePlan(pb.CreatePlanRequest(
         name="空数据评价", subject_org_unit_id="om-centre", subject_role="director", model_code=m.DEFAULT_MODEL.code,
         period=DateRange(start="2025-03-01", end="2025-03-31"),

@@ -86,6 +86,10 @@ def test_plan_objects_need_an_indicator_that_applies_to_them():
     assert v.field == "objects[1]" and "department" in v.reason
     p.check_objects(m.DEFAULT_MODEL, [p.EvalObject("department", "czj", "czj"),
                                       p.EvalObject("group", "grp-app", "om-centre")], {"czj": "department"})
+    with pytest.raises(InvalidArgument) as err:  # the O&M centre is no customer department
+        p.check_objects(m.DEFAULT_MODEL, [p.EvalObject("department", "om-centre", "om-centre")],
+                        {"om-centre": "om_centre"})
+    assert "not a customer department" in err.value.violations[0].reason
 
 
 def test_owners_are_positions_not_free_text():

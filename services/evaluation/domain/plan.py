@@ -79,7 +79,9 @@ def check_objects(model: m.Model, objects: list[EvalObject], unit_kinds: dict[st
     least one indicator that applies to it. Raises InvalidArgument naming `objects[n]`."""
     v = Validator()
     for n, o in enumerate(objects):
-        if o.kind == "org_unit" and unit_kinds.get(o.id) in CUSTOMER_UNIT_KINDS:
+        if o.kind == "department" and o.id in unit_kinds and unit_kinds[o.id] not in CUSTOMER_UNIT_KINDS:
+            v.fail(f"objects[{n}]", f"{o.id} is not a customer department (kind {unit_kinds[o.id]})")
+        elif o.kind == "org_unit" and unit_kinds.get(o.id) in CUSTOMER_UNIT_KINDS:
             v.fail(f"objects[{n}]", f"{o.id} is a customer department: it is not evaluated on the O&M "
                                     "organisation's indicators; evaluate the O&M centre's groups, staff or vendors "
                                     "per served department, or the department as kind department")
