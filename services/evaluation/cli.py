@@ -115,6 +115,10 @@ def plan_create(
     org_unit_ids: list[str] = typer.Option([], "--org-unit", help="org unit objects"),
     process: list[str] = typer.Option([], help="process objects as UNIT/PROCESS, e.g. gov/incident"),
     vendor: list[str] = typer.Option([], help="vendor objects as UNIT/VENDOR, e.g. om-centre/vendor-hx"),
+    group: list[str] = typer.Option([], help="support group objects as UNIT/GROUP, e.g. om-centre/grp-network "
+                                             "or fgw/grp-network (the group's work for the department it serves)"),
+    person: list[str] = typer.Option([], help="staff objects as UNIT/STAFF, e.g. om-centre/E008"),
+    department: list[str] = typer.Option([], help="customer departments, on the indicators they own"),
     idempotency_key: str | None = typer.Option(None, help="retry-safe key"),
 ):
     """Create an evaluation plan (draft)."""
@@ -127,6 +131,13 @@ def plan_create(
     for v in vendor:
         u, _, vendor_id = v.partition("/")
         objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_VENDOR, id=vendor_id, org_unit_id=u))
+    for g in group:
+        u, _, group_id = g.partition("/")
+        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_GROUP, id=group_id, org_unit_id=u))
+    for s in person:
+        u, _, staff_id = s.partition("/")
+        objects.append(pb.EvaluationObject(kind=pb.OBJECT_KIND_PERSON, id=staff_id, org_unit_id=u))
+    objects += [pb.EvaluationObject(kind=pb.OBJECT_KIND_DEPARTMENT, id=d) for d in department]
     plan = _call("CreatePlan", pb.CreatePlanRequest(
         name=name, subject_org_unit_id=subject_org_unit_id, subject_role=subject_role, model_code=model,
         period=to_date_range(start, end), objects=objects, idempotency_key=idempotency_key or "")).plan
@@ -167,12 +178,18 @@ def plan_show(plan_id: str = PLAN):
 
 
 @plan_app.command("advance")
-def plan_advance(plan_id: str = PLAN, to: PlanStep = typer.Argument(..., help="the step to move to")):
+def plan_advance(plan_id: str = PLAN, to: PlanStep = typer.Argument(..., help="the step to move to"),
+                 override_no_data: str = typer.Option(
+                     "", "--override-no-data", metavar="REASON",
+                     help="publish although most indicators have no data for the period, for this reason "
+                          "(recorded in the audit trail)")):
     """Move a plan to its next step (published/archived go through PublishPlan/ArchivePlan)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
+    if override_no_data and to.value != "published":
+        raise typer.BadParameter("only when publishing", param_hint="--override-no-data")
     if to.value == "published":
-        p = _call("PublishPlan", pb.PublishPlanRequest(id=plan_id)).plan
+        p = _call("PublishPlan", pb.PublishPlanRequest(id=plan_id, no_data_override_reason=override_no_data)).plan
     elif to.value == "archived":
         p = _call("ArchivePlan", pb.ArchivePlanRequest(id=plan_id)).plan
     else:

@@ -1,7 +1,10 @@
-"""Demo seed for evaluation: a month of ticket activity for four departments (as ticket events
-per the contract, kept as facts and live KPIs), the default nine-grid model, and one evaluation
-plan run end to end — data collection, self-assessment with manual scores, review sign-off,
-publication (rectifications for results below baseline). Safe to repeat: event ids, the plan's
+"""Demo seed for evaluation: a month of ticket activity — four departments' tickets handled by the
+O&M centre's support groups, one of whose engineers works for a vendor (as ticket events per the
+contract, kept as facts and live KPIs) — the default nine-grid model, and one evaluation plan run
+end to end on the O&M organisation: the centre, its groups, one engineer and the vendor, with the
+customer departments only on the indicator they own (cooperation). Data collection,
+self-assessment with manual scores, review sign-off, publication (rectifications, routed to the
+responsible positions, for results short of baseline). Safe to repeat: event ids, the plan's
 idempotency key and the model lookup are fixed, and a published plan is left as it is."""
 
 from __future__ import annotations
@@ -15,26 +18,38 @@ from govkit.db import make_engine
 from govkit.events import Envelope
 
 DEPARTMENTS = ("fgw", "czj", "gaj", "wjw")
-# How well each department's O&M goes in the demo: (SLA met share, mean resolution hours, rating).
-PROFILE = {"fgw": (0.95, 3, 5), "czj": (0.75, 10, 3), "gaj": (0.9, 5, 4), "wjw": (0.6, 14, 3)}
-MANUAL = {"fgw": (85, 88), "czj": (70, 75), "gaj": (80, 82), "wjw": (55, 60)}
+# The O&M centre's groups that serve them (org's demo), with their engineers (staff, vendor) and
+# how well the group works in the demo: (SLA met share, mean resolution hours, rating).
+GROUPS = {
+    "grp-desktop": ((("E010", None), ("E011", None)), (0.95, 3, 5)),
+    "grp-application": ((("E008", None), ("V001", "vendor-hx")), (0.75, 10, 3)),
+    "grp-network": ((("E003", None), ("E004", None)), (0.9, 5, 4)),
+    "grp-database": ((("E006", None), ("E005", None)), (0.6, 14, 3)),
+}
+# Manual scores: the centre's rules and duties; each group's duties; each department's cooperation.
+CENTRE_MANUAL = (80, 78)
+GROUP_DUTIES = {"grp-desktop": 88, "grp-application": 72, "grp-network": 82, "grp-database": 58}
+COOPERATION = {"fgw": 90, "czj": 75, "gaj": 85, "wjw": 55}
+PERSON, VENDOR = "E008", "vendor-hx"  # one engineer and the vendor, evaluated too
 REVIEWER = Principal("demo-reviewer", "演示审核人", ("reviewer",), frozenset({"*"}), Scope(None))
 
 
 def _events(month_start, days: int) -> list[Envelope]:
     rnd = random.Random(2026)
     out = []
-    for dept in DEPARTMENTS:
-        sla, hours, rating = PROFILE[dept]
+    groups = list(GROUPS)
+    for n, dept in enumerate(DEPARTMENTS):
         for i in range(24):
-            tid = f"demo-{dept}-{month_start:%Y%m}-{i}"
+            group = groups[(n + i) % len(groups)]
+            engineers, (sla, hours, rating) = GROUPS[group]
+            staff, vendor = engineers[i % len(engineers)]
+            tid = f"demo-om-{dept}-{month_start:%Y%m}-{i}"
             ttype = ("incident", "request", "change", "incident", "problem", "request")[i % 6]
             at = datetime.combine(month_start + timedelta(days=i % days), time(1 + i % 8), tzinfo=UTC)
-            staff = f"{dept}-eng-{i % 3}"
             common = {"ticket_id": tid, "number": f"{ttype[:3].upper()}-{i:04d}", "ticket_type": ttype,
                       "org_unit_id": dept, "catalogue_item_id": "cat-desk" if rnd.random() < 0.8 else None,
-                      "category": "application", "priority": "medium", "group_id": f"{dept}-desk",
-                      "vendor_id": None, "requester": "demo"}
+                      "category": "application", "priority": "medium", "group_id": group,
+                      "vendor_id": vendor, "requester": "demo"}
 
             def ev(n, name, when, status, assignee, **extra):
                 data = {**common, "status": status, "assignee": assignee, "occurred_at": when.isoformat(), **extra}
@@ -69,10 +84,47 @@ def _events(month_start, days: int) -> list[Envelope]:
     return out
 
 
-def seed(console) -> None:
-    from govkit.demo import UNITS
+def plan_objects() -> tuple[dict, ...]:
+    """The demo plan's objects: the O&M centre, its groups, one engineer and the vendor (all
+    measured on the tickets they handled for every department), and the customer departments on
+    the indicator they own."""
+    return ({"kind": "org_unit", "id": "om-centre"},
+            *({"kind": "group", "id": g, "org_unit_id": "om-centre"} for g in GROUPS),
+            {"kind": "person", "id": PERSON, "org_unit_id": "om-centre"},
+            {"kind": "vendor", "id": VENDOR, "org_unit_id": "om-centre"},
+            *({"kind": "department", "id": d} for d in DEPARTMENTS))
+
+
+def _manual_scores() -> list[tuple[str, str, float, str]]:
+    rules, duties = CENTRE_MANUAL
+    out: list[tuple[str, str, float, str]] = [
+        ("om-centre", "org_rules_in_place", rules, "运维管理制度汇编及执行记录（演示）"),
+        ("om-centre", "ind_position_duties", duties, "岗位说明书与值班表（演示）")]
+    out += [(f"om-centre/group/{g}", "ind_position_duties", s, "运维组岗位职责与值班记录（演示）")
+            for g, s in GROUP_DUTIES.items()]
+    out += [(f"om-centre/staff/{PERSON}", "ind_position_duties", 80, "个人岗位职责与履职记录（演示）"),
+            (f"om-centre/vendor/{VENDOR}", "ind_position_duties", 70, "服务商驻场人员履职记录（演示）")]
+    out += [(d, "dept_cooperation", s, "故障报告、配合排查与工单确认记录（演示）") for d, s in COOPERATION.items()]
+    return out
+
+
+def _catch_up_org(engine) -> None:
+    """The org directory normally follows org's events; the seed runs before the workers do, so it
+    applies the demo organisation (org's `org_demo_directory`) to evaluation's copy (upserts)."""
+    from govkit.demo import export
     from govkit.orgdir import OrgDirectory
 
+    snapshot = export("org_demo_directory")()
+    with engine.begin() as conn:
+        directory = OrgDirectory(conn)
+        for section, event in (("org_units", "org_unit_created"), ("positions", "position_created"),
+                               ("staff", "staff_created"), ("staff_positions", "staff_assigned"),
+                               ("groups", "group_created"), ("group_members", "group_member_added")):
+            for record in snapshot[section]:
+                directory.apply(event, record)
+
+
+def seed(console) -> None:
     from . import handlers
     from . import handlers_eval as ev
     from .adapters.kpi_store import KpiStore
@@ -85,12 +137,7 @@ def seed(console) -> None:
     store = KpiStore.from_url(s.redis_url)
     uow = lambda: EvaluationUnitOfWork(engine)  # noqa: E731
     try:
-        # The org directory normally follows org's events; the seed runs before the workers do.
-        with engine.begin() as conn:
-            directory = OrgDirectory(conn)
-            for code, name, parent, kind in UNITS:
-                directory.apply("org_unit_created", {"org_unit_id": code, "name": name, "parent_id": parent,
-                                                     "kind": kind})
+        _catch_up_org(engine)
         today = kpis.today_cst()
         month_start = today.replace(day=1)
         events = _events(month_start, max(1, today.day))
@@ -99,19 +146,15 @@ def seed(console) -> None:
         end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         plan = ev.create_plan(CreatePlan(
             f"{month_start.year}年{month_start.month}月运维绩效评价", "om-centre", "om_centre_director",
-            model.code, 0, month_start, end, tuple({"kind": "org_unit", "id": d} for d in DEPARTMENTS),
-            idempotency_key=f"demo-plan-{month_start:%Y-%m}"), uow(), SYSTEM)
+            model.code, 0, month_start, end, plan_objects(),
+            idempotency_key=f"demo-plan-om-{month_start:%Y-%m}"), uow(), SYSTEM)
         state = plan["state"]
         for step in ("data_collection", "self_assessment"):
             if state in ("draft", "data_collection") and state != step:
                 state = ev.advance_plan(AdvancePlan(plan["id"], step), uow(), SYSTEM)["state"]
         if state == "self_assessment":
-            for dept in DEPARTMENTS:
-                rules, duties = MANUAL[dept]
-                ev.submit_manual_score(SubmitManualScore(plan["id"], dept, "org_rules_in_place", rules,
-                                                         "运维管理制度汇编及执行记录（演示）"), uow(), SYSTEM)
-                ev.submit_manual_score(SubmitManualScore(plan["id"], dept, "ind_position_duties", duties,
-                                                         "岗位说明书与值班表（演示）"), uow(), SYSTEM)
+            for object_id, code, score, evidence in _manual_scores():
+                ev.submit_manual_score(SubmitManualScore(plan["id"], object_id, code, score, evidence), uow(), SYSTEM)
             state = ev.advance_plan(AdvancePlan(plan["id"], "review"), uow(), SYSTEM)["state"]
         if state == "review":
             ev.sign_off_scores(SignOffScores(plan["id"]), uow(), REVIEWER)

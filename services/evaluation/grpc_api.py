@@ -64,7 +64,8 @@ _RULE = {pb.SCORING_RULE_LINEAR: "linear", pb.SCORING_RULE_BANDED: "banded",
          pb.SCORING_RULE_PASS_FAIL: "pass_fail", pb.SCORING_RULE_DIRECT: "direct"}
 _RULE_PB = {v: k for k, v in _RULE.items()}
 _OBJ = {pb.OBJECT_KIND_ORG_UNIT: "org_unit", pb.OBJECT_KIND_PROCESS: "process",
-        pb.OBJECT_KIND_PERSON: "person", pb.OBJECT_KIND_GROUP: "group", pb.OBJECT_KIND_VENDOR: "vendor"}
+        pb.OBJECT_KIND_PERSON: "person", pb.OBJECT_KIND_GROUP: "group", pb.OBJECT_KIND_VENDOR: "vendor",
+        pb.OBJECT_KIND_DEPARTMENT: "department"}
 _OBJ_PB = {v: k for k, v in _OBJ.items()}
 _STATE = {pb.PLAN_STATE_DRAFT: "draft", pb.PLAN_STATE_DATA_COLLECTION: "data_collection",
           pb.PLAN_STATE_SELF_ASSESSMENT: "self_assessment", pb.PLAN_STATE_REVIEW: "review",
@@ -125,7 +126,8 @@ def model_from_pb(msg: pb.Model) -> m.Model:
         kind=_KIND.get(i.kind, ""), kpi=i.kpi, formula=i.formula, process=i.process, aggregate=i.aggregate,
         direction=_DIR.get(i.direction, "higher_better"), unit=i.unit, baseline=i.baseline, target=i.target,
         weight=i.weight, rule=_RULE.get(i.rule, "linear"), bands=tuple(m.Band(b.bound, b.score) for b in i.bands),
-        owner_position=i.owner_position, description=i.description) for i in msg.indicators)
+        owner_position=i.owner_position, description=i.description,
+        applies_to=tuple(_OBJ.get(k, "") for k in i.applies_to) or m.OM_OBJECT_KINDS) for i in msg.indicators)
     return m.Model(code=msg.code, name=msg.name, description=msg.description, indicators=indicators,
                    level_weights={k: w for k, w in weights.items() if w} if any(weights.values()) else {},
                    **({"accountability": acc} if acc else {}))  # type: ignore[arg-type]
@@ -162,6 +164,7 @@ def model_to_pb(model: m.Model) -> pb.Model:
                 bands=[pb.Band(bound=b.bound, score=b.score) for b in i.bands],
                 owner_position=i.owner_position,
                 description=i.description,
+                applies_to=[_OBJ_PB[k] for k in i.applies_to if k in _OBJ_PB],
             )
             for i in model.indicators
         ],
@@ -347,7 +350,8 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         return pb.SignOffScoresResponse(scores=[_score_pb(s) for s in scores])
 
     def PublishPlan(self, request, context):
-        plan = ev.advance_plan(AdvancePlan(request.id, "published"), self.uow(), principal())
+        plan = ev.advance_plan(AdvancePlan(request.id, "published", request.no_data_override_reason), self.uow(),
+                               principal())
         return pb.PublishPlanResponse(plan=plan_to_pb(plan))
 
     def ArchivePlan(self, request, context):

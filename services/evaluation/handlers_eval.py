@@ -4,6 +4,7 @@ an audit row, and events leave through the outbox in the same transaction."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -11,7 +12,7 @@ from govkit.auth import Principal, Scope
 from govkit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Validator
 from govkit.idempotency import check_replay, fingerprint
 
-from .domain import kpis
+from .domain import kpis, owners
 from .domain import model as m
 from .domain import plan as p
 from .domain.commands import AdvancePlan, CreateModel, CreatePlan, GetReport, SignOffScores, SubmitManualScore
@@ -23,6 +24,12 @@ _NS = uuid.UUID("5b1f9a52-7d1e-4c55-9a0b-6f1e0c2d7a11")
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def max_no_data_share() -> float:
+    """Above this share of "no data" indicator rows a plan is published only with an override
+    (GOVOPS_EVAL_MAX_NO_DATA_SHARE, 0–1, default 0.5)."""
+    return float(os.environ.get("GOVOPS_EVAL_MAX_NO_DATA_SHARE") or p.DEFAULT_MAX_NO_DATA_SHARE)
 
 
 # ---- models ------------------------------------------------------------------------------
@@ -41,10 +48,14 @@ def create_model(cmd: CreateModel, uow: PlanningUow, caller: Principal) -> m.Mod
 
 
 def ensure_default_model(uow: PlanningUow, caller: Principal) -> m.Model:
+    """The latest stored default model; a new version when the built-in default has changed (e.g.
+    new indicators), so plans created from now on use it (earlier plans keep their version)."""
     with uow:
         row = uow.eval.get_model(m.DEFAULT_MODEL.code)
     if row:
-        return m.Model.from_dict(row["definition"])
+        stored = m.Model.from_dict(row["definition"])
+        if {**stored.to_dict(), "version": 0} == {**m.DEFAULT_MODEL.to_dict(), "version": 0}:
+            return stored
     return create_model(CreateModel(m.DEFAULT_MODEL), uow, caller)
 
 
@@ -76,7 +87,7 @@ def _objects(raw: tuple[dict, ...], v: Validator) -> list[p.EvalObject]:
             continue
         if kind == "process" and oid not in kpis.PROCESSES:
             v.fail(f"objects[{n}].id", f"a process is one of {', '.join(kpis.PROCESSES)}")
-        if kind != "org_unit" and not org_unit_id:
+        if kind not in ("org_unit", "department") and not org_unit_id:
             v.fail(f"objects[{n}].org_unit_id", "must name the org unit the object belongs to")
         obj = p.EvalObject(kind, oid, org_unit_id or oid)
         if obj.key in seen:
@@ -123,6 +134,8 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
         if not row:
             raise InvalidArgument(field="model_code", reason=f"no model {cmd.model_code!r}"
                                   + (f" version {cmd.model_version}" if cmd.model_version else ""))
+        p.check_objects(m.Model.from_dict(row["definition"]), objects,
+                        uow.eval.unit_kinds(sorted({o.id for o in objects if o.kind in ("org_unit", "department")})))
         plan_id = str(uuid.uuid5(_NS, cmd.idempotency_key)) if cmd.idempotency_key else str(uuid.uuid4())
         values = dict(id=plan_id, name=name, subject_org_unit_id=subject_org_unit_id,
                       subject_role=cmd.subject_role.strip(),
@@ -205,13 +218,23 @@ def advance_plan(cmd: AdvancePlan, uow: EvaluationUow, caller: Principal, comput
             unsigned = [f"{s['object_id']}:{s['indicator_code']}" for s in scores if not s["reviewed_by"]]
             if unsigned:
                 raise FailedPrecondition(f"manual scores not signed off: {', '.join(unsigned[:10])}")
+        if cmd.no_data_override_reason and cmd.to_state != "published":
+            raise InvalidArgument(field="no_data_override_reason", reason="only when publishing")
+        share = None
         if cmd.to_state in ("self_assessment", "review", "published"):
             prev = uow.eval.previous_plan(plan)
             results = compute_results(plan, model, scores, uow, prev)
             values.update(results=results, computed_at=_now())
+            if cmd.to_state == "published":
+                share = p.check_publishable(results, max_no_data_share=max_no_data_share(),
+                                            override_reason=cmd.no_data_override_reason)
         uow.eval.update_plan(plan["id"], **values)
         uow.eval.audit(caller.subject, f"plan_{cmd.to_state}", "plan", plan["id"], plan["subject_org_unit_id"],
                        from_state=plan["state"])
+        if cmd.to_state == "published" and share is not None and share > max_no_data_share():
+            uow.eval.audit(caller.subject, "plan_publish_override", "plan", plan["id"], plan["subject_org_unit_id"],
+                           no_data_share=round(share, 4), max_no_data_share=max_no_data_share(),
+                           reason=cmd.no_data_override_reason.strip())
         if cmd.to_state == "published":
             _on_publish(plan, model, values["results"], uow, caller)
         uow.commit()
@@ -274,24 +297,36 @@ def open_rectification(uow: EvaluationUow, caller: Principal, *, plan_id, object
                        due: date, periods_below: int = 1, key: str | None = None) -> bool:
     key = key or f"rect:{plan_id}:{object_id}:{ind.code}"
     rect_id = str(uuid.uuid5(_NS, key))
-    actions = [f"分析「{ind.name}」低于基线的原因", "制定并落实整改措施", "下一评价周期复评"]
+    owner = _owner(uow, object_id, ind.owner_position)
+    actions = [f"分析「{ind.name}」{p.shortfall_word(ind.direction)}的原因", "制定并落实整改措施", "下一评价周期复评"]
     created = uow.eval.add_rectification(
         id=rect_id, plan_id=plan_id, object_id=object_id, org_unit_id=org_unit_id, indicator_code=ind.code,
         indicator_name=ind.name, actual=actual, baseline=ind.baseline,
-        owner_position=ind.owner_position or "运维中心主任", due_date=due, actions=actions,
+        owner_position=owner.position_id if owner else "", due_date=due, actions=actions,
         state="pending_ticket", periods_below=periods_below, idempotency_key=key)
     if created:
         uow.eval.audit(caller.subject, "rectification_requested", "rectification", rect_id, org_unit_id,
-                       indicator=ind.code, actual=actual, baseline=ind.baseline, periods_below=periods_below)
+                       indicator=ind.code, actual=actual, baseline=ind.baseline, periods_below=periods_below,
+                       owner_position=owner.position_id if owner else None,
+                       **({} if owner else {"unrouted": "no responsible position in the org directory"}))
     return created
+
+
+def _owner(uow: EvaluationUow, object_id: str, owner_position: str = "") -> owners.Owner | None:
+    """The responsible position (and group) of an evaluated object, from the org replica."""
+    from .adapters.org import Owners
+
+    return owners.resolve(Owners(uow.conn), object_id, owner_position, _now().astimezone(kpis.CST).date())
 
 
 def check_live_baselines(uow: EvaluationUow, store, caller: Principal, *, model_code: str = m.DEFAULT_MODEL.code,
                          window: str = "30d", min_resolved: int = 10, today: date | None = None) -> list[str]:
-    """The live half of the loop: each department's organisation-level KPI indicators over the
-    rolling window, against the latest model version; below baseline (with at least
-    `min_resolved` resolved tickets, so a quiet week is not a finding) opens a rectification
-    once per unit, indicator and month (key `live:<YYYY-MM>:<unit>:<indicator>`)."""
+    """The live half of the loop: each O&M organisation unit's (org-directory kind om_centre)
+    organisation-level KPI indicators that apply to it, over the rolling window, against the
+    latest model version; short of baseline (with at least `min_resolved` resolved tickets, so a
+    quiet week is not a finding) opens a rectification once per unit, indicator and month (key
+    `live:<YYYY-MM>:<unit>:<indicator>`). Customer departments are not scored on the O&M
+    centre's KPIs."""
     import sqlalchemy as sa
 
     from govkit.orgdir import units as orgdir_units
@@ -304,8 +339,9 @@ def check_live_baselines(uow: EvaluationUow, store, caller: Principal, *, model_
             return []
         model = m.Model.from_dict(row["definition"])
         depts = list(uow.conn.execute(sa.select(orgdir_units.c.id).where(
-            orgdir_units.c.kind == "department", orgdir_units.c.active.is_(True))).scalars())
-        live = [i for i in model.indicators if i.level == "organization" and i.kind in ("kpi", "formula")]
+            orgdir_units.c.kind == "om_centre", orgdir_units.c.active.is_(True))).scalars())
+        live = [i for i in model.indicators if i.level == "organization" and i.kind in ("kpi", "formula")
+                and "org_unit" in i.applies_to]
         values: dict[str, dict] = {}
         for v in store.values_for([(kpis.Level.ORGANIZATION, d) for d in depts], [window], today):
             values.setdefault(v.key.subject, {})[v.name] = v.value
@@ -422,22 +458,33 @@ _GLOBAL_SCOPE = Scope(None)
 
 # ---- rectification and accountability ----------------------------------------------------
 def open_pending_tickets(uow: EvaluationUow, create_ticket, caller: Principal, limit: int = 20) -> int:
-    """Turn requested rectifications into tickets through the ticket service (idempotent key)."""
+    """Turn requested rectifications into rectification tickets through the ticket service
+    (idempotent key): ticket type `rectification`, due by the rectification's due date (no SLA),
+    opened in the responsible position's unit and routed to that position and its group. A
+    rectification whose object has no responsible position in the org directory waits."""
     n = 0
     with uow:
         for r in uow.eval.pending_rectifications(limit):
-            title = f"整改：{r['indicator_name']}低于基线（{r['object_id']}）"
-            desc = (f"评价结果：实际 {r['actual']}，基线 {r['baseline']}。责任岗位：{r['owner_position']}；"
+            owner = _owner(uow, r["object_id"], r["owner_position"])
+            if owner is None:
+                continue  # audited when requested; routed once the org directory names a position
+            word = "高于基线" if r["actual"] is not None and r["actual"] > r["baseline"] else "低于基线"
+            title = f"整改：{r['indicator_name']}{word}（{r['object_id']}）"
+            desc = (f"评价结果：实际 {r['actual']}，基线 {r['baseline']}。责任岗位：{owner.position_id}；"
                     f"整改期限：{r['due_date'].isoformat()}。要求：" + "；".join(r["actions"]))
-            reply = create_ticket(title, desc, r["org_unit_id"], "application", "high", r["idempotency_key"])
+            reply = create_ticket(title, desc, owner.org_unit_id, "application", "medium", r["idempotency_key"],
+                                  ticket_type="rectification", due_date=r["due_date"].isoformat(),
+                                  group_id=owner.group_id, position_id=owner.position_id)
             t = reply.get("ticket") or {}
-            uow.eval.update_rectification(r["id"], state="open", ticket_id=t.get("id"), ticket_number=t.get("number"))
+            uow.eval.update_rectification(r["id"], state="open", ticket_id=t.get("id"), ticket_number=t.get("number"),
+                                          owner_position=owner.position_id)
             uow.eval.audit(caller.subject, "rectification_opened", "rectification", r["id"], r["org_unit_id"],
-                           ticket_id=t.get("id"), replayed=reply.get("replayed"))
+                           ticket_id=t.get("id"), replayed=reply.get("replayed"), owner_position=owner.position_id,
+                           group_id=owner.group_id or None)
             uow.collect(RectificationOpened(
                 rectification_id=r["id"], plan_id=r["plan_id"], object_id=r["object_id"], org_unit_id=r["org_unit_id"],
                 indicator_code=r["indicator_code"], indicator_name=r["indicator_name"], actual=r["actual"],
-                baseline=r["baseline"], owner_position=r["owner_position"], due_date=r["due_date"].isoformat(),
+                baseline=r["baseline"], owner_position=owner.position_id, due_date=r["due_date"].isoformat(),
                 actions=r["actions"], ticket_id=t.get("id")))
             uow.commit()  # one ticket, one commit: a crash repeats at most this RPC (same key)
             n += 1

@@ -1,4 +1,4 @@
-"""evaluation-worker: consumes ticket events into facts and live KPIs, keeps the org directory
+"""evaluation-worker: consumes ticket and budget events into facts and live KPIs, keeps the org directory
 (org events, via the kit mixin), turns requested rectifications into tickets through the ticket
 service's RPC, tracks them, applies the accountability rules periodically; outbox relay."""
 
@@ -50,6 +50,9 @@ def _live_kpis(service, env, uow) -> None:
 # Every ticket event: kept as a fact once (inbox under one consumer name, shared with
 # evaluation.batch_consumer), then the Redis live KPIs, which dedupe on the event id themselves.
 ticket_event = functools.partial(consume, "ticket", consumer=handlers.CONSUMER, after_commit=_live_kpis)
+# Budget events feed the cost KPIs the same way (facts + live KPIs, the same inbox name); the
+# batched consumer (batch_consumer.py) takes ticket queues only, so these stay on this worker.
+budget_event = functools.partial(consume, "budget", consumer=handlers.CONSUMER, after_commit=_live_kpis)
 
 
 class Service(OrgDirectoryConsumer):
@@ -120,6 +123,16 @@ class Service(OrgDirectoryConsumer):
 
     @ticket_event("alert_received")
     def on_alert_received(self, env, uow) -> None:
+        handlers.keep_fact(env, uow)
+
+    @budget_event("budget_approved")
+    def on_budget_approved(self, env, uow) -> None:
+        """Cost KPIs: an approved budget's total (budget_approved_total, budget_execution_pct)."""
+        handlers.keep_fact(env, uow)
+
+    @budget_event("expense_recorded")
+    def on_expense_recorded(self, env, uow) -> None:
+        """Cost KPIs: O&M spending (om_spend, budget_execution_pct, om_spend_per_ticket)."""
         handlers.keep_fact(env, uow)
 
     @consume("outsource", "vendor_sla_reported", consumer=handlers.VENDOR_CONSUMER)

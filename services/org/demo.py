@@ -205,6 +205,29 @@ def snapshot() -> dict:
         engine.dispose()
 
 
+def directory() -> dict:
+    """The demo O&M organisation as org-directory snapshot records, from the constants above and
+    without a database (exported as `org_demo_directory`): a service's demo seed that runs on its
+    own (tests, a single service) knows the same units, positions, staff and groups as org's."""
+    start = date.today().replace(month=1, day=1).isoformat()
+    units = [*((code, name, parent, kind) for code, name, parent, kind in UNITS),
+             *((u, n, p, "division") for u, n, p in DIVISIONS), *((u, n, p, "vendor") for u, n, p in VENDOR_UNITS)]
+    return {
+        "org_units": [{"org_unit_id": u, "name": n, "parent_id": p, "kind": k} for u, n, p, k in units],
+        "positions": [{"position_id": pid, "org_unit_id": unit, "code": pid, "name": name, "parent_position_id": parent,
+                       "responsibilities": [{"kind": d.split(":")[0], "value": d.split(":")[1]} for d in duties]}
+                      for pid, name, unit, parent, duties in POSITIONS],
+        "staff": [{"staff_id": sid, "name": name, "org_unit_id": unit, "vendor_id": vendor}
+                  for sid, name, unit, position, vendor in STAFF],
+        "staff_positions": [{"staff_id": sid, "position_id": position, "start_date": start, "end_date": None}
+                            for sid, name, unit, position, vendor in STAFF],
+        "groups": [{"group_id": gid, "code": gid, "name": name, "org_unit_id": "om-centre",
+                    "lead_position_id": f"pos-{short}-lead"} for gid, name, short, *_ in GROUPS],
+        "group_members": [{"group_id": gid, "staff_id": sid} for gid, _n, _s, _c, lead, engineers, _p in GROUPS
+                          for sid in [lead[0], *[e[0] for e in engineers]]],
+    }
+
+
 def _credentials_file():
     # the checkout's gitignored .govops/ (make seed); an installed package: the user's home
     return (govconfig.source_checkout() or Path.home()) / ".govops" / "demo-credentials.txt"

@@ -13,5 +13,5 @@ SERVICE = ServiceDescriptor(
     after_migrate="org.setup:after_migrate",
     cli="org.cli:app",
     demo_seed="org.demo:seed",
-    demo_exports={"org_snapshot": "org.demo:snapshot"},
+    demo_exports={"org_snapshot": "org.demo:snapshot", "org_demo_directory": "org.demo:directory"},
 )

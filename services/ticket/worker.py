@@ -21,7 +21,7 @@ from govkit.orgdir import OrgDirectoryConsumer
 from . import webhook
 from .adapters.scheduler import DeadlineScheduler
 from .adapters.uow import TicketUnitOfWork
-from .domain.commands import CheckCalendarCoverage, CreateTicket, EscalateTicket, GetTicket, ReceiveAlerts
+from .domain.commands import CheckCalendarCoverage, EscalateTicket, GetTicket, ReceiveAlerts
 from .handlers import alerts, budget_alerts, escalation, sla, tickets
 from .serializers import ticket_to_dict
 
@@ -73,12 +73,14 @@ class Service(OrgDirectoryConsumer):
 
     @rpc
     def create_ticket(self, title: str, description: str, org_unit_id: str, category: str,
-                      priority: str, idempotency_key: str | None = None) -> dict:
-        """Open a ticket on behalf of another service (e.g. evaluation's rectification work)."""
-        result = tickets.create_ticket(
-            CreateTicket(title, description, org_unit_id, category, priority, idempotency_key),
-            self.uow(), SYSTEM)
-        return {"ticket": ticket_to_dict(result.ticket), "replayed": result.replayed}
+                      priority: str, idempotency_key: str | None = None, ticket_type: str = "",
+                      due_date: str = "", group_id: str = "", position_id: str = "") -> dict:
+        """Open a ticket on behalf of another service (e.g. evaluation's rectification work:
+        ticket_type="rectification" with its due_date, routed to group_id / position_id). The
+        added arguments are optional keywords: callers of the six-argument form are unchanged."""
+        return tickets.create_for_service(self.uow(), title, description, org_unit_id, category, priority,
+                                          idempotency_key, ticket_type=ticket_type, due_date=due_date,
+                                          group_id=group_id, position_id=position_id)
 
     @rpc
     def get_ticket(self, ticket_id: str) -> dict:

@@ -42,6 +42,15 @@ def env(engine_for, redis_client, grpc_server, signer):
         d = OrgDirectory(c)
         for unit, parent, kind in UNITS:
             d.apply("org_unit_created", {"org_unit_id": unit, "name": unit, "parent_id": parent, "kind": kind})
+        # The O&M centre's head, two support groups and their leads: the evaluated objects and the
+        # positions rectifications are routed to.
+        for pid, parent in (("pos-om-director", None), ("pos-net-lead", "pos-om-director"),
+                            ("pos-app-lead", "pos-om-director")):
+            d.apply("position_created", {"position_id": pid, "org_unit_id": "om-centre", "code": pid, "name": pid,
+                                         "parent_position_id": parent, "responsibilities": []})
+        for gid, lead in (("grp-network", "pos-net-lead"), ("grp-application", "pos-app-lead")):
+            d.apply("group_created", {"group_id": gid, "code": gid, "name": gid, "org_unit_id": "om-centre",
+                                      "lead_position_id": lead})
     target = grpc_server("evaluation")["evaluation"]
 
     def stub(subject="admin", perms=("*",), units=("*",)):
@@ -199,9 +208,17 @@ def test_updated_at_is_the_utc_event_time_and_never_in_the_future(env):
 
 
 def test_kpi_check_finds_drift_and_rebuild_repairs_flush(env):
-    env.record(mixed(30))
+    from govkit.events import Envelope
+
+    spend = [Envelope(id=f"x{i}", source="budget", type="govops.budget.expense_recorded.v1",
+                      time=f"2026-11-0{i + 1}T02:00:00+00:00", subject="b1", org_unit_id="fgw", correlationid="c",
+                      data={"budget_id": "b1", "org_unit_id": "fgw", "year": 2026, "amount": "1200.50"})
+             for i in range(3)]
+    env.record(mixed(30) + spend + spend[:1])  # a redelivered expense counts once
     n, diffs = handlers.check_live_kpis(EvaluationUnitOfWork(env.engine), env.store)
     assert n > 100 and diffs == []
+    assert _kpis(env.stub().GetKpis(pb.GetKpisRequest(filter=pb.KpiFilter(
+        org_unit_ids=["fgw"], names=["om_spend"])), timeout=5))[("fgw", "om_spend", "all")] == 3601.5
     env.redis.hincrbyfloat("kpi:v1:organization:fgw:all", "tickets_created", 5)
     _, diffs = handlers.check_live_kpis(EvaluationUnitOfWork(env.engine), env.store)
     assert [(d.key, d.field) for d in diffs] == [("kpi:v1:organization:fgw:all", "tickets_created")]
@@ -239,11 +256,12 @@ def test_bad_models_are_invalid_argument_naming_fields(env):
 
 
 def _seed_period(env):
-    # November 2026: fgw does well, czj misses its SLA and has breaches.
-    good = [lifecycle("fgw", assignee=f"s{i % 2}", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
+    # November 2026: the network group serves fgw well; the application group misses czj's SLA.
+    good = [lifecycle("fgw", assignee=f"s{i % 2}", group="grp-network", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
                       resolution_s=3 * 3600, response_s=600, rating=5, ttype=("incident", "change")[i % 2],
                       outcome="successful") for i in range(6)]
-    bad = [lifecycle("czj", assignee="s5" if i else "s6", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
+    bad = [lifecycle("czj", assignee="s5" if i else "s6", group="grp-application",
+                     start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),
                      resolution_s=30 * 3600, response_s=4000, sla_met=i % 3 == 0, rating=2, breach=True,
                      reopen=i == 1, catalogue=None) for i in range(6)]
     env.record([e for t in good + bad for e in t])
@@ -253,15 +271,17 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     _seed_period(env)
     admin = env.stub()
     model = admin.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=5).model
-    assert model.version == 1 and len(model.indicators) == 15
+    assert model.version == 1 and len(model.indicators) == len(m.DEFAULT_MODEL.indicators) == 19
     runner = env.stub("director", ["evaluation.run", "evaluation.read"], ["om-centre"])
-    scorer = env.stub("scorer", ["evaluation.score", "evaluation.read"], ["fgw", "czj"])
+    scorer = env.stub("scorer", ["evaluation.score", "evaluation.read"], ["om-centre", "fgw", "czj"])
     reviewer = env.stub("reviewer", ["evaluation.review", "evaluation.read"], ["om-centre"])
     publisher = env.stub("publisher", ["evaluation.publish", "evaluation.read"], ["om-centre"])
     req = pb.CreatePlanRequest(
         name="2026年11月运维绩效评价", subject_org_unit_id="om-centre", subject_role="om_centre_director",
         model_code=m.DEFAULT_MODEL.code, period=DateRange(start="2026-11-01", end="2026-11-30"),
-        objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id=u) for u in ("fgw", "czj")]
+        objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="om-centre")]
+        + [pb.EvaluationObject(kind=pb.OBJECT_KIND_GROUP, id=g, org_unit_id=u)
+           for g, u in (("grp-network", "fgw"), ("grp-application", "czj"))]
         + [pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id="incident", org_unit_id="gov")],
         idempotency_key="plan-2026-11")
     plan = runner.CreatePlan(req, timeout=5).plan
@@ -279,24 +299,16 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     fails(lambda: runner.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.PERMISSION_DENIED)
     runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_DATA_COLLECTION), timeout=5)
     err = fails(lambda: scorer.SubmitManualScore(pb.SubmitManualScoreRequest(
-        plan_id=plan.id, object_id="fgw", indicator_code="org_rules_in_place", score=101, evidence=""), timeout=5),
-        grpc.StatusCode.INVALID_ARGUMENT)
+        plan_id=plan.id, object_id="om-centre", indicator_code="org_rules_in_place", score=101, evidence=""),
+        timeout=5), grpc.StatusCode.INVALID_ARGUMENT)
     assert set(_violations(err)) == {"score", "evidence"}
-    for obj, rules, duties in (("fgw", 85, 90), ("czj", 50, 70)):
-        scorer.SubmitManualScore(
-            pb.SubmitManualScoreRequest(
-                plan_id=plan.id,
-                object_id=obj,
-                indicator_code="org_rules_in_place",
-                score=rules,
-                evidence="制度汇编与执行记录",
-            ),
-            timeout=5,
-        )
+    scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id="om-centre",
+                             indicator_code="org_rules_in_place", score=50, evidence="制度汇编与执行记录"), timeout=5)
+    for obj, duties in (("om-centre", 80), ("fgw/group/grp-network", 90), ("czj/group/grp-application", 70)):
         scorer.SubmitManualScore(pb.SubmitManualScoreRequest(plan_id=plan.id, object_id=obj,
                                  indicator_code="ind_position_duties", score=duties, evidence="岗位说明书"), timeout=5)
     plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_SELF_ASSESSMENT), timeout=5).plan
-    assert len(plan.results) == 3
+    assert len(plan.results) == 4
     plan = runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=pb.PLAN_STATE_REVIEW), timeout=5).plan
     fails(
         lambda: publisher.PublishPlan(pb.PublishPlanRequest(id=plan.id), timeout=5), grpc.StatusCode.FAILED_PRECONDITION
@@ -307,17 +319,19 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
     assert plan.state == pb.PLAN_STATE_PUBLISHED
 
     results = {r.object_id: r for r in plan.results}
-    fgw, czj = results["fgw"], results["czj"]
-    assert len(fgw.cell_scores) == 9 and set(fgw.level_scores) == set(m.LEVELS)
+    centre, fgw, czj = results["om-centre"], results["fgw/group/grp-network"], results["czj/group/grp-application"]
+    assert len(centre.cell_scores) == 9 and set(centre.level_scores) == set(m.LEVELS)
+    assert set(fgw.level_scores) == {"individual"}
     assert fgw.overall > czj.overall and (fgw.rank, czj.rank) == (1, 2)
     assert set(results["gov/incident"].level_scores) == {"process"}
-    czj_rows = {r.code: r for r in czj.indicators}
-    assert czj_rows["org_sla_attainment"].status == pb.INDICATOR_STATUS_BELOW_BASELINE
-    assert czj_rows["org_rules_in_place"].actual == 50 and czj_rows["org_rules_in_place"].evidence
+    centre_rows = {r.code: r for r in centre.indicators}
+    assert centre_rows["org_sla_attainment"].status == pb.INDICATOR_STATUS_BELOW_BASELINE
+    assert centre_rows["org_rules_in_place"].actual == 50 and centre_rows["org_rules_in_place"].evidence
+    assert {r.code: r for r in czj.indicators}["ind_personal_sla"].status == pb.INDICATOR_STATUS_BELOW_BASELINE
 
-    # the department sees only its own results; the evaluating unit sees all
+    # the department sees only the results about its own service; the evaluating unit sees all
     own = env.stub("czj-user", ["evaluation.read"], ["czj"]).GetPlan(pb.GetPlanRequest(id=plan.id), timeout=5).plan
-    assert [r.object_id for r in own.results] == ["czj"]
+    assert [r.object_id for r in own.results] == ["czj/group/grp-application"]
     fails(lambda: env.stub("gaj-user", ["evaluation.read"], ["gaj"]).GetPlan(pb.GetPlanRequest(id=plan.id), timeout=5),
           grpc.StatusCode.NOT_FOUND)
 
@@ -331,18 +345,19 @@ def test_a_plan_runs_end_to_end_with_roles_reports_and_rectification(env, tmp_pa
         for word in ("绩效评价结果报告", "九宫格热力图", "跨部门SLA达成率", "低于基线", "组织层"):
             assert word in text, word
     xlsx = admin.GetReport(
-        pb.GetReportRequest(plan_id=plan.id, object_id="czj", format=pb.REPORT_FORMAT_XLSX), timeout=30
-    )
+        pb.GetReportRequest(plan_id=plan.id, object_id="czj/group/grp-application", format=pb.REPORT_FORMAT_XLSX),
+        timeout=30)
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["排名", "九宫格", "指标明细", "趋势与发现"]
-    assert {row[0] for row in wb["指标明细"].iter_rows(min_row=2, values_only=True)} == {"czj"}
+    assert {row[0] for row in wb["指标明细"].iter_rows(min_row=2, values_only=True)} == {"czj/group/grp-application"}
 
     # the closed loop: rectifications wait for their ticket, events and audit are recorded
     rects = admin.ListRectifications(pb.ListRectificationsRequest(org_unit_id="czj"), timeout=5).rectifications
     assert rects and all(r.state == pb.RECTIFICATION_STATE_PENDING_TICKET for r in rects)
-    assert "org_sla_attainment" in {r.indicator_code for r in rects}
+    assert "ind_personal_sla" in {r.indicator_code for r in rects}
+    assert {r.owner_position for r in rects} == {"pos-app-lead"}  # the group's lead, a real position
     with env.engine.connect() as c:
         types = set(c.execute(sa.text("SELECT type FROM outbox")).scalars())
     assert "govops.evaluation.evaluation_published.v1" in types
@@ -360,11 +375,12 @@ def test_rectification_ticket_tracking_and_accountability(env):
 
     plan = ev.create_plan(CreatePlan("十一月", "om-centre", "director", m.DEFAULT_MODEL.code, 0,
                                      datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date(),
-                                     ({"kind": "org_unit", "id": "czj"},)), uow(), SYSTEM)
+                                     ({"kind": "group", "id": "grp-application", "org_unit_id": "czj"},)),
+                          uow(), SYSTEM)
     for step in ("data_collection", "self_assessment"):
         ev.advance_plan(AdvancePlan(plan["id"], step), uow(), SYSTEM)
-    for code in ("org_rules_in_place", "ind_position_duties"):
-        ev.submit_manual_score(SubmitManualScore(plan["id"], "czj", code, 40, "证据"), uow(), SYSTEM)
+    ev.submit_manual_score(SubmitManualScore(plan["id"], "czj/group/grp-application", "ind_position_duties", 40,
+                                             "证据"), uow(), SYSTEM)
     ev.advance_plan(AdvancePlan(plan["id"], "review"), uow(), SYSTEM)
     from govkit.auth import Principal, Scope
 
@@ -374,7 +390,9 @@ def test_rectification_ticket_tracking_and_accountability(env):
 
     calls = []
 
-    def create_ticket(title, description, department, category, priority, idempotency_key):
+    def create_ticket(title, description, org_unit_id, category, priority, idempotency_key, **routing):
+        assert routing["ticket_type"] == "rectification" and routing["position_id"] == "pos-app-lead"
+        assert org_unit_id == "om-centre" and routing["group_id"] == "grp-application" and routing["due_date"]
         calls.append(idempotency_key)
         return {"ticket": {"id": f"T-{len(set(calls))}", "number": "REQ-1"}, "replayed": False}
 
@@ -433,16 +451,17 @@ def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
 
     events = []
     for i in range(12):  # czj: a third of its tickets miss the SLA over the last days
-        events += lifecycle("czj", start=now - timedelta(days=1 + i % 5, hours=i), sla_met=i % 3 != 0, rating=4)
-    for _ in range(3):  # fgw: too few tickets to judge
+        events += lifecycle("czj", group="grp-application", start=now - timedelta(days=1 + i % 5, hours=i),
+                            sla_met=i % 3 != 0, rating=4)
+    for _ in range(3):  # fgw, a customer department, is not scored on the O&M centre's KPIs
         events += lifecycle("fgw", start=now - timedelta(days=1), sla_met=False)
     env.record(events)
     uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
     ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
     opened = ev.check_live_baselines(uow(), env.store, SYSTEM)
-    assert [k.split(":")[2:] for k in opened] == [["czj", "org_sla_attainment"]]
+    assert [k.split(":")[2:] for k in opened] == [["om-centre", "org_sla_attainment"]]
     assert ev.check_live_baselines(uow(), env.store, SYSTEM) == []
-    rect = ev.list_rectifications("czj", "open", uow(), SYSTEM)
+    rect = ev.list_rectifications("om-centre", "open", uow(), SYSTEM)
     assert len(rect) == 1 and rect[0]["plan_id"] is None and rect[0]["state"] == "pending_ticket"
 
 
@@ -452,7 +471,8 @@ def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
 
     for month in (10, 11):  # czj misses its SLA in October and again in November
         env.record([e for i in range(4) for e in lifecycle(
-            "czj", start=datetime(2026, month, 3 + i, 2, tzinfo=UTC), sla_met=False, breach=True)])
+            "czj", group="grp-application", start=datetime(2026, month, 3 + i, 2, tzinfo=UTC), sla_met=False,
+            breach=True)])
     uow = lambda: EvaluationUnitOfWork(env.engine)  # noqa: E731
     ev.create_model(ev.CreateModel(m.DEFAULT_MODEL), uow(), SYSTEM)
     reviewer = Principal("rev", "rev", (), frozenset({"*"}), Scope(None))
@@ -460,25 +480,26 @@ def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
     for month, end in ((10, 31), (11, 30)):
         plan = ev.create_plan(CreatePlan(f"{month}月", "om-centre", "director", m.DEFAULT_MODEL.code, 0,
                                          datetime(2026, month, 1).date(), datetime(2026, month, end).date(),
-                                         ({"kind": "org_unit", "id": "czj"},)), uow(), SYSTEM)
+                                         ({"kind": "group", "id": "grp-application", "org_unit_id": "czj"},)),
+                              uow(), SYSTEM)
         for step in ("data_collection", "self_assessment"):
             ev.advance_plan(AdvancePlan(plan["id"], step), uow(), SYSTEM)
-        for code in ("org_rules_in_place", "ind_position_duties"):
-            ev.submit_manual_score(SubmitManualScore(plan["id"], "czj", code, 70, "证据"), uow(), SYSTEM)
+        ev.submit_manual_score(SubmitManualScore(plan["id"], "czj/group/grp-application", "ind_position_duties", 70,
+                                                 "证据"), uow(), SYSTEM)
         ev.advance_plan(AdvancePlan(plan["id"], "review"), uow(), SYSTEM)
         ev.sign_off_scores(SignOffScores(plan["id"]), uow(), reviewer)
         published = ev.advance_plan(AdvancePlan(plan["id"], "published"), uow(), SYSTEM)
         rects[month] = {r["indicator_code"]: r for r in ev.list_rectifications("czj", "", uow(), SYSTEM)
                         if r["plan_id"] == plan["id"]}
     assert published["results"]["previous_plan_id"] is not None
-    assert rects[10]["org_sla_attainment"]["periods_below"] == 1
-    assert rects[11]["org_sla_attainment"]["periods_below"] == 2
+    assert rects[10]["ind_personal_sla"]["periods_below"] == 1
+    assert rects[11]["ind_personal_sla"]["periods_below"] == 2
     # not overdue yet: only the consecutive shortfall counts (reminder at 2 periods by default)
     recorded = ev.run_accountability(uow(), SYSTEM, datetime(2026, 11, 26).date())
     assert {(a["rectification_id"], a["level"]) for a in recorded} >= {
-        (rects[11]["org_sla_attainment"]["id"], "reminder")
+        (rects[11]["ind_personal_sla"]["id"], "reminder")
     }
-    assert all(a["rectification_id"] != rects[10]["org_sla_attainment"]["id"] for a in recorded)
+    assert all(a["rectification_id"] != rects[10]["ind_personal_sla"]["id"] for a in recorded)
 
 
 # ---- GetKpis paging (issue 11, item 3) -----------------------------------------------------

@@ -20,6 +20,10 @@ def _visible(plan, scope):
 class FakeRepo:
     def __init__(self):
         self.models, self.plans, self.scores, self.audits = {}, {}, [], []
+        self.units: dict[str, str] = {}  # org-directory unit kinds (empty: none known)
+
+    def unit_kinds(self, unit_ids):
+        return {u: self.units[u] for u in unit_ids if u in self.units}
 
     # -- models
     def latest_model_version(self, code):

@@ -83,15 +83,17 @@ def test_every_bad_indicator_field_is_named_at_once():
     inds = list(m.DEFAULT_MODEL.indicators)
     inds[0] = dataclasses.replace(inds[0], kind="formula", formula="nope * 2")
     inds[1] = dataclasses.replace(inds[1], kind="formula", formula="tickets_created / 0")
-    inds[3] = dataclasses.replace(inds[3], baseline=140)  # a manual indicator
-    inds[5] = dataclasses.replace(inds[5], target=inds[5].baseline)  # lower_better needs target < baseline
+    codes = [i.code for i in inds]
+    manual, lower = codes.index("org_rules_in_place"), codes.index("proc_resolution_time")
+    inds[manual] = dataclasses.replace(inds[manual], baseline=140)  # a manual indicator
+    inds[lower] = dataclasses.replace(inds[lower], target=inds[lower].baseline)  # lower_better: target < baseline
     with pytest.raises(InvalidArgument) as err:
         m.validate(_with(indicators=tuple(inds), level_weights={"organization": 50, "process": 30, "individual": 30}))
     f = _fields(err.value)
     assert "unknown KPI 'nope'" in f["model.indicators[0].formula"]
     assert "divides by zero" in f["model.indicators[1].formula"]
-    assert "between 0 and 100" in f["model.indicators[3].baseline"]
-    assert "below the baseline" in f["model.indicators[5].target"]
+    assert "between 0 and 100" in f[f"model.indicators[{manual}].baseline"]
+    assert "below the baseline" in f[f"model.indicators[{lower}].target"]
     assert "sum to 100" in f["model.level_weights"]
 
 

@@ -18,6 +18,7 @@ from evaluation.domain import kpis
 from evaluation.domain.kpis import KpiFilter, Level
 from evaluation.worker import Service as EvaluationWorker
 from govkit.events import Envelope
+from govkit.orgdir import OrgDirectory
 from tests.eval_events import T0, lifecycle, mixed
 from tests.org_units import seed_test_units
 from ticket.worker import Service as TicketWorker
@@ -88,12 +89,20 @@ def test_rectification_becomes_a_ticket_through_the_ticket_rpc(container_factory
     ticket.start()
     evaluation = container_factory(EvaluationWorker, config)
     evaluation.start()
+    with engine.begin() as c:  # the evaluated group and its lead, in evaluation's org copy
+        d = OrgDirectory(c)
+        d.apply("org_unit_created", {"org_unit_id": "om-centre", "name": "运维中心", "parent_id": None,
+                                     "kind": "om_centre"})
+        d.apply("position_created", {"position_id": "pos-app-lead", "org_unit_id": "om-centre", "code": "app-lead",
+                                     "name": "应用组组长", "parent_position_id": None, "responsibilities": []})
+        d.apply("group_created", {"group_id": "grp-application", "code": "app", "name": "应用组",
+                                  "org_unit_id": "om-centre", "lead_position_id": "pos-app-lead"})
     with EvaluationUnitOfWork(engine) as uow:
         uow.eval.add_rectification(
-            id="r1", plan_id=None, object_id="gaj", org_unit_id="gaj", indicator_code="org_sla_attainment",
-            indicator_name="跨部门SLA达成率", actual=70.0, baseline=85.0, owner_position="运维中心主任",
-            due_date=date(2026, 12, 25), actions=["分析原因"], state="pending_ticket",
-            idempotency_key="rect:test:gaj:org_sla_attainment")
+            id="r1", plan_id=None, object_id="gaj/group/grp-application", org_unit_id="gaj",
+            indicator_code="ind_personal_sla", indicator_name="个人SLA达成率（人均）", actual=70.0, baseline=85.0,
+            owner_position="pos-app-lead", due_date=date(2026, 12, 25), actions=["分析原因"], state="pending_ticket",
+            idempotency_key="rect:test:gaj/group/grp-application:ind_personal_sla")
         uow.commit()
 
     def opened():
@@ -103,8 +112,13 @@ def test_rectification_becomes_a_ticket_through_the_ticket_rpc(container_factory
 
     wait_for(opened, timeout=30, what="rectification ticket")
     with ticket_engine.connect() as c:
-        titles = c.execute(sa.text("SELECT title FROM tickets WHERE org_unit_id = 'gaj'")).scalars().all()
-    assert titles == ["整改：跨部门SLA达成率低于基线（gaj）"]
+        rows = c.execute(sa.text("SELECT title, ticket_type, org_unit_id, group_id, position_id, sla_state, "
+                                 "resolution_due_at FROM tickets")).all()
+    [(title, ttype, unit, group, position, sla_state, due)] = rows
+    assert title == "整改：个人SLA达成率（人均）低于基线（gaj/group/grp-application）"
+    assert (ttype, unit, group, position, sla_state) == ("rectification", "om-centre", "grp-application",
+                                                         "pos-app-lead", "none")
+    assert due is not None
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM outbox WHERE type = "
                                  "'govops.evaluation.rectification_opened.v1'")).scalar() == 1
@@ -112,7 +126,7 @@ def test_rectification_becomes_a_ticket_through_the_ticket_rpc(container_factory
     # the ticket is resolved: the worker closes the rectification
     with EvaluationUnitOfWork(engine) as uow:
         ticket_id = uow.eval.rectification("r1")["ticket_id"]
-    done = lifecycle("gaj", ticket_id=ticket_id, ttype="request")
+    done = lifecycle("om-centre", ticket_id=ticket_id, ttype="rectification")
     dispatch = event_dispatcher(config)
     for env in done:
         dispatch("ticket", env.name, env.to_dict())

@@ -11,8 +11,14 @@ import io
 from govkit.pdf import cjk_font
 
 from ..domain.model import DIMENSION_NAMES, DIMENSIONS, LEVEL_NAMES, LEVELS
+from ..domain.plan import status_text
 
-STATUS_NAMES = {"ok": "达标", "below_baseline": "低于基线", "no_data": "无数据"}
+
+def status_name(row: dict) -> str:
+    """An indicator row's status as the reader sees it: 达标, 低于基线（未达标） or 高于基线（未达标）
+    (by the indicator's direction), 无数据."""
+    return status_text(row)
+
 STATE_NAMES = {"draft": "草拟", "data_collection": "数据采集", "self_assessment": "自评",
                "review": "审核", "published": "已发布", "archived": "已归档"}
 
@@ -100,7 +106,7 @@ def pdf(plan: dict, objects: list[dict], trends: dict) -> bytes:
                          f"{LEVEL_NAMES[ind['level']]}·{DIMENSION_NAMES[ind['dimension']]}",
                          _fmt(ind["baseline"], ind["unit"]), _fmt(ind["target"], ind["unit"]),
                          _fmt(ind["actual"], ind["unit"]), _fmt(ind["score"]), _fmt(ind["weight"]),
-                         STATUS_NAMES.get(ind["status"], ind["status"])])
+                         status_name(ind)])
         t = Table(
             rows, repeatRows=1, colWidths=[42 * mm, 28 * mm, 20 * mm, 20 * mm, 20 * mm, 14 * mm, 12 * mm, 18 * mm]
         )
@@ -154,7 +160,7 @@ def xlsx(plan: dict, objects: list[dict], trends: dict) -> bytes:
         for ind in r["indicators"]:
             table.append([r["object_id"], ind["code"], ind["name"], LEVEL_NAMES[ind["level"]],
                           DIMENSION_NAMES[ind["dimension"]], ind["unit"], ind["baseline"], ind["target"],
-                          ind["actual"], ind["score"], ind["weight"], STATUS_NAMES.get(ind["status"]),
+                          ind["actual"], ind["score"], ind["weight"], status_name(ind),
                           ind.get("evidence", "")])
     tr = wb.create_sheet("趋势与发现")
     tr.append(["评价对象", "期末", "综合得分"])

@@ -28,6 +28,14 @@ class EvaluationRepository:
     def __init__(self, conn):
         self.conn = conn
 
+    # -- the org replica -----------------------------------------------------------------
+    def unit_kinds(self, unit_ids: list[str]) -> dict[str, str]:
+        from govkit.orgdir import units
+
+        if not unit_ids:
+            return {}
+        return dict(self.conn.execute(sa.select(units.c.id, units.c.kind).where(units.c.id.in_(unit_ids))).all())
+
     # -- models --------------------------------------------------------------------------
     def latest_model_version(self, code: str) -> int:
         return self.conn.execute(sa.select(sa.func.coalesce(sa.func.max(models.c.version), 0))

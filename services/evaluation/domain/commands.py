@@ -31,6 +31,8 @@ class CreatePlan:
 class AdvancePlan:
     plan_id: str
     to_state: str
+    # Publishing results that are mostly "no data" needs this reason (recorded in the audit trail).
+    no_data_override_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,9 @@ COUNTS = (
     "tickets_assigned", "sla_warnings", "sla_breaches", "escalations", "satisfaction_count",
     "changes_approved", "changes_rejected", "changes_implemented", "problem_links",
     "repeat_incidents", "incidents_created", "alerts_received", "alerts_deduplicated",
+    "rectifications_opened", "rectifications_resolved",
+    # availability and security (ticket events), cost (budget events; yuan)
+    "alert_incidents", "security_incidents", "budget_approved_total", "om_spend",
 )
 # Derived on read from counters and internal (underscore) fields.
 DERIVED = (
@@ -67,9 +70,14 @@ DERIVED = (
     "first_contact_resolution_pct", "reopen_rate_pct", "satisfaction_avg",
     "change_success_rate_pct", "change_emergency_rate_pct", "change_rolled_back_rate_pct",
     "change_failed_rate_pct", "incidents_per_problem", "repeat_incident_rate_pct",
-    "catalogue_coverage_pct",
+    "catalogue_coverage_pct", "budget_execution_pct", "om_spend_per_ticket",
 )
 KPI_NAMES = COUNTS + DERIVED
+# Security incidents: incidents raised on a catalogue item under one of these nodes (the default
+# catalogue's 等保安全事件 is `infra.security.incident`). A constant, not a setting: `kpi check`
+# recomputes every counter from the facts with the same rule.
+SECURITY_CATALOGUE_PREFIXES = ("infra.security",)
+ALERT_CHANNEL = "alert"  # incidents ticket opens from an Alertmanager alert (a business system down)
 
 
 # ---- keys and values ---------------------------------------------------------------------
@@ -241,6 +249,19 @@ class NoOrg:
         return []
 
 
+def event_units(d: dict, org_unit_id: str, org: OrgResolver) -> list[str]:
+    """The units a ticket event counts for: its (customer) department and every ancestor, and —
+    when the handling group belongs to another unit (the O&M centre) — that unit and its
+    ancestors, each once. So `om-centre/group/grp-network` measures the group on all the work it
+    does, and `fgw/group/grp-network` on its work for fgw (the per-department view)."""
+    units = [org_unit_id] + [u for u in org.ancestors(org_unit_id) if u != org_unit_id]
+    unit_of_group = getattr(org, "unit_of_group", None)
+    handler = unit_of_group(d["group_id"]) if unit_of_group and d.get("group_id") else None
+    if handler:
+        units += [u for u in [handler, *org.ancestors(handler)] if u not in units]
+    return units
+
+
 @dataclass(frozen=True)
 class TicketState:
     """The latest-known-state contribution of one ticket to the backlog."""
@@ -305,8 +326,24 @@ def ticket_subjects(data: dict, units: list[str]) -> list[tuple[Level, str]]:
     return out
 
 
+# Rectification work items (ticket type `rectification`, evaluation's own findings) have a due
+# date and no SLA: they are counted apart and never in the ticket, SLA, response, resolution,
+# backlog or workload KPIs they would otherwise distort (the loop must not feed on itself).
+RECTIFICATION = "rectification"
+
+
+def rectification_counters(name: str) -> dict[str, float]:
+    if name == "ticket_created":
+        return {"rectifications_opened": 1}
+    if name == "ticket_resolved":
+        return {"rectifications_resolved": 1}
+    return {}
+
+
 def event_counters(name: str, d: dict) -> dict[str, float]:
     """The counter increments of one ticket event, the same for every subject it counts for."""
+    if d.get("ticket_type") == RECTIFICATION:
+        return rectification_counters(name)
     c: dict[str, float] = {}
 
     def duration(prefix: str, seconds) -> None:
@@ -321,6 +358,11 @@ def event_counters(name: str, d: dict) -> dict[str, float]:
         c["tickets_created"] = 1
         if (d.get("ticket_type") or "request") == "incident":
             c["incidents_created"] = 1
+            if d.get("channel") == ALERT_CHANNEL:
+                c["alert_incidents"] = 1
+            item = d.get("catalogue_item_id") or ""
+            if any(item == p or item.startswith(p + ".") for p in SECURITY_CATALOGUE_PREFIXES):
+                c["security_incidents"] = 1
         if "catalogue_item_id" in d:  # producers that know the catalogue (not the walking skeleton)
             c["_cat_known"] = 1
             c["_catalogued"] = 1 if d.get("catalogue_item_id") else 0
@@ -389,22 +431,49 @@ def occurred_at(env: Envelope) -> str:
     return d.get("occurred_at") or (d.get("created_at") if env.name == "ticket_created" else None) or env.time
 
 
+BUDGET_EVENTS = ("budget_approved", "expense_recorded")
+
+
+def budget_plan(env: Envelope, org: OrgResolver) -> EventPlan:
+    """Cost counters of a budget event, at the organisation level of the budget unit and its
+    ancestors: an approved budget's total (`budget_approved_total`, counted in January of its
+    budget year, so a year's window holds both the budget and its spending) and each recorded
+    expense (`om_spend`, when it was recorded)."""
+    d = env.data
+    unit = d.get("org_unit_id") or env.org_unit_id
+    if not unit:
+        return EventPlan()
+    if env.name == "budget_approved":
+        amount, year = _num(d.get("total")), d.get("year")
+        at = f"{int(year):04d}-01-01T00:00:00+08:00" if year else occurred_at(env)
+        counters = {"budget_approved_total": amount} if amount else {}
+    else:
+        amount, at = _num(d.get("amount")), occurred_at(env)
+        counters = {"om_spend": amount} if amount else {}
+    subjects = [(Level.ORGANIZATION, u) for u in [unit] + [a for a in org.ancestors(unit) if a != unit]]
+    plan = EventPlan(counters=counters, subjects=subjects)
+    if counters:
+        plan.flow_keys = [KpiKey(level, subject, bucket) for bucket in buckets_for(at) for level, subject in subjects]
+    return plan
+
+
 def plan_for(env: Envelope, org: OrgResolver | None = None) -> EventPlan:
     """The counter deltas and backlog state of one event (empty plan if it moves no KPI)."""
+    if env.source == "budget" and env.name in BUDGET_EVENTS:
+        return budget_plan(env, org or NoOrg())
     if env.source != "ticket" or env.name not in TICKET_EVENTS:
         return EventPlan()
     d = env.data
     org_unit_id = d.get("org_unit_id") or env.org_unit_id
     if not org_unit_id:
         return EventPlan()
-    units = [org_unit_id] + [u for u in (org or NoOrg()).ancestors(org_unit_id) if u != org_unit_id]
-    subjects = ticket_subjects(d, units)
+    subjects = ticket_subjects(d, event_units(d, org_unit_id, org or NoOrg()))
     at = occurred_at(env)
     plan = EventPlan(counters=event_counters(env.name, d), subjects=subjects)
     if plan.counters:
         plan.flow_keys = [KpiKey(level, subject, bucket) for bucket in buckets_for(at) for level, subject in subjects]
     ticket_id = d.get("ticket_id") or env.subject
-    if env.name in STATEFUL and ticket_id:
+    if env.name in STATEFUL and ticket_id and d.get("ticket_type") != RECTIFICATION:
         status = (d.get("status") or "new").lower()
         open_keys = () if status in CLOSED_STATUSES else tuple(KpiKey(lv, s) for lv, s in subjects)
         plan.ticket = TicketState(ticket_id, order_key(at, env.id), open_keys)
@@ -447,6 +516,8 @@ def derive(raw: dict[str, float]) -> dict[str, float]:
         "incidents_per_problem": _ratio(g("problem_links", 0), g("_problems_linked", 0), 1),
         "repeat_incident_rate_pct": _ratio(g("repeat_incidents", 0), g("incidents_created", 0)),
         "catalogue_coverage_pct": _ratio(g("_catalogued", 0), g("_cat_known", 0)),
+        "budget_execution_pct": _ratio(g("om_spend", 0), g("budget_approved_total", 0)),
+        "om_spend_per_ticket": _ratio(g("om_spend", 0), g("tickets_resolved", 0), 1) if g("om_spend") else None,
     }
     out.update({k: round(v, 6) for k, v in candidates.items() if v is not None})
     return out

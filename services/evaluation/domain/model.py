@@ -37,6 +37,11 @@ AGGREGATES = ("mean", "min", "max", "balance")
 ACCOUNTABILITY_LEVELS = ("reminder", "formal_talk", "notice_of_criticism", "referral")
 MANUAL_MAX = 100.0
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_POSITION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")  # an org position id, not a title
+# Who can be an evaluation object (plan.py): the O&M organisation's units, processes, staff,
+# support groups and vendors — and customer departments, only on the indicators they own.
+OBJECT_KINDS = ("org_unit", "process", "person", "group", "vendor", "department")
+OM_OBJECT_KINDS = ("org_unit", "process", "person", "group", "vendor")
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,11 @@ class Indicator:
     process: str = ""          # process level: which process (empty = all processes of the unit)
     aggregate: str = ""        # individual level: over the unit's staff (mean|min|max|balance)
     bands: tuple[Band, ...] = ()
-    owner_position: str = ""   # who answers for a rectification (岗位)
+    owner_position: str = ""   # an org position id that answers for a rectification (empty: by object, owners.py)
     description: str = ""
+    # Which object kinds the indicator applies to (validated when a plan is created): the O&M
+    # organisation's by default; customer departments only for indicators they own.
+    applies_to: tuple[str, ...] = OM_OBJECT_KINDS
 
     @property
     def cell(self) -> str:
@@ -73,12 +81,14 @@ class Indicator:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["bands"] = [asdict(b) for b in self.bands]
+        d["applies_to"] = list(self.applies_to)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Indicator:
         d = dict(d)
         d["bands"] = tuple(Band(float(b["bound"]), float(b["score"])) for b in d.get("bands") or ())
+        d["applies_to"] = tuple(d.get("applies_to") or OM_OBJECT_KINDS)
         for k in ("baseline", "target", "weight"):
             if k in d and d[k] is not None:
                 d[k] = float(d[k])
@@ -151,7 +161,8 @@ def validate(model: Model, prefix: str = "model") -> None:
     if not model.indicators:
         v.fail(f"{prefix}.indicators", "must not be empty")
     seen: set[str] = set()
-    per_level: dict[str, float] = {}
+    per_level: dict[str, float] = {}       # indicators for the O&M organisation's objects
+    dept_per_level: dict[str, float] = {}  # indicators only customer departments answer for
     for n, ind in enumerate(model.indicators):
         p = f"{prefix}.indicators[{n}]"
         if not _CODE.match(ind.code or ""):
@@ -170,8 +181,17 @@ def validate(model: Model, prefix: str = "model") -> None:
             v.fail(f"{p}.rule", f"must be one of {', '.join(RULES)}")
         if not ind.weight > 0:
             v.fail(f"{p}.weight", "must be greater than 0")
+        bad_kinds = [k for k in ind.applies_to if k not in OBJECT_KINDS]
+        if not ind.applies_to or bad_kinds:
+            v.fail(f"{p}.applies_to", f"object kinds, some of {', '.join(OBJECT_KINDS)}")
+        if ind.owner_position and not _POSITION_ID.match(ind.owner_position):
+            v.fail(f"{p}.owner_position", "an org position id (e.g. pos-om-director), not a title; "
+                                          "empty: the evaluated object's responsible position")
         if ind.level in LEVELS:
-            per_level[ind.level] = per_level.get(ind.level, 0.0) + ind.weight
+            if set(ind.applies_to) & set(OM_OBJECT_KINDS):
+                per_level[ind.level] = per_level.get(ind.level, 0.0) + ind.weight
+            else:
+                dept_per_level[ind.level] = dept_per_level.get(ind.level, 0.0) + ind.weight
         if ind.kind == "kpi":
             if ind.kpi not in KPI_NAMES:
                 v.fail(f"{p}.kpi", f"unknown KPI {ind.kpi!r}")
@@ -207,6 +227,9 @@ def validate(model: Model, prefix: str = "model") -> None:
             v.fail(f"{prefix}.indicators", f"level {level} ({LEVEL_NAMES[level]}) has no indicator")
         elif abs(per_level[level] - 100) > 1e-6:
             v.fail(f"{prefix}.indicators", f"weights of level {level} must sum to 100 (got {per_level[level]:g})")
+        if level in dept_per_level and abs(dept_per_level[level] - 100) > 1e-6:
+            v.fail(f"{prefix}.indicators", f"weights of the customer-department indicators of level {level} "
+                                           f"must sum to 100 (got {dept_per_level[level]:g})")
     v.check()
 
 
@@ -275,60 +298,74 @@ def weighted(pairs: list[tuple[float, float | None]]) -> float | None:
 
 # ---- the default model -------------------------------------------------------------------
 def _i(code, name, level, dimension, kind, weight, baseline, target, *, direction="higher_better",
-       unit="%", rule="linear", kpi="", formula="", aggregate="", owner="运维中心主任", description="",
-       bands=()):
+       unit="%", rule="linear", kpi="", formula="", aggregate="", owner="", description="",
+       bands=(), applies_to=OM_OBJECT_KINDS):
     return Indicator(code=code, name=name, level=level, dimension=dimension, kind=kind, weight=weight,
                      baseline=baseline, target=target, direction=direction, unit=unit, rule=rule,
                      kpi=kpi, formula=formula, aggregate=aggregate, owner_position=owner,
-                     description=description, bands=tuple(Band(*b) for b in bands))
+                     description=description, bands=tuple(Band(*b) for b in bands), applies_to=tuple(applies_to))
 
 
 DEFAULT_MODEL = Model(
     code="ninegrid_default",
     name="电子政务运维绩效评价九宫格（默认模型）",
-    description="按组织层、流程层、个人执行层 × 目标、设计、管理九个方面设置指标，参照ITIL实践。",
+    description="按组织层、流程层、个人执行层 × 目标、设计、管理九个方面设置指标，参照ITIL实践。"
+                "评价对象为运维中心及其运维组、人员和服务商；用户部门只按其自身应尽的配合义务评价。",
     level_weights={"organization": 40, "process": 35, "individual": 25},
     indicators=(
         # 组织层 organisation
-        _i("org_sla_attainment", "跨部门SLA达成率", "organization", "goals", "kpi", 35, 85, 95,
+        _i("org_sla_attainment", "跨部门SLA达成率", "organization", "goals", "kpi", 25, 85, 95,
            kpi="sla_attainment_pct", description="按时解决的工单占已解决工单的比例"),
-        _i("org_satisfaction", "用户满意度", "organization", "goals", "kpi", 20, 3.5, 4.5,
-           unit="分", kpi="satisfaction_avg", owner="服务台主管"),
-        _i("org_catalogue_coverage", "服务目录覆盖率", "organization", "design", "kpi", 15, 60, 90,
-           kpi="catalogue_coverage_pct", owner="服务目录经理",
+        _i("org_satisfaction", "用户满意度", "organization", "goals", "kpi", 15, 3.5, 4.5,
+           unit="分", kpi="satisfaction_avg"),
+        _i("org_alert_incidents", "业务系统告警事件数（可用性）", "organization", "goals", "kpi", 10, 6, 0,
+           direction="lower_better", unit="次", rule="banded", kpi="alert_incidents",
+           bands=((0, 100), (3, 80), (6, 60)),
+           description="监控告警自动生成的事件单数：业务系统不可用或性能异常的次数"),
+        _i("org_catalogue_coverage", "服务目录覆盖率", "organization", "design", "kpi", 10, 60, 90,
+           kpi="catalogue_coverage_pct",
            description="关联服务目录条目的工单占新建工单的比例"),
         _i("org_rules_in_place", "运维管理制度健全度", "organization", "design", "manual", 10, 60, 90,
-           unit="分", rule="direct", owner="运维中心主任",
+           unit="分", rule="direct",
            description="人工评分并附证据：管理制度、岗位职责、考核办法是否齐备并执行"),
-        _i("org_sla_breaches", "SLA违约次数", "organization", "management", "kpi", 20, 10, 2,
+        _i("org_sla_breaches", "SLA违约次数", "organization", "management", "kpi", 10, 10, 2,
            direction="lower_better", unit="次", rule="banded", kpi="sla_breaches",
-           bands=((2, 100), (5, 80), (10, 60)), owner="运维中心主任"),
+           bands=((2, 100), (5, 80), (10, 60))),
+        _i("org_budget_execution", "运维预算执行率", "organization", "management", "kpi", 10, 60, 90,
+           kpi="budget_execution_pct",
+           description="已记录运维支出占已批复运维预算的比例（预算事件；宜按年度评价）"),
+        _i("org_security_incidents", "安全事件数", "organization", "management", "kpi", 10, 3, 0,
+           direction="lower_better", unit="次", rule="banded", kpi="security_incidents",
+           bands=((0, 100), (1, 80), (3, 60)),
+           description="服务目录“安全”类（infra.security）下的事件单数"),
         # 流程层 process
         _i("proc_resolution_time", "平均解决时长", "process", "goals", "kpi", 25, 8 * 3600, 4 * 3600,
-           direction="lower_better", unit="秒", kpi="resolution_time_mean_s", owner="事件经理"),
+           direction="lower_better", unit="秒", kpi="resolution_time_mean_s"),
         _i("proc_first_contact", "首次解决率", "process", "goals", "kpi", 15, 50, 75,
-           kpi="first_contact_resolution_pct", owner="服务台主管"),
+           kpi="first_contact_resolution_pct"),
         _i("proc_cycle_time_p90", "流程周期（P90解决时长）", "process", "design", "kpi", 20,
-           24 * 3600, 8 * 3600, direction="lower_better", unit="秒", kpi="resolution_time_p90_s",
-           owner="流程经理"),
+           24 * 3600, 8 * 3600, direction="lower_better", unit="秒", kpi="resolution_time_p90_s"),
         _i("proc_change_success", "变更成功率", "process", "design", "kpi", 15, 90, 98,
-           kpi="change_success_rate_pct", owner="变更经理"),
+           kpi="change_success_rate_pct"),
         _i("proc_reopen_rate", "工单重开率", "process", "management", "kpi", 15, 10, 3,
-           direction="lower_better", kpi="reopen_rate_pct", owner="流程经理"),
+           direction="lower_better", kpi="reopen_rate_pct"),
         _i("proc_emergency_changes", "紧急变更占比", "process", "management", "kpi", 10, 20, 10,
-           direction="lower_better", rule="pass_fail", kpi="change_emergency_rate_pct",
-           owner="变更经理"),
+           direction="lower_better", rule="pass_fail", kpi="change_emergency_rate_pct"),
         # 个人执行层 individual execution
         _i("ind_personal_sla", "个人SLA达成率（人均）", "individual", "goals", "kpi", 40, 85, 95,
-           kpi="sla_attainment_pct", aggregate="mean", owner="运维组长"),
+           kpi="sla_attainment_pct", aggregate="mean"),
         _i("ind_position_duties", "岗责明确与履职情况", "individual", "design", "manual", 20, 60, 90,
-           unit="分", rule="direct", owner="运维中心主任",
+           unit="分", rule="direct",
            description="人工评分并附证据：岗位职责清晰、人岗匹配、值班到位"),
         _i("ind_workload_balance", "工作量均衡度", "individual", "management", "kpi", 25, 50, 80,
-           kpi="tickets_assigned", aggregate="balance", owner="运维组长",
+           kpi="tickets_assigned", aggregate="balance",
            description="100×(1−人均派单量变异系数)"),
         _i("ind_response_speed", "平均响应时长（人均）", "individual", "management", "kpi", 15,
            3600, 900, direction="lower_better", unit="秒", kpi="response_time_mean_s",
-           aggregate="mean", owner="运维组长"),
+           aggregate="mean"),
+        # 用户部门 customer departments: only what they themselves owe the O&M work
+        _i("dept_cooperation", "用户部门配合度", "organization", "management", "manual", 100, 60, 90,
+           unit="分", rule="direct", applies_to=("department",),
+           description="人工评分并附证据：故障报告及时准确、配合排查、按时确认工单解决结果"),
     ),
 )

@@ -49,7 +49,9 @@ class PlanRepository(Protocol):
 
 
 class PlanningRepository(ModelRepository, PlanRepository, Protocol):
-    pass
+    def unit_kinds(self, unit_ids: list[str]) -> dict[str, str]:
+        """Org-directory kind (government, om_centre, department, …) of each known unit."""
+        ...
 
 
 class RectificationRepository(Protocol):

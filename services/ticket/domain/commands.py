@@ -6,6 +6,7 @@ One per use case in handlers/; the entry points (gRPC, nameko, HTTP, CLI seed) b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for annotations: alert.py builds CreateTicket, so it imports this module
@@ -31,6 +32,11 @@ class CreateTicket:
     form: dict = field(default_factory=dict)
     channel: str = "api"
     details: dict = field(default_factory=dict)  # change RFC fields, free-form extras
+    # A rectification's own due time (required for ticket_type rectification, refused otherwise).
+    due_at: datetime | None = None
+    # Route to this support group / responsible position (else the catalogue item's).
+    group_id: str = ""
+    position_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,24 @@ _CHANGE = {
     CLOSED: {},
 }
 
-LIFECYCLES = {"request": _SERVICE, "incident": _SERVICE, "problem": _PROBLEM, "change": _CHANGE}
+# Rectifications (整改): work an evaluation finding asks of a responsible position or group, due
+# by the rectification's own date. No SLA policy: no response/resolution clock, no sla_* events,
+# and evaluation keeps them out of the SLA, response and resolution KPIs.
+_RECTIFICATION = {
+    NEW: {"assign": ASSIGNED, "start": IN_PROGRESS, "resolve": RESOLVED},
+    ASSIGNED: {"assign": ASSIGNED, "requeue": NEW, "start": IN_PROGRESS, "pend": PENDING, "resolve": RESOLVED},
+    IN_PROGRESS: {"assign": ASSIGNED, "requeue": NEW, "pend": PENDING, "resolve": RESOLVED},
+    PENDING: {"assign": ASSIGNED, "requeue": NEW, "resume": IN_PROGRESS, "resolve": RESOLVED},
+    RESOLVED: {"close": CLOSED, "reopen": IN_PROGRESS},
+    CLOSED: {"reopen": IN_PROGRESS},
+}
+
+LIFECYCLES = {"request": _SERVICE, "incident": _SERVICE, "problem": _PROBLEM, "change": _CHANGE,
+              "rectification": _RECTIFICATION}
 TICKET_TYPES = tuple(LIFECYCLES)
-NUMBER_PREFIX = {"request": "REQ", "incident": "INC", "problem": "PRB", "change": "CHG"}
+# Ticket types with an SLA policy (response and resolution targets by priority).
+SLA_TYPES = ("request", "incident")
+NUMBER_PREFIX = {"request": "REQ", "incident": "INC", "problem": "PRB", "change": "CHG", "rectification": "RCT"}
 _NUMBER = re.compile("(" + "|".join(NUMBER_PREFIX.values()) + r")-\d{4}-\d{6,}")
 
 

@@ -168,19 +168,31 @@ class Ticket:
             details = {k: x for k, x in details.items() if k not in RFC_FIELDS}
         elif ticket_type == "problem":
             problem = Problem()
+        if ticket_type == "rectification":
+            if cmd.due_at is None:
+                v.fail("due_at", "a rectification needs its due date")
+            elif cmd.due_at.tzinfo is None:
+                v.fail("due_at", "must carry its time zone")
+        elif cmd.due_at is not None:
+            v.fail("due_at", "only a rectification has its own due date (others follow their SLA policy)")
+        group_id = v.text("group_id", cmd.group_id, required=False, max_len=ORG_UNIT_ID_MAX) or None
+        position_id = v.text("position_id", cmd.position_id, required=False, max_len=ORG_UNIT_ID_MAX) or None
         v.check()
         ticket = cls(
             id=str(uuid.uuid4()), title=title, description=description, org_unit_id=org_unit_id,
             category=category, priority=priority, status=Status.NEW, requester=requester,
             created_at=now, idempotency_key=key, number=number, ticket_type=ticket_type, impact=impact,
             urgency=urgency, channel=cmd.channel, catalogue_item_id=item.id if item else None,
-            group_id=item.group_id if item else None, position_id=item.position_id if item else None,
+            group_id=group_id or (item.group_id if item else None),
+            position_id=position_id or (item.position_id if item else None),
             form=dict(cmd.form or {}), details=details, change=change, problem=problem, updated_at=now,
         )
-        if policy is not None and ticket_type in ("request", "incident"):
+        if policy is not None and ticket_type in lc.SLA_TYPES:
             ticket.sla = SlaState.start(policy, priority.value, now)
         if calendar is not None:
             ticket.refresh_due(calendar)
+        if ticket_type == "rectification":  # its own date, no SLA clock
+            ticket.sla, ticket.sla_state, ticket.resolution_due_at = None, "none", cmd.due_at
         return ticket
 
     def created_event(self, now: datetime):
@@ -207,6 +219,8 @@ class Ticket:
 
     # -- SLA ------------------------------------------------------------------------------
     def refresh_due(self, cal: BusinessCalendar) -> None:
+        if self.ticket_type == "rectification":
+            return  # due by the rectification's own date, set when it was opened
         if self.sla is None:
             self.response_due_at = self.resolution_due_at = None
             self.sla_state = "none"

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from govkit.auth import Principal
+from govkit.auth import SYSTEM, Principal
 from govkit.errors import InvalidArgument, NotFound, PermissionDenied
 from govkit.events import utcnow
 from govkit.idempotency import check_replay, fingerprint
 
 from ..domain.catalogue import form_violations
 from ..domain.commands import CreateTicket, GetTicket, GetTicketDetail, ListAudit, ListTickets
-from ..domain.lifecycle import allowed_actions
+from ..domain.lifecycle import SLA_TYPES, allowed_actions
 from ..domain.model import Ticket
 from ..domain.ports import TicketUow
 from ._common import auto_assign, check_page, number_year, policy_for, read, staff_id, warn_missing_years
@@ -46,7 +46,7 @@ def create_ticket(cmd: CreateTicket, uow: TicketUow, caller: Principal, *, now: 
             earlier = uow.tickets.by_idempotency_key(caller.subject, key)
             if earlier is not None:
                 return _replay(uow, caller, key, request, earlier)
-        policy = policy_for(uow, item, org_unit_id) if ticket_type in ("request", "incident") else None
+        policy = policy_for(uow, item, org_unit_id) if ticket_type in SLA_TYPES else None
         cal = uow.sla.calendar(policy.calendar_id) if policy else None
         ticket = Ticket.open(cmd, requester=caller.subject, now=now, policy=policy, calendar=cal, item=item,
                              form_violations=violations)
@@ -75,6 +75,41 @@ def _replay(uow: TicketUow, caller: Principal, key: str, request: str | None, ea
     """The first ticket of this key — if it was opened by the same request (govkit.idempotency)."""
     check_replay(uow.tickets.request_fingerprint(caller.subject, key), request or "", key=key, what="ticket")
     return Created(earlier, replayed=True)
+
+
+def create_for_service(uow: TicketUow, title: str, description: str, org_unit_id: str, category: str,
+                       priority: str, idempotency_key: str | None = None, *, ticket_type: str = "",
+                       due_date: str = "", group_id: str = "", position_id: str = "") -> dict:
+    """What ticket-worker's `create_ticket` RPC does for another service: open a ticket as the
+    system (e.g. evaluation's rectification work: ticket_type `rectification`, its due date as
+    an ISO date — due at the end of that day in the kit's local zone — or date-time, and the
+    responsible group and position)."""
+    from ..serializers import ticket_to_dict
+
+    due_at = None
+    if due_date:
+        try:
+            due_at = _due(due_date)
+        except ValueError:
+            raise InvalidArgument(field="due_date", reason=f"not an ISO date or date-time: {due_date!r}") from None
+    result = create_ticket(CreateTicket(title, description, org_unit_id, category, priority, idempotency_key,
+                                        ticket_type=ticket_type, due_at=due_at, group_id=group_id,
+                                        position_id=position_id), uow, SYSTEM)
+    return {"ticket": ticket_to_dict(result.ticket), "replayed": result.replayed}
+
+
+def _due(text: str) -> datetime:
+    from datetime import date, time, timedelta
+
+    from govkit.config import local_zone
+
+    if len(text) == 10:  # a date: due at the end of that day, local time
+        d = date.fromisoformat(text)
+        return datetime.combine(d + timedelta(days=1), time(0), tzinfo=local_zone()) - timedelta(seconds=1)
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError(text)
+    return at
 
 
 def get_ticket(cmd: GetTicket, uow: TicketUow, caller: Principal) -> Ticket:
