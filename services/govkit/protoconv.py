@@ -170,16 +170,30 @@ def page_offset(value: Any) -> int:
     return value
 
 
+def page_size(msg: common_pb2.PageRequest | None, *, default_size: int = 100, max_size: int = 1000) -> int:
+    """The page size a request asks for: 0 is `default_size`, larger than `max_size` is capped,
+    negative is InvalidArgument naming `page.page_size`."""
+    size, _ = page(msg)
+    if size < 0:
+        raise InvalidArgument(field="page.page_size", reason="must not be negative")
+    return min(size or default_size, max_size)
+
+
+def offset_window(msg: common_pb2.PageRequest | None, *, default_size: int = 100,
+                  max_size: int = 1000) -> tuple[int, int]:
+    """(start, size) of an offset-paged request, both checked (`page_size`, an offset token). A
+    servicer whose method also reads an id calls it before any work, so a bad page is
+    INVALID_ARGUMENT naming `page.*` whatever else the request holds."""
+    size = page_size(msg, default_size=default_size, max_size=max_size)
+    return decode_page_token(page(msg)[1], page_offset) or 0, size
+
+
 def offset_page(items: list[T], msg: common_pb2.PageRequest | None, *, default_size: int = 100,
                 max_size: int = 1000) -> tuple[list[T], common_pb2.PageResponse]:
     """One page of a list the service reads whole (in a stable order), with its total: page size 0
     is `default_size`, larger than `max_size` is capped, negative is InvalidArgument naming
     `page.page_size`; the token is the offset of the next item (`encode_page_token`)."""
-    size, token = page(msg)
-    if size < 0:
-        raise InvalidArgument(field="page.page_size", reason="must not be negative")
-    size = min(size or default_size, max_size)
-    start = decode_page_token(token, page_offset) or 0
+    start, size = offset_window(msg, default_size=default_size, max_size=max_size)
     end = start + size
     return items[start:end], page_response(encode_page_token(end) if end < len(items) else "",
                                            total_size=len(items))
