@@ -240,12 +240,12 @@ def test_models_and_the_audit_trail_are_paged(env):
     admin = env.stub()
     for n in range(3):
         model = model_to_pb(m.DEFAULT_MODEL)
-        model.code = f"model-{n}"
+        model.code = f"model_{n}"
         admin.CreateModel(pb.CreateModelRequest(model=model), timeout=5)
     models = read_paged(admin.ListModels, pb.ListModelsRequest(), "models", 2)
-    assert [x.code for x in models] == ["model-0", "model-1", "model-2"]
+    assert [x.code for x in models] == ["model_0", "model_1", "model_2"]
     trail = read_paged(admin.ListAuditTrail, pb.ListAuditTrailRequest(entity_type="model"), "entries", 2)
-    assert [e.entity_id for e in trail] == ["model-2@1", "model-1@1", "model-0@1"]
+    assert [e.entity_id for e in trail] == ["model_2@1", "model_1@1", "model_0@1"]
     for call, request in ((admin.ListModels, pb.ListModelsRequest()),
                           (admin.ListAuditTrail, pb.ListAuditTrailRequest(entity_type="model"))):
         assert_garbage_token_refused(call, request)
