@@ -111,3 +111,24 @@ def test_lists_longer_than_a_page_are_read_whole(grpc_server, engine_for, admin_
                                                       credit_code=first17 + check_character(first17)), timeout=10)
     assert len(stub.ListVendors(opb.ListVendorsRequest(), timeout=10).vendors) == 100
     assert [v["id"] for v in _json("outsource", "vendor", "list")] == [f"v{n:03d}" for n in range(101)]
+
+
+def test_the_evaluation_audit_shows_the_newest_entries_or_the_whole_trail(grpc_server, engine_for, admin_token,
+                                                                          monkeypatch):
+    from evaluation.domain import model as m
+    from evaluation.grpc_api import model_to_pb
+    from govops.evaluation.v1 import evaluation_pb2 as epb
+    from govops.evaluation.v1 import evaluation_pb2_grpc as epb_grpc
+
+    engine_for("evaluation")
+    target = grpc_server("evaluation")["evaluation"]
+    monkeypatch.setenv("GOVOPS_EVALUATION_GRPC_TARGET", target)
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    stub = epb_grpc.EvaluationServiceStub(channel(target, admin_token))
+    for n in range(3):
+        model = model_to_pb(m.DEFAULT_MODEL)
+        model.code = f"model_{n}"
+        stub.CreateModel(epb.CreateModelRequest(model=model), timeout=10)
+    assert [e["entity_id"] for e in _json("eval", "audit", "--limit", "2")] == ["model_2@1", "model_1@1"]
+    assert len(_json("eval", "audit", "--limit", "0")) == 3
+    assert [x["code"] for x in _json("eval", "model", "list")] == ["model_0", "model_1", "model_2"]
