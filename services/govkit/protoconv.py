@@ -164,8 +164,8 @@ def decode_page_token(token: str, parse: Callable[[Any], T], field: str = PAGE_T
 
 
 def page_offset(value: Any) -> int:
-    """`parse` for offset tokens: a non-negative integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """`parse` for offset tokens and row-id cursors: a non-negative integer that fits a bigint."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise ValueError("not an offset")
     return value
 
