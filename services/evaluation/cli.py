@@ -292,7 +292,8 @@ def audit(entity_type: str = typer.Option("", help="only this kind of entity, e.
     table = Listing("audit trail", "at", "actor", "action", "entity type", "entity id", "detail")
     request = pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id)
     if limit:
-        entries, token = [], ""
+        entries: list = []
+        token = ""
         while len(entries) < limit:  # a page at a time (at most 1000 each) until the newest `limit`
             request.page.page_size, request.page.page_token = min(limit - len(entries), 1000), token
             reply = _call("ListAuditTrail", request)

@@ -54,7 +54,7 @@ def _call(method: str, request, stub=pb_grpc.OrgServiceStub):
             fail(err)
 
 
-def _all(method: str, request, field: str, stub=pb_grpc.OrgServiceStub) -> list:
+def _all(method: str, request, field: str, stub=pb_grpc.OrgServiceStub):
     """Every item of a paged list method, page after page."""
     with grpc_channel("org") as ch:
         try:

@@ -42,7 +42,7 @@ def _call(method: str, request):
             fail(err)
 
 
-def _all(method: str, request, field: str) -> list:
+def _all(method: str, request, field: str):
     """Every item of a paged list method, page after page."""
     with grpc_channel("outsource") as ch:
         try:
