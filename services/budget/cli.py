@@ -37,6 +37,17 @@ def _call(method: str, request):
             fail(err)
 
 
+def _whole(method: str, request, field: str):
+    """The reply of a method that pages one of its lists (`field`), with every page's items in it."""
+    reply = _call(method, request)
+    while reply.page.next_page_token:
+        request.page.page_token = reply.page.next_page_token
+        more = _call(method, request)
+        getattr(reply, field).extend(getattr(more, field))
+        reply.page.CopyFrom(more.page)
+    return reply
+
+
 def _pb():
     from govops.budget.v1 import budget_pb2
 
@@ -108,7 +119,7 @@ def assets_list(org_unit_id: str = typer.Option("", "--org-unit", help="org unit
 def assets_show(asset_id: str = typer.Argument(..., help="asset id")):
     """One asset with its relations and history."""
 
-    emit_record(_call("GetAsset", _pb().GetAssetRequest(id=asset_id)))
+    emit_record(_whole("GetAsset", _pb().GetAssetRequest(id=asset_id), "history"))
 
 
 @assets_app.command("export")
@@ -347,7 +358,7 @@ def execution(budget: str = BUDGET, year: int = YEAR):
     """Budgeted, spent, committed (signed contracts not yet paid) and available per fee category,
     per line, and the commitments."""
     pb = _pb()
-    x = _call("GetExecution", pb.GetExecutionRequest(budget_id=_budget_id(budget, year)))
+    x = _whole("GetExecution", pb.GetExecutionRequest(budget_id=_budget_id(budget, year)), "expenses")
     if json_output():
         emit_record(x)
         return

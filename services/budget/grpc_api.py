@@ -9,7 +9,17 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import CURRENCY, decode_page_token, money, money_text, page, page_offset, page_response, timestamp
+from govkit.protoconv import (
+    CURRENCY,
+    decode_page_token,
+    money,
+    money_text,
+    offset_window,
+    page,
+    page_offset,
+    page_response,
+    timestamp,
+)
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
 from govops.common.v1 import common_pb2
@@ -301,15 +311,18 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         return pb.RelateAssetsResponse(created=created)
 
     def GetAsset(self, request, context):
+        offset_window(request.page, max_size=handlers.MAX_PAGE)  # a bad page is refused before the id is looked up
         d = handlers.get_asset(request.id, self._uow(), principal())
+        history, paging = _offset_page(d.history, request.page)
         return pb.GetAssetResponse(
+            page=paging,
             asset=asset_to_pb(d.asset),
             relations=[pb.AssetRelation(kind=_RELATION_PB[k], direction=direction, asset_id=other)
                        for k, direction, other in d.relations],
             history=[pb.AssetChange(at=timestamp(h["at"]), actor=h["actor"],
                                     action=_ASSET_ACTION_PB.get(h["action"], pb.ASSET_ACTION_UNSPECIFIED),
                                     changes_json=json.dumps(jsonable(h["changes"]), ensure_ascii=False))
-                     for h in d.history])
+                     for h in history])
 
     def ListAssets(self, request, context):
         assets, token = handlers.list_assets(ListAssets(_filter_in(request.filter), *page(request.page)),
@@ -447,7 +460,9 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
         return pb.RecordExpenseResponse(expense=expense_to_pb(r.expense), replayed=r.replayed)
 
     def GetExecution(self, request, context):
+        offset_window(request.page, max_size=handlers.MAX_PAGE)  # a bad page is refused before the id is looked up
         x = handlers.execution(request.budget_id, self._uow(), principal())
+        expenses, paging = _offset_page(x.expenses, request.page)
         b = x.budget
         available = x.available_by_category
         cats = [pb.CategoryExecution(code=c.code, name=c.name, budgeted=money(b.by_category.get(c.code, 0)),
@@ -461,8 +476,9 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
             budget=budget_to_pb(b), categories=cats, total_spent=money(x.total_spent),
             execution_rate=str(bd.execution_rate(x.total_spent, b.total)),
             lines=[line_to_pb(ln, x.by_line[ln.line_no]) for ln in x.lines if ln.line_no in x.by_line],
-            expenses=[expense_to_pb(e) for e in x.expenses], total_committed=money(x.total_committed),
-            total_available=money(x.total_available), commitments=[commitment_to_pb(c) for c in x.commitments])
+            expenses=[expense_to_pb(e) for e in expenses], total_committed=money(x.total_committed),
+            total_available=money(x.total_available), commitments=[commitment_to_pb(c) for c in x.commitments],
+            page=paging)
 
     def ApproveOverBudget(self, request, context):
         c = handlers.approve_over_budget(ApproveOverBudget(request.commitment_id, request.reason), self._uow(),

@@ -69,9 +69,8 @@ def model_list():
     """List stored models (every version)."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
-    reply = _call("ListModels", pb.ListModelsRequest())
     table = Listing("Evaluation models", "code", "version", "name", "indicators")
-    for mdl in reply.models:
+    for mdl in _all("ListModels", pb.ListModelsRequest(), "models"):
         table.add_row(mdl.code, mdl.version, mdl.name, len(mdl.indicators))
     emit(table)
 
@@ -273,8 +272,8 @@ def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer
                         ("period", None), ("tickets", None), ("response %", "response_attainment_pct"),
                         ("resolution %", "resolution_attainment_pct"), ("breaches", None), ("penalty 元", "penalty")):
         table.add_column(header, key)
-    for r in _call("ListVendorResults", pb.ListVendorResultsRequest(vendor_id=vendor,
-                                                                     period=to_date_range(since, until))).results:
+    request = pb.ListVendorResultsRequest(vendor_id=vendor, period=to_date_range(since, until))
+    for r in _all("ListVendorResults", request, "results"):
         table.add_row(r.vendor_id, r.contract_id, r.org_unit_id, f"{r.period.start}–{r.period.end}", r.tickets,
                       r.response_attainment_pct, r.resolution_attainment_pct, r.breaches, r.penalty_total.amount)
     emit(table)
@@ -302,12 +301,26 @@ def accountability(org_unit_id: str = typer.Option("", "--org-unit", help="org u
 
 @app.command("audit")
 def audit(entity_type: str = typer.Option("", help="only this kind of entity, e.g. plan"),
-          entity_id: str = typer.Option("", help="only this entity")):
-    """The audit trail."""
+          entity_id: str = typer.Option("", help="only this entity"),
+          limit: int = typer.Option(200, min=0, help="the newest N entries; 0 for the whole trail")):
+    """The audit trail, newest first."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     table = Listing("audit trail", "at", "actor", "action", "entity type", "entity id", "detail")
-    for e in _call("ListAuditTrail", pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id)).entries:
+    request = pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id)
+    if limit:
+        entries: list = []
+        token = ""
+        while len(entries) < limit:  # a page at a time (at most 1000 each) until the newest `limit`
+            request.page.page_size, request.page.page_token = min(limit - len(entries), 1000), token
+            reply = _call("ListAuditTrail", request)
+            entries += reply.entries
+            token = reply.page.next_page_token
+            if not token:
+                break
+    else:
+        entries = _all("ListAuditTrail", request, "entries")
+    for e in entries:
         table.add_row(e.at, e.actor, e.action, e.entity_type, e.entity_id,
                       json.loads(e.detail_json) if e.detail_json else None)
     emit(table)

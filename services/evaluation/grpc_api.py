@@ -13,7 +13,19 @@ import redis
 from govkit.db import make_engine
 from govkit.errors import InvalidArgument, Unauthenticated, Validator
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import date_range, money, offset_page, page, page_response, timestamp, to_date_range
+from govkit.protoconv import (
+    date_range,
+    decode_page_token,
+    encode_page_token,
+    money,
+    offset_page,
+    page,
+    page_offset,
+    page_response,
+    page_size,
+    timestamp,
+    to_date_range,
+)
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 
@@ -311,7 +323,8 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         )
 
     def ListModels(self, request, context):
-        return pb.ListModelsResponse(models=[model_to_pb(x) for x in ev.list_models(self.uow(), principal())])
+        models, paging = offset_page(ev.list_models(self.uow(), principal()), request.page)
+        return pb.ListModelsResponse(models=[model_to_pb(x) for x in models], page=paging)
 
     # -- plans ---------------------------------------------------------------------------
     def CreatePlan(self, request, context):
@@ -371,9 +384,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     def ListVendorResults(self, request, context):
         since, until = date_range(request.period, "period", start_required=False)
-        rows = handlers.list_vendor_results(self.uow(), principal(), vendor_id=request.vendor_id, since=since,
-                                            until=until)
-        return pb.ListVendorResultsResponse(results=[pb.VendorResult(
+        rows, paging = offset_page(handlers.list_vendor_results(self.uow(), principal(), vendor_id=request.vendor_id,
+                                                                since=since, until=until), request.page)
+        return pb.ListVendorResultsResponse(page=paging, results=[pb.VendorResult(
             report_id=r.report_id, contract_id=r.contract_id, vendor_id=r.vendor_id, org_unit_id=r.org_unit_id,
             period=to_date_range(r.period_start, r.period_end), tickets=r.tickets,
             response_attainment_pct=str(r.response_attainment_pct),
@@ -392,8 +405,14 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         return pb.RunAccountabilityResponse(recorded=[_acc_pb(a) for a in recorded])
 
     def ListAuditTrail(self, request, context):
-        rows = ev.audit_trail(request.entity_type, request.entity_id, self.uow(), principal())
-        return pb.ListAuditTrailResponse(entries=[pb.AuditEntry(
+        # Newest first, a page at a time: the token is the id of the page's oldest entry.
+        size = page_size(request.page, default_size=200)
+        before = decode_page_token(request.page.page_token, page_offset)
+        rows = ev.audit_trail(request.entity_type, request.entity_id, self.uow(), principal(), limit=size + 1,
+                              before_id=before)
+        more, rows = len(rows) > size, rows[:size]
+        paging = page_response(encode_page_token(rows[-1]["id"]) if more else "")
+        return pb.ListAuditTrailResponse(page=paging, entries=[pb.AuditEntry(
             at=timestamp(r["at"]), actor=r["actor"], action=r["action"], entity_type=r["entity_type"],
             entity_id=r["entity_id"], org_unit_id=r["org_unit_id"] or "",
             detail_json=json.dumps(r["detail"], ensure_ascii=False, default=str)) for r in rows])

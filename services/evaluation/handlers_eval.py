@@ -548,6 +548,9 @@ def list_accountability(org_unit_id: str, uow: EvaluationUow, caller: Principal)
         return uow.eval.list_accountability(caller.scope, org_unit_id or None)
 
 
-def audit_trail(entity_type: str, entity_id: str, uow: PlanningUow, caller: Principal) -> list[dict]:
+def audit_trail(entity_type: str, entity_id: str, uow: PlanningUow, caller: Principal, *, limit: int = 200,
+                before_id: int | None = None) -> list[dict]:
+    """Audit entries, newest first: at most `limit`, older than entry `before_id` (the next page)."""
     with uow:
-        return uow.eval.audit_trail(entity_type or None, entity_id or None, caller.scope)
+        return uow.eval.audit_trail(entity_type or None, entity_id or None, caller.scope, limit=limit,
+                                    before_id=before_id)

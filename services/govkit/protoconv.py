@@ -164,10 +164,28 @@ def decode_page_token(token: str, parse: Callable[[Any], T], field: str = PAGE_T
 
 
 def page_offset(value: Any) -> int:
-    """`parse` for offset tokens: a non-negative integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """`parse` for offset tokens and row-id cursors: a non-negative integer that fits a bigint."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise ValueError("not an offset")
     return value
+
+
+def page_size(msg: common_pb2.PageRequest | None, *, default_size: int = 100, max_size: int = 1000) -> int:
+    """The page size a request asks for: 0 is `default_size`, larger than `max_size` is capped,
+    negative is InvalidArgument naming `page.page_size`."""
+    size, _ = page(msg)
+    if size < 0:
+        raise InvalidArgument(field="page.page_size", reason="must not be negative")
+    return min(size or default_size, max_size)
+
+
+def offset_window(msg: common_pb2.PageRequest | None, *, default_size: int = 100,
+                  max_size: int = 1000) -> tuple[int, int]:
+    """(start, size) of an offset-paged request, both checked (`page_size`, an offset token). A
+    servicer whose method also reads an id calls it before any work, so a bad page is
+    INVALID_ARGUMENT naming `page.*` whatever else the request holds."""
+    size = page_size(msg, default_size=default_size, max_size=max_size)
+    return decode_page_token(page(msg)[1], page_offset) or 0, size
 
 
 def offset_page(items: list[T], msg: common_pb2.PageRequest | None, *, default_size: int = 100,
@@ -175,11 +193,7 @@ def offset_page(items: list[T], msg: common_pb2.PageRequest | None, *, default_s
     """One page of a list the service reads whole (in a stable order), with its total: page size 0
     is `default_size`, larger than `max_size` is capped, negative is InvalidArgument naming
     `page.page_size`; the token is the offset of the next item (`encode_page_token`)."""
-    size, token = page(msg)
-    if size < 0:
-        raise InvalidArgument(field="page.page_size", reason="must not be negative")
-    size = min(size or default_size, max_size)
-    start = decode_page_token(token, page_offset) or 0
+    start, size = offset_window(msg, default_size=default_size, max_size=max_size)
     end = start + size
     return items[start:end], page_response(encode_page_token(end) if end < len(items) else "",
                                            total_size=len(items))

@@ -23,6 +23,7 @@ from govkit.cli_support import (
     grpc_channel,
     json_output,
 )
+from govkit.client import all_pages
 from govops.org.v1 import org_pb2 as pb
 from govops.org.v1 import org_pb2_grpc as pb_grpc
 
@@ -49,6 +50,15 @@ def _call(method: str, request, stub=pb_grpc.OrgServiceStub):
     with grpc_channel("org") as ch:
         try:
             return getattr(stub(ch), method)(request, timeout=30)
+        except grpc.RpcError as err:
+            fail(err)
+
+
+def _all(method: str, request, field: str, stub=pb_grpc.OrgServiceStub):
+    """Every item of a paged list method, page after page."""
+    with grpc_channel("org") as ch:
+        try:
+            return all_pages(getattr(stub(ch), method), request, field, timeout=30)
         except grpc.RpcError as err:
             fail(err)
 
@@ -101,7 +111,7 @@ def unit_deactivate(id: str = UNIT):
 def unit_tree(root: str = typer.Option("", help="only this subtree"),
               all: bool = typer.Option(False, "--all", help="inactive units too")):
     """Show the org unit tree (JSON: one line per unit)."""
-    units = _call("ListOrgUnits", pb.ListOrgUnitsRequest(root=root, include_inactive=all)).org_units
+    units = _all("ListOrgUnits", pb.ListOrgUnitsRequest(root=root, include_inactive=all), "org_units")
     if json_output():
         for u in units:
             emit_record(u)
@@ -125,7 +135,7 @@ def unit_tree(root: str = typer.Option("", help="only this subtree"),
 def unit_history(id: str = UNIT):
     """The changes to an org unit: when, what, who."""
     table = Listing(f"{id} history", "at", "action", "actor", "after")
-    for h in _call("GetOrgUnitHistory", pb.GetOrgUnitHistoryRequest(id=id)).changes:
+    for h in _all("GetOrgUnitHistory", pb.GetOrgUnitHistoryRequest(id=id), "changes"):
         table.add_row(h.at, pb.OrgUnitAction.Name(h.action).removeprefix("ORG_UNIT_ACTION_").lower(),
                       h.actor, h.after_json)
     emit(table)
@@ -152,7 +162,7 @@ def position_list(org_unit_id: str = typer.Option("", "--org-unit", help="only t
     table.add_column("unit", "org_unit_id")
     table.add_column("reports to", "parent_position_id")
     table.add_column("responsibilities")
-    for p in _call("ListPositions", pb.ListPositionsRequest(org_unit_id=org_unit_id)).positions:
+    for p in _all("ListPositions", pb.ListPositionsRequest(org_unit_id=org_unit_id), "positions"):
         table.add_row(p.id, p.name, p.org_unit_id, p.parent_position_id,
                       [f"{r.kind}:{r.value}" for r in p.responsibilities])
     emit(table)
@@ -218,7 +228,7 @@ def group_list():
     table.add_column("unit", "org_unit_id")
     table.add_column("lead position", "lead_position_id")
     table.add_column("members", "member_staff_ids")
-    for g in _call("ListSupportGroups", pb.ListSupportGroupsRequest()).groups:
+    for g in _all("ListSupportGroups", pb.ListSupportGroupsRequest(), "groups"):
         table.add_row(g.id, g.name, g.org_unit_id, g.lead_position_id, list(g.member_staff_ids))
     emit(table)
 

@@ -11,7 +11,7 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import utcnow
 from govkit.grpc_server import PUBLIC, GrpcApp, permissions_for, principal
-from govkit.protoconv import choice, parse_date, timestamp
+from govkit.protoconv import choice, offset_page, offset_window, parse_date, timestamp
 from govops.org.v1 import org_pb2 as pb
 from govops.org.v1 import org_pb2_grpc as pb_grpc
 
@@ -147,13 +147,14 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         return pb.DeactivateOrgUnitResponse(org_unit=unit_pb(unit))
 
     def ListOrgUnits(self, request, context):
-        units = handlers.list_org_units(self._uow(), principal(), root=request.root or None,
-                                        include_inactive=request.include_inactive)
-        return pb.ListOrgUnitsResponse(org_units=[unit_pb(u) for u in units])
+        units, paging = offset_page(handlers.list_org_units(self._uow(), principal(), root=request.root or None,
+                                                            include_inactive=request.include_inactive), request.page)
+        return pb.ListOrgUnitsResponse(org_units=[unit_pb(u) for u in units], page=paging)
 
     def GetOrgUnitHistory(self, request, context):
-        changes = handlers.org_unit_history(request.id, self._uow(), principal())
-        return pb.GetOrgUnitHistoryResponse(changes=[pb.OrgUnitChange(
+        offset_window(request.page)  # a bad page is refused before the id is looked up
+        changes, paging = offset_page(handlers.org_unit_history(request.id, self._uow(), principal()), request.page)
+        return pb.GetOrgUnitHistoryResponse(page=paging, changes=[pb.OrgUnitChange(
             action=_UNIT_ACTION_PB.get(h["action"], pb.ORG_UNIT_ACTION_UNSPECIFIED),
             before_json=json.dumps(h["before"], ensure_ascii=False) if h["before"] else "",
             after_json=json.dumps(h["after"], ensure_ascii=False) if h["after"] else "", actor=h["actor"],
@@ -172,8 +173,9 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         return pb.UpdatePositionResponse(position=position_pb(self._save_position(request.position, False)))
 
     def ListPositions(self, request, context):
-        items = handlers.list_positions(self._uow(), principal(), org_unit_id=request.org_unit_id or None)
-        return pb.ListPositionsResponse(positions=[position_pb(p) for p in items])
+        items, paging = offset_page(handlers.list_positions(self._uow(), principal(),
+                                                            org_unit_id=request.org_unit_id or None), request.page)
+        return pb.ListPositionsResponse(positions=[position_pb(p) for p in items], page=paging)
 
     # -- staff
     def SaveStaff(self, request, context):
@@ -222,11 +224,12 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
 
     def ListSupportGroups(self, request, context):
         with self._uow() as uow:
-            groups = uow.groups.list()
+            groups, paging = offset_page(uow.groups.list(), request.page)
             members: dict[str, list[str]] = {}
             for gid, sid in uow.groups.all_members():
                 members.setdefault(gid, []).append(sid)
-        return pb.ListSupportGroupsResponse(groups=[self._group_pb(g, sorted(members.get(g.id, []))) for g in groups])
+        return pb.ListSupportGroupsResponse(groups=[self._group_pb(g, sorted(members.get(g.id, []))) for g in groups],
+                                            page=paging)
 
     def PublishRoster(self, request, context):
         shifts = tuple(Shift(s.staff_id, _dt(s.starts_at, f"shifts[{i}].starts_at"),
@@ -266,8 +269,9 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         return pb.RevokeRoleResponse(assignment=role_assignment_pb(a))
 
     def ListRoleAssignments(self, request, context):
-        items = handlers.role_assignments(request.subject or principal().subject, self._uow(), principal())
-        return pb.ListRoleAssignmentsResponse(assignments=[role_assignment_pb(a) for a in items])
+        items, paging = offset_page(handlers.role_assignments(request.subject or principal().subject, self._uow(),
+                                                              principal()), request.page)
+        return pb.ListRoleAssignmentsResponse(assignments=[role_assignment_pb(a) for a in items], page=paging)
 
     def CheckPermission(self, request, context):
         allowed = handlers.check_permission(request.subject, request.permission, request.org_unit_id, self.access)

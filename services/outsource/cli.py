@@ -11,6 +11,7 @@ import typer
 from google.protobuf.json_format import ParseDict
 
 from govkit.cli_support import Listing, emit, emit_record, enum_number, enum_words, fail, grpc_channel, json_output
+from govkit.client import all_pages
 from govkit.protoconv import as_money, to_date_range
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
@@ -37,6 +38,15 @@ def _call(method: str, request):
     with grpc_channel("outsource") as ch:
         try:
             return getattr(pb_grpc.OutsourceServiceStub(ch), method)(request, timeout=30)
+        except grpc.RpcError as err:
+            fail(err)
+
+
+def _all(method: str, request, field: str):
+    """Every item of a paged list method, page after page."""
+    with grpc_channel("outsource") as ch:
+        try:
+            return all_pages(getattr(pb_grpc.OutsourceServiceStub(ch), method), request, field, timeout=30)
         except grpc.RpcError as err:
             fail(err)
 
@@ -77,7 +87,7 @@ def vendor_list(status: VendorStatus | None = typer.Option(None, help="only vend
     table = Listing("vendors", "id", "name", "credit code", "status")
     table.add_column("unit", "org_unit_id")
     number = enum_number(pb.VendorStatus, status) if status else pb.VENDOR_STATUS_UNSPECIFIED
-    for v in _call("ListVendors", pb.ListVendorsRequest(status=pb.VendorStatus.ValueType(number))).vendors:
+    for v in _all("ListVendors", pb.ListVendorsRequest(status=pb.VendorStatus.ValueType(number)), "vendors"):
         table.add_row(v.id, v.name, v.credit_code, pb.VendorStatus.Name(v.status)[14:].lower(), v.org_unit_id)
     emit(table)
 
@@ -92,7 +102,7 @@ def vendor_show(id: str = VENDOR):
 def vendor_history(id: str = VENDOR):
     """The changes to a vendor: when, who, what."""
     table = Listing(f"{id} history", "at", "actor", "action")
-    for e in _call("GetVendorHistory", pb.GetVendorHistoryRequest(id=id)).entries:
+    for e in _all("GetVendorHistory", pb.GetVendorHistoryRequest(id=id), "entries"):
         table.add_row(e.at, e.actor, e.action)
     emit(table)
 
@@ -167,7 +177,7 @@ def project_list(org_unit_id: str = typer.Option("", "--org-unit", help="owning 
     table.add_column("unit", "org_unit_id")
     table.add_column("state")
     table.add_column("vendor", "awarded_vendor_id")
-    for p in _call("ListProjects", pb.ListProjectsRequest(org_unit_id=org_unit_id)).projects:
+    for p in _all("ListProjects", pb.ListProjectsRequest(org_unit_id=org_unit_id), "projects"):
         table.add_row(p.id, p.name, _kind_out(p.kind), p.org_unit_id, pb.ProjectState.Name(p.state)[14:].lower(),
                       p.awarded_vendor_id)
     emit(table)

@@ -11,7 +11,16 @@ from decimal import Decimal
 from govkit.db import make_engine
 from govkit.events import jsonable
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import choice, date_range, money, money_text, parse_date, to_date_range
+from govkit.protoconv import (
+    choice,
+    date_range,
+    money,
+    money_text,
+    offset_page,
+    offset_window,
+    parse_date,
+    to_date_range,
+)
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 
@@ -236,16 +245,17 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def ListVendors(self, r, context):
         status = _STATUS[r.status].value if r.status in _STATUS else ""
-        return pb.ListVendorsResponse(vendors=[vendor_pb(v) for v in handlers.list_vendors(
-            self.uow(), principal(), status=status)])
+        vendors, paging = offset_page(handlers.list_vendors(self.uow(), principal(), status=status), r.page)
+        return pb.ListVendorsResponse(vendors=[vendor_pb(v) for v in vendors], page=paging)
 
     def GetVendorHistory(self, r, context):
-        rows = handlers.vendor_history(r.id, self.uow(), principal())
+        offset_window(r.page)  # a bad page is refused before the id is looked up
+        rows, paging = offset_page(handlers.vendor_history(r.id, self.uow(), principal()), r.page)
         dump = lambda x: json.dumps(jsonable(x), ensure_ascii=False) if x is not None else ""  # noqa: E731
         return pb.GetVendorHistoryResponse(entries=[pb.HistoryEntry(
             action=_CHANGE_PB.get(h["action"], pb.VENDOR_CHANGE_UNSPECIFIED),
             before_json=dump(h["before"]), after_json=dump(h["after"]), actor=h["actor"],
-            at=_s(h["at"])) for h in rows])
+            at=_s(h["at"])) for h in rows], page=paging)
 
     # projects
     def _project(self, pid: str) -> pb.Project:
@@ -276,8 +286,9 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
 
     def ListProjects(self, r, context):
         state = _STATE[r.state].value if r.state in _STATE else ""
-        return pb.ListProjectsResponse(projects=[project_pb(p) for p in handlers.list_projects(
-            self.uow(), principal(), state=state, org_unit_id=r.org_unit_id)])
+        projects, paging = offset_page(handlers.list_projects(self.uow(), principal(), state=state,
+                                                              org_unit_id=r.org_unit_id), r.page)
+        return pb.ListProjectsResponse(projects=[project_pb(p) for p in projects], page=paging)
 
     def StartProcurement(self, r, context):
         method = choice(_METHOD, r.method, "method")

@@ -12,7 +12,16 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import jsonable, utcnow
 from govkit.grpc_server import GrpcApp, permissions_for, principal
-from govkit.protoconv import choice, page, page_response, timestamp
+from govkit.protoconv import (
+    choice,
+    decode_page_token,
+    encode_page_token,
+    page,
+    page_offset,
+    page_response,
+    page_size,
+    timestamp,
+)
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
@@ -447,9 +456,15 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.SetDepartmentSlaPolicyResponse()
 
     def ListAudit(self, r, context):
-        cmd = c.ListAudit(r.ticket_id or None, r.actor or None, r.after_id, r.limit or 50)
+        # page replaces the deprecated after_id / limit; each old field still counts while its twin is unset.
+        size = page_size(r.page, default_size=min(max(r.limit, 1), tickets.AUDIT_PAGE_MAX) if r.limit else 50,
+                         max_size=tickets.AUDIT_PAGE_MAX)
+        after = decode_page_token(r.page.page_token, page_offset)
+        cmd = c.ListAudit(r.ticket_id or None, r.actor or None, r.after_id if after is None else after, size + 1)
         entries = tickets.list_audit(cmd, self._uow(), principal())
-        return pb.ListAuditResponse(entries=[pb.AuditEntry(
+        more, entries = len(entries) > size, entries[:size]
+        paging = page_response(encode_page_token(entries[-1]["id"]) if more else "")
+        return pb.ListAuditResponse(page=paging, entries=[pb.AuditEntry(
             id=e["id"], ticket_id=str(e["ticket_id"]), actor=e["actor"], action=e["action"], at=timestamp(e["at"]),
             before=_struct(e["before"]), after=_struct(e["after"])) for e in entries])
 

@@ -92,3 +92,44 @@ def test_another_services_list_as_json_and_its_choice_refused(grpc_server, engin
     refused = CliRunner().invoke(app, ["outsource", "vendor", "status", "vendor-sz", "banned"])
     assert refused.exit_code == 2 and "'banned'" in refused.output and "99" not in refused.output
     assert _json("outsource", "vendor", "list", "--status", "active")[0]["status"] == "active"
+
+
+def test_lists_longer_than_a_page_are_read_whole(grpc_server, engine_for, admin_token, monkeypatch):
+    """Issue 11, item 3: a paged list answers 100 items by default; the command line follows the
+    page tokens (govkit.client.all_pages) and shows every item."""
+    from govops.outsource.v1 import outsource_pb2 as opb
+    from govops.outsource.v1 import outsource_pb2_grpc as opb_grpc
+    from outsource.domain.credit_code import check_character
+
+    engine_for("outsource")
+    target = grpc_server("outsource")["outsource"]
+    monkeypatch.setenv("GOVOPS_OUTSOURCE_GRPC_TARGET", target)
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    stub = opb_grpc.OutsourceServiceStub(channel(target, admin_token))
+    for n in range(101):
+        first17 = f"91110108551{n:06d}"
+        stub.RegisterVendor(opb.RegisterVendorRequest(id=f"v{n:03d}", name=f"供应商{n}", org_unit_id="om-centre",
+                                                      credit_code=first17 + check_character(first17)), timeout=10)
+    assert len(stub.ListVendors(opb.ListVendorsRequest(), timeout=10).vendors) == 100
+    assert [v["id"] for v in _json("outsource", "vendor", "list")] == [f"v{n:03d}" for n in range(101)]
+
+
+def test_the_evaluation_audit_shows_the_newest_entries_or_the_whole_trail(grpc_server, engine_for, admin_token,
+                                                                          monkeypatch):
+    from evaluation.domain import model as m
+    from evaluation.grpc_api import model_to_pb
+    from govops.evaluation.v1 import evaluation_pb2 as epb
+    from govops.evaluation.v1 import evaluation_pb2_grpc as epb_grpc
+
+    engine_for("evaluation")
+    target = grpc_server("evaluation")["evaluation"]
+    monkeypatch.setenv("GOVOPS_EVALUATION_GRPC_TARGET", target)
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    stub = epb_grpc.EvaluationServiceStub(channel(target, admin_token))
+    for n in range(3):
+        model = model_to_pb(m.DEFAULT_MODEL)
+        model.code = f"model_{n}"
+        stub.CreateModel(epb.CreateModelRequest(model=model), timeout=10)
+    assert [e["entity_id"] for e in _json("eval", "audit", "--limit", "2")] == ["model_2@1", "model_1@1"]
+    assert len(_json("eval", "audit", "--limit", "0")) == 3
+    assert [x["code"] for x in _json("eval", "model", "list")] == ["model_0", "model_1", "model_2"]

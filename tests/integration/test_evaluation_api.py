@@ -30,6 +30,7 @@ from govops.common.v1.common_pb2 import DateRange, PageRequest
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from tests.eval_events import envelope, lifecycle, mixed
+from tests.paging import assert_garbage_token_refused, read_paged
 
 UNITS = [("gov", None, "government"), ("om-centre", "gov", "om_centre"), ("fgw", "gov", "department"),
          ("czj", "gov", "department"), ("gaj", "gov", "department"), ("wjw", "gov", "department")]
@@ -253,6 +254,23 @@ def test_bad_models_are_invalid_argument_naming_fields(env):
     with pytest.raises(grpc.RpcError) as err:
         reader.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=5)
     assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_models_and_the_audit_trail_are_paged(env):
+    """Issue 11, item 3: ListModels and ListAuditTrail answer a page at a time (the trail, newest
+    first, is no longer cut at its latest 200 entries); a garbage token is refused."""
+    admin = env.stub()
+    for n in range(3):
+        model = model_to_pb(m.DEFAULT_MODEL)
+        model.code = f"model_{n}"
+        admin.CreateModel(pb.CreateModelRequest(model=model), timeout=5)
+    models = read_paged(admin.ListModels, pb.ListModelsRequest(), "models", 2)
+    assert [x.code for x in models] == ["model_0", "model_1", "model_2"]
+    trail = read_paged(admin.ListAuditTrail, pb.ListAuditTrailRequest(entity_type="model"), "entries", 2)
+    assert [e.entity_id for e in trail] == ["model_2@1", "model_1@1", "model_0@1"]
+    for call, request in ((admin.ListModels, pb.ListModelsRequest()),
+                          (admin.ListAuditTrail, pb.ListAuditTrailRequest(entity_type="model"))):
+        assert_garbage_token_refused(call, request)
 
 
 def _seed_period(env):

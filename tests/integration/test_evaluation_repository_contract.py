@@ -90,5 +90,8 @@ def test_audit_trail_newest_first_filtered_and_scoped(uow):
     uow.eval.audit("u", "create_plan", "plan", "p2", "czj")
     assert [a["action"] for a in uow.eval.audit_trail("plan", "p1", ALL)] == ["advance_plan", "create_plan"]
     assert [a["entity_id"] for a in uow.eval.audit_trail(None, None, CZJ)] == ["p2"]
-    assert [a["entity_id"] for a in uow.eval.audit_trail(None, None, ALL, limit=2)] == ["p2", "m"]
+    newest = uow.eval.audit_trail(None, None, ALL, limit=2)
+    assert [a["entity_id"] for a in newest] == ["p2", "m"]
+    older = uow.eval.audit_trail(None, None, ALL, limit=2, before_id=newest[-1]["id"])  # the next page
+    assert [a["action"] for a in older] == ["advance_plan", "create_plan"]
     assert uow.eval.audit_trail("plan", "p1", ALL)[1]["detail"] == {"name": "评价"}

@@ -12,6 +12,7 @@ from govkit.events import Envelope
 from govops.common.v1.common_pb2 import DateRange
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
+from tests.paging import assert_garbage_token_refused, read_paged
 
 
 def _report(event_id, at, *, penalty="1600.00", response="95.00", dept="om-centre", report="r-2026-10"):
@@ -38,6 +39,12 @@ def test_vendor_results_keep_the_newest_report_once_and_respect_scope(grpc_serve
         pb.ListVendorResultsRequest(vendor_id="vendor-hx"), timeout=5).results
     assert [(r.report_id, r.penalty_total.amount, r.response_attainment_pct) for r in rows] == [
         ("r-2026-10", "1900.00", "93.33"), ("r-fgw", "1600.00", "95.00")]
+    # Paged (issue 11, item 3): one result a page, in the order of the whole list.
+    paged = read_paged(pb_grpc.EvaluationServiceStub(channel(target, director)).ListVendorResults,
+                       pb.ListVendorResultsRequest(vendor_id="vendor-hx"), "results", 1)
+    assert [r.report_id for r in paged] == ["r-2026-10", "r-fgw"]
+    assert_garbage_token_refused(pb_grpc.EvaluationServiceStub(channel(target, director)).ListVendorResults,
+                                 pb.ListVendorResultsRequest())
     fgw = signer.mint("fgw", perms=["evaluation.read"], scopes=[{"unit": "fgw"}])
     rows = pb_grpc.EvaluationServiceStub(channel(target, fgw)).ListVendorResults(
         pb.ListVendorResultsRequest(), timeout=5).results

@@ -14,6 +14,7 @@ from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
 from govops.org.v1 import org_pb2 as pb
 from govops.org.v1 import org_pb2_grpc as pb_grpc
+from tests.paging import assert_garbage_token_refused, read_paged
 
 CST = timezone(timedelta(hours=8))
 
@@ -333,3 +334,33 @@ def test_rosters_import_in_local_time_and_refuse_overlaps_by_row(admin):
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "rows[4]" in dict(iter_bad_request(err))
     exported = stub.ExportOrg(pb.ExportOrgRequest(kind=pb.DATA_KIND_ROSTERS, format=pb.DATA_FORMAT_CSV)).content
     assert "net,E2,2026-11-23 17:30,2026-11-24 08:30" in exported.decode("utf-8-sig")
+
+
+def test_growing_lists_are_paged(admin):
+    """Issue 11, item 3: the org unit tree, positions, grants, a unit's history and the support
+    groups answer a page at a time; the pages cover the whole list once, in the order of the
+    whole list, and a garbage token is refused."""
+    stub, identity = admin
+    _tree(stub)
+    for n in range(5):
+        stub.CreatePosition(pb.CreatePositionRequest(position=pb.Position(id=f"p{n}", name=f"岗位{n}",
+                                                                          org_unit_id="om")))
+        stub.CreateSupportGroup(pb.CreateSupportGroupRequest(group=pb.SupportGroup(id=f"g{n}", name=f"组{n}",
+                                                                                   org_unit_id="om")))
+        stub.RenameOrgUnit(pb.RenameOrgUnitRequest(id="fgw-xxc", name=f"信息化处{n}"))
+    identity.CreateUser(pb.CreateUserRequest(username="officer", password="long-enough-pw", display_name="o"))
+    for unit in ("gov", "om", "fgw", "czj", "fgw-xxc"):
+        stub.GrantRole(pb.GrantRoleRequest(subject="officer", role="requester", org_unit_id=unit))
+    cases = [
+        (stub.ListOrgUnits, pb.ListOrgUnitsRequest(), "org_units", lambda u: u.id, 5),
+        (stub.ListPositions, pb.ListPositionsRequest(org_unit_id="om"), "positions", lambda p: p.id, 5),
+        (stub.ListRoleAssignments, pb.ListRoleAssignmentsRequest(subject="officer"), "assignments",
+         lambda a: a.org_unit_id, 5),
+        (stub.GetOrgUnitHistory, pb.GetOrgUnitHistoryRequest(id="fgw-xxc"), "changes", lambda h: h.after_json, 6),
+        (stub.ListSupportGroups, pb.ListSupportGroupsRequest(), "groups", lambda g: g.id, 5),
+    ]
+    for call, request, field, key, total in cases:
+        whole = [key(x) for x in getattr(call(request, timeout=10), field)]
+        assert len(whole) == total, (field, whole)
+        assert [key(x) for x in read_paged(call, request, field, 2)] == whole, field
+        assert_garbage_token_refused(call, request)

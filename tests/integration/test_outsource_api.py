@@ -22,6 +22,7 @@ from outsource import handlers
 from outsource.adapters.uow import OutsourceUnitOfWork
 from tests.org_units import seed_test_units
 from tests.outsource_samples import synthetic_month
+from tests.paging import assert_garbage_token_refused, read_paged
 
 CST = timezone(timedelta(hours=8))
 HX, SZ = "91110108551385082Q", "91350100M000100Y43"
@@ -462,3 +463,28 @@ def test_demo_vendor_report_counts_only_vendor_handled_tickets(env):
     assert by_assignee.get("V001", 0) > 0 and sum(n for a, n in by_assignee.items() if a != "V001") > 0
     [reported] = _outbox(engine, "vendor_sla_reported")
     assert reported["data"]["tickets"] == by_assignee["V001"]
+
+
+def test_vendors_projects_and_vendor_history_are_paged(admin):
+    """Issue 11, item 3: ListVendors, ListProjects and GetVendorHistory answer a page at a time;
+    the pages cover the whole list once in its order, and a garbage token is refused."""
+    from outsource.domain.credit_code import check_character
+
+    for n in range(5):
+        first17 = f"9111010855138500{n}"
+        _register(admin, vid=f"vendor-{n}", credit=first17 + check_character(first17), name=f"供应商{n}")
+        admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-0", name=f"资质{n}", number=f"Q-{n}",
+                                                          expires_on="2030-06-30"))
+        admin.CreateProject(pb.CreateProjectRequest(name=f"项目{n}", kind=pb.PROJECT_KIND_OM, org_unit_id="om-centre",
+                                                    budget_line_ref="BL-2026-OM-01", budget_year=2026,
+                                                    fee_category="software_om"))
+    cases = [
+        (admin.ListVendors, pb.ListVendorsRequest(), "vendors", lambda v: v.id, 5),
+        (admin.ListProjects, pb.ListProjectsRequest(), "projects", lambda p: p.id, 5),
+        (admin.GetVendorHistory, pb.GetVendorHistoryRequest(id="vendor-0"), "entries", lambda e: e.after_json, 6),
+    ]
+    for call, request, field, key, total in cases:
+        whole = [key(x) for x in getattr(call(request, timeout=10), field)]
+        assert len(whole) == total, (field, whole)
+        assert [key(x) for x in read_paged(call, request, field, 2)] == whole, field
+        assert_garbage_token_refused(call, request)

@@ -20,6 +20,7 @@ from govops.common.v1.common_pb2 import PageRequest
 from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 from tests.org_units import seed_test_units
+from tests.paging import assert_garbage_token_refused, read_paged
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import EnsureDefaults
 from ticket.handlers import catalogue
@@ -137,6 +138,12 @@ def test_staff_window_queue_sorted_by_sla_due_with_cursor_pages(platform, signer
     assert [e.action for e in audit][:3] == ["created", "claim", "start"]
     assert audit[1].before["assignee"] is None or "assignee" in audit[1].after
     assert s.ListAudit(pb.ListAuditRequest(actor="s-wang"), timeout=5).entries
+    # Paged with the shared PageRequest (issue 11, item 3); the old after_id/limit still work.
+    paged = read_paged(s.ListAudit, pb.ListAuditRequest(ticket_id=got[0]), "entries", 2)
+    assert [e.id for e in paged] == [e.id for e in audit] and len(audit) > 2
+    old_cursor = s.ListAudit(pb.ListAuditRequest(ticket_id=got[0], after_id=audit[0].id, limit=1), timeout=5).entries
+    assert [e.id for e in old_cursor] == [audit[1].id]
+    assert_garbage_token_refused(s.ListAudit, pb.ListAuditRequest(ticket_id=got[0]))
 
 
 def test_other_departments_read_not_found_and_act_permission_denied(platform, signer, admin_token):

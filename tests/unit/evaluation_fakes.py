@@ -89,8 +89,9 @@ class FakeRepo:
                             "entity_type": entity_type, "entity_id": entity_id, "org_unit_id": org_unit_id,
                             "detail": detail})
 
-    def audit_trail(self, entity_type, entity_id, scope, limit=200):
+    def audit_trail(self, entity_type, entity_id, scope, limit=200, before_id=None):
         rows = [a for a in reversed(self.audits) if (not entity_type or a["entity_type"] == entity_type)
+                and (before_id is None or a["id"] < before_id)
                 and (not entity_id or a["entity_id"] == entity_id)
                 and (scope.is_global or a["org_unit_id"] in scope.units)]
         return rows[:limit]

@@ -91,7 +91,7 @@ def test_page_tokens_round_trip_and_refuse_anything_else():
     assert decode_page_token("", page_offset) is None
     assert decode_page_token(encode_page_token(40), page_offset) == 40
     for bad in ("garbage", "!!!!", encode_page_token(-1), encode_page_token("40"), encode_page_token(True),
-                encode_page_token([1, 2])):
+                encode_page_token([1, 2]), encode_page_token(2**63)):
         with pytest.raises(InvalidArgument) as err:
             decode_page_token(bad, page_offset)
         assert [v.field for v in err.value.violations] == ["page.page_token"]
@@ -136,4 +136,18 @@ def test_offset_page_pages_a_whole_list_and_refuses_bad_sizes_and_tokens():
     for bad, field in ((PageRequest(page_size=-1), "page.page_size"), (PageRequest(page_token="x"), "page.page_token")):
         with pytest.raises(InvalidArgument) as err:
             offset_page(items, bad)
+        assert [v.field for v in err.value.violations] == [field]
+
+
+def test_offset_window_checks_a_page_before_any_work():
+    from govkit.errors import InvalidArgument
+    from govkit.protoconv import encode_page_token, offset_window
+    from govops.common.v1.common_pb2 import PageRequest
+
+    assert offset_window(None) == (0, 100)
+    assert offset_window(PageRequest(page_size=5, page_token=encode_page_token(10)), max_size=3) == (10, 3)
+    for bad, field in ((PageRequest(page_size=-2), "page.page_size"),
+                       (PageRequest(page_token=encode_page_token("a")), "page.page_token")):
+        with pytest.raises(InvalidArgument) as err:
+            offset_window(bad)
         assert [v.field for v in err.value.violations] == [field]

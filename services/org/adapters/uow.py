@@ -291,7 +291,7 @@ class Roles:
 
     def assignments_of(self, subject: str) -> builtins.list[RoleAssignment]:
         q = sa.select(t.role_assignments).where(t.role_assignments.c.subject == subject).order_by(
-            t.role_assignments.c.granted_at)
+            t.role_assignments.c.granted_at, t.role_assignments.c.id)
         return [RoleAssignment(**r._mapping) for r in self.conn.execute(q)]
 
 

@@ -159,11 +159,15 @@ def list_tickets(cmd: ListTickets, uow: TicketUow, caller: Principal) -> tuple[l
         return uow.tickets.list(f, page_size=size, page_token=cmd.page_token, sort=cmd.sort)
 
 
+AUDIT_PAGE_MAX = 500
+
+
 def list_audit(cmd: ListAudit, uow: TicketUow, caller: Principal) -> list[dict]:
-    """Audit entries by ticket (one in scope) or by actor, after `after_id`."""
+    """Audit entries by ticket (one in scope) or by actor, after `after_id`: at most a page of
+    AUDIT_PAGE_MAX and one more (so a caller paging them sees whether another page follows)."""
     if not cmd.ticket_id and not cmd.actor:
         raise InvalidArgument(field="ticket_id", reason="give a ticket id or an actor")
     with uow:
         ticket_id = read(uow, cmd.ticket_id, caller).id if cmd.ticket_id else None
         return uow.tickets.audit_entries(ticket_id=ticket_id, actor=cmd.actor or None,
-                                         after_id=cmd.after_id, limit=min(max(cmd.limit, 1), 500))
+                                         after_id=cmd.after_id, limit=min(max(cmd.limit, 1), AUDIT_PAGE_MAX + 1))
