@@ -87,7 +87,7 @@ class Gateway:
         self.redis: aioredis.Redis | None = None
         self.sessions: SessionStore
         self.limiter: LoginLimiter
-        self._openapi: bytes | None = None
+        self._openapi: dict[str, bytes] = {}
 
     async def start(self) -> None:
         options = [("grpc.max_receive_message_length", 16 * 1024 * 1024),
@@ -105,10 +105,14 @@ class Gateway:
         if self.redis is not None:
             await self.redis.aclose()
 
-    def openapi_json(self) -> bytes:
-        if self._openapi is None:
-            self._openapi = json.dumps(openapi.document(self.catalog), ensure_ascii=False).encode()
-        return self._openapi
+    def openapi_json(self, service: str = "") -> bytes:
+        """The whole document, or one service's (?service=<full name>; what /api/docs shows)."""
+        if service not in self._openapi:
+            if service and service not in self.catalog.services:
+                raise Problem(404, f"no service {service!r}", code="NOT_FOUND")
+            doc = openapi.document(self.catalog, services={service} if service else None)
+            self._openapi[service] = json.dumps(doc, ensure_ascii=False).encode()
+        return self._openapi[service]
 
     # --- calling the services ---
 
@@ -318,7 +322,8 @@ async def kpi_stream(request: Request) -> Response:
 
 
 async def openapi_json(request: Request) -> Response:
-    return Response(gateway(request).openapi_json(), media_type="application/json")
+    service = request.query_params.get("service", "")
+    return Response(gateway(request).openapi_json(service), media_type="application/json")
 
 
 async def health(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the gateway, generated from the protos: one POST operation per unary
+"""The OpenAPI 3.0 document of the gateway, generated from the protos: one POST operation per unary
 RPC (/api/rpc/<service>/<method>), one operation per google.api.http binding (/api/v1/...), and a
 schema per message in its proto3 JSON form; descriptions are the proto comments."""
 
@@ -111,11 +111,14 @@ def _responses(schemas: _Schemas, method: Method, response_field: str = "") -> d
             "default": {"description": "An error (RFC 9457 problem details)", "content": problem}}
 
 
-def document(catalog: Catalog, version: str = "v1") -> dict:
+def document(catalog: Catalog, version: str = "v1", services: set[str] | None = None) -> dict:
+    """The whole API, or only the named services' (full names, e.g. govops.ticket.v1.TicketService)."""
     schemas = _Schemas(catalog)
     paths: dict[str, dict] = {}
     for method in sorted(catalog.methods.values(), key=lambda m: m.path):
         if method.client_streaming or method.returns_credentials:
+            continue
+        if services is not None and method.service not in services:
             continue
         tag = method.service.rsplit(".", 1)[-1]
         if not method.server_streaming:
@@ -143,13 +146,14 @@ def document(catalog: Catalog, version: str = "v1") -> dict:
                     if f.name not in binding.variables and f.message_type is None]
             paths.setdefault(REST_PREFIX + binding.template, {})[binding.verb.lower()] = operation
     return {
-        "openapi": "3.1.0",
+        "openapi": "3.0.3",
         "info": {"title": "GovOps portal API", "version": version,
                  "description": "The five GovOps services' gRPC APIs over HTTP/JSON, generated from the protos. "
                                 "Browsers use a session cookie and send X-CSRF-Token on every change; "
                                 "integrators send `Authorization: Bearer <token>`. Field names are the proto "
                                 "names (proto3 JSON). See docs/portal.md."},
-        "tags": [{"name": name.rsplit(".", 1)[-1], "description": note} for name, note in catalog.services.items()],
+        "tags": [{"name": name.rsplit(".", 1)[-1], "description": note} for name, note in catalog.services.items()
+                 if services is None or name in services],
         "components": {"schemas": schemas.schemas,
                        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "govops_session"},
                                            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},

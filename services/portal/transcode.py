@@ -32,6 +32,9 @@ def _set_path(target: dict, dotted: str, value: Any, descriptor) -> None:
             raise Problem(400, f"unknown field {dotted!r}", code="INVALID_ARGUMENT",
                           violations=[{"field": dotted, "description": "is not a field of this request"}])
         last = i == len(parts) - 1
+        if last and fd.type == fd.TYPE_BOOL and isinstance(value, str):
+            # proto3 JSON takes only JSON booleans; a query string says true/false (or 1/0)
+            value = {"true": True, "1": True, "false": False, "0": False}.get(value.lower(), value)
         if last:
             if fd.is_repeated:
                 here.setdefault(fd.name, []).append(value)

@@ -269,3 +269,7 @@ def test_security_headers_web_app_and_openapi(make_client):
     ticket = doc["components"]["schemas"]["govops.ticket.v1.Ticket"]["properties"]
     assert ticket["created_at"]["format"] == "date-time" and "UTC" in ticket["created_at"]["description"]
     assert not any("IdentityService/Login" in p for p in doc["paths"])
+    one = client.get("/api/openapi.json", params={"service": "govops.ticket.v1.TicketService"}).json()
+    assert one["paths"] and all("TicketService" in p or p.startswith("/api/v1/") for p in one["paths"])
+    assert "/api/v1/whoami" not in one["paths"] and [t["name"] for t in one["tags"]] == ["TicketService"]
+    problem(client.get("/api/openapi.json", params={"service": "nope"}), 404)

@@ -45,11 +45,14 @@ const MESSAGES = {
 const SUMMARIES = new Set(['properties', 'items', 'prefixItems', 'allOf', 'anyOf', 'oneOf', 'if', 'then', 'else',
   'not', '$ref', 'dependentSchemas', 'unevaluatedProperties', 'patternProperties', 'contains'])
 
-// The renderable fields of an object schema, in its property order.
+// The renderable fields of an object schema: the required ones first (in `required` order), then
+// the others by name (a schema that travels as a google.protobuf.Struct keeps no property order).
 export function fieldsOf(schema) {
   const props = (schema && schema.properties) || {}
-  const required = new Set((schema && schema.required) || [])
-  return Object.entries(props).map(([name, s]) => ({
+  const requiredList = ((schema && schema.required) || []).filter((n) => n in props)
+  const required = new Set(requiredList)
+  const names = [...requiredList, ...Object.keys(props).filter((n) => !required.has(n)).sort()]
+  return names.map((name) => [name, props[name]]).map(([name, s]) => ({
     name,
     label: s.title || name,
     description: s.description || '',

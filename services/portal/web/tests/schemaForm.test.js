@@ -20,15 +20,15 @@ const NETWORK_FAULT = {
 }
 
 describe('fieldsOf', () => {
-  it('lists the properties with their labels, kinds and required flags', () => {
+  it('lists the properties with their labels, kinds and required flags, required ones first', () => {
     const fields = fieldsOf(NETWORK_FAULT)
     expect(fields.map((f) => [f.name, f.label, f.kind, f.required])).toEqual([
       ['location', '地点', 'text', true],
-      ['ip_address', 'IP地址', 'text', false],
       ['affected_users', '受影响人数', 'number', false],
+      ['ip_address', 'IP地址', 'text', false],
       ['network', '网络', 'enum', false],
     ])
-    expect(fields[2].integer).toBe(true)
+    expect(fields[1].integer).toBe(true)
     expect(fields[3].options).toEqual(['政务外网', '政务内网', '互联网'])
   })
 
@@ -86,7 +86,7 @@ describe('SchemaFields', () => {
     }, { global: { plugins: [ElementPlus] } })
     await flushPromises() // Element Plus gives the inputs their ids once mounted
     const labels = wrapper.findAll('label').map((l) => l.text())
-    expect(labels).toEqual(['地点', 'IP地址', '受影响人数', '网络'])
+    expect(labels).toEqual(['地点', '受影响人数', 'IP地址', '网络'])
     expect(wrapper.find('label[for="t-location"]').exists()).toBe(true)
     expect(wrapper.find('input#t-location').exists()).toBe(true)
     expect(wrapper.find('[data-field="location"]').classes()).toContain('is-required')
