@@ -406,12 +406,14 @@ def build(settings: PortalSettings) -> Starlette:
 
 def main() -> None:
     import uvicorn
+    from prometheus_client import start_http_server
 
     from .settings import load
 
     settings = load()
     logs.configure("portal", "web", settings.log_level)
     app = build(settings)
+    start_http_server(settings.metrics_port, addr="0.0.0.0")
     log.info("portal_starting", url=settings.url, web_dir=str(settings.web_dir))
     uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True,
                 forwarded_allow_ips=settings.forwarded_allow_ips, log_level=settings.log_level.lower(),

@@ -12,7 +12,9 @@ from pathlib import Path
 from govkit import config
 from govkit import service as registry
 
-DEFAULT_PORT = 8080
+# Prometheus metrics (and the container probe, `govops-probe http <port>`) beside the plan's
+# 910x (workers) and 920x (gRPC servers).
+DEFAULT_METRICS_PORT = 9300
 
 
 def _env(name: str, default: str) -> str:
@@ -31,6 +33,7 @@ def default_web_dir() -> Path | None:
 class PortalSettings:
     host: str
     port: int
+    metrics_port: int
     redis_url: str
     targets: dict[str, str]
     """gRPC target of each service, by service name (the proto package segment)."""
@@ -51,8 +54,7 @@ class PortalSettings:
 
     @property
     def url(self) -> str:
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}/"
+        return config.portal_url()
 
 
 def load() -> PortalSettings:
@@ -60,7 +62,8 @@ def load() -> PortalSettings:
     web_dir = os.environ.get("GOVOPS_PORTAL_WEB_DIR")
     return PortalSettings(
         host=_env("GOVOPS_PORTAL_HOST", "127.0.0.1"),
-        port=int(_env("GOVOPS_PORTAL_PORT", str(DEFAULT_PORT))),
+        port=int(_env("GOVOPS_PORTAL_PORT", str(config.DEFAULT_PORTAL_PORT))),
+        metrics_port=int(_env("GOVOPS_METRICS_PORT", str(DEFAULT_METRICS_PORT))),
         redis_url=_env("GOVOPS_PORTAL_REDIS_URL", kit.redis_url),
         targets={name: config.load(name).grpc_target for name in registry.names()},
         web_dir=Path(web_dir) if web_dir else default_web_dir(),

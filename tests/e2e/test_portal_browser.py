@@ -60,7 +60,8 @@ def portal(stack, people):
         pytest.fail(f"{WEB_DIR.relative_to(ROOT)} is not built: run `make web` (make test does)")
     port = free_port()
     env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
-           "GOVOPS_PORTAL_WEB_DIR": str(WEB_DIR), "GOVOPS_LOG_LEVEL": "WARNING"}
+           "GOVOPS_PORTAL_WEB_DIR": str(WEB_DIR), "GOVOPS_LOG_LEVEL": "WARNING",
+           "GOVOPS_METRICS_PORT": str(free_port())}
     process = Process("portal-web", [str(BIN / "govops-portal")], env, stack.workdir / "portal-web.log")
     process.start()
     url = f"http://127.0.0.1:{port}"

@@ -19,9 +19,9 @@ export function duration(t, seconds) {
 // {text, cls} of a ticket's resolution SLA at `now` (ms).
 export function slaOf(t, ticket, now) {
   const closed = ['TICKET_STATUS_RESOLVED', 'TICKET_STATUS_CLOSED'].includes(ticket.status)
-  if (!ticket.resolution_due_at || ticket.sla_state === 'none') return { text: t('sla.none'), cls: '' }
   const cls = `sla-${ticket.sla_state || 'ok'}`
-  if (closed) return { text: t('sla.done'), cls }
+  if (closed) return { text: t('sla.done'), cls: ticket.sla_state === 'breached' ? cls : '' }
+  if (!ticket.resolution_due_at || ticket.sla_state === 'none') return { text: t('sla.none'), cls: '' }
   if (ticket.status === 'TICKET_STATUS_PENDING') return { text: t('sla.paused'), cls }
   const left = (new Date(ticket.resolution_due_at).getTime() - now) / 1000
   return left >= 0 ? { text: t('sla.left', { time: duration(t, left) }), cls }
