@@ -85,7 +85,8 @@ _VARIABLE = re.compile(r"\{([a-zA-Z0-9_.]+)(?:=([^}]*))?\}")
 
 def compile_template(template: str) -> tuple[re.Pattern, tuple[str, ...]]:
     """A google.api.http path template ("/v1/tickets/{id}", "{name=units/*}") → regex, variables.
-    `*` matches one path segment, `**` the rest of the path."""
+    `*` matches one path segment (without a ":verb" suffix, which belongs to the template), `**`
+    the rest of the path."""
     out: list[str] = []
     names: list[str] = []
     pos = 0
@@ -94,7 +95,7 @@ def compile_template(template: str) -> tuple[re.Pattern, tuple[str, ...]]:
         sub = m.group(2) or "*"
         parts = []
         for piece in sub.split("/"):
-            parts.append(".+" if piece == "**" else "[^/]+" if piece == "*" else re.escape(piece))
+            parts.append(".+" if piece == "**" else "[^/:]+" if piece == "*" else re.escape(piece))
         out.append(f"(?P<v{len(names)}>{'/'.join(parts)})")
         names.append(m.group(1))
         pos = m.end()

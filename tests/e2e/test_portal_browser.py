@@ -163,10 +163,13 @@ def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, portal,
 
     page.get_by_label("地点").fill("三楼东侧会议室")
     page.get_by_label("IP地址").fill("10.1.2.3")
+    page.set_input_files("#submit-file", files=[{"name": "网络拓扑.txt", "mimeType": "text/plain",
+                                                 "buffer": "三楼东侧交换机 → 核心交换机".encode()}])
     page.get_by_role("button", name="提交", exact=True).click()
     page.wait_for_url(at("/tickets/*"))
     ticket_id = page.url.rsplit("/", 1)[-1]
     page.get_by_text("三楼东侧会议室").wait_for()
+    page.get_by_text("网络拓扑.txt").wait_for()
     shot(page, "03-ticket-submitted")
 
     page.get_by_role("link", name="我的工单").click()
@@ -192,6 +195,9 @@ def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, portal,
     assert ticket.status == tpb.TICKET_STATUS_CLOSED and ticket.rating == 5
     assert ticket.requester == "ptl-req" and ticket.org_unit_id == "ptl-tjj"
     assert dict(ticket.form) == {"location": "三楼东侧会议室", "ip_address": "10.1.2.3"}
+    detail = admin.GetTicketDetail(tpb.GetTicketDetailRequest(id=ticket_id), timeout=10)
+    [attachment] = detail.attachments
+    assert attachment.filename == "网络拓扑.txt" and attachment.size == len("三楼东侧交换机 → 核心交换机".encode())
 
     # another department's user, on a phone: the same URL answers "not found"
     other = browser(viewport=(390, 844))
