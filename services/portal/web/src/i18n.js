@@ -30,6 +30,7 @@ const zh = {
     rated: '您的评价', attachments: '附件', upload: '上传附件（不超过 10 MB）', tooLarge: '附件不能超过 10 MB',
     notFound: '工单不存在或您无权查看', back: '返回我的工单', resolution: '解决方案', assignee: '处理人',
     group: '支持组', details: '工单信息', form: '申请内容', saved: '已保存', confirmed: '已确认并关闭工单',
+    approvalHint: '此变更等待审批', approvalComment: '审批意见（驳回时必填）', approve: '批准变更', reject: '驳回',
   },
   status: {
     TICKET_STATUS_NEW: '待受理', TICKET_STATUS_ASSIGNED: '已分派', TICKET_STATUS_IN_PROGRESS: '处理中',
@@ -78,6 +79,7 @@ const en = {
     rated: 'Your rating', attachments: 'Attachments', upload: 'Upload a file (at most 10 MB)', tooLarge: 'Files are limited to 10 MB',
     notFound: 'The ticket does not exist or you may not see it', back: 'Back to my tickets', resolution: 'Resolution', assignee: 'Assignee',
     group: 'Support group', details: 'Details', form: 'Request form', saved: 'Saved', confirmed: 'Confirmed and closed',
+    approvalHint: 'This change awaits approval', approvalComment: 'Comment (required to reject)', approve: 'Approve', reject: 'Reject',
   },
   status: {
     TICKET_STATUS_NEW: 'New', TICKET_STATUS_ASSIGNED: 'Assigned', TICKET_STATUS_IN_PROGRESS: 'In progress',
