@@ -44,6 +44,12 @@ def people(stack):
     for unit, name in (("ptl-tjj", "区统计局"), ("ptl-sjj", "区审计局")):
         org.CreateOrgUnit(opb.CreateOrgUnitRequest(id=unit, name=name, parent_id="ptl-gov",
                                                    kind=opb.ORG_UNIT_KIND_DEPARTMENT))
+    # a published knowledge article for the item, suggested while the requester types the title
+    tickets = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), admin))
+    article = tickets.CreateArticle(tpb.CreateArticleRequest(
+        title="会议室网络中断自助排查", body="先确认网线插好、网口指示灯亮，再重新获取IP地址。",
+        catalogue_item_ids=["infra.network.fault"]), timeout=10).article
+    tickets.ReviseArticle(tpb.ReviseArticleRequest(id=article.id, action=tpb.ARTICLE_ACTION_PUBLISH), timeout=10)
     # the engineer who resolves (org's staff event reaches ticket's org directory through the workers)
     org.SaveStaff(opb.SaveStaffRequest(staff=opb.Staff(id="E-PTL-01", name="区网络工程师", org_unit_id="ptl-gov")))
     users = {"ptl-req": ("统计局 刘芳", "requester", "ptl-tjj"), "ptl-other": ("审计局 陈明", "requester", "ptl-sjj"),
@@ -152,6 +158,9 @@ def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, portal,
 
     # a form error: the required location is missing and the IP address is malformed
     page.get_by_label("标题").fill("三楼会议室网络中断")
+    suggestions = page.locator('[data-test="suggestions"]')
+    suggestions.get_by_text("这些知识库文章能否解决您的问题？").wait_for()
+    suggestions.get_by_text("会议室网络中断自助排查").wait_for()
     page.get_by_label("IP地址").fill("999.1.1.1")
     page.get_by_role("button", name="提交", exact=True).click()
     location = page.locator('[data-field="location"]')
