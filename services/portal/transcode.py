@@ -70,8 +70,8 @@ def parse_json(raw: bytes) -> Any:
         return {}
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"the body is not JSON: {exc}", code="INVALID_ARGUMENT") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise Problem(400, f"the body is not JSON: {str(exc)[:200]}", code="INVALID_ARGUMENT") from None
 
 
 def build(cls: type, body: Any = None, body_field: str = "*", *, query=(), path: dict | None = None) -> Message:
@@ -92,8 +92,9 @@ def build(cls: type, body: Any = None, body_field: str = "*", *, query=(), path:
         data = _merge(data, fields_from(path.items(), message.DESCRIPTOR))
     try:
         json_format.ParseDict(data, message, ignore_unknown_fields=False)
-    except json_format.ParseError as exc:
-        raise Problem(400, str(exc), code="INVALID_ARGUMENT") from None
+    except (json_format.ParseError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise Problem(400, str(exc)[:500] or "the request does not fit the method's message",
+                      code="INVALID_ARGUMENT") from None
     return message
 
 

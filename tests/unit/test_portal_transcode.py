@@ -62,6 +62,19 @@ def test_requests_are_built_from_body_query_and_path(cat):
     assert err.value.status == 400
 
 
+def test_odd_bodies_are_bad_requests_not_crashes(cat):
+    submit = cat.method("govops.ticket.v1.TicketService", "SubmitRequest")
+    for body in ({"form": 5}, {"form": [1]}, {"title": {"a": 1}}, {"page": None, "title": 1.5}):
+        with pytest.raises(Problem) as err:
+            transcode.build(submit.input, body)
+        assert err.value.status == 400, body
+    with pytest.raises(Problem) as err:
+        transcode.parse_json(b"[" * 100_000 + b"]" * 100_000)
+    assert err.value.status == 400
+    with pytest.raises(Problem):
+        transcode.parse_json(b"\xff\xfe")
+
+
 def test_replies_use_proto_names_and_print_zero_values(cat):
     from govops.ticket.v1 import ticket_pb2
 
