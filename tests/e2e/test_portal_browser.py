@@ -186,6 +186,13 @@ def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, portal,
     row = page.locator('[data-test="tickets"]').get_by_text("三楼会议室网络中断")
     row.wait_for()
     shot(page, "04-my-tickets")
+    # the type filter: a service request filter hides the fault report, the fault filter shows it
+    page.get_by_role("combobox", name="工单类型").click(force=True)  # over its placeholder text
+    page.get_by_role("option", name="服务请求").click()
+    page.locator('[data-test="tickets"]').get_by_text("暂无工单").wait_for()
+    page.get_by_role("combobox", name="工单类型").click(force=True)  # over its placeholder text
+    page.get_by_role("option", name="故障").click()
+    row.wait_for()
 
     resolve_as_engineer(stack, ticket_id)
 

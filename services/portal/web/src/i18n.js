@@ -20,7 +20,8 @@ const zh = {
   },
   tickets: {
     number: '编号', title: '标题', status: '状态', priority: '优先级', sla: 'SLA', created: '提交时间', unit: '部门',
-    filterStatus: '按状态筛选', open: '未关闭', all: '全部', next: '下一页', prev: '上一页', empty: '暂无工单',
+    filterStatus: '按状态筛选', filterType: '工单类型', open: '未关闭',
+    types: { request: '服务请求', incident: '故障', change: '变更', problem: '问题' }, all: '全部', next: '下一页', prev: '上一页', empty: '暂无工单',
     view: '查看',
   },
   ticket: {
@@ -69,7 +70,8 @@ const en = {
   },
   tickets: {
     number: 'Number', title: 'Title', status: 'Status', priority: 'Priority', sla: 'SLA', created: 'Created', unit: 'Department',
-    filterStatus: 'Filter by status', open: 'Open', all: 'All', next: 'Next page', prev: 'Previous page', empty: 'No tickets',
+    filterStatus: 'Filter by status', filterType: 'Type', open: 'Open',
+    types: { request: 'Request', incident: 'Incident', change: 'Change', problem: 'Problem' }, all: 'All', next: 'Next page', prev: 'Previous page', empty: 'No tickets',
     view: 'View',
   },
   ticket: {
