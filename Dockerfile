@@ -1,10 +1,19 @@
 # One image for every GovOps process; the command picks the process:
-#   govops-worker <svc> | govops-grpc <svc> | govops-migrate <svc> | govops-probe ... | govops
+#   govops-worker <svc> | govops-grpc <svc> | govops-migrate <svc> | govops-portal | govops-probe ... | govops
 # No HEALTHCHECK here on purpose: docker-compose.yml and the Kubernetes manifests define probes
 # per process, and an image-level check would be wrong for the one-shot migrate command.
 
-# Both stages must use the same interpreter: the venv built in the first is copied into the second.
+# Both Python stages must use the same interpreter: the venv built in the first is copied into the last.
 ARG PYTHON_IMAGE=python:3.11-slim
+# The web portal's app is built with Node (Vite 8 needs Node >= 20.19); only its dist/ is shipped.
+ARG NODE_IMAGE=node:20-slim
+
+FROM ${NODE_IMAGE} AS web
+WORKDIR /web
+COPY services/portal/web/package.json services/portal/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY services/portal/web ./
+RUN npm run build && test -f dist/index.html
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -39,6 +48,7 @@ RUN /opt/govops/bin/pip install --no-deps --force-reinstall . \
 FROM ${PYTHON_IMAGE} AS runtime
 # pip compiled the .pyc files at install time; the root filesystem is read-only at run time.
 ENV PATH=/opt/govops/bin:$PATH \
+    GOVOPS_PORTAL_WEB_DIR=/opt/govops/web \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 
@@ -54,6 +64,7 @@ RUN groupadd --gid 10001 govops \
  && mkdir -p /etc/govops/keys
 
 COPY --from=build /opt/govops /opt/govops
+COPY --from=web /web/dist /opt/govops/web
 
 # Numeric uid so Kubernetes' runAsNonRoot can verify it without resolving names.
 USER 10001:10001

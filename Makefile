@@ -7,8 +7,14 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 BUF := node_modules/.bin/buf
 PROTOS := $(shell find proto -name '*.proto')
+# The web portal's app (Vue 3 + Element Plus, built by Vite into dist/, served by govops-portal).
+WEB := services/portal/web
+WEB_NODE_STAMP := $(WEB)/node_modules/.installed
+WEB_STAMP := $(WEB)/dist/.built
+WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/api-docs.html \
+	$(WEB)/vite.config.js
 
-.PHONY: packages servers setup run test proto migrate seed keys lint proto-lint proto-image bench
+.PHONY: packages servers setup run test proto migrate seed keys lint proto-lint proto-image bench web
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +26,17 @@ $(STAMP): pyproject.toml constraints.txt
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
+
+$(WEB_NODE_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $(WEB_NODE_STAMP)
+
+# Built assets are not committed; rebuilt only when the app's sources or its lock file change.
+$(WEB_STAMP): $(WEB_NODE_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
 
 # Generated code is not committed: it is rebuilt from the .proto files by the pinned grpcio-tools.
 proto: $(STAMP)
@@ -37,19 +54,22 @@ migrate: $(STAMP) proto servers
 packages:
 	./scripts/ensure-packages.sh
 
-setup: packages $(STAMP) $(NODE_STAMP) proto keys migrate
+setup: packages $(STAMP) $(NODE_STAMP) web proto keys migrate
 
 seed: setup
 	$(BIN)/govops dev seed
 
-# Sets everything up, seeds the demo, starts all ten processes; Ctrl-C stops them all.
+# Sets everything up, seeds the demo, starts all eleven processes (the ten of the five services and
+# the portal's portal-web); Ctrl-C stops them all.
 run: seed
 	$(BIN)/govops dev banner
 	$(BIN)/honcho -f Procfile start
 
-# Unit, integration, e2e and deploy tests; then the nameko worker tests in their own
-# eventlet-patched process (grpcio and eventlet cannot share one).
+# The web app's unit tests (vitest); unit, integration, e2e (browser tests included) and deploy
+# tests; then the nameko worker tests in their own eventlet-patched process (grpcio and eventlet
+# cannot share one).
 test: setup lint
+	cd $(WEB) && npm test
 	$(BIN)/python tests/worker/run.py
 	$(BIN)/pytest -q
 

@@ -2,7 +2,9 @@
 # Installs the Debian packages GovOps needs beyond Python and Node, only those missing:
 # docker-compose validates docker-compose.yml offline (there is no Docker engine); fonts-wqy-microhei
 # is the CJK TrueType font the PDF reports embed (govkit.pdf); poppler-utils (pdffonts, pdftotext,
-# pdftoppm) lets the report tests check and render those PDFs. Used by `make setup` and .ci/run.
+# pdftoppm) lets the report tests check and render those PDFs; chromium and chromium-driver are the
+# browser the portal's end-to-end tests drive headless through Playwright (tests/e2e/test_portal_browser.py;
+# Playwright's own browser download is never used). Used by `make setup` and .ci/run.
 set -euo pipefail
 
 missing=()
@@ -10,6 +12,8 @@ command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v make >/dev/null || missing+=(make)
 command -v curl >/dev/null || missing+=(curl)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 [ -n "${GOVOPS_CJK_FONT:-}" ] || [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

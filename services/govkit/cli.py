@@ -88,8 +88,29 @@ def dev_banner():
                       f":{govconfig.default_metrics_port(svc, 'worker')}/metrics",
                       f":{govconfig.default_metrics_port(svc, 'grpc')}/metrics")
     emit(table)
+    console.print(f"Web portal (服务请求窗口): [bold]{govconfig.portal_url()}[/bold]  ·  API docs: "
+                  f"{govconfig.portal_url()}api/docs")
+    requesters = _demo_requesters()
+    if requesters:
+        console.print("Log in as a demo requester (业务用户): " + ";  ".join(
+            f"[bold]{user}[/bold] / {password} ({name})" for user, password, name in requesters))
     console.print("In another terminal: [bold].venv/bin/govops eval kpi watch[/bold], then "
                   "[bold].venv/bin/govops ticket create --title 打印机无法连接 --org-unit fgw[/bold]")
+
+
+def _demo_requesters() -> list[tuple[str, str, str]]:
+    """(username, password, name) of the demo's requesters, from the local credentials file the
+    demo seed writes (gitignored; a development machine only)."""
+    root = govconfig.source_checkout()
+    path = root / ".govops" / "demo-credentials.txt" if root else None
+    if path is None or not path.is_file():
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 4 and "requester" in parts[3].split(", "):
+            found.append((parts[0], parts[1], parts[2]))
+    return found
 
 
 @app.command("login")

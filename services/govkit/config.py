@@ -36,6 +36,17 @@ def default_metrics_port(service: str, process: str) -> int:
     return (9100 if process == "worker" else 9200) + registry.get(service).port_index
 
 
+# The web portal's HTTP gateway (govops-portal, services/portal): one port beside the gRPC plan.
+DEFAULT_PORTAL_PORT = 8080
+
+
+def portal_url() -> str:
+    """Where a browser reaches the web portal (GOVOPS_PORTAL_HOST / GOVOPS_PORTAL_PORT)."""
+    host = _env("GOVOPS_PORTAL_HOST", "127.0.0.1")
+    host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{host}:{_env('GOVOPS_PORTAL_PORT', str(DEFAULT_PORTAL_PORT))}/"
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return value if value not in (None, "") else default

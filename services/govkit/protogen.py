@@ -27,7 +27,11 @@ def main() -> int:
     target = out / "govops"
     if target.exists():
         shutil.rmtree(target)
-    files = sorted(str(p.relative_to(proto_root)) for p in proto_root.rglob("*.proto"))
+    # proto/google/api holds googleapis' annotations.proto and http.proto for the google.api.http
+    # options (buf resolves imports from proto/ too); their Python modules come from the
+    # googleapis-common-protos package, so only GovOps' own files are generated here.
+    files = sorted(str(p.relative_to(proto_root)) for p in proto_root.rglob("*.proto")
+                   if p.relative_to(proto_root).parts[0] != "google")
     well_known = str(resources.files("grpc_tools") / "_proto")
     # Type stubs come from mypy-protobuf (enum fields typed as their ValueType, typed stubs and
     # servicers) when its plugins are installed (the dev extra); otherwise protoc's own .pyi.

@@ -69,8 +69,11 @@ def _dockerfile_stages():
 
 def test_dockerfile_is_multi_stage_slim_and_non_root():
     stages = _dockerfile_stages()
-    assert len(stages) == 2, "expected a build stage and a runtime stage"
-    (build_from, build), (runtime_from, runtime) = stages
+    assert len(stages) == 3, "expected the web app's build stage, a build stage and a runtime stage"
+    (web_from, web), (build_from, build), (runtime_from, runtime) = stages
+    assert web_from.startswith("node:20-slim AS web")
+    web_runs = " ".join(args for instr, args in web if instr == "RUN")
+    assert "npm ci" in web_runs and "npm run build" in web_runs
     assert build_from.startswith("python:3.11-slim AS build")
     assert runtime_from.startswith("python:3.11-slim")
 
@@ -88,7 +91,7 @@ def test_dockerfile_is_multi_stage_slim_and_non_root():
     assert len(apt) == 1 and "install -y --no-install-recommends fonts-wqy-microhei" in apt[0]
     assert apt[0].rstrip().endswith("rm -rf /var/lib/apt/lists/*")
     copies = [args for instr, args in runtime if instr == "COPY"]
-    assert copies == ["--from=build /opt/govops /opt/govops"]
+    assert copies == ["--from=build /opt/govops /opt/govops", "--from=web /web/dist /opt/govops/web"]
     users = [args for instr, args in runtime if instr == "USER"]
     assert users and users[-1].split(":")[0] == "10001", "numeric non-root uid, last USER wins"
     assert "useradd" in runtime_runs and "--uid 10001" in runtime_runs
@@ -146,7 +149,11 @@ def test_compose_has_every_process_and_infra_with_healthchecks(compose_config):
         assert name in services, f"{name} missing from docker-compose config"
         check = services[name].get("healthcheck")
         assert check and not check.get("disable") and check.get("test"), f"{name}: no healthcheck"
-    assert set(services) == set(expected) | {f"{s}-migrate" for s in SERVICES} | {"org-bootstrap-admin"}
+    assert set(services) == set(expected) | {f"{s}-migrate" for s in SERVICES} | {"org-bootstrap-admin", "portal-web"}
+    portal = services["portal-web"]
+    assert portal["command"] == ["govops-portal"]
+    assert portal["healthcheck"]["test"] == ["CMD", "govops-probe", "http", str(CONTAINER_METRICS_PORT)]
+    assert portal["environment"]["GOVOPS_PORTAL_HOST"] == "0.0.0.0"
 
 
 def test_compose_process_commands_and_probes(compose_config):
@@ -348,8 +355,11 @@ def test_every_service_has_its_resources(rendered, overlay):
     services = _by_kind(rendered, "Service")
     jobs = _by_kind(rendered, "Job")
     configmaps = _by_kind(rendered, "ConfigMap")
-    # five gRPC Services and ticket's Alertmanager webhook
-    assert len(deployments) == 10 and len(services) == 6 and len(jobs) == 6
+    # five gRPC Services, ticket's Alertmanager webhook and the portal
+    assert len(deployments) == 11 and len(services) == 7 and len(jobs) == 6
+    portal = deployments["portal-web"]
+    assert _command(portal["spec"]["template"]["spec"]["containers"][0]) == ["govops-portal"]
+    assert services["portal-web"]["spec"]["selector"] == {"app": "portal", "component": "web"}
     alerts = services["ticket-alerts"]["spec"]
     assert alerts["selector"] == {"app": "ticket", "component": "worker"} and alerts["ports"][0]["port"] == 8002
     assert sum(name.startswith("govops-common-") for name in configmaps) == 1
@@ -414,6 +424,10 @@ def test_probes_and_graceful_shutdown(rendered):
             assert ports.get("grpc") == CONTAINER_GRPC_PORT, name
             for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
                 assert c[kind]["grpc"]["port"] == CONTAINER_GRPC_PORT, f"{name}: {kind}"
+            assert c["lifecycle"]["preStop"], name
+        elif component == "web":  # the portal: its own HTTP health path
+            for kind in ("readinessProbe", "livenessProbe"):
+                assert c[kind]["httpGet"] == {"path": "/api/health", "port": "http"}, f"{name}: {kind}"
             assert c["lifecycle"]["preStop"], name
         else:
             assert component == "worker", name

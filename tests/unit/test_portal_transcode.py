@@ -1,0 +1,110 @@
+"""Unit level, no servers: the portal gateway's reading of the protos — path templates of
+google.api.http, the catalogue of methods and bindings, request building from JSON, query and path,
+and the gRPC status → problem mapping."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.protobuf.any_pb2 import Any
+from google.rpc import error_details_pb2, status_pb2
+
+from portal import catalog, problems, transcode
+from portal.catalog import compile_template
+from portal.problems import Problem
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return catalog.load({"org", "ticket", "budget", "outsource", "evaluation"})
+
+
+def test_path_templates_match_segments_and_name_variables():
+    pattern, names = compile_template("/v1/tickets/{ticket_id}:confirm")
+    assert names == ("ticket_id",)
+    assert pattern.fullmatch("/v1/tickets/abc-1:confirm").group("v0") == "abc-1"
+    assert pattern.fullmatch("/v1/tickets/a/b:confirm") is None
+    assert compile_template("/v1/tickets/{id}")[0].fullmatch("/v1/tickets/abc-1:confirm") is None
+    pattern, names = compile_template("/v1/{name=units/*}/files/{path=**}")
+    m = pattern.fullmatch("/v1/units/fgw/files/a/b.txt")
+    assert names == ("name", "path") and (m.group("v0"), m.group("v1")) == ("units/fgw", "a/b.txt")
+
+
+def test_the_catalogue_reads_every_service_its_annotations_and_keeps_credentials_out(cat):
+    submit = cat.method("govops.ticket.v1.TicketService", "SubmitRequest")
+    assert submit.backend == "ticket" and "catalogue" in submit.comment
+    assert [(b.verb, b.template, b.body) for b in submit.bindings] == [("POST", "/v1/requests", "*")]
+    method, binding, variables = cat.route("POST", "/v1/tickets/t-1:rate")
+    assert method.name == "RateTicket" and variables == {"ticket_id": "t-1"}
+    assert cat.route("GET", "/v1/tickets/t-1:rate") is None
+    watch = cat.method("govops.evaluation.v1.EvaluationService", "WatchKpis")
+    assert watch.server_streaming
+    credentials = {m.name for m in cat.methods.values() if m.returns_credentials}
+    assert credentials == {"Login", "Refresh", "IssueServiceToken"}
+    assert {s.rsplit(".", 1)[-1] for s in cat.services} == {
+        "OrgService", "IdentityService", "TicketService", "BudgetService", "OutsourceService", "EvaluationService"}
+    assert cat.comments["govops.ticket.v1.Ticket.created_at"] == "When it was opened (UTC)."
+
+
+def test_requests_are_built_from_body_query_and_path(cat):
+    rate = cat.method("govops.ticket.v1.TicketService", "RateTicket")
+    msg = transcode.build(rate.input, {"rating": 5, "ticket_id": "ignored"}, "*", path={"ticket_id": "t-9"})
+    assert (msg.ticket_id, msg.rating) == ("t-9", 5)
+    mine = cat.method("govops.ticket.v1.TicketService", "ListMyTickets")
+    msg = transcode.build(mine.input, None, query=[("page.page_size", "5"), ("filter.status", "new"),
+                                                   ("filter.status", "assigned"), ("filter.unassigned", "true")])
+    assert msg.page.page_size == 5 and list(msg.filter.status) == ["new", "assigned"] and msg.filter.unassigned
+    with pytest.raises(Problem) as err:
+        transcode.build(mine.input, None, query=[("filter.nope", "1")])
+    assert err.value.status == 400 and err.value.violations[0]["field"] == "filter.nope"
+    with pytest.raises(Problem) as err:
+        transcode.build(mine.input, {"page": {"page_size": "many"}})
+    assert err.value.status == 400
+
+
+def test_odd_bodies_are_bad_requests_not_crashes(cat):
+    submit = cat.method("govops.ticket.v1.TicketService", "SubmitRequest")
+    for body in ({"form": 5}, {"form": [1]}, {"title": {"a": 1}}, {"page": None, "title": 1.5}):
+        with pytest.raises(Problem) as err:
+            transcode.build(submit.input, body)
+        assert err.value.status == 400, body
+    with pytest.raises(Problem) as err:
+        transcode.parse_json(b"[" * 100_000 + b"]" * 100_000)
+    assert err.value.status == 400
+    with pytest.raises(Problem):
+        transcode.parse_json(b"\xff\xfe")
+
+
+def test_replies_use_proto_names_and_print_zero_values(cat):
+    from govops.ticket.v1 import ticket_pb2
+
+    out = transcode.to_json(ticket_pb2.Ticket(id="x", status=ticket_pb2.TICKET_STATUS_NEW))
+    assert out["id"] == "x" and out["status"] == "TICKET_STATUS_NEW"
+    assert out["org_unit_id"] == "" and out["rating"] == 0 and out["reopen_count"] == 0
+
+
+class _Err(grpc.aio.AioRpcError):
+    def __init__(self, code, details, trailers=()):
+        super().__init__(code, grpc.aio.Metadata(), grpc.aio.Metadata(*trailers), details=details)
+
+
+def test_grpc_errors_become_problems_with_field_violations():
+    bad = error_details_pb2.BadRequest(field_violations=[
+        error_details_pb2.BadRequest.FieldViolation(field="form.location", description="is required")])
+    detail = Any()
+    detail.Pack(bad)
+    status = status_pb2.Status(code=3, message="form.location: is required", details=[detail])
+    p = problems.from_rpc_error(_Err(grpc.StatusCode.INVALID_ARGUMENT, "form.location: is required",
+                                     [("grpc-status-details-bin", status.SerializeToString())]))
+    body = p.body()
+    assert (body["status"], body["code"], body["title"]) == (400, "INVALID_ARGUMENT", "Bad Request")
+    assert body["violations"] == [{"field": "form.location", "description": "is required"}]
+    expected = {grpc.StatusCode.UNAUTHENTICATED: 401, grpc.StatusCode.PERMISSION_DENIED: 403,
+                grpc.StatusCode.NOT_FOUND: 404, grpc.StatusCode.ALREADY_EXISTS: 409, grpc.StatusCode.ABORTED: 409,
+                grpc.StatusCode.FAILED_PRECONDITION: 409, grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+                grpc.StatusCode.UNAVAILABLE: 503, grpc.StatusCode.DEADLINE_EXCEEDED: 504}
+    for code, http in expected.items():
+        assert problems.from_rpc_error(_Err(code, "x")).status == http, code
+    internal = problems.from_rpc_error(_Err(grpc.StatusCode.INTERNAL, "Traceback (most recent call last): ..."))
+    assert internal.status == 502 and "Traceback" not in internal.detail
+    assert problems.from_rpc_error(_Err(grpc.StatusCode.RESOURCE_EXHAUSTED, "x")).headers["Retry-After"]
