@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from govkit.client import channel
 from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
+from tests.org_units import seed_test_units
 
 PASSWORD = "portal-password-1"
 RPC = "/api/rpc/govops.ticket.v1.TicketService"
@@ -30,7 +31,9 @@ def services(grpc_server, engine_for, admin_token, redis_client, monkeypatch):
 
     engine_for("org")
     setup.after_migrate(config.load("org"))
-    catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(engine_for("ticket")), SYSTEM)
+    ticket_engine = engine_for("ticket")
+    seed_test_units(ticket_engine)  # tickets name units org holds (govkit.units)
+    catalogue.ensure_defaults(EnsureDefaults(), TicketUnitOfWork(ticket_engine), SYSTEM)
     targets = grpc_server("org", "ticket")
     org = org_pb2_grpc.OrgServiceStub(channel(targets["org"], admin_token))
     ident = org_pb2_grpc.IdentityServiceStub(channel(targets["org"], admin_token))
