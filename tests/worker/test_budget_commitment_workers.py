@@ -13,6 +13,7 @@ from budget.worker import Service as BudgetWorker
 from govkit.events import Envelope
 from outsource.worker import Service as OutsourceWorker
 from tests.integration.test_ticket_budget_exceeded import _exceeded, _org
+from tests.org_units import seed_test_units
 from tests.outsource_samples import signed_contract
 from tests.worker.test_budget_worker import _approved_budget
 from ticket.worker import Service as TicketWorker
@@ -55,6 +56,7 @@ def _decision(name, event_id, contract_id):
 
 def test_outsource_learns_budgets_decision(container_factory, config, engine_for):
     engine = engine_for("outsource")
+    seed_test_units(engine)  # projects name units org holds (govkit.units)
     contract = signed_contract(engine)
     container = container_factory(OutsourceWorker, config)
     container.start()
