@@ -130,6 +130,7 @@ def test_each_budget_step_needs_its_permission_and_approval_is_final():
     handlers.change_budget_state(ChangeBudgetState("b1", "approve", "同意"), uow,
                                  caller(perms=["budget.approve"], subject="u3"))
     assert [e.event_name() for e in uow.published] == ["budget_approved"]
+    assert uow.published[0].event_data()["asset_count"] == 1  # the assets the approved budget covers
     assert [a.comment for _, a in uow.committed["actions"]] == ["请审核", "已核", "同意"]
     with pytest.raises(FailedPrecondition):
         handlers.change_budget_state(ChangeBudgetState("b1", "return_from_approval"), uow, caller())

@@ -138,7 +138,7 @@ def test_cost_kpis_come_from_budget_events_and_the_tickets_of_the_same_unit():
     led = kpis.Ledger()
     led.apply_all([
         _budget_event("budget_approved", "a1", "fgw", "2026-01-20T02:00:00+00:00", year=2026, total="1000000.00",
-                      approved_at="2026-01-20T02:00:00+00:00"),
+                      approved_at="2026-01-20T02:00:00+00:00", asset_count=90),
         _budget_event("expense_recorded", "x1", "fgw", "2026-11-03T02:00:00+00:00", year=2026, amount="300000.00",
                       fee_category="software_om"),
         _budget_event("expense_recorded", "x2", "fgw", "2026-11-04T02:00:00+00:00", year=2026, amount="150000.50",
@@ -149,6 +149,8 @@ def test_cost_kpis_come_from_budget_events_and_the_tickets_of_the_same_unit():
         k = kpis.derive(led.raw(L.ORGANIZATION, subject, ["all"]))
         assert k["budget_approved_total"] == 1000000 and k["om_spend"] == 450000.5, subject
         assert k["budget_execution_pct"] == 45.00005 and k["om_spend_per_ticket"] == 225000.25, subject
+        # the assets the approved budget covers: O&M spend per asset
+        assert k["budget_assets"] == 90 and k["om_spend_per_asset"] == 5000.0, subject
     # the approval counts in its budget year's first month: a year's window has both sides
     assert kpis.derive(led.raw(L.ORGANIZATION, "fgw", ["m2026-01"]))["budget_approved_total"] == 1000000
 
