@@ -522,7 +522,7 @@ def change_budget_state(cmd: ChangeBudgetState, uow: RecordingUow, caller: Princ
         if new.state == bd.APPROVED:
             uow.collect(BudgetApproved(budget_id=b.id, org_unit_id=b.org_unit_id, year=b.year, total=str(b.total),
                                        by_category=jsonable(b.by_category), approved_by=caller.subject,
-                                       approved_at=jsonable(now)))
+                                       approved_at=jsonable(now), asset_count=b.asset_count))
         uow.commit()
     return new
 

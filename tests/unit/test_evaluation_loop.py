@@ -150,7 +150,7 @@ def test_cost_kpis_come_from_budget_events_and_the_tickets_of_the_same_unit():
         assert k["budget_approved_total"] == 1000000 and k["om_spend"] == 450000.5, subject
         assert k["budget_execution_pct"] == 45.00005 and k["om_spend_per_ticket"] == 225000.25, subject
         # the assets the approved budget covers: O&M spend per asset
-        assert k["budget_assets"] == 90 and k["om_spend_per_asset"] == 5000.0, subject
+        assert k["budget_assets"] == 90 and k["om_spend_per_asset"] == 5000.005556, subject  # 450,000.50 / 90
     # the approval counts in its budget year's first month: a year's window has both sides
     assert kpis.derive(led.raw(L.ORGANIZATION, "fgw", ["m2026-01"]))["budget_approved_total"] == 1000000
 

@@ -86,6 +86,7 @@ class BudgetApproved(_BudgetSubject):
     by_category: dict
     approved_by: str
     approved_at: str
+    asset_count: int = 0  # the in-use assets the budget covers (final: an approved budget is not recompiled)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ COUNTS = (
     "repeat_incidents", "incidents_created", "alerts_received", "alerts_deduplicated",
     "rectifications_opened", "rectifications_resolved",
     # availability and security (ticket events), cost (budget events; yuan)
-    "alert_incidents", "security_incidents", "budget_approved_total", "om_spend",
+    "alert_incidents", "security_incidents", "budget_approved_total", "om_spend", "budget_assets",
 )
 # Derived on read from counters and internal (underscore) fields.
 DERIVED = (
@@ -70,7 +70,7 @@ DERIVED = (
     "first_contact_resolution_pct", "reopen_rate_pct", "satisfaction_avg",
     "change_success_rate_pct", "change_emergency_rate_pct", "change_rolled_back_rate_pct",
     "change_failed_rate_pct", "incidents_per_problem", "repeat_incident_rate_pct",
-    "catalogue_coverage_pct", "budget_execution_pct", "om_spend_per_ticket",
+    "catalogue_coverage_pct", "budget_execution_pct", "om_spend_per_ticket", "om_spend_per_asset",
 )
 KPI_NAMES = COUNTS + DERIVED
 # Security incidents: incidents raised on a catalogue item under one of these nodes (the default
@@ -447,6 +447,8 @@ def budget_plan(env: Envelope, org: OrgResolver) -> EventPlan:
         amount, year = _num(d.get("total")), d.get("year")
         at = f"{int(year):04d}-01-01T00:00:00+08:00" if year else occurred_at(env)
         counters = {"budget_approved_total": amount} if amount else {}
+        if amount and int(d.get("asset_count") or 0) > 0:  # events from before the field: no per-asset figure
+            counters["budget_assets"] = int(d["asset_count"])
     else:
         amount, at = _num(d.get("amount")), occurred_at(env)
         counters = {"om_spend": amount} if amount else {}
@@ -518,6 +520,7 @@ def derive(raw: dict[str, float]) -> dict[str, float]:
         "catalogue_coverage_pct": _ratio(g("_catalogued", 0), g("_cat_known", 0)),
         "budget_execution_pct": _ratio(g("om_spend", 0), g("budget_approved_total", 0)),
         "om_spend_per_ticket": _ratio(g("om_spend", 0), g("tickets_resolved", 0), 1) if g("om_spend") else None,
+        "om_spend_per_asset": _ratio(g("om_spend", 0), g("budget_assets", 0), 1) if g("om_spend") else None,
     }
     out.update({k: round(v, 6) for k, v in candidates.items() if v is not None})
     return out
