@@ -37,8 +37,9 @@ def stack(tmp_path_factory, namespace):
     engine = make_engine(f"postgresql+psycopg2://postgres@127.0.0.1:5432/{s.name}_evaluation", pool_size=1)
     with engine.begin() as conn:
         for unit in ("om-centre", "e2e-a", "e2e-b"):  # om-centre: the CLI's default plan subject
+            # O&M organisation units (a customer department is no org_unit object of a plan)
             OrgDirectory(conn).apply("org_unit_created", {"org_unit_id": unit, "name": unit, "parent_id": None,
-                                                          "kind": "department"})
+                                                          "kind": "om_centre"})
     engine.dispose()
     yield s
     s.stop()

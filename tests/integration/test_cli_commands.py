@@ -101,7 +101,7 @@ def test_lists_longer_than_a_page_are_read_whole(grpc_server, engine_for, admin_
     from govops.outsource.v1 import outsource_pb2_grpc as opb_grpc
     from outsource.domain.credit_code import check_character
 
-    engine_for("outsource")
+    seed_test_units(engine_for("outsource"))
     target = grpc_server("outsource")["outsource"]
     monkeypatch.setenv("GOVOPS_OUTSOURCE_GRPC_TARGET", target)
     monkeypatch.setenv("GOVOPS_TOKEN", admin_token)

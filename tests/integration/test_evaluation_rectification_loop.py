@@ -25,6 +25,7 @@ from govops.common.v1.common_pb2 import DateRange
 from govops.evaluation.v1 import evaluation_pb2 as pb
 from govops.evaluation.v1 import evaluation_pb2_grpc as pb_grpc
 from tests.eval_events import lifecycle
+from tests.org_units import seed_test_units
 
 UNITS = [("gov", None, "government"), ("om-centre", "gov", "om_centre"), ("czj", "gov", "department")]
 REVIEWER = Principal("rev", "rev", (), frozenset({"*"}), Scope(None))
@@ -93,6 +94,7 @@ def test_a_rectification_is_a_rectification_ticket_for_the_group_lead_with_its_d
 
     engine, ticket_engine = engine_for("evaluation"), engine_for("ticket")
     _org(engine)
+    seed_test_units(ticket_engine)  # the ticket opens in the owner's unit, which org holds (govkit.units)
     store = KpiStore(redis_client)
     uow = lambda: EvaluationUnitOfWork(engine)  # noqa: E731
     # November 2026: the application group answers czj's tickets slowly and misses their SLA.

@@ -77,14 +77,14 @@ def test_evaluation_create_plan_refuses_the_key_with_another_body(grpc_server, e
     def req(**kw):
         base = dict(name="2026年11月运维绩效评价", subject_org_unit_id="om-centre", subject_role="director",
                     model_code=m.DEFAULT_MODEL.code, period=DateRange(start="2026-11-01", end="2026-11-30"),
-                    objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="fgw")],
+                    objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="om-centre")],
                     idempotency_key="plan-1")
         return pb.CreatePlanRequest(**{**base, **kw})
 
     plan = stub.CreatePlan(req(), timeout=10).plan
     assert stub.CreatePlan(req(), timeout=10).plan.id == plan.id
     _refused(lambda: stub.CreatePlan(req(period=DateRange(start="2026-12-01", end="2026-12-31")), timeout=10))
-    _refused(lambda: stub.CreatePlan(req(objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="czj")]),
+    _refused(lambda: stub.CreatePlan(req(objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="gov")]),
                                      timeout=10))
     assert _count(engine, "eval_plans") == 1
 

@@ -19,6 +19,7 @@ from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource import handlers
 from outsource.adapters.uow import OutsourceUnitOfWork
+from tests.org_units import seed_test_units
 from tests.outsource_samples import ticket_event
 
 CST = timezone(timedelta(hours=8))
@@ -35,7 +36,9 @@ PENALTIES = [pb.PenaltyClause(id="p2", name="解决超时违约金", metric="res
 
 @pytest.fixture
 def env(grpc_server, engine_for):
-    return grpc_server("outsource")["outsource"], engine_for("outsource")
+    engine = engine_for("outsource")
+    seed_test_units(engine)  # projects and vendors name units org holds (govkit.units)
+    return grpc_server("outsource")["outsource"], engine
 
 
 @pytest.fixture

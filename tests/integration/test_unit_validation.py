@@ -123,7 +123,7 @@ def test_evaluation_refuses_unknown_and_deactivated_units(grpc_server, engine_fo
     stub.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=10)
 
     def plan(subject="om-centre", objects=None):
-        objects = objects or [pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="fgw")]
+        objects = objects or [pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="om-centre")]
         return stub.CreatePlan(pb.CreatePlanRequest(
             name="评价", subject_org_unit_id=subject, subject_role="director", model_code=m.DEFAULT_MODEL.code,
             period=DateRange(start="2026-11-01", end="2026-11-30"), objects=list(objects)), timeout=10)
@@ -131,7 +131,7 @@ def test_evaluation_refuses_unknown_and_deactivated_units(grpc_server, engine_fo
     _refused(lambda: plan(subject="nosuchdept"), UNKNOWN, "subject_org_unit_id")
     _refused(lambda: plan(objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="nosuchdept")]),
              UNKNOWN, "objects[0].id")
-    _refused(lambda: plan(objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="fgw"),
+    _refused(lambda: plan(objects=[pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="om-centre"),
                                    pb.EvaluationObject(kind=pb.OBJECT_KIND_PROCESS, id="incident",
                                                        org_unit_id="nosuchdept")]),
              UNKNOWN, "objects[1].org_unit_id")
