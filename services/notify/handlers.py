@@ -115,6 +115,9 @@ def plan(env, uow, settings: NotifySettings, configured: set[str], now: datetime
             if channel not in configured:
                 continue
             address = contact["email"] if channel == EMAIL else contact["phone"]
+            if not address:  # org has no address for them: the notification centre still has it
+                log.info("notify_no_address", recipient=staff_id, channel=channel, kind=kind)
+                continue
             written += _delivery(uow, settings, env.id, kind, key, staff_id, channel, address, data, link, now,
                                  quiet or now)
     if kind in settings.robot_kinds:
