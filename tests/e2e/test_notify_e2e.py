@@ -1,0 +1,121 @@
+"""notify end to end: org, ticket and notify as real processes, e-mail pointed at an aiosmtpd
+server the test started. Assigning a ticket mails the engineer (address from org's staff record,
+link to the portal page); the same event delivered again sends nothing twice."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from govkit.client import channel
+from govkit.db import OUTBOX_CHANNEL, make_engine
+from govkit.stack import Stack, free_port
+from govops.org.v1 import org_pb2 as opb
+from govops.org.v1 import org_pb2_grpc
+from govops.ticket.v1 import ticket_pb2 as tpb
+from govops.ticket.v1 import ticket_pb2_grpc
+from tests.notify_peers import SmtpServer
+
+PORTAL = "https://portal.e2e.gov.cn"
+
+
+@pytest.fixture(scope="module")
+def notify_stack(tmp_path_factory, namespace):
+    with SmtpServer() as smtp:
+        s = Stack(f"govops_{namespace['ns']}_e2enotify", tmp_path_factory.mktemp("notify-stack"),
+                  services=("org", "ticket", "notify"), redis_db=namespace["e2e_redis_db"],
+                  extra_env={"GOVOPS_TICKET_HTTP_PORT": str(free_port()),
+                             "GOVOPS_NOTIFY_SMTP_HOST": "127.0.0.1", "GOVOPS_NOTIFY_SMTP_PORT": str(smtp.port),
+                             "GOVOPS_NOTIFY_SMTP_FROM": "noreply@ops.gov.cn", "GOVOPS_PORTAL_URL": PORTAL})
+        s.prepare()
+        for svc in s.services:
+            s.process(svc, "grpc")
+        s.start()
+        try:
+            yield s, smtp.mailbox
+        finally:
+            s.destroy()
+
+
+def _retry(call, what: str, timeout: float = 30.0):
+    """Until the callee's read model caught up (NOT_FOUND / INVALID_ARGUMENT meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except grpc.RpcError as err:
+            if err.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
+                                  grpc.StatusCode.FAILED_PRECONDITION) or time.monotonic() > deadline:
+                raise AssertionError(f"{what}: {err.code()} {err.details()}") from err
+            time.sleep(0.2)
+
+
+def _assign(stack, token, unit: str, staff_id: str, title: str) -> tpb.Ticket:
+    with channel(stack.target("ticket"), token) as ch:
+        tickets = ticket_pb2_grpc.TicketServiceStub(ch)
+        t = _retry(lambda: tickets.CreateTicket(tpb.CreateTicketRequest(
+            title=title, org_unit_id=unit, category=tpb.CATEGORY_INFRASTRUCTURE, priority=tpb.PRIORITY_HIGH,
+            idempotency_key=f"{unit}-{staff_id}"), timeout=10), "ticket knows the unit").ticket
+        _retry(lambda: tickets.AssignTicket(tpb.AssignTicketRequest(ticket_id=t.id, assignee=staff_id), timeout=10),
+               "ticket knows the engineer")
+    return t
+
+
+def _queue_settled(vhost: str, prefix: str) -> bool:
+    out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
+                         capture_output=True, text=True).stdout
+    counts = [line.split() for line in out.splitlines() if line.startswith(prefix)]
+    return bool(counts) and all(c[1] == "0" for c in counts)
+
+
+def _wait(predicate, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_assigning_a_ticket_mails_the_engineer_once(notify_stack):
+    stack, mailbox = notify_stack
+    token = stack.token()
+    with channel(stack.target("org"), token) as ch:
+        org = org_pb2_grpc.OrgServiceStub(ch)
+        org.CreateOrgUnit(opb.CreateOrgUnitRequest(id="e2e-ntf", name="市数据局", kind=opb.ORG_UNIT_KIND_DEPARTMENT),
+                          timeout=10)
+        for sid, name, mail in (("N9001", "赵工", "zhao@ops.gov.cn"), ("N9002", "钱工", "qian@ops.gov.cn")):
+            org.SaveStaff(opb.SaveStaffRequest(staff=opb.Staff(id=sid, name=name, org_unit_id="e2e-ntf",
+                                                               email=mail, phone="13900000000")), timeout=10)
+    ticket = _assign(stack, token, "e2e-ntf", "N9001", "数据共享交换平台接口超时")
+    [mail] = mailbox.wait(1, timeout=60)
+    assert mail["To"] == "zhao@ops.gov.cn"
+    assert mail["Subject"] == f"【运维工单】{ticket.number} 已分派给您"
+    assert f"{PORTAL}/tickets/{ticket.id}" in mail.get_body(("plain",)).get_content()
+
+    # The relay publishes the same envelope again (same event id): notify's inbox drops it.
+    engine = make_engine(f"{stack.env.get('GOVOPS_PG_URL', 'postgresql+psycopg2://postgres@127.0.0.1:5432')}"
+                         f"/{stack.name}_ticket", pool_size=1)
+    try:
+        with engine.begin() as conn:
+            again = conn.execute(sa.text(
+                "UPDATE outbox SET sent_at = NULL WHERE type = 'govops.ticket.ticket_assigned.v1' "
+                "AND envelope->'data'->>'ticket_id' = :t RETURNING id"), {"t": ticket.id}).scalars().all()
+            conn.execute(sa.text(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')"))
+        assert len(again) == 1
+        _wait(lambda: _relayed(engine, again[0]), "the relay to publish it again")
+    finally:
+        engine.dispose()
+    # a later assignment as a barrier: once its mail is in and the queue is empty, the replay was consumed
+    _assign(stack, token, "e2e-ntf", "N9002", "统一身份认证登录失败")
+    _wait(lambda: len(mailbox.messages) >= 2, "the second engineer's mail")
+    _wait(lambda: _queue_settled(stack.name, "evt-ticket-ticket_assigned--notify"), "notify's queue to drain")
+    assert sorted(m["To"] for m in mailbox.messages) == ["qian@ops.gov.cn", "zhao@ops.gov.cn"]
+
+
+def _relayed(engine, outbox_id) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT sent_at IS NOT NULL FROM outbox WHERE id = :i"),
+                            {"i": outbox_id}).scalar_one()
