@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
+from govkit.db import kit_tables
 from govkit.orgdir import metadata as orgdir_metadata
 
 metadata = sa.MetaData()
+outbox, inbox = kit_tables(metadata)
 
 # Contact addresses of org staff (org's staff_created carries them; the directory replica
 # shared by every service does not).
@@ -57,7 +59,7 @@ deliveries = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
-    sa.Index("ix_deliveries_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'")),
+    sa.Index("ix_deliveries_due", "next_attempt_at", postgresql_where=sa.text("status = 'pending'::text")),
     sa.Index("ix_deliveries_created", "created_at"),
     sa.Index("ix_deliveries_recipient", "recipient"),
 )

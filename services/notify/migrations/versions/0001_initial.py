@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_deliveries_due", "deliveries", ["next_attempt_at"],
-                    postgresql_where=sa.text("status = 'pending'"))
+                    postgresql_where=sa.text("status = 'pending'::text"))
     op.create_index("ix_deliveries_created", "deliveries", ["created_at"])
     op.create_index("ix_deliveries_recipient", "deliveries", ["recipient"])
     op.create_table(
