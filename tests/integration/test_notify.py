@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import sqlalchemy as sa
 import pytest
 
 from govkit.client import channel as grpc_channel
@@ -286,3 +287,16 @@ def test_the_api_lists_sets_preferences_tests_a_channel_and_replays(notify_db, g
             with pytest.raises(grpc.RpcError) as err:
                 stub.ListDeliveries(pb.ListDeliveriesRequest(), timeout=10)
             assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_an_alert_storm_of_1000_over_50_incidents_makes_at_most_50_messages_per_channel(notify_db):
+    robots = ("wecom", "dingtalk")
+    for i in range(1000):
+        incident = f"7f1c1c5e-0000-4000-8000-{i % 50:012d}"
+        env = ticket_event("sla_breached", ticket_id=incident, assignee=None, group_id=None, target="response")
+        consume(notify_db, env, configured=robots, now=T0 + timedelta(milliseconds=100 * i))
+    with notify_db() as u:
+        counts = u.conn.execute(sa.text(
+            "SELECT channel, count(*), sum(repeats), count(DISTINCT subject_key) FROM deliveries GROUP BY channel"
+        )).all()
+    assert sorted(tuple(r) for r in counts) == [("dingtalk", 50, 950, 50), ("wecom", 50, 950, 50)]
