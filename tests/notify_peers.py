@@ -193,3 +193,62 @@ class Receiver:
         self.received["aliyun"].append(params)
         return 200, {"Code": "OK", "Message": "OK", "BizId": f"biz-{len(self.received['aliyun'])}",
                      "RequestId": "req"}
+
+
+def self_signed(directory) -> tuple[str, str]:
+    """A CA-less self-signed certificate for 127.0.0.1 / localhost: (cert PEM path, key PEM path);
+    the certificate doubles as the CA file the client trusts."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = f"{directory}/smtp-cert.pem", f"{directory}/smtp-key.pem"
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class TlsAuthSmtpServer(SmtpServer):
+    """STARTTLS required, AUTH (PLAIN/LOGIN) required and only over TLS, one known user."""
+
+    USER, PASSWORD = "govops", "mail-pass-1"
+
+    def __init__(self, directory):
+        import ssl
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self.cert, key = self_signed(directory)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, key)
+        self.logins: list[str] = []
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            login, password = auth_data.login.decode(), auth_data.password.decode()
+            self.logins.append(login)
+            return AuthResult(success=(login, password) == (self.USER, self.PASSWORD), handled=False)
+
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, tls_context=context,
+                                     require_starttls=True, authenticator=authenticator, auth_required=True,
+                                     auth_require_tls=True, auth_exclude_mechanism=["LOGIN"])

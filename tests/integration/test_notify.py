@@ -300,3 +300,26 @@ def test_an_alert_storm_of_1000_over_50_incidents_makes_at_most_50_messages_per_
             "SELECT channel, count(*), sum(repeats), count(DISTINCT subject_key) FROM deliveries GROUP BY channel"
         )).all()
     assert sorted(tuple(r) for r in counts) == [("dingtalk", 50, 950, 50), ("wecom", 50, 950, 50)]
+
+
+def test_starttls_and_auth_against_a_server_that_requires_both(tmp_path):
+    from tests.notify_peers import TlsAuthSmtpServer
+
+    message = Message("email", "wang@ops.gov.cn", "【运维工单】测试", "正文 https://portal/tickets/1")
+    with TlsAuthSmtpServer(tmp_path) as smtp:
+        good = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", security="starttls", user=smtp.USER,
+                           password=smtp.PASSWORD, timeout=5, ca_file=smtp.cert)
+        assert good.send(message).ok
+        wrong = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", security="starttls", user=smtp.USER,
+                            password="nope", timeout=5, ca_file=smtp.cert)
+        refused = wrong.send(message)
+        assert not refused.ok and not refused.transient and "authentication" in refused.error
+        # without the private CA the server's certificate is not trusted: never sent in clear instead
+        untrusted = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", security="starttls",
+                                user=smtp.USER, password=smtp.PASSWORD, timeout=5).send(message)
+        assert not untrusted.ok and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        plain = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", timeout=5).send(message)
+        assert not plain.ok
+        assert len(smtp.mailbox.wait(1)) == 1 and smtp.logins.count(smtp.USER) == 2
+    [mail] = smtp.mailbox.messages
+    assert mail["Subject"] == "【运维工单】测试"

@@ -71,9 +71,14 @@ class SmtpChannel:
     name = EMAIL
 
     def __init__(self, host: str, port: int, sender: str, *, security: str = "none", user: str = "",
-                 password: str = "", timeout: float = TIMEOUT, sender_name: str = "GovOps 运维管理平台"):
+                 password: str = "", timeout: float = TIMEOUT, sender_name: str = "GovOps 运维管理平台",
+                 ca_file: str | None = None):
         self.host, self.port, self.sender, self.security = host, port, sender, security
         self.user, self.password, self.timeout, self.sender_name = user, password, timeout, sender_name
+        self.ca_file = ca_file  # a private CA (an intranet mail server); None: the system's
+
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def build(self, message: Message) -> EmailMessage:
         mail = EmailMessage()
@@ -95,12 +100,12 @@ class SmtpChannel:
         try:
             if self.security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                                      context=ssl.create_default_context())
+                                                      context=self._tls())
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             with smtp:
                 if self.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self._tls())
                 if self.user:
                     smtp.login(self.user, self.password)
                 refused = smtp.send_message(mail)
@@ -316,7 +321,11 @@ def load_channels(environ: Mapping[str, str] | None = None) -> dict[str, Channel
         password = secret("GOVOPS_NOTIFY_SMTP_PASSWORD", env) or ""
         if bool(user) != bool(password):
             raise ConfigError("GOVOPS_NOTIFY_SMTP_USER and GOVOPS_NOTIFY_SMTP_PASSWORD(_FILE) go together")
-        out[EMAIL] = SmtpChannel(host, port, sender, security=security, user=user, password=password, timeout=timeout)
+        ca_file = _env(env, "GOVOPS_NOTIFY_SMTP_CA_FILE") or None
+        if ca_file and not os.path.isfile(ca_file):
+            raise ConfigError(f"GOVOPS_NOTIFY_SMTP_CA_FILE={ca_file}: no such file")
+        out[EMAIL] = SmtpChannel(host, port, sender, security=security, user=user, password=password, timeout=timeout,
+                                 ca_file=ca_file)
     wecom = secret("GOVOPS_NOTIFY_WECOM_WEBHOOK_URL", env)
     if wecom:
         out[WECOM] = WeComRobot(_url(env, "GOVOPS_NOTIFY_WECOM_WEBHOOK_URL", wecom), timeout)
