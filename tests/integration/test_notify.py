@@ -9,8 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import grpc
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from govkit.client import channel as grpc_channel
 from govkit.consumers import deliver
