@@ -199,15 +199,21 @@ def _me(caller: Principal) -> str:
     return caller.staff_id
 
 
+def _mine(caller: Principal) -> list[str]:
+    """The recipient names of the caller's notifications: their staff id, and their subject — a
+    ticket's requester is the submitting subject (e.g. a department user's login name)."""
+    return sorted({caller.subject, *([caller.staff_id] if caller.staff_id else [])})
+
+
 def my_notifications(uow, caller: Principal, *, unread_only: bool, offset: int, limit: int):
     with uow:
-        return uow.store.notifications(_me(caller), unread_only=unread_only, offset=offset, limit=limit)
+        return uow.store.notifications(_mine(caller), unread_only=unread_only, offset=offset, limit=limit)
 
 
 def mark_read(uow, caller: Principal, ids: list[str], now: datetime | None = None) -> int:
     _uuids(ids, "ids")
     with uow:
-        n = uow.store.mark_read(_me(caller), ids, now or now_utc())
+        n = uow.store.mark_read(_mine(caller), ids, now or now_utc())
         uow.commit()
     return n
 

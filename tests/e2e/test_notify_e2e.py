@@ -119,3 +119,29 @@ def _relayed(engine, outbox_id) -> bool:
     with engine.connect() as conn:
         return conn.execute(sa.text("SELECT sent_at IS NOT NULL FROM outbox WHERE id = :i"),
                             {"i": outbox_id}).scalar_one()
+
+
+def _cli(stack, *args) -> subprocess.CompletedProcess:
+    import sys
+    from pathlib import Path
+
+    return subprocess.run([str(Path(sys.executable).parent / "govops"), *args], env=dict(stack.env, COLUMNS="250"),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_cli_sends_a_test_mail_and_reads_the_delivery_log_as_json(notify_stack):
+    import json
+
+    stack, mailbox = notify_stack
+    before = len(mailbox.messages)
+    sent = _cli(stack, "notify", "test", "email", "--to", "newcomer@ops.gov.cn")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "test on email: sent" in sent.stdout
+    _wait(lambda: len(mailbox.messages) > before, "the test mail")
+    assert mailbox.messages[-1]["To"] == "newcomer@ops.gov.cn"
+    log = _cli(stack, "--output", "json", "notify", "deliveries", "--kind", "test")
+    assert log.returncode == 0, log.stderr
+    rows = [json.loads(line) for line in log.stdout.splitlines()]
+    assert [(r["channel"], r["status"]) for r in rows] == [("email", "sent")]
+    unconfigured = _cli(stack, "notify", "test", "wecom")
+    assert unconfigured.returncode != 0 and "not configured" in unconfigured.stdout + unconfigured.stderr

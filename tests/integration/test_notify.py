@@ -107,7 +107,7 @@ def test_an_assignment_mails_the_engineer_once_even_when_the_event_comes_twice(n
     assert (row["status"], row["attempts"], row["recipient"]) == ("sent", 1, "E1001")
     assert row["provider_message_id"] == mail["Message-ID"] and row["sent_at"] == T0
     with notify_db() as u:
-        notes, total = u.store.notifications("E1001", unread_only=True, offset=0, limit=10)
+        notes, total = u.store.notifications(["E1001"], unread_only=True, offset=0, limit=10)
     assert total == 1 and notes[0]["title"] == subject and notes[0]["link"] == link
 
 
@@ -275,6 +275,13 @@ def test_the_api_lists_sets_preferences_tests_a_channel_and_replays(notify_db, g
             mine = stub.ListMyNotifications(pb.ListMyNotificationsRequest(unread_only=True), timeout=10)
             assert [n.title for n in mine.notifications] == ["【运维工单】INC-2026-000042 已分派给您"]
             assert stub.MarkNotificationsRead(pb.MarkNotificationsReadRequest(), timeout=10).marked == 1
+        consume(notify_db, ticket_event("ticket_resolved"))  # requester R3001: a login name, no staff record
+        with grpc_channel(target, signer.mint("R3001", perms=["notify.self"], scopes=[{"unit": "fgw"}])) as ch:
+            mine = notify_pb2_grpc.NotifyServiceStub(ch).ListMyNotifications(pb.ListMyNotificationsRequest(),
+                                                                              timeout=10)
+            assert [n.kind for n in mine.notifications] == ["ticket_resolved"]
+        with grpc_channel(target, engineer) as ch:
+            stub = notify_pb2_grpc.NotifyServiceStub(ch)
             prefs = pb.Preferences(kinds=[pb.KindChannels(kind="sla_breached", channels=[pb.CHANNEL_EMAIL,
                                                                                           pb.CHANNEL_SMS])],
                                    quiet_start="22:00", quiet_end="07:00")

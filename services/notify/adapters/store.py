@@ -63,8 +63,9 @@ class NotifyStore:
             title=title, body=body, link=link, created_at=now).on_conflict_do_nothing()
         return self.conn.execute(stmt).rowcount == 1
 
-    def notifications(self, recipient: str, *, unread_only: bool, offset: int, limit: int) -> tuple[list[dict], int]:
-        where = [t.notifications.c.recipient == recipient]
+    def notifications(self, recipients: list[str], *, unread_only: bool, offset: int, limit: int
+                      ) -> tuple[list[dict], int]:
+        where = [t.notifications.c.recipient.in_(recipients)]
         if unread_only:
             where.append(t.notifications.c.read_at.is_(None))
         total = self.conn.execute(sa.select(sa.func.count()).select_from(t.notifications).where(*where)).scalar_one()
@@ -72,8 +73,8 @@ class NotifyStore:
             t.notifications.c.created_at.desc(), t.notifications.c.id).offset(offset).limit(limit)).mappings()
         return [dict(r) for r in rows], total
 
-    def mark_read(self, recipient: str, ids: list[str], now: datetime) -> int:
-        q = t.notifications.update().where(t.notifications.c.recipient == recipient,
+    def mark_read(self, recipients: list[str], ids: list[str], now: datetime) -> int:
+        q = t.notifications.update().where(t.notifications.c.recipient.in_(recipients),
                                            t.notifications.c.read_at.is_(None))
         if ids:
             q = q.where(t.notifications.c.id.in_([uuid.UUID(i) for i in ids]))
