@@ -1,6 +1,7 @@
 """notify end to end: org, ticket and notify as real processes, e-mail pointed at an aiosmtpd
-server the test started. Assigning a ticket mails the engineer (address from org's staff record,
-link to the portal page); the same event delivered again sends nothing twice."""
+server and the WeCom robot at an HTTP receiver the test started. Assigning a ticket mails the
+engineer (address from org's staff record, link to the portal page); the same event delivered
+again sends nothing twice; a ticket breaching both its SLA targets reaches the robot once."""
 
 from __future__ import annotations
 
@@ -18,24 +19,26 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
-from tests.notify_peers import SmtpServer
+from tests.notify_peers import Receiver, SmtpServer
 
 PORTAL = "https://portal.e2e.gov.cn"
 
 
 @pytest.fixture(scope="module")
 def notify_stack(tmp_path_factory, namespace):
-    with SmtpServer() as smtp:
+    with SmtpServer() as smtp, Receiver() as robot:
         s = Stack(f"govops_{namespace['ns']}_e2enotify", tmp_path_factory.mktemp("notify-stack"),
                   services=("org", "ticket", "notify"), redis_db=namespace["e2e_redis_db"],
                   extra_env={"GOVOPS_TICKET_HTTP_PORT": str(free_port()),
                              "GOVOPS_NOTIFY_SMTP_HOST": "127.0.0.1", "GOVOPS_NOTIFY_SMTP_PORT": str(smtp.port),
-                             "GOVOPS_NOTIFY_SMTP_FROM": "noreply@ops.gov.cn", "GOVOPS_PORTAL_URL": PORTAL})
+                             "GOVOPS_NOTIFY_SMTP_FROM": "noreply@ops.gov.cn", "GOVOPS_PORTAL_URL": PORTAL,
+                             "GOVOPS_NOTIFY_WECOM_WEBHOOK_URL": robot.wecom_url})
         s.prepare()
         for svc in s.services:
             s.process(svc, "grpc")
         s.start()
         try:
+            s.robot = robot  # type: ignore[attr-defined]
             yield s, smtp.mailbox
         finally:
             s.destroy()
@@ -143,5 +146,49 @@ def test_the_cli_sends_a_test_mail_and_reads_the_delivery_log_as_json(notify_sta
     assert log.returncode == 0, log.stderr
     rows = [json.loads(line) for line in log.stdout.splitlines()]
     assert [(r["channel"], r["status"]) for r in rows] == [("email", "sent")]
-    unconfigured = _cli(stack, "notify", "test", "wecom")
+    unconfigured = _cli(stack, "notify", "test", "dingtalk")
     assert unconfigured.returncode != 0 and "not configured" in unconfigured.stdout + unconfigured.stderr
+
+
+def test_a_ticket_breaching_both_targets_reaches_the_robot_once(notify_stack):
+    from govkit.auth import SYSTEM
+    from ticket.adapters.uow import TicketUnitOfWork
+    from ticket.domain.commands import CreateTicket, SetDepartmentSlaPolicy, UpsertSlaPolicy
+    from ticket.domain.sla import SlaPolicy
+    from ticket.handlers import sla, tickets
+
+    stack, _ = notify_stack
+    pg = stack.env.get("GOVOPS_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+    engine = make_engine(f"{pg}/{stack.name}_ticket", pool_size=2)
+    try:
+        sla.upsert_sla_policy(UpsertSlaPolicy(SlaPolicy("ntf-fast", "测试", "24x7", {
+            p: {"response": 2, "resolution": 4} for p in ("critical", "high", "medium", "low")}, 50, ())),
+            TicketUnitOfWork(engine), SYSTEM)
+        sla.set_department_policy(SetDepartmentSlaPolicy("e2e-ntf-sla", "ntf-fast"), TicketUnitOfWork(engine), SYSTEM)
+        t = tickets.create_ticket(CreateTicket("电子证照库同步中断", "", "e2e-ntf-sla", "infrastructure", "critical"),
+                                  TicketUnitOfWork(engine), SYSTEM).ticket
+
+        def both_breaches_relayed() -> bool:
+            with engine.connect() as c:
+                return c.execute(sa.text(
+                    "SELECT count(*) FROM outbox WHERE type = 'govops.ticket.sla_breached.v1' AND sent_at IS NOT NULL "
+                    "AND envelope->>'subject' = :t"), {"t": str(t.id)}).scalar_one() == 2
+
+        _wait(both_breaches_relayed, "the response and resolution breaches")
+    finally:
+        engine.dispose()
+    _wait(lambda: _queue_settled(stack.name, "evt-ticket-sla_breached--notify"), "notify's queue to drain")
+    robot = stack.robot  # type: ignore[attr-defined]
+    _wait(lambda: any(t.number in m["markdown"]["content"] for m in robot.received["wecom"]), "the robot message")
+    notify = make_engine(f"{pg}/{stack.name}_notify", pool_size=1)
+    try:
+        with notify.connect() as c:
+            rows = c.execute(sa.text("SELECT status, repeats FROM deliveries WHERE channel = 'wecom' AND "
+                                     "kind = 'sla_breached' AND subject_key = :k"), {"k": f"ticket:{t.id}"}).all()
+    finally:
+        notify.dispose()
+    assert [tuple(r) for r in rows] == [("sent", 1)]  # the second breach folded into the first message
+    contents = [m["markdown"]["content"] for m in robot.received["wecom"]]
+    # one breach message for the two breaches (the resolution breach's escalation is another kind)
+    assert sum(f"【超时告警】{t.number}" in c for c in contents) == 1, contents
+    assert not robot.rejected
