@@ -330,3 +330,26 @@ def test_starttls_and_auth_against_a_server_that_requires_both(tmp_path):
         assert len(smtp.mailbox.wait(1)) == 1 and smtp.logins.count(smtp.USER) == 2
     [mail] = smtp.mailbox.messages
     assert mail["Subject"] == "【运维工单】测试"
+
+
+def test_org_snapshot_loads_the_directory_and_the_contacts(notify_db):
+    snapshot = {"org_units": [{"org_unit_id": "czj", "name": "市财政局", "parent_id": None, "kind": "department"}],
+                "staff": [{"staff_id": "C001", "name": "马超", "org_unit_id": "czj", "vendor_id": None, "active": True,
+                           "email": "c001@demo.govops.local", "phone": "13700000001"}]}
+    assert handlers.load_snapshot(notify_db(), snapshot) == 1
+    with notify_db() as u:
+        assert u.store.contact("C001") == {"staff_id": "C001", "email": "c001@demo.govops.local",
+                                           "phone": "13700000001"}
+        assert u.orgdir.staff_member("C001")["name"] == "马超"
+        # the snapshot replaces the directory; a contact it does not mention is kept
+        assert u.store.contact("E1001")["email"] == "wang@ops.gov.cn"
+
+
+def test_staff_created_keeps_the_contact_addresses(notify_db):
+    env = Envelope(id=str(uuid.uuid4()), source="org", type="govops.org.staff_created.v1", time=T0.isoformat(),
+                   subject="E5001", org_unit_id="om-centre", correlationid=None,
+                   data={"staff_id": "E5001", "name": "孙工", "org_unit_id": "om-centre", "vendor_id": None,
+                         "active": True, "email": "sun@ops.gov.cn", "phone": "13600000005"})
+    deliver(notify_db(), "notify.orgdir", env, lambda e, u: handlers.save_contact(e, u))
+    with notify_db() as u:
+        assert u.store.contact("E5001")["email"] == "sun@ops.gov.cn"
