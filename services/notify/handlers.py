@@ -49,6 +49,7 @@ class NotifySettings:
     batch_size: int = 50
     lease: timedelta = timedelta(minutes=2)
     poll_seconds: float = 1.0
+    concurrency: int = 10
 
     @classmethod
     def from_env(cls, environ=None) -> NotifySettings:
@@ -80,7 +81,8 @@ class NotifySettings:
                    retry=RetryPolicy(attempts, num("GOVOPS_NOTIFY_RETRY_DELAY_SECONDS", "30"),
                                      num("GOVOPS_NOTIFY_RETRY_MAX_DELAY_SECONDS", "3600")),
                    robot_kinds=kinds, batch_size=max(1, num("GOVOPS_NOTIFY_BATCH_SIZE", "50", int)),
-                   poll_seconds=num("GOVOPS_NOTIFY_POLL_SECONDS", "1"))
+                   poll_seconds=num("GOVOPS_NOTIFY_POLL_SECONDS", "1"),
+                   concurrency=max(1, num("GOVOPS_NOTIFY_SEND_CONCURRENCY", "10", int)))
 
     def link(self, kind: str, data: dict) -> str:
         if kind == "budget_exceeded":
@@ -150,14 +152,15 @@ def save_contact(env, uow) -> None:
 
 
 # ---- deliveries out ------------------------------------------------------------------------------
-def send_due(uow_factory, channels: dict, limiter, settings: NotifySettings, now=now_utc) -> int:
+def send_due(uow_factory, channels: dict, limiter, settings: NotifySettings, now=now_utc, parallel=map) -> int:
     """One sender round: claim due deliveries, send each outside any transaction, record each result.
-    Returns how many were attempted."""
+    `parallel(fn, rows)` runs the sends (the worker's green pool: channels are slow I/O; default one
+    after another). Returns how many were attempted."""
     with uow_factory() as uow:
         claimed = uow.store.claim_due(now(), settings.batch_size, settings.lease)
         uow.commit()
-    for row in claimed:
-        _send_one(uow_factory, row, channels, limiter, settings, now)
+    for _ in parallel(lambda row: _send_one(uow_factory, row, channels, limiter, settings, now), claimed):
+        pass
     return len(claimed)
 
 

@@ -27,6 +27,7 @@ class Sender(DependencyProvider):
 
     def setup(self):
         import eventlet.event
+        import eventlet.greenpool
         import redis
         from sqlalchemy.engine import Engine
 
@@ -36,7 +37,8 @@ class Sender(DependencyProvider):
         self.settings = handlers.NotifySettings.from_env()
         self.channels = load_channels()
         self.limiter = RedisRateLimiter(redis.Redis.from_url(settings.redis_url), rate_limits())
-        self.engine: Engine = make_engine(settings.database_url, pool_size=2)
+        self.engine: Engine = make_engine(settings.database_url, pool_size=self.settings.concurrency + 1)
+        self.pool = eventlet.greenpool.GreenPool(self.settings.concurrency)
         self._wake = eventlet.event.Event()
         self._running = False
         self._thread = None
@@ -53,7 +55,7 @@ class Sender(DependencyProvider):
         while self._running:
             try:
                 busy = handlers.send_due(lambda: NotifyUnitOfWork(self.engine), self.channels, self.limiter,
-                                         self.settings)
+                                         self.settings, parallel=self.pool.imap)
             except Exception as exc:  # database or Redis away: log, wait, go on
                 log.warning("notify_sender_round_failed", error=repr(exc)[:300])
                 busy = 0
