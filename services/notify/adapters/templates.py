@@ -5,6 +5,7 @@ falls back to a plain default built without templates, and the error is kept on 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from jinja2 import StrictUndefined
@@ -59,6 +60,12 @@ HTML = """<!DOCTYPE html>
 </body></html>"""
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str, html: bool = False):
+    """A template compiled once per source text (compiling costs far more than rendering)."""
+    return (_HTML_ENV if html else _ENV).from_string(source)
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -83,9 +90,9 @@ def render(kind: str, data: dict, link: str, channel: str, overrides: dict[str, 
     subject_src, text_src = (overrides or {}).get(kind) or TEMPLATES.get(kind) or TEMPLATES["test"]
     ctx = context(kind, data, link, channel)
     try:
-        subject = _ENV.from_string(subject_src).render(ctx).strip()
-        text = _ENV.from_string(text_src).render(ctx).strip()
-        html = _HTML_ENV.from_string(HTML).render(subject=subject, lines=text.splitlines(), link=link) \
+        subject = _compiled(subject_src).render(ctx).strip()
+        text = _compiled(text_src).render(ctx).strip()
+        html = _compiled(HTML, True).render(subject=subject, lines=text.splitlines(), link=link) \
             if channel == EMAIL else ""
         return Rendered(subject, text, html)
     except Exception as exc:  # a broken (administrator-edited) template must not lose the message
