@@ -124,6 +124,10 @@ class Service(OrgDirectoryConsumer):
         """Pending on the requester: the requester is asked for information."""
         self._plan(env, uow)
 
+    @consume("ticket", "sla_warning", after_commit=_wake)
+    def on_sla_warning(self, env, uow) -> None:
+        self._plan(env, uow)
+
     @consume("ticket", "sla_breached", after_commit=_wake)
     def on_sla_breached(self, env, uow) -> None:
         self._plan(env, uow)

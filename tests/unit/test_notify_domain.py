@@ -96,6 +96,8 @@ def test_who_hears_of_what():
     # a breach: the engineer holding it and the group lead; unassigned: who is on duty
     assert recipients("sla_breached", {"assignee": "E1", "group_id": "grp-net"}, d, NOW) == ["E1", "L1"]
     assert recipients("sla_breached", {"assignee": None, "group_id": "grp-net"}, d, NOW) == ["E7", "E8", "L1"]
+    assert recipients("sla_warning", {"assignee": None, "group_id": "grp-net"}, d, NOW) == ["E7", "E8"]
+    assert recipients("sla_warning", {"assignee": "E1", "group_id": "grp-net"}, d, NOW) == ["E1"]
     assert recipients("ticket_escalated", {"to_position_id": "pos-director", "group_id": "grp-net"}, d, NOW) == \
         ["D1", "L1"]
     assert recipients("ticket_escalated", {"to_staff_id": "L1", "group_id": "grp-net"}, d, NOW) == ["L1"]
@@ -108,6 +110,7 @@ def test_which_events_are_notified():
         "info_requested"
     assert kind_of("ticket", "ticket_status_changed", {"to_status": "pending", "pending_reason": "vendor"}) is None
     assert kind_of("ticket", "ticket_created", {}) is None
+    assert kind_of("ticket", "sla_warning", {}) == "sla_warning"
     assert kind_of("budget", "budget_exceeded", {}) == "budget_exceeded"
     assert subject_key("sla_breached", {"ticket_id": "t1"}) == "ticket:t1"
 
@@ -118,6 +121,18 @@ def test_templates_render_chinese_with_the_portal_link():
     assert r.subject == "【运维工单】INC-2026-000001 已分派给您" and not r.error
     assert "优先级：高" in r.text and "http://portal/tickets/t1" in r.text
     assert "打印机&lt;无法&gt;连接" in r.html and 'href="http://portal/tickets/t1"' in r.html
+
+
+def test_every_kind_renders_without_falling_back():
+    from notify.domain.model import KINDS
+
+    data = {"ticket_id": "t1", "number": "INC-2026-000001", "title": "网络中断", "priority": "critical",
+            "target": "resolution", "due_at": "2026-12-02T10:00:00+08:00", "level": 2, "reason": "sla_breach",
+            "org_unit_id": "czj", "year": 2026, "scope": "total", "budgeted": "100.00", "spent": "120.00",
+            "execution_rate": "120.00", "channel": "email"}
+    for kind in KINDS:
+        r = templates.render(kind, data, "http://portal/x", "email")
+        assert not r.error and r.subject and r.html, kind
 
 
 def test_a_broken_template_falls_back_to_the_plain_default_and_says_why():

@@ -33,6 +33,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "info_requested": (
         "【运维工单】{{ number }} 需要您补充信息",
         "您提交的" + _TICKET_LINE + "需要您补充信息后才能继续处理，请在工单中回复。\n查看工单：{{ link }}"),
+    "sla_warning": (
+        "【时限预警】{{ number }} 即将超出{{ target_cn }}时限",
+        _TICKET_LINE + "（优先级：{{ priority_cn }}）即将超出{{ target_cn }}时限"
+        "{% if due_at %}（时限 {{ due_at }}）{% endif %}，请及时处理。\n查看工单：{{ link }}"),
     "sla_breached": (
         "【超时告警】{{ number }} 已超出{{ target_cn }}时限",
         _TICKET_LINE + "（优先级：{{ priority_cn }}）已超出{{ target_cn }}时限"

@@ -18,6 +18,7 @@ KINDS: dict[str, str] = {
     "ticket_assigned": "工单已分派给您",
     "ticket_resolved": "您的工单已解决",
     "info_requested": "工单需要您补充信息",
+    "sla_warning": "工单即将超出服务时限",
     "sla_breached": "工单已超出服务时限",
     "ticket_escalated": "工单已升级",
     "budget_exceeded": "预算执行已超支",

@@ -22,7 +22,8 @@ def kind_of(source: str, name: str, data: dict) -> str | None:
         if name == "ticket_status_changed":
             pending_on_requester = data.get("to_status") == "pending" and data.get("pending_reason") == "requester"
             return "info_requested" if pending_on_requester else None
-        return name if name in ("ticket_assigned", "ticket_resolved", "sla_breached", "ticket_escalated") else None
+        return name if name in ("ticket_assigned", "ticket_resolved", "sla_warning", "sla_breached",
+                                "ticket_escalated") else None
     if source == "budget" and name == "budget_exceeded":
         return "budget_exceeded"
     return None
@@ -46,6 +47,12 @@ def recipients(kind: str, data: dict, directory: Directory, now: datetime) -> li
     elif kind in ("ticket_resolved", "info_requested"):
         if data.get("requester"):
             out.append(data["requester"])
+    elif kind == "sla_warning":
+        # the engineer holding it, else whoever is on duty in the group (a lead hears of breaches)
+        if data.get("assignee"):
+            out.append(data["assignee"])
+        elif data.get("group_id"):
+            out.extend(directory.on_duty(data["group_id"], now))
     elif kind == "sla_breached":
         # the engineer holding it, else whoever is on duty in the group; and the group lead
         if data.get("assignee"):
