@@ -169,7 +169,9 @@ def seed(console) -> None:
     start = date.today().replace(month=1, day=1)
     for sid, name, unit, position, vendor in STAFF:
         if sid not in known_staff:
-            handlers.save_staff(c.SaveStaff(sid, name, unit, vendor), uow(), SYSTEM)
+            # demo addresses: `make run` delivers their mail to the local mailbox (docs/notify.md)
+            handlers.save_staff(c.SaveStaff(sid, name, unit, vendor, email=f"{sid.lower()}@demo.govops.local"),
+                                uow(), SYSTEM)
             handlers.assign_staff(c.AssignStaff(sid, position, start), uow(), SYSTEM)
     week = _week_start(date.today())
     for gid, name, short, _category, lead, engineers, plan in GROUPS:

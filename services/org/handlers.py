@@ -235,7 +235,8 @@ def save_staff(cmd: c.SaveStaff, uow: OrgUow, caller: Principal) -> Staff:
     full, initials = pinyin_keys(name)
     person = Staff(sid, name, unit.id, cmd.vendor_id or None, phone, email, True, full, initials)
     uow.staff.upsert(person)
-    uow.collect(ev.StaffCreated(person.id, person.name, person.org_unit_id, person.vendor_id, True))
+    uow.collect(ev.StaffCreated(person.id, person.name, person.org_unit_id, person.vendor_id, True,
+                                person.email, person.phone))
     return person
 
 
@@ -668,7 +669,7 @@ def snapshot(uow: OrgUow) -> dict:
                        "responsibilities": [vars(r) for r in p.responsibilities], "active": p.active}
                       for p in positions],
         "staff": [{"staff_id": s.id, "name": s.name, "org_unit_id": s.org_unit_id, "vendor_id": s.vendor_id,
-                   "active": s.active} for s in staff],
+                   "active": s.active, "email": s.email, "phone": s.phone} for s in staff],
         "staff_positions": [{"staff_id": a.staff_id, "position_id": a.position_id, "start_date": a.start_date,
                              "end_date": a.end_date} for a in assignments],
         "groups": [{"group_id": g.id, "code": g.id, "name": g.name, "org_unit_id": g.org_unit_id,

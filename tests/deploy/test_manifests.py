@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("org", "ticket", "budget", "outsource", "evaluation")
-SERVICE_PORTS = {svc: 50051 + i for i, svc in enumerate(SERVICES)}
+SERVICES = ("org", "ticket", "budget", "outsource", "evaluation", "notify")
+SERVICE_PORTS = {"org": 50051, "ticket": 50052, "budget": 50053, "outsource": 50054, "evaluation": 50055,
+                 "notify": 50057}
 PROCESSES = ("worker", "grpc")
 INFRA = ("postgres", "rabbitmq", "redis")
 CONTAINER_GRPC_PORT = 50051
@@ -144,7 +145,7 @@ def _govops_services(config):
 def test_compose_has_every_process_and_infra_with_healthchecks(compose_config):
     services = compose_config["services"]
     expected = [f"{s}-{p}" for s in SERVICES for p in PROCESSES] + list(INFRA)
-    assert len(expected) == 13
+    assert len(expected) == 15
     for name in expected:
         assert name in services, f"{name} missing from docker-compose config"
         check = services[name].get("healthcheck")
@@ -208,7 +209,7 @@ def test_compose_publishes_grpc_ports(compose_config):
 
 def test_compose_one_image_and_hardened_containers(compose_config):
     govops = _govops_services(compose_config)
-    assert len(govops) == 15
+    assert len(govops) == 18
     images = {spec["image"] for spec in govops.values()}
     assert len(images) == 1, images
     for name, spec in govops.items():
@@ -355,8 +356,8 @@ def test_every_service_has_its_resources(rendered, overlay):
     services = _by_kind(rendered, "Service")
     jobs = _by_kind(rendered, "Job")
     configmaps = _by_kind(rendered, "ConfigMap")
-    # five gRPC Services, ticket's Alertmanager webhook and the portal
-    assert len(deployments) == 11 and len(services) == 7 and len(jobs) == 6
+    # six gRPC Services, ticket's Alertmanager webhook and the portal
+    assert len(deployments) == 13 and len(services) == 8 and len(jobs) == 7
     portal = deployments["portal-web"]
     assert _command(portal["spec"]["template"]["spec"]["containers"][0]) == ["govops-portal"]
     assert services["portal-web"]["spec"]["selector"] == {"app": "portal", "component": "web"}

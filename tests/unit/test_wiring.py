@@ -55,8 +55,8 @@ def test_every_service_is_registered_once_in_port_order():
     from govkit import config
     from govkit.service import get, names
 
-    assert names() == ("org", "ticket", "budget", "outsource", "evaluation")
-    assert [config.default_grpc_port(s) for s in names()] == [50051, 50052, 50053, 50054, 50055]
+    assert names() == ("org", "ticket", "budget", "outsource", "evaluation", "notify")
+    assert [config.default_grpc_port(s) for s in names()] == [50051, 50052, 50053, 50054, 50055, 50057]
     assert get("evaluation").group_name == "eval"
 
 

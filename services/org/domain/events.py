@@ -84,6 +84,9 @@ class StaffCreated(_StaffEvent):
     org_unit_id: str
     vendor_id: str | None
     active: bool
+    # added for notify (payloads only grow): the person's contact addresses, "" when unknown
+    email: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ PERMISSIONS: dict[str, str] = {
     "evaluation.review": "评价复核",
     "evaluation.publish": "发布评价结果",
     "evaluation.accountability": "整改与问责",
+    # notify
+    "notify.self": "查看本人通知、设置通知偏好",
+    "notify.admin": "查看投递记录、发送测试消息、重发失败投递",
 }
 
 
@@ -62,7 +65,9 @@ class RoleSpec:
 def _role(code: str, name: str, description: str, *perms: str) -> RoleSpec:
     unknown = set(perms) - PERMISSIONS.keys() - {"*"}
     assert not unknown, unknown
-    return RoleSpec(code, name, description, frozenset(perms))
+    # everyone but the read-only auditor reads their own notifications and sets their preferences
+    own = set() if "*" in perms or code == "auditor" else {"notify.self"}
+    return RoleSpec(code, name, description, frozenset(perms) | own)
 
 
 _READ_ALL = ("org.read", "ticket.read", "budget.read", "outsource.read", "evaluation.read")
@@ -89,7 +94,7 @@ DEFAULT_ROLES: tuple[RoleSpec, ...] = (
           "ticket.work", "ticket.reprioritise", "ticket.approve_change", "ticket.catalogue.write", "ticket.kb.write",
           "ticket.audit.read", "ticket.admin", "budget.compile", "budget.review", "budget.standard.write",
           "outsource.manage", "outsource.accept", "evaluation.run", "evaluation.review",
-          "evaluation.publish", "evaluation.accountability", "evaluation.model.write"),
+          "evaluation.publish", "evaluation.accountability", "evaluation.model.write", "notify.admin"),
     _role("finance_reviewer", "财务审核", "审核和批准运维预算，批准定额标准，登记支出与付款",
           "org.read", "budget.read", "budget.review", "budget.approve", "budget.standard.approve",
           "budget.expense.record", "outsource.read", "outsource.pay", "evaluation.read"),

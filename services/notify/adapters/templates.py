@@ -1,0 +1,118 @@
+"""Message templates per event kind and channel, in Chinese, rendered with Jinja2's
+SandboxedEnvironment (a template cannot reach Python internals). A template that fails to render
+falls back to a plain default built without templates, and the error is kept on the delivery
+(`template_error`, visible in the delivery log) — the notification is never dropped."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..domain.model import EMAIL, KINDS
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
+_HTML_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+PRIORITY = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
+TARGET = {"response": "响应", "resolution": "解决"}
+
+_TICKET_LINE = "工单 {{ number }}「{{ title }}」"
+# kind → (subject, text). The text is the e-mail's plain part, the robots' markdown and the SMS gist.
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "ticket_assigned": (
+        "【运维工单】{{ number }} 已分派给您",
+        _TICKET_LINE + "已分派给您处理，优先级：{{ priority_cn }}。\n"
+        "{% if resolution_due_at %}解决时限：{{ resolution_due_at }}。\n{% endif %}"
+        "查看工单：{{ link }}"),
+    "ticket_resolved": (
+        "【运维工单】{{ number }} 已解决",
+        "您提交的" + _TICKET_LINE + "已解决，请确认处理结果并评价。\n查看工单：{{ link }}"),
+    "info_requested": (
+        "【运维工单】{{ number }} 需要您补充信息",
+        "您提交的" + _TICKET_LINE + "需要您补充信息后才能继续处理，请在工单中回复。\n查看工单：{{ link }}"),
+    "sla_warning": (
+        "【时限预警】{{ number }} 即将超出{{ target_cn }}时限",
+        _TICKET_LINE + "（优先级：{{ priority_cn }}）即将超出{{ target_cn }}时限"
+        "{% if due_at %}（时限 {{ due_at }}）{% endif %}，请及时处理。\n查看工单：{{ link }}"),
+    "sla_breached": (
+        "【超时告警】{{ number }} 已超出{{ target_cn }}时限",
+        _TICKET_LINE + "（优先级：{{ priority_cn }}）已超出{{ target_cn }}时限"
+        "{% if due_at %}（时限 {{ due_at }}）{% endif %}，请尽快处理。\n查看工单：{{ link }}"),
+    "ticket_escalated": (
+        "【工单升级】{{ number }} 已升级至第 {{ level }} 级",
+        _TICKET_LINE + "（优先级：{{ priority_cn }}）已升级至第 {{ level }} 级，原因：{{ reason }}。\n"
+        "查看工单：{{ link }}"),
+    "budget_exceeded": (
+        "【预算超支】{{ org_unit_id }} {{ year }} 年度预算（{{ scope }}）已超支",
+        "{{ org_unit_id }} {{ year }} 年度预算（{{ scope }}）已超支：预算 {{ budgeted }} 元，"
+        "已支出 {{ spent }} 元，执行率 {{ execution_rate }}%。\n查看预算：{{ link }}"),
+    "test": (
+        "【测试】GovOps 通知测试消息",
+        "这是一条来自 GovOps 的测试消息（{{ channel }}），收到即表示该通知渠道配置正确。"),
+}
+
+HTML = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family: 'PingFang SC', 'Microsoft YaHei', sans-serif">
+<h3>{{ subject }}</h3>
+{% for line in lines %}<p>{{ line }}</p>
+{% endfor %}{% if link %}<p><a href="{{ link }}">在运维门户中查看</a></p>{% endif %}
+<p style="color:#888">此邮件由 GovOps 运维管理平台自动发送，请勿直接回复。</p>
+</body></html>"""
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str, html: bool = False):
+    """A template compiled once per source text (compiling costs far more than rendering)."""
+    return (_HTML_ENV if html else _ENV).from_string(source)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    error: str = ""  # non-empty: a template failed and this is the plain fallback
+
+
+def context(kind: str, data: dict, link: str, channel: str) -> dict:
+    ctx = {k: ("" if v is None else v) for k, v in data.items()}
+    ctx.update(kind=kind, link=link, channel=channel,
+               priority_cn=PRIORITY.get(str(data.get("priority")), str(data.get("priority") or "")),
+               target_cn=TARGET.get(str(data.get("target")), str(data.get("target") or "")))
+    for key in ("number", "title", "level", "reason", "org_unit_id", "year", "scope", "budgeted", "spent",
+                "execution_rate", "due_at", "resolution_due_at"):
+        ctx.setdefault(key, "")
+    return ctx
+
+
+def render(kind: str, data: dict, link: str, channel: str, overrides: dict[str, tuple[str, str]] | None = None
+           ) -> Rendered:
+    subject_src, text_src = (overrides or {}).get(kind) or TEMPLATES.get(kind) or TEMPLATES["test"]
+    ctx = context(kind, data, link, channel)
+    try:
+        subject = _compiled(subject_src).render(ctx).strip()
+        text = _compiled(text_src).render(ctx).strip()
+        html = _compiled(HTML, True).render(subject=subject, lines=text.splitlines(), link=link) \
+            if channel == EMAIL else ""
+        return Rendered(subject, text, html)
+    except Exception as exc:  # a broken (administrator-edited) template must not lose the message
+        return fallback(kind, data, link, f"{type(exc).__name__}: {exc}")
+
+
+def fallback(kind: str, data: dict, link: str, error: str) -> Rendered:
+    """The plain default: no template engine involved."""
+    title = KINDS.get(kind, kind)
+    ref = " ".join(str(data[k]) for k in ("number", "title") if data.get(k))
+    subject = f"【GovOps】{title}" + (f"：{data['number']}" if data.get("number") else "")
+    text = "\n".join(x for x in (f"{title}。", ref, f"查看：{link}" if link else "") if x)
+    return Rendered(subject, text, "", error)
+
+
+def sms_params(kind: str, data: dict) -> dict:
+    """The SMS template's parameters (a provider template is approved in advance; only these vary)."""
+    return {"kind": KINDS.get(kind, kind)[:20], "number": str(data.get("number") or data.get("budget_id") or "")[:20]}
+

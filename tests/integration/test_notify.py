@@ -1,0 +1,355 @@
+"""notify against real peers: PostgreSQL (its own database), Redis, an aiosmtpd SMTP server the
+test reads back, and local HTTP receivers speaking the WeCom, DingTalk and Alibaba Cloud SMS
+formats (tests/notify_peers.py). Events go through the kit's `deliver` (the consumer's inbox
+transaction), sending through `send_due` (the sender loop's round)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+import sqlalchemy as sa
+
+from govkit.client import channel as grpc_channel
+from govkit.consumers import deliver
+from govkit.events import Envelope
+from notify import handlers
+from notify.adapters.channels import AliyunSms, DingTalkRobot, SmsChannel, SmtpChannel, WeComRobot
+from notify.adapters.ratelimit import RedisRateLimiter
+from notify.adapters.store import NotifyUnitOfWork
+from notify.domain.model import Message, RetryPolicy
+from tests.notify_peers import Receiver, SmtpServer
+
+T0 = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+TICKET = "7f1c1c5e-0000-4000-8000-000000000001"
+
+
+class Clock:
+    def __init__(self, at: datetime = T0):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **kw) -> None:
+        self.at += timedelta(**kw)
+
+
+@pytest.fixture
+def notify_db(engine_for):
+    engine = engine_for("notify")
+
+    def uow() -> NotifyUnitOfWork:
+        return NotifyUnitOfWork(engine)
+
+    with uow() as u:
+        d = u.orgdir
+        d.apply("org_unit_created", {"org_unit_id": "om-centre", "name": "运维中心", "kind": "om_centre"})
+        d.apply("position_created", {"position_id": "pos-net-lead", "org_unit_id": "om-centre", "code": "pos-net-lead",
+                                     "name": "网络组组长"})
+        for sid, name, mail, phone in (("E1001", "王工", "wang@ops.gov.cn", "13800000011"),
+                                       ("L2001", "李组长", "li@ops.gov.cn", "13800000022")):
+            d.apply("staff_created", {"staff_id": sid, "name": name, "org_unit_id": "om-centre"})
+            u.store.save_contact(sid, mail, phone)
+        d.apply("staff_assigned", {"staff_id": "L2001", "position_id": "pos-net-lead", "start_date": "2026-01-01"})
+        d.apply("group_created", {"group_id": "grp-net", "code": "grp-net", "name": "网络组",
+                                  "org_unit_id": "om-centre", "lead_position_id": "pos-net-lead"})
+        u.commit()
+    return uow
+
+
+def ticket_event(name: str, **extra) -> Envelope:
+    data = {"ticket_id": TICKET, "number": "INC-2026-000042", "ticket_type": "incident", "org_unit_id": "fgw",
+            "priority": "high", "status": "assigned", "group_id": "grp-net", "assignee": "E1001",
+            "requester": "R3001", "title": "政务外网核心交换机端口故障", "occurred_at": T0.isoformat(),
+            "method": "manual", **extra}
+    return Envelope(id=str(uuid.uuid4()), source="ticket", type=f"govops.ticket.{name}.v1", time=T0.isoformat(),
+                    subject=TICKET, org_unit_id="fgw", correlationid=None, data=data)
+
+
+SETTINGS = handlers.NotifySettings(portal_url="https://portal.example.gov.cn", retry=RetryPolicy(3, 10, 60))
+
+
+def consume(uow, env, configured=("email",), settings=SETTINGS, now=T0):
+    return deliver(uow(), "notify.test", env, lambda e, u: handlers.plan(e, u, settings, set(configured), now)).result
+
+
+def smtp_channel(server) -> SmtpChannel:
+    return SmtpChannel("127.0.0.1", server.port, "noreply@ops.gov.cn", timeout=5)
+
+
+def rows(uow, **filters):
+    with uow() as u:
+        return u.store.deliveries(filters, offset=0, limit=100)[0]
+
+
+def test_an_assignment_mails_the_engineer_once_even_when_the_event_comes_twice(notify_db):
+    env = ticket_event("ticket_assigned")
+    assert consume(notify_db, env) == 1
+    assert consume(notify_db, env) is None  # redelivered: the inbox already holds it
+    with SmtpServer() as smtp:
+        channels = {"email": smtp_channel(smtp)}
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=Clock()) == 1
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=Clock()) == 0
+        [mail] = smtp.mailbox.wait(1)
+        raw = smtp.mailbox.raw[0].decode("ascii")  # 7-bit on the wire: every Chinese byte encoded
+    subject = "【运维工单】INC-2026-000042 已分派给您"
+    assert mail["Subject"] == subject and "Subject: =?utf-8?" in raw  # RFC 2047
+    assert mail["To"] == "wang@ops.gov.cn" and mail["From"].addresses[0].addr_spec == "noreply@ops.gov.cn"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    link = f"https://portal.example.gov.cn/tickets/{TICKET}"
+    assert "政务外网核心交换机端口故障" in text and "优先级：高" in text and link in text
+    assert f'href="{link}"' in html and "政务外网核心交换机端口故障" in html
+    [row] = rows(notify_db)
+    assert (row["status"], row["attempts"], row["recipient"]) == ("sent", 1, "E1001")
+    assert row["provider_message_id"] == mail["Message-ID"] and row["sent_at"] == T0
+    with notify_db() as u:
+        notes, total = u.store.notifications(["E1001"], unread_only=True, offset=0, limit=10)
+    assert total == 1 and notes[0]["title"] == subject and notes[0]["link"] == link
+
+
+def test_a_storm_of_repeats_within_the_window_sends_one_message(notify_db):
+    for i in range(20):
+        consume(notify_db, ticket_event("sla_breached", target="resolution"), now=T0 + timedelta(seconds=i))
+    sent = rows(notify_db)
+    # the engineer and the group lead, one message each; the 19 repeats are counted, not sent
+    assert sorted((r["recipient"], r["repeats"]) for r in sent) == [("E1001", 19), ("L2001", 19)]
+    # after the window a new breach is news again
+    consume(notify_db, ticket_event("sla_breached", target="resolution"), now=T0 + timedelta(minutes=11))
+    assert len(rows(notify_db)) == 4
+
+
+def test_transient_smtp_failures_back_off_then_the_mail_goes(notify_db):
+    # the requester R3001 has no address in org: the notification centre only
+    assert consume(notify_db, ticket_event("ticket_resolved"), configured=("email",)) == 0
+    consume(notify_db, ticket_event("ticket_assigned"))
+    clock = Clock()
+    with SmtpServer() as smtp:
+        smtp.mailbox.fail_next = 1  # 451 for the first message
+        channels = {"email": smtp_channel(smtp)}
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=clock) == 1
+        [row] = rows(notify_db, status="pending")
+        assert row["attempts"] == 1 and "451" in row["last_error"]
+        assert row["next_attempt_at"] == T0 + timedelta(seconds=10)
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=clock) == 0  # not due yet
+        clock.advance(seconds=10)
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=clock) == 1
+        assert len(smtp.mailbox.wait(1)) == 1
+    [row] = rows(notify_db)
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+
+
+def test_a_channel_that_is_down_ends_dead_and_replay_requeues_it(notify_db):
+    consume(notify_db, ticket_event("ticket_assigned"))
+    clock = Clock()
+    down = SmtpChannel("127.0.0.1", _closed_port(), "noreply@ops.gov.cn", timeout=2)
+    for _ in range(3):
+        assert handlers.send_due(notify_db, {"email": down}, None, SETTINGS, now=clock) == 1
+        clock.advance(minutes=5)
+    [row] = rows(notify_db)
+    assert (row["status"], row["attempts"]) == ("dead", 3) and "ConnectionRefused" in row["last_error"]
+    with notify_db() as u:
+        assert u.store.replay([], {"channel": "email"}, clock()) == 1
+        u.commit()
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=clock) == 1
+        assert len(smtp.mailbox.wait(1)) == 1
+    assert rows(notify_db)[0]["status"] == "sent"
+
+
+def test_quiet_hours_hold_a_message_until_morning_but_not_a_critical_breach(notify_db):
+    from datetime import time
+
+    from notify.domain.model import Preferences
+
+    with notify_db() as u:
+        u.store.save_preferences(Preferences("E1001", {"sla_breached": ("email",)}, time(22, 0), time(7, 0)))
+        u.commit()
+    night = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 23:00 in Beijing
+    consume(notify_db, ticket_event("ticket_assigned"), now=night)
+    consume(notify_db, ticket_event("sla_breached", priority="critical", target="response"), now=night)
+    by_kind = {r["kind"]: r for r in rows(notify_db, recipient="E1001")}
+    assert by_kind["ticket_assigned"]["next_attempt_at"] == datetime(2026, 12, 2, 23, 0, tzinfo=UTC)  # 07:00 CST
+    assert by_kind["sla_breached"]["next_attempt_at"] == night
+
+
+def _closed_port() -> int:
+    from govkit.stack import free_port
+
+    return free_port()
+
+
+def test_robots_and_sms_speak_the_providers_formats_and_retry_their_rate_limits(notify_db):
+    with Receiver() as rx:
+        channels = {"wecom": WeComRobot(rx.wecom_url, 5),
+                    "dingtalk": DingTalkRobot(rx.dingtalk_url, rx.DINGTALK_SECRET, "GovOps", 5),
+                    "sms": SmsChannel(AliyunSms(rx.ALIYUN_ID, rx.ALIYUN_SECRET, "政务运维", "SMS_123456",
+                                                rx.aliyun_endpoint, timeout=5))}
+        with notify_db() as u:
+            from notify.domain.model import Preferences
+
+            u.store.save_preferences(Preferences("E1001", {"sla_breached": ("sms",)}))
+            u.commit()
+        consume(notify_db, ticket_event("sla_breached", target="resolution"), configured=set(channels))
+        rx.answers["wecom"].append((200, {"errcode": 45009, "errmsg": "api freq out of limit"}))
+        rx.answers["dingtalk"].append((200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}))
+        rx.answers["aliyun"].append((400, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发分钟级流控"}))
+        clock = Clock()
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=clock) == 3  # E1001 sms + 2 robots
+        assert {r["channel"] for r in rows(notify_db, status="pending")} == {"wecom", "dingtalk", "sms"}
+        clock.advance(seconds=10)
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=clock) == 3
+        assert not rx.rejected
+    sent = {r["channel"]: r for r in rows(notify_db, status="sent")}
+    assert set(sent) == {"wecom", "dingtalk", "sms"} and all(r["attempts"] == 2 for r in sent.values())
+    assert sent["sms"]["provider_message_id"] == "biz-1" and sent["sms"]["address"] == "13800000011"
+    [sms] = rx.received["aliyun"]
+    assert sms["PhoneNumbers"] == "13800000011" and sms["SignName"] == "政务运维"
+    assert sms["TemplateCode"] == "SMS_123456"
+    assert '"number":"INC-2026-000042"' in sms["TemplateParam"]
+    [ding] = rx.received["dingtalk"]
+    assert ding["markdown"]["text"].startswith("GovOps ") and "INC-2026-000042" in ding["markdown"]["title"]
+    [wecom] = rx.received["wecom"]
+    assert f"https://portal.example.gov.cn/tickets/{TICKET}" in wecom["markdown"]["content"]
+
+
+def test_a_bad_signature_or_key_is_dead_at_once(notify_db):
+    with Receiver() as rx:
+        channels = {"dingtalk": DingTalkRobot(rx.dingtalk_url, "SECwrong", timeout=5),
+                    "wecom": WeComRobot(rx.wecom_url.replace(rx.WECOM_KEY, "wrong"), 5),
+                    "sms": SmsChannel(AliyunSms(rx.ALIYUN_ID, "wrong-secret", "政务运维", "SMS_1", rx.aliyun_endpoint,
+                                                timeout=5))}
+        results = {name: c.send(Message(name, "13800000011", "测试", "测试内容")) for name, c in channels.items()}
+    assert not any(r.ok or r.transient for r in results.values())
+    assert "310000" in results["dingtalk"].error and "93000" in results["wecom"].error
+    assert "SignatureDoesNotMatch" in results["sms"].error
+
+
+def test_robot_rate_limits_are_shared_through_redis(redis_client):
+    import redis
+
+    from govkit import config
+
+    limiter = RedisRateLimiter(redis.Redis.from_url(config.load("notify").redis_url), {"wecom": 2, "email": 0})
+    at = datetime(2026, 12, 2, 2, 0, 30, tzinfo=UTC)
+    assert limiter.acquire("wecom", at) is None and limiter.acquire("wecom", at) is None
+    assert limiter.acquire("wecom", at) == datetime(2026, 12, 2, 2, 1, 0, 10000, tzinfo=UTC)
+    assert limiter.acquire("wecom", at + timedelta(minutes=1)) is None
+    assert all(limiter.acquire("email", at) is None for _ in range(10))
+
+
+def test_the_api_lists_sets_preferences_tests_a_channel_and_replays(notify_db, grpc_server, signer, monkeypatch):
+    from govops.notify.v1 import notify_pb2 as pb
+    from govops.notify.v1 import notify_pb2_grpc
+
+    with SmtpServer() as smtp:
+        monkeypatch.setenv("GOVOPS_NOTIFY_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("GOVOPS_NOTIFY_SMTP_PORT", str(smtp.port))
+        monkeypatch.setenv("GOVOPS_NOTIFY_SMTP_FROM", "noreply@ops.gov.cn")
+        target = grpc_server("notify")["notify"]
+        admin = signer.mint("admin", perms=["notify.admin"], scopes=[{"unit": "*"}])
+        engineer = signer.mint("wang", perms=["notify.self"], scopes=[{"unit": "om-centre"}],
+                               extra={"staff_id": "E1001"})
+        with grpc_channel(target, admin) as ch:
+            stub = notify_pb2_grpc.NotifyServiceStub(ch)
+            d = stub.SendTestMessage(pb.SendTestMessageRequest(channel=pb.CHANNEL_EMAIL, address="ops@x.gov.cn"),
+                                     timeout=10).delivery
+            assert d.status == pb.DELIVERY_STATUS_SENT and d.provider_message_id
+            assert smtp.mailbox.wait(1)[0]["Subject"] == "【测试】GovOps 通知测试消息"
+            with pytest.raises(grpc.RpcError) as err:
+                stub.SendTestMessage(pb.SendTestMessageRequest(channel=pb.CHANNEL_WECOM), timeout=10)
+            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            consume(notify_db, ticket_event("ticket_assigned"))
+            listed = stub.ListDeliveries(pb.ListDeliveriesRequest(
+                filter=pb.DeliveryFilter(kind="ticket_assigned"), page={"page_size": 1}), timeout=10)
+            assert [x.recipient for x in listed.deliveries] == ["E1001"] and listed.page.total_size == 1
+            assert listed.deliveries[0].status == pb.DELIVERY_STATUS_PENDING
+            with pytest.raises(grpc.RpcError) as err:
+                stub.ReplayDeliveries(pb.ReplayDeliveriesRequest(), timeout=10)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        with grpc_channel(target, engineer) as ch:
+            stub = notify_pb2_grpc.NotifyServiceStub(ch)
+            mine = stub.ListMyNotifications(pb.ListMyNotificationsRequest(unread_only=True), timeout=10)
+            assert [n.title for n in mine.notifications] == ["【运维工单】INC-2026-000042 已分派给您"]
+            assert stub.MarkNotificationsRead(pb.MarkNotificationsReadRequest(), timeout=10).marked == 1
+        consume(notify_db, ticket_event("ticket_resolved"))  # requester R3001: a login name, no staff record
+        with grpc_channel(target, signer.mint("R3001", perms=["notify.self"], scopes=[{"unit": "fgw"}])) as ch:
+            mine = notify_pb2_grpc.NotifyServiceStub(ch).ListMyNotifications(pb.ListMyNotificationsRequest(),
+                                                                              timeout=10)
+            assert [n.kind for n in mine.notifications] == ["ticket_resolved"]
+        with grpc_channel(target, engineer) as ch:
+            stub = notify_pb2_grpc.NotifyServiceStub(ch)
+            prefs = pb.Preferences(kinds=[pb.KindChannels(kind="sla_breached", channels=[pb.CHANNEL_EMAIL,
+                                                                                          pb.CHANNEL_SMS])],
+                                   quiet_start="22:00", quiet_end="07:00")
+            assert stub.SetPreferences(pb.SetPreferencesRequest(preferences=prefs), timeout=10).preferences == prefs
+            assert stub.GetPreferences(pb.GetPreferencesRequest(), timeout=10).preferences == prefs
+            with pytest.raises(grpc.RpcError) as err:
+                stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(
+                    kinds=[pb.KindChannels(kind="sla_breached", channels=[pb.CHANNEL_WECOM])])), timeout=10)
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "personal" in err.value.details()
+            with pytest.raises(grpc.RpcError) as err:
+                stub.ListDeliveries(pb.ListDeliveriesRequest(), timeout=10)
+            assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_an_alert_storm_of_1000_over_50_incidents_makes_at_most_50_messages_per_channel(notify_db):
+    robots = ("wecom", "dingtalk")
+    for i in range(1000):
+        incident = f"7f1c1c5e-0000-4000-8000-{i % 50:012d}"
+        env = ticket_event("sla_breached", ticket_id=incident, assignee=None, group_id=None, target="response")
+        consume(notify_db, env, configured=robots, now=T0 + timedelta(milliseconds=100 * i))
+    with notify_db() as u:
+        counts = u.conn.execute(sa.text(
+            "SELECT channel, count(*), sum(repeats), count(DISTINCT subject_key) FROM deliveries GROUP BY channel"
+        )).all()
+    assert sorted(tuple(r) for r in counts) == [("dingtalk", 50, 950, 50), ("wecom", 50, 950, 50)]
+
+
+def test_starttls_and_auth_against_a_server_that_requires_both(tmp_path):
+    from tests.notify_peers import TlsAuthSmtpServer
+
+    message = Message("email", "wang@ops.gov.cn", "【运维工单】测试", "正文 https://portal/tickets/1")
+    with TlsAuthSmtpServer(tmp_path) as smtp:
+        good = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", security="starttls", user=smtp.USER,
+                           password=smtp.PASSWORD, timeout=5, ca_file=smtp.cert)
+        assert good.send(message).ok
+        wrong = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", security="starttls", user=smtp.USER,
+                            password="nope", timeout=5, ca_file=smtp.cert)
+        refused = wrong.send(message)
+        assert not refused.ok and not refused.transient and "authentication" in refused.error
+        # without the private CA the server's certificate is not trusted: never sent in clear instead
+        untrusted = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", security="starttls",
+                                user=smtp.USER, password=smtp.PASSWORD, timeout=5).send(message)
+        assert not untrusted.ok and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        plain = SmtpChannel("127.0.0.1", smtp.port, "noreply@ops.gov.cn", timeout=5).send(message)
+        assert not plain.ok
+        assert len(smtp.mailbox.wait(1)) == 1 and smtp.logins.count(smtp.USER) == 2
+    [mail] = smtp.mailbox.messages
+    assert mail["Subject"] == "【运维工单】测试"
+
+
+def test_org_snapshot_loads_the_directory_and_the_contacts(notify_db):
+    snapshot = {"org_units": [{"org_unit_id": "czj", "name": "市财政局", "parent_id": None, "kind": "department"}],
+                "staff": [{"staff_id": "C001", "name": "马超", "org_unit_id": "czj", "vendor_id": None, "active": True,
+                           "email": "c001@demo.govops.local", "phone": "13700000001"}]}
+    assert handlers.load_snapshot(notify_db(), snapshot) == 1
+    with notify_db() as u:
+        assert u.store.contact("C001") == {"staff_id": "C001", "email": "c001@demo.govops.local",
+                                           "phone": "13700000001"}
+        assert u.orgdir.staff_member("C001")["name"] == "马超"
+        # the snapshot replaces the directory; a contact it does not mention is kept
+        assert u.store.contact("E1001")["email"] == "wang@ops.gov.cn"
+
+
+def test_staff_created_keeps_the_contact_addresses(notify_db):
+    env = Envelope(id=str(uuid.uuid4()), source="org", type="govops.org.staff_created.v1", time=T0.isoformat(),
+                   subject="E5001", org_unit_id="om-centre", correlationid=None,
+                   data={"staff_id": "E5001", "name": "孙工", "org_unit_id": "om-centre", "vendor_id": None,
+                         "active": True, "email": "sun@ops.gov.cn", "phone": "13600000005"})
+    deliver(notify_db(), "notify.orgdir", env, lambda e, u: handlers.save_contact(e, u))
+    with notify_db() as u:
+        assert u.store.contact("E5001")["email"] == "sun@ops.gov.cn"
