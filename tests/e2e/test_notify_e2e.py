@@ -158,6 +158,8 @@ def test_a_ticket_breaching_both_targets_reaches_the_robot_once(notify_stack):
     from ticket.handlers import sla, tickets
 
     stack, _ = notify_stack
+    # tickets name units org holds (govkit.units): create it through org, wait for the replicas
+    stack.create_org_units([("e2e-ntf-sla", "市大数据中心", "", "department")])
     pg = stack.env.get("GOVOPS_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
     engine = make_engine(f"{pg}/{stack.name}_ticket", pool_size=2)
     try:
