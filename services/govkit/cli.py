@@ -101,16 +101,15 @@ def dev_banner():
 def _demo_requesters() -> list[tuple[str, str, str]]:
     """(username, password, name) of the demo's requesters, from the local credentials file the
     demo seed writes (gitignored; a development machine only)."""
-    root = govconfig.source_checkout()
-    path = root / ".govops" / "demo-credentials.txt" if root else None
-    if path is None or not path.is_file():
+    path = govconfig.demo_credentials_file()
+    if not path.is_file():
         return []
-    found = []
+    found: dict[str, tuple[str, str, str]] = {}  # the last line of a user wins
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
         if len(parts) >= 4 and "requester" in parts[3].split(", "):
-            found.append((parts[0], parts[1], parts[2]))
-    return found
+            found[parts[0]] = (parts[0], parts[1], parts[2])
+    return list(found.values())
 
 
 @app.command("login")

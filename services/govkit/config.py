@@ -178,3 +178,13 @@ def secret(variable: str, environ: Mapping[str, str] | None = None) -> str | Non
     if not content:
         raise ConfigError(f"{variable}_FILE={path} is empty")
     return content
+
+
+def demo_credentials_file() -> Path:
+    """Where the demo seed writes the demo users' passwords and `govops dev banner` reads them: the
+    checkout's gitignored .govops/ (an installed package: the user's home), one file per database
+    prefix — so the stacks the tests seed never overwrite, or mix into, the passwords `make run`
+    shows."""
+    prefix = _env("GOVOPS_DB_PREFIX", "govops_")
+    name = "demo-credentials.txt" if prefix == "govops_" else f"demo-credentials-{prefix.rstrip('_')}.txt"
+    return (source_checkout() or Path.home()) / ".govops" / name

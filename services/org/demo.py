@@ -3,13 +3,13 @@ divisions, the O&M centre's positions and escalation chain, staff with Chinese n
 groups the ticket catalogue routes to, duty rosters for last, this and next week, roles and users.
 
 Safe to repeat. Demo users get random passwords, written once to .govops/demo-credentials.txt
-(never to the repository)."""
+(never to the repository; a stack with another database prefix, as the tests seed, writes its own
+file: govkit.config.demo_credentials_file)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from govkit import config as govconfig
@@ -231,8 +231,7 @@ def directory() -> dict:
 
 
 def _credentials_file():
-    # the checkout's gitignored .govops/ (make seed); an installed package: the user's home
-    return (govconfig.source_checkout() or Path.home()) / ".govops" / "demo-credentials.txt"
+    return govconfig.demo_credentials_file()
 
 
 def _users(uow, settings) -> int:
@@ -252,9 +251,12 @@ def _users(uow, settings) -> int:
         for role, unit, subtree in grants:
             handlers.grant_role(c.GrantRole(username, role, unit, subtree), uow(), SYSTEM)
     if lines:
+        # A user created again (a fresh database) replaces its old line: one password per user.
         path = _credentials_file()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write("\n".join(lines) + "\n")
+        fresh = {line.split("\t", 1)[0] for line in lines}
+        kept = [line for line in (path.read_text(encoding="utf-8").splitlines() if path.is_file() else [])
+                if line.split("\t", 1)[0] not in fresh]
+        path.write_text("\n".join([*kept, *lines]) + "\n", encoding="utf-8")
         path.chmod(0o600)
     return created

@@ -9,18 +9,27 @@ def test_the_banner_prints_the_portal_url_and_the_demo_requesters(tmp_path, monk
     from govkit import cli
     from govkit import config as govconfig
 
+    monkeypatch.setattr(govconfig, "source_checkout", lambda: tmp_path)
+    monkeypatch.setenv("GOVOPS_DB_PREFIX", "govops_")  # the make run stack's file
     (tmp_path / ".govops").mkdir()
-    (tmp_path / ".govops" / "demo-credentials.txt").write_text(
+    govconfig.demo_credentials_file().write_text(
         "admin\tpw-admin\t系统管理员\tsystem_admin\n"
+        "zhulin\tpw-old\t朱琳\trequester\n"  # from an earlier database: the later line wins
         "zhulin\tpw-zhulin\t朱琳\trequester\n"
         "huanghy\tpw-huang\t黄海燕\tdept_om_officer\n", encoding="utf-8")
-    monkeypatch.setattr(govconfig, "source_checkout", lambda: tmp_path)
+    # a stack the tests seeded (its own database prefix) keeps its own file, never shown here
+    (tmp_path / ".govops" / "demo-credentials-govops_test_e2e.txt").write_text(
+        "zhulin\tpw-test-stack\t朱琳\trequester\n", encoding="utf-8")
     monkeypatch.setenv("GOVOPS_PORTAL_PORT", "18080")
     result = CliRunner().invoke(cli.app, ["dev", "banner"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:18080/" in result.output
     assert "zhulin / pw-zhulin (朱琳)" in result.output
     assert "pw-admin" not in result.output and "huanghy" not in result.output
+    assert "pw-old" not in result.output and "pw-test-stack" not in result.output
+    assert govconfig.demo_credentials_file().name == "demo-credentials.txt"
+    monkeypatch.setenv("GOVOPS_DB_PREFIX", "govops_test_e2e_")
+    assert govconfig.demo_credentials_file().name == "demo-credentials-govops_test_e2e.txt"
 
 
 def test_the_portal_url_follows_its_settings(monkeypatch):
