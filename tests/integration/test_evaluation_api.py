@@ -438,29 +438,13 @@ def test_rectification_ticket_tracking_and_accountability(env):
     assert "govops.evaluation.accountability_recorded.v1" in types
     # Over gRPC these lists are paged (issue 11, item 3): page after page covers the whole list once.
     admin = env.stub()
-    accountability = _paged(admin.ListAccountabilityRecords, pb.ListAccountabilityRecordsRequest(org_unit_id="czj"),
+    accountability = read_paged(admin.ListAccountabilityRecords, pb.ListAccountabilityRecordsRequest(org_unit_id="czj"),
                             "records", 3)
     assert [a.id for a in accountability] == [a["id"] for a in ev.list_accountability("czj", uow(), SYSTEM)]
-    every = _paged(admin.ListRectifications, pb.ListRectificationsRequest(), "rectifications", 2)
+    every = read_paged(admin.ListRectifications, pb.ListRectificationsRequest(), "rectifications", 2)
     assert [r.id for r in every] == [r["id"] for r in ev.list_rectifications("", "", uow(), SYSTEM)]
-    assert [x.id for x in _paged(admin.ListPlans, pb.ListPlansRequest(), "plans", 1)] == [plan["id"]]
+    assert [x.id for x in read_paged(admin.ListPlans, pb.ListPlansRequest(), "plans", 1)] == [plan["id"]]
 
-
-def _paged(call, request, field, size):
-    """Every item of a paged list read `size` at a time; each page holds at most `size`, and a page
-    token continues from where the previous page ended."""
-    items, token, pages = [], "", 0
-    while True:
-        request.page.page_size, request.page.page_token = size, token
-        reply = call(request, timeout=5)
-        got = list(getattr(reply, field))
-        assert len(got) <= size
-        items += got
-        pages += 1
-        token = reply.page.next_page_token
-        if not token:
-            assert pages == max(1, -(-len(items) // size))
-            return items
 
 
 def test_live_kpis_below_baseline_open_one_rectification_per_month(env):
@@ -521,15 +505,6 @@ def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
 
 
 # ---- GetKpis paging (issue 11, item 3) -----------------------------------------------------
-def _all_pages(stub, flt, page_size):
-    pages, token = [], ""
-    while True:
-        reply = stub.GetKpis(pb.GetKpisRequest(filter=flt, page=PageRequest(page_size=page_size, page_token=token)),
-                             timeout=5)
-        pages.append(list(reply.kpis))
-        token = reply.page.next_page_token
-        if not token:
-            return pages
 
 
 def test_get_kpis_is_paged_and_the_pages_cover_every_kpi_once(env):
@@ -540,9 +515,9 @@ def test_get_kpis_is_paged_and_the_pages_cover_every_kpi_once(env):
     whole = {(k.level, k.subject, k.name, k.window)
              for k in kpi_values(env.store.snapshot(handlers_filter(flt), lambda unit: True))}
     assert len(whole) > 300
-    pages = _all_pages(env.stub(), flt, 50)
-    assert len(pages) == -(-len(whole) // 50) and all(len(p) <= 50 for p in pages)
-    seen = [(k.level, k.subject, k.name, k.window) for p in pages for k in p]
+    # read_paged: pages of at most 50, as many as the list needs, a token on all but the last
+    seen = [(k.level, k.subject, k.name, k.window)
+            for k in read_paged(env.stub().GetKpis, pb.GetKpisRequest(filter=flt), "kpis", 50)]
     assert len(seen) == len(set(seen)) and set(seen) == whole
     # Without a page size the reply is bounded (the default page), and a token continues it.
     first = env.stub().GetKpis(pb.GetKpisRequest(filter=flt), timeout=5)
