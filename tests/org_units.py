@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-# The government the integration tests name: what org's events leave in every service's org
-# directory (govkit.orgdir). Services refuse units org does not hold (govkit.units).
+from govkit.demo import UNITS
+
+# The government the integration tests name — the demo government (govkit.demo.UNITS) and two of
+# fgw's divisions: what org's events leave in every service's org directory (govkit.orgdir).
+# Services refuse units org does not hold (govkit.units).
 TEST_UNITS = [
-    ("gov", "某市人民政府", None, "government"),
-    ("om-centre", "市电子政务运维中心", "gov", "om_centre"),
-    ("fgw", "市发展和改革委员会", "gov", "department"),
-    ("czj", "市财政局", "gov", "department"),
-    ("gaj", "市公安局", "gov", "department"),
-    ("wjw", "市卫生健康委员会", "gov", "department"),
+    *UNITS,
     ("fgw-xxc", "信息化处", "fgw", "division"),
     ("fgw-xxzx", "市发改委信息中心", "fgw", "division"),
 ]
