@@ -95,7 +95,7 @@ class Service(OrgDirectoryConsumer):
     def check_calendars(self) -> None:
         """Report calendar years that are missing (log, metric, one ticket for the administrator);
         several replicas open one ticket between them (an idempotency key per calendar and year)."""
-        sla.check_calendar_coverage(CheckCalendarCoverage(), self.uow(), SYSTEM)
+        sla.check_calendar_coverage(CheckCalendarCoverage(), self.uow, SYSTEM)
 
     @consume("budget", "budget_exceeded")
     def on_budget_exceeded(self, env, uow) -> None:

@@ -72,11 +72,11 @@ def test_a_missing_next_year_opens_one_ticket_for_the_administrator(platform):  
     _, engine = platform
     uow = lambda: TicketUnitOfWork(engine)  # noqa: E731
 
-    assert sla.check_calendar_coverage(CheckCalendarCoverage(), uow(), SYSTEM,
+    assert sla.check_calendar_coverage(CheckCalendarCoverage(), uow, SYSTEM,
                                        now=datetime(2026, 10, 31, 12, tzinfo=CST)) == []
-    first = sla.check_calendar_coverage(CheckCalendarCoverage(), uow(), SYSTEM,
+    first = sla.check_calendar_coverage(CheckCalendarCoverage(), uow, SYSTEM,
                                         now=datetime(2026, 11, 1, 8, tzinfo=CST))
-    again = sla.check_calendar_coverage(CheckCalendarCoverage(), uow(), SYSTEM,
+    again = sla.check_calendar_coverage(CheckCalendarCoverage(), uow, SYSTEM,
                                         now=datetime(2026, 11, 2, 8, tzinfo=CST))
     assert [(a.calendar_id, a.year) for a in first] == [("cn", 2027)] == [(a.calendar_id, a.year) for a in again]
     with engine.connect() as conn:
