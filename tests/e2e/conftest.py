@@ -3,9 +3,13 @@ only through gRPC and the CLI as an integrator or a newcomer would."""
 
 from __future__ import annotations
 
+import time
+
+import httpx2 as httpx
 import pytest
 
-from govkit.stack import Stack, free_port
+from govkit.stack import BIN, Process, Stack, free_port
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENS, WEB_DIR
 
 E2E_UNITS = ("e2e-watch", "e2e-cli", "e2e-relay", "e2e-consumer", "e2e-broker")
 
@@ -31,3 +35,52 @@ def stack(tmp_path_factory, namespace):
 @pytest.fixture(scope="session")
 def token(stack):
     return stack.token()
+
+
+@pytest.fixture(scope="session")
+def portal(stack):
+    """`govops-portal` serving the built web app in front of the stack; its base URL."""
+    if not (WEB_DIR / "index.html").is_file():
+        pytest.fail(f"{WEB_DIR.relative_to(ROOT)} is not built: run `make web` (make test does)")
+    port = free_port()
+    env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
+           "GOVOPS_PORTAL_WEB_DIR": str(WEB_DIR), "GOVOPS_LOG_LEVEL": "WARNING",
+           "GOVOPS_METRICS_PORT": str(free_port())}
+    process = Process("portal-web", [str(BIN / "govops-portal")], env, stack.workdir / "portal-web.log")
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:  # until it answers (a start-up wait, not a timed assertion)
+        try:
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.popen.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"govops-portal did not start; see {process.log_path}")
+        time.sleep(0.2)
+    yield url
+    process.stop()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """open_context(viewport=(w, h)) → a page in a fresh headless Chromium profile (zh-CN, Shanghai time)."""
+    from playwright.sync_api import sync_playwright
+
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        contexts = []
+
+        def open_context(viewport=(1280, 860)):
+            ctx = p.chromium.launch_persistent_context(
+                str(tmp_path / f"profile-{len(contexts)}"), executable_path=CHROMIUM, headless=True,
+                args=CHROMIUM_ARGS, locale="zh-CN", timezone_id="Asia/Shanghai",
+                viewport={"width": viewport[0], "height": viewport[1]})
+            ctx.set_default_timeout(20_000)
+            contexts.append(ctx)
+            return ctx.pages[0] if ctx.pages else ctx.new_page()
+
+        yield open_context
+        for ctx in contexts:
+            ctx.close()

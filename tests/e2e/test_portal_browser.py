@@ -10,28 +10,18 @@ Also over plain HTTP against the same processes: live KPIs arrive as Server-Sent
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from pathlib import Path
 
 import grpc
 import httpx2 as httpx
 import pytest
 
 from govkit.client import channel
-from govkit.stack import BIN, Process, free_port
 from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
-
-ROOT = Path(__file__).resolve().parents[2]
-WEB_DIR = ROOT / "services" / "portal" / "web" / "dist"
-SCREENS = ROOT / ".test-output" / "screens"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
-PASSWORD = "portal-e2e-password-1"
+from tests.e2e.browser import PASSWORD, at, create_users, log_in, shot
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +29,6 @@ def people(stack):
     """Two departments of their own (the stack is shared with other e2e tests) and their users."""
     admin = stack.token()
     org = org_pb2_grpc.OrgServiceStub(channel(stack.target("org"), admin))
-    ident = org_pb2_grpc.IdentityServiceStub(channel(stack.target("org"), admin))
     org.CreateOrgUnit(opb.CreateOrgUnitRequest(id="ptl-gov", name="某区人民政府", kind=opb.ORG_UNIT_KIND_GOVERNMENT))
     for unit, name in (("ptl-tjj", "区统计局"), ("ptl-sjj", "区审计局")):
         org.CreateOrgUnit(opb.CreateOrgUnitRequest(id=unit, name=name, parent_id="ptl-gov",
@@ -54,79 +43,8 @@ def people(stack):
     org.SaveStaff(opb.SaveStaffRequest(staff=opb.Staff(id="E-PTL-01", name="区网络工程师", org_unit_id="ptl-gov")))
     users = {"ptl-req": ("统计局 刘芳", "requester", "ptl-tjj"), "ptl-other": ("审计局 陈明", "requester", "ptl-sjj"),
              "ptl-dir": ("区运维主任", "om_centre_director", "ptl-gov")}
-    for user, (name, role, unit) in users.items():
-        ident.CreateUser(opb.CreateUserRequest(username=user, password=PASSWORD, display_name=name))
-        org.GrantRole(opb.GrantRoleRequest(subject=user, role=role, org_unit_id=unit, subtree=True))
+    create_users(stack, users)
     return users
-
-
-@pytest.fixture(scope="module")
-def portal(stack, people):
-    if not (WEB_DIR / "index.html").is_file():
-        pytest.fail(f"{WEB_DIR.relative_to(ROOT)} is not built: run `make web` (make test does)")
-    port = free_port()
-    env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
-           "GOVOPS_PORTAL_WEB_DIR": str(WEB_DIR), "GOVOPS_LOG_LEVEL": "WARNING",
-           "GOVOPS_METRICS_PORT": str(free_port())}
-    process = Process("portal-web", [str(BIN / "govops-portal")], env, stack.workdir / "portal-web.log")
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # until it answers (a start-up wait, not a timed assertion)
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.popen.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"govops-portal did not start; see {process.log_path}")
-        time.sleep(0.2)
-    yield url
-    process.stop()
-
-
-@pytest.fixture
-def browser(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        contexts = []
-
-        def open_context(viewport=(1280, 860)):
-            ctx = p.chromium.launch_persistent_context(
-                str(tmp_path / f"profile-{len(contexts)}"), executable_path=CHROMIUM, headless=True,
-                args=CHROMIUM_ARGS, locale="zh-CN", timezone_id="Asia/Shanghai",
-                viewport={"width": viewport[0], "height": viewport[1]})
-            ctx.set_default_timeout(20_000)
-            contexts.append(ctx)
-            return ctx.pages[0] if ctx.pages else ctx.new_page()
-
-        yield open_context
-        for ctx in contexts:
-            ctx.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
-
-
-def at(path: str):
-    """A wait_for_url predicate: the page's path (without the query) is `path`, or matches its "*"."""
-    import fnmatch
-    from urllib.parse import urlparse
-
-    return lambda url: fnmatch.fnmatchcase(urlparse(url).path, path)
-
-
-def log_in(page, url: str, user: str) -> None:
-    page.goto(f"{url}/")
-    page.wait_for_url(at("/login"))
-    page.get_by_label("用户名").fill(user)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(at("/catalogue"))
-    page.get_by_text("基础设施运维").first.wait_for()
 
 
 def resolve_as_engineer(stack, ticket_id: str) -> None:
@@ -146,7 +64,7 @@ def resolve_as_engineer(stack, ticket_id: str) -> None:
                                                 resolution="更换了三楼交换机端口"), timeout=10)
 
 
-def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, portal, browser):
+def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, people, portal, browser):
     page = browser()
     log_in(page, portal, "ptl-req")
     page.get_by_text("统计局 刘芳").wait_for()
@@ -224,7 +142,7 @@ def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, portal,
     shot(other, "08-other-department-not-found")
 
 
-def test_the_english_switch_and_the_api_docs(portal, browser):
+def test_the_english_switch_and_the_api_docs(people, portal, browser):
     page = browser()
     log_in(page, portal, "ptl-req")
     page.get_by_role("button", name="English").click()

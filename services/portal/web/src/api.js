@@ -7,6 +7,9 @@ export const SERVICES = {
   org: 'govops.org.v1.OrgService',
   identity: 'govops.org.v1.IdentityService',
   evaluation: 'govops.evaluation.v1.EvaluationService',
+  budget: 'govops.budget.v1.BudgetService',
+  outsource: 'govops.outsource.v1.OutsourceService',
+  notify: 'govops.notify.v1.NotifyService',
 }
 
 let csrfToken = null

@@ -2,7 +2,12 @@
 import { createI18n } from 'vue-i18n'
 
 const zh = {
-  app: { title: 'GovOps 运维服务门户', catalogue: '服务目录', myTickets: '我的工单', logout: '退出', language: 'English' },
+  app: {
+    title: 'GovOps 运维服务门户', catalogue: '服务目录', myTickets: '我的工单', logout: '退出', language: 'English',
+    menu: '主菜单',
+  },
+  // the windows of the portal: the menu's groups (route meta.menu.group)
+  nav: { service: '服务请求', operations: '运行管理', management: '综合管理', admin: '系统管理' },
   login: {
     title: '登录', username: '用户名', password: '密码', submit: '登录',
     failed: '用户名或密码错误', tooMany: '尝试次数过多，请 {seconds} 秒后再试', hint: '使用统一身份账号登录',
@@ -52,7 +57,11 @@ const zh = {
 }
 
 const en = {
-  app: { title: 'GovOps Service Portal', catalogue: 'Service catalogue', myTickets: 'My tickets', logout: 'Log out', language: '中文' },
+  app: {
+    title: 'GovOps Service Portal', catalogue: 'Service catalogue', myTickets: 'My tickets', logout: 'Log out', language: '中文',
+    menu: 'Main menu',
+  },
+  nav: { service: 'Service requests', operations: 'Operations', management: 'Management', admin: 'Administration' },
   login: {
     title: 'Log in', username: 'Username', password: 'Password', submit: 'Log in',
     failed: 'Wrong username or password', tooMany: 'Too many attempts; try again in {seconds} s', hint: 'Use your GovOps account',
@@ -101,11 +110,30 @@ const en = {
   },
 }
 
+// Each area of the app (src/modules/<area>/messages.js) brings its own namespace of messages:
+// `export default { 'zh-CN': { <area>: {...} }, en: { <area>: {...} } }`.
+const moduleMessages = import.meta.glob('./modules/*/messages.js', { eager: true, import: 'default' })
+
+export function mergeMessages(base, modules) {
+  const merged = { 'zh-CN': { ...base['zh-CN'] }, en: { ...base.en } }
+  for (const [file, messages] of Object.entries(modules)) {
+    for (const locale of Object.keys(merged)) {
+      for (const [namespace, value] of Object.entries(messages[locale] || {})) {
+        if (namespace in merged[locale]) throw new Error(`${file}: message namespace "${namespace}" is taken`)
+        merged[locale][namespace] = value
+      }
+    }
+  }
+  return merged
+}
+
+export const messages = mergeMessages({ 'zh-CN': zh, en }, moduleMessages)
+
 export const i18n = createI18n({
   legacy: false,
   locale: localStorage.getItem('govops.locale') || 'zh-CN',
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zh, en },
+  messages,
 })
 
 export function setLocale(locale) {

@@ -1,0 +1,54 @@
+"""Driving the web portal in a real browser: Debian's Chromium through Playwright (never Playwright's
+own browser download, impossible here). The `portal` and `browser` fixtures live in conftest.py; these
+are the helpers every browser test shares. Screenshots go to .test-output/screens/ — look at them
+after a change to the web app."""
+
+from __future__ import annotations
+
+import fnmatch
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_DIR = ROOT / "services" / "portal" / "web" / "dist"
+SCREENS = ROOT / ".test-output" / "screens"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+# the password of every user the browser tests create (test data, not a secret)
+PASSWORD = "portal-e2e-password-1"
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+
+
+def at(path: str):
+    """A wait_for_url predicate: the page's path (without the query) is `path`, or matches its "*"."""
+    return lambda url: fnmatch.fnmatchcase(urlparse(url).path, path)
+
+
+def log_in(page, url: str, user: str, *, password: str = PASSWORD, landing: str = "/catalogue") -> None:
+    """Logs `user` in from the portal's front door and waits for the page it lands on."""
+    page.goto(f"{url}/")
+    page.wait_for_url(at("/login"))
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(at(landing))
+    if landing == "/catalogue":
+        page.get_by_text("基础设施运维").first.wait_for()
+
+
+def create_users(stack, users: dict[str, tuple[str, str, str]], *, password: str = PASSWORD) -> None:
+    """users: username → (display name, role, org unit); each role is granted on the unit's subtree."""
+    from govkit.client import channel
+    from govops.org.v1 import org_pb2 as opb
+    from govops.org.v1 import org_pb2_grpc
+
+    admin = channel(stack.target("org"), stack.token())
+    org, ident = org_pb2_grpc.OrgServiceStub(admin), org_pb2_grpc.IdentityServiceStub(admin)
+    for user, (name, role, unit) in users.items():
+        ident.CreateUser(opb.CreateUserRequest(username=user, password=password, display_name=name), timeout=10)
+        org.GrantRole(opb.GrantRoleRequest(subject=user, role=role, org_unit_id=unit, subtree=True), timeout=10)
