@@ -88,28 +88,44 @@ def dev_banner():
                       f":{govconfig.default_metrics_port(svc, 'worker')}/metrics",
                       f":{govconfig.default_metrics_port(svc, 'grpc')}/metrics")
     emit(table)
-    console.print(f"Web portal (服务请求窗口): [bold]{govconfig.portal_url()}[/bold]  ·  API docs: "
+    console.print(f"Web portal (门户): [bold]{govconfig.portal_url()}[/bold]  ·  API docs: "
                   f"{govconfig.portal_url()}api/docs")
-    requesters = _demo_requesters()
-    if requesters:
-        console.print("Log in as a demo requester (业务用户): " + ";  ".join(
-            f"[bold]{user}[/bold] / {password} ({name})" for user, password, name in requesters))
+    for window, users in _demo_logins():
+        console.print(f"{window}: " + ";  ".join(
+            f"[bold]{user}[/bold] / {password} ({name})" for user, password, name in users))
     console.print("In another terminal: [bold].venv/bin/govops eval kpi watch[/bold], then "
                   "[bold].venv/bin/govops ticket create --title 打印机无法连接 --org-unit fgw[/bold]")
 
 
-def _demo_requesters() -> list[tuple[str, str, str]]:
-    """(username, password, name) of the demo's requesters, from the local credentials file the
-    demo seed writes (gitignored; a development machine only)."""
+# The portal's windows and the demo roles a newcomer logs in with to see each (the system
+# administrator's password stays in the credentials file: it opens everything).
+_WINDOWS = (
+    ("服务请求窗口 — requesters and department O&M officers", ("requester", "dept_om_officer")),
+    ("运行管理窗口 — service desk, engineers and group leads", ("service_desk_agent", "engineer", "group_lead")),
+    ("综合管理 — director, evaluator and finance", ("om_centre_director", "evaluator", "finance_reviewer")),
+)
+
+
+def _demo_logins() -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Per window, (username, password, name) of the demo users who work in it, from the local
+    credentials file the demo seed writes (gitignored; a development machine only)."""
     path = govconfig.demo_credentials_file()
     if not path.is_file():
         return []
-    found: dict[str, tuple[str, str, str]] = {}  # the last line of a user wins
+    found: dict[str, tuple[str, str, str, set[str]]] = {}  # the last line of a user wins
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split("\t")
-        if len(parts) >= 4 and "requester" in parts[3].split(", "):
-            found[parts[0]] = (parts[0], parts[1], parts[2])
-    return list(found.values())
+        if len(parts) >= 4:
+            found[parts[0]] = (parts[0], parts[1], parts[2], set(parts[3].split(", ")))
+    shown: set[str] = set()
+    windows = []
+    for window, roles in _WINDOWS:
+        users = [(u, pw, name) for u, pw, name, held in found.values()
+                 if held & set(roles) and u not in shown and "system_admin" not in held]
+        shown.update(u for u, _, _ in users)
+        if users:
+            windows.append((window, users))
+    return windows
 
 
 @app.command("login")

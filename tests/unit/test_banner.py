@@ -1,11 +1,11 @@
-"""Unit level: `govops dev banner` points a newcomer at the web portal and the demo requesters."""
+"""Unit level: `govops dev banner` points a newcomer at the web portal and the demo users of each window."""
 
 from __future__ import annotations
 
 from typer.testing import CliRunner
 
 
-def test_the_banner_prints_the_portal_url_and_the_demo_requesters(tmp_path, monkeypatch):
+def test_the_banner_prints_the_portal_url_and_the_demo_users_of_each_window(tmp_path, monkeypatch):
     from govkit import cli
     from govkit import config as govconfig
 
@@ -16,7 +16,9 @@ def test_the_banner_prints_the_portal_url_and_the_demo_requesters(tmp_path, monk
         "admin\tpw-admin\t系统管理员\tsystem_admin\n"
         "zhulin\tpw-old\t朱琳\trequester\n"  # from an earlier database: the later line wins
         "zhulin\tpw-zhulin\t朱琳\trequester\n"
-        "huanghy\tpw-huang\t黄海燕\tdept_om_officer\n", encoding="utf-8")
+        "huanghy\tpw-huang\t黄海燕\tdept_om_officer\n"
+        "zhoujie\tpw-zhou\t周杰\tservice_desk_agent, group_lead\n"
+        "wangjg\tpw-wang\t王建国\tom_centre_director\n", encoding="utf-8")
     # a stack the tests seeded (its own database prefix) keeps its own file, never shown here
     (tmp_path / ".govops" / "demo-credentials-govops_test_e2e.txt").write_text(
         "zhulin\tpw-test-stack\t朱琳\trequester\n", encoding="utf-8")
@@ -25,7 +27,12 @@ def test_the_banner_prints_the_portal_url_and_the_demo_requesters(tmp_path, monk
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:18080/" in result.output
     assert "zhulin / pw-zhulin (朱琳)" in result.output
-    assert "pw-admin" not in result.output and "huanghy" not in result.output
+    # each window with the users who work in it, each user once; never the system administrator
+    output = result.output
+    assert output.index("服务请求窗口") < output.index("huanghy / pw-huang") < output.index("运行管理窗口")
+    assert output.index("运行管理窗口") < output.index("zhoujie / pw-zhou") < output.index("综合管理")
+    assert output.count("zhoujie") == 1 and "wangjg / pw-wang (王建国)" in output
+    assert "pw-admin" not in output
     assert "pw-old" not in result.output and "pw-test-stack" not in result.output
     assert govconfig.demo_credentials_file().name == "demo-credentials.txt"
     monkeypatch.setenv("GOVOPS_DB_PREFIX", "govops_test_e2e_")
