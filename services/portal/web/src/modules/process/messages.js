@@ -1,7 +1,7 @@
 export default {
   'zh-CN': {
     process: {
-      menuCatalogue: '服务目录管理', menuSla: 'SLA 策略', menuCalendars: '工作日历',
+      menuCatalogue: '服务目录管理', filter: '按名称或编号筛选', menuSla: 'SLA 策略', menuCalendars: '工作日历',
       catalogueTitle: '服务目录管理', showInactive: '显示停用项', newFolder: '新建目录', newItem: '新建服务项',
       categories: { infrastructure: '基础设施运维', application: '应用系统运维', information_resource: '信息资源维护' },
       pick: '在左侧选择一个目录或服务项进行编辑', inactive: '停用',
@@ -33,7 +33,7 @@ export default {
   },
   en: {
     process: {
-      menuCatalogue: 'Service catalogue', menuSla: 'SLA policies', menuCalendars: 'Business calendars',
+      menuCatalogue: 'Service catalogue', filter: 'Filter by name or id', menuSla: 'SLA policies', menuCalendars: 'Business calendars',
       catalogueTitle: 'Service catalogue', showInactive: 'Show inactive', newFolder: 'New folder', newItem: 'New item',
       categories: { infrastructure: 'Infrastructure O&M', application: 'Application O&M', information_resource: 'Information resources' },
       pick: 'Choose a folder or item on the left to edit it', inactive: 'inactive',
