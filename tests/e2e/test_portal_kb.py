@@ -34,7 +34,8 @@ CALENDAR = "kbk-cal"
 def kbk(stack):
     admin = stack.token()
     org = org_pb2_grpc.OrgServiceStub(channel(stack.target("org"), admin))
-    org.CreateOrgUnit(opb.CreateOrgUnitRequest(id="kbk-gov", name="知识库测试区政府", kind=opb.ORG_UNIT_KIND_GOVERNMENT))
+    org.CreateOrgUnit(opb.CreateOrgUnitRequest(id="kbk-gov", name="知识库测试区政府",
+                                               kind=opb.ORG_UNIT_KIND_GOVERNMENT))
     create_users(stack, {"kbk-eng": ("知识库 工程师", "engineer", "kbk-gov"),
                          "kbk-dir": ("流程平台 管理员", "om_centre_director", "kbk-gov")})
     tickets = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), admin))
@@ -95,8 +96,8 @@ def test_an_engineer_writes_publishes_finds_an_article_and_a_stale_edit_is_refus
     body = page.get_by_label("正文（Markdown）")
     body.wait_for()
     assert "关闭电源" in body.input_value()
-    kbk.ReviseArticle(tpb.ReviseArticleRequest(id=article_id, body="（他人修改）先联系厂商再处理。", expected_version=1),
-                      timeout=10)
+    kbk.ReviseArticle(tpb.ReviseArticleRequest(id=article_id, body="（他人修改）先联系厂商再处理。",
+                                               expected_version=1), timeout=10)
     body.fill("我在第 1 版上的修改。")
     page.locator('[data-test="kb-save"]').click()
     stale = page.locator('[data-test="kb-stale"]')
