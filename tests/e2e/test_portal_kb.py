@@ -112,6 +112,11 @@ def test_an_engineer_writes_publishes_finds_an_article_and_a_stale_edit_is_refus
     page.locator('[data-test="kb-save"]').click()
     page.wait_for_url(at(f"/kb/{article_id}"))
     assert kbk.GetArticle(tpb.GetArticleRequest(id=article_id), timeout=10).article.version == 3
+    # every label in English too
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Retire").wait_for()
+    page.locator(".el-descriptions").get_by_text("Catalogue items").wait_for()
+    shot(page, "kb-05-article-english")
 
 
 def test_an_admin_edits_a_catalogue_form_with_live_preview_and_a_calendar_year(kbk, portal, browser):
