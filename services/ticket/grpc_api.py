@@ -16,6 +16,7 @@ from govkit.protoconv import (
     choice,
     decode_page_token,
     encode_page_token,
+    offset_window,
     page,
     page_offset,
     page_response,
@@ -75,6 +76,8 @@ PERMISSIONS = {
     "GetArticle": "ticket.read",
     "CreateArticle": "ticket.kb.write",
     "ReviseArticle": "ticket.kb.write",
+    "ListArticles": "ticket.read",
+    "ListSlaPolicies": "ticket.read",
     "UpsertSlaPolicy": "ticket.admin",
     "UpsertCalendar": "ticket.admin",
     "ListCalendars": "ticket.read",
@@ -104,7 +107,8 @@ _BULK_ACTION = _table("BULK_ACTION", "assign", "transfer", "resolve", "close", "
 _LINK_KIND = _table("LINK_KIND", "relates", "duplicates", "caused_by", "problem_incident", "change_for")
 _LINK_KIND_PB = {v: k for k, v in _LINK_KIND.items()}
 _QUEUE_VIEW = _table("QUEUE_VIEW", "my_queue", "group_queue", "all")
-_ARTICLE_STATUS_PB = {v: k for k, v in _table("ARTICLE_STATUS", "draft", "published", "archived").items()}
+_ARTICLE_STATUS = _table("ARTICLE_STATUS", "draft", "published", "archived")
+_ARTICLE_STATUS_PB = {v: k for k, v in _ARTICLE_STATUS.items()}
 _ARTICLE_ACTION = _table("ARTICLE_ACTION", "publish", "archive")
 _CATALOGUE_KIND = _table("CATALOGUE_ITEM_KIND", "folder", "item")
 _CATALOGUE_KIND_PB = {v: k for k, v in _CATALOGUE_KIND.items()}
@@ -160,7 +164,7 @@ def item_to_pb(i: CatalogueItem) -> pb.CatalogueItem:
                             ticket_type=i.ticket_type, impact=i.impact, urgency=i.urgency,
                             sla_policy_id=i.sla_policy_id or "", group_id=i.group_id or "",
                             position_id=i.position_id or "", form_schema=_struct(i.form_schema),
-                            description=i.description, active=i.active, sort=i.sort)
+                            description=i.description, active=i.active, sort=i.sort, version=i.version)
 
 
 def _filters(f: pb.TicketFilter) -> dict:
@@ -370,7 +374,8 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
                              urgency=i.urgency or "medium", sla_policy_id=i.sla_policy_id or None,
                              group_id=i.group_id or None, position_id=i.position_id or None,
                              form_schema=_dict(i.form_schema), description=i.description, active=i.active, sort=i.sort)
-        item = catalogue.upsert_catalogue_item(c.UpsertCatalogueItem(item), self._uow(), principal())
+        item = catalogue.upsert_catalogue_item(c.UpsertCatalogueItem(item, r.expected_version), self._uow(),
+                                               principal())
         return pb.UpsertCatalogueItemResponse(item=item_to_pb(item))
 
     def SearchArticles(self, r, context):
@@ -389,8 +394,24 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         return pb.CreateArticleResponse(article=article_to_pb(knowledge.create_article(cmd, self._uow(), principal())))
 
     def ReviseArticle(self, r, context):
-        cmd = c.ReviseArticle(r.id, r.title, r.body, choice(_ARTICLE_ACTION, r.action, "action", default=""))
+        links = (tuple(r.catalogue_item_ids), r.problem_id or None) if r.update_links else None
+        cmd = c.ReviseArticle(r.id, r.title, r.body, choice(_ARTICLE_ACTION, r.action, "action", default=""),
+                              r.expected_version, links)
         return pb.ReviseArticleResponse(article=article_to_pb(knowledge.revise_article(cmd, self._uow(), principal())))
+
+    def ListArticles(self, r, context):
+        start, size = offset_window(r.page, default_size=20, max_size=100)
+        statuses = tuple(choice(_ARTICLE_STATUS, s, "statuses") for s in r.statuses)
+        cmd = c.ListArticles(statuses, r.catalogue_item_id or None, r.problem_id or None, start, size)
+        found, total = knowledge.list_articles(cmd, self._uow(), principal())
+        more = start + len(found) < total
+        return pb.ListArticlesResponse(articles=[article_to_pb(a) for a in found],
+                                       page=page_response(encode_page_token(start + size) if more else "",
+                                                          total_size=total))
+
+    def ListSlaPolicies(self, r, context):
+        return pb.ListSlaPoliciesResponse(policies=[_struct(p.to_dict())
+                                                    for p in sla.list_sla_policies(self._uow(), principal())])
 
     def ListChangeRoutes(self, r, context):
         routes = changes.list_change_routes(c.ListChangeRoutes(), self._uow(), principal())

@@ -272,3 +272,34 @@ def test_a_ticket_is_found_by_its_number_within_the_scope(units):
     with units(FGW) as uow:
         assert uow.tickets.get(t.number) is None  # another department's reads as missing
         assert uow.tickets.exists(t.number)        # …yet exists (PERMISSION_DENIED on writes)
+
+
+def test_a_catalogue_item_counts_its_saves(uow):
+    from ticket.domain.catalogue import CatalogueItem
+
+    item = CatalogueItem(id="contract.item", name="契约测试", category="application")
+    assert uow.catalogue.upsert(item) == 1
+    item.description = "改"
+    assert uow.catalogue.upsert(item) == 2
+    stored = uow.catalogue.get_for_update("contract.item")
+    assert (stored.version, stored.description) == (2, "改")
+    assert uow.catalogue.get_for_update("nope") is None
+
+
+def test_articles_list_newest_first_by_status_and_link_with_the_total(uow):
+    from ticket.domain.knowledge import Article
+
+    ids = []
+    for i, (status, items) in enumerate([("draft", ["a"]), ("published", ["a", "b"]), ("archived", [])]):
+        at = T0 + timedelta(minutes=i)
+        a = Article(id=str(uuid.uuid4()), title=f"文章{i}", body="正文", status=status, catalogue_item_ids=items,
+                    author="u1", created_at=at, updated_at=at)
+        uow.articles.add(a)
+        ids.append(a.id)
+    everything, total = uow.articles.list(statuses=("draft", "published", "archived"))
+    assert [a.id for a in everything] == ids[::-1] and total == 3
+    page, total = uow.articles.list(statuses=("draft", "published", "archived"), offset=1, limit=1)
+    assert [a.id for a in page] == [ids[1]] and total == 3
+    linked, total = uow.articles.list(statuses=("draft", "published"), catalogue_item_id="a")
+    assert [a.id for a in linked] == [ids[1], ids[0]] and total == 2
+    assert uow.articles.list(statuses=("published",), catalogue_item_id="x") == ([], 0)

@@ -188,8 +188,15 @@ class FakeCatalogue:
         return [copy.deepcopy(i) for i in sorted(self.s.catalogue.values(), key=lambda i: (i.sort, i.id))
                 if include_inactive or i.active]
 
+    def get_for_update(self, item_id):
+        return self.get(item_id)
+
     def upsert(self, item):
-        self.s.catalogue[item.id] = copy.deepcopy(item)
+        old = self.s.catalogue.get(item.id)
+        stored = copy.deepcopy(item)
+        stored.version = old.version + 1 if old else 1
+        self.s.catalogue[item.id] = stored
+        return stored.version
 
 
 class FakeSla:
@@ -347,6 +354,13 @@ class FakeArticles:
     def versions(self, article_id):
         return sorted((dict(v) for v in self.s.article_versions if v["article_id"] == _uuid(article_id)),
                       key=lambda v: v["version"])
+
+    def list(self, *, statuses, catalogue_item_id=None, problem_id=None, offset=0, limit=20):
+        found = [a for a in self.s.articles.values() if a.status in statuses
+                 and (not catalogue_item_id or catalogue_item_id in a.catalogue_item_ids)
+                 and (not problem_id or a.problem_id == problem_id)]
+        found.sort(key=lambda a: (-a.updated_at.timestamp(), a.id))
+        return [copy.deepcopy(a) for a in found[offset:offset + limit]], len(found)
 
     def search(self, query, *, catalogue_item_id=None, statuses=("published",), limit=10):
         """Articles sharing a search token with the query, most shared tokens first (PostgreSQL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -283,11 +284,19 @@ class CatalogueRepository:
             q = q.where(t.catalogue_items.c.active)
         return [CatalogueItem(**r._mapping) for r in self.conn.execute(q)]
 
-    def upsert(self, item: CatalogueItem) -> None:
+    def get_for_update(self, item_id: str) -> CatalogueItem | None:
+        row = self.conn.execute(sa.select(t.catalogue_items).where(t.catalogue_items.c.id == item_id)
+                                .with_for_update()).first()
+        return CatalogueItem(**row._mapping) if row else None
+
+    def upsert(self, item: CatalogueItem) -> int:
+        """Insert at version 1 or replace with the version one up; the stored version."""
         values = item.to_dict()
-        stmt = pg_insert(t.catalogue_items).values(**values)
-        self.conn.execute(stmt.on_conflict_do_update(
-            index_elements=["id"], set_={k: stmt.excluded[k] for k in values if k != "id"}))
+        stmt = pg_insert(t.catalogue_items).values(**values, version=1)
+        return self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=["id"], set_={**{k: stmt.excluded[k] for k in values if k != "id"},
+                                         "version": t.catalogue_items.c.version + 1})
+            .returning(t.catalogue_items.c.version)).scalar_one()
 
 
 _CACHE: dict = {}  # (database, kind, key) → (expires, value): policies change rarely
@@ -543,8 +552,8 @@ class ArticleRepository:
     def save(self, a: Article, new_version: bool) -> None:
         self.conn.execute(t.articles.update().where(t.articles.c.id == uuid.UUID(a.id)).values(
             title=a.title, body=a.body, status=a.status, version=a.version,
-            catalogue_item_ids=a.catalogue_item_ids, updated_at=a.updated_at,
-            search=self._search_expr(a.title, a.body)))
+            catalogue_item_ids=a.catalogue_item_ids, problem_id=_uuid(a.problem_id) if a.problem_id else None,
+            updated_at=a.updated_at, search=self._search_expr(a.title, a.body)))
         if new_version:
             self._version(a)
 
@@ -565,8 +574,22 @@ class ArticleRepository:
         return [dict(r._mapping) for r in self.conn.execute(sa.select(t.article_versions).where(
             t.article_versions.c.article_id == uuid.UUID(article_id)).order_by(t.article_versions.c.version))]
 
+    def list(self, *, statuses: Iterable[str], catalogue_item_id: str | None = None, problem_id: str | None = None,
+             offset: int = 0, limit: int = 20) -> tuple[builtins.list[Article], int]:
+        """One page, most recently changed first, and the total."""
+        where: builtins.list[sa.ColumnElement[bool]] = [t.articles.c.status.in_(builtins.list(statuses))]
+        if catalogue_item_id:
+            where.append(t.articles.c.catalogue_item_ids.any(catalogue_item_id))
+        if problem_id:
+            where.append(t.articles.c.problem_id == _uuid(problem_id))
+        total = self.conn.execute(sa.select(sa.func.count()).select_from(t.articles).where(*where)).scalar_one()
+        rows = self.conn.execute(sa.select(*[c for c in t.articles.c if c.name != "search"]).where(*where)
+                                 .order_by(t.articles.c.updated_at.desc(), t.articles.c.id)
+                                 .offset(offset).limit(limit))
+        return [_article(r) for r in rows], total
+
     def search(self, query: str, *, catalogue_item_id: str | None = None, statuses=("published",),
-               limit: int = 10) -> list[Article]:
+               limit: int = 10) -> builtins.list[Article]:
         lexemes = _lexemes(query)
         if not lexemes:
             return []

@@ -74,6 +74,7 @@ catalogue_items = sa.Table(
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("active", sa.Boolean, nullable=False, server_default="true"),
     sa.Column("sort", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),  # 0008: optimistic concurrency
 )
 
 calendars = sa.Table(

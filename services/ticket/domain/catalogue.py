@@ -32,9 +32,12 @@ class CatalogueItem:
     description: str = ""
     active: bool = True
     sort: int = 0
+    version: int = 1  # the store's count of saves (domain/versions.py), not part of the definition
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d.pop("version")
+        return d
 
     def validate(self) -> None:
         v = Validator()

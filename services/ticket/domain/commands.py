@@ -251,6 +251,17 @@ class ReviseArticle:
     title: str = ""  # title or body: a new version
     body: str = ""
     action: str = ""  # publish | archive | empty
+    expected_version: int = 0  # 0: no check (domain/versions.py)
+    links: tuple[tuple[str, ...], str | None] | None = None  # (catalogue item ids, problem id) replace the links
+
+
+@dataclass(frozen=True)
+class ListArticles:
+    statuses: tuple[str, ...] = ()  # empty: all the caller may see
+    catalogue_item_id: str | None = None
+    problem_id: str | None = None
+    offset: int = 0
+    limit: int = 20
 
 
 @dataclass(frozen=True)
@@ -280,6 +291,7 @@ class ListCatalogue:
 @dataclass(frozen=True)
 class UpsertCatalogueItem:
     item: CatalogueItem
+    expected_version: int = 0  # 0: no check (domain/versions.py)
 
 
 # -- SLA administration and the deadline scheduler (handlers/sla.py) ------------------------

@@ -11,6 +11,7 @@ from ..domain.commands import EnsureDefaults, ListCatalogue, UpsertCatalogueItem
 from ..domain.defaults import DEFAULT_CATALOGUE
 from ..domain.ports import TicketUow
 from ..domain.sla import DEFAULT_POLICIES
+from ..domain.versions import expect_version
 
 
 def ensure_defaults(cmd: EnsureDefaults, uow: TicketUow, caller: Principal) -> int:
@@ -41,10 +42,12 @@ def upsert_catalogue_item(cmd: UpsertCatalogueItem, uow: TicketUow, caller: Prin
     item = cmd.item
     item.validate()
     with uow:
+        current = uow.catalogue.get_for_update(item.id)
+        expect_version(f"catalogue item {item.id}", cmd.expected_version, current.version if current else None)
         if item.parent_id and uow.catalogue.get(item.parent_id) is None:
             raise NotFound(f"parent catalogue item {item.parent_id} not found")
         if item.sla_policy_id and uow.sla.policy(item.sla_policy_id) is None:
             raise NotFound(f"SLA policy {item.sla_policy_id} not found")
-        uow.catalogue.upsert(item)
+        item.version = uow.catalogue.upsert(item)
         uow.commit()
         return item

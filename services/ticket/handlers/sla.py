@@ -91,6 +91,13 @@ def all_calendars(uow: TicketUow) -> list[BusinessCalendar]:
     return sorted([*stored.values(), *(c for c in DEFAULT_CALENDARS if c.id not in stored)], key=lambda c: c.id)
 
 
+def list_sla_policies(uow: TicketUow, caller: Principal) -> list[SlaPolicy]:
+    """Stored policies, and the built-in ones not (yet) stored, by id."""
+    with uow:
+        stored = {p.id: p for p in uow.sla.policies()}
+    return sorted([*stored.values(), *(p for p in DEFAULT_POLICIES if p.id not in stored)], key=lambda p: p.id)
+
+
 def list_calendars(uow: TicketUow, caller: Principal) -> list[BusinessCalendar]:
     with uow:
         return all_calendars(uow)

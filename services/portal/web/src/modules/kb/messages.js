@@ -1,0 +1,37 @@
+export default {
+  'zh-CN': {
+    kb: {
+      menu: '知识库', title: '知识库', search: '搜索知识库（如：打印机无法连接）', new: '写文章',
+      all: '全部', statuses: { ARTICLE_STATUS_DRAFT: '草稿', ARTICLE_STATUS_PUBLISHED: '已发布', ARTICLE_STATUS_ARCHIVED: '已下线' },
+      articleTitle: '标题', status: '状态', version: '版本', updated: '更新时间', author: '作者', empty: '没有文章',
+      noMatch: '没有匹配的文章', open: '查看', edit: '编辑', publish: '发布', retire: '下线', republish: '重新发布',
+      back: '返回知识库', items: '关联服务项', problem: '关联问题单', versions: '历史版本', none: '无',
+      body: '正文（Markdown）', preview: '预览', save: '保存', saving: '保存中', cancel: '取消',
+      newTitle: '写知识库文章', editTitle: '编辑文章', created: '已创建草稿', saved: '已保存为第 {version} 版',
+      published: '已发布', retired: '已下线', problemHint: '问题单编号，如 PRB-2026-000001',
+      titleRequired: '请填写标题', bodyRequired: '请填写正文',
+      stale: '此文章已被他人修改（当前为第 {version} 版），您的保存未生效。请重新加载后再修改。',
+      staleUnknown: '此文章已被他人修改，您的保存未生效。请重新加载后再修改。',
+      reload: '重新加载', yourDraft: '您未保存的内容（重新加载后可从这里复制）',
+      prev: '上一页', next: '下一页', total: '共 {n} 篇',
+    },
+  },
+  en: {
+    kb: {
+      menu: 'Knowledge base', title: 'Knowledge base', search: 'Search the knowledge base (e.g. printer cannot connect)',
+      new: 'Write an article', all: 'All',
+      statuses: { ARTICLE_STATUS_DRAFT: 'Draft', ARTICLE_STATUS_PUBLISHED: 'Published', ARTICLE_STATUS_ARCHIVED: 'Retired' },
+      articleTitle: 'Title', status: 'Status', version: 'Version', updated: 'Updated', author: 'Author', empty: 'No articles',
+      noMatch: 'No matching articles', open: 'Open', edit: 'Edit', publish: 'Publish', retire: 'Retire', republish: 'Publish again',
+      back: 'Back to the knowledge base', items: 'Catalogue items', problem: 'Problem', versions: 'Versions', none: 'None',
+      body: 'Body (Markdown)', preview: 'Preview', save: 'Save', saving: 'Saving', cancel: 'Cancel',
+      newTitle: 'Write a knowledge article', editTitle: 'Edit the article', created: 'Draft created',
+      saved: 'Saved as version {version}', published: 'Published', retired: 'Retired',
+      problemHint: 'Problem number, e.g. PRB-2026-000001', titleRequired: 'Enter a title', bodyRequired: 'Enter the body',
+      stale: 'Someone else changed this article (it is now version {version}); your save did not happen. Reload it, then edit again.',
+      staleUnknown: 'Someone else changed this article; your save did not happen. Reload it, then edit again.',
+      reload: 'Reload', yourDraft: 'Your unsaved text (copy it from here after reloading)',
+      prev: 'Previous', next: 'Next', total: '{n} articles',
+    },
+  },
+}
