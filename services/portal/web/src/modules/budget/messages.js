@@ -3,7 +3,7 @@ export default {
   'zh-CN': {
     budget: {
       menu: { budgets: '运维经费预算', standards: '预算定额标准' },
-      unit: '预算单位', units: '包含单位', year: '年度', yearOf: '{year} 年度运维经费预算', standard: '定额标准', state: '状态',
+      unit: '预算单位', anyYear: '全部年度', units: '包含单位', year: '年度', yearOf: '{year} 年度运维经费预算', standard: '定额标准', state: '状态',
       total: '预算总额', assets: '资产数', lines: '预算行数', subtree: '含下级', compiledAt: '编制时间', thresholds: '预警阈值',
       all: '全部', back: '← 返回', prev: '上一页', next: '下一页', cancel: '取消', confirm: '确定',
       notFound: '预算不存在或您无权查看', noLines: '没有预算行', byCategory: '按费用类别',
@@ -59,7 +59,7 @@ export default {
   en: {
     budget: {
       menu: { budgets: 'O&M budgets', standards: 'Quota standards' },
-      unit: 'Budget unit', units: 'Units included', year: 'Year', yearOf: 'O&M budget {year}', standard: 'Quota standard', state: 'State',
+      unit: 'Budget unit', anyYear: 'Any year', units: 'Units included', year: 'Year', yearOf: 'O&M budget {year}', standard: 'Quota standard', state: 'State',
       total: 'Total', assets: 'Assets', lines: 'Lines', subtree: 'with subunits', compiledAt: 'Compiled', thresholds: 'Warnings at',
       all: 'All', back: '← Back', prev: 'Previous page', next: 'Next page', cancel: 'Cancel', confirm: 'Confirm',
       notFound: 'The budget does not exist or you may not see it', noLines: 'No lines', byCategory: 'By fee category',
