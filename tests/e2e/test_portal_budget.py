@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
@@ -148,11 +149,11 @@ def test_compile_trace_and_approve_with_separation_of_duties(stack, setup, porta
     # the exports: a PDF (Chinese font embedded by the service) and an XLSX
     with fin.expect_download() as pdf:
         fin.locator('[data-test="export-pdf"]').click()
-    content = open(pdf.value.path(), "rb").read()
+    content = Path(pdf.value.path()).read_bytes()
     assert content.startswith(b"%PDF") and b"FontFile2" in content
     with fin.expect_download() as xlsx:
         fin.locator('[data-test="export-xlsx"]').click()
-    assert open(xlsx.value.path(), "rb").read(2) == b"PK" and xlsx.value.suggested_filename.endswith(".xlsx")
+    assert Path(xlsx.value.path()).read_bytes()[:2] == b"PK" and xlsx.value.suggested_filename.endswith(".xlsx")
 
 
 def test_the_quota_standard_shows_its_rates_and_labour_costs(stack, setup, portal, browser):
