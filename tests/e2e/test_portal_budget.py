@@ -130,6 +130,10 @@ def test_compile_trace_and_approve_with_separation_of_duties(stack, setup, porta
     trail.get_by_text("资产与定额核对无误").wait_for()
     assert trail.get_by_text("bgt-boss").count() == 2 and trail.get_by_text("bgt-fin").count() == 2
     shot(fin, "budget-05-trail")
+    fin.get_by_role("tab", name="对比测算").click()
+    compare = fin.locator('[data-test="compare"]')
+    compare.get_by_text("该单位上年无预算").wait_for()
+    compare.get_by_text("合计").wait_for()
 
     # spending past the warning line of one fee category shows as a warning over the charts
     budget_id = budget_url.rsplit("/", 1)[1]

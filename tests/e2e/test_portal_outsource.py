@@ -140,3 +140,30 @@ def test_the_vendor_report_lists_the_tickets_behind_its_penalties(stack, contrac
     fin.get_by_text("首期款").wait_for()
     fin.get_by_text("首期款").wait_for()
     shot(fin, "outsource-05-payments")
+
+
+def test_bids_are_recorded_and_the_project_awarded_in_the_browser(stack, contract, portal, browser):
+    admin = pb_grpc.OutsourceServiceStub(channel(stack.target("outsource"), stack.token()))
+    project = admin.CreateProject(pb.CreateProjectRequest(
+        name="2027年区网络安全运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id=GOV, catalogue_item_ids=["sec-om"],
+        budget_year=2027, fee_category="system_management"), timeout=10).project
+    page = browser()
+    log_in(page, portal, "osr-dir")
+    page.goto(f"{portal}/outsource/projects/{project.id}")
+    page.locator('[data-test="advance"]').click()  # 启动采购, public tender by default
+    card = page.locator('[data-test="procurement"]')
+    card.get_by_text("尚无投标").wait_for()
+    page.locator('[data-test="bid-vendor"]').click()
+    page.get_by_role("option", name="华信科技（浏览器测试）有限公司").click()
+    page.get_by_label("投标金额").fill("356000.00")
+    page.locator('[data-test="bid-record"]').click()
+    card.locator('[data-test="bids"]').get_by_text("¥356,000.00").wait_for()
+    shot(page, "outsource-06-bids")
+    card.locator(f'[data-test="award-{VENDOR}"]').click()
+    page.locator('[data-test="award-reason"]').fill("综合评分第一")
+    page.locator('[data-test="award-confirm"]').click()
+    card.locator('[data-test="awarded"]').get_by_text("已定标：华信科技（浏览器测试）有限公司（¥356,000.00）").wait_for()
+    assert card.locator('[data-test="bid-record"]').count() == 0
+    page.get_by_role("dialog").wait_for(state="hidden")
+    shot(page, "outsource-07-awarded")
+    assert admin.GetProject(pb.GetProjectRequest(id=project.id), timeout=10).project.awarded_vendor_id == VENDOR

@@ -15,7 +15,11 @@ export default {
         steps: { group: '资产分组', price: '按定额计价', lines: '生成预算行' },
         done: '编制完成：{assets} 项资产，{lines} 行，合计 {total}',
       },
-      tabs: { lines: '费用类别与预算行', trail: '审批记录', execution: '预算执行' },
+      tabs: { lines: '费用类别与预算行', trail: '审批记录', compare: '对比测算', execution: '预算执行' },
+      compare: {
+        whatIf: '按另一版本定额测算（不保存）', none: '不测算', lastYear: '上年预算', thisYear: '本预算', change: '增减',
+        whatIfAmount: '测算金额', whatIfChange: '测算增减', noLastYear: '该单位上年无预算', category: '费用类别',
+      },
       line: { no: '行号', kind: '资产类别', item: '费用明细', amount: '金额', formula: '计算公式', trace: '追溯' },
       trace: {
         title: '预算行 {no} 的依据', group: '资产分组', rule: '定额规则', groupValue: '分组原值合计', coefficients: '调整系数',
@@ -71,7 +75,11 @@ export default {
         steps: { group: 'Group assets', price: 'Price by the standard', lines: 'Write lines' },
         done: 'Compiled: {assets} assets, {lines} lines, total {total}',
       },
-      tabs: { lines: 'Fee categories and lines', trail: 'Approval trail', execution: 'Execution' },
+      tabs: { lines: 'Fee categories and lines', trail: 'Approval trail', compare: 'Compare', execution: 'Execution' },
+      compare: {
+        whatIf: 'What if under another standard version (not stored)', none: 'none', lastYear: 'Last year', thisYear: 'This budget', change: 'Change',
+        whatIfAmount: 'What if', whatIfChange: 'What-if change', noLastYear: 'The unit has no budget for last year', category: 'Fee category',
+      },
       line: { no: 'Line', kind: 'Asset kind', item: 'Fee item', amount: 'Amount', formula: 'Formula', trace: 'Trace' },
       trace: {
         title: 'Why line {no} is in the budget', group: 'Asset group', rule: 'Rule', groupValue: 'Original value of the group', coefficients: 'Coefficients',
