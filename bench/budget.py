@@ -5,6 +5,9 @@
   original_value × rate with Decimal — the floor any per-asset compilation pays in Python.
 * ImportAssets over gRPC from an XLSX of N rows (openpyxl read_only, COPY into PostgreSQL, one
   asset_registered outbox row per asset), rows/s.
+* `--trace`: TraceBudgetLine of one budget line with N assets (100,000), paged — time per page
+  (p50/p99) walking every page over gRPC, beside the same page's SQL alone and the previous way
+  (the group's whole id array into Python, `id IN (…)`, sorted by code per page).
 """
 
 from __future__ import annotations
@@ -204,6 +207,142 @@ def run(quick: bool = False, redis_db: int = 12, assets: int | None = None, tria
     return results
 
 
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def _bulk_load_one_group(engine, n: int) -> None:
+    """N in-use servers of one department with the same coefficient dimensions — one asset group,
+    so one budget line per rule holds all N. Loaded set-based in one INSERT … SELECT (no history or
+    outbox rows: the trace reads only the register and the stored group)."""
+    import sqlalchemy as sa
+
+    with engine.begin() as c:
+        # codes in a shuffled order, so the stored id array is really sorted by code, not by insertion
+        c.execute(sa.text("""
+            INSERT INTO assets (id, code, name, kind, org_unit_id, original_value, quantity, protection_level,
+                                support_mode, status, response_time, user_scale, created_at, updated_at)
+            SELECT gen_random_uuid(), 'T-' || lpad(((n * 7919) % :n)::text, 7, '0'), '服务器' || n, 'server',
+                   'bench-trace', 10000 + (n % 90000), 1, 3, 'on_site', 'in_use', '5x8', 'medium', now(), now()
+            FROM generate_series(0, :n - 1) AS n"""), {"n": n})
+        c.execute(sa.text("ANALYZE assets"))
+
+
+def _previous_trace_page(engine, budget_id: str, group_no: int, size: int, offset: int) -> float:
+    """The trace page as it was read before: the group's whole id array into Python, then
+    `id IN (…all ids…)` ordered by code with LIMIT/OFFSET. Seconds."""
+    import sqlalchemy as sa
+
+    from budget.adapters import tables as t
+
+    started = time.perf_counter()
+    with engine.connect() as c:
+        ids = c.execute(sa.select(t.budget_groups.c.asset_ids).where(
+            t.budget_groups.c.budget_id == budget_id, t.budget_groups.c.group_no == group_no)).scalar_one()
+        c.execute(sa.select(t.assets).where(t.assets.c.id.in_(ids)).order_by(t.assets.c.code)
+                  .limit(size).offset(offset)).all()
+    return time.perf_counter() - started
+
+
+def _sql_trace_page(engine, budget_id: str, group_no: int, size: int, offset: int) -> float:
+    """The page's SQL alone (what the repository now runs), without gRPC, protobuf or the budget
+    and line reads. Seconds."""
+    import sqlalchemy as sa
+
+    started = time.perf_counter()
+    with engine.connect() as c:
+        c.execute(sa.text("""
+            SELECT a.* FROM budget_groups g
+            CROSS JOIN LATERAL unnest(g.asset_ids[(:first):(:last)]) WITH ORDINALITY AS page(id, n)
+            JOIN assets a ON a.id = page.id
+            WHERE g.budget_id = :b AND g.group_no = :g ORDER BY page.n"""),
+            {"first": offset + 1, "last": offset + size, "b": budget_id, "g": group_no}).all()
+    return time.perf_counter() - started
+
+
+def run_trace(redis_db: int = 12, assets: int = 100_000, page_size: int = 100, previous_pages: int = 5) -> list[dict]:
+    """TraceBudgetLine over gRPC for a line of `assets` assets: every page walked by its token."""
+    import sqlalchemy as sa
+
+    from budget import handlers
+    from budget.adapters.uow import BudgetUnitOfWork
+    from budget.domain.commands import ApproveStandard, CreateStandard
+    from budget.domain.sample import SAMPLE_CODE, SAMPLE_NAME, SAMPLE_REGION, sample_body
+    from govkit.auth import SYSTEM, Principal, Scope
+    from govkit.client import channel
+    from govkit.db import drop_database, make_engine
+    from govkit.stack import Stack, delete_vhost
+    from govops.budget.v1 import budget_pb2 as pb
+    from govops.budget.v1 import budget_pb2_grpc as pb_grpc
+    from govops.common.v1.common_pb2 import PageRequest
+
+    workdir = Path(tempfile.mkdtemp(prefix="govops-bench-trace-"))
+    stack = Stack(f"govops_benchtrace_{os.getpid()}", workdir, services=("budget",), redis_db=redis_db)
+    results: list[dict] = []
+    engine = None
+    try:
+        print(f"bench.budget: trace — loading {assets:,} assets of one group …", file=sys.stderr, flush=True)
+        stack.prepare()
+        stack.process("budget", "grpc").start()
+        _wait_serving(stack.target("budget"))
+        engine = make_engine(f"{PG_URL}/{stack.name}_budget", pool_size=2)
+        handlers.upsert_org_units([("bench-trace", "基准测试单位", None)], BudgetUnitOfWork(engine))
+        started = time.perf_counter()
+        _bulk_load_one_group(engine, assets)
+        load_seconds = time.perf_counter() - started
+        s = handlers.create_standard(CreateStandard(SAMPLE_CODE, SAMPLE_NAME, "2026-01-01", "", sample_body(),
+                                                    SAMPLE_REGION), BudgetUnitOfWork(engine), SYSTEM)
+        finance = Principal("bench-finance", "财务审核", (), frozenset({"*"}), Scope(None))  # not the author
+        s = handlers.approve_standard(ApproveStandard(s.id), BudgetUnitOfWork(engine), finance)
+        stub = pb_grpc.BudgetServiceStub(channel(stack.target("budget"), stack.token()))
+        budget = stub.CompileBudget(pb.CompileBudgetRequest(org_unit_id="bench-trace", year=2027, standard_id=s.id),
+                                    timeout=600).budget
+        line = next(ln for ln in stub.ListBudgetLines(pb.ListBudgetLinesRequest(budget_id=budget.id), timeout=60).lines
+                    if ln.asset_count == assets)
+        with engine.connect() as c:
+            group_no = c.execute(sa.text("SELECT group_no FROM budget_lines WHERE budget_id = :b AND line_no = :l"),
+                                 {"b": budget.id, "l": line.line_no}).scalar_one()
+        print(f"bench.budget: trace — walking line {line.line_no} ({line.asset_count:,} assets) by {page_size} …",
+              file=sys.stderr, flush=True)
+        times, token, seen, last = [], "", 0, ""
+        while True:
+            started = time.perf_counter()
+            reply = stub.TraceBudgetLine(pb.TraceBudgetLineRequest(
+                budget_id=budget.id, line_no=line.line_no, page=PageRequest(page_size=page_size, page_token=token)),
+                timeout=60)
+            times.append(time.perf_counter() - started)
+            codes = [a.fields.code for a in reply.assets]
+            assert codes == sorted(codes) and (not last or codes[0] > last), "pages out of code order"
+            seen, last, token = seen + len(codes), codes[-1], reply.page.next_page_token
+            if not token:
+                break
+        assert seen == assets, (seen, assets)
+        offsets = [0, assets // 2, assets - page_size]
+        sql = [_sql_trace_page(engine, budget.id, group_no, page_size, o) for o in offsets * 10]
+        previous = [_previous_trace_page(engine, budget.id, group_no, page_size, o)
+                    for o in (offsets * previous_pages)[:previous_pages]]
+        ms = 1000
+        results.append({"figure": f"bulk load {assets:,} assets of one group (one INSERT … SELECT)",
+                        "seconds": load_seconds, "rate": assets / load_seconds, "unit": "rows/s", "baseline": ""})
+        results.append({"figure": f"TraceBudgetLine over gRPC, line of {assets:,} assets, {len(times):,} pages of "
+                                  f"{page_size}: p50 {_percentile(times, .5) * ms:.1f} ms, "
+                                  f"p99 {_percentile(times, .99) * ms:.1f} ms, max {max(times) * ms:.1f} ms",
+                        "seconds": sum(times), "rate": len(times) / sum(times), "unit": "pages/s",
+                        "baseline": f"the page's SQL alone (first, middle, last page ×10): p50 "
+                                    f"{_percentile(sql, .5) * ms:.1f} ms, max {max(sql) * ms:.1f} ms; the previous "
+                                    f"way ({len(previous)} pages): p50 {_percentile(previous, .5) * ms:.0f} ms, "
+                                    f"max {max(previous) * ms:.0f} ms"})
+    finally:
+        stack.stop()
+        if engine is not None:
+            engine.dispose()
+        drop_database(f"{PG_URL}/{stack.name}_budget")
+        delete_vhost(stack.name)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
 def print_table(results: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -225,7 +364,12 @@ def main(argv=None) -> None:
     ap.add_argument("--assets", type=int, help="number of assets (default 100,000; 10,000 with --quick)")
     ap.add_argument("--trials", type=int, help="compile trials (median reported)")
     ap.add_argument("--redis-db", type=int, default=12, help="Redis db of the bench stack (flushed)")
+    ap.add_argument("--trace", action="store_true", help="only the trace figure: one line of --assets assets, paged")
+    ap.add_argument("--page-size", type=int, default=100, help="trace page size (default 100, the service's default)")
     args = ap.parse_args(argv)
+    if args.trace:
+        print_table(run_trace(args.redis_db, args.assets or (10_000 if args.quick else 100_000), args.page_size))
+        return
     print_table(run(args.quick, args.redis_db, args.assets, args.trials))
 
 

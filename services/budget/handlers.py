@@ -497,10 +497,8 @@ def trace_line(budget_id: str, line_no: int, uow: BudgetUow, caller: Principal, 
         if line is None:
             raise NotFound(f"budget {budget_id} has no line {line_no}")
         group = uow.budgets.group(b.id, line.group_no)
-        ids = group["asset_ids"]
-        assets = uow.assets.by_ids(ids, size, offset)
-    more = offset + size < len(ids)
-    group = {k: v for k, v in group.items() if k != "asset_ids"}
+        assets = uow.assets.of_group(b.id, line.group_no, size, offset)
+    more = offset + size < group["asset_count"]
     return LineTrace(b, line, group, assets, _encode_token(offset + size) if more else "")
 
 

@@ -246,7 +246,8 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
     def ListVendors(self, r, context):
         status = _STATUS[r.status].value if r.status in _STATUS else ""
         vendors, paging = offset_page(handlers.list_vendors(self.uow(), principal(), status=status), r.page)
-        return pb.ListVendorsResponse(vendors=[vendor_pb(v) for v in vendors], page=paging)
+        quals = handlers.qualifications_of([v.id for v in vendors], self.uow(), principal())
+        return pb.ListVendorsResponse(vendors=[vendor_pb(v, quals[v.id]) for v in vendors], page=paging)
 
     def GetVendorHistory(self, r, context):
         offset_window(r.page)  # a bad page is refused before the id is looked up

@@ -189,6 +189,12 @@ def list_vendors(uow: ProcurementUow, caller: Principal, *, status: str = "") ->
         return uow.vendors.list(status=status or None)
 
 
+def qualifications_of(vids: list[str], uow: ProcurementUow, caller: Principal) -> dict[str, list[Qualification]]:
+    """The qualifications of a page of vendors, in one read (ListVendors shows their expiry)."""
+    with uow:
+        return uow.vendors.qualifications_of(vids)
+
+
 def vendor_history(vid: str, uow: ProcurementUow, caller: Principal) -> list[dict]:
     with uow:
         _vendor(uow, vid)

@@ -305,3 +305,23 @@ def test_standard_versions_drafts_and_effective_dates(budget_env, admin_token, s
                            timeout=30).budget
     cmp = s.CompareBudget(pb.CompareBudgetRequest(budget_id=this.id), timeout=30)
     assert cmp.last_year_budget_id == last.id and cmp.rows[-1].change.amount == "0.00"
+
+
+def test_a_line_is_traced_page_by_page_in_asset_code_order(budget_env, admin_token, signer):
+    """TraceBudgetLine pages the group in PostgreSQL (a slice of its stored ids): every asset once,
+    in code order, whatever order they were registered in; the page token carries on."""
+    target, _ = budget_env
+    s = stub(target, admin_token)
+    codes = [f"TR-{n:02d}" for n in (7, 3, 11, 1, 9, 5, 2)]
+    for code in codes:  # registered out of code order, all in one group (same unit, kind, dimensions)
+        s.RegisterAsset(pb.RegisterAssetRequest(fields=asset(code, dept="czj")), timeout=30)
+    standard = sample_standard(s, approver=stub(target, signer.mint("finance", perms=["*"], scopes=[{"unit": "*"}])))
+    budget = s.CompileBudget(pb.CompileBudgetRequest(org_unit_id="czj", year=2026, standard_id=standard.id),
+                             timeout=30).budget
+    line = next(ln for ln in read_paged(s.ListBudgetLines, pb.ListBudgetLinesRequest(budget_id=budget.id), "lines", 50)
+                if ln.rule_type == "rate")
+    request = pb.TraceBudgetLineRequest(budget_id=budget.id, line_no=line.line_no)
+    traced = read_paged(s.TraceBudgetLine, request, "assets", 3)
+    assert [a.fields.code for a in traced] == sorted(codes)
+    assert s.TraceBudgetLine(request, timeout=30).page.total_size == len(codes)
+    assert_garbage_token_refused(s.TraceBudgetLine, request)

@@ -488,3 +488,16 @@ def test_vendors_projects_and_vendor_history_are_paged(admin):
         assert len(whole) == total, (field, whole)
         assert [key(x) for x in read_paged(call, request, field, 2)] == whole, field
         assert_garbage_token_refused(call, request)
+
+
+def test_the_vendor_list_carries_each_vendors_qualifications(admin, env):
+    """The register shows when each vendor's certificates expire without a GetVendor per vendor."""
+    _register(admin)
+    _register(admin, vid="vendor-b", credit="91350100M000100Y43", name="某网络公司")
+    admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-hx", name="ITSS运维服务能力三级",
+                                                      number="ITSS-YW-3-2024", expires_on="2027-06-30"))
+    admin.AddQualification(pb.AddQualificationRequest(vendor_id="vendor-hx", name="安全服务资质",
+                                                      number="AQ-2025", expires_on="2026-12-20"))
+    vendors = {v.id: v for v in admin.ListVendors(pb.ListVendorsRequest()).vendors}
+    assert [q.expires_on for q in vendors["vendor-hx"].qualifications] == ["2026-12-20", "2027-06-30"]
+    assert list(vendors["vendor-b"].qualifications) == []

@@ -187,9 +187,21 @@ class AssetRepository(_Scoped):
             q = q.where(a.code > after_code)
         return [_to_asset(r) for r in self.conn.execute(q.order_by(a.code).limit(page_size)).all()]
 
-    def by_ids(self, ids: builtins.list, limit: int, offset: int) -> builtins.list[Asset]:
-        q = self._q().where(t.assets.c.id.in_(ids)).order_by(t.assets.c.code).limit(limit).offset(offset)
-        return [_to_asset(r) for r in self.conn.execute(q).all()]
+    def of_group(self, budget_id: str, group_no: int, limit: int, offset: int) -> builtins.list[Asset]:
+        """One page of a budget group's assets, in the order the group stores them (asset code).
+        The page is a slice of the stored id array taken in PostgreSQL: a 100,000-asset group
+        neither travels to Python nor is sorted on every page (docs/benchmarks-budget.md). Assets
+        outside the caller's scope are left out of their page (pages may come short)."""
+        scope = "" if self.scope.is_global else " AND a.org_unit_id = ANY(:units)"
+        rows = self.conn.execute(sa.text(f"""
+            SELECT a.* FROM budget_groups g
+            CROSS JOIN LATERAL unnest(g.asset_ids[(:first):(:last)]) WITH ORDINALITY AS page(id, n)
+            JOIN assets a ON a.id = page.id
+            WHERE g.budget_id = :budget_id AND g.group_no = :group_no{scope}
+            ORDER BY page.n"""),
+            {"first": offset + 1, "last": offset + limit, "budget_id": uuid.UUID(budget_id), "group_no": group_no,
+             "units": sorted(self.scope.units or ())}).all()
+        return [_to_asset(r) for r in rows]
 
     def copy_in(self, assets: builtins.list[Asset], history: builtins.list[tuple]) -> None:
         """Bulk insert (the import path): assets and their history rows
@@ -206,7 +218,7 @@ class AssetRepository(_Scoped):
                                       response_time, user_scale)::int AS group_no,
                    org_unit_id, kind, support_mode, protection_level, response_time, user_scale,
                    count(*)::int AS asset_count, sum(quantity)::bigint AS quantity,
-                   sum(original_value) AS original_value, array_agg(id) AS asset_ids
+                   sum(original_value) AS original_value, array_agg(id ORDER BY code) AS asset_ids
             FROM assets
             WHERE status = 'in_use' AND org_unit_id = ANY(:units)
             GROUP BY org_unit_id, kind, support_mode, protection_level, response_time, user_scale""",
@@ -432,7 +444,9 @@ class BudgetRepository(_Scoped):
         return _to_line(row) if row else None
 
     def group(self, budget_id: str, group_no: int) -> dict | None:
-        row = self.conn.execute(sa.select(t.budget_groups).where(
+        """A group without its asset ids (a page of them: AssetRepository.of_group)."""
+        cols = [c for c in t.budget_groups.c if c.name != "asset_ids"]
+        row = self.conn.execute(sa.select(*cols).where(
             t.budget_groups.c.budget_id == uuid.UUID(budget_id), t.budget_groups.c.group_no == group_no)).first()
         return dict(row._mapping) if row else None
 

@@ -113,6 +113,16 @@ class Vendors:
             t.qualifications.c.expires_on, t.qualifications.c.id)
         return [Qualification(**r._mapping) for r in self.conn.execute(q)]
 
+    def qualifications_of(self, vids: builtins.list[str]) -> dict[str, builtins.list[Qualification]]:
+        out: dict[str, builtins.list[Qualification]] = {v: [] for v in vids}
+        if not vids:
+            return out
+        q = sa.select(t.qualifications).where(t.qualifications.c.vendor_id.in_(vids)).order_by(
+            t.qualifications.c.expires_on, t.qualifications.c.id)
+        for r in self.conn.execute(q):
+            out[r.vendor_id].append(Qualification(**r._mapping))
+        return out
+
     def expiring(self, until: date, since: date) -> builtins.list[tuple[Qualification, str]]:
         """Qualifications expiring in [since, until], with the vendor's registering unit."""
         q = sa.select(t.qualifications, t.vendors.c.org_unit_id).join(

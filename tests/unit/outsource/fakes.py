@@ -49,6 +49,9 @@ class FakeVendors:
     def qualifications(self, vid):
         return sorted((q for q in self.quals.values() if q.vendor_id == vid), key=lambda q: (q.expires_on, q.id))
 
+    def qualifications_of(self, vids):
+        return {v: self.qualifications(v) for v in vids}
+
     def expiring(self, until, since):
         return [(q, self.rows[q.vendor_id].org_unit_id) for q in sorted(self.quals.values(), key=lambda q: q.id)
                 if since <= q.expires_on <= until]
