@@ -82,7 +82,7 @@ def run(args) -> dict:
         r["grpc4"] = raw.grpc_calls(server.target, 4, t, s)
 
     # -- GovOps ----------------------------------------------------------------------------
-    step("starting the GovOps stack (ticket, evaluation)")
+    step("starting the GovOps stack (org, ticket, evaluation)")
     with govops.BenchStack(args.redis_db) as bs:
         stack = bs.stack
         step("CreateTicket, 1 client")
@@ -119,6 +119,7 @@ def _probe_stream(stack, watcher) -> None:
     from govops.ticket.v1 import ticket_pb2 as pb
     from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
+    stack.create_org_units([(f"bench-probe-{attempt}", "probe", "", "department") for attempt in range(20)])
     with channel(stack.target("ticket"), stack.token()) as ch:
         stub = pb_grpc.TicketServiceStub(ch)
         for attempt in range(20):
