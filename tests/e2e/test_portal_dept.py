@@ -176,6 +176,10 @@ def test_an_approver_approves_a_change_and_rejects_one_only_with_a_reason(stack,
     shot(page, "dept-06-change-awaiting-approval")
     block.get_by_role("button", name="批准变更").click()
     page.get_by_text("已保存").first.wait_for()
+    # the page says the officer has decided their step; no buttons to decide it again
+    block.locator('[data-test="my-approval"]').get_by_text("审批通过本步骤").wait_for()
+    assert block.get_by_role("button", name="批准变更").count() == 0
+    shot(page, "dept-06b-change-approved-step")
     approved = dept.GetTicket(tpb.GetTicketRequest(id=first.id), timeout=10).ticket
     approvals = json_format.MessageToDict(approved.details)["approvals"]
     assert [(a["step"], a["approver"], a["decision"]) for a in approvals] == [("department", "S-DPT-01", "approved")]
