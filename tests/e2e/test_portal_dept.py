@@ -137,6 +137,7 @@ def test_a_requester_has_no_department_list_and_uploads_with_a_chinese_label(sta
     assert page.get_by_role("link", name="本部门工单").count() == 0
     page.goto(f"{portal}/department/tickets")
     page.get_by_role("alert").get_by_text("您没有查看本部门工单的权限").wait_for()
+    assert page.locator('[data-test="dept-tickets"]').count() == 0  # nothing to filter or page
     shot(page, "dept-04-requester-refused")
 
     page.goto(f"{portal}/tickets/{mine.id}")
