@@ -82,7 +82,7 @@ def run(args) -> dict:
         r["grpc4"] = raw.grpc_calls(server.target, 4, t, s)
 
     # -- GovOps ----------------------------------------------------------------------------
-    step("starting the GovOps stack (ticket, evaluation)")
+    step("starting the GovOps stack (org, ticket, evaluation)")
     with govops.BenchStack(args.redis_db) as bs:
         stack = bs.stack
         step("CreateTicket, 1 client")
@@ -104,6 +104,11 @@ def run(args) -> dict:
                     args.senders, args.sender_threads, grace=30.0 if not args.quick else 10.0))
         finally:
             watcher.close()
+
+    # -- the portal's gateway (its own stack: org, ticket and govops-portal) ----------------------
+    from . import portal
+
+    r["portal"] = portal.run(args.redis_db, args.seconds, step=step)
     r["facts"]["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return r
 
@@ -114,6 +119,7 @@ def _probe_stream(stack, watcher) -> None:
     from govops.ticket.v1 import ticket_pb2 as pb
     from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
+    stack.create_org_units([(f"bench-probe-{attempt}", "probe", "", "department") for attempt in range(20)])
     with channel(stack.target("ticket"), stack.token()) as ch:
         stub = pb_grpc.TicketServiceStub(ch)
         for attempt in range(20):
@@ -202,6 +208,24 @@ def render(r: dict, args) -> None:
                       "; ".join(notes))
     table.caption += (" Latency floor = 2 × PG 1-client commit time + 1 × confirmed publish time: the "
                       "serial durable steps after CreateTicket returns (relay commit, publish, consumer commit).")
+    Console(width=max(160, Console().width)).print(table)
+    render_portal(r["portal"])
+
+
+def render_portal(r: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .portal import render_first_load, rows
+
+    table = Table(title="Portal gateway (govops-portal) beside straight gRPC, same run",
+                  caption=(f"Closed loop, {r['seconds']:g} s per row pair, one thread per user, cookie sessions "
+                           f"through the gateway; {render_first_load(r['first_load'])}"))
+    for col, kw in (("Figure", {}), ("Users", {"justify": "right"}), ("Gateway p50 / p99", {"justify": "right"}),
+                    ("Direct gRPC p50 / p99", {"justify": "right"}), ("Overhead", {})):
+        table.add_column(col, **kw)
+    for row in rows(r):
+        table.add_row(*row)
     Console(width=max(160, Console().width)).print(table)
 
 

@@ -41,6 +41,7 @@ PERMISSIONS = {
     "SubmitRequest": "ticket.create",
     "ListMyTickets": "ticket.read",
     "GetTicketDetail": "ticket.read",
+    "ListDepartmentTickets": "ticket.department.read",
     "AddComment": "ticket.comment",
     "SupplyInfo": "ticket.comment",
     "ConfirmResolution": "ticket.create",
@@ -235,6 +236,12 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
                           r.sort or "created_desc"), self._uow(), principal())
         return pb.ListQueueResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
 
+    def ListDepartmentTickets(self, r, context):
+        items, token = tickets.list_tickets(
+            c.ListTickets("department", _filters(r.filter), *page(r.page), r.sort or "created_desc"),
+            self._uow(), principal())
+        return pb.ListDepartmentTicketsResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
+
     def GetTicketDetail(self, r, context):
         d = tickets.get_ticket_detail(c.GetTicketDetail(r.id), self._uow(), principal())
         return pb.GetTicketDetailResponse(
@@ -244,7 +251,7 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             attachments=[_attachment(a) for a in d.attachments], watchers=d.watchers,
             links=[pb.Link(from_id=str(x["from_id"]), to_id=str(x["to_id"]),
                            kind=_LINK_KIND_PB.get(x["kind"], pb.LINK_KIND_UNSPECIFIED)) for x in d.links],
-            allowed_actions=d.allowed_actions)
+            allowed_actions=d.allowed_actions, timeline=[_timeline_entry(n) for n in d.timeline])
 
     # -- requester window -------------------------------------------------------------------
     def AddComment(self, r, context):
@@ -492,6 +499,15 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
 
 def _missing(cal: BusinessCalendar, now) -> list[int]:
     return [a.year for a in coverage_alerts([cal], now)]
+
+
+def _timeline_entry(n) -> pb.TimelineEntry:
+    e, unset = n.entry, pb.TICKET_STATUS_UNSPECIFIED
+    return pb.TimelineEntry(at=timestamp(e.at), kind=e.kind,
+                            from_status=_STATUS[Status(e.from_status)] if e.from_status else unset,
+                            to_status=_STATUS[Status(e.to_status)] if e.to_status else unset,
+                            pending_reason=e.pending_reason, group_id=e.group_id, group_name=n.group_name,
+                            assignee_name=n.assignee_name)
 
 
 def _attachment(a: dict) -> pb.AttachmentInfo:

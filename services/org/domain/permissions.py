@@ -17,6 +17,7 @@ PERMISSIONS: dict[str, str] = {
     # ticket
     "ticket.create": "提交工单",
     "ticket.read": "查看工单",
+    "ticket.department.read": "查看本部门（管辖范围内）全部工单列表",
     "ticket.comment": "评论与补充信息",
     "ticket.assign": "分派、转派工单",
     "ticket.reprioritise": "调整工单优先级（须说明理由）",
@@ -70,24 +71,24 @@ def _role(code: str, name: str, description: str, *perms: str) -> RoleSpec:
     return RoleSpec(code, name, description, frozenset(perms) | own)
 
 
-_READ_ALL = ("org.read", "ticket.read", "budget.read", "outsource.read", "evaluation.read")
+_READ_ALL = ("org.read", "ticket.read", "ticket.department.read", "budget.read", "outsource.read", "evaluation.read")
 
 DEFAULT_ROLES: tuple[RoleSpec, ...] = (
     _role("requester", "业务用户", "在服务请求窗口提交、跟踪、确认和评价本部门的工单",
           "org.read", "ticket.create", "ticket.read", "ticket.comment"),
     _role("service_desk_agent", "服务台坐席", "登记、分派和跟踪工单，维护知识库",
-          "org.read", "ticket.create", "ticket.read", "ticket.comment", "ticket.assign", "ticket.reprioritise",
-          "ticket.kb.write"),
+          "org.read", "ticket.create", "ticket.read", "ticket.department.read", "ticket.comment", "ticket.assign",
+          "ticket.reprioritise", "ticket.kb.write"),
     _role("engineer", "运维工程师", "在运维窗口受理、处理和解决工单",
           "org.read", "ticket.create", "ticket.read", "ticket.comment", "ticket.work", "ticket.kb.write",
           "evaluation.read", "evaluation.score"),
     _role("group_lead", "组长", "管理支持组队列与值班，分派、升级、审批变更",
-          "org.read", "ticket.create", "ticket.read", "ticket.comment", "ticket.assign", "ticket.work",
-          "ticket.reprioritise", "ticket.approve_change", "ticket.kb.write", "ticket.audit.read", "evaluation.read",
-          "evaluation.score"),
+          "org.read", "ticket.create", "ticket.read", "ticket.department.read", "ticket.comment", "ticket.assign",
+          "ticket.work", "ticket.reprioritise", "ticket.approve_change", "ticket.kb.write", "ticket.audit.read",
+          "evaluation.read", "evaluation.score"),
     _role("dept_om_officer", "部门运维专员", "代表本部门管理运维需求、资产、预算申报和自评",
-          "org.read", "ticket.create", "ticket.read", "ticket.comment", "ticket.approve_change",
-          "budget.read", "budget.asset.write", "budget.compile", "budget.expense.record",
+          "org.read", "ticket.create", "ticket.read", "ticket.department.read", "ticket.comment",
+          "ticket.approve_change", "budget.read", "budget.asset.write", "budget.compile", "budget.expense.record",
           "outsource.read", "evaluation.read", "evaluation.score"),
     _role("om_centre_director", "运维中心主任", "统筹运维组织、流程、预算、外包和绩效，查看全部部门",
           *_READ_ALL, "org.admin", "org.grant", "ticket.create", "ticket.comment", "ticket.assign",

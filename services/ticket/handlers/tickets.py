@@ -16,6 +16,7 @@ from ..domain.commands import CreateTicket, GetTicket, GetTicketDetail, ListAudi
 from ..domain.lifecycle import SLA_TYPES, allowed_actions
 from ..domain.model import Ticket
 from ..domain.ports import TicketUow
+from ..domain.timeline import TimelineEntry, public_timeline
 from ._common import auto_assign, check_page, number_year, policy_for, read, staff_id, warn_missing_years
 
 
@@ -125,16 +126,48 @@ class TicketDetail:
     watchers: list
     links: list
     allowed_actions: list
+    timeline: list = field(default_factory=list)  # of NamedEntry
+
+
+@dataclass(frozen=True)
+class NamedEntry:
+    """A timeline entry with the display names of its group and assignee (org directory)."""
+    entry: TimelineEntry
+    group_name: str = ""
+    assignee_name: str = ""
 
 
 def get_ticket_detail(cmd: GetTicketDetail, uow: TicketUow, caller: Principal) -> TicketDetail:
-    """The ticket with its comments (internal ones for staff), attachments, watchers, links and
-    the lifecycle actions allowed now."""
+    """The ticket with its comments (internal ones for staff), attachments, watchers, links, the
+    lifecycle actions allowed now and its public timeline (status changes and assignments)."""
     with uow:
         t = read(uow, cmd.ticket_id, caller)
+        timeline = _named(uow, public_timeline(_audit(uow, t.id)))
         return TicketDetail(t, uow.comments.list(t.id, include_internal=caller.has("ticket.work")),
                             uow.attachments.list(t.id), uow.relations.watchers(t.id), uow.relations.links(t.id),
-                            allowed_actions(t.ticket_type, t.status.value))
+                            allowed_actions(t.ticket_type, t.status.value), timeline)
+
+
+def _audit(uow: TicketUow, ticket_id: str) -> list[dict]:
+    """Every audit entry of one ticket, oldest first (read in pages of AUDIT_PAGE_MAX)."""
+    entries: list[dict] = []
+    while True:
+        page = uow.tickets.audit_entries(ticket_id=ticket_id, after_id=entries[-1]["id"] if entries else 0,
+                                         limit=AUDIT_PAGE_MAX)
+        entries += page
+        if len(page) < AUDIT_PAGE_MAX:
+            return entries
+
+
+def _named(uow: TicketUow, timeline: list[TimelineEntry]) -> list[NamedEntry]:
+    groups: dict[str, str] = {}
+    staff: dict[str, str] = {}
+    for e in timeline:
+        if e.group_id and e.group_id not in groups:
+            groups[e.group_id] = (uow.orgdir.group(e.group_id) or {}).get("name") or e.group_id
+        if e.assignee and e.assignee not in staff:
+            staff[e.assignee] = (uow.orgdir.staff_member(e.assignee) or {}).get("name") or e.assignee
+    return [NamedEntry(e, groups.get(e.group_id, ""), staff.get(e.assignee, "")) for e in timeline]
 
 
 def list_tickets(cmd: ListTickets, uow: TicketUow, caller: Principal) -> tuple[list[Ticket], str]:
@@ -148,8 +181,11 @@ def list_tickets(cmd: ListTickets, uow: TicketUow, caller: Principal) -> tuple[l
         if not f.get("group_id"):
             raise InvalidArgument(field="filter.group_id", reason="is required for the group queue")
         f.setdefault("open_only", True)
-    elif cmd.view != "all":
-        raise InvalidArgument(field="view", reason="must be mine, my_queue, group_queue or all")
+    elif cmd.view not in ("all", "department"):
+        # department: everything in the caller's scope, like all; the scoped repository keeps
+        # other departments out, and the gRPC method's own permission (ticket.department.read)
+        # says who may list a department's tickets.
+        raise InvalidArgument(field="view", reason="must be mine, my_queue, group_queue, department or all")
     if cmd.view in ("my_queue", "group_queue") and not caller.has("ticket.work") and not caller.has("ticket.assign"):
         raise PermissionDenied("queues are for staff with ticket.work")
     if cmd.sort not in ("created_desc", "sla_due"):

@@ -37,6 +37,9 @@ const zh = {
     notFound: '工单不存在或您无权查看', back: '返回我的工单', resolution: '解决方案', assignee: '处理人',
     group: '支持组', details: '工单信息', form: '申请内容', saved: '已保存', confirmed: '已确认并关闭工单',
     approvalHint: '此变更等待审批', approvalComment: '审批意见（驳回时必填）', approve: '批准变更', reject: '驳回',
+    chooseFile: '选择文件', noFile: '未选择文件', filesChosen: '已选择 {n} 个文件',
+    statusChanged: '状态：{from} → {to}', assignedTo: '已分派给 {group} · {name}', assignedToPerson: '已分派给 {name}', rejectionReason: '驳回原因', youDecided: '您已于 {time} 审批通过本步骤，等待下一步审批', queued: '转入 {group} 队列，等待受理',
+    noGroup: '支持组', pendingReasons: { requester: '等待您补充信息', vendor: '等待服务商处理', change: '等待相关变更完成' },
   },
   status: {
     TICKET_STATUS_NEW: '待受理', TICKET_STATUS_ASSIGNED: '已分派', TICKET_STATUS_IN_PROGRESS: '处理中',
@@ -91,6 +94,9 @@ const en = {
     notFound: 'The ticket does not exist or you may not see it', back: 'Back to my tickets', resolution: 'Resolution', assignee: 'Assignee',
     group: 'Support group', details: 'Details', form: 'Request form', saved: 'Saved', confirmed: 'Confirmed and closed',
     approvalHint: 'This change awaits approval', approvalComment: 'Comment (required to reject)', approve: 'Approve', reject: 'Reject',
+    chooseFile: 'Choose a file', noFile: 'No file chosen', filesChosen: '{n} files chosen',
+    statusChanged: 'Status: {from} → {to}', assignedTo: 'Assigned to {group} · {name}', assignedToPerson: 'Assigned to {name}', rejectionReason: 'Reason', youDecided: 'You approved your step on {time}; the next step is pending', queued: 'In the {group} queue, waiting to be taken',
+    noGroup: 'support group', pendingReasons: { requester: 'Waiting for your information', vendor: 'Waiting for the vendor', change: 'Waiting for a related change' },
   },
   status: {
     TICKET_STATUS_NEW: 'New', TICKET_STATUS_ASSIGNED: 'Assigned', TICKET_STATUS_IN_PROGRESS: 'In progress',
