@@ -177,6 +177,8 @@ def _filters(f: pb.TicketFilter) -> dict:
     }
     if f.org_unit_ids:
         out["org_unit_id"] = list(f.org_unit_ids)
+    if f.catalogue_item_ids:
+        out["catalogue_item_id"] = list(f.catalogue_item_ids)
     if f.group_id:
         out["group_id"] = [f.group_id]
     if f.unassigned:

@@ -29,14 +29,19 @@ def at(path: str):
     return lambda url: fnmatch.fnmatchcase(urlparse(url).path, path)
 
 
-def log_in(page, url: str, user: str, *, password: str = PASSWORD, landing: str = "/catalogue") -> None:
-    """Logs `user` in from the portal's front door and waits for the page it lands on."""
+def log_in(page, url: str, user: str, *, password: str = PASSWORD, landing: str | None = None) -> None:
+    """Logs `user` in from the portal's front door and waits for the page it lands on: `landing`,
+    or by default the user's own front page (/ops/queue for staff with ticket.work, else /catalogue)."""
     page.goto(f"{url}/")
     page.wait_for_url(at("/login"))
     page.get_by_label("用户名").fill(user)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(at(landing))
+    if landing is None:
+        page.wait_for_url(lambda u: any(u.split("?")[0].endswith(p) for p in ("/catalogue", "/ops/queue")))
+        landing = "/catalogue" if page.url.split("?")[0].endswith("/catalogue") else "/ops/queue"
+    else:
+        page.wait_for_url(at(landing))
     if landing == "/catalogue":
         page.get_by_text("基础设施运维").first.wait_for()
 
