@@ -40,3 +40,12 @@ describe('the operations queue', () => {
     expect(claimHolder({ violations: [] })).toBe('')
   })
 })
+
+describe('the audit trail', () => {
+  it('shows what changed', async () => {
+    const { auditDiff } = await import('../src/modules/ops/queue.js')
+    expect(auditDiff({ action: 'claim', before: { status: 'new', assignee: null, title: 'x' }, after: { status: 'assigned', assignee: 'OPS-E2', title: 'x' } }))
+      .toBe('status: new → assigned; assignee: ∅ → OPS-E2')
+    expect(auditDiff({ action: 'created', before: null, after: { title: '断网', vendor_id: null } })).toBe('title: 断网')
+  })
+})

@@ -57,3 +57,18 @@ export function claimHolder(err) {
   const m = v && /already assigned to (.+)$/.exec(v.description)
   return m ? m[1] : ''
 }
+
+// An audit entry's change as text: the fields whose value differs, "before → after" (∅ for none).
+export function auditDiff(entry) {
+  const before = entry.before || {}
+  const after = entry.after || {}
+  const show = (v) => {
+    if (v === null || v === undefined || v === '') return '∅'
+    const s = typeof v === 'object' ? JSON.stringify(v) : String(v)
+    return s.length > 60 ? `${s.slice(0, 59)}…` : s
+  }
+  return Object.keys({ ...before, ...after })
+    .filter((k) => show(before[k]) !== show(after[k]))
+    .map((k) => (entry.action === 'created' ? `${k}: ${show(after[k])}` : `${k}: ${show(before[k])} → ${show(after[k])}`))
+    .join('; ')
+}
