@@ -48,8 +48,8 @@ def staff_token(stack, i: int) -> str:
                        extra={"staff_id": f"s-{i}"})
 
 
-def gateway_queue(portal: str, stack, calls: int) -> dict:
-    """8 users, each `calls` ListQueue requests through the gateway, views round-robin."""
+def gateway_queue(portal: str, stack, calls: int, users: int = USERS) -> dict:
+    """`users` users, each `calls` ListQueue requests through the gateway, views round-robin."""
     import httpx2 as httpx
 
     lat: list[float] = []
@@ -74,7 +74,7 @@ def gateway_queue(portal: str, stack, calls: int) -> dict:
                     by_view.setdefault(body["view"] + ("+unassigned" if body.get("filter", {}).get("unassigned")
                                                        else ""), []).append(ms)
 
-    threads = [threading.Thread(target=user, args=(i,)) for i in range(USERS)]
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
     started = time.monotonic()
     for t in threads:
         t.start()
@@ -306,6 +306,7 @@ def main(argv=None) -> int:
         print("bench.ops: queue page API, 8 users …", file=sys.stderr)
         results["health"] = baseline_health(url, 400)
         results["grpc"] = baseline_grpc_queue(stack, args.calls // 2)
+        results["one"] = gateway_queue(url, stack, args.calls // 2, users=1)
         results["queue"] = gateway_queue(url, stack, args.calls)
         print(f"bench.ops: change → queue update at {args.rate:g}/s …", file=sys.stderr)
         results["live"] = change_to_update(url, stack, args.rate, args.seconds)
@@ -318,7 +319,7 @@ def main(argv=None) -> int:
             portal.stop()
         stack.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
-    q, live, h, g = results["queue"], results["live"], results["health"], results["grpc"]
+    q, live, h, g, one = results["queue"], results["live"], results["health"], results["grpc"], results["one"]
     views = "; ".join(f"{k.removeprefix('QUEUE_VIEW_').lower()} {a:.1f} / {b:.1f}" for k, (a, b) in q["views"].items())
     print(f"""
 GovOps operations-window bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — nproc {len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f} at the end
@@ -328,6 +329,7 @@ stored: {results['stored']:,} tickets ({results['open']:,} open); seeding {args.
 |---|---|
 | raw baseline: gateway GET /api/health p50 / p99, 1 client | {h['p50']:.1f} / {h['p99']:.1f} ms |
 | raw baseline: ListQueue straight to ticket-grpc, 8 threads, p50 / p99 | {g['p50']:.1f} / {g['p99']:.1f} ms |
+| queue page API: ListQueue via the gateway, 1 user alone, n={one['n']} p50 / p99 | {one['p50']:.1f} / {one['p99']:.1f} ms |
 | queue page API: ListQueue via the gateway, 8 users, n={q['n']} ({q['errors']} errors, {q['rate']:.0f}/s) p50 / p99 | {q['p50']:.1f} / {q['p99']:.1f} ms (target p99 ≤ 100 ms: {'MET' if q['p99'] <= 100 else 'MISSED'}) |
 | … by view p50 / p99 (ms) | {views} |
 | change → SSE event p50 / p99 / max ({live['delivered']}/{live['n']} delivered at {live['rate']:g}/s; sender lag ≤ {live['sender_lag']:.2f} s) | {live['event'][0]:.0f} / {live['event'][1]:.0f} / {live['event'][2]:.0f} ms |

@@ -312,3 +312,7 @@ def test_the_queue_stream_bridges_watch_queue_with_the_users_own_permissions(mak
     assert problem_body["violations"][0]["field"] == "group_id"
     # Unknown query fields are refused like any request field.
     assert staff.get("/api/tickets/queue/stream", params={"nope": "1"}).status_code == 400
+    # ListGroupWorkload's REST path (what the assign dialog reads), with the staff member's own token
+    reply = staff.get("/api/v1/support-groups/workload", params={"all_groups": "true"})
+    assert reply.status_code == 200 and reply.json() == {"groups": []}
+    assert staff.get("/api/v1/support-groups/workload", params={"group_ids": "grp-none"}).status_code == 404
