@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue as stdqueue
 import time
 from datetime import UTC, datetime
@@ -535,7 +536,9 @@ def _attachment(a: dict) -> pb.AttachmentInfo:
 def build(settings) -> GrpcApp:
     engine = make_engine(settings.database_url, pool_size=settings.grpc_max_workers)
     client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2)
-    hub, feed = QueueHub(client), ChangeFeed(client)
+    # Streams hold a worker thread each: by default half the pool may be live queues.
+    limit = int(os.environ.get("GOVOPS_TICKET_MAX_QUEUE_WATCHES", "0")) or max(1, settings.grpc_max_workers // 2)
+    hub, feed = QueueHub(client, limit), ChangeFeed(client)
     service = pb.DESCRIPTOR.services_by_name["TicketService"]
     return GrpcApp(
         service="ticket",

@@ -154,3 +154,20 @@ def test_group_workload_shows_who_is_on_duty_and_their_open_tickets(platform, si
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
     every = stub(target, wang).ListGroupWorkload(pb.ListGroupWorkloadRequest(all_groups=True), timeout=5).groups
     assert "grp-network" in [g.group_id for g in every]
+
+
+def test_the_hub_serves_at_most_its_limit_of_live_queues(redis_client):
+    from govkit.errors import Unavailable
+    from ticket.adapters.feed import ChangeFeed, QueueHub
+
+    hub = QueueHub(redis_client, limit=1)
+    try:
+        first = hub.subscribe(lambda change: True)
+        with pytest.raises(Unavailable):  # each stream holds a server thread: the pool stays for unary calls
+            hub.subscribe(lambda change: True)
+        ChangeFeed(redis_client).publish([{"ticket_id": "t1"}])
+        assert first.queue.get(timeout=5) == [{"ticket_id": "t1"}]
+        hub.unsubscribe(first)
+        hub.unsubscribe(hub.subscribe(lambda change: True))  # room again
+    finally:
+        hub.stop()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import redis
 
 from govkit import logs
+from govkit.errors import Unavailable
 
 from ..domain.events import COMMON_FIELDS, TicketEvent
 
@@ -81,10 +82,15 @@ class Subscription:
 
 
 class QueueHub:
-    """Fans the Redis change channel out to the in-process WatchQueue streams (one thread)."""
+    """Fans the Redis change channel out to the in-process WatchQueue streams (one thread).
 
-    def __init__(self, client: redis.Redis):
+    Each open stream holds one of the gRPC server's worker threads for its lifetime, so at most
+    `limit` streams are served at once (the rest of the pool stays free for unary calls); one more
+    is refused as UNAVAILABLE and the page falls back to reloading."""
+
+    def __init__(self, client: redis.Redis, limit: int = 8):
         self.redis = client
+        self.limit = limit
         self.channel = changes_channel(client)
         self._subs: set[Subscription] = set()
         self._lock = threading.Lock()
@@ -95,6 +101,10 @@ class QueueHub:
     def subscribe(self, wants: Callable[[dict], bool]) -> Subscription:
         sub = Subscription(wants)
         with self._lock:
+            if len(self._subs) >= self.limit:
+                log.warning("queue_watch_limit_reached", limit=self.limit)
+                raise Unavailable(f"this server already serves {self.limit} live queues; "
+                                  "reload the page by hand or try again later")
             self._subs.add(sub)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="ticket-queue-hub", daemon=True)
