@@ -185,3 +185,13 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
     lead.locator('[data-test="work-assignee"]').get_by_text("王磊").wait_for()
     shot(lead, "ops-07-reassigned")
     assert tickets.GetTicket(tpb.GetTicketRequest(id=second.id), timeout=10).ticket.assignee == "OPS-E1"
+
+    # the window in English
+    lead.get_by_role("button", name="English").click()
+    lead.get_by_text("Audit trail").wait_for()
+    lead.goto(f"{portal}/ops/queue")
+    lead.get_by_role("heading", name="Work queues").wait_for()
+    lead.locator('[data-test="queue-tabs"]').get_by_text("All (in my scope)").click()
+    lead.locator('[data-test="queue"]').get_by_text("统计局三楼无线网络故障").wait_for()
+    shot(lead, "ops-08-queue-english")
+    lead.get_by_role("button", name="中文").click()
