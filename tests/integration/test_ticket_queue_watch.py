@@ -171,3 +171,25 @@ def test_the_hub_serves_at_most_its_limit_of_live_queues(redis_client):
         hub.unsubscribe(hub.subscribe(lambda change: True))  # room again
     finally:
         hub.stop()
+
+
+def test_a_ticket_moved_to_another_groups_queue_reaches_that_queue_live(platform, signer, admin_token):
+    from govkit.orgdir import OrgDirectory
+
+    target, engine = platform
+    with engine.begin() as conn:
+        OrgDirectory(conn).apply("group_created", {"group_id": "grp-db", "code": "db", "name": "数据库组",
+                                                  "org_unit_id": "om-centre", "lead_position_id": None})
+    ticket = _queued(target, admin_token, "仍是新工单")
+    assert ticket.status == pb.TICKET_STATUS_NEW
+    lead = signer.mint("s-zhao", perms=["ticket.work", "ticket.read", "ticket.assign"], scopes=[{"unit": "*"}])
+    seen: list = []
+    ready = threading.Event()
+    call = _watch(target, lead, pb.WatchQueueRequest(view=pb.QUEUE_VIEW_GROUP_QUEUE, group_id="grp-db"), seen, ready)
+    ready.wait(5)
+    time.sleep(0.5)
+    # Still new: the move publishes no event, yet the target queue hears of it.
+    stub(target, lead).TransferTicket(pb.TransferTicketRequest(ticket_id=ticket.id, group_id="grp-db"), timeout=5)
+    assert _wait_for(lambda: any(c.ticket_id == ticket.id and c.group_id == "grp-db" for c in seen))
+    assert next(c for c in seen if c.ticket_id == ticket.id).event == "ticket_updated"
+    call.cancel()

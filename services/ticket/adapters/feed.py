@@ -41,6 +41,16 @@ def change_of(event: TicketEvent) -> dict:
     return out
 
 
+def updated_change(ticket) -> dict:
+    """A ticket saved without an event (ticket.domain.model.Ticket): its state as `ticket_updated`."""
+    from govkit.events import utcnow
+
+    out = ticket.common(ticket.updated_at or utcnow())
+    out["event"] = "ticket_updated"
+    out["previous_assignee"] = None
+    return out
+
+
 class ChangeFeed:
     """Publishes committed changes (one message per commit, a JSON list)."""
 

@@ -10,7 +10,7 @@ from ..domain.events import TicketEvent
 from ..domain.model import LifecycleSettings
 from ..domain.ports import TicketUow
 from . import repository as r
-from .feed import ChangeFeed, change_of, default_feed
+from .feed import ChangeFeed, change_of, default_feed, updated_change
 
 
 def lifecycle_settings() -> LifecycleSettings:
@@ -42,8 +42,16 @@ class TicketUnitOfWork(SqlUnitOfWork):
         self.orgdir = OrgDirectory(conn)
 
     def commit(self) -> None:
-        # The open queues (WatchQueue) hear of a change only once it is committed.
+        # The open queues (WatchQueue) hear of a change only once it is committed: the saved
+        # events' state, and a plain `ticket_updated` for a ticket saved without an event (e.g. a
+        # ticket still new moved to another group's queue).
         changes = [change_of(e) for e in self.events if isinstance(e, TicketEvent)]
+        told = {c["ticket_id"] for c in changes}
+        for t in self.tickets.saved:
+            if t.id not in told:
+                told.add(t.id)
+                changes.append(updated_change(t))
+        self.tickets.saved.clear()
         super().commit()
         if changes:
             (self._feed or default_feed()).publish(changes)

@@ -187,7 +187,8 @@ def link_tickets(cmd: LinkTickets, uow: TicketUow, caller: Principal, *, now: da
 
 def queue_watch(cmd: WatchQueue, caller: Principal) -> Callable[[dict], bool]:
     """Which committed changes (adapters/feed.change_of) a WatchQueue stream receives: only
-    tickets in the caller's scope, and of those the ones its view shows or just stopped showing."""
+    tickets in the caller's scope, and of those the ones its view shows or may just have stopped
+    showing."""
     if cmd.view not in ("my_queue", "group_queue", "all"):
         raise InvalidArgument(field="view", reason="must be my_queue, group_queue or all")
     if cmd.view == "group_queue" and not cmd.group_id:
@@ -200,7 +201,9 @@ def queue_watch(cmd: WatchQueue, caller: Principal) -> Callable[[dict], bool]:
         if cmd.view == "my_queue":
             return me in (change.get("assignee"), change.get("previous_assignee"))
         if cmd.view == "group_queue":
-            return change.get("group_id") == cmd.group_id or change.get("event") == "ticket_assigned"
+            # An assignment or an eventless save may have moved a ticket out of this group.
+            return change.get("group_id") == cmd.group_id or change.get("event") in ("ticket_assigned",
+                                                                                      "ticket_updated")
         return True
 
     return wants

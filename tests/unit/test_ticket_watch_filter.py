@@ -48,3 +48,9 @@ def test_group_workload_lists_members_on_duty_first_with_their_open_load():
     assert queue.group_workload(ListGroupWorkload(), FakeUnitOfWork(), caller(staff_id="nobody")) == []
     with pytest.raises(NotFound):
         queue.group_workload(ListGroupWorkload(("grp-none",)), FakeUnitOfWork(), caller(staff_id="s1"))
+
+
+def test_a_group_queue_also_sees_eventless_saves_that_may_have_moved_a_ticket_out():
+    wants = queue.queue_watch(WatchQueue("group_queue", "grp-network"), caller(staff_id="s1"))
+    assert wants(change(group_id="grp-db", event="ticket_updated"))
+    assert not wants(change(group_id="grp-db", event="ticket_status_changed"))
