@@ -280,6 +280,26 @@ class OrgDirectory(UnitChecks):
             group_members.c.staff_id)
         return list(self.conn.execute(q).scalars())
 
+    def groups(self, group_ids=None) -> list[dict]:
+        """Support groups (all, or those named), by name."""
+        q = sa.select(groups).order_by(groups.c.name, groups.c.id)
+        if group_ids is not None:
+            q = q.where(groups.c.id.in_(list(group_ids)))
+        return [dict(r) for r in self.conn.execute(q).mappings()]
+
+    def groups_of(self, staff_id: str) -> list[str]:
+        """The support groups `staff_id` is a member of."""
+        q = sa.select(group_members.c.group_id).where(group_members.c.staff_id == staff_id).order_by(
+            group_members.c.group_id)
+        return list(self.conn.execute(q).scalars())
+
+    def staff_members(self, staff_ids) -> dict[str, dict]:
+        """staff id → record, for those that exist."""
+        ids = list(staff_ids)
+        if not ids:
+            return {}
+        return {r["id"]: dict(r) for r in self.conn.execute(sa.select(staff).where(staff.c.id.in_(ids))).mappings()}
+
     def on_duty(self, group_id: str, at: datetime) -> list[str]:
         """Staff of `group_id` whose shift covers `at` (overnight shifts included)."""
         # A shift lasts at most 24 h (org refuses longer ones), which bounds the index range scan;

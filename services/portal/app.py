@@ -5,6 +5,7 @@ Routes (docs/portal.md):
   POST /api/rpc/<full.Service>/<Method>  every unary RPC, proto3 JSON in and out
   <verb> /api/v1/...                     the REST bindings of the protos' google.api.http annotations
   GET  /api/kpis/stream                  Server-Sent Events from EvaluationService.WatchKpis
+  GET  /api/tickets/queue/stream         Server-Sent Events from TicketService.WatchQueue
   GET  /api/openapi.json, /api/docs      the OpenAPI document and its renderer
   GET  /api/health                       liveness
   GET  /*                                the built web app (index.html for the app's own routes)
@@ -43,6 +44,7 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 IDENTITY = "govops.org.v1.IdentityService"
 WATCH_KPIS = ("govops.evaluation.v1.EvaluationService", "WatchKpis")
+WATCH_QUEUE = ("govops.ticket.v1.TicketService", "WatchQueue")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -268,7 +270,8 @@ async def rpc(request: Request) -> Response:
     if method is None or method.client_streaming:
         raise Problem(404, "no such RPC", code="NOT_FOUND")
     if method.server_streaming:
-        raise Problem(404, "streaming RPCs are served as Server-Sent Events (e.g. /api/kpis/stream)",
+        raise Problem(404, "streaming RPCs are served as Server-Sent Events (/api/kpis/stream, "
+                      "/api/tickets/queue/stream)",
                       code="NOT_FOUND")
     if method.returns_credentials:
         raise Problem(404, "credentials are not served through the gateway; use /api/session", code="NOT_FOUND")
@@ -296,29 +299,43 @@ async def rest(request: Request) -> Response:
     return _json(transcode.response_body(reply, binding.response_body), cid=cid)
 
 
-async def kpi_stream(request: Request) -> Response:
-    """WatchKpis as Server-Sent Events (`event: kpi`, data: a WatchKpisResponse). The stream ends
-    when the access token would expire; the browser's EventSource reconnects and the gateway
-    refreshes the session then. A gRPC error ends it with `event: problem`."""
-    gw, cid = gateway(request), correlation_id(request)
-    method = gw.catalog.method(*WATCH_KPIS)
-    message = transcode.build(method.input, None, query=request.query_params.multi_items())
-    token, session = await gw.credentials(request)
-    lifetime = session.expires_at - time.time() - 5 if session else gw.settings.session_ttl_seconds
-    lifetime = max(5.0, lifetime)
+def event_stream(service: str, method_name: str, event: str):
+    """A server-streaming RPC as Server-Sent Events (`event: <event>`, data: one response message
+    as JSON), called with the user's token; the query parameters are the request's fields. The
+    stream ends when the access token would expire; the browser's EventSource reconnects and the
+    gateway refreshes the session then. A gRPC error ends it with `event: problem`."""
 
-    async def events():
-        call = gw._callable(method)(message, metadata=gw.metadata(token, cid), timeout=lifetime)
-        try:
-            async for item in call:
-                yield {"event": "kpi", "data": json.dumps(transcode.to_json(item), ensure_ascii=False)}
-        except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
-                yield {"event": "problem", "data": json.dumps(from_rpc_error(err).body(), ensure_ascii=False)}
-        finally:
-            call.cancel()
+    async def endpoint(request: Request) -> Response:
+        gw, cid = gateway(request), correlation_id(request)
+        method = gw.catalog.method(service, method_name)
+        if method is None or not method.server_streaming:
+            raise Problem(404, "no such stream", code="NOT_FOUND")
+        message = transcode.build(method.input, None, query=request.query_params.multi_items())
+        token, session = await gw.credentials(request)
+        lifetime = session.expires_at - time.time() - 5 if session else gw.settings.session_ttl_seconds
+        lifetime = max(5.0, lifetime)
 
-    return EventSourceResponse(events(), ping=15, headers={"x-correlation-id": cid, "cache-control": "no-store"})
+        async def events():
+            call = gw._callable(method)(message, metadata=gw.metadata(token, cid), timeout=lifetime)
+            try:
+                async for item in call:
+                    yield {"event": event, "data": json.dumps(transcode.to_json(item), ensure_ascii=False)}
+            except grpc.aio.AioRpcError as err:
+                if err.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
+                    yield {"event": "problem", "data": json.dumps(from_rpc_error(err).body(), ensure_ascii=False)}
+            finally:
+                call.cancel()
+
+        return EventSourceResponse(events(), ping=15, headers={"x-correlation-id": cid, "cache-control": "no-store"})
+
+    return endpoint
+
+
+# path → the server-streaming RPC it bridges and the SSE event name of its messages.
+STREAMS = {
+    "/api/kpis/stream": (*WATCH_KPIS, "kpi"),
+    "/api/tickets/queue/stream": (*WATCH_QUEUE, "queue"),
+}
 
 
 async def openapi_json(request: Request) -> Response:
@@ -388,7 +405,7 @@ def build(settings: PortalSettings) -> Starlette:
         Route("/api/session", whoami, methods=["GET"]),
         Route("/api/session", logout, methods=["DELETE"]),
         Route("/api/rpc/{service}/{method}", rpc, methods=["POST"]),
-        Route("/api/kpis/stream", kpi_stream),
+        *[Route(path, event_stream(*target)) for path, target in STREAMS.items()],
         Route("/api/openapi.json", openapi_json),
         Route("/api/docs", api_docs),
         Route("/api/{path:path}", rest, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+import os
+import queue as stdqueue
+import time
+from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from google.protobuf import json_format
 from google.protobuf.struct_pb2 import Struct
 
 from govkit.db import make_engine
-from govkit.errors import InvalidArgument
+from govkit.errors import InvalidArgument, Unauthenticated
 from govkit.events import jsonable, utcnow
 from govkit.grpc_server import GrpcApp, permissions_for, principal
 from govkit.protoconv import (
@@ -27,6 +31,7 @@ from govops.ticket.v1 import ticket_pb2 as pb
 from govops.ticket.v1 import ticket_pb2_grpc as pb_grpc
 
 from .adapters.details import details_to_json
+from .adapters.feed import ChangeFeed, QueueHub
 from .adapters.uow import TicketUnitOfWork
 from .domain import commands as c
 from .domain.calendar import BusinessCalendar, coverage_alerts
@@ -51,6 +56,8 @@ PERMISSIONS = {
     "GetAttachment": "ticket.read",
     "WatchTicket": "ticket.read",
     "ListQueue": "ticket.work",
+    "WatchQueue": "ticket.work",
+    "ListGroupWorkload": "ticket.work",
     "ClaimTicket": "ticket.work",
     "AssignTicket": "ticket.assign",
     "TransferTicket": "ticket.assign",
@@ -176,6 +183,8 @@ def _filters(f: pb.TicketFilter) -> dict:
     }
     if f.org_unit_ids:
         out["org_unit_id"] = list(f.org_unit_ids)
+    if f.catalogue_item_ids:
+        out["catalogue_item_id"] = list(f.catalogue_item_ids)
     if f.group_id:
         out["group_id"] = [f.group_id]
     if f.unassigned:
@@ -189,12 +198,29 @@ def _filters(f: pb.TicketFilter) -> dict:
     return out
 
 
+def _change_to_pb(c: dict) -> pb.QueueChange:
+    occurred = c.get("occurred_at")
+    return pb.QueueChange(
+        ticket_id=c.get("ticket_id") or "", number=c.get("number") or "", event=c.get("event") or "",
+        status=_STATUS[Status(c["status"])] if c.get("status") in _STATUS_WORDS else pb.TICKET_STATUS_UNSPECIFIED,
+        ticket_type=c.get("ticket_type") or "", org_unit_id=c.get("org_unit_id") or "",
+        group_id=c.get("group_id") or "", assignee=c.get("assignee") or "",
+        previous_assignee=c.get("previous_assignee") or "",
+        priority=_PRIORITY_PB[Priority(c["priority"])] if c.get("priority") in _PRIORITY_WORDS
+        else pb.PRIORITY_UNSPECIFIED,
+        occurred_at=timestamp(datetime.fromisoformat(occurred)) if occurred else None)
+
+
+_STATUS_WORDS = {s.value for s in Status}
+_PRIORITY_WORDS = {p.value for p in Priority}
+
+
 class TicketServicer(pb_grpc.TicketServiceServicer):
-    def __init__(self, engine):
-        self.engine = engine
+    def __init__(self, engine, hub: QueueHub | None = None, feed: ChangeFeed | None = None):
+        self.engine, self.hub, self.feed = engine, hub, feed
 
     def _uow(self):
-        return TicketUnitOfWork(self.engine, principal().scope)
+        return TicketUnitOfWork(self.engine, principal().scope, self.feed)
 
     # -- create / read ----------------------------------------------------------------------
     def CreateTicket(self, request, context):
@@ -241,6 +267,35 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             c.ListTickets("department", _filters(r.filter), *page(r.page), r.sort or "created_desc"),
             self._uow(), principal())
         return pb.ListDepartmentTicketsResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
+
+    def WatchQueue(self, r, context):
+        caller = principal()
+        wants = queue.queue_watch(c.WatchQueue(choice(_QUEUE_VIEW, r.view, "view", default="my_queue"), r.group_id),
+                                  caller)
+        assert self.hub is not None, "WatchQueue needs the queue hub (build())"
+        # The token was checked when the call started; the stream must not outlive it.
+        expires = float(caller.claims.get("exp", "inf"))
+        sub = self.hub.subscribe(wants)
+        try:
+            while context.is_active():
+                if time.time() >= expires:
+                    raise Unauthenticated("token expired; reconnect with a fresh token")
+                try:
+                    batch = sub.queue.get(timeout=max(0.0, min(1.0, expires - time.time())))
+                except stdqueue.Empty:
+                    continue
+                if batch is None:
+                    return
+                yield pb.WatchQueueResponse(changes=[_change_to_pb(x) for x in batch])
+        finally:
+            self.hub.unsubscribe(sub)
+
+    def ListGroupWorkload(self, r, context):
+        groups = queue.group_workload(c.ListGroupWorkload(tuple(r.group_ids), r.all_groups), self._uow(), principal())
+        return pb.ListGroupWorkloadResponse(groups=[pb.GroupWorkload(
+            group_id=g.group_id, code=g.code, name=g.name, org_unit_id=g.org_unit_id, is_member=g.is_member,
+            members=[pb.GroupMember(staff_id=m.staff_id, name=m.name, on_duty=m.on_duty, open_tickets=m.open_tickets,
+                                    vendor_id=m.vendor_id) for m in g.members]) for g in groups])
 
     def GetTicketDetail(self, r, context):
         d = tickets.get_ticket_detail(c.GetTicketDetail(r.id), self._uow(), principal())
@@ -517,11 +572,15 @@ def _attachment(a: dict) -> pb.AttachmentInfo:
 
 def build(settings) -> GrpcApp:
     engine = make_engine(settings.database_url, pool_size=settings.grpc_max_workers)
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2)
+    # Streams hold a worker thread each: by default half the pool may be live queues.
+    limit = int(os.environ.get("GOVOPS_TICKET_MAX_QUEUE_WATCHES", "0")) or max(1, settings.grpc_max_workers // 2)
+    hub, feed = QueueHub(client, limit), ChangeFeed(client)
     service = pb.DESCRIPTOR.services_by_name["TicketService"]
     return GrpcApp(
         service="ticket",
-        registrations=[(pb_grpc.add_TicketServiceServicer_to_server, TicketServicer(engine))],
+        registrations=[(pb_grpc.add_TicketServiceServicer_to_server, TicketServicer(engine, hub, feed))],
         service_names=[service.full_name],
         permissions=permissions_for(service, PERMISSIONS),
-        on_stop=[engine.dispose],
+        on_stop=[hub.stop, client.close, engine.dispose],
     )

@@ -29,20 +29,27 @@ def at(path: str):
     return lambda url: fnmatch.fnmatchcase(urlparse(url).path, path)
 
 
-def log_in(page, url: str, user: str, *, password: str = PASSWORD, landing: str = "/catalogue") -> None:
-    """Logs `user` in from the portal's front door and waits for the page it lands on."""
+def log_in(page, url: str, user: str, *, password: str = PASSWORD, landing: str | None = None) -> None:
+    """Logs `user` in from the portal's front door and waits for the page it lands on: `landing`,
+    or by default the user's own front page (/ops/queue for staff with ticket.work, else /catalogue)."""
     page.goto(f"{url}/")
     page.wait_for_url(at("/login"))
     page.get_by_label("用户名").fill(user)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(at(landing))
+    if landing is None:
+        page.wait_for_url(lambda u: any(u.split("?")[0].endswith(p) for p in ("/catalogue", "/ops/queue")))
+        landing = "/catalogue" if page.url.split("?")[0].endswith("/catalogue") else "/ops/queue"
+    else:
+        page.wait_for_url(at(landing))
     if landing == "/catalogue":
         page.get_by_text("基础设施运维").first.wait_for()
 
 
-def create_users(stack, users: dict[str, tuple[str, str, str]], *, password: str = PASSWORD) -> None:
-    """users: username → (display name, role, org unit); each role is granted on the unit's subtree."""
+def create_users(stack, users: dict[str, tuple[str, str, str]], *, password: str = PASSWORD,
+                 staff: dict[str, str] | None = None) -> None:
+    """users: username → (display name, role, org unit); each role is granted on the unit's subtree.
+    staff: username → the staff id the account belongs to (staff tokens carry it as `staff_id`)."""
     from govkit.client import channel
     from govops.org.v1 import org_pb2 as opb
     from govops.org.v1 import org_pb2_grpc
@@ -50,5 +57,6 @@ def create_users(stack, users: dict[str, tuple[str, str, str]], *, password: str
     admin = channel(stack.target("org"), stack.token())
     org, ident = org_pb2_grpc.OrgServiceStub(admin), org_pb2_grpc.IdentityServiceStub(admin)
     for user, (name, role, unit) in users.items():
-        ident.CreateUser(opb.CreateUserRequest(username=user, password=password, display_name=name), timeout=10)
+        ident.CreateUser(opb.CreateUserRequest(username=user, password=password, display_name=name,
+                                               staff_id=(staff or {}).get(user, "")), timeout=10)
         org.GrantRole(opb.GrantRoleRequest(subject=user, role=role, org_unit_id=unit, subtree=True), timeout=10)

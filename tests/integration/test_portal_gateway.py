@@ -276,3 +276,43 @@ def test_security_headers_web_app_and_openapi(make_client):
     assert one["paths"] and all("TicketService" in p or p.startswith("/api/v1/") for p in one["paths"])
     assert "/api/v1/whoami" not in one["paths"] and [t["name"] for t in one["tags"]] == ["TicketService"]
     problem(client.get("/api/openapi.json", params={"service": "nope"}), 404)
+
+
+def _sse_events(text: str) -> list[tuple[str, str]]:
+    out, event = [], "message"
+    for line in text.splitlines():
+        if line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            out.append((event, line[5:].strip()))
+    return out
+
+
+def test_the_queue_stream_bridges_watch_queue_with_the_users_own_permissions(make_client, services, admin_token):
+    import json
+
+    client = make_client()
+    assert client.get("/api/tickets/queue/stream").status_code == 401
+    login(client)  # a requester: WatchQueue needs ticket.work, which the gateway never adds
+    reply = client.get("/api/tickets/queue/stream", params={"view": "QUEUE_VIEW_ALL"})
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/event-stream")
+    [(event, data)] = _sse_events(reply.text)
+    assert event == "problem" and json.loads(data)["code"] == "PERMISSION_DENIED"
+    # A staff member's bad request is the service's INVALID_ARGUMENT naming the field.
+    org = org_pb2_grpc.OrgServiceStub(channel(services["org"], admin_token))
+    ident = org_pb2_grpc.IdentityServiceStub(channel(services["org"], admin_token))
+    ident.CreateUser(opb.CreateUserRequest(username="pt-eng", password=PASSWORD, display_name="工程师"))
+    org.GrantRole(opb.GrantRoleRequest(subject="pt-eng", role="engineer", org_unit_id="fgw", subtree=True))
+    staff = make_client()
+    login(staff, "pt-eng")
+    reply = staff.get("/api/tickets/queue/stream", params={"view": "QUEUE_VIEW_GROUP_QUEUE"})
+    [(event, data)] = _sse_events(reply.text)
+    problem_body = json.loads(data)
+    assert event == "problem" and problem_body["code"] == "INVALID_ARGUMENT"
+    assert problem_body["violations"][0]["field"] == "group_id"
+    # Unknown query fields are refused like any request field.
+    assert staff.get("/api/tickets/queue/stream", params={"nope": "1"}).status_code == 400
+    # ListGroupWorkload's REST path (what the assign dialog reads), with the staff member's own token
+    reply = staff.get("/api/v1/support-groups/workload", params={"all_groups": "true"})
+    assert reply.status_code == 200 and reply.json() == {"groups": []}
+    assert staff.get("/api/v1/support-groups/workload", params={"group_ids": "grp-none"}).status_code == 404

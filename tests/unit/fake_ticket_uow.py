@@ -426,6 +426,19 @@ class FakeOrgDir(UnitChecks):
     def staff_member(self, sid):
         return self.staff.get(sid)
 
+    def groups(self, group_ids=None):
+        ids = sorted(self.duty) if group_ids is None else [g for g in group_ids if g in self.duty]
+        return [{"id": g, "code": g[4:], "name": g, "org_unit_id": "om-centre", "lead_position_id": None} for g in ids]
+
+    def groups_of(self, sid):
+        return sorted(g for g, members in self.duty.items() if sid in members)
+
+    def group_members(self, gid):
+        return list(self.duty.get(gid, []))
+
+    def staff_members(self, ids):
+        return {i: self.staff[i] for i in ids if i in self.staff}
+
     def find_unit(self, code_or_name):
         named = [u for u, name in self.unit_names.items() if name == code_or_name]
         unit = code_or_name if code_or_name in self.unit_names else named[0] if len(named) == 1 else None

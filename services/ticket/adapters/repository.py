@@ -119,6 +119,9 @@ _UPDATE_TICKET = t.tickets.update().where(t.tickets.c.id == sa.bindparam("b_id")
 class TicketRepository:
     def __init__(self, conn: Connection, scope: Scope):
         self.conn, self.scope = conn, scope
+        # Tickets saved in this transaction: the unit of work tells the open queues at commit
+        # (adapters/feed.py), also for a save that published no event.
+        self.saved: builtins.list[Ticket] = []
 
     def _scoped(self, query):
         if self.scope.is_global:
@@ -182,6 +185,7 @@ class TicketRepository:
             t.tickets.c.requester == requester, t.tickets.c.idempotency_key == key)).scalar()
 
     def save(self, ticket: Ticket, actor: str, action: str) -> None:
+        self.saved.append(ticket)
         before_all = getattr(ticket, "_loaded", {})
         after_all = audit_snapshot(ticket)
         values = _ticket_values(ticket)

@@ -195,7 +195,7 @@ alerts = sa.Table(
 for _t in orgdir_metadata.tables.values():
     _t.to_metadata(metadata)
 
-# Indexes created by migrations 0001 and 0002 (declared here so the metadata matches the database).
+# Indexes created by migrations 0001, 0002 and 0008 (declared here so the metadata matches the database).
 sa.Index("ix_tickets_org_unit_id_created", tickets.c.org_unit_id, tickets.c.created_at)
 sa.Index("ux_tickets_idempotency", tickets.c.requester, tickets.c.idempotency_key, unique=True,
          postgresql_where=tickets.c.idempotency_key.is_not(None))
@@ -203,6 +203,9 @@ sa.Index("ix_tickets_group_queue", tickets.c.group_id, tickets.c.resolution_due_
          postgresql_where=tickets.c.is_open)
 sa.Index("ix_tickets_assignee_open", tickets.c.assignee, tickets.c.resolution_due_at, tickets.c.id,
          postgresql_where=tickets.c.is_open)
+sa.Index("ix_tickets_open_due", tickets.c.resolution_due_at, tickets.c.id, postgresql_where=tickets.c.is_open)
+sa.Index("ix_tickets_unassigned_due", tickets.c.resolution_due_at, tickets.c.id,
+         postgresql_where=sa.text("is_open AND assignee IS NULL"))
 sa.Index("ix_tickets_requester_created", tickets.c.requester, tickets.c.created_at)
 sa.Index("ux_tickets_number", tickets.c.number, unique=True)
 sa.Index("ix_sla_deadlines_due", sla_deadlines.c.due_at)

@@ -6,9 +6,11 @@ from govkit.auth import SYSTEM, Scope
 from govkit.orgdir import OrgDirectory
 from govkit.uow import SqlUnitOfWork
 
+from ..domain.events import TicketEvent
 from ..domain.model import LifecycleSettings
 from ..domain.ports import TicketUow
 from . import repository as r
+from .feed import ChangeFeed, change_of, default_feed, updated_change
 
 
 def lifecycle_settings() -> LifecycleSettings:
@@ -19,9 +21,10 @@ def lifecycle_settings() -> LifecycleSettings:
 class TicketUnitOfWork(SqlUnitOfWork):
     """Repositories of the ticket service on one transaction, filtered by the caller's scope."""
 
-    def __init__(self, engine, scope: Scope = SYSTEM.scope):
+    def __init__(self, engine, scope: Scope = SYSTEM.scope, feed: ChangeFeed | None = None):
         super().__init__(engine)
         self.scope = scope
+        self._feed = feed
         self.settings = lifecycle_settings()
         self.deadline_horizon = float(os.environ.get("GOVOPS_TICKET_DEADLINE_BACKSTOP_SECONDS", "5"))
 
@@ -37,6 +40,21 @@ class TicketUnitOfWork(SqlUnitOfWork):
         self.articles = r.ArticleRepository(conn)
         self.alerts = r.AlertRepository(conn)
         self.orgdir = OrgDirectory(conn)
+
+    def commit(self) -> None:
+        # The open queues (WatchQueue) hear of a change only once it is committed: the saved
+        # events' state, and a plain `ticket_updated` for a ticket saved without an event (e.g. a
+        # ticket still new moved to another group's queue).
+        changes = [change_of(e) for e in self.events if isinstance(e, TicketEvent)]
+        told = {c["ticket_id"] for c in changes}
+        for t in self.tickets.saved:
+            if t.id not in told:
+                told.add(t.id)
+                changes.append(updated_change(t))
+        self.tickets.saved.clear()
+        super().commit()
+        if changes:
+            (self._feed or default_feed()).publish(changes)
 
 
 def _conforms(uow: TicketUnitOfWork) -> TicketUow:

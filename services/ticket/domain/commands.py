@@ -73,6 +73,18 @@ class ClaimTicket:
 
 
 @dataclass(frozen=True)
+class WatchQueue:
+    view: str = "my_queue"  # my_queue | group_queue | all
+    group_id: str = ""
+
+
+@dataclass(frozen=True)
+class ListGroupWorkload:
+    group_ids: tuple[str, ...] = ()
+    all_groups: bool = False
+
+
+@dataclass(frozen=True)
 class AssignTicket:
     ticket_id: str
     assignee: str

@@ -4,7 +4,8 @@ close, bulk actions and links between tickets. Staff act on tickets assigned to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from govkit.auth import Principal
@@ -19,9 +20,11 @@ from ..domain.commands import (
     ClaimTicket,
     CloseTicket,
     LinkTickets,
+    ListGroupWorkload,
     ReprioritiseTicket,
     ResolveTicket,
     TransferTicket,
+    WatchQueue,
 )
 from ..domain.model import Status, Ticket
 from ..domain.ports import TicketUow, TicketUowFactory
@@ -52,7 +55,12 @@ def _assign(uow: TicketUow, caller: Principal, ticket_id: str, assignee: str, me
         if method == "claim":
             assignee = actor
             if t.assignee is not None:
-                raise FailedPrecondition(f"{t.number} is already assigned to {t.assignee}; ask for a transfer")
+                # Two claims of one ticket serialise on its row lock (load): the later one lands
+                # here and learns who has it, instead of overwriting the first.
+                holder = (uow.orgdir.staff_member(t.assignee) or {}).get("name") or t.assignee
+                raise FailedPrecondition(f"{t.number} is already assigned to {holder} ({t.assignee}); "
+                                         "ask for a transfer", field="ticket_id",
+                                         reason=f"already assigned to {holder} ({t.assignee})")
         if group_id and uow.orgdir.group(group_id) is None:
             raise NotFound(f"support group {group_id} not found")
         if not assignee:
@@ -175,3 +183,78 @@ def link_tickets(cmd: LinkTickets, uow: TicketUow, caller: Principal, *, now: da
             raise InvalidArgument(field="to_id", reason="must differ from from_id")
         uow.relations.link(a.id, b.id, cmd.kind, caller.subject, now)
         uow.commit()
+
+
+def queue_watch(cmd: WatchQueue, caller: Principal) -> Callable[[dict], bool]:
+    """Which committed changes (adapters/feed.change_of) a WatchQueue stream receives: only
+    tickets in the caller's scope, and of those the ones its view shows or may just have stopped
+    showing."""
+    if cmd.view not in ("my_queue", "group_queue", "all"):
+        raise InvalidArgument(field="view", reason="must be my_queue, group_queue or all")
+    if cmd.view == "group_queue" and not cmd.group_id:
+        raise InvalidArgument(field="group_id", reason="is required for the group queue")
+    me = staff_id(caller)
+
+    def wants(change: dict) -> bool:
+        if not caller.scope.allows(change.get("org_unit_id") or ""):
+            return False
+        if cmd.view == "my_queue":
+            return me in (change.get("assignee"), change.get("previous_assignee"))
+        if cmd.view == "group_queue":
+            # An assignment or an eventless save may have moved a ticket out of this group.
+            return change.get("group_id") == cmd.group_id or change.get("event") in ("ticket_assigned",
+                                                                                      "ticket_updated")
+        return True
+
+    return wants
+
+
+@dataclass(frozen=True)
+class Member:
+    staff_id: str
+    name: str
+    on_duty: bool
+    open_tickets: int
+    vendor_id: str = ""
+
+
+@dataclass(frozen=True)
+class GroupLoad:
+    group_id: str
+    code: str
+    name: str
+    org_unit_id: str
+    is_member: bool
+    members: list[Member] = field(default_factory=list)
+
+
+def group_workload(cmd: ListGroupWorkload, uow: TicketUow, caller: Principal, *,
+                   now: datetime | None = None) -> list[GroupLoad]:
+    """Support groups with each active member's duty now and open load (for assigning)."""
+    now = now or utcnow()
+    me = staff_id(caller)
+    with uow:
+        mine = set(uow.orgdir.groups_of(me))
+        if cmd.group_ids:
+            found = uow.orgdir.groups(cmd.group_ids)
+            missing = set(cmd.group_ids) - {g["id"] for g in found}
+            if missing:
+                raise NotFound(f"support group {sorted(missing)[0]} not found")
+        elif cmd.all_groups:
+            found = uow.orgdir.groups()
+        else:
+            found = uow.orgdir.groups(sorted(mine))
+        found = [g for g in found if caller.scope.allows(g["org_unit_id"]) or g["id"] in mine]
+        members = {g["id"]: uow.orgdir.group_members(g["id"]) for g in found}
+        people = uow.orgdir.staff_members({s for ids in members.values() for s in ids})
+        active = {s for s, p in people.items() if p.get("active", True)}
+        load = uow.tickets.open_load(sorted(active))
+        out = []
+        for g in found:
+            duty = set(uow.orgdir.on_duty(g["id"], now))
+            ms = [Member(s, people[s].get("name") or s, s in duty, load.get(s, 0), people[s].get("vendor_id") or "")
+                  for s in members[g["id"]] if s in active]
+            ms.sort(key=lambda m: (not m.on_duty, m.open_tickets, m.name))
+            out.append(GroupLoad(g["id"], g.get("code") or "", g.get("name") or g["id"], g["org_unit_id"],
+                                 g["id"] in mine, ms))
+        return out

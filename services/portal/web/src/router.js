@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { whenUnauthenticated } from './api.js'
-import { auth, loadSession } from './store.js'
+import { auth, can, loadSession } from './store.js'
 import { menuGroups } from './menu.js'
 
 // Each area of the app (src/modules/<area>/routes.js) exports its routes as `export default [...]`.
@@ -9,7 +9,8 @@ import { menuGroups } from './menu.js'
 const moduleRoutes = Object.values(import.meta.glob('./modules/*/routes.js', { eager: true, import: 'default' })).flat()
 
 const routes = [
-  { path: '/', redirect: '/catalogue' },
+  // The front door: staff who work tickets land on their queue, everyone else on the catalogue (see beforeEach).
+  { path: '/', component: () => import('./views/CatalogueView.vue') },
   { path: '/login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
   {
     path: '/catalogue', component: () => import('./views/CatalogueView.vue'),
@@ -32,6 +33,7 @@ export const menu = () => menuGroups(router.getRoutes())
 router.beforeEach(async (to) => {
   if (!auth.checked) await loadSession()
   if (!to.meta.public && !auth.user) return { path: '/login', query: { next: to.fullPath } }
+  if (to.path === '/') return { path: can('ticket.work') ? '/ops/queue' : '/catalogue', replace: true }
   return true
 })
 
