@@ -43,6 +43,7 @@ ORG_PERMISSIONS = {
     "AssignStaff": "org.admin", "UnassignStaff": "org.admin",
     "CreateSupportGroup": "org.admin", "AddGroupMember": "org.admin", "RemoveGroupMember": "org.admin",
     "ListSupportGroups": "org.read", "PublishRoster": "org.admin", "GetOnDuty": "org.read",
+    "ListShifts": "org.read",
     "ListRoles": "org.read", "SaveRole": "org.grant", "GrantRole": "org.grant", "RevokeRole": "org.grant",
     "ListRoleAssignments": "org.read", "CheckPermission": "org.read",
     "ImportOrg": "org.admin", "ExportOrg": "org.read",
@@ -246,6 +247,11 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
             people = [uow.staff.get(s.staff_id) for s in shifts]
         return pb.GetOnDutyResponse(shifts=[shift_pb(s) for s in shifts],
                                     staff=[staff_pb(p) for p in people if p is not None])
+
+    def ListShifts(self, request, context):
+        shifts = handlers.list_shifts(request.group_id, _dt(request.period_start, "period_start"),
+                                      _dt(request.period_end, "period_end"), self._uow(), principal())
+        return pb.ListShiftsResponse(shifts=[shift_pb(s) for s in shifts])
 
     # -- roles
     def ListRoles(self, request, context):

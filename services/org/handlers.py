@@ -370,6 +370,20 @@ def on_duty(group_id: str, at: datetime, uow: OrgUow, caller: Principal) -> list
         return uow.groups.on_duty(group_id, at)
 
 
+# A roster is read a week or a month at a time; a bound keeps one request from reading years.
+MAX_SHIFT_PERIOD = timedelta(days=92)
+
+
+def list_shifts(group_id: str, start: datetime, end: datetime, uow: OrgUow, caller: Principal) -> list[Shift]:
+    if end <= start:
+        raise InvalidArgument(field="period_end", reason="must be after period_start")
+    if end - start > MAX_SHIFT_PERIOD:
+        raise InvalidArgument(field="period_end", reason="the period may span at most 92 days")
+    with uow:
+        _group(uow, group_id)
+        return uow.groups.shifts(group_id, start, end)
+
+
 # ---- roles -------------------------------------------------------------------------------------
 def install_default_roles(uow: OrgUow) -> int:
     with uow:
