@@ -189,7 +189,8 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         return pb.GetStaffResponse(staff=staff_pb(person), positions=[assignment_pb(a) for a in held])
 
     def SearchStaff(self, request, context):
-        found = handlers.search_staff(request.query, self._uow(), principal(), limit=request.limit)
+        found = handlers.search_staff(request.query, self._uow(), principal(), limit=request.limit,
+                                      org_unit_id=request.org_unit_id)
         return pb.SearchStaffResponse(staff=[staff_pb(s) for s in found])
 
     def AssignStaff(self, request, context):

@@ -284,10 +284,11 @@ def unassign_staff(cmd: c.UnassignStaff, uow: OrgUow, caller: Principal) -> Staf
     return sp
 
 
-def search_staff(query: str, uow: OrgUow, caller: Principal, *, limit: int = 20) -> list[Staff]:
+def search_staff(query: str, uow: OrgUow, caller: Principal, *, limit: int = 20,
+                 org_unit_id: str = "") -> list[Staff]:
     limit = max(1, min(limit or 20, 200))
     with uow:
-        return uow.staff.search(query.strip(), within=None, limit=limit)
+        return uow.staff.search(query.strip(), within={org_unit_id} if org_unit_id else None, limit=limit)
 
 
 def get_staff(staff_id: str, uow: OrgUow, caller: Principal) -> tuple[Staff, list[StaffPosition]]:

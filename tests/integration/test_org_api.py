@@ -126,6 +126,10 @@ def test_positions_chain_staff_search_and_assignment(admin):
         found = stub.SearchStaff(pb.SearchStaffRequest(query=q)).staff
         assert found[0].name == "张三", q
     assert {s.name for s in stub.SearchStaff(pb.SearchStaffRequest(query="zs")).staff} == {"张三", "张少松"}
+    stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id="F1", name="张森", org_unit_id="fgw")))
+    # A unit's staff: by query within it, or all of them with an empty query (the portal's unit page).
+    assert [s.name for s in stub.SearchStaff(pb.SearchStaffRequest(query="zs", org_unit_id="fgw")).staff] == ["张森"]
+    assert {s.id for s in stub.SearchStaff(pb.SearchStaffRequest(org_unit_id="om")).staff} == {"E1", "E2", "E3"}
     stub.AssignStaff(pb.AssignStaffRequest(assignment=pb.StaffPosition(staff_id="E1", position_id="eng",
                                                                        start_date="2026-01-01")))
     got = stub.GetStaff(pb.GetStaffRequest(id="E1"))
