@@ -212,6 +212,12 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     page.locator('[data-test="on-duty"]').get_by_text("韩立群").wait_for()
     assert on_duty() == ["adm-E1"]
 
+    # the same calendar in English (every label has both languages)
+    page.get_by_role("button", name="English").click()
+    page.get_by_text("Duty roster (week)").wait_for()
+    shot(page, "admin-09-roster-english")
+    page.get_by_role("button", name="中文").click()
+
 
 def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, browser):
     org = adm["org"]
@@ -224,7 +230,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     dialog = page.locator('[data-test="unit-dialog"]')
     dialog.locator('[data-test="unit-id"]').fill("adm-sjj")
     dialog.locator('[data-test="unit-name"]').fill("区大数据管理局")
-    shot(page, "admin-09-new-unit")
+    shot(page, "admin-10-new-unit")
     dialog.locator('[data-test="unit-save"]').click()
     page.get_by_text("已创建机构：区大数据管理局").wait_for()
     detail = page.locator('[data-test="unit-detail"]')
@@ -238,7 +244,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     pos.get_by_placeholder("如 infrastructure、change").fill("infrastructure")
     pos.locator('[data-test="position-save"]').click()
     page.locator('[data-test="positions"]').get_by_text("数据平台运维岗").wait_for()
-    shot(page, "admin-10-unit-positions")
+    shot(page, "admin-11-unit-positions")
 
     page.goto(f"{portal}/admin/staff?unit=adm-sjj")
     page.locator('[data-test="new-staff"]').click()
@@ -250,7 +256,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="staff-search"]').fill("zsy")
     staff = page.locator('[data-test="staff"]')
     staff.get_by_text("zhaosiyuan").wait_for()
-    shot(page, "admin-11-staff-pinyin")
+    shot(page, "admin-12-staff-pinyin")
     staff.locator("tr", has_text="赵思远").get_by_role("button", name="登录账号").click()
     page.locator('[data-test="login-username"]').fill("adm-zsy")
     page.locator('[data-test="login-password"]').fill(PASSWORD)
@@ -269,7 +275,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.get_by_role("combobox", name="添加成员（姓名或拼音）").fill("zsy")
     page.get_by_role("option", name="赵思远 (adm-S1)").click()
     page.locator('[data-test="group-detail"]').get_by_text("赵思远").wait_for()
-    shot(page, "admin-12-group")
+    shot(page, "admin-13-group")
 
     page.goto(f"{portal}/admin/roles")
     page.locator('[data-test="grant-subject"]').fill("adm-zsy")
@@ -282,7 +288,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="grant-save"]').click()
     page.get_by_text("已授权").wait_for()
     page.locator('[data-test="grants"]').get_by_text("区大数据管理局").wait_for()
-    shot(page, "admin-13-grant")
+    shot(page, "admin-14-grant")
 
     # what the browser did, read back over gRPC
     [unit] = org.ListOrgUnits(opb.ListOrgUnitsRequest(root="adm-sjj"), timeout=10).org_units

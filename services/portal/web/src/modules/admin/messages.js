@@ -46,7 +46,7 @@ export default {
         noGrants: '该用户没有任何授权', role: '角色', unit: '授权机构', subtree: '含下级', grantedBy: '授权人',
         grantedAt: '授权时间', revokeConfirm: '确定撤销该授权？', revoke: '撤销', subtreeHint: '包含下级机构',
         grant: '授予角色', roles: '角色', code: '编码', name: '名称', description: '说明', permissions: '权限数',
-        builtin: '内置', granted: '已授权', revoked: '已撤销授权',
+        builtin: '内置', granted: '已授权', revoked: '已撤销授权', all: '全部',
       },
       assets: {
         title: '配置库（资产）', import: '导入资产', export: '导出', text: '编号、名称、品牌、型号、位置', search: '查询',
@@ -113,7 +113,7 @@ export default {
         noGrants: 'This user holds no grant', role: 'Role', unit: 'Unit', subtree: 'Subtree', grantedBy: 'Granted by',
         grantedAt: 'Granted at', revokeConfirm: 'Revoke this grant?', revoke: 'Revoke', subtreeHint: 'Include units below',
         grant: 'Grant role', roles: 'Roles', code: 'Code', name: 'Name', description: 'Description', permissions: 'Permissions',
-        builtin: 'Built-in', granted: 'Role granted', revoked: 'Grant revoked',
+        builtin: 'Built-in', granted: 'Role granted', revoked: 'Grant revoked', all: 'All',
       },
       assets: {
         title: 'Configuration base (assets)', import: 'Import assets', export: 'Export', text: 'Code, name, brand, model, location', search: 'Search',
