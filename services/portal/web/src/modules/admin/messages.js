@@ -34,7 +34,7 @@ export default {
         created: '已创建支持组：{name}',
       },
       roster: {
-        title: '值班表（周视图）', prev: '上一周', next: '下一周', thisWeek: '本周', onDutyNow: '当前值班',
+        title: '值班表（周视图）', prev: '上一周', next: '下一周', thisWeek: '本周', onDutyNow: '当前值班：{names}',
         nobody: '无人值班', unsaved: '未保存', discard: '放弃修改', save: '保存值班表',
         hint: '拖动班次到另一人或另一天即可调班；也可点击班次用键盘修改，点击“+”添加班次。保存后整周值班表一次发布。',
         editShift: '修改班次', addFor: '为{name}在{day}添加班次', noMembers: '该组还没有成员', addShift: '添加班次',
@@ -101,7 +101,7 @@ export default {
         created: 'Group created: {name}',
       },
       roster: {
-        title: 'Duty roster (week)', prev: 'Previous week', next: 'Next week', thisWeek: 'This week', onDutyNow: 'On duty now',
+        title: 'Duty roster (week)', prev: 'Previous week', next: 'Next week', thisWeek: 'This week', onDutyNow: 'On duty now: {names}',
         nobody: 'nobody', unsaved: 'Unsaved', discard: 'Discard changes', save: 'Save roster',
         hint: 'Drag a shift to another person or day to change it; or click a shift to change it with the keyboard, and "+" to add one. Saving publishes the whole week.',
         editShift: 'Change shift', addFor: 'Add a shift for {name} on {day}', noMembers: 'The group has no members yet', addShift: 'Add a shift',
