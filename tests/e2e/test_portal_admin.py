@@ -66,6 +66,7 @@ def adm(stack):
         org.AddGroupMember(opb.AddGroupMemberRequest(group_id="adm-net", staff_id=sid), timeout=10)
     # a shift of 韩立群 covering now, inside this week (the calendar shows Monday to Sunday, Beijing time)
     now = datetime.now(CST).replace(second=0, microsecond=0)
+    now = now.replace(minute=now.minute // 30 * 30)  # on the half hour, as the shift dialog offers times
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0)
     start = max(monday, now - timedelta(hours=1))
     org.PublishRoster(opb.PublishRosterRequest(
@@ -78,7 +79,7 @@ def adm(stack):
         id=ITEM, name="区网络值班测试", category="infrastructure", kind=tpb.CATALOGUE_ITEM_KIND_ITEM,
         ticket_type="request", group_id="adm-net", active=True)), timeout=10)
     create_users(stack, {"adm-root": ("区系统管理员", "system_admin", "adm-gov")})
-    return {"org": org, "tickets": tickets, "day": (start - monday).days,
+    return {"org": org, "tickets": tickets, "day": (start - monday).days, "start": start,
             "budget": budget_pb2_grpc.BudgetServiceStub(channel(stack.target("budget"), admin))}
 
 
@@ -212,10 +213,30 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     page.locator('[data-test="on-duty"]').get_by_text("韩立群").wait_for()
     assert on_duty() == ["adm-E1"]
 
+    # a refused roster: a second shift of 韩立群 at the same hours overlaps the first; org names it
+    page.get_by_role("button", name=f"为韩立群在{page.locator('.day-head').nth(day).inner_text()}添加班次").click()
+    dialog.locator('[data-test="shift-person"]').wait_for()
+    start = adm["start"]
+    for label, at in (("开始", start), ("结束", start + timedelta(hours=8))):
+        box = dialog.get_by_role("combobox", name=label)
+        box.click(force=True)
+        box.fill(at.strftime("%H:%M"))  # the time select filters as one types
+        page.keyboard.press("Enter")
+    dialog.locator('[data-test="shift-apply"]').click()
+    page.locator('[data-test="roster-save"]').click()
+    errors = page.locator('[data-test="roster-errors"]')
+    errors.get_by_text("与此人的另一班次时间重叠").first.wait_for()
+    assert "韩立群" in errors.inner_text()
+    shot(page, "admin-09-roster-refused")
+    assert on_duty() == ["adm-E1"]
+    page.get_by_role("button", name="放弃修改").click()
+    page.locator(f'[data-test="shift-adm-E1-{day}"]').nth(1).wait_for(state="detached")  # the week read again
+    assert page.locator(f'[data-test="shift-adm-E1-{day}"]').count() == 1
+
     # the same calendar in English (every label has both languages)
     page.get_by_role("button", name="English").click()
     page.get_by_text("Duty roster (week)").wait_for()
-    shot(page, "admin-09-roster-english")
+    shot(page, "admin-10-roster-english")
     page.get_by_role("button", name="中文").click()
 
 
@@ -230,7 +251,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     dialog = page.locator('[data-test="unit-dialog"]')
     dialog.locator('[data-test="unit-id"]').fill("adm-sjj")
     dialog.locator('[data-test="unit-name"]').fill("区大数据管理局")
-    shot(page, "admin-10-new-unit")
+    shot(page, "admin-11-new-unit")
     dialog.locator('[data-test="unit-save"]').click()
     page.get_by_text("已创建机构：区大数据管理局").wait_for()
     detail = page.locator('[data-test="unit-detail"]')
@@ -244,7 +265,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     pos.get_by_placeholder("如 infrastructure、change").fill("infrastructure")
     pos.locator('[data-test="position-save"]').click()
     page.locator('[data-test="positions"]').get_by_text("数据平台运维岗").wait_for()
-    shot(page, "admin-11-unit-positions")
+    shot(page, "admin-12-unit-positions")
 
     page.goto(f"{portal}/admin/staff?unit=adm-sjj")
     page.locator('[data-test="new-staff"]').click()
@@ -256,7 +277,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="staff-search"]').fill("zsy")
     staff = page.locator('[data-test="staff"]')
     staff.get_by_text("zhaosiyuan").wait_for()
-    shot(page, "admin-12-staff-pinyin")
+    shot(page, "admin-13-staff-pinyin")
     staff.locator("tr", has_text="赵思远").get_by_role("button", name="登录账号").click()
     page.locator('[data-test="login-username"]').fill("adm-zsy")
     page.locator('[data-test="login-password"]').fill(PASSWORD)
@@ -275,9 +296,17 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.get_by_role("combobox", name="添加成员（姓名或拼音）").fill("zsy")
     page.get_by_role("option", name="赵思远 (adm-S1)").click()
     page.locator('[data-test="group-detail"]').get_by_text("赵思远").wait_for()
-    shot(page, "admin-13-group")
+    shot(page, "admin-14-group")
 
     page.goto(f"{portal}/admin/roles")
+    page.locator('[data-test="new-role"]').click()
+    rd = page.locator('[data-test="role-dialog"]')
+    rd.locator('[data-test="role-code"]').fill("adm-data-viewer")
+    rd.locator('[data-test="role-name"]').fill("数据查看员")
+    for perm in ("org.read", "ticket.read"):
+        rd.locator("label.el-checkbox", has_text=perm).click()
+    rd.locator('[data-test="role-save"]').click()
+    page.locator('[data-test="roles"]').get_by_text("数据查看员").wait_for()
     page.locator('[data-test="grant-subject"]').fill("adm-zsy")
     page.locator('[data-test="grant-lookup"]').click()
     page.get_by_text("该用户没有任何授权").wait_for()
@@ -288,7 +317,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="grant-save"]').click()
     page.get_by_text("已授权").wait_for()
     page.locator('[data-test="grants"]').get_by_text("区大数据管理局").wait_for()
-    shot(page, "admin-14-grant")
+    shot(page, "admin-15-grant")
 
     # what the browser did, read back over gRPC
     [unit] = org.ListOrgUnits(opb.ListOrgUnitsRequest(root="adm-sjj"), timeout=10).org_units
@@ -298,5 +327,8 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     assert org.GetStaff(opb.GetStaffRequest(id="adm-S1"), timeout=10).staff.org_unit_id == "adm-sjj"
     groups = {g.id: g for g in org.ListSupportGroups(opb.ListSupportGroupsRequest(), timeout=10).groups}
     assert list(groups["adm-sjj-ops"].member_staff_ids) == ["adm-S1"] and groups["adm-sjj-ops"].org_unit_id == "adm-sjj"
+    roles = {r.code: r for r in org.ListRoles(opb.ListRolesRequest(), timeout=10).roles}
+    assert sorted(roles["adm-data-viewer"].permissions) == ["org.read", "ticket.read"]
+    assert not roles["adm-data-viewer"].builtin
     [grant] = org.ListRoleAssignments(opb.ListRoleAssignmentsRequest(subject="adm-zsy"), timeout=10).assignments
     assert (grant.role, grant.org_unit_id, grant.granted_by) == ("engineer", "adm-sjj", "adm-root")

@@ -41,3 +41,10 @@ describe('admin helpers', () => {
     expect(tree[0].children.map((n) => n.id)).toEqual(['fgw'])
   })
 })
+
+describe('roster refusals', () => {
+  it('read in Chinese', () => {
+    expect(reasonZh('adm-E1 already has an overlapping shift 2026-12-03T07:30:00+00:00–2026-12-03T15:30:00+00:00')).toBe('与此人的另一班次时间重叠')
+    expect(reasonZh('E2 is already on duty in net 2026-12-03T07:30:00+00:00–2026-12-03T15:30:00+00:00')).toBe('此时已在支持组 net 值班')
+  })
+})

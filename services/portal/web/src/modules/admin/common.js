@@ -100,6 +100,13 @@ const REASONS_ZH = [
   [/^asset code .* is already registered/, () => '资产编号已登记'],
   [/^duplicate asset code .*\(also in row (\d+)\)/, (m) => `资产编号与第 ${m[1]} 行重复`],
   [/^must not be empty/, () => '不能为空'],
+  // a roster's refusals (org's PublishRoster)
+  [/already has an overlapping shift/, () => '与此人的另一班次时间重叠'],
+  [/is already on duty in (\S+)/, (m) => `此时已在支持组 ${m[1]} 值班`],
+  [/^a shift lasts at most 24 hours/, () => '一个班次最长 24 小时'],
+  [/^must be after starts_at/, () => '结束时间须晚于开始时间'],
+  [/^must start within the roster period/, () => '须在本周内开始'],
+  [/is not a member of the group/, () => '不是本组成员'],
 ]
 export function reasonZh(description) {
   for (const [re, fmt] of REASONS_ZH) {

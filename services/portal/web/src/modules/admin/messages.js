@@ -39,14 +39,14 @@ export default {
         hint: '拖动班次到另一人或另一天即可调班；也可点击班次用键盘修改，点击“+”添加班次。保存后整周值班表一次发布。',
         editShift: '修改班次', addFor: '为{name}在{day}添加班次', noMembers: '该组还没有成员', addShift: '添加班次',
         person: '值班人员', day: '日期', from: '开始', to: '结束', overnight: '次日结束（跨夜班）', apply: '确定',
-        leaveUnsaved: '值班表有未保存的修改，确定放弃？', saved: '值班表已发布',
+        leaveUnsaved: '值班表有未保存的修改，确定放弃？', saved: '值班表已发布', refused: '值班表未发布：请按下方提示修改',
       },
       roles: {
         title: '角色与授权', grants: '授权', subject: '用户名', subjectHint: '用户名，或 sa:服务账号', lookUp: '查询授权',
         noGrants: '该用户没有任何授权', role: '角色', unit: '授权机构', subtree: '含下级', grantedBy: '授权人',
         grantedAt: '授权时间', revokeConfirm: '确定撤销该授权？', revoke: '撤销', subtreeHint: '包含下级机构',
         grant: '授予角色', roles: '角色', code: '编码', name: '名称', description: '说明', permissions: '权限数',
-        builtin: '内置', granted: '已授权', revoked: '已撤销授权', all: '全部',
+        builtin: '内置', granted: '已授权', revoked: '已撤销授权', all: '全部', newRole: '新建角色', editRole: '编辑角色',
       },
       assets: {
         title: '配置库（资产）', import: '导入资产', export: '导出', text: '编号、名称、品牌、型号、位置', search: '查询',
@@ -106,14 +106,14 @@ export default {
         hint: 'Drag a shift to another person or day to change it; or click a shift to change it with the keyboard, and "+" to add one. Saving publishes the whole week.',
         editShift: 'Change shift', addFor: 'Add a shift for {name} on {day}', noMembers: 'The group has no members yet', addShift: 'Add a shift',
         person: 'On duty', day: 'Day', from: 'From', to: 'To', overnight: 'ends the next day (overnight)', apply: 'OK',
-        leaveUnsaved: 'The roster has unsaved changes. Discard them?', saved: 'Roster published',
+        leaveUnsaved: 'The roster has unsaved changes. Discard them?', saved: 'Roster published', refused: 'The roster was not published: see the problems below',
       },
       roles: {
         title: 'Roles and grants', grants: 'Grants', subject: 'Username', subjectHint: 'Username, or sa:<client id>', lookUp: 'Show grants',
         noGrants: 'This user holds no grant', role: 'Role', unit: 'Unit', subtree: 'Subtree', grantedBy: 'Granted by',
         grantedAt: 'Granted at', revokeConfirm: 'Revoke this grant?', revoke: 'Revoke', subtreeHint: 'Include units below',
         grant: 'Grant role', roles: 'Roles', code: 'Code', name: 'Name', description: 'Description', permissions: 'Permissions',
-        builtin: 'Built-in', granted: 'Role granted', revoked: 'Grant revoked', all: 'All',
+        builtin: 'Built-in', granted: 'Role granted', revoked: 'Grant revoked', all: 'All', newRole: 'New role', editRole: 'Edit role',
       },
       assets: {
         title: 'Configuration base (assets)', import: 'Import assets', export: 'Export', text: 'Code, name, brand, model, location', search: 'Search',
