@@ -319,9 +319,18 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="grants"]').get_by_text("区大数据管理局").wait_for()
     shot(page, "admin-15-grant")
 
+    # a refusal says why: a unit with active staff cannot be deactivated
+    page.goto(f"{portal}/admin/org")
+    page.locator('[data-test="org-tree"]').get_by_text("区大数据管理局").click()
+    page.locator('[data-test="deactivate"]').click()
+    page.get_by_role("button", name="确定").click()
+    page.get_by_text("当前状态不允许此操作").wait_for()
+    shot(page, "admin-16-deactivate-refused")
+
     # what the browser did, read back over gRPC
     [unit] = org.ListOrgUnits(opb.ListOrgUnitsRequest(root="adm-sjj"), timeout=10).org_units
     assert (unit.name, unit.parent_id, unit.kind) == ("区大数据管理局", "adm-gov", opb.ORG_UNIT_KIND_DEPARTMENT)
+    assert unit.active
     [position] = org.ListPositions(opb.ListPositionsRequest(org_unit_id="adm-sjj"), timeout=10).positions
     assert [(r.kind, r.value) for r in position.responsibilities] == [("catalogue_category", "infrastructure")]
     assert org.GetStaff(opb.GetStaffRequest(id="adm-S1"), timeout=10).staff.org_unit_id == "adm-sjj"

@@ -118,3 +118,12 @@ export function reasonZh(description) {
 
 export const ASSET_COLUMNS = ['code', 'name', 'kind', 'org_unit_id', 'location', 'brand', 'model', 'purchase_date',
   'original_value', 'quantity', 'protection_level', 'support_mode', 'status', 'response_time', 'user_scale']
+
+// A refusal with its reason: the generic message in the user's language, then the service's own
+// detail for the codes whose why matters to an administrator (a deactivated unit, a taken id, a
+// scope, a stale version). Field problems are shown on their fields instead.
+const EXPLAINED = ['FAILED_PRECONDITION', 'ALREADY_EXISTS', 'NOT_FOUND', 'PERMISSION_DENIED', 'ABORTED']
+export function explain(t, err, problemMessage) {
+  const text = problemMessage(t, err)
+  return err && EXPLAINED.includes(err.code) && err.message ? `${text}：${err.message}` : text
+}
