@@ -104,7 +104,6 @@ def test_an_admin_sees_every_bad_row_before_anything_is_written_then_imports(adm
     page.locator('[data-test="import-file"]').set_input_files(str(bad))
     errors = page.locator('[data-test="import-errors"]')
     errors.get_by_text("不能为负数").wait_for()
-    shot(page, "admin-02-import-errors")
     page.get_by_text("发现 3 处错误（涉及 2 行），未写入任何数据。").wait_for()
     cells = errors.locator("tbody tr")
     rows = [cells.nth(i).locator("td").all_inner_texts() for i in range(cells.count())]
@@ -147,6 +146,19 @@ def test_an_admin_sees_every_bad_row_before_anything_is_written_then_imports(adm
     assert a3.fields.original_value.amount == "90000.00" and a3.version == 2
     shot(page, "admin-05-assets-imported")
 
+    # its history shows the change; retiring it (with a reason) is kept there too
+    table.locator("tr", has_text="ADM-A3").get_by_role("button", name="履历").click()
+    drawer = page.locator('[data-test="asset-detail"]')
+    drawer.get_by_text("原值:").wait_for()
+    assert "登记" in drawer.inner_text() and "90000" in drawer.inner_text()
+    drawer.locator('[data-test="retire-reason"]').fill("系统下线")
+    shot(page, "admin-06-asset-history")
+    drawer.locator('[data-test="retire"]').click()
+    page.get_by_text("资产已报废").wait_for()
+    table.locator("tr", has_text="ADM-A3").get_by_text("报废").wait_for()
+    [a3] = adm["budget"].ListAssets(bpb.ListAssetsRequest(filter=bpb.AssetFilter(text="ADM-A3")), timeout=10).assets
+    assert a3.fields.status == bpb.ASSET_STATUS_RETIRED
+
     page.locator('[data-test="export"]').click()
     with page.expect_download() as download:
         page.locator('[data-test="export-csv"]').click()
@@ -170,18 +182,18 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     day = adm["day"]
     source = page.locator(f'[data-test="shift-adm-E1-{day}"]')
     source.wait_for()
-    shot(page, "admin-06-roster-before")
+    shot(page, "admin-07-roster-before")
 
     source.drag_to(page.locator(f'.slot[data-staff="adm-E2"][data-day="{day}"]'))
     page.locator(f'[data-test="shift-adm-E2-{day}"]').wait_for()
     assert page.locator(f'[data-test="shift-adm-E1-{day}"]').count() == 0
     page.get_by_text("未保存").wait_for()
-    shot(page, "admin-07-roster-dragged")
+    shot(page, "admin-08-roster-dragged")
     assert on_duty() == ["adm-E1"]  # nothing is published before saving
     page.locator('[data-test="roster-save"]').click()
     page.get_by_text("值班表已发布").wait_for()
     page.locator('[data-test="on-duty"]').get_by_text("邓志远").wait_for()
-    shot(page, "admin-08-roster-saved")
+    shot(page, "admin-09-roster-saved")
     assert on_duty() == ["adm-E2"]
 
     # routing: ticket's org directory learns the roster from org's event; the group's next
@@ -227,7 +239,7 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     errors = page.locator('[data-test="roster-errors"]')
     errors.get_by_text("与此人的另一班次时间重叠").first.wait_for()
     assert "韩立群" in errors.inner_text()
-    shot(page, "admin-09-roster-refused")
+    shot(page, "admin-10-roster-refused")
     assert on_duty() == ["adm-E1"]
     page.get_by_role("button", name="放弃修改").click()
     page.locator(f'[data-test="shift-adm-E1-{day}"]').nth(1).wait_for(state="detached")  # the week read again
@@ -236,7 +248,7 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     # the same calendar in English (every label has both languages)
     page.get_by_role("button", name="English").click()
     page.get_by_text("Duty roster (week)").wait_for()
-    shot(page, "admin-10-roster-english")
+    shot(page, "admin-11-roster-english")
     page.get_by_role("button", name="中文").click()
 
 
@@ -251,7 +263,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     dialog = page.locator('[data-test="unit-dialog"]')
     dialog.locator('[data-test="unit-id"]').fill("adm-sjj")
     dialog.locator('[data-test="unit-name"]').fill("区大数据管理局")
-    shot(page, "admin-11-new-unit")
+    shot(page, "admin-12-new-unit")
     dialog.locator('[data-test="unit-save"]').click()
     page.get_by_text("已创建机构：区大数据管理局").wait_for()
     detail = page.locator('[data-test="unit-detail"]')
@@ -265,7 +277,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     pos.get_by_placeholder("如 infrastructure、change").fill("infrastructure")
     pos.locator('[data-test="position-save"]').click()
     page.locator('[data-test="positions"]').get_by_text("数据平台运维岗").wait_for()
-    shot(page, "admin-12-unit-positions")
+    shot(page, "admin-13-unit-positions")
 
     page.goto(f"{portal}/admin/staff?unit=adm-sjj")
     page.locator('[data-test="new-staff"]').click()
@@ -277,7 +289,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="staff-search"]').fill("zsy")
     staff = page.locator('[data-test="staff"]')
     staff.get_by_text("zhaosiyuan").wait_for()
-    shot(page, "admin-13-staff-pinyin")
+    shot(page, "admin-14-staff-pinyin")
     staff.locator("tr", has_text="赵思远").get_by_role("button", name="登录账号").click()
     page.locator('[data-test="login-username"]').fill("adm-zsy")
     page.locator('[data-test="login-password"]').fill(PASSWORD)
@@ -296,7 +308,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.get_by_role("combobox", name="添加成员（姓名或拼音）").fill("zsy")
     page.get_by_role("option", name="赵思远 (adm-S1)").click()
     page.locator('[data-test="group-detail"]').get_by_text("赵思远").wait_for()
-    shot(page, "admin-14-group")
+    shot(page, "admin-15-group")
 
     page.goto(f"{portal}/admin/roles")
     page.locator('[data-test="new-role"]').click()
@@ -317,7 +329,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="grant-save"]').click()
     page.get_by_text("已授权").wait_for()
     page.locator('[data-test="grants"]').get_by_text("区大数据管理局").wait_for()
-    shot(page, "admin-15-grant")
+    shot(page, "admin-16-grant")
 
     # a refusal says why: a unit with active staff cannot be deactivated
     page.goto(f"{portal}/admin/org")
@@ -325,7 +337,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="deactivate"]').click()
     page.get_by_role("button", name="确定").click()
     page.get_by_text("当前状态不允许此操作").wait_for()
-    shot(page, "admin-16-deactivate-refused")
+    shot(page, "admin-17-deactivate-refused")
 
     # what the browser did, read back over gRPC
     [unit] = org.ListOrgUnits(opb.ListOrgUnitsRequest(root="adm-sjj"), timeout=10).org_units
