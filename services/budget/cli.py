@@ -73,11 +73,18 @@ def fees():
 
 # ---- assets -----------------------------------------------------------------------------------
 @assets_app.command("import")
-def assets_import(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=".csv or .xlsx")):
+def assets_import(file: Path = typer.Argument(..., exists=True, dir_okay=False, help=".csv or .xlsx"),
+                  validate_only: bool = typer.Option(False, "--validate-only",
+                                                     help="check every row, write nothing")):
     """Import assets, all or nothing; a bad file is refused with a per-row, per-column report."""
     pb = _pb()
     fmt = file_format(file, {".csv": pb.FILE_FORMAT_CSV, ".xlsx": pb.FILE_FORMAT_XLSX})
-    reply = _call("ImportAssets", pb.ImportAssetsRequest(format=fmt, content=file.read_bytes()))
+    reply = _call("ImportAssets", pb.ImportAssetsRequest(format=fmt, content=file.read_bytes(),
+                                                         validate_only=validate_only))
+    if validate_only:
+        emit_record({"imported": 0, "checked": reply.checked, "file": str(file)},
+                    f"[bold]{reply.checked}[/bold] rows of {file} are valid; nothing was imported")
+        return
     emit_record({"imported": reply.imported, "file": str(file)},
                 f"imported [bold]{reply.imported}[/bold] assets from {file}")
 

@@ -331,8 +331,9 @@ class BudgetServicer(pb_grpc.BudgetServiceServicer):
 
     def ImportAssets(self, request, context):
         fmt = _format(request.format, ("csv", "xlsx"))
-        n = handlers.import_assets(ImportAssets(request.content, fmt), self._uow(), principal())
-        return pb.ImportAssetsResponse(imported=n)
+        n = handlers.import_assets(ImportAssets(request.content, fmt, request.validate_only), self._uow(),
+                                   principal())
+        return pb.ImportAssetsResponse(imported=0 if request.validate_only else n, checked=n)
 
     def ExportAssets(self, request, context):
         fmt = _format(request.format, ("csv", "xlsx"))

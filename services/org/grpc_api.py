@@ -43,6 +43,7 @@ ORG_PERMISSIONS = {
     "AssignStaff": "org.admin", "UnassignStaff": "org.admin",
     "CreateSupportGroup": "org.admin", "AddGroupMember": "org.admin", "RemoveGroupMember": "org.admin",
     "ListSupportGroups": "org.read", "PublishRoster": "org.admin", "GetOnDuty": "org.read",
+    "ListShifts": "org.read",
     "ListRoles": "org.read", "SaveRole": "org.grant", "GrantRole": "org.grant", "RevokeRole": "org.grant",
     "ListRoleAssignments": "org.read", "CheckPermission": "org.read",
     "ImportOrg": "org.admin", "ExportOrg": "org.read",
@@ -188,7 +189,8 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         return pb.GetStaffResponse(staff=staff_pb(person), positions=[assignment_pb(a) for a in held])
 
     def SearchStaff(self, request, context):
-        found = handlers.search_staff(request.query, self._uow(), principal(), limit=request.limit)
+        found = handlers.search_staff(request.query, self._uow(), principal(), limit=request.limit,
+                                      org_unit_id=request.org_unit_id)
         return pb.SearchStaffResponse(staff=[staff_pb(s) for s in found])
 
     def AssignStaff(self, request, context):
@@ -246,6 +248,11 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
             people = [uow.staff.get(s.staff_id) for s in shifts]
         return pb.GetOnDutyResponse(shifts=[shift_pb(s) for s in shifts],
                                     staff=[staff_pb(p) for p in people if p is not None])
+
+    def ListShifts(self, request, context):
+        shifts = handlers.list_shifts(request.group_id, _dt(request.period_start, "period_start"),
+                                      _dt(request.period_end, "period_end"), self._uow(), principal())
+        return pb.ListShiftsResponse(shifts=[shift_pb(s) for s in shifts])
 
     # -- roles
     def ListRoles(self, request, context):

@@ -284,10 +284,11 @@ def unassign_staff(cmd: c.UnassignStaff, uow: OrgUow, caller: Principal) -> Staf
     return sp
 
 
-def search_staff(query: str, uow: OrgUow, caller: Principal, *, limit: int = 20) -> list[Staff]:
+def search_staff(query: str, uow: OrgUow, caller: Principal, *, limit: int = 20,
+                 org_unit_id: str = "") -> list[Staff]:
     limit = max(1, min(limit or 20, 200))
     with uow:
-        return uow.staff.search(query.strip(), within=None, limit=limit)
+        return uow.staff.search(query.strip(), within={org_unit_id} if org_unit_id else None, limit=limit)
 
 
 def get_staff(staff_id: str, uow: OrgUow, caller: Principal) -> tuple[Staff, list[StaffPosition]]:
@@ -368,6 +369,20 @@ def on_duty(group_id: str, at: datetime, uow: OrgUow, caller: Principal) -> list
     with uow:
         _group(uow, group_id)
         return uow.groups.on_duty(group_id, at)
+
+
+# A roster is read a week or a month at a time; a bound keeps one request from reading years.
+MAX_SHIFT_PERIOD = timedelta(days=92)
+
+
+def list_shifts(group_id: str, start: datetime, end: datetime, uow: OrgUow, caller: Principal) -> list[Shift]:
+    if end <= start:
+        raise InvalidArgument(field="period_end", reason="must be after period_start")
+    if end - start > MAX_SHIFT_PERIOD:
+        raise InvalidArgument(field="period_end", reason="the period may span at most 92 days")
+    with uow:
+        _group(uow, group_id)
+        return uow.groups.shifts(group_id, start, end)
 
 
 # ---- roles -------------------------------------------------------------------------------------

@@ -325,3 +325,37 @@ def test_a_line_is_traced_page_by_page_in_asset_code_order(budget_env, admin_tok
     assert [a.fields.code for a in traced] == sorted(codes)
     assert s.TraceBudgetLine(request, timeout=30).page.total_size == len(codes)
     assert_garbage_token_refused(s.TraceBudgetLine, request)
+
+
+def test_import_validate_only_reports_every_bad_row_and_writes_nothing(budget_env, admin_token):
+    """The portal's dry run: all problems of all rows come back, and neither a bad nor a good file
+    leaves an asset, a history row or an outbox event behind."""
+    target, engine = budget_env
+    s = stub(target, admin_token)
+    tables = ("assets", "asset_history", "outbox")
+    before = {t: _count(engine, f"SELECT count(*) FROM {t}") for t in tables}
+    bad = (CSV_HEADER + "V-1,服务器,server,fgw,1000,1,2,现场,在用\n"
+           "V-2,交换机,network_core,fgw,-5,1,2,现场,在用\n"
+           "V-3,未知设备,toaster,fgw,abc,1,9,现场,在用\n"
+           "V-4,核心交换机,network_core,nowhere,10,1,2,现场,在用\n").encode()
+    err = _rpc_error(s.ImportAssets, pb.ImportAssetsRequest(format=pb.FILE_FORMAT_CSV, content=bad,
+                                                            validate_only=True))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(dict(iter_bad_request(err))) == {"rows[3].original_value", "rows[4].kind", "rows[4].original_value",
+                                                "rows[4].protection_level", "rows[5].org_unit_id"}
+    assert {t: _count(engine, f"SELECT count(*) FROM {t}") for t in tables} == before
+
+    good = (CSV_HEADER + "V-1,服务器,server,fgw,1000,1,2,现场,在用\n"
+            "V-2,交换机,network_core,czj,5,1,2,现场,在用\n").encode()
+    dry = s.ImportAssets(pb.ImportAssetsRequest(format=pb.FILE_FORMAT_CSV, content=good, validate_only=True),
+                         timeout=30)
+    assert (dry.imported, dry.checked) == (0, 2)
+    assert {t: _count(engine, f"SELECT count(*) FROM {t}") for t in tables} == before
+
+    done = s.ImportAssets(pb.ImportAssetsRequest(format=pb.FILE_FORMAT_CSV, content=good), timeout=30)
+    assert (done.imported, done.checked) == (2, 2)
+    assert _count(engine, "SELECT count(*) FROM assets") == before["assets"] + 2
+    # A code registered since is caught by the dry run too, not only by the import.
+    again = _rpc_error(s.ImportAssets, pb.ImportAssetsRequest(format=pb.FILE_FORMAT_CSV, content=good,
+                                                              validate_only=True))
+    assert set(dict(iter_bad_request(again))) == {"rows[2].code", "rows[3].code"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from govkit.client import channel
@@ -133,3 +134,20 @@ def test_the_evaluation_audit_shows_the_newest_entries_or_the_whole_trail(grpc_s
     assert [e["entity_id"] for e in _json("eval", "audit", "--limit", "2")] == ["model_2@1", "model_1@1"]
     assert len(_json("eval", "audit", "--limit", "0")) == 3
     assert [x["code"] for x in _json("eval", "model", "list")] == ["model_0", "model_1", "model_2"]
+
+
+def test_an_asset_file_is_checked_without_writing_then_imported(grpc_server, engine_for, admin_token, monkeypatch,
+                                                                 tmp_path):
+    engine = engine_for("budget")
+    seed_test_units(engine)
+    monkeypatch.setenv("GOVOPS_BUDGET_GRPC_TARGET", grpc_server("budget")["budget"])
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    good = tmp_path / "assets.csv"
+    good.write_text("资产编号,名称,类别,所属部门,原值\nC-1,交换机,network_core,fgw,5000\nC-2,服务器,server,fgw,9000\n",
+                    encoding="utf-8")
+    [checked] = _json("budget", "assets", "import", str(good), "--validate-only")
+    assert (checked["imported"], checked["checked"]) == (0, 2)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM assets")).scalar() == 0
+    [done] = _json("budget", "assets", "import", str(good))
+    assert done["imported"] == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import grpc
 import pytest
@@ -126,6 +126,10 @@ def test_positions_chain_staff_search_and_assignment(admin):
         found = stub.SearchStaff(pb.SearchStaffRequest(query=q)).staff
         assert found[0].name == "张三", q
     assert {s.name for s in stub.SearchStaff(pb.SearchStaffRequest(query="zs")).staff} == {"张三", "张少松"}
+    stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id="F1", name="张森", org_unit_id="fgw")))
+    # A unit's staff: by query within it, or all of them with an empty query (the portal's unit page).
+    assert [s.name for s in stub.SearchStaff(pb.SearchStaffRequest(query="zs", org_unit_id="fgw")).staff] == ["张森"]
+    assert {s.id for s in stub.SearchStaff(pb.SearchStaffRequest(org_unit_id="om")).staff} == {"E1", "E2", "E3"}
     stub.AssignStaff(pb.AssignStaffRequest(assignment=pb.StaffPosition(staff_id="E1", position_id="eng",
                                                                        start_date="2026-01-01")))
     got = stub.GetStaff(pb.GetStaffRequest(id="E1"))
@@ -166,6 +170,49 @@ def test_rosters_answer_who_is_on_duty_across_midnight(admin):
         group_id="net", period_start=_ts(day), period_end=_ts(day + timedelta(days=1)), shifts=overlapping)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "shifts[2]" in dict(iter_bad_request(err))
     assert on_duty(day.replace(hour=10)) == ["张伟"]  # the refused roster changed nothing
+
+
+def test_list_shifts_reads_a_week_of_a_group_roster(admin):
+    """The portal's roster calendar reads a week with ListShifts, changes it, and republishes it."""
+    stub, _ = admin
+    _tree(stub)
+    for sid, name in (("E1", "张伟"), ("E2", "刘洋")):
+        stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
+        stub.CreateSupportGroup(pb.CreateSupportGroupRequest(
+            group=pb.SupportGroup(id=f"g-{sid}", name=f"组{sid}", org_unit_id="om")))
+        stub.AddGroupMember(pb.AddGroupMemberRequest(group_id=f"g-{sid}", staff_id=sid))
+    stub.AddGroupMember(pb.AddGroupMemberRequest(group_id="g-E1", staff_id="E2"))
+    monday = datetime(2026, 11, 23, 9, tzinfo=CST)
+    week = [pb.Shift(staff_id="E1" if d % 2 else "E2", starts_at=_ts(monday + timedelta(days=d)),
+                     ends_at=_ts(monday + timedelta(days=d, hours=8))) for d in range(7)]
+    stub.PublishRoster(pb.PublishRosterRequest(group_id="g-E1", period_start=_ts(monday - timedelta(hours=9)),
+                                               period_end=_ts(monday + timedelta(days=7)), shifts=week))
+    stub.PublishRoster(pb.PublishRosterRequest(  # another group's shift never shows in this one's
+        group_id="g-E2", period_start=_ts(monday + timedelta(days=8)), period_end=_ts(monday + timedelta(days=9)),
+        shifts=[pb.Shift(staff_id="E2", starts_at=_ts(monday + timedelta(days=8)),
+                         ends_at=_ts(monday + timedelta(days=8, hours=8)))]))
+
+    def listed(start, end, group="g-E1"):
+        reply = stub.ListShifts(pb.ListShiftsRequest(group_id=group, period_start=_ts(start), period_end=_ts(end)))
+        return [(s.staff_id, s.starts_at.ToDatetime(tzinfo=UTC)) for s in reply.shifts]
+
+    assert listed(monday, monday + timedelta(days=7)) == [(s.staff_id, s.starts_at.ToDatetime(tzinfo=UTC))
+                                                          for s in week]
+    # [start, end): a shift starting at the end is the next period's
+    assert [sid for sid, _ in listed(monday + timedelta(days=1), monday + timedelta(days=3))] == ["E1", "E2"]
+    assert listed(monday + timedelta(days=7), monday + timedelta(days=14)) == []
+
+    code, err = _code(lambda: stub.ListShifts(pb.ListShiftsRequest(
+        group_id="g-E1", period_start=_ts(monday), period_end=_ts(monday))))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period_end" in dict(iter_bad_request(err))
+    code, err = _code(lambda: stub.ListShifts(pb.ListShiftsRequest(
+        group_id="g-E1", period_start=_ts(monday), period_end=_ts(monday + timedelta(days=93)))))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period_end" in dict(iter_bad_request(err))
+    code, err = _code(lambda: stub.ListShifts(pb.ListShiftsRequest(group_id="g-E1", period_end=_ts(monday))))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "period_start" in dict(iter_bad_request(err))
+    code, _ = _code(lambda: stub.ListShifts(pb.ListShiftsRequest(
+        group_id="nope", period_start=_ts(monday), period_end=_ts(monday + timedelta(days=7)))))
+    assert code == grpc.StatusCode.NOT_FOUND
 
 
 def _login(identity, username, password):

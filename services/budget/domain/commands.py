@@ -44,6 +44,7 @@ class ListAssets:
 class ImportAssets:
     content: bytes
     format: str                        # "csv" or "xlsx"
+    validate_only: bool = False        # a dry run: every check, nothing written
 
 
 @dataclass(frozen=True)
