@@ -173,6 +173,18 @@ def _visible(plan: dict, caller: Principal) -> dict:
     return plan
 
 
+def get_nine_grid(plan_id: str, compare_plan_id: str, uow: EvaluationUow, caller: Principal) -> dict:
+    """The nine-grid dashboard's data in one call (plan, its model version, a plan to compare, trends)."""
+    plan = get_plan(plan_id, uow, caller)
+    compare_id = compare_plan_id or (plan.get("results") or {}).get("previous_plan_id") or ""
+    compare = get_plan(compare_id, uow, caller) if compare_id else None
+    with uow:
+        row = uow.eval.get_model(plan["model_code"], plan["model_version"])
+    visible = (plan.get("results") or {}).get("objects", [])
+    return {"plan": plan, "model": m.Model.from_dict(row["definition"]), "compare": compare,
+            "trends": _trends(plan, visible, uow, with_plan_id=True) if visible else {}}
+
+
 def list_plans(state: str, uow: PlanningUow, caller: Principal) -> list[dict]:
     with uow:
         return [_visible(pl, caller) for pl in uow.eval.list_plans(caller.scope, state or None)]
@@ -435,8 +447,9 @@ def get_report(cmd: GetReport, uow: EvaluationUow, caller: Principal) -> tuple[b
     return data, mime, f"evaluation-{plan['id'][:8]}{suffix}.{cmd.format}"
 
 
-def _trends(plan: dict, objects: list[dict], uow: EvaluationUow) -> dict:
-    """Overall score per object over this and the earlier published plans of the same model."""
+def _trends(plan: dict, objects: list[dict], uow: EvaluationUow, *, with_plan_id: bool = False) -> dict:
+    """Overall score per object over this and the earlier published plans of the same model:
+    (period end, overall), or (period end, plan id, overall) with_plan_id."""
     with uow:
         history = [pl for pl in uow.eval.list_plans(_GLOBAL_SCOPE, None)
                    if pl["model_code"] == plan["model_code"]
@@ -449,7 +462,8 @@ def _trends(plan: dict, objects: list[dict], uow: EvaluationUow) -> dict:
         for o in objects:
             r = by_id.get(o["object_id"])
             if r is not None:
-                out.setdefault(o["object_id"], []).append((pl["period_end"].isoformat(), r["overall"]))
+                point = (pl["period_end"].isoformat(), *((pl["id"],) if with_plan_id else ()), r["overall"])
+                out.setdefault(o["object_id"], []).append(point)
     return out
 
 
