@@ -178,6 +178,11 @@ def get_nine_grid(plan_id: str, compare_plan_id: str, uow: EvaluationUow, caller
     plan = get_plan(plan_id, uow, caller)
     compare_id = compare_plan_id or (plan.get("results") or {}).get("previous_plan_id") or ""
     compare = get_plan(compare_id, uow, caller) if compare_id else None
+    if compare is not None and compare.get("results"):
+        # a comparison reads overall, level and cell scores: the indicator rows would double the reply
+        compare["results"] = {**compare["results"], "objects": [
+            {**r, "indicators": [], "findings": []} for r in compare["results"]["objects"]]}
+        compare["manual_scores"] = []
     with uow:
         row = uow.eval.get_model(plan["model_code"], plan["model_version"])
     visible = (plan.get("results") or {}).get("objects", [])
@@ -448,21 +453,16 @@ def get_report(cmd: GetReport, uow: EvaluationUow, caller: Principal) -> tuple[b
 
 
 def _trends(plan: dict, objects: list[dict], uow: EvaluationUow, *, with_plan_id: bool = False) -> dict:
-    """Overall score per object over this and the earlier published plans of the same model:
-    (period end, overall), or (period end, plan id, overall) with_plan_id."""
+    """Overall score per object over this and up to five earlier plans with results of the same
+    model and subject: (period end, overall), or (period end, plan id, overall) with_plan_id."""
     with uow:
-        history = [pl for pl in uow.eval.list_plans(_GLOBAL_SCOPE, None)
-                   if pl["model_code"] == plan["model_code"]
-                   and pl["subject_org_unit_id"] == plan["subject_org_unit_id"]
-                   and pl["results"] and pl["period_end"] <= plan["period_end"]]
-    history.sort(key=lambda pl: pl["period_end"])
+        history = uow.eval.plan_history(plan["model_code"], plan["subject_org_unit_id"], plan["period_end"])
     out: dict[str, list] = {}
-    for pl in history[-6:]:
-        by_id = {r["object_id"]: r for r in pl["results"]["objects"]}
+    for pl in history:
         for o in objects:
-            r = by_id.get(o["object_id"])
-            if r is not None:
-                point = (pl["period_end"].isoformat(), *((pl["id"],) if with_plan_id else ()), r["overall"])
+            if o["object_id"] in pl["overall"]:
+                at = (pl["period_end"].isoformat(), *((pl["id"],) if with_plan_id else ()))
+                point = (*at, pl["overall"][o["object_id"]])
                 out.setdefault(o["object_id"], []).append(point)
     return out
 
