@@ -375,7 +375,8 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def GetNineGrid(self, request, context):
         if not request.plan_id:
             raise InvalidArgument(field="plan_id", reason="must not be empty")
-        grid = ev.get_nine_grid(request.plan_id, request.compare_plan_id, self.uow(), principal())
+        grid = ev.get_nine_grid(request.plan_id, request.compare_plan_id, self.uow(), principal(),
+                                scores_only=request.scores_only, object_id=request.object_id)
         out = pb.GetNineGridResponse(plan=plan_to_pb(grid["plan"]), model=model_to_pb(grid["model"]))
         if grid["compare"] is not None:
             out.compare_plan.CopyFrom(plan_to_pb(grid["compare"]))

@@ -173,21 +173,34 @@ def _visible(plan: dict, caller: Principal) -> dict:
     return plan
 
 
-def get_nine_grid(plan_id: str, compare_plan_id: str, uow: EvaluationUow, caller: Principal) -> dict:
+def get_nine_grid(plan_id: str, compare_plan_id: str, uow: EvaluationUow, caller: Principal, *,
+                  scores_only: bool = False, object_id: str = "") -> dict:
     """The nine-grid dashboard's data in one call (plan, its model version, a plan to compare, trends)."""
     plan = get_plan(plan_id, uow, caller)
     compare_id = compare_plan_id or (plan.get("results") or {}).get("previous_plan_id") or ""
     compare = get_plan(compare_id, uow, caller) if compare_id else None
-    if compare is not None and compare.get("results"):
+    if compare is not None:
         # a comparison reads overall, level and cell scores: the indicator rows would double the reply
-        compare["results"] = {**compare["results"], "objects": [
-            {**r, "indicators": [], "findings": []} for r in compare["results"]["objects"]]}
-        compare["manual_scores"] = []
+        compare = {**compare, "results": _scores(compare.get("results"), None), "manual_scores": []}
+    if scores_only:
+        plan = {**plan, "results": _scores(plan.get("results"), object_id)}
     with uow:
         row = uow.eval.get_model(plan["model_code"], plan["model_version"])
     visible = (plan.get("results") or {}).get("objects", [])
     return {"plan": plan, "model": m.Model.from_dict(row["definition"]), "compare": compare,
             "trends": _trends(plan, visible, uow, with_plan_id=True) if visible else {}}
+
+
+def _scores(results: dict | None, keep: str | None) -> dict | None:
+    """Results without indicator rows and findings, except those of object `keep` (the first
+    object's when empty; nobody's when None)."""
+    if not results:
+        return results
+    objects = results.get("objects", [])
+    if keep == "" and objects:
+        keep = objects[0]["object_id"]
+    return {**results, "objects": [r if r["object_id"] == keep else {**r, "indicators": [], "findings": []}
+                                   for r in objects]}
 
 
 def list_plans(state: str, uow: PlanningUow, caller: Principal) -> list[dict]:

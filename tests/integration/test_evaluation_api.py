@@ -569,6 +569,16 @@ def test_the_nine_grid_comes_in_one_call_with_model_comparison_and_trends(env):
     assert grid.compare_plan.id == october and len(grid.compare_plan.results) == 3
     trends = {t.object_id: [(p.period_end, p.plan_id) for p in t.points] for t in grid.trends}
     assert trends["om-centre"] == [("2026-10-31", october), ("2026-11-30", november)]
+    assert all(not r.indicators for r in grid.compare_plan.results)  # the comparison: scores only
+    assert all(len(r.indicators) for r in grid.plan.results)
+    # scores only: every object's cells, one object's indicator rows and findings
+    light = runner.GetNineGrid(pb.GetNineGridRequest(plan_id=november, scores_only=True,
+                                                     object_id="czj/group/grp-application"), timeout=5)
+    assert {r.object_id: bool(r.indicators) for r in light.plan.results} == {
+        "om-centre": False, "fgw/group/grp-network": False, "czj/group/grp-application": True}
+    assert all(r.cell_scores for r in light.plan.results)
+    first = runner.GetNineGrid(pb.GetNineGridRequest(plan_id=november, scores_only=True), timeout=5)
+    assert [bool(r.indicators) for r in first.plan.results] == [True, False, False]
     # without a plan to compare and no previous plan (never published): no comparison
     assert not runner.GetNineGrid(pb.GetNineGridRequest(plan_id=november), timeout=5).HasField("compare_plan")
 
