@@ -132,6 +132,9 @@ def test_the_director_sees_a_new_ticket_on_the_live_kpi_wall(stack, portal, peop
     page.get_by_text("按月").click()
     page.locator('[data-test="processes"]').get_by_text("服务请求").wait_for()
     shot(page, "kpi-03-department")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, tiles still legible
+    page.locator('[data-test="tile-tickets_created"]').wait_for()
+    shot(page, "kpi-04-phone")
 
 
 def _ensure_model(stub) -> None:
