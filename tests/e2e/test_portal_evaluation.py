@@ -61,6 +61,9 @@ def people(stack):
     org.CreateOrgUnit(opb.CreateOrgUnitRequest(id=DEPT, name="示范区发展和改革委员会", parent_id=GOV,
                                                kind=opb.ORG_UNIT_KIND_DEPARTMENT))
     org.SaveStaff(opb.SaveStaffRequest(staff=opb.Staff(id="E-KPW-01", name="示范区工程师", org_unit_id=GOV)))
+    org.CreateSupportGroup(opb.CreateSupportGroupRequest(group=opb.SupportGroup(
+        id="grp-kpw-net", name="示范区网络支持组", org_unit_id=GOV)))
+    org.AddGroupMember(opb.AddGroupMemberRequest(group_id="grp-kpw-net", staff_id="E-KPW-01"))
     users = {"kpw-dir": ("示范区运维主任", "om_centre_director", GOV),
              "kpw-eval": ("示范区绩效评价员", "evaluator", GOV)}
     create_users(stack, users)
@@ -78,9 +81,12 @@ def _create_ticket(stack, title: str, ticket_type: str = "request") -> str:
 
 
 def _resolve(stack, ticket_id: str) -> None:
+    """The network group's engineer resolves the ticket (so the wall has a group and a person)."""
+    lead = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), stack.token(subject="kpw-lead")))
+    _retry(lambda: lead.TransferTicket(tpb.TransferTicketRequest(ticket_id=ticket_id, group_id="grp-kpw-net",
+                                                                 assignee="E-KPW-01"), timeout=10), "transfer")
     engineer = ticket_pb2_grpc.TicketServiceStub(channel(
         stack.target("ticket"), stack.token(subject="kpw-eng", extra={"staff_id": "E-KPW-01"})))
-    _retry(lambda: engineer.ClaimTicket(tpb.ClaimTicketRequest(ticket_id=ticket_id), timeout=10), "claim")
     engineer.ChangeStatus(tpb.ChangeStatusRequest(ticket_id=ticket_id, action=tpb.STATUS_ACTION_START), timeout=10)
     engineer.ResolveTicket(tpb.ResolveTicketRequest(ticket_id=ticket_id, resolution_code="fixed",
                                                     resolution="重启了汇聚交换机"), timeout=10)
@@ -126,15 +132,22 @@ def test_the_director_sees_a_new_ticket_on_the_live_kpi_wall(stack, portal, peop
     assert page.evaluate("window.__notReloaded") is True
     shot(page, "kpi-02-changed-live")
 
+    # drill down: the government's support group → its members
+    page.locator('[data-test="groups"]').get_by_text("示范区网络支持组").click()
+    page.get_by_text("示范区网络支持组 成员").wait_for()
+    page.locator('[data-test="people"]').get_by_text("E-KPW-01").wait_for()
+    page.locator('[data-test="backlog-chart"] canvas').first.wait_for()
+    shot(page, "kpi-03-group-members")
+
     # drill down: the department below the government, then the trend by month
     page.locator('[data-test="children"]').get_by_text("示范区发展和改革委员会").click()
     page.locator('[data-test="crumbs"]').get_by_text("示范区发展和改革委员会").wait_for()
     page.get_by_text("按月").click()
     page.locator('[data-test="processes"]').get_by_text("服务请求").wait_for()
-    shot(page, "kpi-03-department")
+    shot(page, "kpi-04-department")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, tiles still legible
     page.locator('[data-test="tile-tickets_created"]').wait_for()
-    shot(page, "kpi-04-phone")
+    shot(page, "kpi-05-phone")
 
 
 def _ensure_model(stub) -> None:
