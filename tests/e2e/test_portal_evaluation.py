@@ -288,3 +288,13 @@ def test_an_evaluator_creates_a_plan_and_follows_its_steps(stack, portal, people
     row.get_by_role("button", name="保存").click()
     row.get_by_text("kpw-eval").wait_for()
     shot(page, "evaluation-07-plan-steps")
+
+    # the same page in English (every text of the window exists in both languages)
+    page.get_by_role("button", name="English").click()
+    page.get_by_text("Manual scores").wait_for()
+    page.locator('[data-test="plan-state"]').get_by_text("Data collection").wait_for()
+    page.goto(f"{portal}/evaluation/plans")
+    page.locator('[data-test="plans"]').get_by_text("示范区季度专项评价").wait_for()
+    page.get_by_role("button", name="New evaluation plan").wait_for()
+    shot(page, "evaluation-08-english")
+    page.get_by_role("button", name="中文").click()
