@@ -54,6 +54,7 @@ PERMISSIONS = {
     "PublishPlan": "evaluation.publish",
     "ArchivePlan": "evaluation.publish",
     "GetReport": "evaluation.read",
+    "GetNineGrid": "evaluation.read",
     "ListRectifications": "evaluation.read",
     "ListVendorResults": "evaluation.read",
     "ListAccountabilityRecords": "evaluation.read",
@@ -370,6 +371,22 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def ArchivePlan(self, request, context):
         plan = ev.advance_plan(AdvancePlan(request.id, "archived"), self.uow(), principal())
         return pb.ArchivePlanResponse(plan=plan_to_pb(plan))
+
+    def GetNineGrid(self, request, context):
+        if not request.plan_id:
+            raise InvalidArgument(field="plan_id", reason="must not be empty")
+        grid = ev.get_nine_grid(request.plan_id, request.compare_plan_id, self.uow(), principal(),
+                                scores_only=request.scores_only, object_id=request.object_id)
+        out = pb.GetNineGridResponse(plan=plan_to_pb(grid["plan"]), model=model_to_pb(grid["model"]))
+        if grid["compare"] is not None:
+            out.compare_plan.CopyFrom(plan_to_pb(grid["compare"]))
+        for object_id, points in grid["trends"].items():
+            trend = out.trends.add(object_id=object_id)
+            for period_end, plan_id, overall in points:
+                point = trend.points.add(period_end=period_end, plan_id=plan_id)
+                if overall is not None:
+                    point.overall = overall
+        return out
 
     def GetReport(self, request, context):
         fmt = {pb.REPORT_FORMAT_XLSX: "xlsx"}.get(request.format, "pdf")

@@ -173,6 +173,36 @@ def _visible(plan: dict, caller: Principal) -> dict:
     return plan
 
 
+def get_nine_grid(plan_id: str, compare_plan_id: str, uow: EvaluationUow, caller: Principal, *,
+                  scores_only: bool = False, object_id: str = "") -> dict:
+    """The nine-grid dashboard's data in one call (plan, its model version, a plan to compare, trends)."""
+    plan = get_plan(plan_id, uow, caller)
+    compare_id = compare_plan_id or (plan.get("results") or {}).get("previous_plan_id") or ""
+    compare = get_plan(compare_id, uow, caller) if compare_id else None
+    if compare is not None:
+        # a comparison reads overall, level and cell scores: the indicator rows would double the reply
+        compare = {**compare, "results": _scores(compare.get("results"), None), "manual_scores": []}
+    if scores_only:
+        plan = {**plan, "results": _scores(plan.get("results"), object_id)}
+    with uow:
+        row = uow.eval.get_model(plan["model_code"], plan["model_version"])
+    visible = (plan.get("results") or {}).get("objects", [])
+    return {"plan": plan, "model": m.Model.from_dict(row["definition"]), "compare": compare,
+            "trends": _trends(plan, visible, uow, with_plan_id=True) if visible else {}}
+
+
+def _scores(results: dict | None, keep: str | None) -> dict | None:
+    """Results without indicator rows and findings, except those of object `keep` (the first
+    object's when empty; nobody's when None)."""
+    if not results:
+        return results
+    objects = results.get("objects", [])
+    if keep == "" and objects:
+        keep = objects[0]["object_id"]
+    return {**results, "objects": [r if r["object_id"] == keep else {**r, "indicators": [], "findings": []}
+                                   for r in objects]}
+
+
 def list_plans(state: str, uow: PlanningUow, caller: Principal) -> list[dict]:
     with uow:
         return [_visible(pl, caller) for pl in uow.eval.list_plans(caller.scope, state or None)]
@@ -435,21 +465,18 @@ def get_report(cmd: GetReport, uow: EvaluationUow, caller: Principal) -> tuple[b
     return data, mime, f"evaluation-{plan['id'][:8]}{suffix}.{cmd.format}"
 
 
-def _trends(plan: dict, objects: list[dict], uow: EvaluationUow) -> dict:
-    """Overall score per object over this and the earlier published plans of the same model."""
+def _trends(plan: dict, objects: list[dict], uow: EvaluationUow, *, with_plan_id: bool = False) -> dict:
+    """Overall score per object over this and up to five earlier plans with results of the same
+    model and subject: (period end, overall), or (period end, plan id, overall) with_plan_id."""
     with uow:
-        history = [pl for pl in uow.eval.list_plans(_GLOBAL_SCOPE, None)
-                   if pl["model_code"] == plan["model_code"]
-                   and pl["subject_org_unit_id"] == plan["subject_org_unit_id"]
-                   and pl["results"] and pl["period_end"] <= plan["period_end"]]
-    history.sort(key=lambda pl: pl["period_end"])
+        history = uow.eval.plan_history(plan["model_code"], plan["subject_org_unit_id"], plan["period_end"])
     out: dict[str, list] = {}
-    for pl in history[-6:]:
-        by_id = {r["object_id"]: r for r in pl["results"]["objects"]}
+    for pl in history:
         for o in objects:
-            r = by_id.get(o["object_id"])
-            if r is not None:
-                out.setdefault(o["object_id"], []).append((pl["period_end"].isoformat(), r["overall"]))
+            if o["object_id"] in pl["overall"]:
+                at = (pl["period_end"].isoformat(), *((pl["id"],) if with_plan_id else ()))
+                point = (*at, pl["overall"][o["object_id"]])
+                out.setdefault(o["object_id"], []).append(point)
     return out
 
 

@@ -540,3 +540,62 @@ def handlers_filter(flt):
     from evaluation.grpc_api import _filter
 
     return _filter(flt)
+
+
+def test_the_nine_grid_comes_in_one_call_with_model_comparison_and_trends(env):
+    _seed_period(env)
+    admin = env.stub()
+    admin.CreateModel(pb.CreateModelRequest(model=model_to_pb(m.DEFAULT_MODEL)), timeout=5)
+    runner = env.stub("director", ["evaluation.run", "evaluation.read"], ["om-centre"])
+    objects = [pb.EvaluationObject(kind=pb.OBJECT_KIND_ORG_UNIT, id="om-centre")] + [
+        pb.EvaluationObject(kind=pb.OBJECT_KIND_GROUP, id=g, org_unit_id=u)
+        for g, u in (("grp-network", "fgw"), ("grp-application", "czj"))]
+    plans = []
+    for month, end in (("2026-10", "31"), ("2026-11", "30")):
+        plan = runner.CreatePlan(pb.CreatePlanRequest(
+            name=f"{month} 评价", subject_org_unit_id="om-centre", subject_role="om_centre_director",
+            model_code=m.DEFAULT_MODEL.code,
+            period=DateRange(start=f"{month}-01", end=f"{month}-{end}"), objects=objects), timeout=5).plan
+        for step in (pb.PLAN_STATE_DATA_COLLECTION, pb.PLAN_STATE_SELF_ASSESSMENT):
+            runner.AdvancePlan(pb.AdvancePlanRequest(id=plan.id, to_state=step), timeout=5)
+        plans.append(plan.id)
+    october, november = plans
+
+    grid = runner.GetNineGrid(pb.GetNineGridRequest(plan_id=november, compare_plan_id=october), timeout=5)
+    assert grid.plan.id == november and len(grid.plan.results) == 3
+    assert grid.model.code == m.DEFAULT_MODEL.code and grid.model.version == grid.plan.model_version
+    sources = {i.code: (i.kind, i.kpi) for i in grid.model.indicators}
+    assert sources["org_sla_attainment"] == (pb.INDICATOR_KIND_KPI, "sla_attainment_pct")
+    assert grid.compare_plan.id == october and len(grid.compare_plan.results) == 3
+    trends = {t.object_id: [(p.period_end, p.plan_id) for p in t.points] for t in grid.trends}
+    assert trends["om-centre"] == [("2026-10-31", october), ("2026-11-30", november)]
+    assert all(not r.indicators for r in grid.compare_plan.results)  # the comparison: scores only
+    assert all(len(r.indicators) for r in grid.plan.results)
+    # scores only: every object's cells, one object's indicator rows and findings
+    light = runner.GetNineGrid(pb.GetNineGridRequest(plan_id=november, scores_only=True,
+                                                     object_id="czj/group/grp-application"), timeout=5)
+    assert {r.object_id: bool(r.indicators) for r in light.plan.results} == {
+        "om-centre": False, "fgw/group/grp-network": False, "czj/group/grp-application": True}
+    assert all(r.cell_scores for r in light.plan.results)
+    first = runner.GetNineGrid(pb.GetNineGridRequest(plan_id=november, scores_only=True), timeout=5)
+    assert [bool(r.indicators) for r in first.plan.results] == [True, False, False]
+    # without a plan to compare and no previous plan (never published): no comparison
+    assert not runner.GetNineGrid(pb.GetNineGridRequest(plan_id=november), timeout=5).HasField("compare_plan")
+
+    # a department sees its own object only, in the plan, the comparison and the trends
+    own = env.stub("czj-user", ["evaluation.read"], ["czj"]).GetNineGrid(
+        pb.GetNineGridRequest(plan_id=november, compare_plan_id=october), timeout=5)
+    assert [r.object_id for r in own.plan.results] == ["czj/group/grp-application"]
+    assert [r.object_id for r in own.compare_plan.results] == ["czj/group/grp-application"]
+    assert [t.object_id for t in own.trends] == ["czj/group/grp-application"]
+
+    for request, code in ((pb.GetNineGridRequest(), grpc.StatusCode.INVALID_ARGUMENT),
+                          (pb.GetNineGridRequest(plan_id="no-such-plan"), grpc.StatusCode.NOT_FOUND),
+                          (pb.GetNineGridRequest(plan_id=november, compare_plan_id="no-such-plan"),
+                           grpc.StatusCode.NOT_FOUND)):
+        with pytest.raises(grpc.RpcError) as err:
+            runner.GetNineGrid(request, timeout=5)
+        assert err.value.code() == code
+    with pytest.raises(grpc.RpcError) as err:
+        env.stub("reader", ["ticket.read"]).GetNineGrid(pb.GetNineGridRequest(plan_id=november), timeout=5)
+    assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -95,3 +95,20 @@ def test_audit_trail_newest_first_filtered_and_scoped(uow):
     older = uow.eval.audit_trail(None, None, ALL, limit=2, before_id=newest[-1]["id"])  # the next page
     assert [a["action"] for a in older] == ["advance_plan", "create_plan"]
     assert uow.eval.audit_trail("plan", "p1", ALL)[1]["detail"] == {"name": "评价"}
+
+
+def test_plan_history_gives_the_latest_overall_scores_of_a_model_and_subject(uow):
+    months = [(date(2026, m, 1), date(2026, m, 28)) for m in range(1, 10)]
+    for n, (start, end) in enumerate(months):
+        _plan(uow, f"h{n}", start=start, end=end)
+        uow.eval.update_plan(f"h{n}", state="published", results={"objects": [
+            {"object_id": "fgw", "overall": 60.0 + n}, {"object_id": "czj", "overall": None}]})
+    _plan(uow, "other-subject", unit="gov", start=date(2026, 5, 1), end=date(2026, 5, 28))
+    uow.eval.update_plan("other-subject", results={"objects": [{"object_id": "fgw", "overall": 1.0}]})
+    _plan(uow, "no-results", start=date(2026, 5, 1), end=date(2026, 5, 28))
+    history = uow.eval.plan_history("m", "om-centre", date(2026, 8, 28))
+    assert [h["id"] for h in history] == ["h2", "h3", "h4", "h5", "h6", "h7"]  # six, oldest first, up to August
+    assert history[-1]["period_end"] == date(2026, 8, 28)
+    assert history[-1]["overall"] == {"fgw": 67.0, "czj": None}
+    assert uow.eval.plan_history("m", "om-centre", date(2026, 1, 28), limit=2)[0]["id"] == "h0"
+    assert uow.eval.plan_history("x", "om-centre", date(2026, 12, 31)) == []

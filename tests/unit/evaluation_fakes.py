@@ -56,6 +56,14 @@ class FakeRepo:
         rows = [dict(p) for p in self.plans.values() if _visible(p, scope) and (not state or p["state"] == state)]
         return sorted(rows, key=lambda p: p["period_start"], reverse=True)
 
+    def plan_history(self, model_code, subject_org_unit_id, period_end, limit=6):
+        rows = [p for p in self.plans.values() if p["model_code"] == model_code
+                and p["subject_org_unit_id"] == subject_org_unit_id and p["results"]
+                and p["results"].get("objects") and p["period_end"] <= period_end]
+        rows.sort(key=lambda p: (p["period_end"], p["id"]))
+        return [{"id": p["id"], "period_end": p["period_end"],
+                 "overall": {r["object_id"]: r.get("overall") for r in p["results"]["objects"]}} for p in rows[-limit:]]
+
     def update_plan(self, plan_id, **values):
         self.plans[plan_id].update(values)
 

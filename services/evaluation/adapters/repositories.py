@@ -77,6 +77,20 @@ class EvaluationRepository:
             q = q.where(plans.c.state == state)
         return [dict(r) for r in self.conn.execute(q).mappings()]
 
+    def plan_history(self, model_code: str, subject_org_unit_id: str, period_end, limit: int = 6) -> list[dict]:
+        """The latest `limit` plans with results of a model and subject ending on or before
+        period_end, oldest first: id, period_end and overall by object id — read out of the
+        results in SQL, so a trend never loads whole result documents."""
+        ids = sa.func.jsonb_path_query_array(plans.c.results, sa.literal("$.objects[*].object_id"))
+        overalls = sa.func.jsonb_path_query_array(plans.c.results, sa.literal("$.objects[*].overall"))
+        q = (sa.select(plans.c.id, plans.c.period_end, ids.label("ids"), overalls.label("overalls"))
+             .where(plans.c.model_code == model_code, plans.c.subject_org_unit_id == subject_org_unit_id,
+                    plans.c.results.isnot(None), plans.c.period_end <= period_end)
+             .order_by(plans.c.period_end.desc(), plans.c.id.desc()).limit(limit))
+        rows = self.conn.execute(q).mappings().all()
+        return [{"id": r["id"], "period_end": r["period_end"], "overall": dict(zip(r["ids"], r["overalls"] or []))}
+                for r in reversed(rows) if r["ids"]]
+
     def update_plan(self, plan_id: str, **values) -> None:
         self.conn.execute(plans.update().where(plans.c.id == plan_id).values(updated_at=_now(), **values))
 
