@@ -87,6 +87,10 @@ class NotifySettings:
     def link(self, kind: str, data: dict) -> str:
         if kind == "budget_exceeded":
             return f"{self.portal_url}/budget/{data.get('budget_id', '')}"
+        if kind == "qualification_expiring":
+            return f"{self.portal_url}/outsource/vendors/{data.get('vendor_id', '')}"
+        if kind == "evaluation_published":
+            return f"{self.portal_url}/evaluation/plans/{data.get('plan_id', '')}"
         return f"{self.portal_url}/tickets/{data.get('ticket_id', '')}" if data.get("ticket_id") else self.portal_url
 
 
@@ -102,7 +106,9 @@ def plan(env, uow, settings: NotifySettings, configured: set[str], now: datetime
     if kind is None:
         return 0
     now = now or now_utc()
-    data, key = env.data, subject_key(kind, env.data)
+    # events about a vendor or plan carry their unit only on the envelope
+    data = env.data if env.data.get("org_unit_id") else {**env.data, "org_unit_id": env.org_unit_id}
+    key = subject_key(kind, data)
     link = settings.link(kind, data)
     written = 0
     critical = is_critical(kind, data)

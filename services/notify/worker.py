@@ -139,3 +139,21 @@ class Service(OrgDirectoryConsumer):
     @consume("budget", "budget_exceeded", after_commit=_wake)
     def on_budget_exceeded(self, env, uow) -> None:
         self._plan(env, uow)
+
+    @consume("ticket", "comment_added", after_commit=_wake)
+    def on_comment_added(self, env, uow) -> None:
+        """Public: the requester and the assignee; internal: the assignee (never the author)."""
+        self._plan(env, uow)
+
+    @consume("evaluation", "rectification_opened", after_commit=_wake)
+    def on_rectification_opened(self, env, uow) -> None:
+        """The holders of the owner position hear their rectification was assigned."""
+        self._plan(env, uow)
+
+    @consume("evaluation", "evaluation_published", after_commit=_wake)
+    def on_evaluation_published(self, env, uow) -> None:
+        self._plan(env, uow)
+
+    @consume("outsource", "qualification_expiring", after_commit=_wake)
+    def on_qualification_expiring(self, env, uow) -> None:
+        self._plan(env, uow)

@@ -61,7 +61,7 @@ GROUPS: list[tuple[Any, ...]] = [
 # emergency members (approval:change_ecab).
 POSITIONS = [
     ("pos-om-director", "运维中心主任", "om-centre", None,
-     ["approval:change", "approval:change_ecab", "process:incident", "process:problem"]),
+     ["approval:change", "approval:change_ecab", "process:incident", "process:problem", "process:vendor"]),
     ("pos-change-manager", "变更经理", "om-centre", "pos-om-director",
      ["approval:change_cab", "approval:change_ecab", "process:change"]),
     *[

@@ -353,3 +353,60 @@ def test_staff_created_keeps_the_contact_addresses(notify_db):
     deliver(notify_db(), "notify.orgdir", env, lambda e, u: handlers.save_contact(e, u))
     with notify_db() as u:
         assert u.store.contact("E5001")["email"] == "sun@ops.gov.cn"
+
+
+def event(source: str, name: str, data: dict, org_unit_id: str = "om-centre") -> Envelope:
+    return Envelope(id=str(uuid.uuid4()), source=source, type=f"govops.{source}.{name}.v1", time=T0.isoformat(),
+                    subject=data.get("ticket_id") or "x", org_unit_id=org_unit_id, correlationid=None, data=data)
+
+
+def test_comments_rectifications_qualifications_and_evaluations_reach_their_people_once(notify_db):
+    with notify_db() as u:
+        d = u.orgdir
+        d.apply("position_created", {"position_id": "pos-director", "org_unit_id": "om-centre", "code": "pos-director",
+                                     "name": "运维中心主任",
+                                     "responsibilities": [{"kind": "process", "value": "vendor"},
+                                                          {"kind": "approval", "value": "change"}]})
+        d.apply("staff_created", {"staff_id": "D0001", "name": "王主任", "org_unit_id": "om-centre"})
+        u.store.save_contact("D0001", "director@ops.gov.cn", "")
+        d.apply("staff_assigned", {"staff_id": "D0001", "position_id": "pos-director", "start_date": "2026-01-01"})
+        u.commit()
+    # the engineer's public comment: the requester (notification centre: R3001 has no address), not the author
+    comment = ticket_event("comment_added", comment_id=7, author="wanggong", author_staff_id="E1001",
+                           visibility="public", body="已更换光模块，请确认")
+    assert consume(notify_db, comment) == 0
+    with notify_db() as u:
+        [note] = u.store.notifications(["R3001"], unread_only=True, offset=0, limit=5)[0]
+        assert "已更换光模块" in note["body"] and not u.store.notifications(["E1001"], unread_only=False,
+                                                                          offset=0, limit=5)[0]
+    # the requester's comment: the assignee's mail
+    assert consume(notify_db, ticket_event("comment_added", comment_id=8, author="R3001", author_staff_id=None,
+                                           visibility="public", body="仍然无法访问")) == 1
+    rect = event("evaluation", "rectification_opened", {
+        "rectification_id": "r-1", "owner_position": "pos-net-lead", "indicator_name": "一次解决率",
+        "object_id": "om-centre/group/grp-net", "actual": 0.62, "baseline": 0.8, "due_date": "2026-12-31",
+        "actions": ["分析原因"], "ticket_id": TICKET, "org_unit_id": "om-centre"})
+    qual = event("outsource", "qualification_expiring", {"vendor_id": "vendor-hx", "qualification_id": "q-1",
+                                                         "name": "信息系统建设和服务能力等级证书",
+                                                         "expires_on": "2026-12-09", "days_left": 7})
+    plan = event("evaluation", "evaluation_published", {
+        "plan_id": "p-1", "name": "2026年11月运维绩效评价", "subject_org_unit_id": "om-centre",
+        "period_start": "2026-11-01", "period_end": "2026-11-30", "results": [{"org_unit_id": "om-centre"}]})
+    for env in (rect, qual, plan):
+        assert consume(notify_db, env) == 1
+        assert consume(notify_db, env) is None  # redelivered: nothing twice
+    by_kind = {r["kind"]: r for r in rows(notify_db)}
+    assert by_kind["comment_added"]["address"] == "wang@ops.gov.cn"
+    assert by_kind["rectification_assigned"]["address"] == "li@ops.gov.cn"
+    assert by_kind["qualification_expiring"]["address"] == "director@ops.gov.cn"
+    assert by_kind["evaluation_published"]["address"] == "director@ops.gov.cn"
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 4
+        received = list(smtp.mailbox.wait(4))
+    mails = {m["To"]: m for m in received}
+    assert sorted(m["Subject"][:6] for m in received if m["To"] == "director@ops.gov.cn") == \
+        ["【绩效评价】", "【资质到期】"]
+    assert mails["li@ops.gov.cn"]["Subject"].startswith("【整改任务】一次解决率")
+    rect_text = mails["li@ops.gov.cn"].get_body(("plain",)).get_content()
+    assert f"https://portal.example.gov.cn/tickets/{TICKET}" in rect_text
+    assert "仍然无法访问" in mails["wang@ops.gov.cn"].get_body(("plain",)).get_content()

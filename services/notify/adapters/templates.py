@@ -49,6 +49,24 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "【预算超支】{{ org_unit_id }} {{ year }} 年度预算（{{ scope }}）已超支",
         "{{ org_unit_id }} {{ year }} 年度预算（{{ scope }}）已超支：预算 {{ budgeted }} 元，"
         "已支出 {{ spent }} 元，执行率 {{ execution_rate }}%。\n查看预算：{{ link }}"),
+    "comment_added": (
+        "【运维工单】{{ number }} 有新的留言",
+        _TICKET_LINE + "有新的{% if visibility == 'internal' %}内部{% endif %}留言"
+        "{% if author %}（{{ author }}）{% endif %}：\n{{ body | truncate(500) }}\n查看工单：{{ link }}"),
+    "rectification_assigned": (
+        "【整改任务】{{ indicator_name }} 低于基线，请于 {{ due_date }} 前完成整改",
+        "评价对象 {{ object_id }} 的指标「{{ indicator_name }}」结果 {{ actual }}，低于基线 {{ baseline }}，"
+        "整改任务已下达给您所在的岗位，截止日期：{{ due_date }}。\n"
+        "{% for a in actions %}{{ loop.index }}. {{ a }}\n{% endfor %}"
+        "查看：{{ link }}"),
+    "qualification_expiring": (
+        "【资质到期】供应商 {{ vendor_id }} 的「{{ name }}」将于 {{ expires_on }} 到期",
+        "供应商 {{ vendor_id }} 的资质「{{ name }}」将于 {{ expires_on }} 到期（剩余 {{ days_left }} 天），"
+        "请督促供应商及时更新。\n查看供应商：{{ link }}"),
+    "evaluation_published": (
+        "【绩效评价】{{ name }} 已发布",
+        "{{ name }}（{{ period_start }} 至 {{ period_end }}）已发布，"
+        "共 {{ results | length }} 个评价对象。\n查看评价结果：{{ link }}"),
     "test": (
         "【测试】GovOps 通知测试消息",
         "这是一条来自 GovOps 的测试消息（{{ channel }}），收到即表示该通知渠道配置正确。"),
@@ -84,8 +102,12 @@ def context(kind: str, data: dict, link: str, channel: str) -> dict:
                priority_cn=PRIORITY.get(str(data.get("priority")), str(data.get("priority") or "")),
                target_cn=TARGET.get(str(data.get("target")), str(data.get("target") or "")))
     for key in ("number", "title", "level", "reason", "org_unit_id", "year", "scope", "budgeted", "spent",
-                "execution_rate", "due_at", "resolution_due_at"):
+                "execution_rate", "due_at", "resolution_due_at", "author", "body", "visibility", "indicator_name",
+                "object_id", "actual", "baseline", "due_date", "vendor_id", "name", "expires_on", "days_left",
+                "period_start", "period_end"):
         ctx.setdefault(key, "")
+    for key in ("actions", "results"):
+        ctx.setdefault(key, [])
     return ctx
 
 
@@ -114,5 +136,7 @@ def fallback(kind: str, data: dict, link: str, error: str) -> Rendered:
 
 def sms_params(kind: str, data: dict) -> dict:
     """The SMS template's parameters (a provider template is approved in advance; only these vary)."""
-    return {"kind": KINDS.get(kind, kind)[:20], "number": str(data.get("number") or data.get("budget_id") or "")[:20]}
+    ref = data.get("number") or data.get("budget_id") or data.get("vendor_id") or data.get("indicator_name") or \
+        data.get("name") or ""
+    return {"kind": KINDS.get(kind, kind)[:20], "number": str(ref)[:20]}
 

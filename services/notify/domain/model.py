@@ -22,6 +22,10 @@ KINDS: dict[str, str] = {
     "sla_breached": "工单已超出服务时限",
     "ticket_escalated": "工单已升级",
     "budget_exceeded": "预算执行已超支",
+    "comment_added": "工单有新的留言",
+    "rectification_assigned": "整改任务已下达",
+    "qualification_expiring": "供应商资质即将到期",
+    "evaluation_published": "绩效评价结果已发布",
     "test": "测试消息",
 }
 DEFAULT_CHANNELS = (EMAIL,)

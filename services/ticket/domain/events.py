@@ -96,6 +96,16 @@ TicketRated = _event(
     ('rating', 'int'),
     ('comment', 'str'),
 )
+# A comment on the ticket (notify tells the requester of public ones and the assignee of all;
+# an internal comment's body never reaches the requester).
+CommentAdded = _event(
+    'CommentAdded',
+    ('comment_id', 'int'),
+    ('author', 'str'),
+    ('author_staff_id', 'str | None'),
+    ('visibility', 'str'),
+    ('body', 'str'),
+)
 SlaWarning = _event(
     'SlaWarning',
     ('target', 'str'),
