@@ -410,3 +410,65 @@ def test_comments_rectifications_qualifications_and_evaluations_reach_their_peop
     rect_text = mails["li@ops.gov.cn"].get_body(("plain",)).get_content()
     assert f"https://portal.example.gov.cn/tickets/{TICKET}" in rect_text
     assert "仍然无法访问" in mails["wang@ops.gov.cn"].get_body(("plain",)).get_content()
+
+
+def test_an_administrator_edits_a_template_and_a_broken_one_falls_back_and_is_reported(
+        notify_db, grpc_server, signer):
+    from govops.notify.v1 import notify_pb2 as pb
+    from govops.notify.v1 import notify_pb2_grpc
+
+    target = grpc_server("notify")["notify"]
+    admin = signer.mint("admin", perms=["notify.admin"], scopes=[{"unit": "*"}])
+    with grpc_channel(target, admin) as ch:
+        stub = notify_pb2_grpc.NotifyServiceStub(ch)
+        listed = stub.ListTemplates(pb.ListTemplatesRequest(kind="ticket_assigned"), timeout=10).templates
+        assert {t.channel for t in listed} == {"email", "sms", "wecom", "dingtalk", "inapp"}
+        assert not any(t.custom for t in listed)
+        assert listed[0].preview_subject == "【运维工单】INC-2026-000042 已分派给您"
+        # a syntax error is refused on save, naming the field
+        with pytest.raises(grpc.RpcError) as err:
+            stub.UpdateTemplate(pb.UpdateTemplateRequest(kind="ticket_assigned", channel="email",
+                                                         subject="{{ number }}", text="{% if %}"), timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "text" in err.value.details()
+        with pytest.raises(grpc.RpcError) as err:
+            stub.UpdateTemplate(pb.UpdateTemplateRequest(kind="no_such", channel="fax", subject="x", text="y"),
+                                timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "kind" in err.value.details() and "channel" in err.value.details()
+        saved = stub.UpdateTemplate(pb.UpdateTemplateRequest(
+            kind="ticket_assigned", channel="email", subject="【派单】{{ number }}",
+            text="{{ title }} 请处理：{{ link }}"), timeout=10).template
+        assert (saved.custom, saved.version, saved.updated_by) == (True, 1, "admin")
+        assert saved.preview_subject == "【派单】INC-2026-000042" and not saved.preview_error
+    consume(notify_db, ticket_event("ticket_assigned"))
+    # saved without a syntax error, failing at send time: an unknown variable (StrictUndefined)
+    with grpc_channel(target, admin) as ch:
+        stub = notify_pb2_grpc.NotifyServiceStub(ch)
+        broken = stub.UpdateTemplate(pb.UpdateTemplateRequest(
+            kind="ticket_assigned", channel="email", subject="【派单】{{ number }}", text="{{ no_such_field.x }}"),
+            timeout=10).template
+        assert broken.version == 2 and broken.preview_error.startswith("UndefinedError")
+        got = stub.GetTemplate(pb.GetTemplateRequest(kind="ticket_assigned", channel="email"), timeout=10)
+        assert [v.version for v in got.versions] == [2, 1]
+    second = ticket_event("ticket_assigned", ticket_id="7f1c1c5e-0000-4000-8000-000000000002", number="INC-2026-000043")
+    consume(notify_db, second)
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 2
+        mails = {m["Subject"]: m for m in smtp.mailbox.wait(2)}
+    assert "【派单】INC-2026-000042" in mails  # the administrator's template
+    fallback = mails["【GovOps】工单已分派给您：INC-2026-000043"]  # the plain default: sent, not dropped
+    assert "政务外网核心交换机端口故障" in fallback.get_body(("plain",)).get_content()
+    [failed] = rows(notify_db, event_id=second.id)
+    assert failed["status"] == "sent" and failed["template_error"].startswith("UndefinedError")
+    with notify_db() as u:  # the template's last editor is told
+        [note] = u.store.notifications(["admin"], unread_only=True, offset=0, limit=5)[0]
+    assert note["kind"] == "template_failed" and "第 2 版" in note["title"] and "UndefinedError" in note["body"]
+    with grpc_channel(target, admin) as ch:
+        reset = notify_pb2_grpc.NotifyServiceStub(ch).ResetTemplate(
+            pb.ResetTemplateRequest(kind="ticket_assigned", channel="email"), timeout=10).template
+        assert not reset.custom and reset.subject == reset.default_subject
+    with grpc_channel(target, signer.mint("wang", perms=["notify.self"], scopes=[{"unit": "om-centre"}],
+                                          extra={"staff_id": "E1001"})) as ch:
+        with pytest.raises(grpc.RpcError) as err:
+            notify_pb2_grpc.NotifyServiceStub(ch).ListTemplates(pb.ListTemplatesRequest(), timeout=10)
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED

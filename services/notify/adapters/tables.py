@@ -80,5 +80,19 @@ preferences = sa.Table(
     sa.Column("quiet_end", sa.Time),
 )
 
+# An administrator's template for one event kind and channel (overrides the built-in one); every
+# save is a new version, the old ones stay (who changed what, when).
+templates = sa.Table(
+    "templates", metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),  # false: a reset back to the built-in template
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 for _t in orgdir_metadata.tables.values():
     _t.to_metadata(metadata)

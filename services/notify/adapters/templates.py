@@ -82,6 +82,36 @@ HTML = """<!DOCTYPE html>
 </body></html>"""
 
 
+# Plausible data for an administrator's preview of a template (every field the built-in ones use).
+SAMPLE: dict = {
+    "ticket_id": "7f1c1c5e-0000-4000-8000-000000000001", "number": "INC-2026-000042",
+    "title": "政务外网核心交换机端口故障",
+    "priority": "high", "target": "resolution", "due_at": "2026-12-03 17:30", "resolution_due_at": "2026-12-03 17:30",
+    "level": 2, "reason": "sla_breach", "org_unit_id": "czj", "year": 2026, "scope": "total", "budgeted": "100000.00",
+    "spent": "120000.00", "execution_rate": "120.00", "author": "zhulin", "body": "仍然无法访问，请尽快处理。",
+    "visibility": "public", "indicator_name": "一次解决率", "object_id": "om-centre/group/grp-network",
+    "actual": 0.62, "baseline": 0.8, "due_date": "2026-12-31", "actions": ["分析原因", "制定整改措施"],
+    "vendor_id": "vendor-hx", "name": "信息系统建设和服务能力等级证书", "expires_on": "2026-12-10", "days_left": 7,
+    "period_start": "2026-11-01", "period_end": "2026-11-30", "results": [{"org_unit_id": "czj"}],
+    "plan_id": "p-2026-11", "budget_id": "b-czj-2026",
+}
+
+
+def check(subject: str, text: str) -> list[tuple[str, str]]:
+    """(field, reason) for a template that does not compile in the sandbox (checked on save)."""
+    problems = []
+    for name, source in (("subject", subject), ("text", text)):
+        if not source.strip():
+            problems.append((name, "must not be empty"))
+            continue
+        try:
+            _ENV.parse(source)
+        except Exception as exc:  # TemplateSyntaxError and its kin: name the line
+            line = getattr(exc, "lineno", None)
+            problems.append((name, f"{type(exc).__name__}: {exc}" + (f" (line {line})" if line else "")))
+    return problems
+
+
 @functools.lru_cache(maxsize=256)
 def _compiled(source: str, html: bool = False):
     """A template compiled once per source text (compiling costs far more than rendering)."""

@@ -29,6 +29,8 @@ KINDS: dict[str, str] = {
     "test": "测试消息",
 }
 DEFAULT_CHANNELS = (EMAIL,)
+INAPP = "inapp"  # the notification centre's entry
+TEMPLATE_CHANNELS = (*CHANNELS, INAPP)  # an administrator may edit a template per kind and each of these
 # Kinds that also go to the configured group robots (escalation chain, alert storms).
 DEFAULT_ROBOT_KINDS = ("sla_breached", "ticket_escalated", "budget_exceeded")
 
