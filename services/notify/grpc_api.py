@@ -15,7 +15,7 @@ from govops.notify.v1 import notify_pb2_grpc as pb_grpc
 from . import handlers
 from .adapters.channels import load_channels
 from .adapters.store import NotifyUnitOfWork
-from .domain.model import DINGTALK, EMAIL, SMS, WECOM, Preferences
+from .domain.model import DINGTALK, EMAIL, SMS, WECOM, WECOM_APP, Preferences
 
 ADMIN, SELF = handlers.ADMIN, handlers.SELF
 PERMISSIONS = {
@@ -23,7 +23,8 @@ PERMISSIONS = {
     "ListDeliveries": ADMIN, "SendTestMessage": ADMIN, "ReplayDeliveries": ADMIN,
     "ListTemplates": ADMIN, "GetTemplate": ADMIN, "UpdateTemplate": ADMIN, "ResetTemplate": ADMIN,
 }
-CHANNEL = {pb.CHANNEL_EMAIL: EMAIL, pb.CHANNEL_SMS: SMS, pb.CHANNEL_WECOM: WECOM, pb.CHANNEL_DINGTALK: DINGTALK}
+CHANNEL = {pb.CHANNEL_EMAIL: EMAIL, pb.CHANNEL_SMS: SMS, pb.CHANNEL_WECOM: WECOM, pb.CHANNEL_DINGTALK: DINGTALK,
+           pb.CHANNEL_WECOM_APP: WECOM_APP}
 CHANNEL_PB = {v: k for k, v in CHANNEL.items()}
 STATUS = {pb.DELIVERY_STATUS_PENDING: "pending", pb.DELIVERY_STATUS_SENDING: "sending",
           pb.DELIVERY_STATUS_SENT: "sent", pb.DELIVERY_STATUS_DEAD: "dead"}

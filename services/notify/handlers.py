@@ -26,6 +26,7 @@ from .domain.model import (
     ROBOT_CHANNELS,
     SMS,
     TEMPLATE_CHANNELS,
+    WECOM_APP,
     DeliveryResult,
     Message,
     Preferences,
@@ -126,7 +127,8 @@ def plan(env, uow, settings: NotifySettings, configured: set[str], now: datetime
         for channel in prefs.channels_for(kind):
             if channel not in configured:
                 continue
-            address = contact["email"] if channel == EMAIL else contact["phone"]
+            # WeCom knows people by its userid: org's staff id (the directory is synchronised to WeCom by it)
+            address = {EMAIL: contact["email"], SMS: contact["phone"], WECOM_APP: staff_id}[channel]
             if not address:  # org has no address for them: the notification centre still has it
                 log.info("notify_no_address", recipient=staff_id, channel=channel, kind=kind)
                 continue

@@ -422,7 +422,7 @@ def test_an_administrator_edits_a_template_and_a_broken_one_falls_back_and_is_re
     with grpc_channel(target, admin) as ch:
         stub = notify_pb2_grpc.NotifyServiceStub(ch)
         listed = stub.ListTemplates(pb.ListTemplatesRequest(kind="ticket_assigned"), timeout=10).templates
-        assert {t.channel for t in listed} == {"email", "sms", "wecom", "dingtalk", "inapp"}
+        assert {t.channel for t in listed} == {"email", "sms", "wecom_app", "wecom", "dingtalk", "inapp"}
         assert not any(t.custom for t in listed)
         assert listed[0].preview_subject == "【运维工单】INC-2026-000042 已分派给您"
         # a syntax error is refused on save, naming the field
@@ -472,3 +472,54 @@ def test_an_administrator_edits_a_template_and_a_broken_one_falls_back_and_is_re
         with pytest.raises(grpc.RpcError) as err:
             notify_pb2_grpc.NotifyServiceStub(ch).ListTemplates(pb.ListTemplatesRequest(), timeout=10)
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def wecom_app_env(rx) -> dict:
+    return {"GOVOPS_NOTIFY_WECOM_APP_CORP_ID": rx.CORP_ID, "GOVOPS_NOTIFY_WECOM_APP_SECRET": rx.CORP_SECRET,
+            "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID": str(rx.AGENT_ID), "GOVOPS_NOTIFY_WECOM_APP_API_BASE": rx.base,
+            "GOVOPS_NOTIFY_TIMEOUT_SECONDS": "5"}
+
+
+def test_wecom_application_messages_reach_the_person_and_renew_an_expired_token(notify_db):
+    from notify.adapters.channels import load_channels
+
+    with Receiver() as rx:
+        channels = load_channels(wecom_app_env(rx))
+        app = channels["wecom_app"]
+        with notify_db() as u:
+            from notify.domain.model import Preferences
+
+            u.store.save_preferences(Preferences("E1001", {"ticket_assigned": ("wecom_app", "email")}))
+            u.commit()
+        assert consume(notify_db, ticket_event("ticket_assigned"), configured={"wecom_app"}) == 1
+        clock = Clock()
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=clock) == 1
+        [msg] = rx.received["wecom_app"]
+        assert (msg["touser"], msg["agentid"], msg["msgtype"]) == ("E1001", rx.AGENT_ID, "markdown")
+        assert "INC-2026-000042" in msg["markdown"]["content"]
+        assert f"https://portal.example.gov.cn/tickets/{TICKET}" in msg["markdown"]["content"]
+        [row] = rows(notify_db, status="sent")
+        assert row["provider_message_id"] == "wxmsg-1" and row["address"] == "E1001"
+        # the token is cached: a second message asks for none
+        consume(notify_db, ticket_event("ticket_assigned", ticket_id="7f1c1c5e-0000-4000-8000-000000000009"),
+                configured={"wecom_app"})
+        handlers.send_due(notify_db, channels, None, SETTINGS, now=clock)
+        assert (rx.token_requests, len(rx.received["wecom_app"])) == (1, 2)
+        # WeCom expired it before our clock did (42001): a new token, the same message sent once
+        rx.expire_tokens()
+        consume(notify_db, ticket_event("ticket_assigned", ticket_id="7f1c1c5e-0000-4000-8000-00000000000a"),
+                configured={"wecom_app"})
+        handlers.send_due(notify_db, channels, None, SETTINGS, now=clock)
+        assert (rx.token_requests, len(rx.received["wecom_app"]), app.tokens_fetched) == (2, 3, 2)
+        # its rate limit is transient; a user WeCom does not know is refused at once
+        rx.answers["wecom_app"].append((200, {"errcode": 45009, "errmsg": "api freq out of limit"}))
+        assert not app.send(Message("wecom_app", "E1001", "s", "t")).ok
+        assert app.send(Message("wecom_app", "E1001", "s", "t")).ok
+        unknown = app.send(Message("wecom_app", "X9999", "s", "t"))
+        assert not unknown.ok and not unknown.transient and "X9999" in unknown.error
+        assert not rx.rejected
+    # a wrong secret: gettoken's 40001 refuses the message (dead at once, not retried for hours)
+    with Receiver() as rx:
+        bad = load_channels({**wecom_app_env(rx), "GOVOPS_NOTIFY_WECOM_APP_SECRET": "wrong"})["wecom_app"]
+        result = bad.send(Message("wecom_app", "E1001", "s", "t"))
+        assert not result.ok and not result.transient and "40001" in result.error

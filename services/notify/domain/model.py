@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import Enum
 
-EMAIL, SMS, WECOM, DINGTALK = "email", "sms", "wecom", "dingtalk"
-CHANNELS = (EMAIL, SMS, WECOM, DINGTALK)
-PERSONAL_CHANNELS = (EMAIL, SMS)   # addressed to one person (their e-mail, their mobile)
+EMAIL, SMS, WECOM, DINGTALK, WECOM_APP = "email", "sms", "wecom", "dingtalk", "wecom_app"
+CHANNELS = (EMAIL, SMS, WECOM_APP, WECOM, DINGTALK)
+# addressed to one person: their e-mail, their mobile, their 企业微信 account (application message)
+PERSONAL_CHANNELS = (EMAIL, SMS, WECOM_APP)
 ROBOT_CHANNELS = (WECOM, DINGTALK)  # a group robot: one message to the group chat
 
 # notify's event kinds (not the producers' event names: `info_requested` is ticket's
