@@ -184,6 +184,12 @@ def _delivery(uow, settings, ctx: _Rendering, key, recipient, channel, address, 
     return 1
 
 
+def save_user_contact(env, uow) -> None:
+    """org's user_contact_changed: a login user's e-mail and mobile (requesters without a staff record)."""
+    d = env.data
+    uow.store.save_user_contact(d["username"], d.get("email") or "", d.get("mobile") or "")
+
+
 def save_contact(env, uow) -> None:
     """org's staff_created carries the person's e-mail and mobile (when org has them)."""
     d = env.data
@@ -434,5 +440,7 @@ def load_snapshot(uow, snapshot: dict) -> int:
         for s in snapshot.get("staff", []):
             if "email" in s or "phone" in s:
                 uow.store.save_contact(s["staff_id"], s.get("email") or "", s.get("phone") or "")
+        for u in snapshot.get("user_contacts", []):
+            uow.store.save_user_contact(u["username"], u.get("email") or "", u.get("mobile") or "")
         uow.commit()
     return len(snapshot.get("staff", []))

@@ -111,6 +111,11 @@ class Service(OrgDirectoryConsumer):
         apply_org_event(env, uow)
         handlers.save_contact(env, uow)
 
+    @consume("org", "user_contact_changed")
+    def on_user_contact_changed(self, env, uow) -> None:
+        """A login user's e-mail and mobile: requesters without a staff record get mail too."""
+        handlers.save_user_contact(env, uow)
+
     @consume("ticket", "ticket_assigned", after_commit=_wake)
     def on_ticket_assigned(self, env, uow) -> None:
         self._plan(env, uow)

@@ -243,7 +243,9 @@ def _users(uow, settings) -> int:
     for username, display, staff_id, grants in USERS:
         password = secrets.token_urlsafe(12)
         try:
-            handlers.create_user(c.CreateUser(username, password, display, staff_id), uow(), SYSTEM, security)
+            # every demo login has an address (notify mails requesters without a staff record too)
+            handlers.create_user(c.CreateUser(username, password, display, staff_id,
+                                              email=f"{username}@example.gov.cn"), uow(), SYSTEM, security)
         except AlreadyExists:
             continue
         created += 1

@@ -202,7 +202,7 @@ def test_the_administrator_edits_a_template_and_sees_a_syntax_error_at_the_field
     page.goto(f"{url}/notify/templates")
     page.locator("[data-test=template-kinds]").get_by_text("工单有新的留言").click()
     page.locator("[data-test=tpl-preview]").get_by_text("【运维工单】INC-2026-000042 有新的留言").wait_for()
-    text = page.locator("[data-test=tpl-text] textarea")
+    text = page.locator("textarea[data-test=tpl-text], [data-test=tpl-text] textarea")
     text.fill("{% if body %}{{ body }")
     page.locator("[data-test=tpl-save]").click()
     page.get_by_text("模板有语法错误").wait_for()

@@ -523,3 +523,24 @@ def test_wecom_application_messages_reach_the_person_and_renew_an_expired_token(
         bad = load_channels({**wecom_app_env(rx), "GOVOPS_NOTIFY_WECOM_APP_SECRET": "wrong"})["wecom_app"]
         result = bad.send(Message("wecom_app", "E1001", "s", "t"))
         assert not result.ok and not result.transient and "40001" in result.error
+
+
+def test_a_requester_without_a_staff_record_is_mailed_at_the_address_org_has_for_the_login(notify_db):
+    contact = event("org", "user_contact_changed", {"username": "zhulin", "staff_id": None,
+                                                    "email": "zhulin@example.gov.cn", "mobile": "13800000001"})
+    assert deliver(notify_db(), "notify.on_user_contact_changed", contact,
+                   lambda e, u: handlers.save_user_contact(e, u)).result is None
+    resolved = ticket_event("ticket_resolved", requester="zhulin", resolution_code="fixed")
+    assert consume(notify_db, resolved) == 1
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 1
+        [mail] = smtp.mailbox.wait(1)
+    assert mail["To"] == "zhulin@example.gov.cn" and mail["Subject"] == "【运维工单】INC-2026-000042 已解决"
+    assert f"https://portal.example.gov.cn/tickets/{TICKET}" in mail.get_body(("plain",)).get_content()
+    # org's snapshot carries the logins' addresses too (sync_org_directory, the demo seed)
+    handlers.load_snapshot(notify_db(), {"user_contacts": [{"username": "huj", "staff_id": None,
+                                                             "email": "huj@example.gov.cn", "mobile": ""}]})
+    with notify_db() as u:
+        assert u.store.contact("huj")["email"] == "huj@example.gov.cn"
+        assert u.store.contact("E1001")["email"] == "wang@ops.gov.cn"  # a staff id: org's staff record
+        assert u.store.contact("nobody") == {"staff_id": "nobody", "email": "", "phone": ""}

@@ -257,3 +257,8 @@ def test_the_new_kinds_render_their_fields():
     r = templates.render("comment_added", {"number": "INC-1", "title": "断网", "body": "请重启", "author": "zhulin",
                                            "visibility": "public"}, "http://p/tickets/t1", "wecom")
     assert not r.error and "请重启" in r.text and "内部" not in r.text
+
+
+def test_a_ticket_event_without_a_title_leaves_no_empty_quotes():
+    r = templates.render("comment_added", {"number": "INC-1", "body": "好的", "visibility": "public"}, "l", "inapp")
+    assert r.text.startswith("工单 INC-1 有新的留言") and "「」" not in r.text

@@ -37,9 +37,20 @@ class NotifyStore:
         self.conn.execute(stmt.on_conflict_do_update(index_elements=["staff_id"],
                                                      set_={"email": stmt.excluded.email, "phone": stmt.excluded.phone}))
 
-    def contact(self, staff_id: str) -> dict:
-        row = self.conn.execute(sa.select(t.contacts).where(t.contacts.c.staff_id == staff_id)).mappings().first()
-        return dict(row) if row else {"staff_id": staff_id, "email": "", "phone": ""}
+    def save_user_contact(self, username: str, email: str, phone: str) -> None:
+        stmt = pg_insert(t.user_contacts).values(username=username, email=email or "", phone=phone or "")
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["username"],
+                                                     set_={"email": stmt.excluded.email, "phone": stmt.excluded.phone}))
+
+    def contact(self, recipient: str) -> dict:
+        """The addresses of a staff member (by staff id), else of a login user (by username: a
+        requester without a staff record)."""
+        row = self.conn.execute(sa.select(t.contacts).where(t.contacts.c.staff_id == recipient)).mappings().first()
+        if row is not None:
+            return dict(row)
+        user = self.conn.execute(sa.select(t.user_contacts).where(
+            t.user_contacts.c.username == recipient)).mappings().first()
+        return {"staff_id": recipient, "email": user["email"] if user else "", "phone": user["phone"] if user else ""}
 
     def preferences(self, staff_id: str) -> Preferences:
         row = self.conn.execute(sa.select(t.preferences).where(t.preferences.c.staff_id == staff_id)).mappings().first()

@@ -20,6 +20,15 @@ contacts = sa.Table(
     sa.Column("phone", sa.Text, nullable=False, server_default=""),
 )
 
+# Contact addresses of login users without a staff record (org's user_contact_changed): a
+# ticket's requester is often such a department user, known by their login name.
+user_contacts = sa.Table(
+    "user_contacts", metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("email", sa.Text, nullable=False, server_default=""),
+    sa.Column("phone", sa.Text, nullable=False, server_default=""),
+)
+
 # A person's notification centre: one row per (event, recipient), whatever the channels.
 notifications = sa.Table(
     "notifications", metadata,

@@ -19,7 +19,8 @@ _HTML_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, tri
 PRIORITY = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
 TARGET = {"response": "响应", "resolution": "解决"}
 
-_TICKET_LINE = "工单 {{ number }}「{{ title }}」"
+# ticket events carry no title (only ticket_created does): the line leaves the quotes out then
+_TICKET_LINE = "工单 {{ number }}{% if title %}「{{ title }}」{% else %} {% endif %}"
 # kind → (subject, text). The text is the e-mail's plain part, the robots' markdown and the SMS gist.
 TEMPLATES: dict[str, tuple[str, str]] = {
     "ticket_assigned": (
