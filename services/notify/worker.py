@@ -150,6 +150,11 @@ class Service(OrgDirectoryConsumer):
         """Public: the requester and the assignee; internal: the assignee (never the author)."""
         self._plan(env, uow)
 
+    @consume("ticket", "change_awaiting_approval", after_commit=_wake)
+    def on_change_awaiting_approval(self, env, uow) -> None:
+        """The holders of the positions whose approval is awaited now."""
+        self._plan(env, uow)
+
     @consume("evaluation", "rectification_opened", after_commit=_wake)
     def on_rectification_opened(self, env, uow) -> None:
         """The holders of the owner position hear their rectification was assigned."""

@@ -544,3 +544,16 @@ def test_a_requester_without_a_staff_record_is_mailed_at_the_address_org_has_for
         assert u.store.contact("huj")["email"] == "huj@example.gov.cn"
         assert u.store.contact("E1001")["email"] == "wang@ops.gov.cn"  # a staff id: org's staff record
         assert u.store.contact("nobody") == {"staff_id": "nobody", "email": "", "phone": ""}
+
+
+def test_a_change_awaiting_approval_mails_the_holders_of_the_awaited_positions_once(notify_db):
+    env = ticket_event("change_awaiting_approval", number="CHG-2026-000007", change_type="normal", risk="high",
+                       emergency=False, status="awaiting_approval",
+                       steps=[{"step": "cab", "org_unit_id": "om-centre", "positions": ["pos-net-lead"]}])
+    assert consume(notify_db, env) == 1
+    assert consume(notify_db, env) is None
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 1
+        [mail] = smtp.mailbox.wait(1)
+    assert mail["To"] == "li@ops.gov.cn" and mail["Subject"] == "【变更审批】CHG-2026-000007 等待您审批"
+    assert "变更咨询委员会（CAB）审批" in mail.get_body(("plain",)).get_content()

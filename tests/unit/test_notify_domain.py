@@ -231,6 +231,9 @@ def test_who_hears_of_comments_rectifications_evaluations_and_qualifications():
     assert recipients("comment_added", {**base, "visibility": "internal", "author": "liming",
                                         "author_staff_id": "E2"}, d, NOW) == ["E3"]
     assert recipients("rectification_assigned", {"owner_position": "pos-app-lead"}, d, NOW) == ["A1", "A2"]
+    steps = [{"step": "cab", "org_unit_id": "om-centre", "positions": ["pos-app-lead", "pos-director"]}]
+    assert recipients("change_awaiting_approval", {"steps": steps}, d, NOW) == ["A1", "A2", "D1"]
+    assert kind_of("ticket", "change_awaiting_approval", {}) == "change_awaiting_approval"
     published = {"subject_org_unit_id": "om-centre", "results": [{"org_unit_id": "fgw"}, {"org_unit_id": "czj"},
                                                                  {"org_unit_id": "fgw"}]}
     assert recipients("evaluation_published", published, d, NOW) == ["F1", "C1"]
@@ -254,6 +257,11 @@ def test_the_new_kinds_render_their_fields():
                                                   "period_end": "2026-11-30", "results": [{}, {}]},
                          "http://p/evaluation/plans/p1", "email")
     assert not r.error and "共 2 个评价对象" in r.text
+    r = templates.render("change_awaiting_approval", {"number": "CHG-1", "change_type": "normal", "risk": "high",
+                                                      "steps": [{"step": "department"}, {"step": "cab"}]},
+                         "http://p/tickets/t2", "email")
+    assert not r.error and r.subject == "【变更审批】CHG-1 等待您审批" and "普通变更，风险：高" in r.text
+    assert "部门审批、变更咨询委员会（CAB）审批" in r.text
     r = templates.render("comment_added", {"number": "INC-1", "title": "断网", "body": "请重启", "author": "zhulin",
                                            "visibility": "public"}, "http://p/tickets/t1", "wecom")
     assert not r.error and "请重启" in r.text and "内部" not in r.text

@@ -152,7 +152,13 @@ def test_change_sequential_approval_then_implementation():
     with pytest.raises(PermissionDenied):  # sequential: the department decides first
         changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)
     changes.decide_change(c.DecideChange(t.id, True, "同意"), uow, officer)
+    # each step's approvers are awaited in turn: the department's first, then the CAB's
+    awaiting = [e for e in uow.published if e.event_name() == "change_awaiting_approval"]
+    assert [[s["step"] for s in e.steps] for e in awaiting] == [["department"], ["cab"]]
+    assert awaiting[0].steps[0]["org_unit_id"] == "fgw" and awaiting[0].steps[0]["positions"]
+    assert (awaiting[1].risk, awaiting[1].change_type, awaiting[1].status) == ("high", "normal", "awaiting_approval")
     done = changes.decide_change(c.DecideChange(t.id, True, "同意实施"), uow, lead)
+    assert names(uow).count("change_awaiting_approval") == 2  # the last approval awaits nobody
     assert done.status.value == "approved"
     with pytest.raises(FailedPrecondition):
         changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)

@@ -17,6 +17,9 @@ _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_bl
 _HTML_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 PRIORITY = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
+RISK = {"high": "高", "medium": "中", "low": "低"}
+CHANGE_TYPE = {"normal": "普通变更", "emergency": "紧急变更", "standard": "标准变更"}
+STEP = {"department": "部门审批", "cab": "变更咨询委员会（CAB）审批", "ecab": "紧急变更委员会（ECAB）审批"}
 TARGET = {"response": "响应", "resolution": "解决"}
 
 # ticket events carry no title (only ticket_created does): the line leaves the quotes out then
@@ -54,6 +57,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "【运维工单】{{ number }} 有新的留言",
         _TICKET_LINE + "有新的{% if visibility == 'internal' %}内部{% endif %}留言"
         "{% if author %}（{{ author }}）{% endif %}：\n{{ body | truncate(500) }}\n查看工单：{{ link }}"),
+    "change_awaiting_approval": (
+        "【变更审批】{{ number }} 等待您审批",
+        "变更" + _TICKET_LINE + "（{{ change_type_cn }}，风险：{{ risk_cn }}）已提交，"
+        "等待您审批（{{ step_names }}）。\n"
+        "查看变更：{{ link }}"),
     "rectification_assigned": (
         "【整改任务】{{ indicator_name }} 低于基线，请于 {{ due_date }} 前完成整改",
         "评价对象 {{ object_id }} 的指标「{{ indicator_name }}」结果 {{ actual }}，低于基线 {{ baseline }}，"
@@ -94,7 +102,8 @@ SAMPLE: dict = {
     "actual": 0.62, "baseline": 0.8, "due_date": "2026-12-31", "actions": ["分析原因", "制定整改措施"],
     "vendor_id": "vendor-hx", "name": "信息系统建设和服务能力等级证书", "expires_on": "2026-12-10", "days_left": 7,
     "period_start": "2026-11-01", "period_end": "2026-11-30", "results": [{"org_unit_id": "czj"}],
-    "plan_id": "p-2026-11", "budget_id": "b-czj-2026",
+    "plan_id": "p-2026-11", "budget_id": "b-czj-2026", "change_type": "normal", "risk": "high",
+    "steps": [{"step": "department", "org_unit_id": "czj", "positions": ["czj-officer"]}],
 }
 
 
@@ -131,14 +140,19 @@ def context(kind: str, data: dict, link: str, channel: str) -> dict:
     ctx = {k: ("" if v is None else v) for k, v in data.items()}
     ctx.update(kind=kind, link=link, channel=channel,
                priority_cn=PRIORITY.get(str(data.get("priority")), str(data.get("priority") or "")),
-               target_cn=TARGET.get(str(data.get("target")), str(data.get("target") or "")))
+               target_cn=TARGET.get(str(data.get("target")), str(data.get("target") or "")),
+               risk_cn=RISK.get(str(data.get("risk")), str(data.get("risk") or "")),
+               change_type_cn=CHANGE_TYPE.get(str(data.get("change_type")), str(data.get("change_type") or "")))
     for key in ("number", "title", "level", "reason", "org_unit_id", "year", "scope", "budgeted", "spent",
                 "execution_rate", "due_at", "resolution_due_at", "author", "body", "visibility", "indicator_name",
                 "object_id", "actual", "baseline", "due_date", "vendor_id", "name", "expires_on", "days_left",
                 "period_start", "period_end"):
         ctx.setdefault(key, "")
-    for key in ("actions", "results"):
+    for key in ("actions", "results", "steps"):
         ctx.setdefault(key, [])
+    # an administrator's step names pass through as they are
+    ctx["step_names"] = "、".join(STEP.get(str(s.get("step")), str(s.get("step"))) for s in ctx["steps"]
+                                  if isinstance(s, dict))
     return ctx
 
 

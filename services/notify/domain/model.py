@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "ticket_escalated": "工单已升级",
     "budget_exceeded": "预算执行已超支",
     "comment_added": "工单有新的留言",
+    "change_awaiting_approval": "变更等待您审批",
     "rectification_assigned": "整改任务已下达",
     "qualification_expiring": "供应商资质即将到期",
     "evaluation_published": "绩效评价结果已发布",

@@ -23,7 +23,7 @@ def kind_of(source: str, name: str, data: dict) -> str | None:
             pending_on_requester = data.get("to_status") == "pending" and data.get("pending_reason") == "requester"
             return "info_requested" if pending_on_requester else None
         return name if name in ("ticket_assigned", "ticket_resolved", "sla_warning", "sla_breached",
-                                "ticket_escalated", "comment_added") else None
+                                "ticket_escalated", "comment_added", "change_awaiting_approval") else None
     return {("budget", "budget_exceeded"): "budget_exceeded",
             ("evaluation", "rectification_opened"): "rectification_assigned",
             ("evaluation", "evaluation_published"): "evaluation_published",
@@ -86,6 +86,11 @@ def recipients(kind: str, data: dict, directory: Directory, now: datetime) -> li
             out.append(data["requester"])
         if data.get("assignee") and data["assignee"] not in author:
             out.append(data["assignee"])
+    elif kind == "change_awaiting_approval":
+        # the holders of every position whose decision is awaited now (the route resolved them)
+        for step in data.get("steps") or []:
+            for p in step.get("positions") or []:
+                out.extend(directory.holders(p, today))
     elif kind == "rectification_assigned":
         if data.get("owner_position"):
             out.extend(directory.holders(data["owner_position"], today))

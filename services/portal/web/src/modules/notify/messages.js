@@ -3,7 +3,7 @@ export default {
     notify: {
       menu: { inbox: '消息中心', deliveries: '通知投递记录', templates: '通知模板' },
       kinds: {
-        ticket_assigned: '工单分派', ticket_resolved: '工单已解决', info_requested: '需补充信息', comment_added: '工单留言',
+        ticket_assigned: '工单分派', ticket_resolved: '工单已解决', info_requested: '需补充信息', comment_added: '工单留言', change_awaiting_approval: '变更审批',
         sla_warning: '时限预警', sla_breached: '超时告警', ticket_escalated: '工单升级', budget_exceeded: '预算超支',
         rectification_assigned: '整改任务', qualification_expiring: '资质到期', evaluation_published: '绩效评价发布',
         template_failed: '模板渲染失败', test: '测试消息',
@@ -52,7 +52,7 @@ export default {
       menu: { inbox: 'Notifications', deliveries: 'Delivery log', templates: 'Notification templates' },
       kinds: {
         ticket_assigned: 'Ticket assigned', ticket_resolved: 'Ticket resolved', info_requested: 'Information requested',
-        comment_added: 'Ticket comment', sla_warning: 'SLA warning', sla_breached: 'SLA breached', ticket_escalated: 'Ticket escalated',
+        comment_added: 'Ticket comment', change_awaiting_approval: 'Change awaiting approval', sla_warning: 'SLA warning', sla_breached: 'SLA breached', ticket_escalated: 'Ticket escalated',
         budget_exceeded: 'Budget exceeded', rectification_assigned: 'Rectification assigned',
         qualification_expiring: 'Qualification expiring', evaluation_published: 'Evaluation published',
         template_failed: 'Template failed', test: 'Test message',
