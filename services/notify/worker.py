@@ -160,6 +160,11 @@ class Service(OrgDirectoryConsumer):
         """The holders of the owner position hear their rectification was assigned."""
         self._plan(env, uow)
 
+    @consume("evaluation", "accountability_recorded", after_commit=_wake)
+    def on_accountability_recorded(self, env, uow) -> None:
+        """A record for an overdue rectification: its owner position's holders are told."""
+        self._plan(env, uow)
+
     @consume("evaluation", "evaluation_published", after_commit=_wake)
     def on_evaluation_published(self, env, uow) -> None:
         self._plan(env, uow)

@@ -557,3 +557,17 @@ def test_a_change_awaiting_approval_mails_the_holders_of_the_awaited_positions_o
         [mail] = smtp.mailbox.wait(1)
     assert mail["To"] == "li@ops.gov.cn" and mail["Subject"] == "【变更审批】CHG-2026-000007 等待您审批"
     assert "变更咨询委员会（CAB）审批" in mail.get_body(("plain",)).get_content()
+
+
+def test_an_overdue_rectification_reaches_its_owner_and_a_shortfall_record_does_not(notify_db):
+    record = {"record_id": "a-1", "rectification_id": "r-9", "org_unit_id": "om-centre",
+              "object_id": "om-centre/group/grp-net", "indicator_code": "ind_first_contact", "level": "formal_talk",
+              "reason": "整改逾期16天", "recorded_by": "system", "owner_position": "pos-net-lead", "days_overdue": 16}
+    assert consume(notify_db, event("evaluation", "accountability_recorded", record)) == 1
+    shortfall = {**record, "record_id": "a-2", "reason": "连续3个评价周期低于基线", "days_overdue": None}
+    assert consume(notify_db, event("evaluation", "accountability_recorded", shortfall)) == 0
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 1
+        [mail] = smtp.mailbox.wait(1)
+    assert mail["To"] == "li@ops.gov.cn" and mail["Subject"] == "【整改逾期】om-centre/group/grp-net 的整改已逾期 16 天"
+    assert "「约谈」" in mail.get_body(("plain",)).get_content()

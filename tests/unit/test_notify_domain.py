@@ -244,6 +244,9 @@ def test_who_hears_of_comments_rectifications_evaluations_and_qualifications():
     assert kind_of("evaluation", "evaluation_published", {}) == "evaluation_published"
     assert kind_of("outsource", "qualification_expiring", {}) == "qualification_expiring"
     assert kind_of("evaluation", "rectification_closed", {}) is None
+    assert kind_of("evaluation", "accountability_recorded", {"days_overdue": 3}) == "rectification_overdue"
+    assert kind_of("evaluation", "accountability_recorded", {"days_overdue": None}) is None  # a shortfall
+    assert recipients("rectification_overdue", {"owner_position": "pos-app-lead"}, d, NOW) == ["A1", "A2"]
     assert subject_key("qualification_expiring", {"qualification_id": "q1", "days_left": 7}) == "qualification:q1:7"
 
 

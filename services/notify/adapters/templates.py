@@ -19,6 +19,7 @@ _HTML_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, tri
 PRIORITY = {"critical": "紧急", "high": "高", "medium": "中", "low": "低"}
 RISK = {"high": "高", "medium": "中", "low": "低"}
 CHANGE_TYPE = {"normal": "普通变更", "emergency": "紧急变更", "standard": "标准变更"}
+LEVEL = {"reminder": "提醒", "formal_talk": "约谈", "notice_of_criticism": "通报批评", "referral": "移交问责"}
 STEP = {"department": "部门审批", "cab": "变更咨询委员会（CAB）审批", "ecab": "紧急变更委员会（ECAB）审批"}
 TARGET = {"response": "响应", "resolution": "解决"}
 
@@ -68,6 +69,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "整改任务已下达给您所在的岗位，截止日期：{{ due_date }}。\n"
         "{% for a in actions %}{{ loop.index }}. {{ a }}\n{% endfor %}"
         "查看：{{ link }}"),
+    "rectification_overdue": (
+        "【整改逾期】{{ object_id }} 的整改已逾期 {{ days_overdue }} 天",
+        "评价对象 {{ object_id }}（指标 {{ indicator_code }}）的整改任务已逾期 {{ days_overdue }} 天，"
+        "已按问责规则记录「{{ level_cn }}」，请尽快完成整改。\n查看：{{ link }}"),
     "qualification_expiring": (
         "【资质到期】供应商 {{ vendor_id }} 的「{{ name }}」将于 {{ expires_on }} 到期",
         "供应商 {{ vendor_id }} 的资质「{{ name }}」将于 {{ expires_on }} 到期（剩余 {{ days_left }} 天），"
@@ -102,7 +107,8 @@ SAMPLE: dict = {
     "actual": 0.62, "baseline": 0.8, "due_date": "2026-12-31", "actions": ["分析原因", "制定整改措施"],
     "vendor_id": "vendor-hx", "name": "信息系统建设和服务能力等级证书", "expires_on": "2026-12-10", "days_left": 7,
     "period_start": "2026-11-01", "period_end": "2026-11-30", "results": [{"org_unit_id": "czj"}],
-    "plan_id": "p-2026-11", "budget_id": "b-czj-2026", "change_type": "normal", "risk": "high",
+    "plan_id": "p-2026-11", "budget_id": "b-czj-2026", "indicator_code": "ind_first_contact",
+    "days_overdue": 16, "change_type": "normal", "risk": "high",
     "steps": [{"step": "department", "org_unit_id": "czj", "positions": ["czj-officer"]}],
 }
 
@@ -141,12 +147,13 @@ def context(kind: str, data: dict, link: str, channel: str) -> dict:
     ctx.update(kind=kind, link=link, channel=channel,
                priority_cn=PRIORITY.get(str(data.get("priority")), str(data.get("priority") or "")),
                target_cn=TARGET.get(str(data.get("target")), str(data.get("target") or "")),
+               level_cn=LEVEL.get(str(data.get("level")), str(data.get("level") or "")),
                risk_cn=RISK.get(str(data.get("risk")), str(data.get("risk") or "")),
                change_type_cn=CHANGE_TYPE.get(str(data.get("change_type")), str(data.get("change_type") or "")))
     for key in ("number", "title", "level", "reason", "org_unit_id", "year", "scope", "budgeted", "spent",
                 "execution_rate", "due_at", "resolution_due_at", "author", "body", "visibility", "indicator_name",
                 "object_id", "actual", "baseline", "due_date", "vendor_id", "name", "expires_on", "days_left",
-                "period_start", "period_end"):
+                "period_start", "period_end", "days_overdue", "indicator_code"):
         ctx.setdefault(key, "")
     for key in ("actions", "results", "steps"):
         ctx.setdefault(key, [])

@@ -26,6 +26,7 @@ KINDS: dict[str, str] = {
     "comment_added": "工单有新的留言",
     "change_awaiting_approval": "变更等待您审批",
     "rectification_assigned": "整改任务已下达",
+    "rectification_overdue": "整改任务已逾期",
     "qualification_expiring": "供应商资质即将到期",
     "evaluation_published": "绩效评价结果已发布",
     "test": "测试消息",

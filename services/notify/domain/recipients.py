@@ -24,6 +24,9 @@ def kind_of(source: str, name: str, data: dict) -> str | None:
             return "info_requested" if pending_on_requester else None
         return name if name in ("ticket_assigned", "ticket_resolved", "sla_warning", "sla_breached",
                                 "ticket_escalated", "comment_added", "change_awaiting_approval") else None
+    if source == "evaluation" and name == "accountability_recorded":
+        # only the records for an overdue rectification (not those for consecutive shortfalls)
+        return "rectification_overdue" if data.get("days_overdue") is not None else None
     return {("budget", "budget_exceeded"): "budget_exceeded",
             ("evaluation", "rectification_opened"): "rectification_assigned",
             ("evaluation", "evaluation_published"): "evaluation_published",
@@ -91,7 +94,7 @@ def recipients(kind: str, data: dict, directory: Directory, now: datetime) -> li
         for step in data.get("steps") or []:
             for p in step.get("positions") or []:
                 out.extend(directory.holders(p, today))
-    elif kind == "rectification_assigned":
+    elif kind in ("rectification_assigned", "rectification_overdue"):
         if data.get("owner_position"):
             out.extend(directory.holders(data["owner_position"], today))
     elif kind == "evaluation_published":
@@ -113,7 +116,7 @@ def subject_key(kind: str, data: dict) -> str:
     """The incident the event is about, for de-duplication: the ticket, or the budget and scope."""
     if kind == "budget_exceeded":
         return f"budget:{data.get('budget_id')}:{data.get('scope')}"
-    if kind == "rectification_assigned":
+    if kind in ("rectification_assigned", "rectification_overdue"):
         return f"rectification:{data.get('rectification_id')}"
     if kind == "evaluation_published":
         return f"evaluation:{data.get('plan_id')}"

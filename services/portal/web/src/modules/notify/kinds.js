@@ -1,7 +1,7 @@
 // The event kinds and channels notify knows (labels only: what each kind means is notify's).
 export const KINDS = [
   'ticket_assigned', 'ticket_resolved', 'info_requested', 'comment_added', 'change_awaiting_approval', 'sla_warning', 'sla_breached',
-  'ticket_escalated', 'budget_exceeded', 'rectification_assigned', 'qualification_expiring', 'evaluation_published',
+  'ticket_escalated', 'budget_exceeded', 'rectification_assigned', 'rectification_overdue', 'qualification_expiring', 'evaluation_published',
 ]
 export const PERSONAL = ['CHANNEL_EMAIL', 'CHANNEL_SMS', 'CHANNEL_WECOM_APP']
 export const CHANNELS = ['CHANNEL_EMAIL', 'CHANNEL_SMS', 'CHANNEL_WECOM_APP', 'CHANNEL_WECOM', 'CHANNEL_DINGTALK']

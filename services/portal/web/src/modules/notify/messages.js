@@ -5,7 +5,7 @@ export default {
       kinds: {
         ticket_assigned: '工单分派', ticket_resolved: '工单已解决', info_requested: '需补充信息', comment_added: '工单留言', change_awaiting_approval: '变更审批',
         sla_warning: '时限预警', sla_breached: '超时告警', ticket_escalated: '工单升级', budget_exceeded: '预算超支',
-        rectification_assigned: '整改任务', qualification_expiring: '资质到期', evaluation_published: '绩效评价发布',
+        rectification_assigned: '整改任务', rectification_overdue: '整改逾期', qualification_expiring: '资质到期', evaluation_published: '绩效评价发布',
         template_failed: '模板渲染失败', test: '测试消息',
       },
       channels: {
@@ -53,7 +53,7 @@ export default {
       kinds: {
         ticket_assigned: 'Ticket assigned', ticket_resolved: 'Ticket resolved', info_requested: 'Information requested',
         comment_added: 'Ticket comment', change_awaiting_approval: 'Change awaiting approval', sla_warning: 'SLA warning', sla_breached: 'SLA breached', ticket_escalated: 'Ticket escalated',
-        budget_exceeded: 'Budget exceeded', rectification_assigned: 'Rectification assigned',
+        budget_exceeded: 'Budget exceeded', rectification_assigned: 'Rectification assigned', rectification_overdue: 'Rectification overdue',
         qualification_expiring: 'Qualification expiring', evaluation_published: 'Evaluation published',
         template_failed: 'Template failed', test: 'Test message',
       },
