@@ -65,15 +65,23 @@ class Receiver:
     * WeCom:    POST /cgi-bin/webhook/send?key=<key>, JSON {"msgtype": "markdown", "markdown": {"content"}}
     * DingTalk: POST /robot/send?access_token=<t>&timestamp=<ms>&sign=<sign>, JSON markdown with title
     * Aliyun:   POST / form-encoded SendSms with Signature (HMAC-SHA1 over the sorted, encoded params)
+    * WeCom application messages: GET /cgi-bin/gettoken?corpid=…&corpsecret=… (40001 for a wrong
+      secret) issues an access_token; POST /cgi-bin/message/send?access_token=… with touser, agentid
+      and markdown (42001 for a token `expire_tokens()` expired, 40014 for an unknown one,
+      `invaliduser` for a user not in `WECOM_USERS`)
     `answers[provider]` is a list of replies to give before succeeding (each a (status, body) pair)."""
 
     WECOM_KEY, DINGTALK_TOKEN, DINGTALK_SECRET = "wecom-key-1", "ding-token-1", "SECdingsecret"
     ALIYUN_ID, ALIYUN_SECRET = "LTAItestid", "aliyun-test-secret"
+    CORP_ID, CORP_SECRET, AGENT_ID = "wwcorp0001", "corp-secret-1", 1000002
+    WECOM_USERS = {"E1001", "L2001"}
 
     def __init__(self):
-        self.received: dict[str, list] = {"wecom": [], "dingtalk": [], "aliyun": []}
+        self.received: dict[str, list] = {"wecom": [], "dingtalk": [], "aliyun": [], "wecom_app": []}
         self.rejected: list[str] = []
-        self.answers: dict[str, list] = {"wecom": [], "dingtalk": [], "aliyun": []}
+        self.answers: dict[str, list] = {"wecom": [], "dingtalk": [], "aliyun": [], "wecom_app": []}
+        self.tokens: dict[str, bool] = {}  # issued access_token → still valid
+        self.token_requests = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,9 +101,19 @@ class Receiver:
                 self.wfile.write(data)
 
             def do_GET(self):
-                receiver.rejected.append(f"GET {self.path}")
-                self.send_response(405)
+                url = urllib.parse.urlsplit(self.path)
+                if url.path != "/cgi-bin/gettoken":
+                    receiver.rejected.append(f"GET {self.path}")
+                    self.send_response(405)
+                    self.end_headers()
+                    return
+                status, reply = receiver._gettoken(dict(urllib.parse.parse_qsl(url.query)))
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
+                self.wfile.write(data)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -131,6 +149,8 @@ class Receiver:
             return self._dingtalk(query, content_type, body)
         if path == "/":
             return self._aliyun(content_type, body)
+        if path == "/cgi-bin/message/send":
+            return self._wecom_app(query, content_type, body)
         self.rejected.append(f"POST {path}")
         return 404, {"error": "no such path"}
 
@@ -146,6 +166,42 @@ class Receiver:
             return canned
         self.received["wecom"].append(msg)
         return 200, {"errcode": 0, "errmsg": "ok"}
+
+    def expire_tokens(self) -> None:
+        """Every issued token expires now (WeCom's 42001 on the next send)."""
+        self.tokens = dict.fromkeys(self.tokens, False)
+
+    def _gettoken(self, query):
+        self.token_requests += 1
+        if query.get("corpid") != self.CORP_ID:
+            return 200, {"errcode": 40013, "errmsg": "invalid corpid"}
+        if query.get("corpsecret") != self.CORP_SECRET:
+            return 200, {"errcode": 40001, "errmsg": "invalid credential"}
+        token = f"token-{len(self.tokens) + 1}"
+        self.tokens[token] = True
+        return 200, {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+    def _wecom_app(self, query, content_type, body):
+        token = query.get("access_token", "")
+        if token not in self.tokens:
+            return 200, {"errcode": 40014, "errmsg": "invalid access_token"}
+        if not self.tokens[token]:
+            return 200, {"errcode": 42001, "errmsg": "access_token expired"}
+        msg = json.loads(body)
+        if not content_type.startswith("application/json") or msg.get("msgtype") != "markdown" \
+                or not msg.get("markdown", {}).get("content") or not msg.get("touser"):
+            return 200, {"errcode": 40008, "errmsg": "invalid message type"}
+        if msg.get("agentid") != self.AGENT_ID:
+            return 200, {"errcode": 40056, "errmsg": "invalid agentid"}
+        canned = self._canned("wecom_app")
+        if canned:
+            return canned
+        unknown = [u for u in msg["touser"].split("|") if u not in self.WECOM_USERS]
+        if unknown:
+            return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(unknown), "msgid": ""}
+        self.received["wecom_app"].append(msg)
+        return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": "",
+                     "msgid": f"wxmsg-{len(self.received['wecom_app'])}"}
 
     def _dingtalk(self, query, content_type, body):
         if query.get("access_token") != self.DINGTALK_TOKEN:

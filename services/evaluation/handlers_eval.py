@@ -549,6 +549,8 @@ def run_accountability(uow: EvaluationUow, caller: Principal, today: date | None
                 rules_by_plan[r["plan_id"]] = rules
             overdue = (today - r["due_date"]).days
             for level, reason in rules.due(overdue, r["periods_below"]):
+                late = rules.overdue_days.get(level)
+                days_overdue = overdue if late is not None and overdue >= late else None  # due() checks days first
                 rec_id = str(uuid.uuid5(_NS, f"acc:{r['id']}:{level}"))
                 if uow.eval.add_accountability(id=rec_id, rectification_id=r["id"], org_unit_id=r["org_unit_id"],
                                                object_id=r["object_id"], indicator_code=r["indicator_code"],
@@ -558,7 +560,8 @@ def run_accountability(uow: EvaluationUow, caller: Principal, today: date | None
                     uow.collect(AccountabilityRecorded(
                         record_id=rec_id, rectification_id=r["id"], org_unit_id=r["org_unit_id"],
                         object_id=r["object_id"], indicator_code=r["indicator_code"], level=level, reason=reason,
-                        recorded_by=caller.subject))
+                        recorded_by=caller.subject, owner_position=r.get("owner_position") or "",
+                        days_overdue=days_overdue))
                     recorded.append({"id": rec_id, "rectification_id": r["id"], "org_unit_id": r["org_unit_id"],
                                      "level": level, "reason": reason})
         uow.commit()

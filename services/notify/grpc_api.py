@@ -15,14 +15,16 @@ from govops.notify.v1 import notify_pb2_grpc as pb_grpc
 from . import handlers
 from .adapters.channels import load_channels
 from .adapters.store import NotifyUnitOfWork
-from .domain.model import DINGTALK, EMAIL, SMS, WECOM, Preferences
+from .domain.model import DINGTALK, EMAIL, SMS, WECOM, WECOM_APP, Preferences
 
 ADMIN, SELF = handlers.ADMIN, handlers.SELF
 PERMISSIONS = {
     "ListMyNotifications": SELF, "MarkNotificationsRead": SELF, "GetPreferences": SELF, "SetPreferences": SELF,
     "ListDeliveries": ADMIN, "SendTestMessage": ADMIN, "ReplayDeliveries": ADMIN,
+    "ListTemplates": ADMIN, "GetTemplate": ADMIN, "UpdateTemplate": ADMIN, "ResetTemplate": ADMIN,
 }
-CHANNEL = {pb.CHANNEL_EMAIL: EMAIL, pb.CHANNEL_SMS: SMS, pb.CHANNEL_WECOM: WECOM, pb.CHANNEL_DINGTALK: DINGTALK}
+CHANNEL = {pb.CHANNEL_EMAIL: EMAIL, pb.CHANNEL_SMS: SMS, pb.CHANNEL_WECOM: WECOM, pb.CHANNEL_DINGTALK: DINGTALK,
+           pb.CHANNEL_WECOM_APP: WECOM_APP}
 CHANNEL_PB = {v: k for k, v in CHANNEL.items()}
 STATUS = {pb.DELIVERY_STATUS_PENDING: "pending", pb.DELIVERY_STATUS_SENDING: "sending",
           pb.DELIVERY_STATUS_SENT: "sent", pb.DELIVERY_STATUS_DEAD: "dead"}
@@ -85,6 +87,14 @@ def delivery_pb(d: dict) -> pb.Delivery:
         subject_key=d["subject_key"])
 
 
+def template_pb(t: dict) -> pb.Template:
+    return pb.Template(kind=t["kind"], channel=t["channel"], subject=t["subject"], text=t["text"], custom=t["custom"],
+                       version=t["version"], updated_by=t["updated_by"], updated_at=timestamp(t["updated_at"]),
+                       title=t["title"], default_subject=t["default_subject"], default_text=t["default_text"],
+                       preview_subject=t["preview_subject"], preview_text=t["preview_text"],
+                       preview_error=t["preview_error"])
+
+
 def filters_of(f: pb.DeliveryFilter) -> dict:
     return {"status": STATUS.get(f.status), "channel": CHANNEL.get(f.channel), "recipient": f.recipient,
             "kind": f.kind, "event_id": f.event_id,
@@ -131,6 +141,24 @@ class NotifyServicer(pb_grpc.NotifyServiceServicer):
     def ReplayDeliveries(self, r, context):
         n = handlers.replay(self.uow(), principal(), list(r.ids), filters_of(r.filter))
         return pb.ReplayDeliveriesResponse(replayed=n)
+
+    def ListTemplates(self, r, context):
+        return pb.ListTemplatesResponse(templates=[template_pb(t) for t in
+                                                   handlers.list_templates(self.uow(), principal(), r.kind)])
+
+    def GetTemplate(self, r, context):
+        t, versions = handlers.get_template(self.uow(), principal(), r.kind, r.channel)
+        return pb.GetTemplateResponse(template=template_pb(t), versions=[pb.TemplateVersion(
+            version=v["version"], subject=v["subject"], text=v["text"], active=v["active"],
+            updated_by=v["updated_by"], updated_at=timestamp(v["updated_at"])) for v in versions])
+
+    def UpdateTemplate(self, r, context):
+        return pb.UpdateTemplateResponse(template=template_pb(
+            handlers.update_template(self.uow(), principal(), r.kind, r.channel, r.subject, r.text)))
+
+    def ResetTemplate(self, r, context):
+        return pb.ResetTemplateResponse(template=template_pb(handlers.reset_template(self.uow(), principal(), r.kind,
+                                                                                      r.channel)))
 
 
 def build(settings) -> GrpcApp:

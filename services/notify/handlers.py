@@ -20,10 +20,13 @@ from .adapters.store import message_of
 from .domain.model import (
     DEFAULT_ROBOT_KINDS,
     EMAIL,
+    INAPP,
     KINDS,
     PERSONAL_CHANNELS,
     ROBOT_CHANNELS,
     SMS,
+    TEMPLATE_CHANNELS,
+    WECOM_APP,
     DeliveryResult,
     Message,
     Preferences,
@@ -87,6 +90,10 @@ class NotifySettings:
     def link(self, kind: str, data: dict) -> str:
         if kind == "budget_exceeded":
             return f"{self.portal_url}/budget/{data.get('budget_id', '')}"
+        if kind == "qualification_expiring":
+            return f"{self.portal_url}/outsource/vendors/{data.get('vendor_id', '')}"
+        if kind == "evaluation_published":
+            return f"{self.portal_url}/evaluation/plans/{data.get('plan_id', '')}"
         return f"{self.portal_url}/tickets/{data.get('ticket_id', '')}" if data.get("ticket_id") else self.portal_url
 
 
@@ -102,46 +109,85 @@ def plan(env, uow, settings: NotifySettings, configured: set[str], now: datetime
     if kind is None:
         return 0
     now = now or now_utc()
-    data, key = env.data, subject_key(kind, env.data)
+    # events about a vendor or plan carry their unit only on the envelope
+    data = env.data if env.data.get("org_unit_id") else {**env.data, "org_unit_id": env.org_unit_id}
+    key = subject_key(kind, data)
     link = settings.link(kind, data)
     written = 0
     critical = is_critical(kind, data)
+    custom = uow.store.current_templates()
+    ctx = _Rendering(uow, env.id, kind, data, link, custom, now, settings.portal_url)
     for staff_id in recipients(kind, data, uow.orgdir, now):
         prefs = uow.store.preferences(staff_id)
         contact = uow.store.contact(staff_id)
-        inbox = templates.render(kind, data, link, "inapp")
+        inbox = ctx.render(INAPP)
         uow.store.add_notification(recipient=staff_id, event_id=env.id, kind=kind, subject_key=key,
                                    title=inbox.subject, body=inbox.text, link=link, now=now)
         quiet = None if critical else prefs.quiet_until(now.astimezone(local_zone()))
         for channel in prefs.channels_for(kind):
             if channel not in configured:
                 continue
-            address = contact["email"] if channel == EMAIL else contact["phone"]
+            # WeCom knows people by its userid: org's staff id (the directory is synchronised to WeCom by it)
+            address = {EMAIL: contact["email"], SMS: contact["phone"], WECOM_APP: staff_id}[channel]
             if not address:  # org has no address for them: the notification centre still has it
                 log.info("notify_no_address", recipient=staff_id, channel=channel, kind=kind)
                 continue
-            written += _delivery(uow, settings, env.id, kind, key, staff_id, channel, address, data, link, now,
-                                 quiet or now)
+            written += _delivery(uow, settings, ctx, key, staff_id, channel, address, quiet or now)
     if kind in settings.robot_kinds:
         for channel in ROBOT_CHANNELS:
             if channel in configured:
-                written += _delivery(uow, settings, env.id, kind, key, ROBOT, channel, "", data, link, now, now)
+                written += _delivery(uow, settings, ctx, key, ROBOT, channel, "", now)
     return written
 
 
-def _delivery(uow, settings, event_id, kind, key, recipient, channel, address, data, link, now, due) -> int:
+class _Rendering:
+    """One event's messages, rendered once per channel with the administrator's template when there
+    is one. A template that fails falls back to the plain default (never dropped), is logged, and
+    its last editor hears of it in their notification centre (once per event and channel)."""
+
+    def __init__(self, uow, event_id, kind, data, link, custom, now, portal_url):
+        self.uow, self.event_id, self.kind, self.data, self.link = uow, event_id, kind, data, link
+        self.custom, self.now, self.portal_url = custom, now, portal_url
+        self.cache: dict[str, templates.Rendered] = {}
+
+    def render(self, channel: str) -> templates.Rendered:
+        if channel in self.cache:
+            return self.cache[channel]
+        row = self.custom.get((self.kind, channel))
+        overrides = {self.kind: (row["subject"], row["text"])} if row else None
+        rendered = templates.render(self.kind, self.data, self.link, channel, overrides)
+        if rendered.error:
+            log.error("notify_template_failed_fallback_used", kind=self.kind, channel=channel, error=rendered.error,
+                      template_version=row and row["version"])
+            if row:
+                self.uow.store.add_notification(
+                    recipient=row["updated_by"], event_id=f"{self.event_id}:template:{channel}", kind="template_failed",
+                    subject_key=f"template:{self.kind}:{channel}",
+                    title=f"通知模板渲染失败：{KINDS.get(self.kind, self.kind)}（{channel}，第 {row['version']} 版）",
+                    body=f"已改用默认模板发送，通知未丢失。错误：{rendered.error}"[:2000],
+                    link=f"{self.portal_url}/notify/templates", now=self.now)
+        self.cache[channel] = rendered
+        return rendered
+
+
+def _delivery(uow, settings, ctx: _Rendering, key, recipient, channel, address, due) -> int:
+    kind, data, link, now, event_id = ctx.kind, ctx.data, ctx.link, ctx.now, ctx.event_id
     delivery_id = uuid.uuid4()
     if not uow.store.open_window(dedupe_key(recipient, channel, key, kind), delivery_id, now,
                                  settings.dedupe_window):
         return 0
-    rendered = templates.render(kind, data, link, channel)
-    if rendered.error:
-        log.error("notify_template_failed_fallback_used", kind=kind, channel=channel, error=rendered.error)
+    rendered = ctx.render(channel)
     params = templates.sms_params(kind, data) if channel == SMS else {}
     message = Message(channel, address, rendered.subject, rendered.text, rendered.html, link, params)
     uow.store.add_delivery(delivery_id=delivery_id, event_id=event_id, kind=kind, subject_key=key,
                            recipient=recipient, message=message, now=now, due=due, template_error=rendered.error)
     return 1
+
+
+def save_user_contact(env, uow) -> None:
+    """org's user_contact_changed: a login user's e-mail and mobile (requesters without a staff record)."""
+    d = env.data
+    uow.store.save_user_contact(d["username"], d.get("email") or "", d.get("mobile") or "")
 
 
 def save_contact(env, uow) -> None:
@@ -288,6 +334,81 @@ def send_test(uow, caller: Principal, channel: str, address: str, channels: dict
         return uow.store.get_delivery(str(delivery_id))
 
 
+# ---- administrators' templates ---------------------------------------------------------------------
+def _template_view(kind: str, channel: str, row: dict | None) -> dict:
+    """What an administrator sees of one template: the one in force (theirs or the built-in one)
+    and a preview rendered with sample data (a preview that fails shows the error)."""
+    builtin = templates.TEMPLATES[kind]
+    subject, text = (row["subject"], row["text"]) if row else builtin
+    preview = templates.render(kind, templates.SAMPLE, "http://portal.example/tickets/…", channel,
+                               {kind: (subject, text)})
+    return {"kind": kind, "title": KINDS[kind], "channel": channel, "subject": subject, "text": text,
+            "custom": row is not None, "version": row["version"] if row else 0,
+            "updated_by": row["updated_by"] if row else "", "updated_at": row["updated_at"] if row else None,
+            "default_subject": builtin[0], "default_text": builtin[1],
+            "preview_subject": preview.subject, "preview_text": preview.text, "preview_error": preview.error}
+
+
+def _template_key(kind: str, channel: str) -> None:
+    problems = []
+    if kind not in KINDS or kind == "test":
+        problems.append(("kind", f"unknown event kind; one of {', '.join(k for k in KINDS if k != 'test')}"))
+    if channel not in TEMPLATE_CHANNELS:
+        problems.append(("channel", f"one of {', '.join(TEMPLATE_CHANNELS)}"))
+    if problems:
+        raise _invalid(problems)
+
+
+def list_templates(uow, caller: Principal, kind: str = "") -> list[dict]:
+    caller.require(ADMIN)
+    if kind:
+        _template_key(kind, EMAIL)
+    with uow:
+        custom = uow.store.current_templates()
+    return [_template_view(k, c, custom.get((k, c))) for k in KINDS if k != "test" and (not kind or k == kind)
+            for c in TEMPLATE_CHANNELS]
+
+
+def get_template(uow, caller: Principal, kind: str, channel: str) -> tuple[dict, list[dict]]:
+    """The template in force and its saved versions, newest first."""
+    caller.require(ADMIN)
+    _template_key(kind, channel)
+    with uow:
+        custom = uow.store.current_templates()
+        versions = uow.store.template_versions(kind, channel)
+    return _template_view(kind, channel, custom.get((kind, channel))), versions
+
+
+def update_template(uow, caller: Principal, kind: str, channel: str, subject: str, text: str,
+                    now: datetime | None = None) -> dict:
+    """Save a new version after checking it compiles in the sandbox (INVALID_ARGUMENT naming
+    `subject` or `text` otherwise). It is used from the next event on."""
+    caller.require(ADMIN)
+    _template_key(kind, channel)
+    problems = templates.check(subject, text)
+    if problems:
+        raise _invalid(problems)
+    with uow:
+        version = uow.store.save_template(kind=kind, channel=channel, subject=subject, text=text, active=True,
+                                          by=caller.subject, now=now or now_utc())
+        uow.commit()
+        row = uow.store.current_templates().get((kind, channel))
+    log.info("notify_template_updated", kind=kind, channel=channel, version=version)
+    return _template_view(kind, channel, row)
+
+
+def reset_template(uow, caller: Principal, kind: str, channel: str, now: datetime | None = None) -> dict:
+    """Back to the built-in template (recorded as a version too)."""
+    caller.require(ADMIN)
+    _template_key(kind, channel)
+    subject, text = templates.TEMPLATES[kind]
+    with uow:
+        uow.store.save_template(kind=kind, channel=channel, subject=subject, text=text, active=False,
+                                by=caller.subject, now=now or now_utc())
+        uow.commit()
+    return _template_view(kind, channel, None)
+
+
 def _invalid(pairs: list[tuple[str, str]]) -> InvalidArgument:
     return InvalidArgument([FieldViolation(f, r) for f, r in pairs])
 
@@ -319,5 +440,7 @@ def load_snapshot(uow, snapshot: dict) -> int:
         for s in snapshot.get("staff", []):
             if "email" in s or "phone" in s:
                 uow.store.save_contact(s["staff_id"], s.get("email") or "", s.get("phone") or "")
+        for u in snapshot.get("user_contacts", []):
+            uow.store.save_user_contact(u["username"], u.get("email") or "", u.get("mobile") or "")
         uow.commit()
     return len(snapshot.get("staff", []))

@@ -111,6 +111,11 @@ class Service(OrgDirectoryConsumer):
         apply_org_event(env, uow)
         handlers.save_contact(env, uow)
 
+    @consume("org", "user_contact_changed")
+    def on_user_contact_changed(self, env, uow) -> None:
+        """A login user's e-mail and mobile: requesters without a staff record get mail too."""
+        handlers.save_user_contact(env, uow)
+
     @consume("ticket", "ticket_assigned", after_commit=_wake)
     def on_ticket_assigned(self, env, uow) -> None:
         self._plan(env, uow)
@@ -138,4 +143,32 @@ class Service(OrgDirectoryConsumer):
 
     @consume("budget", "budget_exceeded", after_commit=_wake)
     def on_budget_exceeded(self, env, uow) -> None:
+        self._plan(env, uow)
+
+    @consume("ticket", "comment_added", after_commit=_wake)
+    def on_comment_added(self, env, uow) -> None:
+        """Public: the requester and the assignee; internal: the assignee (never the author)."""
+        self._plan(env, uow)
+
+    @consume("ticket", "change_awaiting_approval", after_commit=_wake)
+    def on_change_awaiting_approval(self, env, uow) -> None:
+        """The holders of the positions whose approval is awaited now."""
+        self._plan(env, uow)
+
+    @consume("evaluation", "rectification_opened", after_commit=_wake)
+    def on_rectification_opened(self, env, uow) -> None:
+        """The holders of the owner position hear their rectification was assigned."""
+        self._plan(env, uow)
+
+    @consume("evaluation", "accountability_recorded", after_commit=_wake)
+    def on_accountability_recorded(self, env, uow) -> None:
+        """A record for an overdue rectification: its owner position's holders are told."""
+        self._plan(env, uow)
+
+    @consume("evaluation", "evaluation_published", after_commit=_wake)
+    def on_evaluation_published(self, env, uow) -> None:
+        self._plan(env, uow)
+
+    @consume("outsource", "qualification_expiring", after_commit=_wake)
+    def on_qualification_expiring(self, env, uow) -> None:
         self._plan(env, uow)

@@ -61,7 +61,7 @@ GROUPS: list[tuple[Any, ...]] = [
 # emergency members (approval:change_ecab).
 POSITIONS = [
     ("pos-om-director", "运维中心主任", "om-centre", None,
-     ["approval:change", "approval:change_ecab", "process:incident", "process:problem"]),
+     ["approval:change", "approval:change_ecab", "process:incident", "process:problem", "process:vendor"]),
     ("pos-change-manager", "变更经理", "om-centre", "pos-om-director",
      ["approval:change_cab", "approval:change_ecab", "process:change"]),
     *[
@@ -243,7 +243,9 @@ def _users(uow, settings) -> int:
     for username, display, staff_id, grants in USERS:
         password = secrets.token_urlsafe(12)
         try:
-            handlers.create_user(c.CreateUser(username, password, display, staff_id), uow(), SYSTEM, security)
+            # every demo login has an address (notify mails requesters without a staff record too)
+            handlers.create_user(c.CreateUser(username, password, display, staff_id,
+                                              email=f"{username}@example.gov.cn"), uow(), SYSTEM, security)
         except AlreadyExists:
             continue
         created += 1

@@ -51,7 +51,7 @@ ORG_PERMISSIONS = {
 IDENTITY_PERMISSIONS = {
     "Login": PUBLIC, "Refresh": PUBLIC, "IssueServiceToken": PUBLIC, "GetPublicKeys": PUBLIC,
     "Logout": "org.read", "WhoAmI": "org.read",
-    "CreateUser": "org.identity", "CreateServiceAccount": "org.identity",
+    "CreateUser": "org.identity", "UpdateUser": "org.identity", "CreateServiceAccount": "org.identity",
 }
 # Per gRPC service, since this module serves two.
 PERMISSIONS = {"OrgService": ORG_PERMISSIONS, "IdentityService": IDENTITY_PERMISSIONS}
@@ -317,9 +317,16 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
 
     def CreateUser(self, request, context):
         user = handlers.create_user(c.CreateUser(request.username, request.password, request.display_name,
-                                                 request.staff_id or None), self._uow(), principal(), self.security)
+                                                 request.staff_id or None, request.email, request.mobile),
+                                    self._uow(), principal(), self.security)
         return pb.CreateUserResponse(username=user.username, display_name=user.display_name,
-                                     staff_id=user.staff_id or "")
+                                     staff_id=user.staff_id or "", email=user.email, mobile=user.mobile)
+
+    def UpdateUser(self, request, context):
+        user = handlers.update_user(c.UpdateUser(request.username, request.display_name, request.email,
+                                                 request.mobile), self._uow(), principal())
+        return pb.UpdateUserResponse(username=user.username, display_name=user.display_name,
+                                     staff_id=user.staff_id or "", email=user.email, mobile=user.mobile)
 
     def CreateServiceAccount(self, request, context):
         secret = handlers.create_service_account(c.CreateServiceAccount(request.client_id, request.name),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from govkit.auth import ALL_UNITS, SYSTEM, Principal
@@ -41,6 +41,7 @@ from .domain.model import (
     check_position_parent,
     code,
     new_org_unit,
+    validate_contact,
     validate_credentials,
     validate_position,
     validate_roster,
@@ -494,13 +495,36 @@ def create_user(cmd: c.CreateUser, uow: OrgUow, caller: Principal, security) -> 
     v = Validator()
     username = validate_credentials(v, cmd.username, cmd.password)
     display = v.text("display_name", cmd.display_name, max_len=64)
+    email, mobile = validate_contact(v, cmd.email, cmd.mobile)
     v.check()
     with uow:
         if cmd.staff_id and uow.staff.get(cmd.staff_id) is None:
             raise NotFound(f"staff {cmd.staff_id} not found")
-        user = User(username, display, security.hash_password(cmd.password), cmd.staff_id or None)
+        user = User(username, display, security.hash_password(cmd.password), cmd.staff_id or None,
+                    email=email, mobile=mobile)
         if not uow.identities.add_user(user):
             raise AlreadyExists(f"user {username} already exists")
+        if email or mobile:
+            uow.collect(ev.UserContactChanged(username, user.staff_id, email, mobile))
+        uow.commit()
+    return user
+
+
+def update_user(cmd: c.UpdateUser, uow: OrgUow, caller: Principal) -> User:
+    """A login user's display name, e-mail and mobile (replacing them; empty clears)."""
+    v = Validator()
+    display = v.text("display_name", cmd.display_name, max_len=64)
+    email, mobile = validate_contact(v, cmd.email, cmd.mobile)
+    v.check()
+    with uow:
+        user = uow.identities.user(cmd.username, lock=True)
+        if user is None:
+            raise NotFound(f"user {cmd.username} not found")
+        changed = (user.email, user.mobile) != (email, mobile)
+        user = replace(user, display_name=display, email=email, mobile=mobile)
+        uow.identities.save_user(user)
+        if changed:
+            uow.collect(ev.UserContactChanged(user.username, user.staff_id, email, mobile))
         uow.commit()
     return user
 
@@ -667,6 +691,7 @@ def snapshot(uow: OrgUow) -> dict:
         units = uow.org_units.list(include_inactive=True)
         positions = uow.positions.list()
         staff = uow.staff.list()
+        user_contacts = uow.identities.user_contacts()
         assignments = uow.staff.all_assignments()
         groups = uow.groups.list()
         members = uow.groups.all_members()
@@ -685,6 +710,7 @@ def snapshot(uow: OrgUow) -> dict:
                       for p in positions],
         "staff": [{"staff_id": s.id, "name": s.name, "org_unit_id": s.org_unit_id, "vendor_id": s.vendor_id,
                    "active": s.active, "email": s.email, "phone": s.phone} for s in staff],
+        "user_contacts": user_contacts,
         "staff_positions": [{"staff_id": a.staff_id, "position_id": a.position_id, "start_date": a.start_date,
                              "end_date": a.end_date} for a in assignments],
         "groups": [{"group_id": g.id, "code": g.id, "name": g.name, "org_unit_id": g.org_unit_id,

@@ -3,13 +3,10 @@ only through gRPC and the CLI as an integrator or a newcomer would."""
 
 from __future__ import annotations
 
-import time
-
-import httpx2 as httpx
 import pytest
 
-from govkit.stack import BIN, Process, Stack, free_port
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENS, WEB_DIR
+from govkit.stack import Stack, free_port
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SCREENS, serve_portal
 
 E2E_UNITS = ("e2e-watch", "e2e-cli", "e2e-relay", "e2e-consumer", "e2e-broker")
 
@@ -40,27 +37,8 @@ def token(stack):
 @pytest.fixture(scope="session")
 def portal(stack):
     """`govops-portal` serving the built web app in front of the stack; its base URL."""
-    if not (WEB_DIR / "index.html").is_file():
-        pytest.fail(f"{WEB_DIR.relative_to(ROOT)} is not built: run `make web` (make test does)")
-    port = free_port()
-    env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
-           "GOVOPS_PORTAL_WEB_DIR": str(WEB_DIR), "GOVOPS_LOG_LEVEL": "WARNING",
-           "GOVOPS_METRICS_PORT": str(free_port())}
-    process = Process("portal-web", [str(BIN / "govops-portal")], env, stack.workdir / "portal-web.log")
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # until it answers (a start-up wait, not a timed assertion)
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.popen.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"govops-portal did not start; see {process.log_path}")
-        time.sleep(0.2)
-    yield url
-    process.stop()
+    with serve_portal(stack) as url:
+        yield url
 
 
 @pytest.fixture

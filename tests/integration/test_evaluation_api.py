@@ -436,6 +436,14 @@ def test_rectification_ticket_tracking_and_accountability(env):
     assert types.count("govops.evaluation.rectification_closed.v1") == 1
     assert types.count("govops.evaluation.rectification_opened.v1") == len(rects)
     assert "govops.evaluation.accountability_recorded.v1" in types
+    with env.engine.connect() as c:  # overdue records name the owner and the days (notify tells the owner)
+        overdue = [e["data"] for e in c.execute(sa.text(
+            "SELECT envelope FROM outbox WHERE type = 'govops.evaluation.accountability_recorded.v1'")).scalars()]
+    still_open = {r["id"]: r for r in rects[1:]}
+    assert overdue and {d["rectification_id"] for d in overdue} == set(still_open)
+    for d in overdue:
+        r = still_open[d["rectification_id"]]
+        assert (d["days_overdue"], d["owner_position"]) == ((later - r["due_date"]).days, r["owner_position"])
     # Over gRPC these lists are paged (issue 11, item 3): page after page covers the whole list once.
     admin = env.stub()
     accountability = read_paged(admin.ListAccountabilityRecords, pb.ListAccountabilityRecordsRequest(org_unit_id="czj"),
@@ -502,6 +510,10 @@ def test_a_shortfall_lasting_two_periods_is_an_accountability_matter(env):
         (rects[11]["ind_personal_sla"]["id"], "reminder")
     }
     assert all(a["rectification_id"] != rects[10]["ind_personal_sla"]["id"] for a in recorded)
+    with env.engine.connect() as c:  # a shortfall, not overdue: no days_overdue
+        shortfalls = [e["data"] for e in c.execute(sa.text(
+            "SELECT envelope FROM outbox WHERE type = 'govops.evaluation.accountability_recorded.v1'")).scalars()]
+    assert shortfalls and all(d["days_overdue"] is None for d in shortfalls)
 
 
 # ---- GetKpis paging (issue 11, item 3) -----------------------------------------------------

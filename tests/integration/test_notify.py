@@ -353,3 +353,221 @@ def test_staff_created_keeps_the_contact_addresses(notify_db):
     deliver(notify_db(), "notify.orgdir", env, lambda e, u: handlers.save_contact(e, u))
     with notify_db() as u:
         assert u.store.contact("E5001")["email"] == "sun@ops.gov.cn"
+
+
+def event(source: str, name: str, data: dict, org_unit_id: str = "om-centre") -> Envelope:
+    return Envelope(id=str(uuid.uuid4()), source=source, type=f"govops.{source}.{name}.v1", time=T0.isoformat(),
+                    subject=data.get("ticket_id") or "x", org_unit_id=org_unit_id, correlationid=None, data=data)
+
+
+def test_comments_rectifications_qualifications_and_evaluations_reach_their_people_once(notify_db):
+    with notify_db() as u:
+        d = u.orgdir
+        d.apply("position_created", {"position_id": "pos-director", "org_unit_id": "om-centre", "code": "pos-director",
+                                     "name": "运维中心主任",
+                                     "responsibilities": [{"kind": "process", "value": "vendor"},
+                                                          {"kind": "approval", "value": "change"}]})
+        d.apply("staff_created", {"staff_id": "D0001", "name": "王主任", "org_unit_id": "om-centre"})
+        u.store.save_contact("D0001", "director@ops.gov.cn", "")
+        d.apply("staff_assigned", {"staff_id": "D0001", "position_id": "pos-director", "start_date": "2026-01-01"})
+        u.commit()
+    # the engineer's public comment: the requester (notification centre: R3001 has no address), not the author
+    comment = ticket_event("comment_added", comment_id=7, author="wanggong", author_staff_id="E1001",
+                           visibility="public", body="已更换光模块，请确认")
+    assert consume(notify_db, comment) == 0
+    with notify_db() as u:
+        [note] = u.store.notifications(["R3001"], unread_only=True, offset=0, limit=5)[0]
+        assert "已更换光模块" in note["body"] and not u.store.notifications(["E1001"], unread_only=False,
+                                                                          offset=0, limit=5)[0]
+    # the requester's comment: the assignee's mail
+    assert consume(notify_db, ticket_event("comment_added", comment_id=8, author="R3001", author_staff_id=None,
+                                           visibility="public", body="仍然无法访问")) == 1
+    rect = event("evaluation", "rectification_opened", {
+        "rectification_id": "r-1", "owner_position": "pos-net-lead", "indicator_name": "一次解决率",
+        "object_id": "om-centre/group/grp-net", "actual": 0.62, "baseline": 0.8, "due_date": "2026-12-31",
+        "actions": ["分析原因"], "ticket_id": TICKET, "org_unit_id": "om-centre"})
+    qual = event("outsource", "qualification_expiring", {"vendor_id": "vendor-hx", "qualification_id": "q-1",
+                                                         "name": "信息系统建设和服务能力等级证书",
+                                                         "expires_on": "2026-12-09", "days_left": 7})
+    plan = event("evaluation", "evaluation_published", {
+        "plan_id": "p-1", "name": "2026年11月运维绩效评价", "subject_org_unit_id": "om-centre",
+        "period_start": "2026-11-01", "period_end": "2026-11-30", "results": [{"org_unit_id": "om-centre"}]})
+    for env in (rect, qual, plan):
+        assert consume(notify_db, env) == 1
+        assert consume(notify_db, env) is None  # redelivered: nothing twice
+    by_kind = {r["kind"]: r for r in rows(notify_db)}
+    assert by_kind["comment_added"]["address"] == "wang@ops.gov.cn"
+    assert by_kind["rectification_assigned"]["address"] == "li@ops.gov.cn"
+    assert by_kind["qualification_expiring"]["address"] == "director@ops.gov.cn"
+    assert by_kind["evaluation_published"]["address"] == "director@ops.gov.cn"
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 4
+        received = list(smtp.mailbox.wait(4))
+    mails = {m["To"]: m for m in received}
+    assert sorted(m["Subject"][:6] for m in received if m["To"] == "director@ops.gov.cn") == \
+        ["【绩效评价】", "【资质到期】"]
+    assert mails["li@ops.gov.cn"]["Subject"].startswith("【整改任务】一次解决率")
+    rect_text = mails["li@ops.gov.cn"].get_body(("plain",)).get_content()
+    assert f"https://portal.example.gov.cn/tickets/{TICKET}" in rect_text
+    assert "仍然无法访问" in mails["wang@ops.gov.cn"].get_body(("plain",)).get_content()
+
+
+def test_an_administrator_edits_a_template_and_a_broken_one_falls_back_and_is_reported(
+        notify_db, grpc_server, signer):
+    from govops.notify.v1 import notify_pb2 as pb
+    from govops.notify.v1 import notify_pb2_grpc
+
+    target = grpc_server("notify")["notify"]
+    admin = signer.mint("admin", perms=["notify.admin"], scopes=[{"unit": "*"}])
+    with grpc_channel(target, admin) as ch:
+        stub = notify_pb2_grpc.NotifyServiceStub(ch)
+        listed = stub.ListTemplates(pb.ListTemplatesRequest(kind="ticket_assigned"), timeout=10).templates
+        assert {t.channel for t in listed} == {"email", "sms", "wecom_app", "wecom", "dingtalk", "inapp"}
+        assert not any(t.custom for t in listed)
+        assert listed[0].preview_subject == "【运维工单】INC-2026-000042 已分派给您"
+        # a syntax error is refused on save, naming the field
+        with pytest.raises(grpc.RpcError) as err:
+            stub.UpdateTemplate(pb.UpdateTemplateRequest(kind="ticket_assigned", channel="email",
+                                                         subject="{{ number }}", text="{% if %}"), timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "text" in err.value.details()
+        with pytest.raises(grpc.RpcError) as err:
+            stub.UpdateTemplate(pb.UpdateTemplateRequest(kind="no_such", channel="fax", subject="x", text="y"),
+                                timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "kind" in err.value.details() and "channel" in err.value.details()
+        saved = stub.UpdateTemplate(pb.UpdateTemplateRequest(
+            kind="ticket_assigned", channel="email", subject="【派单】{{ number }}",
+            text="{{ title }} 请处理：{{ link }}"), timeout=10).template
+        assert (saved.custom, saved.version, saved.updated_by) == (True, 1, "admin")
+        assert saved.preview_subject == "【派单】INC-2026-000042" and not saved.preview_error
+    consume(notify_db, ticket_event("ticket_assigned"))
+    # saved without a syntax error, failing at send time: an unknown variable (StrictUndefined)
+    with grpc_channel(target, admin) as ch:
+        stub = notify_pb2_grpc.NotifyServiceStub(ch)
+        broken = stub.UpdateTemplate(pb.UpdateTemplateRequest(
+            kind="ticket_assigned", channel="email", subject="【派单】{{ number }}", text="{{ no_such_field.x }}"),
+            timeout=10).template
+        assert broken.version == 2 and broken.preview_error.startswith("UndefinedError")
+        got = stub.GetTemplate(pb.GetTemplateRequest(kind="ticket_assigned", channel="email"), timeout=10)
+        assert [v.version for v in got.versions] == [2, 1]
+    second = ticket_event("ticket_assigned", ticket_id="7f1c1c5e-0000-4000-8000-000000000002", number="INC-2026-000043")
+    consume(notify_db, second)
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 2
+        mails = {m["Subject"]: m for m in smtp.mailbox.wait(2)}
+    assert "【派单】INC-2026-000042" in mails  # the administrator's template
+    fallback = mails["【GovOps】工单已分派给您：INC-2026-000043"]  # the plain default: sent, not dropped
+    assert "政务外网核心交换机端口故障" in fallback.get_body(("plain",)).get_content()
+    [failed] = rows(notify_db, event_id=second.id)
+    assert failed["status"] == "sent" and failed["template_error"].startswith("UndefinedError")
+    with notify_db() as u:  # the template's last editor is told
+        [note] = u.store.notifications(["admin"], unread_only=True, offset=0, limit=5)[0]
+    assert note["kind"] == "template_failed" and "第 2 版" in note["title"] and "UndefinedError" in note["body"]
+    with grpc_channel(target, admin) as ch:
+        reset = notify_pb2_grpc.NotifyServiceStub(ch).ResetTemplate(
+            pb.ResetTemplateRequest(kind="ticket_assigned", channel="email"), timeout=10).template
+        assert not reset.custom and reset.subject == reset.default_subject
+    with grpc_channel(target, signer.mint("wang", perms=["notify.self"], scopes=[{"unit": "om-centre"}],
+                                          extra={"staff_id": "E1001"})) as ch:
+        with pytest.raises(grpc.RpcError) as err:
+            notify_pb2_grpc.NotifyServiceStub(ch).ListTemplates(pb.ListTemplatesRequest(), timeout=10)
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def wecom_app_env(rx) -> dict:
+    return {"GOVOPS_NOTIFY_WECOM_APP_CORP_ID": rx.CORP_ID, "GOVOPS_NOTIFY_WECOM_APP_SECRET": rx.CORP_SECRET,
+            "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID": str(rx.AGENT_ID), "GOVOPS_NOTIFY_WECOM_APP_API_BASE": rx.base,
+            "GOVOPS_NOTIFY_TIMEOUT_SECONDS": "5"}
+
+
+def test_wecom_application_messages_reach_the_person_and_renew_an_expired_token(notify_db):
+    from notify.adapters.channels import load_channels
+
+    with Receiver() as rx:
+        channels = load_channels(wecom_app_env(rx))
+        app = channels["wecom_app"]
+        with notify_db() as u:
+            from notify.domain.model import Preferences
+
+            u.store.save_preferences(Preferences("E1001", {"ticket_assigned": ("wecom_app", "email")}))
+            u.commit()
+        assert consume(notify_db, ticket_event("ticket_assigned"), configured={"wecom_app"}) == 1
+        clock = Clock()
+        assert handlers.send_due(notify_db, channels, None, SETTINGS, now=clock) == 1
+        [msg] = rx.received["wecom_app"]
+        assert (msg["touser"], msg["agentid"], msg["msgtype"]) == ("E1001", rx.AGENT_ID, "markdown")
+        assert "INC-2026-000042" in msg["markdown"]["content"]
+        assert f"https://portal.example.gov.cn/tickets/{TICKET}" in msg["markdown"]["content"]
+        [row] = rows(notify_db, status="sent")
+        assert row["provider_message_id"] == "wxmsg-1" and row["address"] == "E1001"
+        # the token is cached: a second message asks for none
+        consume(notify_db, ticket_event("ticket_assigned", ticket_id="7f1c1c5e-0000-4000-8000-000000000009"),
+                configured={"wecom_app"})
+        handlers.send_due(notify_db, channels, None, SETTINGS, now=clock)
+        assert (rx.token_requests, len(rx.received["wecom_app"])) == (1, 2)
+        # WeCom expired it before our clock did (42001): a new token, the same message sent once
+        rx.expire_tokens()
+        consume(notify_db, ticket_event("ticket_assigned", ticket_id="7f1c1c5e-0000-4000-8000-00000000000a"),
+                configured={"wecom_app"})
+        handlers.send_due(notify_db, channels, None, SETTINGS, now=clock)
+        assert (rx.token_requests, len(rx.received["wecom_app"]), app.tokens_fetched) == (2, 3, 2)
+        # its rate limit is transient; a user WeCom does not know is refused at once
+        rx.answers["wecom_app"].append((200, {"errcode": 45009, "errmsg": "api freq out of limit"}))
+        assert not app.send(Message("wecom_app", "E1001", "s", "t")).ok
+        assert app.send(Message("wecom_app", "E1001", "s", "t")).ok
+        unknown = app.send(Message("wecom_app", "X9999", "s", "t"))
+        assert not unknown.ok and not unknown.transient and "X9999" in unknown.error
+        assert not rx.rejected
+    # a wrong secret: gettoken's 40001 refuses the message (dead at once, not retried for hours)
+    with Receiver() as rx:
+        bad = load_channels({**wecom_app_env(rx), "GOVOPS_NOTIFY_WECOM_APP_SECRET": "wrong"})["wecom_app"]
+        result = bad.send(Message("wecom_app", "E1001", "s", "t"))
+        assert not result.ok and not result.transient and "40001" in result.error
+
+
+def test_a_requester_without_a_staff_record_is_mailed_at_the_address_org_has_for_the_login(notify_db):
+    contact = event("org", "user_contact_changed", {"username": "zhulin", "staff_id": None,
+                                                    "email": "zhulin@example.gov.cn", "mobile": "13800000001"})
+    assert deliver(notify_db(), "notify.on_user_contact_changed", contact,
+                   lambda e, u: handlers.save_user_contact(e, u)).result is None
+    resolved = ticket_event("ticket_resolved", requester="zhulin", resolution_code="fixed")
+    assert consume(notify_db, resolved) == 1
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 1
+        [mail] = smtp.mailbox.wait(1)
+    assert mail["To"] == "zhulin@example.gov.cn" and mail["Subject"] == "【运维工单】INC-2026-000042 已解决"
+    assert f"https://portal.example.gov.cn/tickets/{TICKET}" in mail.get_body(("plain",)).get_content()
+    # org's snapshot carries the logins' addresses too (sync_org_directory, the demo seed)
+    handlers.load_snapshot(notify_db(), {"user_contacts": [{"username": "huj", "staff_id": None,
+                                                             "email": "huj@example.gov.cn", "mobile": ""}]})
+    with notify_db() as u:
+        assert u.store.contact("huj")["email"] == "huj@example.gov.cn"
+        assert u.store.contact("E1001")["email"] == "wang@ops.gov.cn"  # a staff id: org's staff record
+        assert u.store.contact("nobody") == {"staff_id": "nobody", "email": "", "phone": ""}
+
+
+def test_a_change_awaiting_approval_mails_the_holders_of_the_awaited_positions_once(notify_db):
+    env = ticket_event("change_awaiting_approval", number="CHG-2026-000007", change_type="normal", risk="high",
+                       emergency=False, status="awaiting_approval",
+                       steps=[{"step": "cab", "org_unit_id": "om-centre", "positions": ["pos-net-lead"]}])
+    assert consume(notify_db, env) == 1
+    assert consume(notify_db, env) is None
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 1
+        [mail] = smtp.mailbox.wait(1)
+    assert mail["To"] == "li@ops.gov.cn" and mail["Subject"] == "【变更审批】CHG-2026-000007 等待您审批"
+    assert "变更咨询委员会（CAB）审批" in mail.get_body(("plain",)).get_content()
+
+
+def test_an_overdue_rectification_reaches_its_owner_and_a_shortfall_record_does_not(notify_db):
+    record = {"record_id": "a-1", "rectification_id": "r-9", "org_unit_id": "om-centre",
+              "object_id": "om-centre/group/grp-net", "indicator_code": "ind_first_contact", "level": "formal_talk",
+              "reason": "整改逾期16天", "recorded_by": "system", "owner_position": "pos-net-lead", "days_overdue": 16}
+    assert consume(notify_db, event("evaluation", "accountability_recorded", record)) == 1
+    shortfall = {**record, "record_id": "a-2", "reason": "连续3个评价周期低于基线", "days_overdue": None}
+    assert consume(notify_db, event("evaluation", "accountability_recorded", shortfall)) == 0
+    with SmtpServer() as smtp:
+        assert handlers.send_due(notify_db, {"email": smtp_channel(smtp)}, None, SETTINGS, now=Clock()) == 1
+        [mail] = smtp.mailbox.wait(1)
+    assert mail["To"] == "li@ops.gov.cn" and mail["Subject"] == "【整改逾期】om-centre/group/grp-net 的整改已逾期 16 天"
+    assert "「约谈」" in mail.get_body(("plain",)).get_content()

@@ -411,3 +411,37 @@ def test_growing_lists_are_paged(admin):
         assert len(whole) == total, (field, whole)
         assert [key(x) for x in read_paged(call, request, field, 2)] == whole, field
         assert_garbage_token_refused(call, request)
+
+
+def test_users_carry_an_email_and_mobile_and_publish_them_for_notify(admin):
+    _, identity = admin
+    created = identity.CreateUser(pb.CreateUserRequest(
+        username="zhulin", password="long-enough-pw", display_name="朱琳", email="zhulin@example.gov.cn"))
+    assert (created.email, created.mobile) == ("zhulin@example.gov.cn", "")
+    code, err = _code(lambda: identity.CreateUser(pb.CreateUserRequest(
+        username="huj", password="long-enough-pw", display_name="胡军", email="not-an-address", mobile="12345")))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(dict(iter_bad_request(err))) == {"email", "mobile"}
+    updated = identity.UpdateUser(pb.UpdateUserRequest(username="zhulin", display_name="朱琳",
+                                                       email="zhulin@gaj.example.gov.cn", mobile="+8613800000001"))
+    assert (updated.email, updated.mobile) == ("zhulin@gaj.example.gov.cn", "+8613800000001")
+    identity.UpdateUser(pb.UpdateUserRequest(username="zhulin", display_name="朱琳 (公安局)",
+                                             email="zhulin@gaj.example.gov.cn", mobile="+8613800000001"))
+    code, _ = _code(lambda: identity.UpdateUser(pb.UpdateUserRequest(username="nobody", display_name="x")))
+    assert code == grpc.StatusCode.NOT_FOUND
+    # one event per change of address (the display-name-only update published none), via the outbox
+    assert _rows("SELECT count(*) FROM outbox WHERE type = 'govops.org.user_contact_changed.v1'") == 2
+    assert _rows("SELECT count(*) FROM outbox WHERE type = 'govops.org.user_contact_changed.v1' "
+                 "AND envelope->'data'->>'mobile' = '+8613800000001' AND envelope->>'subject' = 'zhulin'") == 1
+    from govkit import config
+    from govkit.db import make_engine
+    from org import handlers
+    from org.adapters.uow import OrgUnitOfWork
+
+    engine = make_engine(config.load("org").database_url, pool_size=1)
+    try:
+        snapshot = handlers.snapshot(OrgUnitOfWork(engine))
+    finally:
+        engine.dispose()
+    assert snapshot["user_contacts"] == [{"username": "zhulin", "staff_id": None,
+                                          "email": "zhulin@gaj.example.gov.cn", "mobile": "+8613800000001"}]

@@ -178,6 +178,18 @@ def test_aliyun_signature_matches_the_documented_example():
     ({"GOVOPS_NOTIFY_SMS_PROVIDER": "aliyun"}, "GOVOPS_NOTIFY_ALIYUN_ACCESS_KEY_ID"),
     ({"GOVOPS_NOTIFY_SMS_PROVIDER": "tencent"}, "GOVOPS_NOTIFY_SMS_PROVIDER"),
     ({"GOVOPS_NOTIFY_WECOM_PER_MINUTE": "many"}, "GOVOPS_NOTIFY_WECOM_PER_MINUTE"),
+    ({"GOVOPS_NOTIFY_WECOM_APP_CORP_ID": "ww1", "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID": "1000002"},
+     "^GOVOPS_NOTIFY_WECOM_APP_SECRET"),
+    ({"GOVOPS_NOTIFY_WECOM_APP_CORP_ID": "ww1", "GOVOPS_NOTIFY_WECOM_APP_SECRET": "s"},
+     "^GOVOPS_NOTIFY_WECOM_APP_AGENT_ID"),
+    ({"GOVOPS_NOTIFY_WECOM_APP_CORP_ID": "ww1", "GOVOPS_NOTIFY_WECOM_APP_SECRET": "s",
+      "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID": "app"}, "^GOVOPS_NOTIFY_WECOM_APP_AGENT_ID"),
+    ({"GOVOPS_NOTIFY_WECOM_APP_SECRET": "s", "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID": "1"},
+     "^GOVOPS_NOTIFY_WECOM_APP_CORP_ID"),
+    ({"GOVOPS_NOTIFY_WECOM_APP_CORP_ID": "ww1", "GOVOPS_NOTIFY_WECOM_APP_SECRET": "s",
+      "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID": "1", "GOVOPS_NOTIFY_WECOM_APP_API_BASE": "qyapi"},
+     "GOVOPS_NOTIFY_WECOM_APP_API_BASE"),
+    ({"GOVOPS_NOTIFY_WECOM_APP_PER_MINUTE": "-1"}, "GOVOPS_NOTIFY_WECOM_APP_PER_MINUTE"),
 ])
 def test_invalid_configuration_names_the_variable(env, variable):
     with pytest.raises(ConfigError, match=variable):
@@ -194,3 +206,70 @@ def test_settings_name_their_variables_and_secrets_come_from_files(tmp_path):
     channels = load_channels({"GOVOPS_NOTIFY_WECOM_WEBHOOK_URL_FILE": str(tmp_path / "hook")})
     assert set(channels) == {"wecom"} and channels["wecom"].webhook_url.endswith("key=k")
     assert load_channels({}) == {}
+
+
+class WiderDirectory(Directory):
+    def __init__(self):
+        super().__init__()
+        self.holding.update({"pos-fgw-officer": ["F1"], "pos-czj-officer": ["C1"], "pos-app-lead": ["A1", "A2"],
+                             "pos-director": ["D1"]})
+
+    def positions_responsible_for(self, kind, value, org_unit_id=None):
+        table = {("approval", "change", "fgw"): ["pos-fgw-officer"], ("approval", "change", "czj"): ["pos-czj-officer"],
+                 ("process", "vendor", None): ["pos-director"]}
+        return table.get((kind, value, org_unit_id), [])
+
+
+def test_who_hears_of_comments_rectifications_evaluations_and_qualifications():
+    d = WiderDirectory()
+    base = {"requester": "zhulin", "assignee": "E3"}
+    # a public comment by the requester: the assignee; by the engineer: the requester
+    assert recipients("comment_added", {**base, "visibility": "public", "author": "zhulin"}, d, NOW) == ["E3"]
+    assert recipients("comment_added", {**base, "visibility": "public", "author": "zhangwei",
+                                        "author_staff_id": "E3"}, d, NOW) == ["zhulin"]
+    # an internal one never reaches the requester
+    assert recipients("comment_added", {**base, "visibility": "internal", "author": "liming",
+                                        "author_staff_id": "E2"}, d, NOW) == ["E3"]
+    assert recipients("rectification_assigned", {"owner_position": "pos-app-lead"}, d, NOW) == ["A1", "A2"]
+    steps = [{"step": "cab", "org_unit_id": "om-centre", "positions": ["pos-app-lead", "pos-director"]}]
+    assert recipients("change_awaiting_approval", {"steps": steps}, d, NOW) == ["A1", "A2", "D1"]
+    assert kind_of("ticket", "change_awaiting_approval", {}) == "change_awaiting_approval"
+    published = {"subject_org_unit_id": "om-centre", "results": [{"org_unit_id": "fgw"}, {"org_unit_id": "czj"},
+                                                                 {"org_unit_id": "fgw"}]}
+    assert recipients("evaluation_published", published, d, NOW) == ["F1", "C1"]
+    # the vendor's registering unit has nobody answering for vendors: anyone who does
+    assert recipients("qualification_expiring", {"org_unit_id": "om-centre"}, d, NOW) == ["D1"]
+    assert kind_of("ticket", "comment_added", {}) == "comment_added"
+    assert kind_of("evaluation", "rectification_opened", {}) == "rectification_assigned"
+    assert kind_of("evaluation", "evaluation_published", {}) == "evaluation_published"
+    assert kind_of("outsource", "qualification_expiring", {}) == "qualification_expiring"
+    assert kind_of("evaluation", "rectification_closed", {}) is None
+    assert kind_of("evaluation", "accountability_recorded", {"days_overdue": 3}) == "rectification_overdue"
+    assert kind_of("evaluation", "accountability_recorded", {"days_overdue": None}) is None  # a shortfall
+    assert recipients("rectification_overdue", {"owner_position": "pos-app-lead"}, d, NOW) == ["A1", "A2"]
+    assert subject_key("qualification_expiring", {"qualification_id": "q1", "days_left": 7}) == "qualification:q1:7"
+
+
+def test_the_new_kinds_render_their_fields():
+    r = templates.render("rectification_assigned", {"indicator_name": "一次解决率", "object_id": "om-centre",
+                                                    "actual": 0.6, "baseline": 0.8, "due_date": "2026-12-31",
+                                                    "actions": ["分析原因", "制定措施"]},
+                         "http://p/tickets/t9", "email")
+    assert not r.error and "一次解决率" in r.subject and "1. 分析原因" in r.text and "2. 制定措施" in r.text
+    r = templates.render("evaluation_published", {"name": "2026年11月运维绩效评价", "period_start": "2026-11-01",
+                                                  "period_end": "2026-11-30", "results": [{}, {}]},
+                         "http://p/evaluation/plans/p1", "email")
+    assert not r.error and "共 2 个评价对象" in r.text
+    r = templates.render("change_awaiting_approval", {"number": "CHG-1", "change_type": "normal", "risk": "high",
+                                                      "steps": [{"step": "department"}, {"step": "cab"}]},
+                         "http://p/tickets/t2", "email")
+    assert not r.error and r.subject == "【变更审批】CHG-1 等待您审批" and "普通变更，风险：高" in r.text
+    assert "部门审批、变更咨询委员会（CAB）审批" in r.text
+    r = templates.render("comment_added", {"number": "INC-1", "title": "断网", "body": "请重启", "author": "zhulin",
+                                           "visibility": "public"}, "http://p/tickets/t1", "wecom")
+    assert not r.error and "请重启" in r.text and "内部" not in r.text
+
+
+def test_a_ticket_event_without_a_title_leaves_no_empty_quotes():
+    r = templates.render("comment_added", {"number": "INC-1", "body": "好的", "visibility": "public"}, "l", "inapp")
+    assert r.text.startswith("工单 INC-1 有新的留言") and "「」" not in r.text

@@ -27,7 +27,7 @@ def _contract():
 
 def test_every_contracted_event_exists_with_common_then_specific_fields():
     common, specific = _contract()
-    assert len(common) == 13 and len(specific) == 16
+    assert len(common) == 13 and len(specific) == 18
     classes = {cls.event_name(): cls for cls in vars(events).values()
                if isinstance(cls, type) and dataclasses.is_dataclass(cls)}
     assert set(specific) <= set(classes), set(specific) - set(classes)

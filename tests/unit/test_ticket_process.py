@@ -152,7 +152,13 @@ def test_change_sequential_approval_then_implementation():
     with pytest.raises(PermissionDenied):  # sequential: the department decides first
         changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)
     changes.decide_change(c.DecideChange(t.id, True, "同意"), uow, officer)
+    # each step's approvers are awaited in turn: the department's first, then the CAB's
+    awaiting = [e for e in uow.published if e.event_name() == "change_awaiting_approval"]
+    assert [[s["step"] for s in e.steps] for e in awaiting] == [["department"], ["cab"]]
+    assert awaiting[0].steps[0]["org_unit_id"] == "fgw" and awaiting[0].steps[0]["positions"]
+    assert (awaiting[1].risk, awaiting[1].change_type, awaiting[1].status) == ("high", "normal", "awaiting_approval")
     done = changes.decide_change(c.DecideChange(t.id, True, "同意实施"), uow, lead)
+    assert names(uow).count("change_awaiting_approval") == 2  # the last approval awaits nobody
     assert done.status.value == "approved"
     with pytest.raises(FailedPrecondition):
         changes.decide_change(c.DecideChange(t.id, True, ""), uow, lead)
@@ -334,3 +340,18 @@ def test_alert_opens_its_incident_in_the_unit_its_labels_name(labels, unit):
     t = uow.state.tickets[r["incident_id"]]
     assert t.org_unit_id == r["org_unit_id"] == unit
     assert t.alert.labels == {"alertname": "DiskFull", **labels}  # kept as sent
+
+
+def test_a_comment_publishes_comment_added_with_its_visibility_and_author():
+    uow = FakeUnitOfWork()
+    uow.orgdir.duty["grp-network"] = ["s1"]
+    t = submit(uow)
+    requests.add_comment(c.AddComment(t.id, "还是连不上", "public"), uow, caller(subject="zhang"), now=NOW)
+    staff = caller(subject="s1", perms=("ticket.work",), staff_id="s1")
+    requests.add_comment(c.AddComment(t.id, "交换机端口待查", "internal"), uow, staff, now=NOW)
+    public, internal = [e for e in uow.published if e.event_name() == "comment_added"]
+    assert (public.visibility, public.author, public.author_staff_id, public.body) == \
+        ("public", "zhang", None, "还是连不上")
+    assert (internal.visibility, internal.author_staff_id, internal.assignee, internal.requester) == \
+        ("internal", "s1", "s1", "zhang")
+    assert public.comment_id != internal.comment_id and public.ticket_id == t.id

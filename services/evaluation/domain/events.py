@@ -76,6 +76,10 @@ class AccountabilityRecorded(EvaluationEvent):
     level: str
     reason: str
     recorded_by: str
+    # added for notify (payloads only grow): who must rectify, and the days overdue when the
+    # record is for an overdue rectification (None: for consecutive shortfalls)
+    owner_position: str = ""
+    days_overdue: int | None = None
 
     def event_subject(self) -> str:
         return self.record_id

@@ -15,6 +15,7 @@ import json
 import os
 import smtplib
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -29,7 +30,7 @@ from typing import Protocol
 
 from govkit.config import ConfigError, secret
 
-from ..domain.model import DINGTALK, EMAIL, SMS, WECOM, DeliveryResult, Message
+from ..domain.model import DINGTALK, EMAIL, SMS, WECOM, WECOM_APP, DeliveryResult, Message
 
 TIMEOUT = 10.0
 
@@ -185,6 +186,67 @@ class WeComRobot:
         return _robot_result(*post_json(self.webhook_url, self.body(message), self.timeout), self.RATE_LIMITED)
 
 
+class WeComApp:
+    """企业微信 application messages to people (应用消息): an access_token from
+    `GET /cgi-bin/gettoken?corpid=…&corpsecret=…` (valid `expires_in` seconds, cached and shared by
+    the worker's senders), then `POST /cgi-bin/message/send?access_token=…` with
+    {"touser": <userid>, "msgtype": "markdown", "agentid": <id>, "markdown": {"content"}}.
+    errcode 0 with an empty `invaliduser` is success; 42001 (token expired) and 40014 (token
+    invalid) fetch a new token and try once more; 45009/45033 and -1 are transient; a recipient
+    WeCom does not know (`invaliduser`, 81013) or a bad secret (40001) is refused."""
+
+    name = WECOM_APP
+    RATE_LIMITED = {45009, 45033, 45047}
+    TOKEN_STALE = {40014, 42001}
+    MARGIN = 300  # seconds before expiry a token is renewed
+
+    def __init__(self, corp_id: str, secret_key: str, agent_id: int, api_base: str = "https://qyapi.weixin.qq.com",
+                 timeout: float = TIMEOUT, clock=time.monotonic):
+        self.corp_id, self.secret_key, self.agent_id = corp_id, secret_key, agent_id
+        self.api_base, self.timeout, self.clock = api_base.rstrip("/"), timeout, clock
+        self._token: str = ""
+        self._expires = 0.0
+        self._lock = threading.Lock()
+        self.tokens_fetched = 0
+
+    def token(self, refresh: bool = False) -> tuple[str, DeliveryResult | None]:
+        """(access_token, None), or ("", the failure) when WeCom would not give one."""
+        with self._lock:
+            if self._token and not refresh and self.clock() < self._expires:
+                return self._token, None
+            query = urllib.parse.urlencode({"corpid": self.corp_id, "corpsecret": self.secret_key})
+            req = urllib.request.Request(f"{self.api_base}/cgi-bin/gettoken?{query}", method="GET")
+            status, reply, error = _call(req, self.timeout)
+            if reply is None or reply.get("errcode") != 0 or not reply.get("access_token"):
+                failed = _robot_result(status, reply, error, self.RATE_LIMITED)
+                return "", DeliveryResult(False, error=f"gettoken: {failed.error}", transient=failed.transient)
+            self._token = str(reply["access_token"])
+            self._expires = self.clock() + max(0, int(reply.get("expires_in") or 7200) - self.MARGIN)
+            self.tokens_fetched += 1
+            return self._token, None
+
+    def body(self, message: Message) -> dict:
+        return {"touser": message.address, "msgtype": "markdown", "agentid": self.agent_id,
+                "markdown": {"content": _markdown(message)}}
+
+    def send(self, message: Message) -> DeliveryResult:
+        if not message.address:
+            return DeliveryResult.refused("no WeCom user id")
+        refreshed = False
+        while True:
+            token, failed = self.token(refresh=refreshed)
+            if failed:
+                return failed
+            url = f"{self.api_base}/cgi-bin/message/send?access_token={urllib.parse.quote(token)}"
+            status, reply, error = post_json(url, self.body(message), self.timeout)
+            if reply is not None and reply.get("errcode") in self.TOKEN_STALE and not refreshed:
+                refreshed = True  # expired or revoked before our clock said so: a new token, once
+                continue
+            if reply is not None and reply.get("errcode") == 0 and reply.get("invaliduser"):
+                return DeliveryResult.refused(f"WeCom does not know user {reply['invaliduser']}")
+            return _robot_result(status, reply, error, self.RATE_LIMITED)
+
+
 def dingtalk_sign(secret_key: str, timestamp_ms: int) -> str:
     """DingTalk's signed mode: Base64(HMAC-SHA256(key=secret, msg="<timestamp>\\n<secret>")),
     then URL-encoded, sent as `sign` beside `timestamp` (milliseconds; valid for one hour)."""
@@ -336,6 +398,21 @@ def load_channels(environ: Mapping[str, str] | None = None) -> dict[str, Channel
                                       _env(env, "GOVOPS_NOTIFY_DINGTALK_KEYWORD"), timeout)
     elif secret("GOVOPS_NOTIFY_DINGTALK_SECRET", env):
         raise ConfigError("GOVOPS_NOTIFY_DINGTALK_SECRET is set without GOVOPS_NOTIFY_DINGTALK_WEBHOOK_URL")
+    app_vars = {"GOVOPS_NOTIFY_WECOM_APP_CORP_ID": _env(env, "GOVOPS_NOTIFY_WECOM_APP_CORP_ID"),
+                "GOVOPS_NOTIFY_WECOM_APP_SECRET": secret("GOVOPS_NOTIFY_WECOM_APP_SECRET", env) or "",
+                "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID": _env(env, "GOVOPS_NOTIFY_WECOM_APP_AGENT_ID")}
+    if any(app_vars.values()):
+        for var, value in app_vars.items():
+            if not value:
+                raise ConfigError(f"{var} is required for WeCom application messages (the corp id, "
+                                  "the application's secret and AgentId go together)")
+        agent = app_vars["GOVOPS_NOTIFY_WECOM_APP_AGENT_ID"]
+        if not agent.isdigit():
+            raise ConfigError(f"GOVOPS_NOTIFY_WECOM_APP_AGENT_ID={agent!r} is not the application's numeric AgentId")
+        base = _url(env, "GOVOPS_NOTIFY_WECOM_APP_API_BASE",
+                    _env(env, "GOVOPS_NOTIFY_WECOM_APP_API_BASE", "https://qyapi.weixin.qq.com"))
+        out[WECOM_APP] = WeComApp(app_vars["GOVOPS_NOTIFY_WECOM_APP_CORP_ID"],
+                                  app_vars["GOVOPS_NOTIFY_WECOM_APP_SECRET"], int(agent), base, timeout)
     provider = _env(env, "GOVOPS_NOTIFY_SMS_PROVIDER")
     if provider:
         if provider != "aliyun":
@@ -361,7 +438,7 @@ def load_channels(environ: Mapping[str, str] | None = None) -> dict[str, Channel
 def rate_limits(environ: Mapping[str, str] | None = None) -> dict[str, int]:
     """Messages a minute per channel (0: no cap). Robots default to their documented 20 a minute."""
     env = os.environ if environ is None else environ
-    defaults = {EMAIL: "0", SMS: "0", WECOM: "20", DINGTALK: "20"}
+    defaults = {EMAIL: "0", SMS: "0", WECOM_APP: "0", WECOM: "20", DINGTALK: "20"}
     out = {}
     for channel, default in defaults.items():
         name = f"GOVOPS_NOTIFY_{channel.upper()}_PER_MINUTE"

@@ -37,9 +37,20 @@ class NotifyStore:
         self.conn.execute(stmt.on_conflict_do_update(index_elements=["staff_id"],
                                                      set_={"email": stmt.excluded.email, "phone": stmt.excluded.phone}))
 
-    def contact(self, staff_id: str) -> dict:
-        row = self.conn.execute(sa.select(t.contacts).where(t.contacts.c.staff_id == staff_id)).mappings().first()
-        return dict(row) if row else {"staff_id": staff_id, "email": "", "phone": ""}
+    def save_user_contact(self, username: str, email: str, phone: str) -> None:
+        stmt = pg_insert(t.user_contacts).values(username=username, email=email or "", phone=phone or "")
+        self.conn.execute(stmt.on_conflict_do_update(index_elements=["username"],
+                                                     set_={"email": stmt.excluded.email, "phone": stmt.excluded.phone}))
+
+    def contact(self, recipient: str) -> dict:
+        """The addresses of a staff member (by staff id), else of a login user (by username: a
+        requester without a staff record)."""
+        row = self.conn.execute(sa.select(t.contacts).where(t.contacts.c.staff_id == recipient)).mappings().first()
+        if row is not None:
+            return dict(row)
+        user = self.conn.execute(sa.select(t.user_contacts).where(
+            t.user_contacts.c.username == recipient)).mappings().first()
+        return {"staff_id": recipient, "email": user["email"] if user else "", "phone": user["phone"] if user else ""}
 
     def preferences(self, staff_id: str) -> Preferences:
         row = self.conn.execute(sa.select(t.preferences).where(t.preferences.c.staff_id == staff_id)).mappings().first()
@@ -54,6 +65,34 @@ class NotifyStore:
         stmt = pg_insert(t.preferences).values(**values)
         self.conn.execute(stmt.on_conflict_do_update(
             index_elements=["staff_id"], set_={k: stmt.excluded[k] for k in values if k != "staff_id"}))
+
+    # -- administrators' templates -----------------------------------------------------------------
+    def current_templates(self) -> dict[tuple[str, str], dict]:
+        """(kind, channel) → the newest version, for those whose newest version is not a reset."""
+        tp = t.templates
+        newest = sa.select(tp.c.kind, tp.c.channel, sa.func.max(tp.c.version).label("version")).group_by(
+            tp.c.kind, tp.c.channel).subquery()
+        rows = self.conn.execute(sa.select(tp).join(newest, sa.and_(
+            tp.c.kind == newest.c.kind, tp.c.channel == newest.c.channel, tp.c.version == newest.c.version))
+            .where(tp.c.active.is_(True))).mappings()
+        return {(r["kind"], r["channel"]): dict(r) for r in rows}
+
+    def template_versions(self, kind: str, channel: str) -> list[dict]:
+        tp = t.templates
+        rows = self.conn.execute(sa.select(tp).where(tp.c.kind == kind, tp.c.channel == channel).order_by(
+            tp.c.version.desc())).mappings()
+        return [dict(r) for r in rows]
+
+    def save_template(self, *, kind: str, channel: str, subject: str, text: str, active: bool, by: str,
+                      now: datetime) -> int:
+        tp = t.templates
+        # serialise saves of one template: two administrators saving at once get consecutive versions
+        self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"template:{kind}:{channel}"})
+        version = self.conn.execute(sa.select(sa.func.coalesce(sa.func.max(tp.c.version), 0) + 1).where(
+            tp.c.kind == kind, tp.c.channel == channel)).scalar_one()
+        self.conn.execute(tp.insert().values(kind=kind, channel=channel, version=version, subject=subject, text=text,
+                                             active=active, updated_by=by, updated_at=now))
+        return version
 
     # -- the notification centre -----------------------------------------------------------------
     def add_notification(self, *, recipient: str, event_id: str, kind: str, subject_key: str, title: str,

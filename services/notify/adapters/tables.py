@@ -20,6 +20,15 @@ contacts = sa.Table(
     sa.Column("phone", sa.Text, nullable=False, server_default=""),
 )
 
+# Contact addresses of login users without a staff record (org's user_contact_changed): a
+# ticket's requester is often such a department user, known by their login name.
+user_contacts = sa.Table(
+    "user_contacts", metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("email", sa.Text, nullable=False, server_default=""),
+    sa.Column("phone", sa.Text, nullable=False, server_default=""),
+)
+
 # A person's notification centre: one row per (event, recipient), whatever the channels.
 notifications = sa.Table(
     "notifications", metadata,
@@ -78,6 +87,20 @@ preferences = sa.Table(
     sa.Column("channels", JSONB, nullable=False, server_default="{}"),
     sa.Column("quiet_start", sa.Time),
     sa.Column("quiet_end", sa.Time),
+)
+
+# An administrator's template for one event kind and channel (overrides the built-in one); every
+# save is a new version, the old ones stay (who changed what, when).
+templates = sa.Table(
+    "templates", metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),  # false: a reset back to the built-in template
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 for _t in orgdir_metadata.tables.values():

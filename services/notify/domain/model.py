@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import Enum
 
-EMAIL, SMS, WECOM, DINGTALK = "email", "sms", "wecom", "dingtalk"
-CHANNELS = (EMAIL, SMS, WECOM, DINGTALK)
-PERSONAL_CHANNELS = (EMAIL, SMS)   # addressed to one person (their e-mail, their mobile)
+EMAIL, SMS, WECOM, DINGTALK, WECOM_APP = "email", "sms", "wecom", "dingtalk", "wecom_app"
+CHANNELS = (EMAIL, SMS, WECOM_APP, WECOM, DINGTALK)
+# addressed to one person: their e-mail, their mobile, their 企业微信 account (application message)
+PERSONAL_CHANNELS = (EMAIL, SMS, WECOM_APP)
 ROBOT_CHANNELS = (WECOM, DINGTALK)  # a group robot: one message to the group chat
 
 # notify's event kinds (not the producers' event names: `info_requested` is ticket's
@@ -22,9 +23,17 @@ KINDS: dict[str, str] = {
     "sla_breached": "工单已超出服务时限",
     "ticket_escalated": "工单已升级",
     "budget_exceeded": "预算执行已超支",
+    "comment_added": "工单有新的留言",
+    "change_awaiting_approval": "变更等待您审批",
+    "rectification_assigned": "整改任务已下达",
+    "rectification_overdue": "整改任务已逾期",
+    "qualification_expiring": "供应商资质即将到期",
+    "evaluation_published": "绩效评价结果已发布",
     "test": "测试消息",
 }
 DEFAULT_CHANNELS = (EMAIL,)
+INAPP = "inapp"  # the notification centre's entry
+TEMPLATE_CHANNELS = (*CHANNELS, INAPP)  # an administrator may edit a template per kind and each of these
 # Kinds that also go to the configured group robots (escalation chain, alert storms).
 DEFAULT_ROBOT_KINDS = ("sla_breached", "ticket_escalated", "budget_exceeded")
 

@@ -23,10 +23,20 @@ def kind_of(source: str, name: str, data: dict) -> str | None:
             pending_on_requester = data.get("to_status") == "pending" and data.get("pending_reason") == "requester"
             return "info_requested" if pending_on_requester else None
         return name if name in ("ticket_assigned", "ticket_resolved", "sla_warning", "sla_breached",
-                                "ticket_escalated") else None
-    if source == "budget" and name == "budget_exceeded":
-        return "budget_exceeded"
-    return None
+                                "ticket_escalated", "comment_added", "change_awaiting_approval") else None
+    if source == "evaluation" and name == "accountability_recorded":
+        # only the records for an overdue rectification (not those for consecutive shortfalls)
+        return "rectification_overdue" if data.get("days_overdue") is not None else None
+    return {("budget", "budget_exceeded"): "budget_exceeded",
+            ("evaluation", "rectification_opened"): "rectification_assigned",
+            ("evaluation", "evaluation_published"): "evaluation_published",
+            ("outsource", "qualification_expiring"): "qualification_expiring"}.get((source, name))
+
+
+# The department's O&M officer (部门运维专员) approves its unit's changes (docs/org-roles.md); the
+# people who answer for vendors hold `process:vendor`.
+OM_OFFICER = ("approval", "change")
+VENDOR_OWNER = ("process", "vendor")
 
 
 def _lead(directory: Directory, group_id: str | None, on: date) -> list[str]:
@@ -72,6 +82,32 @@ def recipients(kind: str, data: dict, directory: Directory, now: datetime) -> li
             directory.positions_responsible_for("approval", "budget")
         for p in positions:
             out.extend(directory.holders(p, today))
+    elif kind == "comment_added":
+        # the author is not told of their own comment; an internal one never reaches the requester
+        author = {data.get("author"), data.get("author_staff_id")}
+        if data.get("visibility") == "public" and data.get("requester") not in author:
+            out.append(data["requester"])
+        if data.get("assignee") and data["assignee"] not in author:
+            out.append(data["assignee"])
+    elif kind == "change_awaiting_approval":
+        # the holders of every position whose decision is awaited now (the route resolved them)
+        for step in data.get("steps") or []:
+            for p in step.get("positions") or []:
+                out.extend(directory.holders(p, today))
+    elif kind in ("rectification_assigned", "rectification_overdue"):
+        if data.get("owner_position"):
+            out.extend(directory.holders(data["owner_position"], today))
+    elif kind == "evaluation_published":
+        # each evaluated unit's O&M officer, and the evaluating unit's
+        units = [r.get("org_unit_id") for r in data.get("results") or []] + [data.get("subject_org_unit_id")]
+        for unit in dict.fromkeys(u for u in units if u):
+            for p in directory.positions_responsible_for(*OM_OFFICER, unit):
+                out.extend(directory.holders(p, today))
+    elif kind == "qualification_expiring":
+        positions = directory.positions_responsible_for(*VENDOR_OWNER, data.get("org_unit_id")) or \
+            directory.positions_responsible_for(*VENDOR_OWNER)
+        for p in positions:
+            out.extend(directory.holders(p, today))
     seen: set[str] = set()
     return [s for s in out if s and not (s in seen or seen.add(s))]  # type: ignore[func-returns-value]
 
@@ -80,4 +116,10 @@ def subject_key(kind: str, data: dict) -> str:
     """The incident the event is about, for de-duplication: the ticket, or the budget and scope."""
     if kind == "budget_exceeded":
         return f"budget:{data.get('budget_id')}:{data.get('scope')}"
+    if kind in ("rectification_assigned", "rectification_overdue"):
+        return f"rectification:{data.get('rectification_id')}"
+    if kind == "evaluation_published":
+        return f"evaluation:{data.get('plan_id')}"
+    if kind == "qualification_expiring":  # one message per qualification and threshold
+        return f"qualification:{data.get('qualification_id')}:{data.get('days_left')}"
     return f"ticket:{data.get('ticket_id')}"

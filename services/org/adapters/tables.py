@@ -121,6 +121,8 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("email", sa.Text, nullable=False, server_default=""),
+    sa.Column("mobile", sa.Text, nullable=False, server_default=""),
 )
 
 refresh_tokens = sa.Table(

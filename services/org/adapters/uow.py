@@ -312,6 +312,13 @@ class Identities:
         row = self.conn.execute(q.with_for_update() if lock else q).first()
         return User(**row._mapping) if row else None
 
+    def user_contacts(self) -> list[dict]:
+        """Login users with an e-mail or mobile (org's snapshot carries them for notify)."""
+        u = t.users
+        rows = self.conn.execute(sa.select(u.c.username, u.c.staff_id, u.c.email, u.c.mobile).where(
+            sa.or_(u.c.email != "", u.c.mobile != "")).order_by(u.c.username)).mappings()
+        return [dict(r) for r in rows]
+
     def save_user(self, u: User) -> None:
         self.conn.execute(t.users.update().where(t.users.c.username == u.username).values(
             **{k: v for k, v in vars(u).items() if k != "username"}))

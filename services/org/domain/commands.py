@@ -112,6 +112,18 @@ class CreateUser:
     password: str
     display_name: str
     staff_id: str | None = None
+    email: str = ""
+    mobile: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateUser:
+    """A login user's display name and contact addresses (notify mails and texts them)."""
+
+    username: str
+    display_name: str
+    email: str = ""
+    mobile: str = ""
 
 
 @dataclass(frozen=True)

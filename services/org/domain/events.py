@@ -90,6 +90,23 @@ class StaffCreated(_StaffEvent):
 
 
 @dataclass(frozen=True)
+class UserContactChanged(OrgEvent):
+    """A login user's contact addresses, on CreateUser (when given) and UpdateUser: notify reaches
+    a requester without a staff record through them."""
+
+    username: str
+    staff_id: str | None
+    email: str
+    mobile: str
+
+    def event_subject(self) -> str:
+        return self.username
+
+    def event_org_unit_id(self) -> str | None:
+        return None  # a login user belongs to no unit (its roles do)
+
+
+@dataclass(frozen=True)
 class StaffAssigned(_StaffEvent):
     staff_id: str
     position_id: str

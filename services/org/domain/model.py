@@ -212,6 +212,9 @@ class User:
     active: bool = True
     failed_logins: int = 0
     locked_until: datetime | None = None
+    # where notify reaches a login user who has no staff record (e.g. a department requester)
+    email: str = ""
+    mobile: str = ""
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,20 @@ class LockoutPolicy:
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
 PASSWORD_MIN = 10
+
+
+MOBILE = re.compile(r"^(\+86)?1\d{10}$")
+
+
+def validate_contact(v: Validator, email: str, mobile: str) -> tuple[str, str]:
+    """A login user's e-mail and mainland mobile number (both optional); violations name the field."""
+    email = v.text("email", email, required=False, max_len=128)
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
+        v.fail("email", "is not an e-mail address")
+    mobile = v.text("mobile", mobile, required=False, max_len=16)
+    if mobile and not MOBILE.match(mobile):
+        v.fail("mobile", "is not a mainland mobile number (11 digits starting with 1, optionally +86)")
+    return email, mobile
 
 
 def validate_credentials(v: Validator, username: str, password: str) -> str:

@@ -96,6 +96,25 @@ TicketRated = _event(
     ('rating', 'int'),
     ('comment', 'str'),
 )
+# A change's approval steps whose decision is awaited now (on submission, and when a sequential
+# route moves to its next step): notify tells the holders of their positions.
+ChangeAwaitingApproval = _event(
+    'ChangeAwaitingApproval',
+    ('change_type', 'str'),
+    ('risk', 'str'),
+    ('emergency', 'bool'),
+    ('steps', 'list'),
+)
+# A comment on the ticket (notify tells the requester of public ones and the assignee of all;
+# an internal comment's body never reaches the requester).
+CommentAdded = _event(
+    'CommentAdded',
+    ('comment_id', 'int'),
+    ('author', 'str'),
+    ('author_staff_id', 'str | None'),
+    ('visibility', 'str'),
+    ('body', 'str'),
+)
 SlaWarning = _event(
     'SlaWarning',
     ('target', 'str'),

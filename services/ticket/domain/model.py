@@ -434,7 +434,13 @@ class Ticket:
             raise FailedPrecondition(f"a {change.change_type} change route without approval steps is pre-approved")
         out = self.act("submit", now, None)
         change.submit(steps, sequential, retrospective)
+        out.append(self._awaiting(change, change.eligible, now))
         return out
+
+    def _awaiting(self, change, steps, now: datetime):
+        return ev.ChangeAwaitingApproval(
+            **self.common(now), change_type=change.change_type, risk=change.risk, emergency=change.emergency,
+            steps=[{"step": s.name, "org_unit_id": s.org_unit_id, "positions": list(s.positions)} for s in steps])
 
     def preapprove_change(self, now: datetime) -> list:
         """A standard change of a pre-approved model: approved without an approval round."""
@@ -448,12 +454,16 @@ class Ticket:
         change = self.require_change()
         if self.status != Status.AWAITING_APPROVAL:
             raise FailedPrecondition(f"cannot approve or reject a change in status {_v(self.status)}")
+        before = {s.name for s in change.eligible}
         approval, final = change.decide(approver, positions_held, approve, comment, now)
         out = self.act("reject" if not approve else "approve_final" if final else "approve", now, None)
         decided = dict(approver=approver, position_id=approval.position_id, risk=change.risk,
                        emergency=change.emergency, comment=approval.comment, step=approval.step,
                        change_type=change.change_type)
         out.append((ev.ChangeApproved if approve else ev.ChangeRejected)(**self.common(now), **decided))
+        newly = [s for s in change.eligible if s.name not in before] if approve and not final else []
+        if newly:  # a sequential route's next step: its approvers are awaited now
+            out.append(self._awaiting(change, newly, now))
         return out
 
     def implement_change(self, outcome: str, notes: str, now: datetime) -> list:

@@ -11,6 +11,7 @@ from govkit.auth import Principal
 from govkit.errors import FailedPrecondition, NotFound, PermissionDenied, Validator
 from govkit.events import utcnow
 
+from ..domain import events as ev
 from ..domain.commands import (
     AddAttachment,
     AddComment,
@@ -48,6 +49,9 @@ def add_comment(cmd: AddComment, uow: TicketUow, caller: Principal, *, now: date
         comment_id = uow.comments.add(t.id, caller.subject, body, cmd.visibility, now)
         t.updated_at = now
         uow.tickets.save(t, caller.subject, f"comment_{cmd.visibility}")
+        uow.collect(ev.CommentAdded(**t.common(now), comment_id=comment_id, author=caller.subject,
+                                    author_staff_id=caller.staff_id or None, visibility=cmd.visibility,
+                                    body=body))
         uow.commit()
         return comment_id
 
