@@ -1,6 +1,6 @@
 """trace order: each budget group's asset ids in asset-code order
 
-Revision ID: 0008_p15b_trace_order
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03
 
@@ -11,7 +11,7 @@ they had. Assets are never deleted (a retired asset stays), so every id is found
 """
 from alembic import op
 
-revision = "0008_p15b_trace_order"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """operations window: indexes for the "all in scope" and "unassigned" queues sorted by SLA due
 
-Revision ID: 0008_p14q_queue_indexes
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 
 The group and my-queue views already walk (group_id | assignee, resolution_due_at, id) WHERE
@@ -11,8 +11,8 @@ open ticket (bench/ops.py: 1M stored, 300k open). Both are partial, like the oth
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_p14q_queue_indexes"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """templates: an administrator's template per event kind and channel, versioned
 
-Revision ID: 0002_n16_templates
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_n16_templates"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None

@@ -1,6 +1,6 @@
 """catalogue items carry a version (optimistic concurrency of the administration page)
 
-Revision ID: 0008_p14k_catalogue_version
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03
 
@@ -10,7 +10,7 @@ Articles already have a version (kb_articles.version).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_p14k_catalogue_version"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None

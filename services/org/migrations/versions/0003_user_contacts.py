@@ -1,13 +1,13 @@
 """users: e-mail and mobile (notify reaches requesters without a staff record)
 
-Revision ID: 0003_n16_user_contacts
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_n16_user_contacts"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """user_contacts: e-mail and mobile of login users without a staff record (org user_contact_changed)
 
-Revision ID: 0003_n16_user_contacts
-Revises: 0002_n16_templates
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_n16_user_contacts"
-down_revision = "0002_n16_templates"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
