@@ -89,9 +89,11 @@ class NotifySettings:
 
     def link(self, kind: str, data: dict) -> str:
         if kind == "budget_exceeded":
-            return f"{self.portal_url}/budget/{data.get('budget_id', '')}"
+            return f"{self.portal_url}/budget/budgets/{data.get('budget_id', '')}"
         if kind == "qualification_expiring":
             return f"{self.portal_url}/outsource/vendors/{data.get('vendor_id', '')}"
+        if kind in ("rectification_assigned", "rectification_overdue"):
+            return f"{self.portal_url}/evaluation/loop"  # the finding's whole loop, not only its ticket
         if kind == "evaluation_published":
             return f"{self.portal_url}/evaluation/plans/{data.get('plan_id', '')}"
         return f"{self.portal_url}/tickets/{data.get('ticket_id', '')}" if data.get("ticket_id") else self.portal_url
