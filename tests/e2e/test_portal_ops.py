@@ -172,7 +172,10 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
     lead = browser()
     log_in(lead, portal, "ops-lead")
     assert lead.url.endswith("/ops/queue")
-    lead.goto(f"{portal}/ops/tickets/{second.id}")
+    # a notification's link opens the requester's page of the ticket; staff go on from it to this window
+    lead.goto(f"{portal}/tickets/{second.id}")
+    lead.locator('[data-test="work-in-ops"]').click()
+    lead.wait_for_url(at(f"/ops/tickets/{second.id}"))
     lead.locator('[data-test="work-assignee"]').get_by_text("李娜").wait_for()
     lead.locator('[data-test="assign"]').click()
     duty = lead.locator('[data-test="on-duty-list"]')
