@@ -92,8 +92,8 @@ class NotifySettings:
             return f"{self.portal_url}/budget/budgets/{data.get('budget_id', '')}"
         if kind == "qualification_expiring":
             return f"{self.portal_url}/outsource/vendors/{data.get('vendor_id', '')}"
-        if kind in ("rectification_assigned", "rectification_overdue"):
-            return f"{self.portal_url}/evaluation/loop"  # the finding's whole loop, not only its ticket
+        if kind in ("rectification_assigned", "rectification_overdue") and not data.get("ticket_id"):
+            return f"{self.portal_url}/evaluation/loop"  # no rectification ticket (yet): the findings' loop
         if kind == "evaluation_published":
             return f"{self.portal_url}/evaluation/plans/{data.get('plan_id', '')}"
         return f"{self.portal_url}/tickets/{data.get('ticket_id', '')}" if data.get("ticket_id") else self.portal_url

@@ -64,11 +64,16 @@ def test_compile_trace_and_approve_with_separation_of_duties(stack, setup, porta
     boss.get_by_role("heading", name="运维经费预算").wait_for()
     boss.locator('[data-test="compile-open"]').click()
     dialog = boss.get_by_role("dialog")
-    dialog.get_by_label("预算单位").click()
-    boss.get_by_role("option", name="县数据资源局").click()
+    # the session's stack holds other tests' units too: filter the list down to ours, and see it chosen
+    dialog.get_by_label("预算单位").fill("县数据资源局")
+    boss.locator(".el-select-dropdown__item:visible", has_text="县数据资源局").click()
+    dialog.locator(".el-select__selected-item", has_text="县数据资源局").wait_for()
     dialog.get_by_label("年度").fill("2026")  # this year: spending is recorded after the fact
+    # the dialog reads the standards when it opens: choose only once they are there
+    dialog.locator('[data-test="compile-standard"][data-loaded="true"]').wait_for()
     dialog.get_by_label("定额标准").click(force=True)
-    boss.get_by_role("option", name="BGT-E2E v1", exact=False).click()
+    boss.locator(".el-select-dropdown__item:visible", has_text="BGT-E2E v1").click()
+    dialog.locator(".el-select__selected-item", has_text="BGT-E2E v1").wait_for()
     dialog.locator('[data-test="compile-run"]').click()
     dialog.get_by_text("编制完成").wait_for()
     assert f"{SERVERS + 1} 项资产" in dialog.locator('[data-test="compile-progress"]').inner_text()

@@ -142,9 +142,10 @@ def test_the_engineer_chooses_channels_and_quiet_hours(site, story, browser):
     row.get_by_text("企业微信消息").click()
     page.locator("[data-test=prefs-comment_added]").get_by_text("电子邮件").click()  # untick: centre only
     page.locator("[data-test=quiet-start]").click()
-    page.get_by_role("option", name="22:00", exact=True).click()
+    # each list by its own popper: the other one may still be in the page, fading out
+    page.locator(".quiet-start-options").get_by_role("option", name="22:00", exact=True).click()
     page.locator("[data-test=quiet-end]").click()
-    page.get_by_role("option", name="07:00", exact=True).click()
+    page.locator(".quiet-end-options").get_by_role("option", name="07:00", exact=True).click()
     page.locator("[data-test=save-prefs]").click()
     page.get_by_text("接收设置已保存").wait_for()
     shot(page, "notify-03-preferences")

@@ -30,7 +30,9 @@ def test_each_kind_links_to_a_portal_page(kind):
     assert any(r.match(path) for r in portal_routes()), f"{kind}: {path} is not a page of the portal"
 
 
-def test_budget_and_rectification_links_open_their_own_pages():
+def test_budget_and_rectification_links_open_the_pages_to_act_on():
     s = NotifySettings(portal_url="https://p")
     assert s.link("budget_exceeded", SAMPLE) == "https://p/budget/budgets/b-1"
-    assert s.link("rectification_overdue", SAMPLE) == "https://p/evaluation/loop"
+    # the rectification's ticket is where its owner acts; without one, the evaluation's loop page
+    assert s.link("rectification_overdue", SAMPLE) == "https://p/tickets/t-1"
+    assert s.link("rectification_overdue", {"rectification_id": "r-1"}) == "https://p/evaluation/loop"
