@@ -432,7 +432,8 @@ def main() -> None:
     app = build(settings)
     start_http_server(settings.metrics_port, addr="0.0.0.0")
     log.info("portal_starting", url=settings.url, web_dir=str(settings.web_dir))
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True,
+    # httptools, never a silent fallback to h11 (pure Python; docs/benchmarks-portal.md)
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=True, http="httptools",
                 forwarded_allow_ips=settings.forwarded_allow_ips, log_level=settings.log_level.lower(),
                 access_log=False, timeout_graceful_shutdown=10)
 
