@@ -66,6 +66,19 @@ export const session = {
 }
 
 // A file as the base64 of proto3 JSON `bytes`.
+// The inverse: a proto3 JSON `bytes` field (base64), e.g. an export or a report, saved by the browser.
+export function saveBase64(content, filename, type = 'application/octet-stream') {
+  const bytes = Uint8Array.from(atob(content || ''), (c) => c.charCodeAt(0))
+  const url = URL.createObjectURL(new Blob([bytes], { type }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
 export function fileToBase64(file) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader()

@@ -24,21 +24,6 @@ export function unitTree(units) {
   return roots
 }
 
-// base64 (proto3 JSON bytes) → a file the browser saves.
-export function download(base64, filename, type = 'application/octet-stream') {
-  const bin = atob(base64)
-  const bytes = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i += 1) bytes[i] = bin.charCodeAt(i)
-  const url = URL.createObjectURL(new Blob([bytes], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
-}
-
 // "rows[12].original_value" → { row: 12, column: 'original_value' }; "rows[3]" → { row: 3, column: '' };
 // any other field (e.g. "rows", "content") → { row: null, column: field }. Sorted by row.
 export function importErrors(violations) {

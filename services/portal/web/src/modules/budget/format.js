@@ -14,21 +14,6 @@ export function yuan(m) {
   return Number(amount || 0)
 }
 
-// A proto3 JSON `bytes` field (base64) saved as a file by the browser.
-export function downloadBase64(content, filename, type) {
-  const bin = atob(content || '')
-  const bytes = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i += 1) bytes[i] = bin.charCodeAt(i)
-  const url = URL.createObjectURL(new Blob([bytes], { type: type || 'application/octet-stream' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
-}
-
 // The enum's last word in lower case: BUDGET_STATE_SUBMITTED → submitted.
 export function enumKey(value, prefix) {
   return String(value || '').replace(prefix, '').toLowerCase()

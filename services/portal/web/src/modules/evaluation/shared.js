@@ -1,4 +1,5 @@
 // What the evaluation windows share: the grid's axes, display of values and scores, file downloads.
+import { saveBase64 } from '../../api.js'
 export const LEVELS = ['organization', 'process', 'individual']
 export const DIMENSIONS = ['goals', 'design', 'management']
 export const LEVEL_ENUM = { organization: 'LEVEL_ORGANIZATION', process: 'LEVEL_PROCESS', individual: 'LEVEL_INDIVIDUAL' }
@@ -59,15 +60,7 @@ export function dataSource(t, ind) {
 
 // Saves a GetReport reply (proto3 JSON: content is base64) as a file.
 export function download(reply) {
-  const bytes = Uint8Array.from(atob(reply.content || ''), (c) => c.charCodeAt(0))
-  const url = URL.createObjectURL(new Blob([bytes], { type: reply.mime_type || 'application/octet-stream' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = reply.file_name || 'report'
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  saveBase64(reply.content, reply.file_name || 'report', reply.mime_type || 'application/octet-stream')
 }
 
 // "fgw/group/grp-network" with the names the page knows.
