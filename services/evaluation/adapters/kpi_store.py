@@ -25,7 +25,7 @@ from typing import Any, cast
 
 import redis
 
-from govkit import logs
+from govkit import logs, pubsub
 
 from ..domain import kpis
 from ..domain.kpis import EventPlan, KpiDelta, KpiFilter, KpiKey, KpiValue, Level
@@ -333,47 +333,23 @@ class KpiHub:
                 continue
             for v in mine:
                 sub.last[(v.key, v.name)] = v.value
-            try:
-                sub.queue.put_nowait(mine)
-            except queue.Full:
-                # A stuck client loses its stream (None ends it), not the others theirs.
+            if not pubsub.offer(sub.queue, mine):
                 self.unsubscribe(sub.queue)
-                with sub.queue.mutex:
-                    sub.queue.queue.clear()
-                sub.queue.put_nowait(None)
 
     def _run(self) -> None:
-        connected_before = False
-        while not self._stop.is_set():
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            try:
-                pubsub.subscribe(changes_channel(self.redis))
-                self._ready.set()
-                if connected_before:
-                    # Messages published while we were away (Redis drops a subscriber that falls
-                    # too far behind, or the connection broke) are lost: recompute everything
-                    # watched; only values that changed since last sent go out.
-                    self._dispatch(set(self.store.subjects()))
-                connected_before = True
-                while not self._stop.is_set():
-                    message = pubsub.get_message(timeout=0.5)
-                    if message is None:
-                        continue
-                    pairs: set = set()
-                    taken = 0
-                    while message is not None:  # coalesce what is already waiting (up to 1000)
-                        pairs |= parse_change_message(message["data"])[1]
-                        taken += 1
-                        message = pubsub.get_message(timeout=0) if taken < 1000 else None
-                    if pairs:
-                        self._dispatch(pairs)
-            except redis.ConnectionError:
-                self._stop.wait(0.5)
-            except Exception:  # a bug must not silence every stream: log, resubscribe, resync
-                log.exception("kpi_hub_error")
-                self._stop.wait(0.5)
-            finally:
-                pubsub.close()
+        # Messages published while the hub was away (Redis drops a subscriber that falls too far
+        # behind, or the connection broke) are lost: after a resubscription everything watched is
+        # recomputed, and only values that changed since last sent go out.
+        pubsub.follow(self.redis, lambda: changes_channel(self.redis), stop=self._stop, ready=self._ready,
+                      on_batch=self._on_batch, name="kpi_hub",
+                      on_resubscribe=lambda: self._dispatch(set(self.store.subjects())))
+
+    def _on_batch(self, batch: list) -> None:
+        pairs: set[tuple[Level, str]] = set()
+        for data in batch:
+            pairs |= parse_change_message(data)[1]
+        if pairs:
+            self._dispatch(pairs)
 
     def stop(self) -> None:
         """Stop and wait for the subscriber thread, so the Redis client can be closed after it."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import redis
 
-from govkit import logs
+from govkit import logs, pubsub
 from govkit.errors import Unavailable
 
 from ..domain.events import COMMON_FIELDS, TicketEvent
@@ -134,43 +134,22 @@ class QueueHub:
             mine = [c for c in changes if sub.wants(c)]
             if not mine:
                 continue
-            try:
-                sub.queue.put_nowait(mine)
-            except queue.Full:
-                # A stuck client loses its stream (it reconnects and reloads), not the others theirs.
+            if not pubsub.offer(sub.queue, mine):
                 self.unsubscribe(sub)
-                with sub.queue.mutex:
-                    sub.queue.queue.clear()
-                sub.queue.put_nowait(None)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.follow(self.redis, lambda: self.channel, stop=self._stop, ready=self._ready,
+                      on_batch=self._on_batch, name="ticket_queue_hub")
+
+    def _on_batch(self, batch: list) -> None:
+        changes: list[dict] = []
+        for data in batch:
             try:
-                pubsub.subscribe(self.channel)
-                self._ready.set()
-                while not self._stop.is_set():
-                    message = pubsub.get_message(timeout=0.5)
-                    if message is None:
-                        continue
-                    changes: list[dict] = []
-                    taken = 0
-                    while message is not None:  # coalesce what is already waiting (up to 1000)
-                        try:
-                            changes.extend(json.loads(message["data"]))
-                        except (ValueError, TypeError):
-                            log.warning("ticket_feed_bad_message")
-                        taken += 1
-                        message = pubsub.get_message(timeout=0) if taken < 1000 else None
-                    if changes:
-                        self.dispatch(changes)
-            except redis.ConnectionError:
-                self._stop.wait(0.5)
-            except Exception:  # a bug must not silence every stream: log and resubscribe
-                log.exception("ticket_queue_hub_error")
-                self._stop.wait(0.5)
-            finally:
-                pubsub.close()
+                changes.extend(json.loads(data))
+            except (ValueError, TypeError):
+                log.warning("ticket_feed_bad_message")
+        if changes:
+            self.dispatch(changes)
 
     def stop(self) -> None:
         self._stop.set()
