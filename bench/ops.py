@@ -240,26 +240,9 @@ def change_to_update(portal: str, stack, rate: float, seconds: float) -> dict:
 
 
 def start_portal(stack, workdir: Path):
-    import httpx2 as httpx
+    from govkit.stack import start_portal as start
 
-    from govkit.stack import BIN, Process, free_port
-
-    port = free_port()
-    env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
-           "GOVOPS_METRICS_PORT": str(free_port())}
-    process = Process("portal", [str(BIN / "govops-portal")], env, workdir / "portal.log")
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # until it answers (a start-up wait)
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        if process.popen.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"govops-portal did not start; see {process.log_path}")
-        time.sleep(0.2)
+    return start(stack, workdir / "portal.log")
 
 
 def main(argv=None) -> int:

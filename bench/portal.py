@@ -87,32 +87,14 @@ class PortalStack:
         return self
 
     def _start(self) -> None:
-        import httpx2 as httpx
-
-        from govkit.stack import BIN, Process, free_port
+        from govkit.stack import start_portal
 
         if not (WEB_DIR / "index.html").is_file():
             raise RuntimeError("services/portal/web/dist is not built: run `make web`")
         self.stack.prepare()
         self.stack.start()
         self.stack.create_org_units([(UNIT, "压测委办局", "", "department")])
-        port = free_port()
-        env = {**self.stack.env, "GOVOPS_PORTAL_HOST": LOCALHOST, "GOVOPS_PORTAL_PORT": str(port),
-               "GOVOPS_PORTAL_WEB_DIR": str(WEB_DIR), "GOVOPS_METRICS_PORT": str(free_port()),
-               "GOVOPS_LOG_LEVEL": "WARNING"}
-        self.portal = Process("portal-web", [str(BIN / "govops-portal")], env, self.workdir / "portal-web.log")
-        self.portal.start()
-        self.url = f"http://{LOCALHOST}:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if self.portal.popen.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"govops-portal did not start; see {self.workdir}/portal-web.log")
-            time.sleep(0.2)
+        self.portal, self.url = start_portal(self.stack, self.workdir / "portal-web.log", web_dir=WEB_DIR)
 
     def __exit__(self, *exc):
         import redis

@@ -43,29 +43,12 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _start_portal(stack, workdir: Path):
-    import httpx2 as httpx
-
-    from govkit.stack import BIN, Process, free_port
+    from govkit.stack import start_portal
 
     web = Path(__file__).resolve().parents[1] / "services" / "portal" / "web" / "dist"
-    port = free_port()
-    env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
-           "GOVOPS_PORTAL_WEB_DIR": str(web), "GOVOPS_LOG_LEVEL": "WARNING", "GOVOPS_METRICS_PORT": str(free_port()),
-           # the bench logs in more often than a person would
-           "GOVOPS_PORTAL_LOGIN_LIMIT_PER_USER": "1000", "GOVOPS_PORTAL_LOGIN_LIMIT_PER_IP": "1000"}
-    process = Process("portal-web", [str(BIN / "govops-portal")], env, workdir / "portal-web.log")
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        if process.popen.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"govops-portal did not start; see {process.log_path}")
-        time.sleep(0.2)
+    # the bench logs in more often than a person would
+    return start_portal(stack, workdir / "portal-web.log", web_dir=web, extra_env={
+        "GOVOPS_PORTAL_LOGIN_LIMIT_PER_USER": "1000", "GOVOPS_PORTAL_LOGIN_LIMIT_PER_IP": "1000"})
 
 
 def _session(url: str, user: str):

@@ -251,3 +251,32 @@ def wait_for_consumers(vhost: str, timeout: float = 30.0, prefix: str = "") -> N
         if time.monotonic() > deadline:
             raise TimeoutError(f"queues without consumers in vhost {vhost}: {rows}")
         time.sleep(0.2)
+
+
+def start_portal(stack: Stack, log_path: Path, *, web_dir: Path | None = None, extra_env: dict | None = None,
+                 timeout: float = 60.0) -> tuple[Process, str]:
+    """`govops-portal` in front of `stack` (serving the built web app in `web_dir`, if given) on a free
+    port; the process and its base URL once /api/health answers. RuntimeError if it never does."""
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
+           "GOVOPS_METRICS_PORT": str(free_port()), "GOVOPS_LOG_LEVEL": "WARNING", **(extra_env or {})}
+    if web_dir is not None:
+        env["GOVOPS_PORTAL_WEB_DIR"] = str(web_dir)
+    process = Process("portal", [str(BIN / "govops-portal")], env, log_path)
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:  # a start-up wait, not a timed assertion
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=1) as reply:
+                if reply.status == 200:
+                    return process, url
+        except (urllib.error.URLError, OSError):
+            pass
+        if process.popen.poll() is not None or time.monotonic() > deadline:
+            process.stop()
+            raise RuntimeError(f"govops-portal did not start; see {log_path}")
+        time.sleep(0.2)

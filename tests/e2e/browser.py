@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,30 +25,16 @@ PASSWORD = "portal-e2e-password-1"
 def serve_portal(stack):
     """`govops-portal` serving the built web app in front of `stack` (any govkit.stack.Stack); its
     base URL while the block runs."""
-    import httpx2 as httpx
     import pytest
 
-    from govkit.stack import BIN, Process, free_port
+    from govkit.stack import start_portal
 
     if not (WEB_DIR / "index.html").is_file():
         pytest.fail(f"{WEB_DIR.relative_to(ROOT)} is not built: run `make web` (make test does)")
-    port = free_port()
-    env = {**stack.env, "GOVOPS_PORTAL_HOST": "127.0.0.1", "GOVOPS_PORTAL_PORT": str(port),
-           "GOVOPS_PORTAL_WEB_DIR": str(WEB_DIR), "GOVOPS_LOG_LEVEL": "WARNING",
-           "GOVOPS_METRICS_PORT": str(free_port())}
-    process = Process("portal-web", [str(BIN / "govops-portal")], env, stack.workdir / "portal-web.log")
-    process.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # until it answers (a start-up wait, not a timed assertion)
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.popen.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"govops-portal did not start; see {process.log_path}")
-        time.sleep(0.2)
+    try:
+        process, url = start_portal(stack, stack.workdir / "portal-web.log", web_dir=WEB_DIR)
+    except RuntimeError as err:
+        pytest.fail(str(err))
     yield url
     process.stop()
 

@@ -6,9 +6,7 @@ again sends nothing twice; a ticket breaching both its SLA targets reaches the r
 from __future__ import annotations
 
 import subprocess
-import time
 
-import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -19,6 +17,7 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
+from tests.catchup import until_caught_up, wait_until
 from tests.notify_peers import Receiver, SmtpServer
 
 PORTAL = "https://portal.e2e.gov.cn"
@@ -44,27 +43,14 @@ def notify_stack(tmp_path_factory, namespace):
             s.destroy()
 
 
-def _retry(call, what: str, timeout: float = 30.0):
-    """Until the callee's read model caught up (NOT_FOUND / INVALID_ARGUMENT meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return call()
-        except grpc.RpcError as err:
-            if err.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
-                                  grpc.StatusCode.FAILED_PRECONDITION) or time.monotonic() > deadline:
-                raise AssertionError(f"{what}: {err.code()} {err.details()}") from err
-            time.sleep(0.2)
-
-
 def _assign(stack, token, unit: str, staff_id: str, title: str) -> tpb.Ticket:
     with channel(stack.target("ticket"), token) as ch:
         tickets = ticket_pb2_grpc.TicketServiceStub(ch)
-        t = _retry(lambda: tickets.CreateTicket(tpb.CreateTicketRequest(
+        t = until_caught_up(lambda: tickets.CreateTicket(tpb.CreateTicketRequest(
             title=title, org_unit_id=unit, category=tpb.CATEGORY_INFRASTRUCTURE, priority=tpb.PRIORITY_HIGH,
             idempotency_key=f"{unit}-{staff_id}"), timeout=10), "ticket knows the unit").ticket
-        _retry(lambda: tickets.AssignTicket(tpb.AssignTicketRequest(ticket_id=t.id, assignee=staff_id), timeout=10),
-               "ticket knows the engineer")
+        until_caught_up(lambda: tickets.AssignTicket(tpb.AssignTicketRequest(ticket_id=t.id, assignee=staff_id),
+                                                     timeout=10), "ticket knows the engineer")
     return t
 
 
@@ -73,13 +59,6 @@ def _queue_settled(vhost: str, prefix: str) -> bool:
                          capture_output=True, text=True).stdout
     counts = [line.split() for line in out.splitlines() if line.startswith(prefix)]
     return bool(counts) and all(c[1] == "0" for c in counts)
-
-
-def _wait(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def test_assigning_a_ticket_mails_the_engineer_once(notify_stack):
@@ -108,13 +87,13 @@ def test_assigning_a_ticket_mails_the_engineer_once(notify_stack):
                 "AND envelope->'data'->>'ticket_id' = :t RETURNING id"), {"t": ticket.id}).scalars().all()
             conn.execute(sa.text(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')"))
         assert len(again) == 1
-        _wait(lambda: _relayed(engine, again[0]), "the relay to publish it again")
+        wait_until(lambda: _relayed(engine, again[0]), "the relay to publish it again")
     finally:
         engine.dispose()
     # a later assignment as a barrier: once its mail is in and the queue is empty, the replay was consumed
     _assign(stack, token, "e2e-ntf", "N9002", "统一身份认证登录失败")
-    _wait(lambda: len(mailbox.messages) >= 2, "the second engineer's mail")
-    _wait(lambda: _queue_settled(stack.name, "evt-ticket-ticket_assigned--notify"), "notify's queue to drain")
+    wait_until(lambda: len(mailbox.messages) >= 2, "the second engineer's mail")
+    wait_until(lambda: _queue_settled(stack.name, "evt-ticket-ticket_assigned--notify"), "notify's queue to drain")
     assert sorted(m["To"] for m in mailbox.messages) == ["qian@ops.gov.cn", "zhao@ops.gov.cn"]
 
 
@@ -140,7 +119,7 @@ def test_the_cli_sends_a_test_mail_and_reads_the_delivery_log_as_json(notify_sta
     sent = _cli(stack, "notify", "test", "email", "--to", "newcomer@ops.gov.cn")
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "test on email: sent" in sent.stdout
-    _wait(lambda: len(mailbox.messages) > before, "the test mail")
+    wait_until(lambda: len(mailbox.messages) > before, "the test mail")
     assert mailbox.messages[-1]["To"] == "newcomer@ops.gov.cn"
     log = _cli(stack, "--output", "json", "notify", "deliveries", "--kind", "test")
     assert log.returncode == 0, log.stderr
@@ -176,12 +155,12 @@ def test_a_ticket_breaching_both_targets_reaches_the_robot_once(notify_stack):
                     "SELECT count(*) FROM outbox WHERE type = 'govops.ticket.sla_breached.v1' AND sent_at IS NOT NULL "
                     "AND envelope->>'subject' = :t"), {"t": str(t.id)}).scalar_one() == 2
 
-        _wait(both_breaches_relayed, "the response and resolution breaches")
+        wait_until(both_breaches_relayed, "the response and resolution breaches")
     finally:
         engine.dispose()
-    _wait(lambda: _queue_settled(stack.name, "evt-ticket-sla_breached--notify"), "notify's queue to drain")
+    wait_until(lambda: _queue_settled(stack.name, "evt-ticket-sla_breached--notify"), "notify's queue to drain")
     robot = stack.robot  # type: ignore[attr-defined]
-    _wait(lambda: any(t.number in m["markdown"]["content"] for m in robot.received["wecom"]), "the robot message")
+    wait_until(lambda: any(t.number in m["markdown"]["content"] for m in robot.received["wecom"]), "the robot message")
     notify = make_engine(f"{pg}/{stack.name}_notify", pool_size=1)
     try:
         with notify.connect() as c:

@@ -16,7 +16,6 @@ import subprocess
 import time
 from datetime import date, timedelta
 
-import grpc
 import pytest
 
 from evaluation.domain import model as m
@@ -29,24 +28,10 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
+from tests.catchup import until_caught_up
 from tests.e2e.browser import at, create_users, log_in, shot
 
 GOV, OM, DEPT = "kpw-gov", "kpw-om", "kpw-fgw"
-
-
-def _retry(call, what: str, timeout: float = 60.0):
-    """Calls until the services' copies of the org directory have caught up (org's events reach
-    them through the workers): a start-up wait, not a timed assertion."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return call()
-        except grpc.RpcError as err:
-            retriable = err.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
-                                       grpc.StatusCode.FAILED_PRECONDITION)
-            if not retriable or time.monotonic() > deadline:
-                raise AssertionError(f"{what}: {err.code()} {err.details()}") from err
-            time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +68,7 @@ def _create_ticket(stack, title: str, ticket_type: str = "request") -> str:
 def _resolve(stack, ticket_id: str) -> None:
     """The network group's engineer resolves the ticket (so the wall has a group and a person)."""
     lead = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), stack.token(subject="kpw-lead")))
-    _retry(lambda: lead.TransferTicket(tpb.TransferTicketRequest(ticket_id=ticket_id, group_id="grp-kpw-net",
+    until_caught_up(lambda: lead.TransferTicket(tpb.TransferTicketRequest(ticket_id=ticket_id, group_id="grp-kpw-net",
                                                                  assignee="E-KPW-01"), timeout=10), "transfer")
     engineer = ticket_pb2_grpc.TicketServiceStub(channel(
         stack.target("ticket"), stack.token(subject="kpw-eng", extra={"staff_id": "E-KPW-01"})))
@@ -110,7 +95,7 @@ def _wait_text(read, predicate, what: str, timeout: float = 30.0) -> str:
 
 def test_the_director_sees_a_new_ticket_on_the_live_kpi_wall(stack, portal, people, browser):
     # something to show in the trend and the process table: a ticket created and resolved today
-    _resolve(stack, _retry(lambda: _create_ticket(stack, "示范区发改委视频会议系统故障"), "create"))
+    _resolve(stack, until_caught_up(lambda: _create_ticket(stack, "示范区发改委视频会议系统故障"), "create"))
 
     page = browser(viewport=(1440, 1000))
     log_in(page, portal, "kpw-dir")
@@ -169,7 +154,7 @@ def _publish(stack, name: str, start: date, end: date, key: str) -> str:
         period=DateRange(start=start.isoformat(), end=end.isoformat()), idempotency_key=key,
         objects=[epb.EvaluationObject(kind=epb.OBJECT_KIND_ORG_UNIT, id=OM)]
         + [epb.EvaluationObject(kind=epb.OBJECT_KIND_PROCESS, id=p, org_unit_id=GOV) for p in ("request", "incident")])
-    plan = _retry(lambda: runner.CreatePlan(request, timeout=10), "create the plan").plan
+    plan = until_caught_up(lambda: runner.CreatePlan(request, timeout=10), "create the plan").plan
     runner.AdvancePlan(epb.AdvancePlanRequest(id=plan.id, to_state=epb.PLAN_STATE_DATA_COLLECTION), timeout=10)
     for code, score in (("org_rules_in_place", 50), ("ind_position_duties", 85)):
         scorer.SubmitManualScore(epb.SubmitManualScoreRequest(plan_id=plan.id, object_id=OM, indicator_code=code,

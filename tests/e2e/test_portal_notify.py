@@ -10,9 +10,6 @@ Screenshots notify-NN-*.png in .test-output/screens/."""
 
 from __future__ import annotations
 
-import time
-
-import grpc
 import pytest
 
 from govkit.client import channel
@@ -23,30 +20,11 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
+from tests.catchup import until_caught_up, wait_until
 from tests.e2e.browser import PASSWORD, at, log_in, serve_portal, shot
 from tests.notify_peers import Receiver, SmtpServer
 
 UNIT, ENGINEER = "ntfw-dept", "E-NTFW-01"
-
-
-def _retry(call, what: str, timeout: float = 60.0):
-    """Until the callee's copy of the org directory caught up (a wait, not a timed assertion)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return call()
-        except grpc.RpcError as err:
-            if err.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
-                                  grpc.StatusCode.FAILED_PRECONDITION) or time.monotonic() > deadline:
-                raise AssertionError(f"{what}: {err.code()} {err.details()}") from err
-            time.sleep(0.3)
-
-
-def _wait(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -90,18 +68,18 @@ def story(site):
     requester = stack.token(subject="ntfw-req", perms=["ticket.create", "ticket.read", "ticket.comment"],
                             scopes=[{"unit": UNIT, "subtree": True}])
     with channel(stack.target("ticket"), requester) as ch:
-        ticket = _retry(lambda: ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(tpb.CreateTicketRequest(
+        ticket = until_caught_up(lambda: ticket_pb2_grpc.TicketServiceStub(ch).CreateTicket(tpb.CreateTicketRequest(
             title="数据共享交换平台接口超时", org_unit_id=UNIT, category=tpb.CATEGORY_APPLICATION,
             priority=tpb.PRIORITY_HIGH, idempotency_key="ntfw-1"), timeout=10), "ticket knows the unit").ticket
     with channel(stack.target("ticket"), admin) as ch:
-        _retry(lambda: ticket_pb2_grpc.TicketServiceStub(ch).AssignTicket(
+        until_caught_up(lambda: ticket_pb2_grpc.TicketServiceStub(ch).AssignTicket(
             tpb.AssignTicketRequest(ticket_id=ticket.id, assignee=ENGINEER), timeout=10), "ticket knows the engineer")
     engineer = stack.token(subject="ntfw-eng", perms=["ticket.work", "ticket.read", "ticket.comment"],
                            scopes=[{"unit": UNIT, "subtree": True}], extra={"staff_id": ENGINEER})
     with channel(stack.target("ticket"), engineer) as ch:
         ticket_pb2_grpc.TicketServiceStub(ch).AddComment(tpb.AddCommentRequest(
             ticket_id=ticket.id, body="已更换光模块，请您确认接口是否恢复。"), timeout=10)
-    _wait(lambda: any(m["To"] == "zhao@ops.gov.cn" for m in mailbox.messages), "the engineer's assignment mail")
+    wait_until(lambda: any(m["To"] == "zhao@ops.gov.cn" for m in mailbox.messages), "the engineer's assignment mail")
     return ticket
 
 
@@ -112,7 +90,7 @@ def _notify(stack, token):
 def test_the_requester_reads_the_engineers_comment_and_marks_it_read(site, story, browser):
     stack, url, _, _ = site
     requester = stack.token(subject="ntfw-req", perms=["notify.self"], scopes=[{"unit": UNIT, "subtree": True}])
-    _wait(lambda: _notify(stack, requester).ListMyNotifications(npb.ListMyNotificationsRequest(), timeout=10)
+    wait_until(lambda: _notify(stack, requester).ListMyNotifications(npb.ListMyNotificationsRequest(), timeout=10)
           .notifications, "the comment notification")
     page = browser()
     log_in(page, url, "ntfw-req")
@@ -186,7 +164,7 @@ def test_the_administrator_replays_a_dead_robot_delivery_from_the_log(site, stor
             filter=npb.DeliveryFilter(event_id=dead.event_id)), timeout=10).deliveries
         return d.status == npb.DELIVERY_STATUS_SENT
 
-    _wait(replayed_sent, "the replayed delivery to be sent")
+    wait_until(replayed_sent, "the replayed delivery to be sent")
     page.locator("[data-test=f-status]").click()
     page.get_by_role("option", name="已送达").click()
     page.locator("[data-test=search]").click()

@@ -7,7 +7,6 @@ Screenshots: .test-output/screens/ops-NN-*.png."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -20,6 +19,7 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
+from tests.catchup import wait_until
 from tests.e2e.browser import at, create_users, log_in, shot
 
 GROUP, ITEM = "ops-grp-net", "ops.e2e.network"
@@ -30,19 +30,6 @@ def _ts(dt: datetime) -> Timestamp:
     ts = Timestamp()
     ts.FromDatetime(dt)
     return ts
-
-
-def _wait(check, what: str, seconds: float = 30.0):
-    """Until check() is truthy (the workers carry org's events to ticket's directory copy): a wait,
-    not a timed assertion."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +57,7 @@ def crew(stack):
         id=ITEM, parent_id="infra.network", name="县网络故障", category="infrastructure",
         kind=tpb.CATALOGUE_ITEM_KIND_ITEM, ticket_type="incident", impact="medium", urgency="medium",
         group_id=GROUP, form_schema=schema, active=True)), timeout=10)
-    _wait(lambda: len(_members(tickets)) == 3, "the group and its members in ticket's org directory")
+    wait_until(lambda: len(_members(tickets)) == 3, "the group and its members in ticket's org directory")
     return org, tickets
 
 
@@ -167,7 +154,7 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
         group_id=GROUP, period_start=_ts(now - timedelta(hours=2)), period_end=_ts(now + timedelta(days=1)),
         shifts=[opb.Shift(staff_id="OPS-E1", starts_at=_ts(now - timedelta(hours=1)),
                           ends_at=_ts(now + timedelta(hours=8)))]), timeout=10)
-    _wait(lambda: any(m.staff_id == "OPS-E1" and m.on_duty for m in _members(tickets)),
+    wait_until(lambda: any(m.staff_id == "OPS-E1" and m.on_duty for m in _members(tickets)),
           "the roster in ticket's org directory")
     lead = browser()
     log_in(lead, portal, "ops-lead")
