@@ -316,3 +316,34 @@ def test_the_queue_stream_bridges_watch_queue_with_the_users_own_permissions(mak
     reply = staff.get("/api/v1/support-groups/workload", params={"all_groups": "true"})
     assert reply.status_code == 200 and reply.json() == {"groups": []}
     assert staff.get("/api/v1/support-groups/workload", params={"group_ids": "grp-none"}).status_code == 404
+
+
+def test_sessions_slide_without_a_write_per_call_and_end_at_once(redis_client):  # flushed test database
+    """A session's expiry is renewed on use, at most once per touch interval and process (not a
+    Redis transaction per call), and a deleted session is gone for the very next call."""
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from govkit import config
+    from portal.sessions import PREFIX, SessionStore
+
+    async def scenario():
+        client = aioredis.Redis.from_url(config.load("evaluation").redis_url)
+        try:
+            store, other = SessionStore(client, 600), SessionStore(client, 600)
+            session = await store.create("access", "refresh", 4_000_000_000.0, "zhulin")
+            key = PREFIX + session.id
+            await client.expire(key, 30)
+            assert (await store.get(session.id)).subject == "zhulin"
+            assert await client.ttl(key) > 500, "the first use renews the expiry"
+            await client.expire(key, 30)
+            assert (await store.get(session.id)).access_token == "access"
+            assert await client.ttl(key) <= 30, "renewed once per interval, not on every call"
+            assert (await other.get(session.id)) is not None
+            await other.delete(session.id)
+            assert await store.get(session.id) is None, "a logout elsewhere ends it for the next call"
+        finally:
+            await client.aclose()
+
+    asyncio.run(scenario())
