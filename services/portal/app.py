@@ -20,6 +20,7 @@ import time
 import uuid
 
 import grpc
+import orjson
 import redis.asyncio as aioredis
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
@@ -205,8 +206,16 @@ def gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
+class _JSONResponse(JSONResponse):
+    """Replies through orjson: json.dumps took a tenth of the gateway's CPU on a list call. The same
+    compact UTF-8 JSON; to_json has already turned what JSON cannot hold (NaN, int64) into strings."""
+
+    def render(self, content) -> bytes:
+        return orjson.dumps(content)
+
+
 def _json(data, status: int = 200, cid: str | None = None) -> JSONResponse:
-    return JSONResponse(data, status_code=status, headers={"x-correlation-id": cid} if cid else None)
+    return _JSONResponse(data, status_code=status, headers={"x-correlation-id": cid} if cid else None)
 
 
 # --- session API ---
@@ -319,7 +328,7 @@ def event_stream(service: str, method_name: str, event: str):
             call = gw._callable(method)(message, metadata=gw.metadata(token, cid), timeout=lifetime)
             try:
                 async for item in call:
-                    yield {"event": event, "data": json.dumps(transcode.to_json(item), ensure_ascii=False)}
+                    yield {"event": event, "data": orjson.dumps(transcode.to_json(item)).decode()}
             except grpc.aio.AioRpcError as err:
                 if err.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
                     yield {"event": "problem", "data": json.dumps(from_rpc_error(err).body(), ensure_ascii=False)}

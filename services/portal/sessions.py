@@ -31,6 +31,10 @@ class Session:
                 "expires_at": repr(self.expires_at), "csrf_token": self.csrf_token, "subject": self.subject}
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class SessionStore:
     def __init__(self, client: aioredis.Redis, ttl_seconds: int):
         self.redis, self.ttl = client, ttl_seconds
@@ -64,7 +68,7 @@ class SessionStore:
                 self._touched.clear()
             self._touched[session_id] = now
             await self.redis.expire(key, self.ttl, xx=True)  # sliding: an active session stays
-        text = {k.decode(): v.decode() for k, v in data.items()}
+        text = {_text(k): _text(v) for k, v in data.items()}
         return Session(session_id, text["access_token"], text["refresh_token"], float(text["expires_at"]),
                        text["csrf_token"], text["subject"])
 
