@@ -11,7 +11,6 @@ Screenshots: .test-output/screens/admin-NN-*.png. Units, staff and users carry t
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import grpc
@@ -25,6 +24,7 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
+from tests.catchup import wait_until
 from tests.e2e.browser import PASSWORD, create_users, log_in, shot
 
 CST = timezone(timedelta(hours=8))
@@ -36,19 +36,6 @@ def _ts(dt: datetime) -> Timestamp:
     ts = Timestamp()
     ts.FromDatetime(dt)
     return ts
-
-
-def _until(what: str, check, timeout: float = 30.0):
-    """Polls `check` until it returns something truthy: a wait for the workers' event flow, not a
-    timed assertion."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"never: {what}")
-        time.sleep(0.3)
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +198,7 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
             raise
         return t.assignee if t.assignee == "adm-E2" else None
 
-    assert _until("a ticket of adm-net assigned to 邓志远", routed) == "adm-E2"
+    assert wait_until(routed, "a ticket of adm-net assigned to 邓志远", timeout=30.0, interval=0.3) == "adm-E2"
 
     # the keyboard alternative: open the shift, move it back to 韩立群 in the dialog
     page.locator(f'[data-test="shift-adm-E2-{day}"]').focus()

@@ -7,8 +7,6 @@ the ticket moving on as gRPC shows. Screenshots: .test-output/screens/dept-*.png
 
 from __future__ import annotations
 
-import time
-
 import grpc
 import pytest
 from google.protobuf import json_format
@@ -19,21 +17,8 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
+from tests.catchup import until_caught_up
 from tests.e2e.browser import PASSWORD, at, create_users, log_in, shot
-
-
-def _until(what, call, timeout: float = 30.0):
-    """call() until it stops failing FAILED_PRECONDITION/NOT_FOUND: ticket's copy of the org
-    directory gets org's changes through the workers (a wait, not a timed assertion)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return call()
-        except grpc.RpcError as err:
-            if err.code() not in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND,
-                                  grpc.StatusCode.INVALID_ARGUMENT) or time.monotonic() > deadline:
-                raise AssertionError(f"{what}: {err.details()}") from err
-            time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +60,9 @@ def _ticket(stack, subject, title, unit, ticket_type="incident", details=None):
     stub = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), stack.token(subject=subject)))
     s = Struct()
     s.update(details or {})
-    return _until(f"create in {unit}", lambda: stub.CreateTicket(tpb.CreateTicketRequest(
+    return until_caught_up(lambda: stub.CreateTicket(tpb.CreateTicketRequest(
         title=title, org_unit_id=unit, category=tpb.CATEGORY_APPLICATION, priority=tpb.PRIORITY_HIGH,
-        ticket_type=ticket_type, details=s), timeout=10).ticket)
+        ticket_type=ticket_type, details=s), timeout=10).ticket, f"create in {unit}", timeout=30.0)
 
 
 def test_the_officer_sees_the_departments_tickets_and_their_timeline(stack, dept, portal, browser):
@@ -87,7 +72,8 @@ def test_the_officer_sees_the_departments_tickets_and_their_timeline(stack, dept
     # an engineer takes the first: an assignment and a status change on its timeline
     engineer = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), stack.token(
         subject="dpt-eng", extra={"staff_id": "E-DPT-01"})))
-    _until("claim", lambda: engineer.ClaimTicket(tpb.ClaimTicketRequest(ticket_id=own.id), timeout=10))
+    until_caught_up(lambda: engineer.ClaimTicket(tpb.ClaimTicketRequest(ticket_id=own.id), timeout=10), "claim",
+                    timeout=30.0)
     engineer.ChangeStatus(tpb.ChangeStatusRequest(ticket_id=own.id, action=tpb.STATUS_ACTION_START), timeout=10)
     engineer.AddComment(tpb.AddCommentRequest(ticket_id=own.id, body="内部：服务器证书过期", internal=True), timeout=10)
 
@@ -166,8 +152,8 @@ def test_an_approver_approves_a_change_and_rejects_one_only_with_a_reason(stack,
     first = _ticket(stack, "dpt-req", "统计数据库打补丁", "dpt-tjj", "change", rfc)
     second = _ticket(stack, "dpt-req", "统计网站改版上线", "dpt-tjj", "change", rfc)
     for change in (first, second):  # the O&M side submits the RFC: the department's officer decides first
-        _until("submit change", lambda c=change: dept.SubmitChange(tpb.SubmitChangeRequest(ticket_id=c.id),
-                                                                   timeout=10))
+        until_caught_up(lambda c=change: dept.SubmitChange(tpb.SubmitChangeRequest(ticket_id=c.id), timeout=10),
+                        "submit change", timeout=30.0)
 
     page = browser()
     log_in(page, portal, "dpt-officer")

@@ -15,6 +15,7 @@ from kombu import Connection, Producer
 
 from govkit import config, deadletter
 from govkit.migrate import declare_topology
+from tests.catchup import wait_until
 
 QUEUE = "evt-ticket-ticket_created--evaluation.on_ticket_created"
 
@@ -25,15 +26,6 @@ def _created(event_id: str) -> dict:
             "subject": f"t-{event_id}", "orgunitid": "bcf", "correlationid": f"corr-{event_id}",
             "data": {"ticket_id": f"t-{event_id}", "org_unit_id": "bcf", "priority": "high", "status": "new",
                      "occurred_at": at, "created_at": at}}
-
-
-def _wait_for(predicate, timeout=20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -94,7 +86,7 @@ def test_the_batch_consumer_dead_letters_poison_and_retries_failures_with_backof
             with deadletter.connect(amqp) as conn:
                 return deadletter.list_dead(conn, [QUEUE])
 
-        assert _wait_for(lambda: len(dead()) == 2), (errors, dead())
+        wait_until(lambda: len(dead()) == 2, "both bad messages dead-lettered", timeout=20.0, interval=0.05)
         assert facts() == ["bcf-1", "bcf-2", "bcf-3", "bcf-4"]
         by_id = {d.event_id: d for d in dead()}
         garbage, bad = by_id[None], by_id["bcf-bad"]

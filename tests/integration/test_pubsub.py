@@ -9,13 +9,7 @@ import threading
 import time
 
 from govkit import pubsub
-
-
-def _until(check, what: str, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
+from tests.catchup import wait_until
 
 
 def test_follow_delivers_batches_and_resubscribes_after_a_broken_connection(redis_client):
@@ -30,7 +24,8 @@ def test_follow_delivers_batches_and_resubscribes_after_a_broken_connection(redi
     try:
         assert ready.wait(5)
         redis_client.publish(channel, "一")
-        _until(lambda: [d.decode() if isinstance(d, bytes) else d for d in seen] == ["一"], "the first message")
+        wait_until(lambda: [d.decode() if isinstance(d, bytes) else d for d in seen] == ["一"], "the first message",
+                   timeout=10.0, interval=0.05)
         assert not resubscribed.is_set()  # the first subscription is not a resubscription
 
         # what Redis does to a subscriber too far behind: only this database's, not other runs' subscribers
@@ -38,10 +33,11 @@ def test_follow_delivers_batches_and_resubscribes_after_a_broken_connection(redi
         for c in redis_client.client_list(_type="pubsub"):
             if int(c["db"]) == db:
                 redis_client.client_kill_filter(_id=c["id"])
-        _until(resubscribed.is_set, "the loop to resubscribe and call on_resubscribe")
-        _until(lambda: redis_client.pubsub_numsub(channel)[0][1] == 1, "the new subscription")
+        wait_until(resubscribed.is_set, "the loop to resubscribe and call on_resubscribe", timeout=10.0, interval=0.05)
+        wait_until(lambda: redis_client.pubsub_numsub(channel)[0][1] == 1, "the new subscription",
+                   timeout=10.0, interval=0.05)
         redis_client.publish(channel, "二")
-        _until(lambda: len(seen) == 2, "a message after the resubscription")
+        wait_until(lambda: len(seen) == 2, "a message after the resubscription", timeout=10.0, interval=0.05)
     finally:
         stop.set()
         thread.join(timeout=5)

@@ -13,6 +13,7 @@ import pytest
 from govkit.auth import SYSTEM
 from govkit.grpc_server import iter_bad_request
 from govops.ticket.v1 import ticket_pb2 as pb
+from tests.catchup import wait_until
 from tests.integration.test_ticket_platform import form, seed_org, stub
 from tests.org_units import seed_test_units
 from ticket.adapters.uow import TicketUnitOfWork
@@ -88,15 +89,6 @@ def _watch(target, token, request, into: list, ready: threading.Event):
     return call
 
 
-def _wait_for(predicate, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_watch_queue_streams_committed_changes_in_scope_and_view(platform, signer, admin_token):
     target, _ = platform
     wang = signer.mint("s-wang", perms=["ticket.work", "ticket.read"], scopes=[{"unit": "*"}])
@@ -112,14 +104,16 @@ def test_watch_queue_streams_committed_changes_in_scope_and_view(platform, signe
         ready.wait(5)
     time.sleep(0.5)  # the streams have subscribed
     ticket = _queued(target, admin_token, "新工单实时出现")
-    assert _wait_for(lambda: any(c.ticket_id == ticket.id for c in group_changes))
+    wait_until(lambda: any(c.ticket_id == ticket.id for c in group_changes), "the group's change",
+               timeout=10.0, interval=0.05)
     created = next(c for c in group_changes if c.ticket_id == ticket.id)
     assert created.event == "ticket_created" and created.status == pb.TICKET_STATUS_NEW
     assert created.group_id == "grp-network" and created.number == ticket.number
     assert created.HasField("occurred_at")
     assert not mine  # not assigned to s-wang yet
     stub(target, wang).ClaimTicket(pb.ClaimTicketRequest(ticket_id=ticket.id), timeout=5)
-    assert _wait_for(lambda: any(c.event == "ticket_assigned" and c.assignee == "s-wang" for c in mine))
+    wait_until(lambda: any(c.event == "ticket_assigned" and c.assignee == "s-wang" for c in mine),
+               "the assignment on s-wang's own stream", timeout=10.0, interval=0.05)
     time.sleep(0.3)
     assert not other_scope  # an fgw ticket never reaches a caller scoped to gaj
     for call in calls:
@@ -190,6 +184,7 @@ def test_a_ticket_moved_to_another_groups_queue_reaches_that_queue_live(platform
     time.sleep(0.5)
     # Still new: the move publishes no event, yet the target queue hears of it.
     stub(target, lead).TransferTicket(pb.TransferTicketRequest(ticket_id=ticket.id, group_id="grp-db"), timeout=5)
-    assert _wait_for(lambda: any(c.ticket_id == ticket.id and c.group_id == "grp-db" for c in seen))
+    wait_until(lambda: any(c.ticket_id == ticket.id and c.group_id == "grp-db" for c in seen),
+               "the change in grp-db", timeout=10.0, interval=0.05)
     assert next(c for c in seen if c.ticket_id == ticket.id).event == "ticket_updated"
     call.cancel()

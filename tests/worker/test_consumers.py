@@ -17,6 +17,7 @@ from nameko.standalone.events import event_dispatcher
 
 from govkit.events import Envelope
 from govkit.nameko_ext import UnitOfWork
+from tests.catchup import wait_until
 from tests.outsource_samples import synthetic_month
 
 
@@ -44,15 +45,6 @@ def _flaky(worker_cls, uow_cls):
             return super().seen(consumer, event_id)
 
     return type(worker_cls.__name__, (worker_cls,), {"uow": UnitOfWork(FlakyUnitOfWork)})
-
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _budget_payment(engine_for):
@@ -115,7 +107,8 @@ def test_an_event_whose_handler_raises_is_redelivered_and_applied_once(case, con
         with engine.connect() as c:
             return c.execute(sa.text(applied)).scalar()
 
-    assert _wait_for(lambda: count() == 1), "the event was dropped after its handler failed"
+    wait_until(lambda: count() == 1, "the event retried after its handler failed",
+               timeout=15.0, interval=0.05)
     assert _Faults.left == 0
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM inbox WHERE event_id = :e"), {"e": event["id"]}).scalar() == 1
@@ -176,7 +169,8 @@ def test_a_malformed_event_is_dead_lettered_after_one_attempt(container_factory,
     before = _metric("govops_consumer_dead_lettered_total", consumer="budget.outsource_payments", queue=QUEUE,
                      error_class="malformed")
     dispatch({"id": "poison-1", "type": "govops.outsource.payment_recorded.v1", "correlationid": "corr-poison"})
-    assert _wait_for(lambda: len(_dead(config)) == 1), "the malformed event did not reach the dead-letter queue"
+    wait_until(lambda: len(_dead(config)) == 1, "the malformed event in the dead-letter queue",
+               timeout=15.0, interval=0.05)
     [letter] = _dead(config)
     assert (letter.event_id, letter.correlation_id, letter.attempts) == ("poison-1", "corr-poison", 1)
     assert letter.error_class == "malformed" and "MalformedEvent" in letter.last_error
@@ -189,7 +183,7 @@ def test_a_transient_failure_is_retried_with_backoff_and_applied_once(container_
     engine, dispatch, _ = _start_budget(container_factory, config, engine_for)
     _Faults.error, _Faults.left = sa.exc.OperationalError, 3  # k = 3 < N = 4
     dispatch()
-    assert _wait_for(lambda: _payments(engine) == 1)
+    wait_until(lambda: _payments(engine) == 1, "the payment recorded once", timeout=15.0, interval=0.05)
     time.sleep(0.5)
     assert _payments(engine) == 1 and _Faults.left == 0 and _Faults.calls == 4
     assert _dead(config) == []
@@ -201,7 +195,7 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_after_n_attempts_then_rep
     engine, dispatch, event = _start_budget(container_factory, config, engine_for)
     _Faults.left = 10_000
     dispatch()
-    assert _wait_for(lambda: len(_dead(config)) == 1), "the failing event was not dead-lettered"
+    wait_until(lambda: len(_dead(config)) == 1, "the failing event dead-lettered", timeout=15.0, interval=0.05)
     time.sleep(0.5)
     assert _Faults.calls == 4, "attempted more or less than GOVOPS_CONSUMER_MAX_ATTEMPTS times"
     [letter] = _dead(config)
@@ -213,7 +207,7 @@ def test_a_handler_that_keeps_failing_is_dead_lettered_after_n_attempts_then_rep
 
     _Faults.left = 0  # "the fix is deployed"
     assert [d.event_id for d in _replay(config, event_id="pay-1")] == ["pay-1"]
-    assert _wait_for(lambda: _payments(engine) == 1)
+    wait_until(lambda: _payments(engine) == 1, "the payment recorded once", timeout=15.0, interval=0.05)
     assert _replay(config) == []  # a second replay finds nothing to replay
     assert _dead(config) == []
     # The same event delivered again (a copy left by a crash mid-replay) is skipped by the inbox.
@@ -241,12 +235,13 @@ def test_a_body_that_cannot_be_decoded_is_dead_lettered_and_the_consumer_keeps_g
             content_type=content_type, content_encoding="utf-8", delivery_mode=2, headers={"origin": "pika"}))
     finally:
         conn.close()
-    assert _wait_for(lambda: len(_dead(config)) == 1), "the undecodable message did not reach the dead-letter queue"
+    wait_until(lambda: len(_dead(config)) == 1, "the undecodable message in the dead-letter queue",
+               timeout=15.0, interval=0.05)
     [letter] = _dead(config)
     assert (letter.event_id, letter.attempts, letter.error_class) == (None, 1, "malformed")
     assert "undecodable body" in letter.last_error
     [headers] = _dead_headers(config)
     assert headers["origin"] == "pika" and headers["x-consumer"] == "budget.outsource_payments"
     dispatch()  # the worker is alive and still consuming
-    assert _wait_for(lambda: _payments(engine) == 1)
+    wait_until(lambda: _payments(engine) == 1, "the payment recorded once", timeout=15.0, interval=0.05)
     assert _Faults.calls == 1

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 import urllib.error
 import urllib.request
 
 import sqlalchemy as sa
 
 from govkit.auth import SYSTEM
+from tests.catchup import wait_until
 from tests.org_units import seed_test_units
 from ticket.adapters.uow import TicketUnitOfWork
 from ticket.domain.commands import CreateTicket, EnsureDefaults, SetDepartmentSlaPolicy, UpsertSlaPolicy
@@ -27,16 +27,6 @@ def _events(engine, *types):
     return [r for r in rows if r["type"].split(".")[2] in types]
 
 
-def _poll(fn, what, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_scheduler_fires_warning_and_breach_exactly_once(container_factory, config, engine_for):
     engine = engine_for("ticket")
     seed_test_units(engine, "wt")
@@ -50,7 +40,7 @@ def test_scheduler_fires_warning_and_breach_exactly_once(container_factory, conf
     container.start()
     t = tickets.create_ticket(CreateTicket("机房温度过高", "", "wt", "infrastructure", "high"),
                               TicketUnitOfWork(engine), SYSTEM).ticket
-    _poll(lambda: len(_events(engine, "sla_breached")) == 2, "both breaches")
+    wait_until(lambda: len(_events(engine, "sla_breached")) == 2, "both breaches", interval=0.05)
     # the resolution breach escalated (level 1 notify); afterwards no deadline is left to fire
     with engine.connect() as c:
         left = c.execute(sa.text("SELECT count(*) FROM sla_deadlines WHERE ticket_id = :t"), {"t": t.id}).scalar()
