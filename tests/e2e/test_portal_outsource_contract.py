@@ -90,8 +90,9 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     _input(page, "penalty-per-breach", '[data-test="penalty-0"]').fill("200")
     _input(page, "penalty-cap", '[data-test="penalty-0"]').fill("20000")
     dialog.locator('[data-test="sign-confirm"]').click()
+    # the service's reason, in Chinese (contractForms.js), under the milestones
     dialog.locator('[data-test="milestones-item"] .el-form-item__error').get_by_text(
-        "milestone amounts add up to more than the contract amount").wait_for()
+        "付款节点金额合计超过合同金额").wait_for()
     dialog.locator('[data-test="sign-problem"]').wait_for()
     shot(page, "outsource-contract-01-sign-refused")
 
@@ -165,7 +166,9 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     dialog.locator('[data-test="payment-blocked"]').wait_for()
     assert _input(fin, "payment-amount").input_value() == "144000.00"  # what is left of the accepted milestone
     dialog.locator('[data-test="payment-confirm"]').click()
-    dialog.locator('[data-test="payment-problem"]').get_by_text("is blocked").wait_for()
+    problem = dialog.locator('[data-test="payment-problem"]')
+    problem.get_by_text("合同超预算被拦截：须由签订人以外的人员在预算中办理超预算审批后才能付款").wait_for()
+    problem.get_by_text("is blocked").wait_for()  # the service's own words beneath
     shot(fin, "outsource-contract-08-payment-blocked")
     dialog.get_by_role("button", name="取消").click()
 
@@ -181,7 +184,7 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     assert dialog.locator('[data-test="payment-blocked"]').count() == 0
     _input(fin, "payment-amount").fill("150000.00")
     dialog.locator('[data-test="payment-confirm"]').click()
-    dialog.locator('[data-test="payment-problem"]').get_by_text("exceeds what is left of milestone").wait_for()
+    problem.get_by_text("付款金额超过该节点未付金额（¥144,000.00）").wait_for()
     shot(fin, "outsource-contract-09-payment-over-milestone")
     _input(fin, "payment-amount").fill("144000.00")
     dialog.locator('[data-test="payment-confirm"]').click()

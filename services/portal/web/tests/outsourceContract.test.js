@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  acceptanceRequest, amendForm, amendRequest, checklistFor, emptySignForm, evidenceType, formErrors, milestoneProgress,
+  acceptanceRequest, amendForm, dialogProblem, amendRequest, checklistFor, emptySignForm, evidenceType, formErrors, milestoneProgress,
   milestonesTotal, newKey, paymentRequest, signRequest, splitList, termsForm, termsRequest,
 } from '../src/modules/outsource/contractForms.js'
 
@@ -48,10 +48,17 @@ describe('signing form → SignContract', () => {
   })
 
   it('puts the service violations on the form rows they came from', () => {
-    const errs = formErrors({ 'sla.targets[1].response_minutes': 'must be greater than zero', milestones: 'add up to more',
-      'milestones[0].amount.amount': 'bad', 'penalties[0].cap': 'neg' }, [1, 3])
-    expect(errs).toEqual({ 'sla.targets[3].response_minutes': 'must be greater than zero', milestones: 'add up to more',
-      'milestones[0].amount': 'bad', 'penalties[0].cap': 'neg' })
+    const fields = { 'sla.targets[1].response_minutes': 'must be greater than zero', milestones: 'add up to more',
+      'milestones[0].amount.amount': 'bad', 'penalties[0].cap': 'neg' }
+    expect(formErrors(fields, [1, 3], 'en')).toEqual({ 'sla.targets[3].response_minutes': 'must be greater than zero',
+      milestones: 'add up to more', 'milestones[0].amount': 'bad', 'penalties[0].cap': 'neg' })
+    expect(formErrors(fields, [1, 3])['sla.targets[3].response_minutes']).toBe('必须大于零')
+  })
+
+  it('puts the service reasons into Chinese where known, else shows them as written', () => {
+    expect(formErrors({ milestones: 'milestone amounts add up to more than the contract amount',
+      checklist: 'no checklist item for deliverable(s): 月度报告', x: 'something new', y: 'must not be empty' })).toEqual({
+      milestones: '付款节点金额合计超过合同金额', checklist: '缺少这些交付物的检查项：月度报告', x: 'something new', y: '不能为空' })
   })
 
   it('sums milestone amounts in cents, ignoring what is not a number', () => {
@@ -123,5 +130,15 @@ describe('acceptance and payment', () => {
 
   it('splits lists on lines, commas and 、', () => {
     expect(splitList('a\nb，c、d; e,,')).toEqual(['a', 'b', 'c', 'd', 'e'])
+  })
+
+  it('explains a refusal without a field in Chinese, keeping the service text beneath', () => {
+    const t = (k) => ({ 'errors.FAILED_PRECONDITION': '当前状态不允许此操作', 'errors.INVALID_ARGUMENT': '填写有误' })[k] || k
+    const over = { code: 'FAILED_PRECONDITION', message: 'payment 150000.00 exceeds what is left of milestone m1: 144000.00' }
+    expect(dialogProblem(t, over, 0, 'zh-CN')).toEqual({ title: '付款金额超过该节点未付金额（¥144,000.00）', detail: over.message })
+    expect(dialogProblem(t, over, 0, 'en')).toEqual({ title: '当前状态不允许此操作', detail: over.message })
+    const state = { code: 'FAILED_PRECONDITION', message: "project x is in state 'contract'; a payment needs state 'execution or acceptance'" }
+    expect(dialogProblem(t, state, 0, 'zh-CN').title).toBe('项目当前阶段不能办理此事项')
+    expect(dialogProblem(t, { code: 'INVALID_ARGUMENT', message: 'bad' }, 2, 'zh-CN')).toEqual({ title: '填写有误', detail: '' })
   })
 })

@@ -2,6 +2,9 @@
 // outsource service, and the service's field violations back onto the form's rows. Amounts stay
 // decimal strings (the service checks them); every rule beyond shaping the request is the
 // service's, so a bad value reaches it and comes back named by its field.
+import { problemMessage } from '../../errors.js'
+import { translateReason } from '../../schemaForm.js'
+import { money } from '../budget/format.js'
 
 export const PRIORITIES = ['critical', 'high', 'medium', 'low']
 export const METRICS = ['response', 'resolution', 'availability']
@@ -140,11 +143,79 @@ export function amendForm(contract, today) {
   return { reason: '', effective_from: from, amount: amountOf(cur.amount), ends_on: cur.ends_on, terms: termsForm(cur) }
 }
 
+// The outsource service's field reasons in Chinese (as modules/admin does for its services); a
+// reason not listed is shown as the service wrote it.
+const REASONS_ZH = [
+  [/^is required \(YYYY-MM-DD\)/, () => '此项为必填项（日期）'],
+  [/^is required \(a percentage/, () => '此项为必填项（百分比）'],
+  [/^is required \(a decimal string/, () => '此项为必填项（金额）'],
+  [/^must be greater than zero/, () => '必须大于零'],
+  [/^must not be negative|^must be zero or more/, () => '不能为负数'],
+  [/^must be a decimal (number|percentage)|^must be a finite number/, () => '应为数字'],
+  [/^must have at most two decimals/, () => '最多两位小数（分）'],
+  [/^must be between 0 and 100/, () => '应在 0 到 100 之间'],
+  [/^must be a date YYYY-MM-DD/, () => '应为日期（YYYY-MM-DD）'],
+  [/^must not be empty/, () => '不能为空'],
+  [/^must be at most (\d+) characters/, (m) => `不能超过 ${m[1]} 个字符`],
+  [/^milestone amounts add up to more than the contract amount/, () => '付款节点金额合计超过合同金额'],
+  [/^must not be shorter than the response target/, () => '解决时限不能短于响应时限'],
+  [/is listed twice/, () => '重复'],
+  [/^must not be before (starts_on|the contract's start)/, () => '不能早于服务期开始日期'],
+  [/^must fall within the contract period/, () => '须在合同服务期内'],
+  [/^at least one deliverable is required/, () => '至少填写一项交付物'],
+  [/^at least one payment milestone is required/, () => '至少一个付款节点'],
+  [/is not a deliverable of the contract/, () => '不是本合同的交付物'],
+  [/^needs a per_breach_amount or a per_point_amount/, () => '须填写每单扣款或每低 1 个百分点扣款'],
+  [/^at least one reviewer is required/, () => '至少一名验收人员'],
+  [/^at least one checklist item is required/, () => '至少一个检查项'],
+  [/^no checklist item for deliverable\(s\): (.*)/, (m) => `缺少这些交付物的检查项：${m[1]}`],
+  [/^a conditional pass needs at least one rectification item/, () => '有条件通过须列出整改事项'],
+  [/^pass needs every checklist item passed/, () => '有未通过的检查项，结论应为有条件通过或不通过'],
+  [/^must be one of/, () => '不是有效的取值'],
+]
+// and its refusals without a field (FAILED_PRECONDITION), which name what to do next
+const REFUSALS_ZH = [
+  [/needs acceptance '(.*)' passed before payment/, (m) => `该节点须先通过“${m[1]}”验收才能付款`],
+  [/exceeds what is left of milestone \S+: (\S+)/, (m) => `付款金额超过该节点未付金额（${money(m[1])}）`],
+  [/exceeds the remaining contract amount (\S+)/, (m) => `付款金额超过合同未付金额（${money(m[1])}）`],
+  [/is blocked: its over-budget commitment/, () => '合同超预算被拦截：须由签订人以外的人员在预算中办理超预算审批后才能付款'],
+  [/overlaps contract .* for the same scope/, () => '服务期与同一服务范围的另一份合同重叠，本项目不允许重叠'],
+  [/has no award decision yet/, () => '项目尚未定标'],
+  [/is below what is already paid/, () => '合同金额不能低于已付金额'],
+  [/milestone amounts would exceed the amended contract amount/, () => '变更后的合同金额低于付款节点金额合计'],
+  [/is in state '.*'; .* needs state/, () => '项目当前阶段不能办理此事项'],
+]
+export function refusalZh(description) {
+  for (const [re, fmt] of REFUSALS_ZH) {
+    const m = re.exec(description || '')
+    if (m) return fmt(m)
+  }
+  return ''
+}
+
+// What a dialog shows at its top for a refused call: with field violations (shown on their fields)
+// just the generic message; otherwise the refusal in the user's words and the service's own text.
+export function dialogProblem(t, err, fieldCount, locale) {
+  if (fieldCount) return { title: problemMessage(t, err), detail: '' }
+  const zh = locale === 'zh-CN' ? refusalZh(err && err.message) : ''
+  return { title: zh || problemMessage(t, err), detail: (err && err.message) || '' }
+}
+
+export function reasonZh(description) {
+  for (const [re, fmt] of REASONS_ZH) {
+    const m = re.exec(description || '')
+    if (m) return fmt(m)
+  }
+  return ''
+}
+
 // The service's violations ({field: message}) with sla.targets[i] renamed to the form row it came
-// from; the money of a field counts as the field (amount.amount → amount).
-export function formErrors(fields, targetRows = []) {
+// from; the money of a field counts as the field (amount.amount → amount). `fields` carries the
+// service's own reasons (fieldErrors with 'en'), put into Chinese here where known.
+export function formErrors(fields, targetRows = [], locale = 'zh-CN') {
   const out = {}
-  for (const [field, message] of Object.entries(fields)) {
+  for (const [field, reason] of Object.entries(fields)) {
+    const message = (locale === 'zh-CN' && reasonZh(reason)) || translateReason(reason, locale)
     let key = field.replace(/\.(amount|currency)$/, '')
     key = key.replace(/^sla\.targets\[(\d+)\]/, (_, i) => `sla.targets[${targetRows[Number(i)] ?? i}]`)
     if (!(key in out)) out[key] = message
