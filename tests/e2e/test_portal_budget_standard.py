@@ -1,7 +1,7 @@
 """Drafting the quota standard in a real browser (issue 15, item 4): a budget officer makes a new
 version from an approved one with a changed server rate and a new spare part, is shown the
-service's own reason on the cell of a bad rate, is refused the approval of their own draft
-(separation of duties); a finance reviewer approves it; the officer compiles a unit's budget with
+service's own reason on the cell of a bad rate, edits the saved draft, is refused the approval
+of their own draft (separation of duties); a finance reviewer approves it; the officer compiles a unit's budget with
 it and sees the new rate and the spare part on the lines. Screenshots budget-std-NN-*.png."""
 
 from __future__ import annotations
@@ -94,7 +94,20 @@ def test_draft_a_new_version_approve_it_apart_and_compile_with_it(stack, setup, 
     draft_url = officer.url
     officer.locator('[data-test="rate-rules"] .el-table__row').first.get_by_text("6%", exact=True).wait_for()
 
-    # the officer holds budget.standard.approve, but drafted this version: the service refuses
+    # the draft stays editable (UpdateStandard): a note, and a coefficient row removed
+    officer.locator('[data-test="edit-standard"]').click()
+    officer.wait_for_url(at("/budget/standards/*/edit"))
+    officer.get_by_label("备注").fill("市级调整：服务器费率 6%，新增安全设备备件")
+    officer.locator('[data-test="tab-coefficients"]').click()
+    officer.locator('[data-test="remove-coefficients-6"]').click()
+    officer.locator('[data-test="tab-coefficients"]').get_by_text("调整系数 (6)").wait_for()
+    officer.locator('[data-test="save-standard"]').click()
+    officer.wait_for_url(lambda url: url.split("?")[0] == draft_url.split("?")[0])
+    officer.locator('[data-test="standard-saved"]').wait_for()
+    officer.get_by_text("市级调整：服务器费率 6%，新增安全设备备件").wait_for()
+    officer.get_by_role("tab", name="调整系数 (6)").wait_for()
+
+    # the officer holds budget.standard.approve, but drafted and edited this version: the service refuses
     officer.locator('[data-test="approve-standard"]').click()
     refusal = officer.locator('[data-test="standard-error"]')
     refusal.get_by_text("职责分离：起草或修改该标准的人不能批准它").wait_for()
