@@ -2,7 +2,8 @@
 version from an approved one with a changed server rate and a new spare part, is shown the
 service's own reason on the cell of a bad rate, edits the saved draft, is refused the approval
 of their own draft (separation of duties); a finance reviewer approves it; the officer compiles a unit's budget with
-it and sees the new rate and the spare part on the lines. Screenshots budget-std-NN-*.png."""
+it and sees the new rate and the spare part on the lines. A blank new standard shows the service's
+reasons on the header's fields. Screenshots budget-std-NN-*.png."""
 
 from __future__ import annotations
 
@@ -60,6 +61,19 @@ def choose(page, scope, label: str, option: str) -> None:
 def test_draft_a_new_version_approve_it_apart_and_compile_with_it(stack, setup, portal, browser):
     officer = browser(viewport=(1360, 900))
     log_in(officer, portal, "hbs-officer")
+    officer.goto(f"{portal}/budget/standards")
+    # a blank new standard saved as is: the service's reasons on the header's fields
+    officer.locator('[data-test="create-standard"]').click()
+    officer.wait_for_url(at("/budget/standards/new"))
+    officer.locator('[data-test="editor-title"]').get_by_text("新建定额标准").wait_for()
+    officer.locator('[data-test="save-standard"]').click()
+    officer.locator('[data-test="editor-error"]').get_by_text("有 3 处需要修改").wait_for()
+    head = officer.locator("form.head")
+    shot(officer, "budget-std-00-blank-refused")
+    head.locator(".el-form-item", has_text="编码").get_by_text("不能为空（must not be empty）").wait_for()
+    head.locator(".el-form-item", has_text="生效日期").get_by_text("此项为必填项（is required）").wait_for()
+    assert head.locator(".el-form-item__error").count() == 3  # code, name, effective_from
+
     officer.goto(f"{portal}/budget/standards")
     officer.locator('[data-test="standards"]').get_by_text(f"{CODE} v1").click()
     officer.wait_for_url(at("/budget/standards/*"))
