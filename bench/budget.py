@@ -195,7 +195,7 @@ def run(quick: bool = False, redis_db: int = 12, assets: int | None = None, tria
                         "unit": "assets/s",
                         "baseline": f"Python loop value×rate over {rows:,} rows: {loop_seconds:.3f} s "
                                     f"({rows / loop_seconds:,.0f} rows/s)"})
-        results.append({"figure": "compiled total (yuan)", "seconds": None, "rate": None, "unit": budget.total,
+        results.append({"figure": "compiled total (yuan)", "seconds": None, "rate": None, "unit": budget.total.amount,
                         "baseline": f"trials {', '.join(f'{x:.2f}' for x in times)} s"})
     finally:
         stack.stop()

@@ -76,7 +76,7 @@ def test_compile_trace_and_approve_with_separation_of_duties(stack, setup, porta
     dialog.locator(".el-select__selected-item", has_text="BGT-E2E v1").wait_for()
     dialog.locator('[data-test="compile-run"]').click()
     dialog.get_by_text("编制完成").wait_for()
-    assert f"{SERVERS + 1} 项资产" in dialog.locator('[data-test="compile-progress"]').inner_text()
+    assert f"{SERVERS + 1} 项资产" in dialog.locator('[data-test="compile-result"]').inner_text()
     shot(boss, "budget-01-compiled")
     dialog.get_by_role("button", name="查看预算").click()
     boss.wait_for_url(at("/budget/budgets/*"))

@@ -10,5 +10,8 @@ export default [
     path: '/budget/standards', component: () => import('./StandardsView.vue'),
     meta: { menu: { group: 'management', label: 'budget.menu.standards', order: 31, permission: 'budget.read' } },
   },
+  // drafting: a new standard, or (?from=<id>) a new version copied from another
+  { path: '/budget/standards/new', component: () => import('./StandardEditView.vue') },
   { path: '/budget/standards/:id', component: () => import('./StandardView.vue'), props: true },
+  { path: '/budget/standards/:id/edit', component: () => import('./StandardEditView.vue'), props: true },
 ]
