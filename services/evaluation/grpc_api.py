@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import queue
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 import redis
@@ -35,7 +36,7 @@ from .adapters.kpi_store import KpiHub, KpiStore
 from .adapters.uow import EvaluationUnitOfWork
 from .domain import model as m
 from .domain.commands import AdvancePlan, CreateModel, CreatePlan, GetReport, SignOffScores, SubmitManualScore
-from .domain.kpis import KpiFilter, KpiValue, Level
+from .domain.kpis import CST, KpiFilter, KpiValue, Level
 
 PERMISSIONS = {
     "GetKpis": "evaluation.read",
@@ -401,8 +402,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
 
     def ListVendorResults(self, request, context):
         since, until = date_range(request.period, "period", start_required=False)
-        rows, paging = offset_page(handlers.list_vendor_results(self.uow(), principal(), vendor_id=request.vendor_id,
-                                                                since=since, until=until), request.page)
+        rows, paging = offset_page(handlers.list_vendor_results(
+            self.uow(), principal(), vendor_id=request.vendor_id, since=since, until=until,
+            org_unit_id=request.org_unit_id), request.page)
         return pb.ListVendorResultsResponse(page=paging, results=[pb.VendorResult(
             report_id=r.report_id, contract_id=r.contract_id, vendor_id=r.vendor_id, org_unit_id=r.org_unit_id,
             period=to_date_range(r.period_start, r.period_end), tickets=r.tickets,
@@ -425,8 +427,12 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         # Newest first, a page at a time: the token is the id of the page's oldest entry.
         size = page_size(request.page, default_size=200)
         before = decode_page_token(request.page.page_token, page_offset)
+        first, last = date_range(request.days, "days", start_required=False)
+        # Days are China Standard Time calendar days: [first 00:00, day after last 00:00) in CST.
+        since = datetime.combine(first, dt_time(), CST) if first else None
+        until = datetime.combine(last + timedelta(days=1), dt_time(), CST) if last else None
         rows = ev.audit_trail(request.entity_type, request.entity_id, self.uow(), principal(), limit=size + 1,
-                              before_id=before)
+                              before_id=before, since=since, until=until)
         more, rows = len(rows) > size, rows[:size]
         paging = page_response(encode_page_token(rows[-1]["id"]) if more else "")
         return pb.ListAuditTrailResponse(page=paging, entries=[pb.AuditEntry(

@@ -232,7 +232,9 @@ def record_vendor_report(env: Envelope, uow: EvaluationUow) -> bool:
     return d.new and d.result
 
 
-def list_vendor_results(uow: EvaluationUow, caller: Principal, *, vendor_id: str = "", since=None, until=None):
-    """Vendor results of the contracts owned by units in the caller's scope."""
+def list_vendor_results(uow: EvaluationUow, caller: Principal, *, vendor_id: str = "", since=None, until=None,
+                        org_unit_id: str = ""):
+    """Vendor results of the contracts owned by units in the caller's scope (and `org_unit_id`)."""
     with uow:
-        return uow.vendor_results.list(caller.scope, vendor_id=vendor_id, since=since, until=until)
+        return uow.vendor_results.list(caller.scope, vendor_id=vendor_id, since=since, until=until,
+                                       org_unit_id=org_unit_id)

@@ -579,8 +579,10 @@ def list_accountability(org_unit_id: str, uow: EvaluationUow, caller: Principal)
 
 
 def audit_trail(entity_type: str, entity_id: str, uow: PlanningUow, caller: Principal, *, limit: int = 200,
-                before_id: int | None = None) -> list[dict]:
-    """Audit entries, newest first: at most `limit`, older than entry `before_id` (the next page)."""
+                before_id: int | None = None, since: datetime | None = None,
+                until: datetime | None = None) -> list[dict]:
+    """Audit entries, newest first: at most `limit`, older than entry `before_id` (the next page),
+    made at or after `since` and before `until`."""
     with uow:
         return uow.eval.audit_trail(entity_type or None, entity_id or None, caller.scope, limit=limit,
-                                    before_id=before_id)
+                                    before_id=before_id, since=since, until=until)

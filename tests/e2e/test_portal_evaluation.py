@@ -1,20 +1,24 @@
 """The management window end to end: the real stack plus `govops-portal`, Chromium through Playwright.
 
 * The O&M centre's director watches the live KPI wall while a ticket is created over gRPC, and the
-  number on the wall changes without a reload (Server-Sent Events from WatchKpis, no polling).
+  number on the wall and today's point of the trend change without a reload (Server-Sent Events
+  from WatchKpis, no polling); the drill-down to a support group's people shows their names.
 * An evaluator opens a published plan's nine-grid (heatmap, a cell's indicators, ranking, the
   comparison with the previous month), downloads its PDF report — which must carry Chinese text and
   an embedded CJK font (poppler's pdftotext and pdffonts) — drafts a model version whose weights
   the service refuses on the field, and follows the rectifications as one flow per finding.
+* An evaluator reads a vendor's SLA result (from outsource's monthly report) with the vendor's
+  name and follows it to the report, and finds a plan's publication on the audit trail (issue 15).
 
 Screenshots: .test-output/screens/kpi-NN-*.png and evaluation-NN-*.png (look at them)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -26,12 +30,17 @@ from govops.evaluation.v1 import evaluation_pb2 as epb
 from govops.evaluation.v1 import evaluation_pb2_grpc
 from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
+from govops.outsource.v1 import outsource_pb2 as ospb
+from govops.outsource.v1 import outsource_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
-from tests.catchup import until_caught_up
+from tests.catchup import until_caught_up, wait_until
 from tests.e2e.browser import at, create_users, log_in, shot
+from tests.e2e.vendor_contract import credit_code, sign_om_contract
 
 GOV, OM, DEPT = "kpw-gov", "kpw-om", "kpw-fgw"
+VENDOR, VENDOR_NAME = "kpw-hx", "示范区华信运维服务有限公司"
+CST = timezone(timedelta(hours=8))
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +54,7 @@ def people(stack):
                                                kind=opb.ORG_UNIT_KIND_OM_CENTRE))
     org.CreateOrgUnit(opb.CreateOrgUnitRequest(id=DEPT, name="示范区发展和改革委员会", parent_id=GOV,
                                                kind=opb.ORG_UNIT_KIND_DEPARTMENT))
-    org.SaveStaff(opb.SaveStaffRequest(staff=opb.Staff(id="E-KPW-01", name="示范区工程师", org_unit_id=GOV)))
+    org.SaveStaff(opb.SaveStaffRequest(staff=opb.Staff(id="E-KPW-01", name="李建国", org_unit_id=GOV)))
     org.CreateSupportGroup(opb.CreateSupportGroupRequest(group=opb.SupportGroup(
         id="grp-kpw-net", name="示范区网络支持组", org_unit_id=GOV)))
     org.AddGroupMember(opb.AddGroupMemberRequest(group_id="grp-kpw-net", staff_id="E-KPW-01"))
@@ -93,6 +102,13 @@ def _wait_text(read, predicate, what: str, timeout: float = 30.0) -> str:
         time.sleep(0.1)
 
 
+def _trend_created(page) -> tuple[str, int]:
+    """(day, tickets created) of the trend chart's latest bucket, from its spoken summary."""
+    label = page.locator('[data-test="trend-chart"]').get_attribute("aria-label") or ""
+    found = re.search(r"(\d{4}-\d{2}-\d{2}) 新建工单 (\d+)", label)
+    return (found.group(1), int(found.group(2))) if found else ("", -1)
+
+
 def test_the_director_sees_a_new_ticket_on_the_live_kpi_wall(stack, portal, people, browser):
     # something to show in the trend and the process table: a ticket created and resolved today
     _resolve(stack, until_caught_up(lambda: _create_ticket(stack, "示范区发改委视频会议系统故障"), "create"))
@@ -106,6 +122,9 @@ def test_the_director_sees_a_new_ticket_on_the_live_kpi_wall(stack, portal, peop
     before = _wait_text(lambda: _tile(page, "tickets_created"), lambda v: v not in ("—", "0"),
                         "the wall shows the first ticket")
     page.locator('[data-test="trend-chart"] canvas').first.wait_for()
+    today = datetime.now(UTC).astimezone(CST).date().isoformat()
+    day, trend_before = _wait_text(lambda: _trend_created(page), lambda v: v[0] == today and v[1] > 0,
+                                   "the trend shows today's tickets")
     shot(page, "kpi-01-wall")
 
     # the page is not reloaded: the number moves with the SSE stream
@@ -114,13 +133,20 @@ def test_the_director_sees_a_new_ticket_on_the_live_kpi_wall(stack, portal, peop
     after = _wait_text(lambda: _tile(page, "tickets_created"), lambda v: v != before,
                        "the wall shows the new ticket without a reload")
     assert int(after) == int(before) + 1
+    # today's point of the trend follows the same push (the series itself is read once)
+    _wait_text(lambda: _trend_created(page), lambda v: v == (today, trend_before + 1),
+               "today's point of the trend moves with the stream")
     assert page.evaluate("window.__notReloaded") is True
+    page.wait_for_timeout(800)  # the chart's transition to the new bar
     shot(page, "kpi-02-changed-live")
 
     # drill down: the government's support group → its members
     page.locator('[data-test="groups"]').get_by_text("示范区网络支持组").click()
     page.get_by_text("示范区网络支持组 成员").wait_for()
-    page.locator('[data-test="people"]').get_by_text("E-KPW-01").wait_for()
+    # people by name (org's GetStaff), the id kept as the name's tooltip
+    person = page.locator('[data-test="people"] [data-test="person-name"]', has_text="李建国")
+    person.wait_for()
+    assert person.get_attribute("title") == "E-KPW-01"
     page.locator('[data-test="backlog-chart"] canvas').first.wait_for()
     shot(page, "kpi-03-group-members")
 
@@ -283,3 +309,86 @@ def test_an_evaluator_creates_a_plan_and_follows_its_steps(stack, portal, people
     page.get_by_role("button", name="New evaluation plan").wait_for()
     shot(page, "evaluation-08-english")
     page.get_by_role("button", name="中文").click()
+
+
+@pytest.fixture(scope="module")
+def vendor_report(stack, people):
+    """The government's O&M vendor on a signed contract and its November SLA report (three misses,
+    ¥1,200.00 of penalties), generated through outsource's gRPC API; evaluation learns of it from
+    outsource's vendor_sla_reported event."""
+    stack.create_org_units([(GOV, "示范区人民政府", "", "government")])  # waits for every service's copy
+    _, signed = sign_om_contract(stack, unit=GOV, vendor_id=VENDOR, vendor_name=VENDOR_NAME,
+                                 credit=credit_code("91110108551385092"), prefix="kpw")
+    outsource = outsource_pb2_grpc.OutsourceServiceStub(channel(stack.target("outsource"), stack.token()))
+    report = outsource.GenerateSlaReport(ospb.GenerateSlaReportRequest(
+        contract_id=signed.id, period=DateRange(start="2026-11-01", end="2026-11-30")), timeout=30).report
+    ev = evaluation_pb2_grpc.EvaluationServiceStub(channel(stack.target("evaluation"), stack.token()))
+    wait_until(lambda: ev.ListVendorResults(epb.ListVendorResultsRequest(vendor_id=VENDOR), timeout=10).results,
+               "evaluation records the vendor's report")
+    return report
+
+
+def test_an_evaluator_reads_a_vendors_sla_result_and_opens_its_report(stack, portal, people, vendor_report, browser):
+    page = browser(viewport=(1440, 900))
+    log_in(page, portal, "kpw-eval", landing="/catalogue*")
+    page.locator('[data-test="side-menu"]').get_by_role("link", name="服务商评价结果").click()
+    page.wait_for_url(at("/evaluation/vendors"))
+    row = page.locator('[data-test="vendor-table"] .el-table__row', has_text=VENDOR_NAME)
+    row.wait_for()
+    row.get_by_text("2026-11-01 ~ 2026-11-30").wait_for()
+    row.locator('[data-test="penalty"]').get_by_text("¥1,200.00").wait_for()
+    assert "3" in row.inner_text().split()  # the three tickets that missed a target
+
+    # the unit filter: the contract's owner keeps it, another unit does not
+    unit = page.locator('[data-test="vendor-unit"]')
+    unit.click()
+    page.locator(".el-select-dropdown__item", has_text="示范区发展和改革委员会").click()
+    page.get_by_text("暂无服务商SLA结果").wait_for()
+    unit.click()
+    page.locator(".el-select-dropdown__item", has_text="示范区人民政府").click()
+    row.wait_for()
+    page.keyboard.press("Escape")
+    shot(page, "evaluation-09-vendor-results")
+
+    row.locator('[data-test="open-report"]').click()
+    page.wait_for_url(at(f"/outsource/reports/{vendor_report.id}"))
+    page.locator('[data-test="penalty-total"]').get_by_text("¥1,200.00").wait_for()
+
+
+def test_an_evaluator_finds_a_plans_publication_on_the_audit_trail(stack, portal, people, browser):
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    plan_id = _publish(stack, "示范区审计轨迹专项评价", last_month.replace(day=1), last_month, "kpw-plan-audit")
+    page = browser(viewport=(1440, 900))
+    log_in(page, portal, "kpw-eval", landing="/catalogue*")
+    page.locator('[data-test="side-menu"]').get_by_role("link", name="评价审计轨迹").click()
+    page.wait_for_url(at("/evaluation/audit"))
+    page.locator('[data-test="audit-kind"]').get_by_text("评价计划").click()
+    published = page.locator(f'[data-action="plan_published"][data-entity="{plan_id}"]')
+    published.get_by_text("发布评价结果").wait_for()
+    published.get_by_text("操作人 kpw-runner").wait_for()
+    published.get_by_text("示范区运维中心").wait_for()
+
+    # today's entries keep it; the entry leads to the plan
+    today = datetime.now(UTC).astimezone(CST).date().isoformat()
+    _pick_days(page, today, today)
+    published.wait_for()
+    page.keyboard.press("Escape")
+    shot(page, "evaluation-10-audit-trail")
+    published.locator('[data-test="audit-link"]').get_by_text("示范区审计轨迹专项评价").click()
+    page.wait_for_url(at(f"/evaluation/plans/{plan_id}"))
+    page.locator('[data-test="plan-state"]').get_by_text("已发布").wait_for()
+
+    # a day long past has none
+    page.go_back()
+    page.wait_for_url(at("/evaluation/audit"))
+    page.locator("[data-action]").first.wait_for()
+    _pick_days(page, "2020-01-01", "2020-01-02")
+    page.get_by_text("所选范围内没有审计记录").wait_for()
+    assert page.locator("[data-action]").count() == 0
+
+
+def _pick_days(page, start: str, end: str) -> None:
+    """Types a range into the (empty) date range picker of the page."""
+    page.get_by_placeholder("开始日期").fill(start)
+    page.get_by_placeholder("结束日期").fill(end)
+    page.get_by_placeholder("结束日期").press("Enter")

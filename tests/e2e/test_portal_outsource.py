@@ -7,42 +7,15 @@ inbox), on the stack's database. Screenshots outsource-NN-*.png in .test-output/
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 
 from govkit.client import channel
-from govkit.db import make_engine
-from govkit.protoconv import as_money
 from govops.outsource.v1 import outsource_pb2 as pb
 from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
-from outsource import handlers
-from outsource.adapters.uow import OutsourceUnitOfWork
-from outsource.domain.credit_code import check_character
 from tests.e2e.browser import at, create_users, log_in, shot
-from tests.outsource_samples import synthetic_month
+from tests.e2e.vendor_contract import credit_code, sign_om_contract
 
 GOV, VENDOR = "osr-gov", "osr-hx"
-CREDIT = "91110108551385083" + check_character("91110108551385083")
-SLA = pb.SlaTerms(targets=[pb.SlaTarget(priority="critical", response_minutes=15, resolution_minutes=240),
-                           pb.SlaTarget(priority="high", response_minutes=30, resolution_minutes=480)],
-                  attainment_target_percent="95", availability_percent="99.90", onsite_minutes=60)
-PENALTIES = [pb.PenaltyClause(id="p1", name="响应超时", metric="response", per_breach_amount=as_money("200.00"),
-                              per_point_amount=as_money("1000.00"), cap=as_money("20000.00")),
-             pb.PenaltyClause(id="p2", name="解决超时", metric="resolution", per_breach_amount=as_money("500.00"))]
-
-
-def _own_month() -> list[dict]:
-    """The shared synthetic November (20 tickets of one vendor: t18 answered late, t19 and t20
-    resolved late on the contract's clock) under this test's own vendor and ticket ids."""
-    events = synthetic_month()
-    for e in events:
-        data = e["data"]
-        if data.get("vendor_id") == "vendor-hx":
-            data["vendor_id"] = VENDOR
-        data["ticket_id"] = f"osr-{data['ticket_id']}"
-        e["id"], e["subject"] = f"osr-{e['id']}", data["ticket_id"]
-    return events
 
 
 @pytest.fixture(scope="module")
@@ -50,41 +23,8 @@ def contract(stack):
     stack.create_org_units([(GOV, "某区人民政府", "", "government")])
     create_users(stack, {"osr-dir": ("区运维中心 王主任", "om_centre_director", GOV),
                          "osr-fin": ("区财政局 赵审核", "finance_reviewer", GOV)})
-    admin = pb_grpc.OutsourceServiceStub(channel(stack.target("outsource"), stack.token()))
-    admin.RegisterVendor(pb.RegisterVendorRequest(id=VENDOR, name="华信科技（浏览器测试）有限公司", credit_code=CREDIT,
-                                                  org_unit_id=GOV, contacts=[pb.Contact(name="林涛", role="项目经理",
-                                                                                        phone="13800000000")]),
-                         timeout=10)
-    project = admin.CreateProject(pb.CreateProjectRequest(
-        name="2026年区政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id=GOV, catalogue_item_ids=["app-om"],
-        budget_year=2026, fee_category="software_om"), timeout=10).project
-    admin.StartProcurement(pb.StartProcurementRequest(
-        project_id=project.id, method=pb.PROCUREMENT_METHOD_PUBLIC_TENDER), timeout=10)
-    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id=VENDOR, amount=as_money("480000.00")),
-                    timeout=10)
-    admin.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id=VENDOR, reason="综合评分第一"),
-                       timeout=10)
-    signed = admin.SignContract(pb.SignContractRequest(
-        project_id=project.id, amount=as_money("480000.00"), starts_on="2026-01-01", ends_on="2026-12-31",
-        signed_on="2025-12-20", vendor_group_id="app", deliverables=["运维方案", "月度报告"],
-        milestones=[pb.Milestone(id="m1", name="首期款", amount=as_money("144000.00"), acceptance="初验",
-                                 deliverables=["运维方案"]),
-                    pb.Milestone(id="m2", name="尾款", amount=as_money("336000.00"), acceptance="终验")],
-        sla=SLA, penalties=PENALTIES), timeout=10).contract
-    admin.StartExecution(pb.StartExecutionRequest(project_id=project.id, note="进场服务"), timeout=10)
-    # added after the award (an expired one would have refused it): one expiring within 30 days
-    admin.AddQualification(pb.AddQualificationRequest(
-        vendor_id=VENDOR, name="信息系统运维服务能力（ITSS）三级", number="ITSS-YW-3-2023-0815",
-        issuer="中国电子工业标准化技术协会",
-        expires_on=(date.today() + timedelta(days=20)).isoformat()), timeout=10)
-    pg = stack.env.get("GOVOPS_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432")
-    engine = make_engine(f"{pg}/{stack.name}_outsource", pool_size=1)
-    try:
-        for e in _own_month():
-            handlers.record_ticket_event(OutsourceUnitOfWork(engine), "outsource.portal-e2e", e)
-    finally:
-        engine.dispose()
-    return project, signed
+    return sign_om_contract(stack, unit=GOV, vendor_id=VENDOR, vendor_name="华信科技（浏览器测试）有限公司",
+                            credit=credit_code("91110108551385083"), prefix="osr")
 
 
 def test_the_vendor_report_lists_the_tickets_behind_its_penalties(stack, contract, portal, browser):

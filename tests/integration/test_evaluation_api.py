@@ -273,6 +273,36 @@ def test_models_and_the_audit_trail_are_paged(env):
         assert_garbage_token_refused(call, request)
 
 
+def test_the_audit_trail_is_filtered_by_china_standard_time_days(env):
+    """Issue 15: the portal's audit trail page filters by day. An entry at 2026-11-30 23:30 CST
+    (15:30 UTC) is on the 30th, one at 2026-12-01 00:30 CST on the 1st; bad dates are named."""
+    admin = env.stub()
+    for n in range(3):
+        model = model_to_pb(m.DEFAULT_MODEL)
+        model.code = f"day_{n}"
+        admin.CreateModel(pb.CreateModelRequest(model=model), timeout=5)
+    audit = sa.table("eval_audit", sa.column("entity_id"), sa.column("at"))
+    with env.engine.begin() as c:
+        for code, at in (("day_0@1", datetime(2026, 11, 30, 15, 30, tzinfo=UTC)),
+                         ("day_1@1", datetime(2026, 11, 30, 16, 30, tzinfo=UTC)),
+                         ("day_2@1", datetime(2026, 12, 2, 3, 0, tzinfo=UTC))):
+            c.execute(audit.update().where(audit.c.entity_id == code).values(at=at))
+
+    def ids(start="", end=""):
+        return [e.entity_id for e in read_paged(admin.ListAuditTrail, pb.ListAuditTrailRequest(
+            entity_type="model", days=DateRange(start=start, end=end)), "entries", 1)]
+
+    assert ids("2026-11-30", "2026-11-30") == ["day_0@1"]
+    assert ids("2026-12-01") == ["day_2@1", "day_1@1"]
+    assert ids(end="2026-12-01") == ["day_1@1", "day_0@1"]
+    assert ids() == ["day_2@1", "day_1@1", "day_0@1"]
+    with pytest.raises(grpc.RpcError) as err:
+        admin.ListAuditTrail(pb.ListAuditTrailRequest(days=DateRange(start="2026-12-02", end="2026-11-31")),
+                             timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(_violations(err.value)) == {"days.end"}
+
+
 def _seed_period(env):
     # November 2026: the network group serves fgw well; the application group misses czj's SLA.
     good = [lifecycle("fgw", assignee=f"s{i % 2}", group="grp-network", start=datetime(2026, 11, 2 + i, 2, tzinfo=UTC),

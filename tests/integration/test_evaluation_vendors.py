@@ -49,6 +49,13 @@ def test_vendor_results_keep_the_newest_report_once_and_respect_scope(grpc_serve
     rows = pb_grpc.EvaluationServiceStub(channel(target, fgw)).ListVendorResults(
         pb.ListVendorResultsRequest(), timeout=5).results
     assert [r.report_id for r in rows] == ["r-fgw"]
+    # Issue 15: the portal's vendor results page filters by the contract's owning unit.
+    rows = pb_grpc.EvaluationServiceStub(channel(target, director)).ListVendorResults(
+        pb.ListVendorResultsRequest(org_unit_id="om-centre"), timeout=5).results
+    assert [r.report_id for r in rows] == ["r-2026-10"]
+    rows = pb_grpc.EvaluationServiceStub(channel(target, fgw)).ListVendorResults(
+        pb.ListVendorResultsRequest(org_unit_id="om-centre"), timeout=5).results
+    assert list(rows) == []
     with pytest.raises(grpc.RpcError) as err:
         pb_grpc.EvaluationServiceStub(channel(target, director)).ListVendorResults(
             pb.ListVendorResultsRequest(period=DateRange(start="2026-13-01")), timeout=5)

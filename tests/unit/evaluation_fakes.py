@@ -95,11 +95,12 @@ class FakeRepo:
     def audit(self, actor, action, entity_type, entity_id, org_unit_id=None, **detail):
         self.audits.append({"id": len(self.audits) + 1, "actor": actor, "action": action,
                             "entity_type": entity_type, "entity_id": entity_id, "org_unit_id": org_unit_id,
-                            "detail": detail})
+                            "detail": detail, "at": datetime.now(UTC)})
 
-    def audit_trail(self, entity_type, entity_id, scope, limit=200, before_id=None):
+    def audit_trail(self, entity_type, entity_id, scope, limit=200, before_id=None, since=None, until=None):
         rows = [a for a in reversed(self.audits) if (not entity_type or a["entity_type"] == entity_type)
                 and (before_id is None or a["id"] < before_id)
+                and (since is None or a["at"] >= since) and (until is None or a["at"] < until)
                 and (not entity_id or a["entity_id"] == entity_id)
                 and (scope.is_global or a["org_unit_id"] in scope.units)]
         return rows[:limit]

@@ -128,10 +128,15 @@ class EvaluationRepository:
                                                 entity_id=entity_id, org_unit_id=org_unit_id, detail=detail))
 
     def audit_trail(self, entity_type: str | None, entity_id: str | None, scope, limit: int = 200,
-                    before_id: int | None = None) -> list[dict]:
+                    before_id: int | None = None, since: datetime | None = None,
+                    until: datetime | None = None) -> list[dict]:
         q = sa.select(audit).order_by(audit.c.id.desc()).limit(limit)
         if before_id is not None:
             q = q.where(audit.c.id < before_id)
+        if since is not None:
+            q = q.where(audit.c.at >= since)
+        if until is not None:
+            q = q.where(audit.c.at < until)
         if entity_type:
             q = q.where(audit.c.entity_type == entity_type)
         if entity_id:

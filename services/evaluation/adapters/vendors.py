@@ -23,12 +23,15 @@ class VendorResults:
             where=t.c.reported_at < stmt.excluded.reported_at)
         return self.conn.execute(stmt).rowcount == 1
 
-    def list(self, scope: Scope, *, vendor_id: str = "", since=None, until=None) -> list[VendorResult]:
+    def list(self, scope: Scope, *, vendor_id: str = "", since=None, until=None,
+             org_unit_id: str = "") -> list[VendorResult]:
         q = sa.select(t).order_by(t.c.vendor_id, t.c.period_start, t.c.report_id)
         if not scope.is_global:
             q = q.where(t.c.org_unit_id.in_(sorted(scope.units)))
         if vendor_id:
             q = q.where(t.c.vendor_id == vendor_id)
+        if org_unit_id:
+            q = q.where(t.c.org_unit_id == org_unit_id)
         if since:
             q = q.where(t.c.period_end >= since)
         if until:

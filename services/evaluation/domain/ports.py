@@ -47,7 +47,10 @@ class PlanRepository(Protocol):
     def audit(self, actor: str, action: str, entity_type: str, entity_id: str, org_unit_id: str | None = None,
               **detail: Any) -> None: ...
     def audit_trail(self, entity_type: str | None, entity_id: str | None, scope: Scope,
-                    limit: int = 200, before_id: int | None = None) -> list[dict]: ...
+                    limit: int = 200, before_id: int | None = None, since: datetime | None = None,
+                    until: datetime | None = None) -> list[dict]:
+        """Newest first; `since` inclusive, `until` exclusive (aware datetimes)."""
+        ...
 
 
 class PlanningRepository(ModelRepository, PlanRepository, Protocol):
@@ -87,7 +90,7 @@ class FactRepository(Protocol):
 class VendorResultRepository(Protocol):
     def save_newest(self, r: VendorResult) -> bool: ...
     def list(self, scope: Scope, *, vendor_id: str = "", since: Any = None,
-             until: Any = None) -> builtins.list[VendorResult]: ...
+             until: Any = None, org_unit_id: str = "") -> builtins.list[VendorResult]: ...
 
 
 class PlanningUow(Transaction, Protocol):

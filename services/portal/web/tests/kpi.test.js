@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { rollUp, rowsOf, seriesRange, streamUrl, todayCst, watchKpis } from '../src/modules/kpi/live.js'
-import { cellIndicators, dataSource, formatValue, heatColour } from '../src/modules/evaluation/shared.js'
+import { livePoint, rollUp, rowsOf, seriesRange, streamUrl, todayCst, watchKpis, withLive } from '../src/modules/kpi/live.js'
+import { cellIndicators, dataSource, formatValue, heatColour, tokenPager } from '../src/modules/evaluation/shared.js'
 
 describe('the KPI wall', () => {
   it('asks the stream for its units, names and window, repeating the parameters', () => {
@@ -48,6 +48,39 @@ describe('the KPI wall', () => {
     expect(rollUp(points, 'day')[2]).toEqual({ bucket: '2026-12-02', created: 0, resolved: 0, sla: null, satisfaction: null })
   })
 
+  it('asks once for each window, the wall\'s and today\'s for the trend', () => {
+    const url = new URL(streamUrl({ units: ['gov'], window: ['7d', 'today'] }), 'http://x')
+    expect(url.searchParams.getAll('filter.windows')).toEqual(['7d', 'today'])
+    expect(new URL(streamUrl({ units: ['gov'], window: ['today', 'today'] }), 'http://x')
+      .searchParams.getAll('filter.windows')).toEqual(['today'])
+  })
+
+  it('takes only today-window trend KPIs from the stream, dated by their last change in UTC+8', () => {
+    // 2026-12-03 17:00 UTC is already 12-04 in Beijing
+    expect(livePoint({ name: 'tickets_created', window: 'today', value: 5, updated_at: '2026-12-03T17:00:00Z' }))
+      .toEqual({ name: 'tickets_created', date: '2026-12-04', value: 5 })
+    expect(livePoint({ name: 'tickets_created', window: '7d', value: 5, updated_at: '2026-12-03T17:00:00Z' })).toBe(null)
+    expect(livePoint({ name: 'tickets_open', window: 'today', value: 5 })).toBe(null)
+    expect(livePoint({ name: 'tickets_resolved', window: 'today', value: 2 }, new Date('2026-12-03T01:00:00Z')))
+      .toEqual({ name: 'tickets_resolved', date: '2026-12-03', value: 2 })
+  })
+
+  it('lays pushed values over the day series: today changes, other days and names stay', () => {
+    const series = [
+      { date: '2026-12-02', values: { tickets_created: 4, tickets_resolved: 4, sla_attainment_pct: 100 } },
+      { date: '2026-12-03', values: { tickets_created: 1, tickets_resolved: 0 } },
+    ]
+    const merged = withLive(series, { tickets_created: { date: '2026-12-03', value: 2 } }, '2026-11-04')
+    expect(merged).toEqual([series[0], { date: '2026-12-03', values: { tickets_created: 2, tickets_resolved: 0 } }])
+    expect(series[1].values.tickets_created).toBe(1)
+    // after midnight the new day is appended; the weekly roll-up adds it in
+    const next = withLive(series, { tickets_created: { date: '2026-12-04', value: 3 } }, '2026-11-04')
+    expect(next.map((p) => p.date)).toEqual(['2026-12-02', '2026-12-03', '2026-12-04'])
+    expect(rollUp(next, 'week')).toEqual([{ bucket: '2026-11-30', created: 8, resolved: 4, sla: 100, satisfaction: null }])
+    // a value last changed before the chart's first day is not drawn as a stray bucket
+    expect(withLive(series, { tickets_created: { date: '2026-10-01', value: 9 } }, '2026-11-04')).toEqual(series)
+  })
+
   it('picks the ranges of each granularity within the series limit', () => {
     expect(seriesRange('day', '2026-12-03')).toEqual({ start: '2026-11-04', end: '2026-12-03' })
     expect(seriesRange('week', '2026-12-03')).toEqual({ start: '2026-09-14', end: '2026-12-03' })
@@ -77,5 +110,24 @@ describe('the nine-grid', () => {
     expect(rows.map((r) => r.code)).toEqual(['a'])
     expect(dataSource(t, rows[0])).toBe('evaluation.source.kpi{"k":"sla_attainment_pct"}')
     expect(dataSource(t, cellIndicators(result, model, 'organization', 'design')[0])).toBe('evaluation.source.manual')
+  })
+})
+
+describe('paging through page tokens', () => {
+  it('goes forward with the next token, back with the one before, and starts over on a new filter', () => {
+    const pager = tokenPager()
+    expect(pager.request(20)).toEqual({ page_size: 20, page_token: '' })
+    pager.answered({ page: { next_page_token: 'B' } })
+    pager.forward()
+    expect(pager.request(20).page_token).toBe('B')
+    pager.answered({ page: { next_page_token: 'C' } })
+    pager.forward()
+    pager.answered({ page: { next_page_token: '' } })
+    expect(pager.state.next).toBe('')
+    pager.back()
+    expect(pager.request(20).page_token).toBe('B')
+    expect(pager.state.before).toEqual([''])
+    pager.reset()
+    expect(pager.state).toEqual({ token: '', next: '', before: [] })
   })
 })

@@ -1,7 +1,7 @@
 export default {
   'zh-CN': {
     evaluation: {
-      menu: { grid: '绩效评价九宫格', plans: '评价计划', models: '评价模型', loop: '整改与问责' },
+      menu: { grid: '绩效评价九宫格', plans: '评价计划', models: '评价模型', loop: '整改与问责', vendors: '服务商评价结果', audit: '评价审计轨迹' },
       prev: '上一页', next: '下一页', cancel: '取消', save: '保存', remove: '删除',
       levels: { organization: '组织层', process: '流程层', individual: '个人执行层' },
       dimensions: { goals: '目标', design: '设计', management: '管理' },
@@ -60,6 +60,24 @@ export default {
         weightSum: '（权重合计 {sum}）', cell: '维度', rule: '计分规则', problems: '校验问题', invalid: '模型有误，请按提示修改',
         valid: '校验通过', saved: '已保存为第 {version} 版',
       },
+      vendors: {
+        title: '服务商评价结果', period: '考核周期', from: '开始日期', to: '结束日期', unit: '合同所属单位', allUnits: '全部单位',
+        hint: '服务商作为评价对象：外包合同按月SLA报告的达成情况（同一报告取最新版本）', empty: '暂无服务商SLA结果',
+        vendor: '服务商', tickets: '工单数', response: '响应达成率', resolution: '解决达成率', breaches: '未达标工单',
+        penalty: '违约扣款', report: 'SLA报告', open: '查看报告', total: '共 {n} 条',
+      },
+      audit: {
+        title: '评价审计轨迹', kind: '对象类型', all: '全部', from: '开始日期', to: '结束日期', days: '日期范围',
+        empty: '所选范围内没有审计记录', by: '操作人 {actor}',
+        kinds: { plan: '评价计划', model: '评价模型', rectification: '整改事项' },
+        actions: {
+          model_created: '保存评价模型', plan_created: '创建评价计划', plan_data_collection: '开始数据采集',
+          plan_self_assessment: '进入自评（计算结果）', plan_review: '提交复核', plan_published: '发布评价结果',
+          plan_archived: '归档评价计划', plan_publish_override: '无数据比例超限仍发布', manual_score_submitted: '提交人工评分',
+          manual_scores_signed_off: '人工评分复核签字', rectification_requested: '发起整改', rectification_opened: '整改派单',
+          rectification_closed: '整改完成', accountability_recorded: '记录问责',
+        },
+      },
       loop: {
         title: '整改与问责闭环', unit: '按单位筛选', openOnly: '只看未完成', run: '立即执行问责规则', empty: '暂无整改事项',
         plan: '计划', liveCheck: '实时监测', finding: '发现问题', findingText: '实际 {actual}，基线 {baseline}，连续 {periods} 期未达标',
@@ -72,7 +90,8 @@ export default {
   },
   en: {
     evaluation: {
-      menu: { grid: 'Nine-grid evaluation', plans: 'Evaluation plans', models: 'Evaluation models', loop: 'Rectification' },
+      menu: { grid: 'Nine-grid evaluation', plans: 'Evaluation plans', models: 'Evaluation models', loop: 'Rectification',
+        vendors: 'Vendor results', audit: 'Evaluation audit trail' },
       prev: 'Previous page', next: 'Next page', cancel: 'Cancel', save: 'Save', remove: 'Remove',
       levels: { organization: 'Organisation', process: 'Process', individual: 'Individual' },
       dimensions: { goals: 'Goals', design: 'Design', management: 'Management' },
@@ -135,6 +154,25 @@ export default {
         save: 'Save as new version', levelWeights: 'Level weights', weightSum: '(weights add up to {sum})', cell: 'Dimension',
         rule: 'Scoring rule', problems: 'Problems', invalid: 'The model has errors; see the fields', valid: 'The model is valid',
         saved: 'Saved as version {version}',
+      },
+      vendors: {
+        title: 'Vendor results', period: 'Period', from: 'Start date', to: 'End date', unit: 'Contract owner', allUnits: 'All units',
+        hint: 'Vendors as evaluated objects: SLA attainment from the monthly reports of their contracts (newest version of each)',
+        empty: 'No vendor SLA results', vendor: 'Vendor', tickets: 'Tickets', response: 'Response', resolution: 'Resolution',
+        breaches: 'Misses', penalty: 'Penalties', report: 'SLA report', open: 'Open report', total: '{n} in all',
+      },
+      audit: {
+        title: 'Evaluation audit trail', kind: 'Kind', all: 'All', from: 'Start date', to: 'End date', days: 'Days',
+        empty: 'No audit entries in this range', by: 'by {actor}',
+        kinds: { plan: 'Plan', model: 'Model', rectification: 'Rectification' },
+        actions: {
+          model_created: 'Model saved', plan_created: 'Plan created', plan_data_collection: 'Data collection started',
+          plan_self_assessment: 'Self-assessment (results computed)', plan_review: 'Sent to review', plan_published: 'Results published',
+          plan_archived: 'Plan archived', plan_publish_override: 'Published despite missing data', manual_score_submitted: 'Manual score entered',
+          manual_scores_signed_off: 'Manual scores signed off', rectification_requested: 'Rectification requested',
+          rectification_opened: 'Rectification assigned', rectification_closed: 'Rectification closed',
+          accountability_recorded: 'Accountability recorded',
+        },
       },
       loop: {
         title: 'Rectification and accountability', unit: 'Filter by unit', openOnly: 'Open only', run: 'Apply accountability rules now',

@@ -16,4 +16,12 @@ export default [
     path: '/evaluation/loop', component: () => import('./LoopView.vue'),
     meta: { menu: { group: 'management', label: 'evaluation.menu.loop', order: 50, permission: 'evaluation.read' } },
   },
+  {
+    path: '/evaluation/vendors', component: () => import('./VendorResultsView.vue'),
+    meta: { menu: { group: 'management', label: 'evaluation.menu.vendors', order: 55, permission: 'evaluation.read' } },
+  },
+  {
+    path: '/evaluation/audit', component: () => import('./AuditTrailView.vue'),
+    meta: { menu: { group: 'management', label: 'evaluation.menu.audit', order: 60, permission: 'evaluation.read' } },
+  },
 ]

@@ -10,12 +10,16 @@ export const WALL_KPIS = [
 export const PROCESSES = ['request', 'incident', 'problem', 'change']
 export const WINDOWS = ['today', '7d', '30d', 'month', 'quarter', 'year', 'all']
 
-// The query string of the stream: repeated fields repeat the parameter (docs/portal.md).
+// The KPIs of the trend chart (GetKpiSeries): enough to roll days up into weeks and months.
+export const SERIES_KPIS = ['tickets_created', 'tickets_resolved', 'sla_attainment_pct', 'satisfaction_avg', 'satisfaction_count']
+
+// The query string of the stream: repeated fields repeat the parameter (docs/portal.md). `window`
+// may be a list (the wall's window and 'today' for the trend's live day).
 export function streamUrl({ units, window, names = WALL_KPIS }) {
   const q = new URLSearchParams()
   for (const u of units) q.append('filter.org_unit_ids', u)
   for (const n of names) q.append('filter.names', n)
-  q.append('filter.windows', window)
+  for (const w of new Set([].concat(window))) q.append('filter.windows', w)
   q.set('include_snapshot', 'true')
   return `/api/kpis/stream?${q}`
 }
@@ -120,4 +124,26 @@ export function rollUp(points, granularity) {
 // Today as a UTC+8 calendar day (the KPI windows' calendar).
 export function todayCst(now = new Date()) {
   return isoDate(new Date(now.getTime() + 8 * 3600 * 1000))
+}
+
+// A pushed 'today' KPI as {name, date, value} for the trend, or null for any other KPI. Its day is
+// the UTC+8 day it last changed on: a value unchanged since yesterday is yesterday's end of day.
+export function livePoint(kpi, now = new Date()) {
+  if (!kpi || kpi.window !== 'today' || !SERIES_KPIS.includes(kpi.name)) return null
+  const at = kpi.updated_at ? new Date(kpi.updated_at) : now
+  return { name: kpi.name, date: todayCst(Number.isNaN(at.getTime()) ? now : at), value: kpi.value }
+}
+
+// The day series with the live values laid over it ({name: {date, value}} from livePoint): the
+// pushed value replaces that day's stored one, and a day the series does not have yet (today
+// before its first reload, or past midnight) is added in order; a value from before `from` (the
+// series' first day) is left out rather than drawn as a stray bucket. The inputs are not changed.
+export function withLive(points, live, from = '') {
+  const byDate = new Map(points.map((p) => [p.date, { ...p, values: { ...(p.values || {}) } }]))
+  for (const [name, { date, value }] of Object.entries(live || {})) {
+    if (date < from) continue
+    if (!byDate.has(date)) byDate.set(date, { date, values: {} })
+    byDate.get(date).values[name] = value
+  }
+  return [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date))
 }

@@ -26,6 +26,7 @@ export default {
       peopleOf: '{group} 成员', person: '人员', workload: '在办', children: '下级单位', noData: '暂无数据',
       trend: '趋势', granularity: '粒度', by: { day: '按日', week: '按周', month: '按月' },
       axis: { tickets: '工单数', pct: '达成率 %' },
+      latest: '{bucket} 新建工单 {created}，已解决工单 {resolved}，SLA达成率 {sla}',
     },
   },
   en: {
@@ -42,6 +43,7 @@ export default {
       people: 'People', peopleOf: 'Members of {group}', person: 'Person', workload: 'Open', children: 'Units below',
       noData: 'No data', trend: 'Trend', granularity: 'Granularity', by: { day: 'Daily', week: 'Weekly', month: 'Monthly' },
       axis: { tickets: 'Tickets', pct: 'Attainment %' },
+      latest: '{bucket}: {created} tickets created, {resolved} resolved, SLA attainment {sla}',
     },
   },
 }
