@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { livePoint, rollUp, rowsOf, seriesRange, streamUrl, todayCst, watchKpis, withLive } from '../src/modules/kpi/live.js'
-import { cellIndicators, dataSource, formatValue, heatColour, tokenPager } from '../src/modules/evaluation/shared.js'
+import { cellIndicators, dataSource, formatValue, heatColour } from '../src/modules/evaluation/shared.js'
 
 describe('the KPI wall', () => {
   it('asks the stream for its units, names and window, repeating the parameters', () => {
@@ -110,24 +110,5 @@ describe('the nine-grid', () => {
     expect(rows.map((r) => r.code)).toEqual(['a'])
     expect(dataSource(t, rows[0])).toBe('evaluation.source.kpi{"k":"sla_attainment_pct"}')
     expect(dataSource(t, cellIndicators(result, model, 'organization', 'design')[0])).toBe('evaluation.source.manual')
-  })
-})
-
-describe('paging through page tokens', () => {
-  it('goes forward with the next token, back with the one before, and starts over on a new filter', () => {
-    const pager = tokenPager()
-    expect(pager.request(20)).toEqual({ page_size: 20, page_token: '' })
-    pager.answered({ page: { next_page_token: 'B' } })
-    pager.forward()
-    expect(pager.request(20).page_token).toBe('B')
-    pager.answered({ page: { next_page_token: 'C' } })
-    pager.forward()
-    pager.answered({ page: { next_page_token: '' } })
-    expect(pager.state.next).toBe('')
-    pager.back()
-    expect(pager.request(20).page_token).toBe('B')
-    expect(pager.state.before).toEqual([''])
-    pager.reset()
-    expect(pager.state).toEqual({ token: '', next: '', before: [] })
   })
 })

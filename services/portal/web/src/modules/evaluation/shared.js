@@ -1,6 +1,6 @@
 // What the evaluation windows share: the grid's axes, display of values and scores, file downloads.
-import { reactive } from 'vue'
 import { saveBase64 } from '../../api.js'
+
 export const LEVELS = ['organization', 'process', 'individual']
 export const DIMENSIONS = ['goals', 'design', 'management']
 export const LEVEL_ENUM = { organization: 'LEVEL_ORGANIZATION', process: 'LEVEL_PROCESS', individual: 'LEVEL_INDIVIDUAL' }
@@ -71,16 +71,3 @@ export function objectLabel(t, result) {
   return `${kind} ${result.object_id}`
 }
 
-// Paging through page tokens (the services' next_page_token): the tokens of the pages before are
-// kept for 上一页. `reset` starts over (a new filter: a token belongs to its filter).
-export function tokenPager() {
-  const state = reactive({ token: '', next: '', before: [] })
-  return {
-    state,
-    reset() { state.token = ''; state.next = ''; state.before = [] },
-    forward() { state.before.push(state.token); state.token = state.next },
-    back() { state.token = state.before.pop() || '' },
-    request(size) { return { page_size: size, page_token: state.token } },
-    answered(reply) { state.next = (reply && reply.page && reply.page.next_page_token) || '' },
-  }
-}
