@@ -178,7 +178,7 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
 
     # the window in English
     lead.get_by_role("button", name="English").click()
-    lead.get_by_text("Audit trail").wait_for()
+    lead.get_by_role("heading", name="Audit trail").wait_for()
     lead.goto(f"{portal}/ops/queue")
     lead.get_by_role("heading", name="Work queues").wait_for()
     lead.locator('[data-test="queue-tabs"]').get_by_text("All (in my scope)").click()
