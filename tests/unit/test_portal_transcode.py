@@ -133,8 +133,10 @@ def _fill(message, rnd: random.Random, depth: int = 0) -> None:
     float edge values, enum numbers the enum does not name, nested and repeated messages, maps."""
     desc = message.DESCRIPTOR
     if desc.full_name == "google.protobuf.Timestamp":
-        message.FromSeconds(rnd.randrange(0, 4_000_000_000))
-        message.nanos = rnd.choice([0, 500_000_000, 123_456_789])
+        message.FromSeconds(rnd.choice([rnd.randrange(-62_135_596_800, 253_402_300_799),
+                                         rnd.randrange(0, 4_000_000_000), -30_610_224_000, -30_610_224_001,
+                                         253_402_300_799]))
+        message.nanos = rnd.choice([0, 500_000_000, 123_456_789, 7_000, 999_999_999])
         return
     if desc.full_name == "google.protobuf.Duration":
         message.seconds, message.nanos = rnd.randrange(0, 10_000), rnd.choice([0, 250_000_000])
