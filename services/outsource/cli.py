@@ -261,6 +261,21 @@ def contract_evidence(acceptance_id: str = typer.Argument(..., help="acceptance 
     emit_record(e, f"evidence {e.id} {e.filename} {e.size} bytes sha256 {e.sha256}")
 
 
+@contract_app.command("evidence-get")
+def contract_evidence_get(acceptance_id: str = typer.Argument(..., help="acceptance id"),
+                          evidence_id: str = typer.Argument(..., help="evidence id"),
+                          out: Path | None = typer.Option(None, dir_okay=False,
+                                                          help="file to write (default: the uploaded file name)")):
+    """Download an evidence file of an acceptance."""
+    r = _call("GetAcceptanceEvidence", pb.GetAcceptanceEvidenceRequest(acceptance_id=acceptance_id,
+                                                                       evidence_id=evidence_id))
+    # The name came from whoever uploaded it: keep only its last part, so it lands in this directory.
+    path = out or Path(Path(r.evidence.filename).name or r.evidence.id)
+    path.write_bytes(r.data)
+    emit_record({"file": str(path), "bytes": len(r.data), "sha256": r.evidence.sha256},
+                f"wrote {path} ({len(r.data)} bytes, sha256 {r.evidence.sha256})")
+
+
 @contract_app.command("pay")
 def contract_pay(contract_id: str = CONTRACT, milestone: str = typer.Argument(..., help="milestone id"),
                  amount: str = typer.Argument(..., help="yuan, e.g. 120000.00"),
