@@ -261,6 +261,27 @@ def contract_evidence(acceptance_id: str = typer.Argument(..., help="acceptance 
     emit_record(e, f"evidence {e.id} {e.filename} {e.size} bytes sha256 {e.sha256}")
 
 
+def local_name(uploaded: str, fallback: str) -> str:
+    """A file name in the current directory for an uploaded name, which came from whoever uploaded
+    it: only its last part, and `fallback` when that names no file."""
+    name = Path(uploaded).name
+    return fallback if name in ("", ".", "..") else name
+
+
+@contract_app.command("evidence-get")
+def contract_evidence_get(acceptance_id: str = typer.Argument(..., help="acceptance id"),
+                          evidence_id: str = typer.Argument(..., help="evidence id"),
+                          out: Path | None = typer.Option(None, dir_okay=False,
+                                                          help="file to write (default: the uploaded file name)")):
+    """Download an evidence file of an acceptance."""
+    r = _call("GetAcceptanceEvidence", pb.GetAcceptanceEvidenceRequest(acceptance_id=acceptance_id,
+                                                                       evidence_id=evidence_id))
+    path = out or Path(local_name(r.evidence.filename, r.evidence.id))
+    path.write_bytes(r.data)
+    emit_record({"file": str(path), "bytes": len(r.data), "sha256": r.evidence.sha256},
+                f"wrote {path} ({len(r.data)} bytes, sha256 {r.evidence.sha256})")
+
+
 @contract_app.command("pay")
 def contract_pay(contract_id: str = CONTRACT, milestone: str = typer.Argument(..., help="milestone id"),
                  amount: str = typer.Argument(..., help="yuan, e.g. 120000.00"),

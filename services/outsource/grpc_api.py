@@ -53,7 +53,8 @@ PERMISSIONS = {
     "RecordBid": MANAGE, "AwardProject": MANAGE, "SignContract": MANAGE, "StartExecution": MANAGE,
     "StartAcceptance": ACCEPT, "CloseProject": MANAGE,
     "GetContract": READ, "AmendContract": MANAGE,
-    "RecordAcceptance": ACCEPT, "AddAcceptanceEvidence": ACCEPT, "GetAcceptance": READ, "RecordPayment": PAY,
+    "RecordAcceptance": ACCEPT, "AddAcceptanceEvidence": ACCEPT, "GetAcceptance": READ,
+    "GetAcceptanceEvidence": READ, "RecordPayment": PAY,
     "GenerateSlaReport": MANAGE, "GetSlaReport": READ, "FileComplaint": MANAGE, "GetVendorScorecard": READ,
 }
 
@@ -371,6 +372,10 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
     def GetAcceptance(self, r, context):
         a, evidence = handlers.get_acceptance(r.id, self.uow(), principal())
         return pb.GetAcceptanceResponse(acceptance=acceptance_pb(a, evidence))
+
+    def GetAcceptanceEvidence(self, r, context):
+        e = handlers.get_evidence(r.acceptance_id, r.evidence_id, self.uow(), principal())
+        return pb.GetAcceptanceEvidenceResponse(evidence=evidence_pb(e), data=e["data"])
 
     def RecordPayment(self, r, context):
         p, replayed = handlers.record_payment(c.RecordPayment(

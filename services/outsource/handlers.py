@@ -88,6 +88,13 @@ def _contract(uow: OutsourceUow, cid: str, caller: Principal, *, lock: bool = Fa
     return contract
 
 
+def _acceptance(uow: OutsourceUow, aid: str, caller: Principal) -> Acceptance:
+    acceptance = uow.acceptances.get(aid, caller.scope)
+    if acceptance is None:
+        raise NotFound(f"acceptance {aid} not found")
+    return acceptance
+
+
 # ---- vendors -----------------------------------------------------------------------------------
 
 
@@ -514,9 +521,7 @@ def add_evidence(cmd: c.AddEvidence, uow: OutsourceUow, caller: Principal) -> di
     v = Validator()
     validate_evidence(v, cmd.filename, cmd.content_type, cmd.data)
     v.check()
-    acceptance = uow.acceptances.get(cmd.acceptance_id, caller.scope)
-    if acceptance is None:
-        raise NotFound(f"acceptance {cmd.acceptance_id} not found")
+    acceptance = _acceptance(uow, cmd.acceptance_id, caller)
     row = {"id": new_id(), "acceptance_id": acceptance.id, "filename": cmd.filename.strip(),
            "content_type": cmd.content_type, "size": len(cmd.data),
            "sha256": hashlib.sha256(cmd.data).hexdigest(), "data": cmd.data}
@@ -526,10 +531,23 @@ def add_evidence(cmd: c.AddEvidence, uow: OutsourceUow, caller: Principal) -> di
 
 def get_acceptance(aid: str, uow: OutsourceUow, caller: Principal) -> tuple[Acceptance, list[dict]]:
     with uow:
-        acceptance = uow.acceptances.get(aid, caller.scope)
-        if acceptance is None:
-            raise NotFound(f"acceptance {aid} not found")
+        acceptance = _acceptance(uow, aid, caller)
         return acceptance, uow.acceptances.evidence(aid)
+
+
+def get_evidence(aid: str, eid: str, uow: OutsourceUow, caller: Principal) -> dict:
+    """One evidence file with its `data`. Scope comes from the acceptance, so a file is found only
+    through an acceptance the caller may read."""
+    v = Validator()
+    aid = v.text("acceptance_id", aid)
+    eid = v.text("evidence_id", eid)
+    v.check()
+    with uow:
+        acceptance = _acceptance(uow, aid, caller)
+        row = uow.acceptances.evidence_file(acceptance.id, eid)
+        if row is None:
+            raise NotFound(f"evidence {eid} not found in acceptance {acceptance.id}")
+        return row
 
 
 def record_payment(cmd: c.RecordPayment, uow: OutsourceUow, caller: Principal) -> tuple[dict, bool]:

@@ -1,13 +1,15 @@
 """The contract forms of the outsourcing window in a real browser (issue 15, item 5): the O&M
 centre's director signs the contract of an awarded O&M project through the form (refused first,
 the milestones adding up to more than the amount, with the service's reason on the milestones),
-starts execution, records the first milestone's acceptance and attaches a PDF, and amends the SLA
-terms with a reason; a finance reviewer sees the payment refused while budget has blocked the
+starts execution, records the first milestone's acceptance, attaches a PDF and downloads it back,
+and amends the SLA terms with a reason; a finance reviewer sees the payment refused while budget has blocked the
 contract (no approved budget), then, after an over-budget approval, refused above what is left of
 the milestone and paid. Each user sees only the buttons of their permissions. Screenshots
 outsource-contract-NN-*.png in .test-output/screens/."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -128,6 +130,12 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     evidence.locator('[data-test="evidence-upload"]').click()
     evidence.locator('[data-test="evidence-list"]').get_by_text("初验报告.pdf").wait_for()
     shot(page, "outsource-contract-05-evidence")
+    # downloaded back (GetAcceptanceEvidence, base64 through the gateway): the very bytes uploaded
+    listed = evidence.locator('[data-test="evidence-list"]').locator("tr", has_text="初验报告.pdf")
+    with page.expect_download() as download:
+        listed.get_by_role("button", name="下载", exact=True).click()
+    assert download.value.suggested_filename == "初验报告.pdf"
+    assert Path(download.value.path()).read_bytes() == PDF
     evidence.get_by_role("button", name="关闭", exact=True).click()
     evidence.wait_for(state="hidden")
     row = page.locator('[data-test="acceptances"]').locator("tr", has_text="首期款")

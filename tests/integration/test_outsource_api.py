@@ -6,6 +6,8 @@ half-written)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
+from hashlib import sha256
 
 import grpc
 import pytest
@@ -229,6 +231,45 @@ def test_lifecycle_to_payment_with_every_fault(admin, env, signer):
     assert closed.state == pb.PROJECT_STATE_CLOSURE
     assert [h.to_state for h in closed.history if h.from_state != h.to_state] == [
         "proposal", "procurement", "contract", "execution", "acceptance", "closure"]
+
+
+def test_acceptance_evidence_downloads_within_scope(admin, env, signer, admin_token, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from govkit.cli import app
+
+    _register(admin)
+    contract = admin.SignContract(_sign_request(_to_contract(admin).id)).contract
+    admin.StartExecution(pb.StartExecutionRequest(project_id=contract.project_id))
+    accepted = [admin.RecordAcceptance(pb.RecordAcceptanceRequest(
+        contract_id=contract.id, milestone_id=m, result=pb.ACCEPTANCE_RESULT_PASS, reviewers=["张伟"],
+        checklist=[pb.ChecklistItem(deliverable=d, item="评审", passed=True) for d in deliverables])).acceptance
+        for m, deliverables in (("m1", ["运维方案"]), ("m2", ["运维方案", "月度报告"]))]
+    data = b"%PDF-1.7\n" + bytes(range(256)) * 40  # every byte value: nothing may be re-encoded on the way
+    uploaded = admin.AddAcceptanceEvidence(pb.AddAcceptanceEvidenceRequest(
+        acceptance_id=accepted[0].id, filename="初验报告.pdf", content_type="application/pdf", data=data)).evidence
+    request = pb.GetAcceptanceEvidenceRequest(acceptance_id=accepted[0].id, evidence_id=uploaded.id)
+    # a reader of the department, without outsource.accept, may download
+    reader = _stub(env, signer, ["outsource.read"], ["om-centre"])
+    got = reader.GetAcceptanceEvidence(request)
+    assert got.data == data and got.evidence == uploaded and got.evidence.sha256 == sha256(data).hexdigest()
+    # another department, an unknown id, and a file of another acceptance all look the same: not found
+    fgw = _stub(env, signer, ["outsource.read", "outsource.accept"], ["fgw"])
+    assert _fails(lambda: fgw.GetAcceptanceEvidence(request))[0] == grpc.StatusCode.NOT_FOUND
+    for aid, eid in ((accepted[0].id, "nope"), ("nope", uploaded.id), (accepted[1].id, uploaded.id)):
+        code, _ = _fails(partial(admin.GetAcceptanceEvidence,
+                                 pb.GetAcceptanceEvidenceRequest(acceptance_id=aid, evidence_id=eid)))
+        assert code == grpc.StatusCode.NOT_FOUND, (aid, eid)
+    code, err = _fails(lambda: admin.GetAcceptanceEvidence(pb.GetAcceptanceEvidenceRequest(evidence_id=" ")))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(dict(iter_bad_request(err))) == {"acceptance_id", "evidence_id"}
+    # the CLI writes the file under its uploaded name
+    monkeypatch.setenv("GOVOPS_OUTSOURCE_GRPC_TARGET", env[0])
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(app, ["outsource", "contract", "evidence-get", accepted[0].id, uploaded.id])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "初验报告.pdf").read_bytes() == data
 
 
 def test_overlapping_contracts_on_the_same_scope_are_refused(admin, env):

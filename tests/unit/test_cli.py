@@ -184,3 +184,11 @@ def test_an_unknown_output_is_refused():
 
     result = CliRunner().invoke(app, ["--output", "yaml", "ticket", "mine"])
     assert result.exit_code == 2 and "'yaml'" in result.output
+
+
+@pytest.mark.parametrize("uploaded, local", [("初验报告.pdf", "初验报告.pdf"), ("../../etc/报告.pdf", "报告.pdf"),
+                                             ("..", "ev-1"), (".", "ev-1"), ("dir/", "dir")])
+def test_a_downloaded_evidence_file_lands_in_the_current_directory(uploaded, local):
+    from outsource.cli import local_name
+
+    assert local_name(uploaded, "ev-1") == local

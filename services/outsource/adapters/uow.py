@@ -359,6 +359,13 @@ class Acceptances:
             e.created_at, e.id)
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
+    def evidence_file(self, aid: str, eid: str) -> dict | None:
+        e = t.evidence.c
+        q = sa.select(e.id, e.filename, e.content_type, e.size, e.sha256, e.data).where(
+            e.acceptance_id == aid, e.id == eid)
+        row = self.conn.execute(q).first()
+        return dict(row._mapping) if row else None
+
 
 def _acceptance(row) -> Acceptance:
     return Acceptance(row.id, row.contract_id, row.milestone_id, row.name, AcceptanceResult(row.result),
