@@ -263,7 +263,9 @@ def rectifications(org_unit_id: str = typer.Option("", "--org-unit", help="org u
 
 @app.command("vendors")
 def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer.Option("", help="YYYY-MM-DD"),
-            until: str = typer.Option("", help="YYYY-MM-DD")):
+            until: str = typer.Option("", help="YYYY-MM-DD"),
+            org_unit_id: str = typer.Option("", "--unit", "--org-unit",
+                                            help="only contracts owned by this org unit (not its subtree)")):
     """Vendors as evaluated objects: SLA attainment and penalties per contract and period."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
@@ -272,7 +274,7 @@ def vendors(vendor: str = typer.Option("", help="vendor id"), since: str = typer
                         ("period", None), ("tickets", None), ("response %", "response_attainment_pct"),
                         ("resolution %", "resolution_attainment_pct"), ("breaches", None), ("penalty 元", "penalty")):
         table.add_column(header, key)
-    request = pb.ListVendorResultsRequest(vendor_id=vendor, period=to_date_range(since, until))
+    request = pb.ListVendorResultsRequest(vendor_id=vendor, period=to_date_range(since, until), org_unit_id=org_unit_id)
     for r in _all("ListVendorResults", request, "results"):
         table.add_row(r.vendor_id, r.contract_id, r.org_unit_id, f"{r.period.start}–{r.period.end}", r.tickets,
                       r.response_attainment_pct, r.resolution_attainment_pct, r.breaches, r.penalty_total.amount)
@@ -299,15 +301,27 @@ def accountability(org_unit_id: str = typer.Option("", "--org-unit", help="org u
     emit(table)
 
 
+def _days(text: str):
+    """--days as a DateRange: "D" is that day, "A..B" the days from A to B (either may be empty). The
+    dates themselves are checked by the service (INVALID_ARGUMENT naming days.start / days.end)."""
+    start, sep, end = text.strip().partition("..")
+    if ".." in end:
+        raise typer.BadParameter(f"{text!r} is not YYYY-MM-DD or START..END", param_hint="--days")
+    return to_date_range(start.strip(), end.strip() if sep else start.strip())
+
+
 @app.command("audit")
 def audit(entity_type: str = typer.Option("", help="only this kind of entity, e.g. plan"),
           entity_id: str = typer.Option("", help="only this entity"),
-          limit: int = typer.Option(200, min=0, help="the newest N entries; 0 for the whole trail")):
+          limit: int = typer.Option(200, min=0, help="the newest N entries; 0 for the whole trail"),
+          days: str = typer.Option("", help="only entries made on these China Standard Time days: YYYY-MM-DD (one "
+                                             "day) or START..END, both inclusive; an end may be left open "
+                                             "(2026-12-01..)")):
     """The audit trail, newest first."""
     from govops.evaluation.v1 import evaluation_pb2 as pb
 
     table = Listing("audit trail", "at", "actor", "action", "entity type", "entity id", "detail")
-    request = pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id)
+    request = pb.ListAuditTrailRequest(entity_type=entity_type, entity_id=entity_id, days=_days(days))
     if limit:
         entries: list = []
         token = ""

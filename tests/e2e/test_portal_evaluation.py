@@ -365,7 +365,8 @@ def test_an_evaluator_finds_a_plans_publication_on_the_audit_trail(stack, portal
     page.locator('[data-test="audit-kind"]').get_by_text("评价计划").click()
     published = page.locator(f'[data-action="plan_published"][data-entity="{plan_id}"]')
     published.get_by_text("发布评价结果").wait_for()
-    published.get_by_text("操作人 kpw-runner").wait_for()
+    published.get_by_text("操作人 kpw-runner").wait_for()  # org names no other user to an evaluator
+    published.locator('[data-test="audit-detail"]').get_by_text("原状态：复核").wait_for()  # from_state: review
     published.get_by_text("示范区运维中心").wait_for()
 
     # today's entries keep it; the entry leads to the plan

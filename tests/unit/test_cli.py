@@ -192,3 +192,52 @@ def test_a_downloaded_evidence_file_lands_in_the_current_directory(uploaded, loc
     from outsource.cli import local_name
 
     assert local_name(uploaded, "ev-1") == local
+
+
+@pytest.mark.parametrize("argv, method, expected", [
+    (["eval", "audit", "--days", "2026-12-01..2026-12-03"], "ListAuditTrail",
+     {"days": {"start": "2026-12-01", "end": "2026-12-03"}}),
+    (["eval", "audit", "--days", "2026-12-02", "--limit", "0"], "ListAuditTrail",
+     {"days": {"start": "2026-12-02", "end": "2026-12-02"}}),
+    (["eval", "audit", "--days", "2026-12-01.."], "ListAuditTrail", {"days": {"start": "2026-12-01"}}),
+    (["eval", "vendors", "--unit", "fgw", "--since", "2026-11-01"], "ListVendorResults",
+     {"org_unit_id": "fgw", "period": {"start": "2026-11-01"}}),
+    (["eval", "vendors", "--org-unit", "czj"], "ListVendorResults", {"org_unit_id": "czj"}),
+])
+def test_the_evaluation_lists_send_their_newer_filters(argv, method, expected, monkeypatch):
+    """ListAuditTrailRequest.days and ListVendorResultsRequest.org_unit_id reach the service."""
+    from google.protobuf.json_format import MessageToDict
+
+    from evaluation import cli
+    from govkit.cli import app
+
+    sent = []
+
+    def call(name, request, timeout=30):
+        sent.append((name, request))
+        return _empty_reply(name)
+
+    monkeypatch.setattr(cli, "_call", call)
+    monkeypatch.setattr(cli, "_all", lambda name, request, field, timeout=30: sent.append((name, request)) or [])
+    monkeypatch.setenv("GOVOPS_TOKEN", "not-used")
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    [(name, request)] = sent
+    got = MessageToDict(request, preserving_proto_field_name=True)
+    assert name == method and {k: got.get(k) for k in expected} == expected
+
+
+def _empty_reply(method):
+    from govops.evaluation.v1 import evaluation_pb2 as pb
+
+    return getattr(pb, f"{method}Response")()
+
+
+def test_a_malformed_audit_day_range_is_refused_before_sending(monkeypatch):
+    from evaluation import cli
+    from govkit.cli import app
+
+    monkeypatch.setattr(cli, "_call", lambda *a, **k: pytest.fail("sent"))
+    monkeypatch.setenv("GOVOPS_TOKEN", "not-used")
+    result = CliRunner().invoke(app, ["eval", "audit", "--days", "2026-12-01..2026-12-02..2026-12-03"])
+    assert result.exit_code == 2 and "'2026-12-01..2026-12-02..2026-12-03'" in result.output

@@ -68,7 +68,16 @@ export default {
       },
       audit: {
         title: '评价审计轨迹', kind: '对象类型', all: '全部', from: '开始日期', to: '结束日期', days: '日期范围',
-        empty: '所选范围内没有审计记录', by: '操作人 {actor}',
+        empty: '所选范围内没有审计记录', by: '操作人 {actor}', yes: '是', no: '否', noOwner: '组织目录中没有责任岗位',
+        pair: '{label}：{value}', separator: '；',
+        events: { ticket_resolved: '工单已解决', ticket_closed: '工单已关闭' },
+        details: {
+          model: '评价模型', objects: '评价对象', from_state: '原状态', to_state: '新状态', no_data_share: '无数据比例',
+          max_no_data_share: '允许上限', reason: '理由', indicator: '指标', actual: '实际值', baseline: '基线',
+          periods_below: '连续未达标期数', owner_position: '责任岗位', unrouted: '未派单', object_id: '评价对象', score: '得分',
+          evidence: '佐证', scores: '已复核评分', ticket_id: '整改工单', replayed: '重复请求', group_id: '处理组',
+          event: '关闭依据', level: '问责级别',
+        },
         kinds: { plan: '评价计划', model: '评价模型', rectification: '整改事项' },
         actions: {
           model_created: '保存评价模型', plan_created: '创建评价计划', plan_data_collection: '开始数据采集',
@@ -163,7 +172,17 @@ export default {
       },
       audit: {
         title: 'Evaluation audit trail', kind: 'Kind', all: 'All', from: 'Start date', to: 'End date', days: 'Days',
-        empty: 'No audit entries in this range', by: 'by {actor}',
+        empty: 'No audit entries in this range', by: 'by {actor}', yes: 'yes', no: 'no',
+        noOwner: 'no responsible position in the org directory',
+        pair: '{label}: {value}', separator: '; ',
+        events: { ticket_resolved: 'ticket resolved', ticket_closed: 'ticket closed' },
+        details: {
+          model: 'Model', objects: 'Objects', from_state: 'From', to_state: 'To', no_data_share: 'No-data share',
+          max_no_data_share: 'Allowed share', reason: 'Reason', indicator: 'Indicator', actual: 'Actual', baseline: 'Baseline',
+          periods_below: 'Periods short', owner_position: 'Owner position', unrouted: 'Not routed', object_id: 'Object',
+          score: 'Score', evidence: 'Evidence', scores: 'Signed-off scores', ticket_id: 'Ticket', replayed: 'Repeated request',
+          group_id: 'Group', event: 'Closed by', level: 'Level',
+        },
         kinds: { plan: 'Plan', model: 'Model', rectification: 'Rectification' },
         actions: {
           model_created: 'Model saved', plan_created: 'Plan created', plan_data_collection: 'Data collection started',
