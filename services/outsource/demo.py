@@ -163,8 +163,9 @@ def seed(console) -> None:
                 project.id, "468000.00", date(2026, 1, 1), date(2026, 12, 31), date(2025, 12, 20), "grp-application",
                 ["运维服务方案", "月度运维报告", "年度运维总结"],
                 [{"id": "m1", "name": "首期款（30%）", "amount": "140400.00", "acceptance": "初验",
-                  "deliverables": ["运维服务方案"]},
-                 {"id": "m2", "name": "尾款（70%）", "amount": "327600.00", "acceptance": "终验"}],
+                  "deliverables": ["运维服务方案"], "due_on": date(2026, 3, 31)},
+                 {"id": "m2", "name": "尾款（70%）", "amount": "327600.00", "acceptance": "终验",
+                  "due_on": date(2026, 12, 31)}],
                 SLA, PENALTIES), uow(), SYSTEM)
             handlers.advance_project(c.AdvanceProject(project.id, "execution", "合同签订，进场服务"), uow(), SYSTEM)
             project, _, _ = handlers.get_project(project.id, uow(), SYSTEM)

@@ -158,7 +158,7 @@ def contract_pb(ct: Contract, payments=(), acceptances=()) -> pb.Contract:
         id=ct.id, project_id=ct.project_id, vendor_id=ct.vendor_id, org_unit_id=ct.org_unit_id,
         vendor_group_id=ct.vendor_group_id or "", signed_on=_s(ct.signed_on), deliverables=ct.deliverables,
         milestones=[pb.Milestone(id=m.id, name=m.name, amount=money(m.amount), acceptance=m.acceptance,
-                                 deliverables=m.deliverables) for m in ct.milestones],
+                                 deliverables=m.deliverables, due_on=_s(m.due_on)) for m in ct.milestones],
         current=version_pb(ct.current), versions=[version_pb(v) for v in sorted(ct.versions, key=lambda v: v.version)],
         payments=[payment_pb(p) for p in payments], paid_total=money(paid), remaining=money(ct.current.amount - paid),
         acceptances=[acceptance_pb(a) for a in acceptances],
@@ -313,7 +313,9 @@ class OutsourceServicer(pb_grpc.OutsourceServiceServicer):
             parse_date(r.ends_on, "ends_on"),
             parse_date(r.signed_on, "signed_on", required=False), r.vendor_group_id, list(r.deliverables),
             [{"id": m.id, "name": m.name, "amount": money_text(m.amount, f"milestones[{i}].amount"),
-              "acceptance": m.acceptance, "deliverables": list(m.deliverables)} for i, m in enumerate(r.milestones)],
+              "acceptance": m.acceptance, "deliverables": list(m.deliverables),
+              "due_on": parse_date(m.due_on, f"milestones[{i}].due_on", required=False)}
+             for i, m in enumerate(r.milestones)],
             _terms(r.sla), _clauses(r.penalties)), self.uow(), principal())
         return pb.SignContractResponse(contract=self._contract(ct.id))
 

@@ -336,7 +336,8 @@ def award_project(cmd: c.AwardProject, uow: ProcurementUow, caller: Principal) -
     return project
 
 
-def _milestones(v: Validator, raw: list[dict], deliverables: tuple[str, ...], amount: Decimal | None):
+def _milestones(v: Validator, raw: list[dict], deliverables: tuple[str, ...], amount: Decimal | None,
+                starts_on: date | None, ends_on: date | None):
     out, ids = [], set()
     for i, m in enumerate(raw):
         f = f"milestones[{i}]"
@@ -351,7 +352,12 @@ def _milestones(v: Validator, raw: list[dict], deliverables: tuple[str, ...], am
         for d in mdel:
             if d not in deliverables:
                 v.fail(f"{f}.deliverables", f"{d!r} is not a deliverable of the contract")
-        out.append(Milestone(mid, name, mamount or Decimal("0.00"), acceptance, mdel))
+        due_on = m.get("due_on")
+        if due_on and starts_on and due_on < starts_on:
+            v.fail(f"{f}.due_on", f"{due_on} is before the contract starts ({starts_on})")
+        elif due_on and ends_on and due_on > ends_on:
+            v.fail(f"{f}.due_on", f"{due_on} is after the contract ends ({ends_on})")
+        out.append(Milestone(mid, name, mamount or Decimal("0.00"), acceptance, mdel, due_on))
     if amount is not None and sum((m.amount for m in out), Decimal(0)) > amount:
         v.fail("milestones", "milestone amounts add up to more than the contract amount")
     return tuple(out)
@@ -385,7 +391,7 @@ def sign_contract(cmd: c.SignContract, uow: OutsourceUow, caller: Principal) -> 
     deliverables = tuple(dict.fromkeys(d.strip() for d in cmd.deliverables if d.strip()))
     if not deliverables:
         v.fail("deliverables", "at least one deliverable is required")
-    milestones = _milestones(v, cmd.milestones, deliverables, amount)
+    milestones = _milestones(v, cmd.milestones, deliverables, amount, cmd.starts_on, cmd.ends_on)
     if not milestones:
         v.fail("milestones", "at least one payment milestone is required")
     terms = validate_terms(v, "sla", cmd.sla or {})
@@ -472,6 +478,11 @@ def amend_contract(cmd: c.AmendContract, uow: OutsourceUow, caller: Principal) -
     ends_on = cmd.ends_on or cur.ends_on
     if ends_on < cur.starts_on:
         raise InvalidArgument(field="ends_on", reason="must not be before the contract's start")
+    # Milestones are not amended, so a shorter period must still hold every due date.
+    late = [m for m in contract.milestones if m.due_on and m.due_on > ends_on]
+    if late:
+        raise InvalidArgument(field="ends_on", reason=f"milestone {late[0].id} is due on {late[0].due_on}, after "
+                                                      f"{ends_on}; the period must cover every milestone's due date")
     if not cur.starts_on <= cmd.effective_from <= ends_on:
         raise InvalidArgument(field="effective_from", reason="must fall within the contract period")
     paid = sum((p["amount"] for p in uow.payments.of_contract(contract.id)), Decimal("0.00"))

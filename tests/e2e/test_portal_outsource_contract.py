@@ -1,6 +1,7 @@
 """The contract forms of the outsourcing window in a real browser (issue 15, item 5): the O&M
 centre's director signs the contract of an awarded O&M project through the form (refused first,
 the milestones adding up to more than the amount, with the service's reason on the milestones),
+the first milestone due on a date (overdue for finance until it is paid),
 starts execution, records the first milestone's acceptance, attaches a PDF and downloads it back,
 and amends the SLA terms with a reason; a finance reviewer sees the payment refused while budget has blocked the
 contract (no approved budget), then, after an over-budget approval, refused above what is left of
@@ -99,6 +100,9 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     shot(page, "outsource-contract-01-sign-refused")
 
     _input(page, "milestone-amount", '[data-test="milestone-1"]').fill("336000.00")
+    # the first milestone falls due early in the period (long past by the time finance pays);
+    # the second has none, as every contract signed before due dates existed
+    _date(dialog.locator('[data-test="milestone-0"]'), "无到期日", "2026-03-31")
     total = dialog.locator('[data-test="milestones-total"]')
     total.get_by_text("节点合计 ¥480,000.00 / 合同金额 ¥480,000.00").wait_for()
     shot(page, "outsource-contract-02-sign")
@@ -111,6 +115,8 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     assert page.locator('[data-test="record-payment"]').count() == 0  # the director has no outsource.pay
     contract_id = admin.GetProject(pb.GetProjectRequest(id=project.id), timeout=10).project.contract_id
     assert contract_id
+    signed = admin.GetContract(pb.GetContractRequest(id=contract_id), timeout=10).contract
+    assert [(m.name, m.due_on) for m in signed.milestones] == [("首期款", "2026-03-31"), ("尾款", "")]
     shot(page, "outsource-contract-03-signed")
 
     # --- execution, then the first milestone's acceptance with a PDF
@@ -169,6 +175,12 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     fin.goto(f"{portal}/outsource/projects/{project.id}")
     fin.get_by_role("tab", name="付款与预算").click()
     assert fin.locator('[data-test="amend-contract"]').count() == 0  # no outsource.manage
+    # unpaid past its due date: overdue; the second has no due date
+    first = fin.locator('[data-test="milestones"]').locator("tr", has_text="首期款")
+    first.get_by_text("2026-03-31").wait_for()
+    first.locator('[data-test="milestone-overdue"]').get_by_text("已逾期").wait_for()
+    assert fin.locator('[data-test="milestones"]').locator('[data-test="milestone-overdue"]').count() == 1
+    shot(fin, "outsource-contract-08-milestone-overdue")
     fin.locator('[data-test="record-payment"]').click()
     dialog = fin.locator('[data-test="payment-dialog"]')
     dialog.locator('[data-test="payment-blocked"]').wait_for()
@@ -177,7 +189,7 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     problem = dialog.locator('[data-test="payment-problem"]')
     problem.get_by_text("合同超预算被拦截：须由签订人以外的人员在预算中办理超预算审批后才能付款").wait_for()
     problem.get_by_text("is blocked").wait_for()  # the service's own words beneath
-    shot(fin, "outsource-contract-08-payment-blocked")
+    shot(fin, "outsource-contract-09-payment-blocked")
     dialog.get_by_role("button", name="取消").click()
 
     budget = budget_pb2_grpc.BudgetServiceStub(channel(stack.target("budget"), stack.token()))
@@ -193,14 +205,16 @@ def test_a_contract_is_signed_accepted_amended_and_paid_in_the_browser(stack, aw
     _input(fin, "payment-amount").fill("150000.00")
     dialog.locator('[data-test="payment-confirm"]').click()
     problem.get_by_text("付款金额超过该节点未付金额（¥144,000.00）").wait_for()
-    shot(fin, "outsource-contract-09-payment-over-milestone")
+    shot(fin, "outsource-contract-10-payment-over-milestone")
     _input(fin, "payment-amount").fill("144000.00")
     dialog.locator('[data-test="payment-confirm"]').click()
     dialog.wait_for(state="hidden")
     fin.locator('[data-test="remaining"]').get_by_text("¥336,000.00").wait_for()
-    first = fin.locator('[data-test="milestones"]').locator("tr", has_text="首期款")
     assert first.get_by_text("¥144,000.00").count() == 2  # amount and paid
+    # paid in full: no longer overdue (the tag leaves through its fade transition, so waited for)
+    first.locator('[data-test="milestone-overdue"]').wait_for(state="detached")
+    first.get_by_text("2026-03-31").wait_for()
     fin.locator('[data-test="payments"]').get_by_text("首期款").wait_for()
-    shot(fin, "outsource-contract-10-paid")
+    shot(fin, "outsource-contract-11-paid")
     paid = admin.GetContract(pb.GetContractRequest(id=contract_id), timeout=10).contract
     assert [(p.milestone_id, p.amount.amount) for p in paid.payments] == [("m1", "144000.00")]

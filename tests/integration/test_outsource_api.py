@@ -5,6 +5,7 @@ half-written)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from hashlib import sha256
@@ -284,6 +285,44 @@ def test_overlapping_contracts_on_the_same_scope_are_refused(admin, env):
     third = _to_contract(admin, catalogue=("app-om",), allow_overlap=True)
     admin.SignContract(_sign_request(third.id))  # the project allows it
     assert _count(env[1], "contracts") == 3
+
+
+def test_milestone_due_dates_lie_in_the_period_and_survive_the_database(admin, env):
+    _register(admin)
+    project = _to_contract(admin)
+
+    def with_due(first: str, second: str = "2026-12-31"):
+        return [pb.Milestone(id="m1", name="首期款", amount=as_money("144000.00"), acceptance="初验", due_on=first),
+                pb.Milestone(id="m2", name="尾款", amount=as_money("336000.00"), acceptance="终验", due_on=second)]
+
+    for bad, reason in (("2025-12-31", "before the contract starts"), ("2026-02-30", "YYYY-MM-DD")):
+        code, err = _fails(lambda bad=bad: admin.SignContract(_sign_request(project.id, milestones=with_due(bad))))
+        assert code == grpc.StatusCode.INVALID_ARGUMENT
+        assert reason in dict(iter_bad_request(err))["milestones[0].due_on"]
+    code, err = _fails(lambda: admin.SignContract(_sign_request(project.id, milestones=with_due("2026-03-31",
+                                                                                              "2027-01-01"))))
+    assert "after the contract ends" in dict(iter_bad_request(err))["milestones[1].due_on"]
+    assert _count(env[1], "contracts") == 0
+    signed = admin.SignContract(_sign_request(project.id, milestones=with_due("2026-03-31"))).contract
+    read = admin.GetContract(pb.GetContractRequest(id=signed.id)).contract
+    assert [(m.id, m.due_on) for m in read.milestones] == [("m1", "2026-03-31"), ("m2", "2026-12-31")]
+    # the period cannot shrink below a due date (milestones are not amended)
+    code, err = _fails(lambda: admin.AmendContract(pb.AmendContractRequest(
+        contract_id=signed.id, reason="提前结束", effective_from="2026-06-01", ends_on="2026-11-30")))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "m2 is due on 2026-12-31" in dict(iter_bad_request(err))["ends_on"]
+    # a milestone without a due date (as every contract signed before due dates) reads back empty
+    old_style = admin.SignContract(_sign_request(_to_contract(admin, allow_overlap=True).id)).contract
+    read = admin.GetContract(pb.GetContractRequest(id=old_style.id)).contract
+    assert [(m.id, m.due_on) for m in read.milestones] == [("m1", ""), ("m2", "")]
+    # rows written before the field existed carry no due_on key at all
+    with env[1].begin() as conn:
+        stored = conn.execute(sa.text("SELECT milestones FROM contracts WHERE id = :id"), {"id": old_style.id}).scalar()
+        conn.execute(sa.text("UPDATE contracts SET milestones = CAST(:m AS jsonb) WHERE id = :id"),
+                     {"id": old_style.id, "m": json.dumps([{k: v for k, v in m.items() if k != "due_on"}
+                                                          for m in stored])})
+    read = admin.GetContract(pb.GetContractRequest(id=old_style.id)).contract
+    assert [(m.id, m.name, m.due_on) for m in read.milestones] == [("m1", "首期款", ""), ("m2", "尾款", "")]
 
 
 def test_departments_see_only_their_projects(admin, env, signer):

@@ -293,7 +293,9 @@ class Contracts:
                     for r in self.conn.execute(sa.select(t.contract_versions).where(
                         t.contract_versions.c.contract_id == row.id).order_by(t.contract_versions.c.version))]
         milestones = tuple(Milestone(m["id"], m["name"], Decimal(m["amount"]), m["acceptance"],
-                                     tuple(m.get("deliverables") or ())) for m in row.milestones)
+                                     tuple(m.get("deliverables") or ()),
+                                     date.fromisoformat(m["due_on"]) if m.get("due_on") else None)
+                           for m in row.milestones)
         return Contract(row.id, row.project_id, row.vendor_id, row.org_unit_id, row.vendor_group_id, row.signed_on,
                         tuple(row.deliverables), milestones, versions, tuple(row.catalogue_item_ids),
                         tuple(row.asset_ids), row.budget_status, row.commitment_id, row.budget_note, row.signed_by)

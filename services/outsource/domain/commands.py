@@ -85,7 +85,8 @@ class SignContract:
     signed_on: date | None
     vendor_group_id: str = ""
     deliverables: list[str] = field(default_factory=list)
-    milestones: list[dict] = field(default_factory=list)  # {id, name, amount, acceptance, deliverables}
+    # {id, name, amount, acceptance, deliverables, due_on: date | None}
+    milestones: list[dict] = field(default_factory=list)
     sla: dict = field(default_factory=dict)
     penalties: list[dict] = field(default_factory=list)
 

@@ -291,6 +291,8 @@ class Milestone:
     amount: Decimal
     acceptance: str  # the named acceptance (e.g. 初验, 终验) this payment requires
     deliverables: tuple[str, ...] = ()
+    # Within the contract period; None on milestones signed before due dates existed.
+    due_on: date | None = None
 
 
 @dataclass(frozen=True)

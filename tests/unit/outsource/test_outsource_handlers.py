@@ -128,3 +128,16 @@ def test_events_only_on_commit(uow):
     [event] = uow.committed
     assert event.event_data() == {"project_id": project.id, "name": "规划", "kind": "planning",
                                   "org_unit_id": "om-centre", "budget_line_ref": "BL-1"}
+
+
+def test_sign_contract_refuses_milestone_due_dates_outside_the_period(uow):
+    project = _to_procurement(uow)
+    ms = [("首付款", date(2026, 12, 31)), ("尾款", date(2028, 1, 1)), ("无到期日", None), ("期末", date(2027, 12, 31))]
+    milestones = [{"id": f"m{i}", "name": name, "amount": "100.00", "acceptance": "终验", "due_on": due}
+                  for i, (name, due) in enumerate(ms, 1)]
+    with pytest.raises(InvalidArgument) as err:
+        handlers.sign_contract(c.SignContract(project.id, "1000.00", date(2027, 1, 1), date(2027, 12, 31), None,
+                                              deliverables=["运维报告"], milestones=milestones), uow, OFFICER)
+    assert [(x.field, x.reason) for x in err.value.violations] == [
+        ("milestones[0].due_on", "2026-12-31 is before the contract starts (2027-01-01)"),
+        ("milestones[1].due_on", "2028-01-01 is after the contract ends (2027-12-31)")]

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  acceptanceRequest, amendForm, dialogProblem, amendRequest, checklistFor, emptySignForm, evidenceType, formErrors, milestoneProgress,
+  acceptanceRequest, amendForm, dialogProblem, amendRequest, checklistFor, emptyMilestone, emptySignForm, evidenceType, formErrors, milestoneProgress,
   milestonesTotal, newKey, paymentRequest, signRequest, splitList, termsForm, termsRequest,
 } from '../src/modules/outsource/contractForms.js'
 
@@ -27,8 +27,8 @@ describe('signing form → SignContract', () => {
   it('sends every milestone row (so milestones[i] is row i) and only the priorities with a target', () => {
     const form = emptySignForm('480000.00')
     Object.assign(form, { starts_on: '2026-01-01', ends_on: '2026-12-31', vendor_group_id: ' app ', deliverables: '运维方案\n月度报告、 ' })
-    form.milestones = [{ name: '首期款', amount: '144000', acceptance: '初验', deliverables: ['运维方案'] },
-      { name: '', amount: '', acceptance: '', deliverables: [] }]
+    form.milestones = [{ name: '首期款', amount: '144000', acceptance: '初验', deliverables: ['运维方案'], due_on: '2026-03-31' },
+      emptyMilestone()]
     form.terms.targets[1].response_minutes = '30'
     form.terms.targets[1].resolution_minutes = '480'
     form.terms.targets[3].resolution_minutes = '2880'
@@ -39,6 +39,8 @@ describe('signing form → SignContract', () => {
     expect(body.vendor_group_id).toBe('app')
     expect(body.milestones.map((m) => m.id)).toEqual(['m1', 'm2'])
     expect(body.milestones[1].amount).toEqual({ amount: '', currency: 'CNY' })
+    // a due date as the picker gives it (YYYY-MM-DD); a row without one sends none
+    expect(body.milestones.map((m) => m.due_on)).toEqual(['2026-03-31', ''])
     expect(body.sla.targets).toEqual([{ priority: 'high', response_minutes: 30, resolution_minutes: 480 },
       { priority: 'low', response_minutes: 0, resolution_minutes: 2880 }])
     expect(targetRows).toEqual([1, 3])
@@ -59,6 +61,11 @@ describe('signing form → SignContract', () => {
     expect(formErrors({ milestones: 'milestone amounts add up to more than the contract amount',
       checklist: 'no checklist item for deliverable(s): 月度报告', x: 'something new', y: 'must not be empty' })).toEqual({
       milestones: '付款节点金额合计超过合同金额', checklist: '缺少这些交付物的检查项：月度报告', x: 'something new', y: '不能为空' })
+    expect(formErrors({ 'milestones[0].due_on': '2025-12-31 is before the contract starts (2026-01-01)',
+      'milestones[1].due_on': '2027-01-01 is after the contract ends (2026-12-31)',
+      ends_on: 'milestone m2 is due on 2026-12-31, after 2026-11-30; the period must cover every milestone\'s due date' })).toEqual({
+      'milestones[0].due_on': '到期日早于合同服务期开始（2026-01-01）', 'milestones[1].due_on': '到期日晚于合同服务期结束（2026-12-31）',
+      ends_on: '付款节点 m2 的到期日为 2026-12-31，服务期须涵盖所有到期日' })
   })
 
   it('sums milestone amounts in cents, ignoring what is not a number', () => {
@@ -113,6 +120,17 @@ describe('acceptance and payment', () => {
     const [m1, m2] = milestoneProgress(CONTRACT)
     expect(m1).toMatchObject({ paid: '100000.30', left: '43999.70', result: 'pass', payable: true })
     expect(m2).toMatchObject({ paid: '0.00', left: '336000.00', result: '', payable: false })
+  })
+
+  it('marks a milestone overdue once its due date has passed while it is not fully paid', () => {
+    const due = (m1, m2) => ({ ...CONTRACT, milestones: [{ ...CONTRACT.milestones[0], due_on: m1 },
+      { ...CONTRACT.milestones[1], due_on: m2 }] })
+    const overdue = (contract, now) => milestoneProgress(contract, now).map((m) => m.overdue)
+    expect(overdue(due('2026-03-31', '2026-12-31'), '2026-03-31')).toEqual([false, false])  // due today: not yet
+    expect(overdue(due('2026-03-31', '2026-12-31'), '2026-04-01')).toEqual([true, false])
+    expect(overdue(CONTRACT, '2030-01-01')).toEqual([false, false])  // no due dates
+    const paidUp = { ...due('2026-03-31', ''), payments: [{ id: 'x', milestone_id: 'm1', amount: { amount: '144000.00', currency: 'CNY' } }] }
+    expect(overdue(paidUp, '2027-01-01')).toEqual([false, false])
   })
 
   it('builds the payment with its idempotency key', () => {

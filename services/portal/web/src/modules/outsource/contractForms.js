@@ -5,6 +5,7 @@
 import { problemMessage } from '../../errors.js'
 import { translateReason } from '../../schemaForm.js'
 import { money } from '../budget/format.js'
+import { today } from './qualifications.js'
 
 export const PRIORITIES = ['critical', 'high', 'medium', 'low']
 export const METRICS = ['response', 'resolution', 'availability']
@@ -92,10 +93,14 @@ export function termsRequest(form) {
   return { sla, penalties, targetRows }
 }
 
+export function emptyMilestone() {
+  return { name: '', amount: '', acceptance: '', deliverables: [], due_on: '' }
+}
+
 export function emptySignForm(awardAmount = '') {
   return {
     amount: awardAmount, starts_on: '', ends_on: '', signed_on: '', vendor_group_id: '', deliverables: '',
-    milestones: [{ name: '', amount: '', acceptance: '', deliverables: [] }],
+    milestones: [emptyMilestone()],
     terms: emptyTerms(),
   }
 }
@@ -112,7 +117,7 @@ export function signRequest(projectId, form) {
     deliverables: splitList(form.deliverables),
     // every row is sent (an empty one is refused by name), so milestones[i] is row i
     milestones: form.milestones.map((m, i) => ({ id: `m${i + 1}`, name: m.name.trim(), amount: cny(m.amount),
-      acceptance: m.acceptance.trim(), deliverables: [...m.deliverables] })),
+      acceptance: m.acceptance.trim(), deliverables: [...m.deliverables], due_on: m.due_on || '' })),
     sla,
     penalties,
   }
@@ -162,6 +167,9 @@ const REASONS_ZH = [
   [/is listed twice/, () => '重复'],
   [/^must not be before (starts_on|the contract's start)/, () => '不能早于服务期开始日期'],
   [/^must fall within the contract period/, () => '须在合同服务期内'],
+  [/^\S+ is before the contract starts \((\S+)\)/, (m) => `到期日早于合同服务期开始（${m[1]}）`],
+  [/^\S+ is after the contract ends \((\S+)\)/, (m) => `到期日晚于合同服务期结束（${m[1]}）`],
+  [/^milestone (\S+) is due on (\S+), after/, (m) => `付款节点 ${m[1]} 的到期日为 ${m[2]}，服务期须涵盖所有到期日`],
   [/^at least one deliverable is required/, () => '至少填写一项交付物'],
   [/^at least one payment milestone is required/, () => '至少一个付款节点'],
   [/is not a deliverable of the contract/, () => '不是本合同的交付物'],
@@ -249,14 +257,16 @@ export function acceptanceRequest(contractId, form) {
 const cents = (m) => Math.round(Number(amountOf(m) || m || 0) * 100)
 const asYuan = (c) => (c / 100).toFixed(2)
 
-// Each milestone with what is paid on it, what is left and its latest acceptance's result.
-export function milestoneProgress(contract) {
+// Each milestone with what is paid on it, what is left, its latest acceptance's result, and
+// whether it is overdue: its due date (if any) has passed and it is not fully paid.
+export function milestoneProgress(contract, now = today()) {
   return contract.milestones.map((m) => {
     const paid = contract.payments.filter((p) => p.milestone_id === m.id).reduce((s, p) => s + cents(p.amount), 0)
     const acc = contract.acceptances.filter((a) => a.milestone_id === m.id).pop()
     const result = acc ? String(acc.result).replace('ACCEPTANCE_RESULT_', '').toLowerCase() : ''
-    return { ...m, paid: asYuan(paid), left: asYuan(cents(m.amount) - paid), result,
-      payable: result === 'pass' || result === 'conditional_pass' }
+    const left = cents(m.amount) - paid
+    return { ...m, paid: asYuan(paid), left: asYuan(left), result,
+      payable: result === 'pass' || result === 'conditional_pass', overdue: !!m.due_on && m.due_on < now && left > 0 }
   })
 }
 

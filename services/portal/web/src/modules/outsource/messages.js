@@ -29,7 +29,7 @@ export default {
       form: {
         signButton: '签订合同', signTitle: '签订合同：{vendor}', sign: '签订', signed: '合同已签订', signedOn: '签订日期', today: '默认今天',
         startsOn: '开始日期', endsOn: '结束日期', vendorGroup: '服务商支持组', vendorGroupHint: '其工程师的工单计入 SLA 报告',
-        listHint: '每行一个，或用逗号、顿号分隔', namedAcceptance: '验收要求', acceptanceHint: '如：初验', checks: '验收的交付物',
+        listHint: '每行一个，或用逗号、顿号分隔', namedAcceptance: '验收要求', acceptanceHint: '如：初验', noDueDate: '无到期日', checks: '验收的交付物',
         allDeliverables: '全部交付物', addMilestone: '添加付款节点', remove: '删除', milestonesTotal: '节点合计 {total} / 合同金额 {amount}',
         slaTargets: 'SLA 时限（分钟）', targetsHint: '两项都不填的优先级不在合同范围内；按下方计时方式计算分钟。',
         responseMinutes: '响应时限（分钟）', resolutionMinutes: '解决时限（分钟）', attainment: '达成率目标', availability: '可用性',
@@ -66,6 +66,7 @@ export default {
       pay: {
         paid: '已付', remaining: '未付', budget: '对应预算', openBudget: '查看 {year} 年度预算执行', noBudget: '没有可查看的已批准预算',
         milestones: '付款节点', milestone: '节点', acceptance: '验收要求', accepted: '验收结果', payments: '付款记录', none: '暂无付款', date: '日期',
+        dueOn: '到期日', overdue: '已逾期',
       },
       report: {
         title: '{vendor} SLA 报告 {start} ~ {end}', month: '选择月份', generate: '生成月度报告', availabilityInput: '实测可用性 %（可选）',
@@ -106,7 +107,7 @@ export default {
       form: {
         signButton: 'Sign the contract', signTitle: 'Sign the contract with {vendor}', sign: 'Sign', signed: 'Contract signed', signedOn: 'Signed on', today: 'today',
         startsOn: 'Start', endsOn: 'End', vendorGroup: 'Vendor support group', vendorGroupHint: 'its engineers\' tickets feed SLA reports',
-        listHint: 'one a line, or separated by commas', namedAcceptance: 'Acceptance', acceptanceHint: 'e.g. initial', checks: 'Deliverables checked',
+        listHint: 'one a line, or separated by commas', namedAcceptance: 'Acceptance', acceptanceHint: 'e.g. initial', noDueDate: 'No due date', checks: 'Deliverables checked',
         allDeliverables: 'all deliverables', addMilestone: 'Add a milestone', remove: 'Remove', milestonesTotal: 'Milestones {total} of contract {amount}',
         slaTargets: 'SLA targets (minutes)', targetsHint: 'A priority with neither target is not covered; minutes count on the clock below.',
         responseMinutes: 'Response (min)', resolutionMinutes: 'Resolution (min)', attainment: 'Attainment target', availability: 'Availability',
@@ -143,6 +144,7 @@ export default {
       pay: {
         paid: 'Paid', remaining: 'Unpaid', budget: 'Budget', openBudget: 'Open the {year} budget execution', noBudget: 'No approved budget you may see',
         milestones: 'Payment milestones', milestone: 'Milestone', acceptance: 'Acceptance', accepted: 'Accepted', payments: 'Payments', none: 'No payments', date: 'Date',
+        dueOn: 'Due on', overdue: 'Overdue',
       },
       report: {
         title: '{vendor} SLA report {start} – {end}', month: 'Month', generate: 'Generate the month\'s report', availabilityInput: 'Measured availability % (optional)',
