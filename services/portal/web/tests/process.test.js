@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { optionMatches, pickerOptions } from '../src/modules/process/orgPickers.js'
 import { checkSchemaText } from '../src/modules/process/schemaCheck.js'
 import { nextKind, yearCsv, yearMonths } from '../src/modules/process/yearView.js'
 
@@ -42,5 +43,34 @@ describe('calendar year view', () => {
   it("writes the year's days as ImportCalendarYear's CSV", () => {
     expect(yearCsv({ '2027-10-01': 'holiday', '2027-09-26': 'workday', '2026-01-01': 'holiday' }, 2027))
       .toBe('date,kind\n2027-09-26,workday\n2027-10-01,holiday\n')
+  })
+})
+
+describe('support group and position pickers', () => {
+  const marks = { unknown: '未知', inactive: '停用' }
+  const groups = [{ id: 'g-net', name: '网络组' }, { id: 'g-app', name: '应用组' }, { id: 'g-db', name: '数据库组' },
+    { id: 'g-old', name: '安全组', active: false }]
+
+  it('orders by the Chinese name in pinyin order and shows the id beside it', () => {
+    const options = pickerOptions(groups, '', marks)
+    expect(options.map((o) => o.name)).toEqual(['数据库组', '网络组', '应用组'])
+    expect(options[0]).toMatchObject({ value: 'g-db', label: '数据库组 (g-db)', unknown: false })
+  })
+
+  it('keeps the stored id: unknown ones raw and marked, inactive ones named and marked', () => {
+    const unknown = pickerOptions(groups, 'g-gone', marks)
+    expect(unknown[0]).toEqual({ value: 'g-gone', name: 'g-gone', label: 'g-gone（未知）', unknown: true, inactive: false })
+    expect(unknown).toHaveLength(4)
+    const inactive = pickerOptions(groups, 'g-old', marks)
+    expect(inactive.map((o) => o.label)).toEqual(['安全组 (g-old) · 停用', '数据库组 (g-db)', '网络组 (g-net)', '应用组 (g-app)'])
+    expect(pickerOptions(groups, 'g-net', marks).some((o) => o.unknown)).toBe(false)
+  })
+
+  it('matches part of the name or of the id, ignoring case', () => {
+    const [db] = pickerOptions(groups, '', marks)
+    expect(optionMatches(db, '数据')).toBe(true)
+    expect(optionMatches(db, ' G-D ')).toBe(true)
+    expect(optionMatches(db, '')).toBe(true)
+    expect(optionMatches(db, '网络')).toBe(false)
   })
 })
