@@ -64,11 +64,13 @@ describe('the shared stream', () => {
     vi.useFakeTimers()
     const changes = []
     const busy = []
-    const s = useLiveQueue({ onChange: (m) => changes.push(m), onBusy: (b) => busy.push(b) })
+    let opened = 0
+    const s = useLiveQueue({ onChange: (m) => changes.push(m), onBusy: (b) => busy.push(b), onOpen: () => { opened += 1 } })
     s.connect('/api/tickets/queue/stream?view=QUEUE_VIEW_MY_QUEUE')
     const first = FakeSource.last
     first.onopen()
     expect(s.live.value).toBe(true)
+    expect(opened).toBe(1)
     first.emit('queue', { changes: [{ ticket_id: ID }] })
     expect(changes).toEqual([{ changes: [{ ticket_id: ID }] }])
     first.emit('problem', { code: 'UNAVAILABLE' })
@@ -79,6 +81,8 @@ describe('the shared stream', () => {
     expect(busy).toEqual([true, false])
     expect(FakeSource.last).not.toBe(first)
     expect(FakeSource.last.url).toBe(first.url)
+    FakeSource.last.onopen()
+    expect(opened).toBe(2)
     s.close()
     expect(FakeSource.last.closed).toBe(true)
   })

@@ -5,9 +5,10 @@ import { getCurrentInstance, onUnmounted, ref } from 'vue'
 const RETRY_MS = 60000
 
 // One EventSource at a time. onChange gets each WatchQueueResponse ({changes}); onProblem a problem
-// body that ended the stream. When the server's live queues are all taken (UNAVAILABLE) the page is
+// body that ended the stream; onOpen runs on every (re)connection — changes committed while no
+// stream was open never arrive, so a page that must not miss one reloads then. When the server's live queues are all taken (UNAVAILABLE) the page is
 // offline for a minute, then tries again; onBusy(true/false) lets a page say what it does meanwhile.
-export function useLiveQueue({ onChange, onProblem = () => {}, onBusy = () => {} }) {
+export function useLiveQueue({ onChange, onProblem = () => {}, onBusy = () => {}, onOpen = () => {} }) {
   const live = ref(false)
   let source = null
   let retry = null
@@ -33,7 +34,10 @@ export function useLiveQueue({ onChange, onProblem = () => {}, onBusy = () => {}
     if (!url) return
     const es = new EventSource(url)
     source = es
-    es.onopen = () => { live.value = true }
+    es.onopen = () => {
+      live.value = true
+      onOpen()
+    }
     es.addEventListener('queue', (e) => {
       let message = {}
       try { message = JSON.parse(e.data) } catch { /* a hint that cannot be read still means "changed" */ }
