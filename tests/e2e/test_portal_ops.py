@@ -2,7 +2,8 @@
 an engineer lands on the work queue, claims a ticket from the group queue, asks the requester for
 information (the requester supplies it over gRPC) and resolves it; a new ticket appears in the open
 queue page without a reload (WatchQueue through the gateway's SSE bridge); two engineers claim one
-ticket and the loser is told who has it; the group lead reassigns with the on-duty list and loads.
+ticket and the loser is told who has it; the group lead reassigns with the on-duty list and loads;
+the engineer's open work page shows the lead's comment and reassignment live, keeping his draft.
 Screenshots: .test-output/screens/ops-NN-*.png."""
 
 from __future__ import annotations
@@ -176,6 +177,27 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
     shot(lead, "ops-07-reassigned")
     assert tickets.GetTicket(tpb.GetTicketRequest(id=second.id), timeout=10).ticket.assignee == "OPS-E1"
 
+    # 王磊's work page of it is live: while he is typing, the lead comments and reassigns it over
+    # gRPC; the page shows both without a reload and keeps his draft
+    page.goto(f"{portal}/ops/tickets/{second.id}")
+    page.locator('[data-test="work-live"]').get_by_text("实时").wait_for()
+    draft = page.locator('textarea[data-test="comment-body"]')
+    draft.fill("正在排查三楼AP")
+    lead_rpc = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), stack.token(
+        subject="ops-lead", perms=["ticket.work", "ticket.assign", "ticket.read", "ticket.comment"],
+        scopes=[{"unit": "ops-tjj"}], extra={"staff_id": "OPS-L1"})))
+    lead_rpc.AddComment(tpb.AddCommentRequest(ticket_id=second.id, body="请优先检查三楼弱电间", internal=True),
+                        timeout=10)
+    page.get_by_text("请优先检查三楼弱电间").wait_for(timeout=30000)
+    notice = page.locator('[data-test="work-live-notice"]')
+    notice.get_by_text("工单已被他人更新：新增评论").wait_for()
+    lead_rpc.AssignTicket(tpb.AssignTicketRequest(ticket_id=second.id, assignee="OPS-E2"), timeout=10)
+    page.locator('[data-test="work-assignee"]').get_by_text("李娜").wait_for(timeout=30000)
+    notice.get_by_text("已改派（现处理人：李娜）").wait_for()
+    notice.get_by_text("您未提交的输入已保留").wait_for()
+    assert draft.input_value() == "正在排查三楼AP"
+    shot(page, "ops-08-work-page-live")
+
     # the window in English
     lead.get_by_role("button", name="English").click()
     lead.get_by_role("heading", name="Audit trail").wait_for()
@@ -183,5 +205,5 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
     lead.get_by_role("heading", name="Work queues").wait_for()
     lead.locator('[data-test="queue-tabs"]').get_by_text("All (in my scope)").click()
     lead.locator('[data-test="queue"]').get_by_text("统计局三楼无线网络故障").wait_for()
-    shot(lead, "ops-08-queue-english")
+    shot(lead, "ops-09-queue-english")
     lead.get_by_role("button", name="中文").click()

@@ -12,6 +12,12 @@ export default {
         unassignedMark: '未分派', noGroups: '您不属于任何支持组',
       },
       work: {
+        updatedLive: '工单已被他人更新：{what}', updatedTo: '{what}（现处理人：{who}）', draftKept: '您未提交的输入已保留。',
+        liveEvents: {
+          comment_added: '新增评论', ticket_assigned: '已改派', ticket_status_changed: '状态已变更', ticket_resolved: '已解决',
+          ticket_closed: '已关闭', ticket_reopened: '已重新打开', ticket_escalated: '已升级', ticket_reprioritised: '优先级已调整',
+          other: '内容已变更',
+        },
         back: '返回队列', claim: '认领', assign: '分派', transfer: '转派', escalate: '升级', start: '开始处理',
         requestInfo: '请求补充信息', resume: '恢复处理', resolve: '解决', linkProblem: '关联问题',
         convert: '转为问题', comment: '添加备注', internal: '内部备注（仅运维人员可见）', public: '公开回复（申请人可见）',
@@ -42,6 +48,12 @@ export default {
         unassignedMark: 'Unassigned', noGroups: 'You belong to no support group',
       },
       work: {
+        updatedLive: 'Someone else updated this ticket: {what}', updatedTo: '{what} (now with {who})', draftKept: 'Your unsent input is kept.',
+        liveEvents: {
+          comment_added: 'new comment', ticket_assigned: 'reassigned', ticket_status_changed: 'status changed', ticket_resolved: 'resolved',
+          ticket_closed: 'closed', ticket_reopened: 'reopened', ticket_escalated: 'escalated', ticket_reprioritised: 'priority changed',
+          other: 'changed',
+        },
         back: 'Back to the queue', claim: 'Claim', assign: 'Assign', transfer: 'Transfer', escalate: 'Escalate', start: 'Start work',
         requestInfo: 'Request information', resume: 'Resume', resolve: 'Resolve', linkProblem: 'Link to a problem',
         convert: 'Convert to a problem', comment: 'Add a note', internal: 'Internal note (staff only)', public: 'Public reply (the requester sees it)',
