@@ -32,6 +32,7 @@ from .domain.model import (
     Staff,
     StaffPosition,
     SupportGroup,
+    roster_version,
 )
 from .domain.permissions import PERMISSIONS as PERMISSION_CATALOGUE
 
@@ -237,9 +238,9 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
         shifts = tuple(Shift(s.staff_id, _dt(s.starts_at, f"shifts[{i}].starts_at"),
                                     _dt(s.ends_at, f"shifts[{i}].ends_at")) for i, s in enumerate(request.shifts))
         cmd = c.PublishRoster(request.group_id, _dt(request.period_start, "period_start"),
-                              _dt(request.period_end, "period_end"), shifts)
+                              _dt(request.period_end, "period_end"), shifts, request.expected_version)
         published = handlers.publish_roster(cmd, self._uow(), principal())
-        return pb.PublishRosterResponse(shifts=[shift_pb(s) for s in published])
+        return pb.PublishRosterResponse(shifts=[shift_pb(s) for s in published], version=roster_version(published))
 
     def GetOnDuty(self, request, context):
         at = _dt(request.at, "at", required=False) or utcnow()
@@ -252,7 +253,7 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
     def ListShifts(self, request, context):
         shifts = handlers.list_shifts(request.group_id, _dt(request.period_start, "period_start"),
                                       _dt(request.period_end, "period_end"), self._uow(), principal())
-        return pb.ListShiftsResponse(shifts=[shift_pb(s) for s in shifts])
+        return pb.ListShiftsResponse(shifts=[shift_pb(s) for s in shifts], version=roster_version(shifts))
 
     # -- roles
     def ListRoles(self, request, context):

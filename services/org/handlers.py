@@ -40,6 +40,7 @@ from .domain.model import (
     check_move,
     check_position_parent,
     code,
+    expect_roster_version,
     new_org_unit,
     validate_contact,
     validate_credentials,
@@ -319,8 +320,8 @@ def create_support_group(cmd: c.CreateSupportGroup, uow: OrgUow, caller: Princip
     return group
 
 
-def _group(uow: OrgUow, gid: str) -> SupportGroup:
-    group = uow.groups.get(gid)
+def _group(uow: OrgUow, gid: str, *, lock: bool = False) -> SupportGroup:
+    group = uow.groups.get(gid, lock=lock)
     if group is None:
         raise NotFound(f"support group {gid} not found")
     return group
@@ -342,8 +343,11 @@ def change_group_member(cmd: c.ChangeGroupMember, uow: OrgUow, caller: Principal
 @transactional
 def publish_roster(cmd: c.PublishRoster, uow: OrgUow, caller: Principal) -> list[Shift]:
     shifts = list(cmd.shifts)
-    group = _group(uow, cmd.group_id)
+    # The row lock serialises publishes of one group, so two editors holding the same version
+    # cannot both pass the check below.
+    group = _group(uow, cmd.group_id, lock=True)
     _in_scope(caller, group.org_unit_id)
+    expect_roster_version(cmd.expected_version, uow.groups.shifts(group.id, cmd.period_start, cmd.period_end))
     v = Validator()
     validate_roster(v, cmd.period_start, cmd.period_end, shifts, set(uow.groups.members(group.id)))
     v.check()

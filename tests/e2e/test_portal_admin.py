@@ -232,6 +232,38 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     page.locator(f'[data-test="shift-adm-E1-{day}"]').nth(1).wait_for(state="detached")  # the week read again
     assert page.locator(f'[data-test="shift-adm-E1-{day}"]').count() == 1
 
+    # two administrators on one week: another publishes (over gRPC, with the version it read) after
+    # this page read the week; the page's save over the older version is refused and its change
+    # stays on the grid until reloaded
+    monday = start - timedelta(days=day)
+    monday = monday.replace(hour=0, minute=0)
+    other = (day + 3) % 7  # neither today nor tomorrow: on-duty routing stays as it is
+    week = (_ts(monday), _ts(monday + timedelta(days=7)))
+    read = org.ListShifts(opb.ListShiftsRequest(group_id="adm-net", period_start=week[0], period_end=week[1]),
+                          timeout=10)
+    extra = opb.Shift(staff_id="adm-E2", starts_at=_ts(monday + timedelta(days=other, hours=2)),
+                      ends_at=_ts(monday + timedelta(days=other, hours=4)))
+    org.PublishRoster(opb.PublishRosterRequest(group_id="adm-net", period_start=week[0], period_end=week[1],
+                                               shifts=[*read.shifts, extra], expected_version=read.version),
+                      timeout=10)
+    page.locator(f'[data-test="shift-adm-E1-{day}"]').drag_to(
+        page.locator(f'.slot[data-staff="adm-E2"][data-day="{day}"]'))
+    page.locator('[data-test="roster-save"]').click()
+    stale = page.locator('[data-test="roster-stale"]')
+    stale.get_by_text("该周值班表已被他人修改").wait_for()
+    assert "请刷新后再改" in stale.inner_text()
+    page.locator(f'[data-test="shift-adm-E2-{day}"]').wait_for()  # the unsaved change is still shown
+    assert page.locator(f'[data-test="shift-adm-E2-{other}"]').count() == 0
+    shot(page, "admin-10b-roster-stale")
+    assert on_duty() == ["adm-E1"]
+    stored = org.ListShifts(opb.ListShiftsRequest(group_id="adm-net", period_start=week[0], period_end=week[1]),
+                            timeout=10).shifts
+    assert sorted(x.staff_id for x in stored) == ["adm-E1", "adm-E2"]  # the refused save wrote nothing
+    stale.locator('[data-test="roster-reload"]').click()
+    stale.wait_for(state="detached")
+    page.locator(f'[data-test="shift-adm-E2-{other}"]').wait_for()  # the other administrator's shift
+    page.locator(f'[data-test="shift-adm-E1-{day}"]').wait_for()
+
     # the same calendar in English (every label has both languages)
     page.get_by_role("button", name="English").click()
     page.get_by_text("Duty roster (week)").wait_for()

@@ -445,3 +445,42 @@ def test_users_carry_an_email_and_mobile_and_publish_them_for_notify(admin):
         engine.dispose()
     assert snapshot["user_contacts"] == [{"username": "zhulin", "staff_id": None,
                                           "email": "zhulin@gaj.example.gov.cn", "mobile": "+8613800000001"}]
+
+
+def test_two_publishes_of_the_same_read_version_the_second_is_refused(admin):
+    """Two administrators edit the same week: the second save over the version both read is refused
+    with FAILED_PRECONDITION naming expected_version, and writes nothing; without a version the old
+    last-publish-wins behaviour stays."""
+    stub, _ = admin
+    _tree(stub)
+    for sid, name in (("E1", "张伟"), ("E2", "刘洋")):
+        stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
+    stub.CreateSupportGroup(
+        pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om")))
+    for sid in ("E1", "E2"):
+        stub.AddGroupMember(pb.AddGroupMemberRequest(group_id="net", staff_id=sid))
+    monday = datetime(2026, 11, 23, tzinfo=CST)
+    start, end = _ts(monday), _ts(monday + timedelta(days=7))
+
+    def shift(sid, day):
+        return pb.Shift(staff_id=sid, starts_at=_ts(monday + timedelta(days=day, hours=9)),
+                        ends_at=_ts(monday + timedelta(days=day, hours=17)))
+
+    def read():
+        return stub.ListShifts(pb.ListShiftsRequest(group_id="net", period_start=start, period_end=end))
+
+    seen = read().version
+    assert seen
+    first = stub.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=start, period_end=end,
+                                                       shifts=[shift("E1", 0)], expected_version=seen))
+    assert first.version == read().version != seen
+    code, err = _code(lambda: stub.PublishRoster(pb.PublishRosterRequest(
+        group_id="net", period_start=start, period_end=end, shifts=[shift("E2", 1)], expected_version=seen)))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "expected_version" in dict(iter_bad_request(err))
+    assert "someone else" in err.details()
+    assert [s.staff_id for s in read().shifts] == ["E1"]  # the refused publish wrote nothing
+    stub.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=start, period_end=end,
+                                               shifts=[shift("E2", 1)], expected_version=first.version))
+    stub.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=start, period_end=end,
+                                               shifts=[shift("E1", 2)]))  # no version: no check
+    assert [s.staff_id for s in read().shifts] == ["E1"]

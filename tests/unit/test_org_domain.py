@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from govkit.errors import FailedPrecondition, InvalidArgument, Validator
-from org.domain.model import LockoutPolicy, Shift, User, check_move, check_position_parent, validate_roster
+from org.domain.model import (
+    LockoutPolicy,
+    Shift,
+    User,
+    check_move,
+    check_position_parent,
+    expect_roster_version,
+    roster_version,
+    validate_roster,
+)
 from org.domain.permissions import DEFAULT_ROLES, PERMISSIONS
 from org.domain.pinyin import pinyin_keys
 
@@ -102,3 +111,21 @@ def test_docs_list_every_built_in_role_and_permission():
         assert f"`{role.code}`" in doc
     for permission in PERMISSIONS:
         assert f"`{permission}`" in doc
+
+
+def test_roster_version_follows_the_shifts_not_their_order_or_time_zone():
+    week = [Shift("a", _h(8.5), _h(17.5)), Shift("b", _h(17.5), _h(32.5))]
+    in_utc = [Shift(s.staff_id, s.starts_at.astimezone(UTC), s.ends_at.astimezone(UTC))
+              for s in reversed(week)]
+    assert roster_version(week) == roster_version(in_utc)
+    assert roster_version(week) != roster_version(week[:1])
+    assert roster_version(week) != roster_version([week[0], Shift("a", _h(17.5), _h(32.5))])
+
+
+def test_a_stale_roster_version_is_refused_and_none_means_no_check():
+    read = [Shift("a", _h(8.5), _h(17.5))]
+    expect_roster_version(roster_version(read), read)
+    expect_roster_version("", [])  # older integrators: last publish wins
+    with pytest.raises(FailedPrecondition) as err:
+        expect_roster_version(roster_version(read), [Shift("b", _h(8.5), _h(17.5))])
+    assert err.value.violations[0].field == "expected_version" and "someone else" in str(err.value)

@@ -198,8 +198,9 @@ class Groups:
         self.conn.execute(t.support_groups.insert().values(id=g.id, name=g.name, org_unit_id=g.org_unit_id,
                                                            lead_position_id=g.lead_position_id))
 
-    def get(self, gid: str) -> SupportGroup | None:
-        row = self.conn.execute(sa.select(t.support_groups).where(t.support_groups.c.id == gid)).first()
+    def get(self, gid: str, *, lock: bool = False) -> SupportGroup | None:
+        q = sa.select(t.support_groups).where(t.support_groups.c.id == gid)
+        row = self.conn.execute(q.with_for_update() if lock else q).first()
         return SupportGroup(**row._mapping) if row else None
 
     def list(self) -> list[SupportGroup]:

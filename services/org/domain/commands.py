@@ -81,6 +81,7 @@ class PublishRoster:
     period_start: datetime
     period_end: datetime
     shifts: tuple[Shift, ...] = field(default_factory=tuple)
+    expected_version: str = ""  # empty: no check (model.expect_roster_version)
 
 
 @dataclass(frozen=True)

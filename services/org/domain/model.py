@@ -3,6 +3,7 @@ groups, duty rosters, roles and their assignments, users. Plain Python."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -179,6 +180,31 @@ def validate_roster(v: Validator, period_start: datetime, period_end: datetime, 
             if b.starts_at < a.ends_at:
                 v.fail(f"shifts[{j}]", f"{person} already has an overlapping shift "
                                        f"{a.starts_at.isoformat()}–{a.ends_at.isoformat()}")
+
+
+def roster_version(shifts: list[Shift]) -> str:
+    """The version of a group's period: a digest of its shifts rather than a counter, because the
+    period is whatever range the client reads (a week in the portal), not a stored row. Two reads
+    of the same shifts give the same token, so only a real change by someone else makes an edit
+    stale."""
+    h = hashlib.sha256()
+    for s in sorted(shifts, key=lambda s: (s.starts_at, s.staff_id, s.ends_at)):
+        # Instants, not isoformat: the database hands back UTC what the caller sent in +08:00.
+        h.update(f"{s.staff_id}|{s.starts_at.timestamp()}|{s.ends_at.timestamp()}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def expect_roster_version(expected: str, current: list[Shift]) -> None:
+    """`expected` empty: no check (integrators written before versions existed keep the old
+    last-publish-wins behaviour)."""
+    if not expected:
+        return
+    now = roster_version(current)
+    if expected != now:
+        raise FailedPrecondition(
+            "the roster of this period was changed by someone else meanwhile "
+            f"(you edited version {expected}, the current version is {now}); reload and retry",
+            field="expected_version", reason=f"is {expected} but {now}")
 
 
 # ---- roles -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { staleVersion } from '../src/modules/kb/stale.js'
 import { clock, dayOf, importErrors, moveShift, reasonZh, unitTree, weekStart } from '../src/modules/admin/common.js'
 
 describe('admin helpers', () => {
@@ -46,5 +47,11 @@ describe('roster refusals', () => {
   it('read in Chinese', () => {
     expect(reasonZh('adm-E1 already has an overlapping shift 2026-12-03T07:30:00+00:00–2026-12-03T15:30:00+00:00')).toBe('与此人的另一班次时间重叠')
     expect(reasonZh('E2 is already on duty in net 2026-12-03T07:30:00+00:00–2026-12-03T15:30:00+00:00')).toBe('此时已在支持组 net 值班')
+  })
+
+  it('recognises a roster refused as stale, whose versions are digests rather than numbers', () => {
+    const err = { code: 'FAILED_PRECONDITION', violations: [{ field: 'expected_version', description: 'is 3fa0c2d41b7e9a10 but the current version is 9c1e77ab02d4f3e5' }] }
+    expect(staleVersion(err)).toEqual({ current: null })
+    expect(staleVersion({ code: 'INVALID_ARGUMENT', violations: [{ field: 'shifts[0]', description: 'x' }] })).toBeNull()
   })
 })
