@@ -35,3 +35,17 @@ describe('usePager', () => {
     expect(p.nextToken).toBe('')
   })
 })
+
+describe('useNames', () => {
+  it('asks once per id, pending ones included, and leaves failures empty', async () => {
+    const { useNames } = await import('../src/names.js')
+    const asked = []
+    const n = useNames((id) => { asked.push(id); return id === 'bad' ? Promise.reject(new Error('no')) : Promise.resolve(`名-${id}`) })
+    n.want(['a', 'a', 'bad'])
+    n.want(['a'])
+    expect(asked).toEqual(['a', 'bad'])
+    expect(n.names.a).toBe('') // pending
+    await new Promise((r) => setTimeout(r, 0))
+    expect(n.names).toEqual({ a: '名-a', bad: '' })
+  })
+})
