@@ -219,8 +219,9 @@ def render_portal(r: dict) -> None:
     from .portal import render_first_load, rows
 
     table = Table(title="Portal gateway (govops-portal) beside straight gRPC, same run",
-                  caption=(f"Closed loop, {r['seconds']:g} s per row pair, one thread per user, cookie sessions "
-                           f"through the gateway; {render_first_load(r['first_load'])}"))
+                  caption=(f"Closed loop, {r['seconds']:g} s per user count, gateway and direct calls interleaved, "
+                           f"one thread per user, cookie sessions through the gateway, HTTP client "
+                           f"{r['client']}; {render_first_load(r['first_load'])}"))
     for col, kw in (("Figure", {}), ("Users", {"justify": "right"}), ("Gateway p50 / p99", {"justify": "right"}),
                     ("Direct gRPC p50 / p99", {"justify": "right"}), ("Overhead", {})):
         table.add_column(col, **kw)

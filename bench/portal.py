@@ -1,16 +1,19 @@
-"""`python -m bench.portal [--quick] [--redis-db N]`: the web portal's gateway (`govops-portal`) in
-front of a real, isolated stack (org and ticket: workers and gRPC servers, via govkit.stack), and the
-size of the web app's first load. Also a section of `python -m bench` (`make bench`).
+"""`python -m bench.portal [--quick] [--redis-db N] [--client stdlib|httpx]`: the web portal's
+gateway (`govops-portal`) in front of a real, isolated stack (org and ticket: workers and gRPC
+servers, via govkit.stack), and the size of the web app's first load.
+Also a section of `python -m bench` (`make bench`).
 
 1. Two pages' API calls, each p50/p99 at 1 and 8 concurrent users (closed loop: each user loads the
    page, waits for its answers, loads it again), **through the gateway** — cookie session, the
    session and CSRF checks, JSON transcoding, the gRPC call with the user's token — and **straight
-   to gRPC** with the same user's token, in the same run:
+   to gRPC** with the same user's token, interleaved in the same run (each user alternates the two
+   paths, so both meet the same machine):
    * the catalogue page: `GET /api/session` (IdentityService.WhoAmI) and `ListCatalogue`;
    * "my tickets", first page: `ListMyTickets` (open statuses, 20 per page; every user has 25).
    The overhead is gateway − direct (p50, per call) and gateway ÷ direct. Beside them the HTTP
    floor: `GET /api/health` (no session, Redis or gRPC) from the same clients — what the HTTP
-   client, the server (uvicorn) and the loopback cost before the gateway does anything — and the
+   client (the standard library's http.client: a browser's own HTTP work is native code), the
+   server (uvicorn) and the loopback cost before the gateway does anything — and the
    CPU time `govops-portal` used per gateway call (/proc), which a busy machine skews less than
    latency.
 2. The first page's JS and CSS: the files `dist/index.html` loads (entry script, its preloaded
@@ -158,26 +161,59 @@ def make_users(ps: PortalStack, n: int) -> list[dict]:
 # -- the two clients of one user ----------------------------------------------------------------
 
 class GatewayUser:
-    """A browser's calls: a cookie session from POST /api/session, the CSRF token on every POST."""
+    """A browser's calls: a cookie session from POST /api/session, the CSRF token on every POST.
 
-    def __init__(self, url: str, username: str):
-        import httpx2 as httpx
+    On the standard library's http.client (one kept-alive connection per user), not httpx: httpx's
+    own Python work was about 0.6 ms of every call here (the HTTP floor row: 1.07 ms against 0.41 ms
+    for the same GET in one interleaved run, 2026-12-03), a cost of the bench's client that a
+    browser, whose HTTP stack is native, does not have. `--client httpx` measures with httpx again."""
 
-        self.client = httpx.Client(base_url=url, timeout=30)
-        reply = self.client.post("/api/session", json={"username": username, "password": PASSWORD})
-        reply.raise_for_status()
-        self.headers = {"X-CSRF-Token": reply.json()["csrf_token"]}
+    def __init__(self, url: str, username: str, client: str = "stdlib"):
+        import http.client
+        import json
+        from urllib.parse import urlsplit
+
+        self.loads, self.dumps = json.loads, json.dumps
+        self.httpx = None
+        if client == "httpx":
+            import httpx2 as httpx
+
+            self.httpx = httpx.Client(base_url=url, timeout=30)
+        parts = urlsplit(url)
+        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        reply = self._send("POST", "/api/session", {"username": username, "password": PASSWORD}, login=True)
+        self.headers["X-CSRF-Token"] = reply["csrf_token"]
+
+    def _send(self, verb: str, path: str, body: dict | None = None, login: bool = False) -> dict:
+        if self.httpx is not None:
+            reply = self.httpx.request(verb, path, json=body, headers=None if login else self.headers)
+            reply.raise_for_status()
+            if login:
+                self.headers = {}
+            return reply.json()
+        headers = {} if login else dict(self.headers)
+        data = None
+        if body is not None:
+            data = self.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        self.conn.request(verb, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{verb} {path}: HTTP {response.status}: {payload[:300]!r}")
+        if login:
+            cookie = response.getheader("set-cookie", "").split(";", 1)[0]
+            self.headers = {"Cookie": cookie}
+        return self.loads(payload)
 
     def _rpc(self, method: str, body: dict) -> dict:
-        reply = self.client.post(f"/api/rpc/{TICKET}/{method}", json=body, headers=self.headers)
-        reply.raise_for_status()
-        return reply.json()
+        return self._send("POST", f"/api/rpc/{TICKET}/{method}", body)
 
     def health(self) -> None:
-        self.client.get("/api/health").raise_for_status()
+        self._send("GET", "/api/health")
 
     def session(self) -> None:
-        self.client.get("/api/session").raise_for_status()
+        self._send("GET", "/api/session")
 
     def catalogue(self) -> None:
         assert self._rpc("ListCatalogue", {})["items"]
@@ -187,7 +223,9 @@ class GatewayUser:
         assert len(reply["tickets"]) == PAGE_SIZE
 
     def close(self) -> None:
-        self.client.close()
+        self.conn.close()
+        if self.httpx is not None:
+            self.httpx.close()
 
 
 class DirectUser:
@@ -227,38 +265,47 @@ class DirectUser:
 CALLS = ("session", "catalogue", "my_tickets")
 
 
-def measure(clients: list, seconds: float, calls: tuple[str, ...] = CALLS) -> dict:
-    """Each client (one thread per user) loads the catalogue page, then the my-tickets page, again
-    and again for `seconds`; {call: [ms], "catalogue_page": [ms]} over all users."""
-    for c in clients:  # warm-up: connections open, caches filled
-        for call in calls:
-            getattr(c, call)()
-    lat: dict[str, list[float]] = {k: [] for k in (*calls, "catalogue_page")}
+def measure(users: list[dict], seconds: float, calls: tuple[str, ...] = CALLS) -> dict:
+    """Each user (one thread) holds one client per path ({"gateway": …, "direct": …}) and loads the
+    catalogue page, then the my-tickets page, through each path in turn (the order swapped every
+    round), again and again for `seconds`; {path: {call: [ms], "catalogue_page": [ms]}} over all
+    users. Interleaved, both paths meet the same machine: on two cores shared with the whole stack,
+    separate windows per path had moved the difference by 2 ms between runs."""
+    for u in users:  # warm-up: connections open, caches filled
+        for c in u.values():
+            for call in calls:
+                getattr(c, call)()
+    paths = list(users[0])
+    lat = {path: {k: [] for k in (*calls, "catalogue_page")} for path in paths}
     lock = threading.Lock()
-    start = threading.Barrier(len(clients))
+    start = threading.Barrier(len(users))
     stop = [0.0]
 
-    def user(c):
-        mine: dict[str, list[float]] = {k: [] for k in lat}
+    def user(clients: dict):
+        mine = {path: {k: [] for k in lat[path]} for path in paths}
         start.wait()
         if not stop[0]:
             stop[0] = time.monotonic() + seconds
+        rounds = 0
         while time.monotonic() < stop[0]:
-            page = 0.0
-            for call in calls:
-                t0 = time.perf_counter()
-                getattr(c, call)()
-                ms = (time.perf_counter() - t0) * 1000
-                mine[call].append(ms)
-                if call in ("session", "catalogue"):
-                    page += ms
-            if page:
-                mine["catalogue_page"].append(page)
+            for path in (paths if rounds % 2 == 0 else paths[::-1]):
+                c, out, page = clients[path], mine[path], 0.0
+                for call in calls:
+                    t0 = time.perf_counter()
+                    getattr(c, call)()
+                    ms = (time.perf_counter() - t0) * 1000
+                    out[call].append(ms)
+                    if call in ("session", "catalogue"):
+                        page += ms
+                if page:
+                    out["catalogue_page"].append(page)
+            rounds += 1
         with lock:
-            for k, v in mine.items():
-                lat[k] += v
+            for path in paths:
+                for k, v in mine[path].items():
+                    lat[path][k] += v
 
-    threads = [threading.Thread(target=user, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=user, args=(u,)) for u in users]
     for t in threads:
         t.start()
     for t in threads:
@@ -272,27 +319,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(redis_db: int | None, seconds: float, users: int = 8, step=lambda label: None) -> dict:
-    r: dict = {"first_load": first_load(), "seconds": seconds}
+def run(redis_db: int | None, seconds: float, users: int = 8, step=lambda label: None,
+        client: str = "stdlib") -> dict:
+    r: dict = {"first_load": first_load(), "seconds": seconds, "client": client}
     step("starting org, ticket and govops-portal")
     with PortalStack(redis_db) as ps:
         people = make_users(ps, users)
         for n in (1, users):
-            for path in ("direct", "gateway"):  # direct first: the gateway's figures never warm gRPC for it
-                step(f"portal pages, {n} user(s), {path}")
-                clients = [GatewayUser(ps.url, u["username"]) if path == "gateway" else DirectUser(ps.stack, u["token"])
-                           for u in people[:n]]
-                try:
-                    cpu = cpu_seconds(ps.portal.popen.pid)
-                    r[(path, n)] = measure(clients, seconds)
-                    if path == "gateway":
-                        # the gateway's own CPU per call: less sensitive to a busy machine than latency
-                        calls = sum(len(r[(path, n)][k]) + len(clients) for k in CALLS)
-                        r[("cpu", n)] = (cpu_seconds(ps.portal.popen.pid) - cpu) * 1000 / calls
-                        # the HTTP floor: the same clients, no session, Redis or gRPC
-                        r[("health", n)] = measure(clients, seconds / 2, ("health",))["health"]
-                finally:
-                    for c in clients:
+            step(f"portal pages, {n} user(s), gateway and direct interleaved")
+            pairs = [{"gateway": GatewayUser(ps.url, u["username"], client), "direct": DirectUser(ps.stack, u["token"])}
+                     for u in people[:n]]
+            try:
+                cpu = cpu_seconds(ps.portal.popen.pid)
+                lat = measure(pairs, seconds)
+                r[("gateway", n)], r[("direct", n)] = lat["gateway"], lat["direct"]
+                # the gateway's own CPU per call: less sensitive to a busy machine than latency
+                calls = sum(len(lat["gateway"][k]) + len(pairs) for k in CALLS)
+                r[("cpu", n)] = (cpu_seconds(ps.portal.popen.pid) - cpu) * 1000 / calls
+                # the HTTP floor: the same clients, no session, Redis or gRPC
+                floor = measure([{"gateway": p["gateway"]} for p in pairs], seconds / 2, ("health",))
+                r[("health", n)] = floor["gateway"]["health"]
+            finally:
+                for p in pairs:
+                    for c in p.values():
                         c.close()
     r["users"] = users
     return r
@@ -343,15 +392,19 @@ def main(argv=None) -> int:
     ap.add_argument("--users", type=int, default=8, help="concurrent users of the second run")
     ap.add_argument("--redis-db", type=int, default=None, help="Redis database of the stack, flushed before and after")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1 s per run")
+    ap.add_argument("--client", choices=("stdlib", "httpx"), default="stdlib",
+                    help="the gateway users' HTTP client (httpx: what the bench used before 2026-12-04)")
     args = ap.parse_args(argv)
     seconds = 1.0 if args.quick else args.seconds
     from datetime import UTC, datetime
 
     started = time.monotonic()
-    r = run(args.redis_db, seconds, args.users, step=lambda label: print(f"bench.portal: {label} …", file=sys.stderr))
+    r = run(args.redis_db, seconds, args.users, step=lambda label: print(f"bench.portal: {label} …", file=sys.stderr),
+          client=args.client)
     print(f"\nGovOps portal gateway bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — nproc "
           f"{len(os.sched_getaffinity(0))}, load average {os.getloadavg()[0]:.1f} at the end; "
-          f"{seconds:g} s closed loop per row pair, one thread per user\n")
+          f"{seconds:g} s closed loop per user count, gateway and direct interleaved, one thread per user, "
+          f"HTTP client {r['client']}\n")
     print(render(r))
     print(f"\nbench.portal: total {time.monotonic() - started:.0f} s", file=sys.stderr)
     return 0

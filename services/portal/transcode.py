@@ -4,9 +4,10 @@ request's fields come from: path variables, query parameters, the body or one fi
 from __future__ import annotations
 
 import base64
+import datetime
 import json
+import keyword
 import math
-import time
 from typing import Any
 
 from google.protobuf import json_format
@@ -31,7 +32,6 @@ def to_json(message: Message) -> dict:
 
 _PLANS: dict = {}
 _INT64 = {FieldDescriptor.CPPTYPE_INT64, FieldDescriptor.CPPTYPE_UINT64}
-_FLOATS = {FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE}
 # well-known types with a JSON form of their own that is a plain string
 _AS_STRING = {"google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"}
 _PRINTED_BY_JSON_FORMAT = {"google.protobuf.Any", "google.protobuf.Empty"}
@@ -73,23 +73,41 @@ _STRUCTS = {"google.protobuf.Struct": _struct, "google.protobuf.Value": _struct_
             "google.protobuf.ListValue": _list_value}
 
 
-# years 1000-9999, where time.strftime's %Y is the four digits RFC 3339 wants
-_FAST_SECONDS = (-30_610_224_000, 253_402_300_799)
+# Timestamps are the costliest field of a ticket list (four per ticket). Their text is a date, looked
+# up per day (a reply's dates are few), and a time of day put together from two tables.
+_EPOCH = datetime.date(1970, 1, 1)
+_DAYS: dict[int, str] = {}
+_FIRST_DAY, _LAST_DAY = -719_162, 2_932_896  # 0001-01-01 and 9999-12-31, days from the epoch
+_HOURS_MINUTES = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+_SECONDS = [f"{s:02d}" for s in range(60)]
 
 
 def _timestamp(ts) -> str:
-    """Timestamp.ToJsonString, without its datetime arithmetic (a list of tickets has a hundred)."""
+    """Timestamp.ToJsonString (RFC 3339, UTC, 0/3/6/9 fraction digits), without its datetime
+    arithmetic on every call."""
     seconds, nanos = ts.seconds, ts.nanos
-    if not (_FAST_SECONDS[0] <= seconds <= _FAST_SECONDS[1] and 0 <= nanos < 1_000_000_000):
-        return ts.ToJsonString()  # out of range: its own check and error
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    days, rest = divmod(seconds, 86_400)
+    day = _DAYS.get(days)
+    if day is None:
+        if not _FIRST_DAY <= days <= _LAST_DAY:
+            return ts.ToJsonString()  # out of range: its own check and error
+        if len(_DAYS) >= 100_000:
+            _DAYS.clear()
+        day = _DAYS[days] = (_EPOCH + datetime.timedelta(days)).isoformat() + "T"
+    text = day + _HOURS_MINUTES[rest // 60] + _SECONDS[rest % 60]
     if nanos == 0:
         return text + "Z"
+    if not 0 < nanos < 1_000_000_000:
+        return ts.ToJsonString()
     if nanos % 1_000_000 == 0:
         return f"{text}.{nanos // 1_000_000:03d}Z"
     if nanos % 1_000 == 0:
         return f"{text}.{nanos // 1_000:06d}Z"
     return f"{text}.{nanos:09d}Z"
+
+
+def _as_string(message) -> str:  # Duration, FieldMask (and Timestamp at the top level)
+    return message.ToJsonString()
 
 
 def _float(value: float) -> Any:
@@ -110,68 +128,71 @@ def _bytes(value: bytes) -> str:
     return base64.b64encode(value).decode("utf-8")
 
 
-def _identity(value):
-    return value
-
-
-def _scalar(field: FieldDescriptor):
-    """The conversion of one value of a non-message field."""
+def _element(field: FieldDescriptor, env: dict) -> str:
+    """An expression converting one value `v` of `field` (an element, for a repeated field), the
+    names it needs bound in `env`."""
+    if field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE:
+        desc = field.message_type
+        if desc.full_name == "google.protobuf.Timestamp":
+            env["_timestamp"] = _timestamp
+            return "_timestamp(v)"
+        env.setdefault("_plans", _PLANS)
+        # through the cache at call time: message types may refer to themselves
+        return f"_plans[{desc.full_name!r}](v)"
     cpp = field.cpp_type
     if cpp == FieldDescriptor.CPPTYPE_ENUM:
         if field.enum_type.full_name == "google.protobuf.NullValue":
-            return lambda value: None
-        names = {v.number: v.name for v in field.enum_type.values}
-        return lambda value: names.get(value, value)
+            return "None"
+        name = f"_enum_{field.number}"
+        env[name] = {v.number: v.name for v in field.enum_type.values}
+        return f"{name}.get(v, v)"
     if cpp in _INT64:
-        return str
+        return "str(v)"
     if cpp == FieldDescriptor.CPPTYPE_DOUBLE:
-        return _float
+        env["_float"] = _float
+        return "(v if v - v == 0 else _float(v))"  # v - v is 0 for every finite v, NaN otherwise
     if cpp == FieldDescriptor.CPPTYPE_FLOAT:
-        return _float32
+        env["_float32"] = _float32
+        return "_float32(v)"
     if field.type == FieldDescriptor.TYPE_BYTES:
-        return _bytes
-    return _identity
+        env["_bytes"] = _bytes
+        return "_bytes(v)"
+    return "v"
 
 
-def _value(field: FieldDescriptor):
-    """The conversion of one value of `field` (an element, for a repeated field)."""
-    if field.cpp_type != FieldDescriptor.CPPTYPE_MESSAGE:
-        return _scalar(field)
-    desc = field.message_type
-    if desc.full_name == "google.protobuf.Timestamp":
-        return _timestamp
-    if desc.full_name in _AS_STRING:
-        return lambda value: value.ToJsonString()
-    if desc.file.name == "google/protobuf/wrappers.proto":
-        inner = _scalar(desc.fields_by_name["value"])
-        return lambda value: inner(value.value)
-    if desc.full_name in _STRUCTS:
-        return _STRUCTS[desc.full_name]
-    if desc.full_name in _PRINTED_BY_JSON_FORMAT:
-        return _by_json_format
-    return lambda value: _plan(desc)(value)  # late: message types may refer to themselves
-
-
-def _field(field: FieldDescriptor):
-    convert = _value(field)
-    if field.message_type is not None and field.message_type.GetOptions().map_entry:
-        key = field.message_type.fields_by_name["key"]
-        value = _value(field.message_type.fields_by_name["value"])
-        if key.cpp_type == FieldDescriptor.CPPTYPE_BOOL:
-            return lambda m: {("true" if k else "false"): value(m[k]) for k in m}
-        return lambda m: {str(k): value(m[k]) for k in m}
-    if field.is_repeated:
-        return lambda values: [convert(v) for v in values]
-    return convert
-
-
-def _default(field: FieldDescriptor):
-    """What an unset field without presence prints as: a fresh empty list or dict, or the zero value."""
-    if field.is_repeated:
-        is_map = field.message_type is not None and field.message_type.GetOptions().map_entry
-        return dict if is_map else list
-    zero = _scalar(field)(field.default_value)
-    return lambda: zero
+def _compile(desc) -> Any:
+    """The converter of one message type as Python source, compiled once: a statement per field in
+    field number order, with the per-type decisions (names, enums, presence, zero values) already
+    made. json_format makes them anew for every field of every message it prints, and a first
+    version here that looped over ListFields() was still the largest item of the gateway's CPU on
+    list replies (docs/benchmarks-portal.md)."""
+    env: dict = {}
+    lines = ["def plan(m):", "    d = {}"]
+    for field in sorted(desc.fields, key=lambda f: f.number):
+        key = repr(field.name)
+        value = f"m.{field.name}" if field.name.isidentifier() and not keyword.iskeyword(field.name) \
+            else f"getattr(m, {field.name!r})"
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            k_field, v_field = (field.message_type.fields_by_name[n] for n in ("key", "value"))
+            k = ('("true" if k else "false")' if k_field.cpp_type == FieldDescriptor.CPPTYPE_BOOL
+                 else "k" if k_field.cpp_type == FieldDescriptor.CPPTYPE_STRING else "str(k)")
+            lines.append(f"    x = {value}")
+            lines.append(f"    d[{key}] = {{{k}: {_element(v_field, env)} for k, v in x.items()}}")
+        elif field.is_repeated:
+            element = _element(field, env)
+            lines.append(f"    d[{key}] = list({value})" if element == "v"
+                         else f"    d[{key}] = [{element} for v in {value}]")
+        elif field.has_presence:
+            lines.append(f"    if m.HasField({field.name!r}):")
+            lines.append(f"        v = {value}")
+            lines.append(f"        d[{key}] = {_element(field, env)}")
+        else:
+            element = _element(field, env)
+            lines.append(f"    d[{key}] = {value}" if element == "v" else f"    v = {value}\n    d[{key}] = {element}")
+    lines.append("    return d")
+    code = compile("\n".join(lines), f"<to_json {desc.full_name}>", "exec")
+    exec(code, env)
+    return env["plan"]
 
 
 def _plan(desc):
@@ -180,25 +201,23 @@ def _plan(desc):
         return plan
     if desc.full_name in _STRUCTS:
         plan = _STRUCTS[desc.full_name]
-    elif desc.full_name in _AS_STRING or desc.full_name in _PRINTED_BY_JSON_FORMAT \
-            or desc.file.name == "google/protobuf/wrappers.proto" or desc.extension_ranges:
+    elif desc.full_name in _AS_STRING:
+        plan = _as_string
+    elif desc.full_name in _PRINTED_BY_JSON_FORMAT or desc.file.name == "google/protobuf/wrappers.proto" \
+            or desc.extension_ranges:
         plan = _by_json_format
     else:
-        convert = {f.number: (f.name, _field(f)) for f in desc.fields}
-        defaults = [(f.name, _default(f)) for f in desc.fields if not f.has_presence]
-
-        def plan(message: Message) -> dict:
-            # set fields first, in field number order, then the unset ones without presence: the
-            # order json_format prints them in
-            js = {}
-            for field, value in message.ListFields():
-                name, conv = convert[field.number]
-                js[name] = conv(value)
-            for name, zero in defaults:
-                if name not in js:
-                    js[name] = zero()
-            return js
+        plan = _compile(desc)
     _PLANS[desc.full_name] = plan
+    # the types it holds, now: a plan looks them up by name when it runs
+    for field in desc.fields:
+        if field.message_type is not None:
+            if field.message_type.GetOptions().map_entry:
+                inner = field.message_type.fields_by_name["value"].message_type
+                if inner is not None:
+                    _plan(inner)
+            else:
+                _plan(field.message_type)
     return plan
 
 

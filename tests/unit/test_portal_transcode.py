@@ -200,7 +200,7 @@ def _scalar_value(field, rnd: random.Random):
 
 
 def test_replies_print_exactly_as_json_format_does_for_every_message_of_the_catalogue(cat):
-    """to_json's cached per-type plans against the reference printer, on random messages of every
+    """to_json's compiled per-type plans against the reference printer, on random messages of every
     type the gateway can meet (NaN compared through its JSON text)."""
     rnd = random.Random(20261203)
     classes = {m.output.DESCRIPTOR.full_name: m.output for m in cat.methods.values()}
@@ -215,7 +215,8 @@ def test_replies_print_exactly_as_json_format_does_for_every_message_of_the_cata
                                                  always_print_fields_with_no_presence=True)
             got = transcode.to_json(message)
             assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True), name
-            if isinstance(expected, dict):
-                assert list(got) == list(expected), f"{name}: key order"
+            if isinstance(expected, dict) and name != "google.protobuf.Struct":  # field number order
+                numbers = {f.name: f.number for f in desc.fields}
+                assert list(got) == sorted(got, key=numbers.__getitem__), f"{name}: key order"
             checked += 1
     assert checked > 6 * 300
