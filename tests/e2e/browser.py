@@ -43,6 +43,29 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
 
 
+def choose(page, select, option: str, *, search: str | None = None) -> None:
+    """Pick `option` in an Element Plus select; `select` is its combobox (get_by_label / get_by_role),
+    `search` text to type first into a filterable one. Every other dropdown must have closed first,
+    and this one opens by a real click on its wrapper, never `force`: a forced click skips
+    Playwright's check that nothing covers the target, and a dropdown still fading out over the next
+    field once took it — picking another unit, and compiling a budget of 0 assets (the flaky
+    test_compile_trace_and_approve_with_separation_of_duties). Returns once the dropdown closed."""
+    dropdowns_closed(page)
+    select.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' el-select__wrapper ')][1]").click()
+    if search is not None:
+        select.fill(search)
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+    dropdowns_closed(page)
+
+
+def dropdowns_closed(page) -> None:
+    """Wait until no Element Plus select dropdown shows (one fades out for a moment after a choice,
+    over the fields below it): call it before a forced click on a field such a dropdown may cover."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".el-select__popper:visible")).to_have_count(0)
+
+
 def at(path: str):
     """A wait_for_url predicate: the page's path (without the query) is `path`, or matches its "*"."""
     return lambda url: fnmatch.fnmatchcase(urlparse(url).path, path)

@@ -25,7 +25,7 @@ from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
 from tests.catchup import wait_until
-from tests.e2e.browser import PASSWORD, create_users, log_in, shot
+from tests.e2e.browser import PASSWORD, create_users, dropdowns_closed, log_in, shot
 
 CST = timezone(timedelta(hours=8))
 HEADER = "资产编号,名称,类别,所属部门,原值,数量,等保级别,支持方式,状态,位置\n"
@@ -218,6 +218,7 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     start = adm["start"]
     for label, at in (("开始", start), ("结束", start + timedelta(hours=8))):
         box = dialog.get_by_role("combobox", name=label)
+        dropdowns_closed(page)
         box.click(force=True)
         box.fill(at.strftime("%H:%M"))  # the time select filters as one types
         page.keyboard.press("Enter")
@@ -320,6 +321,7 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     gd = page.locator('[data-test="group-dialog"]')
     gd.locator('[data-test="group-id"]').fill("adm-sjj-ops")
     gd.locator('[data-test="group-name"]').fill("大数据平台运维组")
+    dropdowns_closed(page)
     gd.get_by_role("combobox", name="所属机构").click(force=True)
     page.locator(".el-tree-node__content:visible", has_text="区大数据管理局").click()
     gd.locator('[data-test="group-save"]').click()
@@ -341,8 +343,10 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     page.locator('[data-test="grant-subject"]').fill("adm-zsy")
     page.locator('[data-test="grant-lookup"]').click()
     page.get_by_text("该用户没有任何授权").wait_for()
+    dropdowns_closed(page)
     page.get_by_role("combobox", name="角色").click(force=True)
     page.get_by_role("option", name="运维工程师").click()
+    dropdowns_closed(page)
     page.get_by_role("combobox", name="授权机构").click(force=True)
     page.locator(".el-tree-node__content:visible", has_text="区大数据管理局").click()
     page.locator('[data-test="grant-save"]').click()

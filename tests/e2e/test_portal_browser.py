@@ -21,7 +21,7 @@ from govops.org.v1 import org_pb2 as opb
 from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
-from tests.e2e.browser import PASSWORD, at, create_users, log_in, shot
+from tests.e2e.browser import PASSWORD, at, create_users, dropdowns_closed, log_in, shot
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +105,11 @@ def test_a_requester_submits_follows_confirms_and_rates_a_request(stack, people,
     row.wait_for()
     shot(page, "04-my-tickets")
     # the type filter: a service request filter hides the fault report, the fault filter shows it
+    dropdowns_closed(page)
     page.get_by_role("combobox", name="工单类型").click(force=True)  # over its placeholder text
     page.get_by_role("option", name="服务请求").click()
     page.locator('[data-test="tickets"]').get_by_text("暂无工单").wait_for()
+    dropdowns_closed(page)
     page.get_by_role("combobox", name="工单类型").click(force=True)  # over its placeholder text
     page.get_by_role("option", name="故障").click()
     row.wait_for()

@@ -18,7 +18,7 @@ from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
 from tests.catchup import until_caught_up
-from tests.e2e.browser import PASSWORD, at, create_users, log_in, shot
+from tests.e2e.browser import PASSWORD, at, create_users, dropdowns_closed, log_in, shot
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,7 @@ def test_the_officer_sees_the_departments_tickets_and_their_timeline(stack, dept
     assert table.locator('[data-test="sla"]').first.inner_text().startswith(("剩余", "已超时"))
     shot(page, "dept-01-department-tickets")
 
+    dropdowns_closed(page)
     page.get_by_role("combobox", name="按部门筛选").click(force=True)  # over its placeholder text
     page.get_by_role("option", name="县统计局综合科").click()
     table.get_by_text("统计局 门户网站打不开").wait_for(state="detached")
