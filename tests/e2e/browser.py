@@ -47,9 +47,10 @@ def choose(page, select, option: str, *, search: str | None = None) -> None:
     """Pick `option` in an Element Plus select; `select` is its combobox (get_by_label / get_by_role),
     `search` text to type first into a filterable one. Every other dropdown must have closed first,
     and this one opens by a real click on its wrapper, never `force`: a forced click skips
-    Playwright's check that nothing covers the target, and a dropdown still fading out over the next
-    field once took it — picking another unit, and compiling a budget of 0 assets (the flaky
-    test_compile_trace_and_approve_with_separation_of_duties). Returns once the dropdown closed."""
+    Playwright's check that nothing covers the target, so a dropdown still fading out over the next
+    field can take it and pick something else (the likely cause of a budget compiled with 0 assets
+    in one CI run of test_compile_trace_and_approve_with_separation_of_duties: the unit list lies
+    over the standard field). Returns once the dropdown closed."""
     dropdowns_closed(page)
     select.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' el-select__wrapper ')][1]").click()
     if search is not None:
