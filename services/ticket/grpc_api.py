@@ -208,7 +208,8 @@ def _change_to_pb(c: dict) -> pb.QueueChange:
         previous_assignee=c.get("previous_assignee") or "",
         priority=_PRIORITY_PB[Priority(c["priority"])] if c.get("priority") in _PRIORITY_WORDS
         else pb.PRIORITY_UNSPECIFIED,
-        occurred_at=timestamp(datetime.fromisoformat(occurred)) if occurred else None)
+        occurred_at=timestamp(datetime.fromisoformat(occurred)) if occurred else None,
+        actor=c.get("actor") or "", actor_name=c.get("actor_name") or "")
 
 
 _STATUS_WORDS = {s.value for s in Status}
@@ -220,7 +221,8 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
         self.engine, self.hub, self.feed = engine, hub, feed
 
     def _uow(self):
-        return TicketUnitOfWork(self.engine, principal().scope, self.feed)
+        caller = principal()
+        return TicketUnitOfWork(self.engine, caller.scope, self.feed, actor=(caller.subject, caller.name))
 
     # -- create / read ----------------------------------------------------------------------
     def CreateTicket(self, request, context):

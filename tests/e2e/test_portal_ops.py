@@ -184,13 +184,13 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
     draft = page.locator('textarea[data-test="comment-body"]')
     draft.fill("正在排查三楼AP")
     lead_rpc = ticket_pb2_grpc.TicketServiceStub(channel(stack.target("ticket"), stack.token(
-        subject="ops-lead", perms=["ticket.work", "ticket.assign", "ticket.read", "ticket.comment"],
+        subject="ops-lead", name="赵组长", perms=["ticket.work", "ticket.assign", "ticket.read", "ticket.comment"],
         scopes=[{"unit": "ops-tjj"}], extra={"staff_id": "OPS-L1"})))
     lead_rpc.AddComment(tpb.AddCommentRequest(ticket_id=second.id, body="请优先检查三楼弱电间", internal=True),
                         timeout=10)
     page.get_by_text("请优先检查三楼弱电间").wait_for(timeout=30000)
     notice = page.locator('[data-test="work-live-notice"]')
-    notice.get_by_text("工单已被他人更新：新增评论").wait_for()
+    notice.get_by_text("赵组长 更新了此工单：新增评论").wait_for()  # who, from the stream
     lead_rpc.AssignTicket(tpb.AssignTicketRequest(ticket_id=second.id, assignee="OPS-E2"), timeout=10)
     page.locator('[data-test="work-assignee"]').get_by_text("李娜").wait_for(timeout=30000)
     notice.get_by_text("已改派（现处理人：李娜）").wait_for()

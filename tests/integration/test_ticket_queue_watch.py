@@ -91,7 +91,7 @@ def _watch(target, token, request, into: list, ready: threading.Event):
 
 def test_watch_queue_streams_committed_changes_in_scope_and_view(platform, signer, admin_token):
     target, _ = platform
-    wang = signer.mint("s-wang", perms=["ticket.work", "ticket.read"], scopes=[{"unit": "*"}])
+    wang = signer.mint("s-wang", perms=["ticket.work", "ticket.read"], scopes=[{"unit": "*"}], name="王强")
     gaj_only = signer.mint("s-li", perms=["ticket.work", "ticket.read"], scopes=[{"unit": "gaj"}])
     group_changes, mine, other_scope = [], [], []
     calls = []
@@ -110,10 +110,13 @@ def test_watch_queue_streams_committed_changes_in_scope_and_view(platform, signe
     assert created.event == "ticket_created" and created.status == pb.TICKET_STATUS_NEW
     assert created.group_id == "grp-network" and created.number == ticket.number
     assert created.HasField("occurred_at")
+    assert (created.actor, created.actor_name) == ("admin", "admin")  # who made it: the caller
     assert not mine  # not assigned to s-wang yet
     stub(target, wang).ClaimTicket(pb.ClaimTicketRequest(ticket_id=ticket.id), timeout=5)
     wait_until(lambda: any(c.event == "ticket_assigned" and c.assignee == "s-wang" for c in mine),
                "the assignment on s-wang's own stream", timeout=10.0, interval=0.05)
+    claimed = next(c for c in mine if c.event == "ticket_assigned")
+    assert (claimed.actor, claimed.actor_name) == ("s-wang", "王强")
     time.sleep(0.3)
     assert not other_scope  # an fgw ticket never reaches a caller scoped to gaj
     for call in calls:
@@ -186,5 +189,6 @@ def test_a_ticket_moved_to_another_groups_queue_reaches_that_queue_live(platform
     stub(target, lead).TransferTicket(pb.TransferTicketRequest(ticket_id=ticket.id, group_id="grp-db"), timeout=5)
     wait_until(lambda: any(c.ticket_id == ticket.id and c.group_id == "grp-db" for c in seen),
                "the change in grp-db", timeout=10.0, interval=0.05)
-    assert next(c for c in seen if c.ticket_id == ticket.id).event == "ticket_updated"
+    moved = next(c for c in seen if c.ticket_id == ticket.id)
+    assert moved.event == "ticket_updated" and moved.actor == "s-zhao"
     call.cancel()

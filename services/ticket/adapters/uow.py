@@ -21,10 +21,14 @@ def lifecycle_settings() -> LifecycleSettings:
 class TicketUnitOfWork(SqlUnitOfWork):
     """Repositories of the ticket service on one transaction, filtered by the caller's scope."""
 
-    def __init__(self, engine, scope: Scope = SYSTEM.scope, feed: ChangeFeed | None = None):
+    def __init__(self, engine, scope: Scope = SYSTEM.scope, feed: ChangeFeed | None = None,
+                 actor: tuple[str, str] = ("", "")):
         super().__init__(engine)
         self.scope = scope
         self._feed = feed
+        # (login name, display name) of the user whose call this is; ("", "") for the service's own
+        # work. The live queues say who changed a ticket: not every event names its actor.
+        self.actor = actor
         self.settings = lifecycle_settings()
         self.deadline_horizon = float(os.environ.get("GOVOPS_TICKET_DEADLINE_BACKSTOP_SECONDS", "5"))
 
@@ -52,6 +56,8 @@ class TicketUnitOfWork(SqlUnitOfWork):
                 told.add(t.id)
                 changes.append(updated_change(t))
         self.tickets.saved.clear()
+        for change in changes:
+            change["actor"], change["actor_name"] = self.actor
         super().commit()
         if changes:
             (self._feed or default_feed()).publish(changes)

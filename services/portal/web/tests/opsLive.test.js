@@ -25,7 +25,11 @@ describe('the live ticket page', () => {
   })
 
   it('names the kind of change, with the new assignee; an unknown event is a plain change', () => {
-    expect(changeNotice({ event: 'ticket_assigned', assignee: 's-wang' })).toEqual({ event: 'ticket_assigned', assignee: 's-wang', status: '' })
+    expect(changeNotice({ event: 'ticket_assigned', assignee: 's-wang' }))
+      .toEqual({ event: 'ticket_assigned', assignee: 's-wang', status: '', actor: '' })
+    // who made it: the display name the stream carries, else the login name
+    expect(changeNotice({ event: 'comment_added', actor: 'ops-lead', actor_name: '赵组长' }).actor).toBe('赵组长')
+    expect(changeNotice({ event: 'comment_added', actor: 'ops-lead', actor_name: '' }).actor).toBe('ops-lead')
     expect(changeNotice({ event: 'comment_added' }).event).toBe('comment_added')
     expect(changeNotice({ event: 'sla_warning' }).event).toBe('other')
   })

@@ -107,11 +107,12 @@ export function changeOf(message, ticketId) {
 }
 
 // What the notice says of a change: the kind of event (a key under ops.work.liveEvents, 'other' for
-// an event the page does not name) and, for an assignment, the new assignee. A change does not
-// carry who made it.
+// an event the page does not name), for an assignment the new assignee, and who made it (display
+// name, else login name; empty for the service's own work such as the SLA clock).
 const NAMED = ['comment_added', 'ticket_assigned', 'ticket_status_changed', 'ticket_resolved', 'ticket_closed',
   'ticket_reopened', 'ticket_escalated', 'ticket_reprioritised']
 export function changeNotice(change) {
   const event = NAMED.includes(change.event) ? change.event : 'other'
-  return { event, assignee: change.assignee || '', status: change.status || '' }
+  return { event, assignee: change.assignee || '', status: change.status || '',
+    actor: change.actor_name || change.actor || '' }
 }

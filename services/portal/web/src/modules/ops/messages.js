@@ -12,7 +12,7 @@ export default {
         unassignedMark: '未分派', noGroups: '您不属于任何支持组',
       },
       work: {
-        updatedLive: '工单已被他人更新：{what}', updatedTo: '{what}（现处理人：{who}）', draftKept: '您未提交的输入已保留。',
+        updatedLive: '工单已被他人更新：{what}', updatedLiveBy: '{who} 更新了此工单：{what}', updatedTo: '{what}（现处理人：{who}）', draftKept: '您未提交的输入已保留。',
         liveEvents: {
           comment_added: '新增评论', ticket_assigned: '已改派', ticket_status_changed: '状态已变更', ticket_resolved: '已解决',
           ticket_closed: '已关闭', ticket_reopened: '已重新打开', ticket_escalated: '已升级', ticket_reprioritised: '优先级已调整',
@@ -48,7 +48,7 @@ export default {
         unassignedMark: 'Unassigned', noGroups: 'You belong to no support group',
       },
       work: {
-        updatedLive: 'Someone else updated this ticket: {what}', updatedTo: '{what} (now with {who})', draftKept: 'Your unsent input is kept.',
+        updatedLive: 'Someone else updated this ticket: {what}', updatedLiveBy: '{who} updated this ticket: {what}', updatedTo: '{what} (now with {who})', draftKept: 'Your unsent input is kept.',
         liveEvents: {
           comment_added: 'new comment', ticket_assigned: 'reassigned', ticket_status_changed: 'status changed', ticket_resolved: 'resolved',
           ticket_closed: 'closed', ticket_reopened: 'reopened', ticket_escalated: 'escalated', ticket_reprioritised: 'priority changed',
