@@ -335,7 +335,8 @@ def audit(entity_type: str = typer.Option("", help="only this kind of entity, e.
     else:
         entries = _all("ListAuditTrail", request, "entries")
     for e in entries:
-        table.add_row(e.at, e.actor, e.action, e.entity_type, e.entity_id,
+        table.add_row(e.at, f"{e.actor_name}（{e.actor}）" if e.actor_name and e.actor_name != e.actor else e.actor,
+                      e.action, e.entity_type, e.entity_id,
                       json.loads(e.detail_json) if e.detail_json else None)
     emit(table)
 

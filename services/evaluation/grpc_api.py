@@ -436,7 +436,8 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         more, rows = len(rows) > size, rows[:size]
         paging = page_response(encode_page_token(rows[-1]["id"]) if more else "")
         return pb.ListAuditTrailResponse(page=paging, entries=[pb.AuditEntry(
-            at=timestamp(r["at"]), actor=r["actor"], action=r["action"], entity_type=r["entity_type"],
+            at=timestamp(r["at"]), actor=r["actor"], actor_name=r["actor_name"], action=r["action"],
+            entity_type=r["entity_type"],
             entity_id=r["entity_id"], org_unit_id=r["org_unit_id"] or "",
             detail_json=json.dumps(r["detail"], ensure_ascii=False, default=str)) for r in rows])
 

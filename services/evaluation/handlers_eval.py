@@ -42,7 +42,7 @@ def create_model(cmd: CreateModel, uow: PlanningUow, caller: Principal) -> m.Mod
         version = uow.eval.latest_model_version(cmd.model.code) + 1
         stored = m.Model.from_dict({**cmd.model.to_dict(), "version": version})
         uow.eval.add_model(stored.code, version, stored.name, stored.to_dict(), caller.subject)
-        uow.eval.audit(caller.subject, "model_created", "model", f"{stored.code}@{version}")
+        uow.eval.audit(caller.subject, "model_created", "model", f"{stored.code}@{version}", actor_name=caller.name)
         uow.commit()
     return stored
 
@@ -145,7 +145,8 @@ def create_plan(cmd: CreatePlan, uow: PlanningUow, caller: Principal) -> dict:
                       request_fingerprint=request if cmd.idempotency_key else None, created_by=caller.subject)
         uow.eval.add_plan(**values)
         uow.eval.audit(caller.subject, "plan_created", "plan", plan_id, subject_org_unit_id,
-                       model=f"{row['code']}@{row['version']}", objects=[o.key for o in objects])
+                       model=f"{row['code']}@{row['version']}", objects=[o.key for o in objects],
+                       actor_name=caller.name)
         uow.commit()
         return uow.eval.get_plan(plan_id, caller.scope)
 
@@ -260,11 +261,11 @@ def advance_plan(cmd: AdvancePlan, uow: EvaluationUow, caller: Principal, comput
                                             override_reason=cmd.no_data_override_reason)
         uow.eval.update_plan(plan["id"], **values)
         uow.eval.audit(caller.subject, f"plan_{cmd.to_state}", "plan", plan["id"], plan["subject_org_unit_id"],
-                       from_state=plan["state"])
+                       from_state=plan["state"], actor_name=caller.name)
         if cmd.to_state == "published" and share is not None and share > max_no_data_share():
             uow.eval.audit(caller.subject, "plan_publish_override", "plan", plan["id"], plan["subject_org_unit_id"],
                            no_data_share=round(share, 4), max_no_data_share=max_no_data_share(),
-                           reason=cmd.no_data_override_reason.strip())
+                           reason=cmd.no_data_override_reason.strip(), actor_name=caller.name)
         if cmd.to_state == "published":
             _on_publish(plan, model, values["results"], uow, caller)
         uow.commit()
@@ -338,7 +339,8 @@ def open_rectification(uow: EvaluationUow, caller: Principal, *, plan_id, object
         uow.eval.audit(caller.subject, "rectification_requested", "rectification", rect_id, org_unit_id,
                        indicator=ind.code, actual=actual, baseline=ind.baseline, periods_below=periods_below,
                        owner_position=owner.position_id if owner else None,
-                       **({} if owner else {"unrouted": "no responsible position in the org directory"}))
+                       **({} if owner else {"unrouted": "no responsible position in the org directory"}),
+                       actor_name=caller.name)
     return created
 
 
@@ -417,7 +419,8 @@ def submit_manual_score(cmd: SubmitManualScore, uow: PlanningUow, caller: Princi
             raise PermissionDenied(f"{obj.org_unit_id} is outside the caller's scope")
         uow.eval.put_manual_score(plan["id"], obj.key, ind.code, cmd.score, evidence, caller.subject)
         uow.eval.audit(caller.subject, "manual_score_submitted", "plan", plan["id"], obj.org_unit_id,
-                       object_id=obj.key, indicator=ind.code, score=cmd.score, evidence=evidence)
+                       object_id=obj.key, indicator=ind.code, score=cmd.score, evidence=evidence,
+                       actor_name=caller.name)
         uow.commit()
         return next(s for s in uow.eval.manual_scores(plan["id"])
                     if s["object_id"] == obj.key and s["indicator_code"] == ind.code)
@@ -435,7 +438,7 @@ def sign_off_scores(cmd: SignOffScores, uow: PlanningUow, caller: Principal) -> 
             raise FailedPrecondition(f"a reviewer does not sign off their own scores: {', '.join(own[:10])}")
         uow.eval.sign_off(plan["id"], [(s["object_id"], s["indicator_code"]) for s in scores], caller.subject)
         uow.eval.audit(caller.subject, "manual_scores_signed_off", "plan", plan["id"], plan["subject_org_unit_id"],
-                       scores=[f"{s['object_id']}:{s['indicator_code']}" for s in scores])
+                       scores=[f"{s['object_id']}:{s['indicator_code']}" for s in scores], actor_name=caller.name)
         uow.commit()
         return uow.eval.manual_scores(plan["id"])
 
@@ -507,7 +510,7 @@ def open_pending_tickets(uow: EvaluationUow, create_ticket, caller: Principal, l
                                           owner_position=owner.position_id)
             uow.eval.audit(caller.subject, "rectification_opened", "rectification", r["id"], r["org_unit_id"],
                            ticket_id=t.get("id"), replayed=reply.get("replayed"), owner_position=owner.position_id,
-                           group_id=owner.group_id or None)
+                           group_id=owner.group_id or None, actor_name=caller.name)
             uow.collect(RectificationOpened(
                 rectification_id=r["id"], plan_id=r["plan_id"], object_id=r["object_id"], org_unit_id=r["org_unit_id"],
                 indicator_code=r["indicator_code"], indicator_name=r["indicator_name"], actual=r["actual"],
@@ -556,7 +559,7 @@ def run_accountability(uow: EvaluationUow, caller: Principal, today: date | None
                                                object_id=r["object_id"], indicator_code=r["indicator_code"],
                                                level=level, reason=reason, recorded_by=caller.subject):
                     uow.eval.audit(caller.subject, "accountability_recorded", "rectification", r["id"],
-                                   r["org_unit_id"], level=level, reason=reason)
+                                   r["org_unit_id"], level=level, reason=reason, actor_name=caller.name)
                     uow.collect(AccountabilityRecorded(
                         record_id=rec_id, rectification_id=r["id"], org_unit_id=r["org_unit_id"],
                         object_id=r["object_id"], indicator_code=r["indicator_code"], level=level, reason=reason,

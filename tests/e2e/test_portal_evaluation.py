@@ -171,9 +171,9 @@ def _ensure_model(stub) -> None:
 def _publish(stack, name: str, start: date, end: date, key: str) -> str:
     """A plan of the default model over the O&M centre and two processes, scored, signed off by
     another person and published through gRPC (the browser tests of plans follow below)."""
-    ev = lambda subject: evaluation_pb2_grpc.EvaluationServiceStub(  # noqa: E731
-        channel(stack.target("evaluation"), stack.token(subject=subject)))
-    runner, scorer, reviewer = ev("kpw-runner"), ev("kpw-scorer"), ev("kpw-reviewer")
+    ev = lambda subject, person: evaluation_pb2_grpc.EvaluationServiceStub(  # noqa: E731
+        channel(stack.target("evaluation"), stack.token(subject=subject, name=person)))
+    runner, scorer, reviewer = ev("kpw-runner", "周评价"), ev("kpw-scorer", "吴打分"), ev("kpw-reviewer", "郑复核")
     _ensure_model(runner)
     request = epb.CreatePlanRequest(
         name=name, subject_org_unit_id=OM, subject_role="evaluator", model_code=m.DEFAULT_MODEL.code,
@@ -365,7 +365,7 @@ def test_an_evaluator_finds_a_plans_publication_on_the_audit_trail(stack, portal
     page.locator('[data-test="audit-kind"]').get_by_text("评价计划").click()
     published = page.locator(f'[data-action="plan_published"][data-entity="{plan_id}"]')
     published.get_by_text("发布评价结果").wait_for()
-    published.get_by_text("操作人 kpw-runner").wait_for()  # org names no other user to an evaluator
+    published.get_by_text("操作人 周评价（kpw-runner）").wait_for()  # the name their token carried
     published.locator('[data-test="audit-detail"]').get_by_text("原状态：复核").wait_for()  # from_state: review
     published.get_by_text("示范区运维中心").wait_for()
 

@@ -84,7 +84,7 @@ def test_manual_scores_upsert_in_order_and_sign_off(uow):
 
 
 def test_audit_trail_newest_first_filtered_and_scoped(uow):
-    uow.eval.audit("u", "create_plan", "plan", "p1", "fgw", name="评价")
+    uow.eval.audit("u", "create_plan", "plan", "p1", "fgw", actor_name="张评价", name="评价")
     uow.eval.audit("u", "advance_plan", "plan", "p1", "fgw", to="data_collection")
     uow.eval.audit("u", "create_model", "model", "m", None)
     uow.eval.audit("u", "create_plan", "plan", "p2", "czj")
@@ -94,7 +94,9 @@ def test_audit_trail_newest_first_filtered_and_scoped(uow):
     assert [a["entity_id"] for a in newest] == ["p2", "m"]
     older = uow.eval.audit_trail(None, None, ALL, limit=2, before_id=newest[-1]["id"])  # the next page
     assert [a["action"] for a in older] == ["advance_plan", "create_plan"]
-    assert uow.eval.audit_trail("plan", "p1", ALL)[1]["detail"] == {"name": "评价"}
+    first = uow.eval.audit_trail("plan", "p1", ALL)[1]
+    assert first["detail"] == {"name": "评价"} and (first["actor"], first["actor_name"]) == ("u", "张评价")
+    assert uow.eval.audit_trail("plan", "p1", ALL)[0]["actor_name"] == ""  # none given
 
 
 def test_plan_history_gives_the_latest_overall_scores_of_a_model_and_subject(uow):

@@ -92,8 +92,8 @@ class FakeRepo:
                 s.update(reviewed_by=actor, reviewed_at=datetime.now(UTC))
 
     # -- audit
-    def audit(self, actor, action, entity_type, entity_id, org_unit_id=None, **detail):
-        self.audits.append({"id": len(self.audits) + 1, "actor": actor, "action": action,
+    def audit(self, actor, action, entity_type, entity_id, org_unit_id=None, *, actor_name="", **detail):
+        self.audits.append({"id": len(self.audits) + 1, "actor": actor, "actor_name": actor_name, "action": action,
                             "entity_type": entity_type, "entity_id": entity_id, "org_unit_id": org_unit_id,
                             "detail": detail, "at": datetime.now(UTC)})
 

@@ -123,9 +123,10 @@ class EvaluationRepository:
 
     # -- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, entity_type: str, entity_id: str, org_unit_id: str | None = None,
-              **detail) -> None:
-        self.conn.execute(audit.insert().values(actor=actor, action=action, entity_type=entity_type,
-                                                entity_id=entity_id, org_unit_id=org_unit_id, detail=detail))
+              *, actor_name: str = "", **detail) -> None:
+        self.conn.execute(audit.insert().values(actor=actor, actor_name=actor_name, action=action,
+                                                entity_type=entity_type, entity_id=entity_id,
+                                                org_unit_id=org_unit_id, detail=detail))
 
     def audit_trail(self, entity_type: str | None, entity_id: str | None, scope, limit: int = 200,
                     before_id: int | None = None, since: datetime | None = None,

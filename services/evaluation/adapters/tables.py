@@ -76,6 +76,8 @@ audit = sa.Table(
     sa.Column("id", sa.BigInteger, sa.Identity(always=True), primary_key=True),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("actor", sa.Text, nullable=False),
+    # the display name the actor's token carried (migration 0006); '' for rows before it and for "system"
+    sa.Column("actor_name", sa.Text, nullable=False, server_default=""),
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("entity_type", sa.Text, nullable=False),
     sa.Column("entity_id", sa.Text, nullable=False),

@@ -50,5 +50,8 @@ describe('the evaluation audit trail', () => {
     expect(actorLabel('evaluator', { evaluator: '绩效评价员' })).toBe('绩效评价员（evaluator）')
     expect(actorLabel('kpw-runner', { evaluator: '绩效评价员' })).toBe('kpw-runner')
     expect(actorLabel('system', {})).toBe('system')
+    // the entry's own display name first (entries written since evaluation migration 0006)
+    expect(actorLabel('kpw-runner', {}, '张评价')).toBe('张评价（kpw-runner）')
+    expect(actorLabel('evaluator', { evaluator: '旧名' }, '绩效评价员')).toBe('绩效评价员（evaluator）')
   })
 })

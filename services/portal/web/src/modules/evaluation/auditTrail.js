@@ -44,8 +44,9 @@ export const detailText = (t, te, detailJson) => detailParts(t, te, detailJson)
   .map((p) => (p.label ? t('evaluation.audit.pair', { label: p.label, value: p.value }) : p.value))
   .join(t('evaluation.audit.separator'))
 
-// "显示名（login）" for a login whose display name is known, else the login itself.
-export function actorLabel(actor, names) {
-  const name = names && names[actor]
+// "显示名（login）" for a login whose display name is known — the entry's own (actor_name, kept
+// since evaluation migration 0006), else from `names` — otherwise the login itself.
+export function actorLabel(actor, names, actorName = '') {
+  const name = actorName || (names && names[actor])
   return name && name !== actor ? `${name}（${actor}）` : actor
 }
