@@ -20,6 +20,7 @@ from govkit.errors import (
     Validator,
 )
 from govkit.events import jsonable, utcnow
+from govkit.pinyin import pinyin_keys
 from govkit.units import require_units
 from govkit.uow import transactional
 
@@ -48,7 +49,6 @@ from .domain.model import (
     validate_roster,
 )
 from .domain.permissions import DEFAULT_ROLES, PERMISSIONS
-from .domain.pinyin import pinyin_keys
 from .domain.ports import OrgUow
 
 ACCESS_TTL = timedelta(minutes=15)

@@ -38,7 +38,7 @@ from .domain.calendar import BusinessCalendar, coverage_alerts
 from .domain.catalogue import CatalogueItem
 from .domain.model import Category, Priority, Status, Ticket
 from .domain.sla import SlaPolicy
-from .handlers import catalogue, changes, escalation, knowledge, problems, queue, requests, sla, tickets
+from .handlers import catalogue, changes, escalation, knowledge, problems, queue, requests, sla, tickets, views
 
 PERMISSIONS = {
     "CreateTicket": "ticket.create",
@@ -57,6 +57,9 @@ PERMISSIONS = {
     "WatchTicket": "ticket.read",
     "ListQueue": "ticket.work",
     "WatchQueue": "ticket.work",
+    "ListSavedQueueViews": "ticket.work",
+    "SaveQueueView": "ticket.work",
+    "DeleteSavedQueueView": "ticket.work",
     "ListGroupWorkload": "ticket.work",
     "ClaimTicket": "ticket.work",
     "AssignTicket": "ticket.assign",
@@ -115,6 +118,7 @@ _BULK_ACTION = _table("BULK_ACTION", "assign", "transfer", "resolve", "close", "
 _LINK_KIND = _table("LINK_KIND", "relates", "duplicates", "caused_by", "problem_incident", "change_for")
 _LINK_KIND_PB = {v: k for k, v in _LINK_KIND.items()}
 _QUEUE_VIEW = _table("QUEUE_VIEW", "my_queue", "group_queue", "all")
+_QUEUE_VIEW_PB = {v: k for k, v in _QUEUE_VIEW.items()}
 _ARTICLE_STATUS = _table("ARTICLE_STATUS", "draft", "published", "archived")
 _ARTICLE_STATUS_PB = {v: k for k, v in _ARTICLE_STATUS.items()}
 _ARTICLE_ACTION = _table("ARTICLE_ACTION", "publish", "archive")
@@ -198,6 +202,14 @@ def _filters(f: pb.TicketFilter) -> dict:
     return out
 
 
+def _saved_view_to_pb(v) -> pb.SavedQueueView:
+    out = pb.SavedQueueView(name=v.name, view=_QUEUE_VIEW_PB.get(v.view, pb.QUEUE_VIEW_UNSPECIFIED),
+                            updated_at=timestamp(v.updated_at))
+    # stored as the filter's proto3 JSON; a field a later version dropped is skipped, not an error
+    json_format.ParseDict(v.filter, out.filter, ignore_unknown_fields=True)
+    return out
+
+
 def _change_to_pb(c: dict) -> pb.QueueChange:
     occurred = c.get("occurred_at")
     return pb.QueueChange(
@@ -269,6 +281,20 @@ class TicketServicer(pb_grpc.TicketServiceServicer):
             c.ListTickets("department", _filters(r.filter), *page(r.page), r.sort or "created_desc"),
             self._uow(), principal())
         return pb.ListDepartmentTicketsResponse(tickets=[ticket_to_pb(t) for t in items], page=page_response(token))
+
+    def ListSavedQueueViews(self, r, context):
+        return pb.ListSavedQueueViewsResponse(views=[_saved_view_to_pb(v)
+                                                     for v in views.list_views(self._uow(), principal())])
+
+    def SaveQueueView(self, r, context):
+        filters = json_format.MessageToDict(r.filter, preserving_proto_field_name=True)
+        view = views.save_view(c.SaveQueueView(r.name, choice(_QUEUE_VIEW, r.view, "view", default="my_queue"),
+                                               filters), self._uow(), principal())
+        return pb.SaveQueueViewResponse(view=_saved_view_to_pb(view))
+
+    def DeleteSavedQueueView(self, r, context):
+        views.delete_view(r.name, self._uow(), principal())
+        return pb.DeleteSavedQueueViewResponse()
 
     def WatchQueue(self, r, context):
         caller = principal()

@@ -303,3 +303,19 @@ def test_articles_list_newest_first_by_status_and_link_with_the_total(uow):
     linked, total = uow.articles.list(statuses=("draft", "published"), catalogue_item_id="a")
     assert [a.id for a in linked] == [ids[1], ids[0]] and total == 2
     assert uow.articles.list(statuses=("published",), catalogue_item_id="x") == ([], 0)
+
+
+def test_saved_views_are_per_owner_replaced_by_name_and_deleted(uow):
+    from ticket.domain.views import SavedView
+
+    uow.views.upsert(SavedView("s-wang", "紧急", "all", {"priority": ["high"]}, T0))
+    uow.views.upsert(SavedView("s-wang", "本组", "group_queue", {"group_id": "g1"}, T0))
+    uow.views.upsert(SavedView("s-li", "紧急", "my_queue", {}, T0))
+    uow.views.upsert(SavedView("s-wang", "紧急", "my_queue", {"priority": ["critical"]}, T0 + timedelta(hours=1)))
+    mine = {v.name: v for v in uow.views.list("s-wang")}
+    assert set(mine) == {"紧急", "本组"}
+    assert (mine["紧急"].view, mine["紧急"].filter, mine["紧急"].updated_at) == (
+        "my_queue", {"priority": ["critical"]}, T0 + timedelta(hours=1))
+    assert [v.view for v in uow.views.list("s-li")] == ["my_queue"]
+    assert uow.views.delete("s-wang", "紧急") and not uow.views.delete("s-wang", "紧急")
+    assert [v.name for v in uow.views.list("s-wang")] == ["本组"] and len(uow.views.list("s-li")) == 1

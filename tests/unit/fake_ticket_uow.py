@@ -45,6 +45,7 @@ class State:
         self.articles: dict = {}
         self.article_versions: list = []
         self.alerts: dict = {}
+        self.views: dict = {}  # (owner, name) → SavedView
         self.links: dict = {}
         self.watchers: set = set()
         self.attachments: dict = {}
@@ -382,6 +383,20 @@ class FakeAlerts:
         self.s.alerts[record.fingerprint] = copy.deepcopy(record)
 
 
+class FakeViews:
+    def __init__(self, s):
+        self.s = s
+
+    def list(self, owner):
+        return [v for (o, _), v in self.s.views.items() if o == owner]
+
+    def upsert(self, view):
+        self.s.views[(view.owner, view.name)] = view
+
+    def delete(self, owner, name):
+        return self.s.views.pop((owner, name), None) is not None
+
+
 class FakeOrgDir(UnitChecks):
     """Staff s1, s2 in group grp-network (s1 on duty); positions engineer → lead → director;
     units gov, om-centre and five departments (all active).
@@ -504,6 +519,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.change_routes = FakeChangeRoutes(s)
         self.comments, self.relations, self.articles = FakeComments(s), FakeRelations(s), FakeArticles(s)
         self.alerts, self.attachments = FakeAlerts(s), FakeAttachments(s)
+        self.views = FakeViews(s)
         return self
 
     def commit(self):

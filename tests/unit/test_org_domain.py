@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from govkit.errors import FailedPrecondition, InvalidArgument, Validator
+from govkit.pinyin import pinyin_keys
 from org.domain.model import (
     LockoutPolicy,
     Shift,
@@ -18,7 +19,6 @@ from org.domain.model import (
     validate_roster,
 )
 from org.domain.permissions import DEFAULT_ROLES, PERMISSIONS
-from org.domain.pinyin import pinyin_keys
 
 T0 = datetime(2026, 11, 23, tzinfo=timezone(timedelta(hours=8)))
 

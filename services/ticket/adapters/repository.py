@@ -23,6 +23,7 @@ from ..domain.knowledge import Article, search_tokens
 from ..domain.lifecycle import NUMBER_PREFIX, is_ticket_number
 from ..domain.model import Category, Priority, Status, Ticket
 from ..domain.sla import Deadline, SlaPolicy, SlaState
+from ..domain.views import SavedView
 from . import tables as t
 from .details import audit_snapshot, details_from_json, details_to_json
 
@@ -645,3 +646,26 @@ class AlertRepository:
         stmt = pg_insert(t.alerts).values(**values)
         self.conn.execute(stmt.on_conflict_do_update(
             index_elements=["fingerprint"], set_={k: stmt.excluded[k] for k in values if k != "fingerprint"}))
+
+
+class SavedViewRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def list(self, owner: str) -> builtins.list[SavedView]:
+        rows = self.conn.execute(sa.select(t.saved_views).where(t.saved_views.c.owner == owner)
+                                 .with_for_update()).mappings()
+        return [SavedView(owner=m["owner"], name=m["name"], view=m["view"], filter=m["filter"] or {},
+                          updated_at=m["updated_at"]) for m in rows]
+
+    def upsert(self, view: SavedView) -> None:
+        values = {"owner": view.owner, "name": view.name, "view": view.view, "filter": view.filter,
+                  "updated_at": view.updated_at}
+        stmt = pg_insert(t.saved_views).values(**values)
+        self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=["owner", "name"], set_={k: stmt.excluded[k] for k in ("view", "filter", "updated_at")}))
+
+    def delete(self, owner: str, name: str) -> bool:
+        gone = self.conn.execute(sa.delete(t.saved_views).where(t.saved_views.c.owner == owner,
+                                                                t.saved_views.c.name == name))
+        return bool(gone.rowcount)

@@ -156,6 +156,14 @@ audit = sa.Table(
     sa.Index("ix_ticket_audit_ticket", "ticket_id", "id"),
     sa.Index("ix_ticket_audit_actor", "actor", "id"),
 )
+saved_views = sa.Table(
+    "ticket_saved_views", metadata,
+    sa.Column("owner", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("view", sa.Text, nullable=False),
+    sa.Column("filter", JSONB, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
 articles = sa.Table(
     "kb_articles", metadata,
     sa.Column("id", sa.Uuid, primary_key=True),

@@ -43,6 +43,7 @@ class TicketUnitOfWork(SqlUnitOfWork):
         self.relations = r.RelationRepository(conn)
         self.articles = r.ArticleRepository(conn)
         self.alerts = r.AlertRepository(conn)
+        self.views = r.SavedViewRepository(conn)
         self.orgdir = OrgDirectory(conn)
 
     def commit(self) -> None:

@@ -73,6 +73,13 @@ class ClaimTicket:
 
 
 @dataclass(frozen=True)
+class SaveQueueView:
+    name: str
+    view: str = "my_queue"  # my_queue | group_queue | all
+    filter: dict = field(default_factory=dict)  # the ListQueue filter's proto3 JSON
+
+
+@dataclass(frozen=True)
 class WatchQueue:
     view: str = "my_queue"  # my_queue | group_queue | all
     group_id: str = ""

@@ -25,6 +25,7 @@ from .change import ChangeRoute
 from .knowledge import Article
 from .model import LifecycleSettings, Ticket
 from .sla import Deadline, SlaPolicy
+from .views import SavedView
 
 
 class TicketRepository(Protocol):
@@ -123,6 +124,14 @@ class AlertRepository(Protocol):
     def upsert(self, a: AlertRecord) -> None: ...
 
 
+class SavedViewRepository(Protocol):
+    def list(self, owner: str) -> builtins.list[SavedView]:
+        """The owner's views, in any order; locked, so two saves of one user serialise."""
+    def upsert(self, view: SavedView) -> None: ...
+    def delete(self, owner: str, name: str) -> bool:
+        """False if the owner has no view of that name."""
+
+
 class OrgDirectory(Protocol):
     """The part of govkit.orgdir.OrgDirectory (the local copy of org) the ticket handlers read."""
 
@@ -172,6 +181,8 @@ class TicketUow(Transaction, Protocol):
     def articles(self) -> ArticleRepository: ...
     @property
     def alerts(self) -> AlertRepository: ...
+    @property
+    def views(self) -> SavedViewRepository: ...
     @property
     def orgdir(self) -> OrgDirectory: ...
 
