@@ -3,8 +3,9 @@ an engineer lands on the work queue, claims a ticket from the group queue, asks 
 information (the requester supplies it over gRPC) and resolves it; a new ticket appears in the open
 queue page without a reload (WatchQueue through the gateway's SSE bridge); two engineers claim one
 ticket and the loser is told who has it; the group lead reassigns with the on-duty list and loads;
-the engineer's open work page shows the lead's comment and reassignment live, keeping his draft.
-Screenshots: .test-output/screens/ops-NN-*.png."""
+the engineer's open work page shows the lead's comment and reassignment live, keeping his draft;
+saved queue views follow the engineer to another browser (kept by the ticket service), and views an
+earlier version kept in the browser move there. Screenshots: .test-output/screens/ops-NN-*.png."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from govops.org.v1 import org_pb2_grpc
 from govops.ticket.v1 import ticket_pb2 as tpb
 from govops.ticket.v1 import ticket_pb2_grpc
 from tests.catchup import wait_until
-from tests.e2e.browser import at, create_users, log_in, shot
+from tests.e2e.browser import at, choose, create_users, log_in, shot
 
 GROUP, ITEM = "ops-grp-net", "ops.e2e.network"
 STAFF = {"OPS-E1": "王磊", "OPS-E2": "李娜", "OPS-L1": "赵强"}
@@ -207,3 +208,37 @@ def test_an_engineer_works_a_ticket_from_the_group_queue_and_the_lead_reassigns(
     lead.locator('[data-test="queue"]').get_by_text("统计局三楼无线网络故障").wait_for()
     shot(lead, "ops-09-queue-english")
     lead.get_by_role("button", name="中文").click()
+
+
+def test_saved_views_follow_the_engineer_to_another_browser(stack, crew, portal, browser):
+    page = browser()
+    # a view an earlier version kept in this browser's localStorage …
+    page.goto(f"{portal}/login")
+    page.evaluate("""() => localStorage.setItem('govops.ops.views.ops-eng2', JSON.stringify(
+        [{ name: '旧的紧急视图', tab: 'all', groupId: '', filters: { priority: ['critical'] } }]))""")
+    log_in(page, portal, "ops-eng2")
+    views = page.get_by_label("已保存视图", exact=True)
+    choose(page, views, "旧的紧急视图")  # … moved to the service on the first visit
+    assert page.evaluate("() => localStorage.getItem('govops.ops.views.ops-eng2')") is None
+    page.locator('[data-test="queue-tabs"] .is-active').get_by_text("全部（权限范围内）").wait_for()
+
+    page.locator('[data-test="queue-tabs"]').get_by_text("本组队列").click()
+    page.locator('[data-test="save-view"]').click()
+    prompt = page.get_by_role("dialog", name="保存当前视图")
+    prompt.get_by_role("textbox").fill("本组 全部工单")
+    prompt.get_by_role("button", name="确定").click()
+    page.get_by_text("视图已保存").wait_for()
+
+    # another browser (a fresh profile: nothing in its localStorage) shows both, in pinyin order
+    other = browser()
+    log_in(other, portal, "ops-eng2")
+    assert other.locator('[data-test="queue-tabs"] .is-active').inner_text().strip() == "我的队列"
+    other.get_by_label("已保存视图", exact=True).locator(
+        "xpath=ancestor::div[contains(concat(' ', @class, ' '), ' el-select__wrapper ')][1]").click()
+    options = other.locator(".el-select-dropdown__item:visible")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["本组 全部工单", "旧的紧急视图"]  # běn before jiù
+    shot(other, "ops-09-saved-views")
+    options.get_by_text("本组 全部工单").click()
+    other.locator('[data-test="queue-tabs"] .is-active').get_by_text("本组队列").wait_for()
+    other.locator('[data-test="queue"]').wait_for()

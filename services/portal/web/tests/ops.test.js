@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { claimHolder, deleteView, loadViews, queueRequest, saveView, streamUrl } from '../src/modules/ops/queue.js'
+import { claimHolder, forgetLegacyViews, legacyViews, queueRequest, streamUrl, viewRequest, viewState } from '../src/modules/ops/queue.js'
 
 class Storage {
   constructor() { this.data = {} }
   getItem(k) { return k in this.data ? this.data[k] : null }
   setItem(k, v) { this.data[k] = String(v) }
+  removeItem(k) { delete this.data[k] }
 }
 
 describe('the operations queue', () => {
@@ -23,15 +24,34 @@ describe('the operations queue', () => {
     expect(streamUrl({ tab: 'unassigned' })).toBe('/api/tickets/queue/stream?view=QUEUE_VIEW_ALL')
   })
 
-  it('keeps saved views per user', () => {
+  it('saves a view as the ListQueue request of the page and reads it back', () => {
+    const pages = [
+      { tab: 'mine', groupId: '', filters: { priority: ['high', 'critical'] } },
+      { tab: 'group', groupId: 'grp-network', filters: { status: ['new'], org_unit_ids: ['fgw'] } },
+      { tab: 'unassigned', groupId: '', filters: { catalogue_item_id: 'infra.network.fault' } },
+      { tab: 'all', groupId: '', filters: { ticket_type: ['incident'] } },
+    ]
+    for (const page of pages) {
+      const saved = viewRequest('视图', page)
+      expect(saved.name).toBe('视图')
+      expect(saved).not.toHaveProperty('page')
+      // the service answers with the filter as sent (proto3 JSON of the set fields)
+      expect(viewState(saved)).toEqual({ name: '视图', ...page })
+    }
+    expect(viewRequest('组', pages[1])).toEqual({ name: '组', view: 'QUEUE_VIEW_GROUP_QUEUE',
+      filter: { group_id: 'grp-network', status: ['new'], org_unit_ids: ['fgw'] } })
+    expect(viewState({ name: 'x', view: 'QUEUE_VIEW_ALL' })).toEqual({ name: 'x', tab: 'all', groupId: '', filters: {} })
+  })
+
+  it('finds the views an earlier version kept in this browser, once', () => {
     const s = new Storage()
-    saveView(s, 'wang', '高优先级', { tab: 'all', filters: { priority: ['high'] } })
-    saveView(s, 'wang', '高优先级', { tab: 'mine', filters: {} })
-    expect(loadViews(s, 'wang')).toEqual([{ name: '高优先级', tab: 'mine', groupId: '', filters: {} }])
-    expect(loadViews(s, 'li')).toEqual([])
-    expect(deleteView(s, 'wang', '高优先级')).toEqual([])
+    s.setItem('govops.ops.views.wang', JSON.stringify([{ name: '高优先级', tab: 'all', filters: { priority: ['high'] } }, { name: ' ' }]))
+    expect(legacyViews(s, 'wang')).toEqual([{ name: '高优先级', tab: 'all', filters: { priority: ['high'] } }])
+    expect(legacyViews(s, 'li')).toEqual([])
+    forgetLegacyViews(s, 'wang')
+    expect(legacyViews(s, 'wang')).toEqual([])
     s.setItem('govops.ops.views.bad', '{not json')
-    expect(loadViews(s, 'bad')).toEqual([])
+    expect(legacyViews(s, 'bad')).toEqual([])
   })
 
   it('names who won a claim race', () => {

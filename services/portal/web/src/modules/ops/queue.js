@@ -24,30 +24,42 @@ export function streamUrl({ tab, groupId }) {
   return `/api/tickets/queue/stream?${q}`
 }
 
-// Saved views are the user's own and stay in this browser (localStorage, per subject).
-const key = (subject) => `govops.ops.views.${subject || ''}`
+// Saved views are kept by the ticket service (ListSavedQueueViews / SaveQueueView /
+// DeleteSavedQueueView), each user's own: a view is the ListQueue request of the page's tab and
+// filters, under a name; reading one back gives the page's tab and filters again.
+export function viewRequest(name, state) {
+  const { view, filter } = queueRequest(state)
+  return { name, view, filter }
+}
 
-export function loadViews(storage, subject) {
+const TABS = { QUEUE_VIEW_MY_QUEUE: 'mine', QUEUE_VIEW_GROUP_QUEUE: 'group' }
+
+export function viewState(saved) {
+  const f = saved.filter || {}
+  const tab = TABS[saved.view] || (f.unassigned ? 'unassigned' : 'all')
+  const filters = {}
+  for (const key of ['ticket_type', 'priority', 'org_unit_ids', 'status']) {
+    if (f[key] && f[key].length) filters[key] = [...f[key]]
+  }
+  if (f.catalogue_item_ids && f.catalogue_item_ids.length) filters.catalogue_item_id = f.catalogue_item_ids[0]
+  return { name: saved.name, tab, groupId: tab === 'group' ? f.group_id || '' : '', filters }
+}
+
+// Views an earlier version kept in this browser (localStorage, per subject): moved to the service
+// once, then forgotten here.
+const legacyKey = (subject) => `govops.ops.views.${subject || ''}`
+
+export function legacyViews(storage, subject) {
   try {
-    const views = JSON.parse(storage.getItem(key(subject)) || '[]')
-    return Array.isArray(views) ? views.filter((v) => v && typeof v.name === 'string') : []
+    const views = JSON.parse(storage.getItem(legacyKey(subject)) || '[]')
+    return Array.isArray(views) ? views.filter((v) => v && typeof v.name === 'string' && v.name.trim()) : []
   } catch {
     return []
   }
 }
 
-export function saveView(storage, subject, name, state) {
-  const views = loadViews(storage, subject).filter((v) => v.name !== name)
-  views.push({ name, tab: state.tab, groupId: state.groupId || '', filters: JSON.parse(JSON.stringify(state.filters || {})) })
-  views.sort((a, b) => a.name.localeCompare(b.name))
-  storage.setItem(key(subject), JSON.stringify(views))
-  return views
-}
-
-export function deleteView(storage, subject, name) {
-  const views = loadViews(storage, subject).filter((v) => v.name !== name)
-  storage.setItem(key(subject), JSON.stringify(views))
-  return views
+export function forgetLegacyViews(storage, subject) {
+  storage.removeItem(legacyKey(subject))
 }
 
 // Who holds a ticket another engineer claimed first (ClaimTicket's FAILED_PRECONDITION names them
