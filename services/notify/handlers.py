@@ -129,8 +129,12 @@ def plan(env, uow, settings: NotifySettings, configured: set[str], now: datetime
         for channel in prefs.channels_for(kind):
             if channel not in configured:
                 continue
-            # WeCom knows people by its userid: org's staff id (the directory is synchronised to WeCom by it)
-            address = {EMAIL: contact["email"], SMS: contact["phone"], WECOM_APP: staff_id}[channel]
+            # WeCom knows people by its userid: org's staff id (the directory is synchronised to WeCom by
+            # it), so a requester known only by their login has no WeCom address
+            if channel == WECOM_APP:
+                address = staff_id if uow.orgdir.staff_member(staff_id) else ""
+            else:
+                address = contact["email"] if channel == EMAIL else contact["phone"]
             if not address:  # org has no address for them: the notification centre still has it
                 log.info("notify_no_address", recipient=staff_id, channel=channel, kind=kind)
                 continue
@@ -245,9 +249,9 @@ def _send_one(uow_factory, row: dict, channels: dict, limiter, settings: NotifyS
 
 # ---- the API's use cases -------------------------------------------------------------------------
 def _me(caller: Principal) -> str:
-    if not caller.staff_id:
-        raise FailedPrecondition(f"{caller.subject} has no staff record: notifications go to staff")
-    return caller.staff_id
+    """Whose preferences the caller's are: their staff record's, else their login's (a department
+    user without a staff record hears of their own tickets under their login)."""
+    return caller.staff_id or caller.subject
 
 
 def _mine(caller: Principal) -> list[str]:
@@ -278,6 +282,9 @@ def set_preferences(uow, caller: Principal, prefs: Preferences) -> Preferences:
     from .domain.model import validate_channels
 
     problems = validate_channels(prefs.channels)
+    if not caller.staff_id:
+        problems += [(f"channels[{kind}]", f"{WECOM_APP!r} reaches staff only: WeCom knows people by their staff id")
+                     for kind, chosen in prefs.channels.items() if WECOM_APP in chosen]
     if (prefs.quiet_start is None) != (prefs.quiet_end is None):
         problems.append(("quiet_hours", "give both start and end, or neither"))
     if problems:

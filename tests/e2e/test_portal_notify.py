@@ -103,9 +103,17 @@ def test_the_requester_reads_the_engineers_comment_and_marks_it_read(site, story
     page.locator("[data-test=mark-all]").click()
     page.get_by_text("已标记 1 条为已读").wait_for()
     table.get_by_text("暂无消息").wait_for()  # "unread only" is on
+    # a department user without a staff record sets their own channels: e-mail and SMS, not WeCom
     page.get_by_role("tab", name="接收设置").click()
-    page.get_by_text("您的账号没有关联人员信息").wait_for()  # a department user without a staff record
-    shot(page, "notify-02-no-staff")
+    page.locator("[data-test=wecom-staff-only]").get_by_text("您的账号没有关联人员信息").wait_for()
+    row = page.locator("[data-test=prefs-comment_added]")
+    assert row.get_by_text("企业微信消息").count() == 0
+    row.get_by_text("短信").click()
+    page.locator("[data-test=save-prefs]").click()
+    page.get_by_text("接收设置已保存").wait_for()
+    shot(page, "notify-02-requester-preferences")
+    prefs = _notify(stack, requester).GetPreferences(npb.GetPreferencesRequest(), timeout=10).preferences
+    assert {k.kind: list(k.channels) for k in prefs.kinds}["comment_added"] == [npb.CHANNEL_EMAIL, npb.CHANNEL_SMS]
 
 
 def test_the_engineer_chooses_channels_and_quiet_hours(site, story, browser):

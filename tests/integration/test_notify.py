@@ -546,6 +546,36 @@ def test_a_requester_without_a_staff_record_is_mailed_at_the_address_org_has_for
         assert u.store.contact("nobody") == {"staff_id": "nobody", "email": "", "phone": ""}
 
 
+def test_a_requester_without_a_staff_record_chooses_their_own_channels(notify_db, grpc_server, signer):
+    """Preferences are kept under the login when the caller has no staff record (they were refused
+    before), and the requester's own events follow them; WeCom, which knows staff ids only, is not
+    theirs to choose."""
+    from govops.notify.v1 import notify_pb2 as pb
+    from govops.notify.v1 import notify_pb2_grpc
+
+    handlers.load_snapshot(notify_db(), {"user_contacts": [{"username": "zhulin", "staff_id": None,
+                                                             "email": "zhulin@example.gov.cn",
+                                                             "mobile": "13800000001"}]})
+    target = grpc_server("notify")["notify"]
+    with grpc_channel(target, signer.mint("zhulin", perms=["notify.self"], scopes=[{"unit": "fgw"}])) as ch:
+        stub = notify_pb2_grpc.NotifyServiceStub(ch)
+        assert stub.GetPreferences(pb.GetPreferencesRequest(), timeout=10).preferences == pb.Preferences()
+        prefs = pb.Preferences(kinds=[pb.KindChannels(kind="ticket_resolved", channels=[pb.CHANNEL_SMS])])
+        assert stub.SetPreferences(pb.SetPreferencesRequest(preferences=prefs), timeout=10).preferences == prefs
+        assert stub.GetPreferences(pb.GetPreferencesRequest(), timeout=10).preferences == prefs
+        with pytest.raises(grpc.RpcError) as err:
+            stub.SetPreferences(pb.SetPreferencesRequest(preferences=pb.Preferences(kinds=[pb.KindChannels(
+                kind="ticket_resolved", channels=[pb.CHANNEL_EMAIL, pb.CHANNEL_WECOM_APP])])), timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "staff only" in err.value.details()
+        assert stub.GetPreferences(pb.GetPreferencesRequest(), timeout=10).preferences == prefs  # unchanged
+    # their resolved ticket goes by SMS only, as they chose (e-mail, the default, no more)
+    assert consume(notify_db, ticket_event("ticket_resolved", requester="zhulin"), configured=("email", "sms")) == 1
+    with notify_db() as u:
+        rows = u.conn.execute(sa.text("SELECT recipient, channel, address FROM deliveries "
+                                      "WHERE recipient = 'zhulin'")).all()
+    assert [tuple(r) for r in rows] == [("zhulin", "sms", "13800000001")]
+
+
 def test_a_change_awaiting_approval_mails_the_holders_of_the_awaited_positions_once(notify_db):
     env = ticket_event("change_awaiting_approval", number="CHG-2026-000007", change_type="normal", risk="high",
                        emergency=False, status="awaiting_approval",

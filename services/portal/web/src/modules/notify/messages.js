@@ -25,7 +25,7 @@ export default {
       prefs: {
         intro: '选择每类通知通过哪些渠道发送给您；不勾选任何渠道时只在消息中心提示。未设置的类型默认发送电子邮件。',
         kind: '通知类型', channels: '接收渠道', quiet: '免打扰时段', quietHint: '免打扰时段内的消息将在时段结束后发送；紧急工单的超时与升级告警不受限制。',
-        start: '开始', end: '结束', save: '保存设置', saved: '接收设置已保存', noStaff: '您的账号没有关联人员信息，暂不能设置接收偏好；通知会显示在消息中心，并发送到您账号登记的电子邮箱（如有）。',
+        start: '开始', end: '结束', save: '保存设置', saved: '接收设置已保存', wecomStaffOnly: '您的账号没有关联人员信息：企业微信按人员编号发送，您可选择电子邮件和短信（发送到您账号登记的邮箱和手机）。',
         bothTimes: '请同时填写开始和结束时间，或都不填',
       },
       log: {
@@ -74,7 +74,7 @@ export default {
       prefs: {
         intro: 'Choose the channels each kind of notification reaches you by; with none ticked it only appears here. Kinds not set get e-mail.',
         kind: 'Kind', channels: 'Channels', quiet: 'Quiet hours', quietHint: 'Messages due in quiet hours are sent when they end; breaches and escalations of critical tickets are exempt.',
-        start: 'Start', end: 'End', save: 'Save preferences', saved: 'Preferences saved', noStaff: 'Your account has no staff record, so preferences cannot be set; notifications appear here and go to the e-mail address on your account, if any.',
+        start: 'Start', end: 'End', save: 'Save preferences', saved: 'Preferences saved', wecomStaffOnly: 'Your account has no staff record: WeCom messages go by staff id, so you can choose e-mail and SMS (to the address and mobile on your account).',
         bothTimes: 'Give both start and end, or neither',
       },
       log: {
