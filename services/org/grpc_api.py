@@ -255,7 +255,8 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
                                             _dt(request.period_end, "period_end"), self._uow(), principal())
         return pb.ListShiftsResponse(
             shifts=[shift_pb(s) for s in shifts], version=roster_version(shifts),
-            last_published_by=last.publisher if last else "", last_published_by_name=last.publisher_name if last else "",
+            last_published_by=last.publisher if last else "",
+            last_published_by_name=last.publisher_name if last else "",
             last_published_at=timestamp(last.published_at) if last else None)
 
     # -- roles
