@@ -251,9 +251,13 @@ class OrgServicer(pb_grpc.OrgServiceServicer):
                                     staff=[staff_pb(p) for p in people if p is not None])
 
     def ListShifts(self, request, context):
-        shifts = handlers.list_shifts(request.group_id, _dt(request.period_start, "period_start"),
-                                      _dt(request.period_end, "period_end"), self._uow(), principal())
-        return pb.ListShiftsResponse(shifts=[shift_pb(s) for s in shifts], version=roster_version(shifts))
+        shifts, last = handlers.list_shifts(request.group_id, _dt(request.period_start, "period_start"),
+                                            _dt(request.period_end, "period_end"), self._uow(), principal())
+        return pb.ListShiftsResponse(
+            shifts=[shift_pb(s) for s in shifts], version=roster_version(shifts),
+            last_published_by=last.publisher if last else "",
+            last_published_by_name=last.publisher_name if last else "",
+            last_published_at=timestamp(last.published_at) if last else None)
 
     # -- roles
     def ListRoles(self, request, context):

@@ -33,6 +33,7 @@ from .domain.model import (
     Position,
     Role,
     RoleAssignment,
+    RosterPublish,
     Shift,
     Staff,
     StaffPosition,
@@ -43,6 +44,7 @@ from .domain.model import (
     code,
     expect_roster_version,
     new_org_unit,
+    roster_version,
     validate_contact,
     validate_credentials,
     validate_position,
@@ -347,7 +349,8 @@ def publish_roster(cmd: c.PublishRoster, uow: OrgUow, caller: Principal) -> list
     # cannot both pass the check below.
     group = _group(uow, cmd.group_id, lock=True)
     _in_scope(caller, group.org_unit_id)
-    expect_roster_version(cmd.expected_version, uow.groups.shifts(group.id, cmd.period_start, cmd.period_end))
+    expect_roster_version(cmd.expected_version, uow.groups.shifts(group.id, cmd.period_start, cmd.period_end),
+                          uow.groups.last_publish(group.id, cmd.period_start, cmd.period_end))
     v = Validator()
     validate_roster(v, cmd.period_start, cmd.period_end, shifts, set(uow.groups.members(group.id)))
     v.check()
@@ -363,6 +366,9 @@ def publish_roster(cmd: c.PublishRoster, uow: OrgUow, caller: Principal) -> list
                                            f"{a.isoformat()}–{b.isoformat()}")
         v.check()
     uow.groups.replace_shifts(group.id, cmd.period_start, cmd.period_end, shifts)
+    # The period now holds exactly these shifts, so their version is the one this publish produced.
+    uow.groups.record_publish(RosterPublish(group.id, cmd.period_start, cmd.period_end, caller.subject,
+                                            caller.name, utcnow(), roster_version(shifts)))
     uow.collect(ev.RosterPublished(group.id, group.org_unit_id, jsonable(cmd.period_start),
                                    jsonable(cmd.period_end),
                                    [{"staff_id": s.staff_id, "starts_at": jsonable(s.starts_at),
@@ -380,14 +386,16 @@ def on_duty(group_id: str, at: datetime, uow: OrgUow, caller: Principal) -> list
 MAX_SHIFT_PERIOD = timedelta(days=92)
 
 
-def list_shifts(group_id: str, start: datetime, end: datetime, uow: OrgUow, caller: Principal) -> list[Shift]:
+def list_shifts(group_id: str, start: datetime, end: datetime, uow: OrgUow,
+                caller: Principal) -> tuple[list[Shift], RosterPublish | None]:
+    """The period's shifts and its latest publish (None before any was recorded)."""
     if end <= start:
         raise InvalidArgument(field="period_end", reason="must be after period_start")
     if end - start > MAX_SHIFT_PERIOD:
         raise InvalidArgument(field="period_end", reason="the period may span at most 92 days")
     with uow:
         _group(uow, group_id)
-        return uow.groups.shifts(group_id, start, end)
+        return uow.groups.shifts(group_id, start, end), uow.groups.last_publish(group_id, start, end)
 
 
 # ---- roles -------------------------------------------------------------------------------------

@@ -180,6 +180,8 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     page.locator('[data-test="roster-save"]').click()
     page.get_by_text("值班表已发布").wait_for()
     page.locator('[data-test="on-duty"]').get_by_text("邓志远").wait_for()
+    # the week read again after the save names its publisher: this administrator
+    page.locator('[data-test="roster-published"]').get_by_text("最近发布：区系统管理员（adm-root）").wait_for()
     shot(page, "admin-09-roster-saved")
     assert on_duty() == ["adm-E2"]
 
@@ -233,9 +235,9 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     page.locator(f'[data-test="shift-adm-E1-{day}"]').nth(1).wait_for(state="detached")  # the week read again
     assert page.locator(f'[data-test="shift-adm-E1-{day}"]').count() == 1
 
-    # two administrators on one week: another publishes (over gRPC, with the version it read) after
-    # this page read the week; the page's save over the older version is refused and its change
-    # stays on the grid until reloaded
+    # two administrators on one week: another (张组长) publishes over gRPC, with the version it read,
+    # after this page read the week; the page's save over the older version is refused naming
+    # 张组长 and when, and its change stays on the grid until reloaded
     monday = start - timedelta(days=day)
     monday = monday.replace(hour=0, minute=0)
     other = (day + 3) % 7  # neither today nor tomorrow: on-duty routing stays as it is
@@ -244,15 +246,21 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
                           timeout=10)
     extra = opb.Shift(staff_id="adm-E2", starts_at=_ts(monday + timedelta(days=other, hours=2)),
                       ends_at=_ts(monday + timedelta(days=other, hours=4)))
-    org.PublishRoster(opb.PublishRosterRequest(group_id="adm-net", period_start=week[0], period_end=week[1],
-                                               shifts=[*read.shifts, extra], expected_version=read.version),
-                      timeout=10)
+    zhang = org_pb2_grpc.OrgServiceStub(channel(stack.target("org"), stack.token(subject="adm-zhang", name="张组长")))
+    zhang.PublishRoster(opb.PublishRosterRequest(group_id="adm-net", period_start=week[0], period_end=week[1],
+                                                 shifts=[*read.shifts, extra], expected_version=read.version),
+                        timeout=10)
+    at = datetime.now(CST)
     page.locator(f'[data-test="shift-adm-E1-{day}"]').drag_to(
         page.locator(f'.slot[data-staff="adm-E2"][data-day="{day}"]'))
     page.locator('[data-test="roster-save"]').click()
     stale = page.locator('[data-test="roster-stale"]')
-    stale.get_by_text("该周值班表已被他人修改").wait_for()
+    stale.get_by_text("该周值班表已被 张组长（adm-zhang） 于").wait_for()
+    # the publish's minute in Beijing time: that of `at`, or the one before if it ticked over since
+    said = stale.inner_text()
+    assert any(f"{m:%m-%d %H:%M} 修改" in said for m in (at - timedelta(minutes=1), at)), said
     assert "请刷新后再改" in stale.inner_text()
+    assert "张组长（adm-zhang）" in page.locator('[data-test="roster-published"]').inner_text()
     page.locator(f'[data-test="shift-adm-E2-{day}"]').wait_for()  # the unsaved change is still shown
     assert page.locator(f'[data-test="shift-adm-E2-{other}"]').count() == 0
     shot(page, "admin-10b-roster-stale")
@@ -268,6 +276,7 @@ def test_a_shift_dragged_to_another_engineer_changes_on_duty_routing(stack, adm,
     # the same calendar in English (every label has both languages)
     page.get_by_role("button", name="English").click()
     page.get_by_text("Duty roster (week)").wait_for()
+    page.locator('[data-test="roster-published"]').get_by_text("Last published by 张组长 (adm-zhang) at").wait_for()
     shot(page, "admin-11-roster-english")
     page.get_by_role("button", name="中文").click()
 

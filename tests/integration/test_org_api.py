@@ -477,10 +477,65 @@ def test_two_publishes_of_the_same_read_version_the_second_is_refused(admin):
     code, err = _code(lambda: stub.PublishRoster(pb.PublishRosterRequest(
         group_id="net", period_start=start, period_end=end, shifts=[shift("E2", 1)], expected_version=seen)))
     assert code == grpc.StatusCode.FAILED_PRECONDITION and "expected_version" in dict(iter_bad_request(err))
-    assert "someone else" in err.details()
+    assert "changed by admin at " in err.details()  # the admin token's name is its login
     assert [s.staff_id for s in read().shifts] == ["E1"]  # the refused publish wrote nothing
     stub.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=start, period_end=end,
                                                shifts=[shift("E2", 1)], expected_version=first.version))
     stub.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=start, period_end=end,
                                                shifts=[shift("E1", 2)]))  # no version: no check
     assert [s.staff_id for s in read().shifts] == ["E1"]
+
+
+def test_a_stale_roster_refusal_names_who_published_meanwhile_and_when(org, admin, signer):
+    """Two group leads edit the same week: the second, saving over the version both read, is
+    refused with FAILED_PRECONDITION naming the first by display name and login; ListShifts says
+    who published last (any overlapping period counts) and a week nobody published says nobody."""
+    stub, _ = admin
+    _tree(stub)
+    for sid, name in (("E1", "张伟"), ("E2", "刘洋")):
+        stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id=sid, name=name, org_unit_id="om")))
+    stub.CreateSupportGroup(
+        pb.CreateSupportGroupRequest(group=pb.SupportGroup(id="net", name="网络组", org_unit_id="om")))
+    for sid in ("E1", "E2"):
+        stub.AddGroupMember(pb.AddGroupMemberRequest(group_id="net", staff_id=sid))
+
+    def lead(login, name):
+        token = signer.mint(login, perms=["org.admin", "org.read"], scopes=[{"unit": "om"}], name=name)
+        return pb_grpc.OrgServiceStub(channel(org, token))
+
+    zhang, li = lead("zhang", "张组长"), lead("li", "李组长")
+    monday = datetime(2026, 11, 23, tzinfo=CST)
+    start, end = _ts(monday), _ts(monday + timedelta(days=7))
+
+    def shift(sid, day):
+        return pb.Shift(staff_id=sid, starts_at=_ts(monday + timedelta(days=day, hours=9)),
+                        ends_at=_ts(monday + timedelta(days=day, hours=17)))
+
+    def read(who=zhang, a=start, b=end):
+        return who.ListShifts(pb.ListShiftsRequest(group_id="net", period_start=a, period_end=b))
+
+    assert read().last_published_by == "" and not read().HasField("last_published_at")
+    seen = read(li).version
+    before = datetime.now(UTC).replace(microsecond=0)
+    zhang.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=start, period_end=end,
+                                                shifts=[shift("E1", 0)], expected_version=seen))
+    after = datetime.now(UTC)
+    code, err = _code(lambda: li.PublishRoster(pb.PublishRosterRequest(
+        group_id="net", period_start=start, period_end=end, shifts=[shift("E2", 1)], expected_version=seen)))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "expected_version" in dict(iter_bad_request(err))
+    assert "changed by 张组长 (zhang) at " in err.details()
+    stamp = err.details().split("changed by 张组长 (zhang) at ", 1)[1][:20]
+    assert stamp.endswith(" UTC")
+    published = datetime.strptime(stamp, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    assert before.replace(second=0) <= published <= after
+
+    week = read(li)
+    assert (week.last_published_by, week.last_published_by_name) == ("zhang", "张组长")
+    assert before <= week.last_published_at.ToDatetime(tzinfo=UTC) + timedelta(seconds=1)
+    assert week.last_published_at.ToDatetime(tzinfo=UTC) <= after
+    # li reloads and publishes: now li is the last publisher, also of a single day read within the week
+    li.PublishRoster(pb.PublishRosterRequest(group_id="net", period_start=start, period_end=end,
+                                             shifts=[shift("E1", 0), shift("E2", 1)], expected_version=week.version))
+    tuesday = read(zhang, _ts(monday + timedelta(days=1)), _ts(monday + timedelta(days=2)))
+    assert (tuesday.last_published_by, tuesday.last_published_by_name) == ("li", "李组长")
+    assert read(zhang, end, _ts(monday + timedelta(days=14))).last_published_by == ""  # next week: nobody

@@ -10,6 +10,7 @@ from govkit.errors import FailedPrecondition, InvalidArgument, Validator
 from govkit.pinyin import pinyin_keys
 from org.domain.model import (
     LockoutPolicy,
+    RosterPublish,
     Shift,
     User,
     check_move,
@@ -129,3 +130,20 @@ def test_a_stale_roster_version_is_refused_and_none_means_no_check():
     with pytest.raises(FailedPrecondition) as err:
         expect_roster_version(roster_version(read), [Shift("b", _h(8.5), _h(17.5))])
     assert err.value.violations[0].field == "expected_version" and "someone else" in str(err.value)
+
+
+def test_a_stale_roster_refusal_names_the_latest_publisher_and_when():
+    read = [Shift("a", _h(8.5), _h(17.5))]
+    now = [Shift("b", _h(8.5), _h(17.5))]
+    # published 2026-12-03 18:32 Beijing time: the message says the instant in UTC
+    last = RosterPublish("net", T0, _h(24 * 7), "zhang", "张组长",
+                         datetime(2026, 12, 3, 18, 32, tzinfo=timezone(timedelta(hours=8))), roster_version(now))
+    with pytest.raises(FailedPrecondition) as err:
+        expect_roster_version(roster_version(read), now, last)
+    assert "changed by 张组长 (zhang) at 2026-12-03 10:32 UTC" in str(err.value)
+    assert err.value.violations[0].field == "expected_version"
+    # a service account's token carries its login as its name: said once
+    robot = RosterPublish("net", T0, _h(24 * 7), "sa:hr-sync", "sa:hr-sync", last.published_at, last.version)
+    with pytest.raises(FailedPrecondition) as err:
+        expect_roster_version(roster_version(read), now, robot)
+    assert "changed by sa:hr-sync at" in str(err.value)

@@ -90,6 +90,21 @@ shifts = sa.Table(
     sa.Index("ix_shifts_staff_start", "staff_id", "starts_at"),
 )
 
+# One row per PublishRoster (portal, import, demo): who published which period and when, so a
+# refused stale edit can name them. Written in the publish's own transaction.
+roster_publishes = sa.Table(
+    "roster_publishes", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("group_id", sa.Text, sa.ForeignKey("support_groups.id"), nullable=False),
+    sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("publisher", sa.Text, nullable=False),
+    sa.Column("publisher_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("version", sa.Text, nullable=False),
+    sa.Index("ix_roster_publishes_group_start", "group_id", "period_start"),
+)
+
 roles = sa.Table(
     "roles", metadata,
     sa.Column("code", sa.Text, primary_key=True),

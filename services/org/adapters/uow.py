@@ -18,6 +18,7 @@ from ..domain.model import (
     Responsibility,
     Role,
     RoleAssignment,
+    RosterPublish,
     Shift,
     Staff,
     StaffPosition,
@@ -253,6 +254,20 @@ class Groups:
         q = sa.select(c.staff_id, c.starts_at, c.ends_at).where(
             c.group_id == gid, c.starts_at >= start, c.starts_at < end).order_by(c.starts_at, c.staff_id)
         return [Shift(*r) for r in self.conn.execute(q)]
+
+    def record_publish(self, p: RosterPublish) -> None:
+        self.conn.execute(t.roster_publishes.insert().values(
+            group_id=p.group_id, period_start=p.period_start, period_end=p.period_end, publisher=p.publisher,
+            publisher_name=p.publisher_name, published_at=p.published_at, version=p.version))
+
+    def last_publish(self, gid: str, start: datetime, end: datetime) -> RosterPublish | None:
+        """The latest publish whose period overlaps [start, end) (seq breaks a tie of instants)."""
+        c = t.roster_publishes.c
+        row = self.conn.execute(sa.select(c.group_id, c.period_start, c.period_end, c.publisher, c.publisher_name,
+                                          c.published_at, c.version)
+                                .where(c.group_id == gid, c.period_start < end, c.period_end > start)
+                                .order_by(c.published_at.desc(), c.seq.desc()).limit(1)).first()
+        return RosterPublish(**row._mapping) if row else None
 
     def all_shifts(self) -> builtins.list[tuple]:
         c = t.shifts.c

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 
 from govkit.errors import FailedPrecondition, InvalidArgument, Validator
@@ -194,15 +194,39 @@ def roster_version(shifts: list[Shift]) -> str:
     return h.hexdigest()[:16]
 
 
-def expect_roster_version(expected: str, current: list[Shift]) -> None:
+@dataclass(frozen=True)
+class RosterPublish:
+    """One publish of a group's period: who (login and the display name their token carried, kept
+    as it was then), when, and the version it produced. It lets a refused stale edit name the
+    person who superseded it instead of a bare digest."""
+    group_id: str
+    period_start: datetime
+    period_end: datetime
+    publisher: str
+    publisher_name: str
+    published_at: datetime
+    version: str
+
+    def by(self) -> str:
+        """张组长 (zhang); the login alone when the token carried no other name (service accounts)."""
+        if self.publisher_name and self.publisher_name != self.publisher:
+            return f"{self.publisher_name} ({self.publisher})"
+        return self.publisher
+
+
+def expect_roster_version(expected: str, current: list[Shift], last: RosterPublish | None = None) -> None:
     """`expected` empty: no check (integrators written before versions existed keep the old
-    last-publish-wins behaviour)."""
+    last-publish-wins behaviour). `last` is the latest publish overlapping the period: it names
+    who changed it; None (shifts written before publishes were recorded) keeps "someone else"."""
     if not expected:
         return
     now = roster_version(current)
     if expected != now:
+        who = "someone else"
+        if last is not None:
+            who = f"{last.by()} at {last.published_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         raise FailedPrecondition(
-            "the roster of this period was changed by someone else meanwhile "
+            f"the roster of this period was changed by {who} meanwhile "
             f"(you edited version {expected}, the current version is {now}); reload and retry",
             field="expected_version", reason=f"is {expected} but {now}")
 

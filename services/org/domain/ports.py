@@ -11,7 +11,18 @@ from typing import Any, Protocol
 
 from govkit.events import Event
 
-from .model import OrgUnit, Position, Role, RoleAssignment, Shift, Staff, StaffPosition, SupportGroup, User
+from .model import (
+    OrgUnit,
+    Position,
+    Role,
+    RoleAssignment,
+    RosterPublish,
+    Shift,
+    Staff,
+    StaffPosition,
+    SupportGroup,
+    User,
+)
 
 
 class OrgUnitRepository(Protocol):
@@ -60,6 +71,8 @@ class GroupRepository(Protocol):
     def on_duty(self, gid: str, at: datetime) -> builtins.list[Shift]: ...
     def shifts(self, gid: str, start: datetime, end: datetime) -> builtins.list[Shift]: ...
     def all_shifts(self) -> builtins.list[tuple]: ...
+    def record_publish(self, p: RosterPublish) -> None: ...
+    def last_publish(self, gid: str, start: datetime, end: datetime) -> RosterPublish | None: ...
 
 
 class RoleRepository(Protocol):

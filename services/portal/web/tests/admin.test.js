@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { staleVersion } from '../src/modules/kb/stale.js'
-import { clock, dayOf, importErrors, moveShift, reasonZh, unitTree, weekStart } from '../src/modules/admin/common.js'
+import { clock, dayOf, importErrors, lastPublisher, moveShift, reasonZh, unitTree, weekStart } from '../src/modules/admin/common.js'
 
 describe('admin helpers', () => {
   it('lists an import report by row and column, file-level problems first', () => {
@@ -53,5 +53,19 @@ describe('roster refusals', () => {
     const err = { code: 'FAILED_PRECONDITION', violations: [{ field: 'expected_version', description: 'is 3fa0c2d41b7e9a10 but the current version is 9c1e77ab02d4f3e5' }] }
     expect(staleVersion(err)).toEqual({ current: null })
     expect(staleVersion({ code: 'INVALID_ARGUMENT', violations: [{ field: 'shifts[0]', description: 'x' }] })).toBeNull()
+  })
+
+  it('names the last publisher with the login beside the display name, at Beijing time', () => {
+    // 10:32 UTC on 3 December is 18:32 in Beijing
+    expect(lastPublisher({ last_published_by: 'zhang', last_published_by_name: '张组长', last_published_at: '2026-12-03T10:32:05Z' }))
+      .toEqual({ name: '张组长（zhang）', at: '12-03 18:32' })
+    expect(lastPublisher({ last_published_by: 'zhang', last_published_by_name: '张组长', last_published_at: '2026-12-03T10:32:05Z' }, 'en').name)
+      .toBe('张组长 (zhang)')
+    // past midnight in Beijing: the next day
+    expect(lastPublisher({ last_published_by: 'sa:hr-sync', last_published_by_name: 'sa:hr-sync', last_published_at: '2026-12-31T16:05:00Z' }))
+      .toEqual({ name: 'sa:hr-sync', at: '01-01 00:05' })
+    // nothing recorded (proto JSON leaves the empty fields out)
+    expect(lastPublisher({ shifts: [], version: 'e3b0c44298fc1c14' })).toBeNull()
+    expect(lastPublisher(null)).toBeNull()
   })
 })

@@ -66,6 +66,24 @@ export function clock(iso) {
   return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`
 }
 
+// Who last published a roster week (ListShiftsResponse.last_published_*), for "最近发布" and the
+// stale refusal: the display name their token carried with the login beside it (the login alone
+// when it is the only name, e.g. a service account), and "MM-DD HH:MM" in Beijing time like the
+// calendar. null when org recorded no publish (shifts written before it kept records).
+export function lastPublisher(reply, locale = 'zh-CN') {
+  const login = reply && reply.last_published_by
+  if (!login) return null
+  const [open, close] = locale === 'en' ? [' (', ')'] : ['（', '）']
+  const name = reply.last_published_by_name && reply.last_published_by_name !== login
+    ? `${reply.last_published_by_name}${open}${login}${close}` : login
+  let at = ''
+  if (reply.last_published_at) {
+    const d = new Date(new Date(reply.last_published_at).getTime() + CST_MS)
+    at = `${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')} ${clock(reply.last_published_at)}`
+  }
+  return { name, at }
+}
+
 // The services' field reasons are English; the common ones of an asset import read in Chinese
 // (the original stays beside it in the table). Unknown reasons are shown as they are.
 const REASONS_ZH = [

@@ -41,6 +41,8 @@ export default {
         person: '值班人员', day: '日期', from: '开始', to: '结束', overnight: '次日结束（跨夜班）', apply: '确定',
         leaveUnsaved: '值班表有未保存的修改，确定放弃？', saved: '值班表已发布', refused: '值班表未发布：请按下方提示修改',
         stale: '该周值班表已被他人修改（您的修改未发布，仍显示在下方），请刷新后再改', reload: '刷新',
+        staleBy: '该周值班表已被 {name} 于 {at} 修改（您的修改未发布，仍显示在下方），请刷新后再改',
+        lastPublished: '最近发布：{name} {at}',
       },
       roles: {
         title: '角色与授权', grants: '授权', subject: '用户名', subjectHint: '用户名，或 sa:服务账号', lookUp: '查询授权',
@@ -112,6 +114,8 @@ export default {
         person: 'On duty', day: 'Day', from: 'From', to: 'To', overnight: 'ends the next day (overnight)', apply: 'OK',
         leaveUnsaved: 'The roster has unsaved changes. Discard them?', saved: 'Roster published', refused: 'The roster was not published: see the problems below',
         stale: 'Someone else changed this week\'s roster (your changes were not published and are still shown below); reload, then edit again', reload: 'Reload',
+        staleBy: '{name} changed this week\'s roster at {at} (your changes were not published and are still shown below); reload, then edit again',
+        lastPublished: 'Last published by {name} at {at}',
       },
       roles: {
         title: 'Roles and grants', grants: 'Grants', subject: 'Username', subjectHint: 'Username, or sa:<client id>', lookUp: 'Show grants',
