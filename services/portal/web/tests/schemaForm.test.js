@@ -70,6 +70,19 @@ describe('validateForm', () => {
 describe('translateReason', () => {
   it('puts the server reasons it knows into Chinese and keeps the others', () => {
     expect(translateReason('must not be empty')).toBe('不能为空')
+    // the services' own reasons
+    expect(translateReason('must not be negative')).toBe('不能为负数')
+    expect(translateReason('must be between 2000 and 2100, got 1999')).toBe('须在 2000 到 2100 之间')
+    expect(translateReason('must be one of my_queue, group_queue, all')).toBe('须为以下之一：my_queue, group_queue, all')
+    expect(translateReason('is required for the group_queue view')).toBe('此项为必填项')
+    expect(translateReason('at most 50 saved views per user')).toBe('每人最多保存 50 个视图')
+    expect(translateReason('more than 100000 rows; split the file')).toBe('超过 100000 行，请拆分文件')
+    expect(translateReason('already assigned to 王工 (s-wang)')).toBe('已分派给 王工 (s-wang)')
+    expect(translateReason("must not be before the contract's start")).toBe('不能早于合同开始日期')
+    expect(translateReason('must not be before start_date')).toBe('不能早于 start_date')
+    expect(translateReason('must be at most 60 characters')).toBe('不能超过 60 个字符')
+    expect(translateReason('a reason no rule knows')).toBe('a reason no rule knows')  // shown as the service says it
+    expect(translateReason('must not be negative', 'en')).toBe('must not be negative')
     expect(translateReason('must be at most 200 characters (got 250)')).toBe('不能超过 200 个字符')
     expect(translateReason("'999.1.1.1' does not match '^...$' (IP地址)")).toBe('格式不正确')
     expect(translateReason('something new')).toBe('something new')
