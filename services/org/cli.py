@@ -17,6 +17,7 @@ from govkit.cli_support import (
     emit,
     emit_record,
     enum_number,
+    enum_word,
     enum_words,
     fail,
     file_format,
@@ -309,6 +310,22 @@ def user_create(username: str = typer.Argument(..., help="login name"),
     r = _call("CreateUser", pb.CreateUserRequest(username=username, password=password, display_name=display_name,
                                                  staff_id=staff), stub=pb_grpc.IdentityServiceStub)
     emit_record(r, f"created user {username}")
+
+
+@user_app.command("list")
+def user_list(q: str = typer.Option("", "--q", help="part of a username or name, its pinyin or initials (zs → 张三)"),
+              unit: str = typer.Option("", "--unit", help="only users placed in this unit's subtree "
+                                                          "(staff record or a grant)")):
+    """Login users in pinyin order of their names, with their state and grants."""
+    table = Listing("Users", "username", "name")
+    table.add_column("staff", "staff_id")
+    table.add_column("state")
+    table.add_column("grants")
+    users = _all("ListUsers", pb.ListUsersRequest(q=q, org_unit_id=unit), "users", stub=pb_grpc.IdentityServiceStub)
+    for u in users:
+        table.add_row(u.username, u.display_name, u.staff_id, enum_word(pb.UserState.DESCRIPTOR, u.state),
+                      [f"{g.role}@{g.org_unit_id}{'/*' if g.subtree else ''}" for g in u.grants])
+    emit(table)
 
 
 @user_app.command("service-account")

@@ -11,7 +11,15 @@ from govkit.db import make_engine
 from govkit.errors import InvalidArgument
 from govkit.events import utcnow
 from govkit.grpc_server import PUBLIC, GrpcApp, permissions_for, principal
-from govkit.protoconv import choice, offset_page, offset_window, parse_date, timestamp
+from govkit.protoconv import (
+    choice,
+    encode_page_token,
+    offset_page,
+    offset_window,
+    page_response,
+    parse_date,
+    timestamp,
+)
 from govops.org.v1 import org_pb2 as pb
 from govops.org.v1 import org_pb2_grpc as pb_grpc
 
@@ -32,7 +40,10 @@ from .domain.model import (
     Staff,
     StaffPosition,
     SupportGroup,
+    UserListing,
+    UserState,
     roster_version,
+    user_state,
 )
 from .domain.permissions import PERMISSIONS as PERMISSION_CATALOGUE
 
@@ -52,7 +63,8 @@ ORG_PERMISSIONS = {
 IDENTITY_PERMISSIONS = {
     "Login": PUBLIC, "Refresh": PUBLIC, "IssueServiceToken": PUBLIC, "GetPublicKeys": PUBLIC,
     "Logout": "org.read", "WhoAmI": "org.read",
-    "CreateUser": "org.identity", "UpdateUser": "org.identity", "CreateServiceAccount": "org.identity",
+    "CreateUser": "org.identity", "UpdateUser": "org.identity", "ListUsers": "org.identity",
+    "CreateServiceAccount": "org.identity",
 }
 # Per gRPC service, since this module serves two.
 PERMISSIONS = {"OrgService": ORG_PERMISSIONS, "IdentityService": IDENTITY_PERMISSIONS}
@@ -66,6 +78,8 @@ _UNIT_ACTION_PB = {a: getattr(pb, f"ORG_UNIT_ACTION_{a.upper()}")
 _DATA_KIND = {pb.DATA_KIND_ORG_UNITS: "org_units", pb.DATA_KIND_POSITIONS: "positions",
               pb.DATA_KIND_STAFF: "staff", pb.DATA_KIND_ROSTERS: "rosters"}
 _FORMAT = {pb.DATA_FORMAT_CSV: "csv", pb.DATA_FORMAT_XLSX: "xlsx"}
+_USER_STATE_PB = {UserState.ACTIVE: pb.USER_STATE_ACTIVE, UserState.LOCKED: pb.USER_STATE_LOCKED,
+                  UserState.DISABLED: pb.USER_STATE_DISABLED}
 
 
 def _dt(ts: Timestamp, field: str, *, required: bool = True):
@@ -108,6 +122,15 @@ def role_pb(r: Role) -> pb.Role:
 def role_assignment_pb(a: RoleAssignment) -> pb.RoleAssignment:
     return pb.RoleAssignment(id=a.id, subject=a.subject, role=a.role, org_unit_id=a.org_unit_id,
                              subtree=a.subtree, granted_by=a.granted_by, granted_at=timestamp(a.granted_at))
+
+
+def user_summary_pb(row: UserListing, now) -> pb.UserSummary:
+    u = row.user
+    state = user_state(u, now)
+    return pb.UserSummary(username=u.username, display_name=u.display_name, staff_id=u.staff_id or "",
+                          staff_org_unit_id=row.staff_org_unit_id or "", state=_USER_STATE_PB[state],
+                          locked_until=timestamp(u.locked_until) if state is UserState.LOCKED else None,
+                          email=u.email, mobile=u.mobile, grants=[role_assignment_pb(a) for a in row.grants])
 
 
 def tokens_pb(t: handlers.Tokens) -> pb.Tokens:
@@ -332,6 +355,16 @@ class IdentityServicer(pb_grpc.IdentityServiceServicer):
                                                  request.mobile), self._uow(), principal())
         return pb.UpdateUserResponse(username=user.username, display_name=user.display_name,
                                      staff_id=user.staff_id or "", email=user.email, mobile=user.mobile)
+
+    def ListUsers(self, request, context):
+        start, size = offset_window(request.page, default_size=50, max_size=200)
+        rows, total = handlers.list_users(c.ListUsers(request.q, request.org_unit_id, start, size), self._uow(),
+                                          principal())
+        end = start + size
+        now = utcnow()
+        return pb.ListUsersResponse(users=[user_summary_pb(r, now) for r in rows],
+                                    page=page_response(encode_page_token(end) if end < total else "",
+                                                       total_size=total))
 
     def CreateServiceAccount(self, request, context):
         secret = handlers.create_service_account(c.CreateServiceAccount(request.client_id, request.name),

@@ -39,6 +39,7 @@ from .domain.model import (
     StaffPosition,
     SupportGroup,
     User,
+    UserListing,
     check_move,
     check_position_parent,
     code,
@@ -512,8 +513,9 @@ def create_user(cmd: c.CreateUser, uow: OrgUow, caller: Principal, security) -> 
     with uow:
         if cmd.staff_id and uow.staff.get(cmd.staff_id) is None:
             raise NotFound(f"staff {cmd.staff_id} not found")
+        full, initials = pinyin_keys(display)
         user = User(username, display, security.hash_password(cmd.password), cmd.staff_id or None,
-                    email=email, mobile=mobile)
+                    email=email, mobile=mobile, pinyin=full, initials=initials)
         if not uow.identities.add_user(user):
             raise AlreadyExists(f"user {username} already exists")
         if email or mobile:
@@ -533,12 +535,37 @@ def update_user(cmd: c.UpdateUser, uow: OrgUow, caller: Principal) -> User:
         if user is None:
             raise NotFound(f"user {cmd.username} not found")
         changed = (user.email, user.mobile) != (email, mobile)
-        user = replace(user, display_name=display, email=email, mobile=mobile)
+        full, initials = pinyin_keys(display)
+        user = replace(user, display_name=display, email=email, mobile=mobile, pinyin=full, initials=initials)
         uow.identities.save_user(user)
         if changed:
             uow.collect(ev.UserContactChanged(user.username, user.staff_id, email, mobile))
         uow.commit()
     return user
+
+
+LIST_USERS_QUERY_MAX = 64
+
+
+def list_users(cmd: c.ListUsers, uow: OrgUow, caller: Principal) -> tuple[list[UserListing], int]:
+    """One page of login users (cmd.start, cmd.size) and how many match in all. A caller without
+    global scope sees only users with a staff record or a grant inside their scope, so a
+    department's administrator cannot list another department's people."""
+    v = Validator()
+    q = v.text("q", cmd.q, required=False, max_len=LIST_USERS_QUERY_MAX)
+    v.check()
+    with uow:
+        within: list[set[str]] = []
+        if cmd.org_unit_id:
+            unit = _named_unit(uow, cmd.org_unit_id, "org_unit_id")
+            _in_scope(caller, unit.id)
+            within.append(uow.org_units.subtree([unit.id]))
+        if not caller.scope.is_global:
+            within.append(set(caller.scope.units or ()))
+        found = uow.identities.list_users(q, within=within)
+        page = found[cmd.start:cmd.start + cmd.size]
+        grants = uow.roles.assignments_of_many([user.username for user, _ in page]) if page else {}
+    return [UserListing(user, unit_id, tuple(grants.get(user.username, ()))) for user, unit_id in page], len(found)
 
 
 BOOTSTRAP_ROLE = "system_admin"
@@ -563,7 +590,9 @@ def bootstrap_admin(cmd: c.BootstrapAdmin, uow: OrgUow, security) -> bool:
                                           uow, SYSTEM)
         elif not unit.active:
             raise FailedPrecondition(f"org unit {unit.id} is deactivated")
-        if not uow.identities.add_user(User(username, display, security.hash_password(cmd.password))):
+        full, initials = pinyin_keys(display)
+        if not uow.identities.add_user(User(username, display, security.hash_password(cmd.password),
+                                            pinyin=full, initials=initials)):
             return False  # a concurrent bootstrap won the race
         _grant(uow, username, BOOTSTRAP_ROLE, unit.id, True, SYSTEM.subject)
         uow.commit()

@@ -5,7 +5,9 @@
 - a duty shift dragged to another engineer in the roster calendar changes who is on duty (org's
   GetOnDuty) and where the group's next ticket is routed (ticket's auto-assignment);
 - an administrator sets up a new department: the unit, a position with its duty, a staff member
-  (found again by pinyin initials) with a login, a support group with the member, a role grant.
+  (found again by pinyin initials) with a login, a support group with the member, a role grant;
+- the 用户 page finds a login user by pinyin initials within a unit, shows their state and grants,
+  and a name opens that user's grants on the roles page.
 
 Screenshots: .test-output/screens/admin-NN-*.png. Units, staff and users carry the prefix `adm-`."""
 
@@ -385,3 +387,39 @@ def test_an_admin_sets_up_a_department_with_staff_group_and_grant(adm, portal, b
     assert not roles["adm-data-viewer"].builtin
     [grant] = org.ListRoleAssignments(opb.ListRoleAssignmentsRequest(subject="adm-zsy"), timeout=10).assignments
     assert (grant.role, grant.org_unit_id, grant.granted_by) == ("engineer", "adm-sjj", "adm-root")
+
+
+def test_the_user_list_finds_by_pinyin_initials_and_opens_the_grants(stack, adm, portal, browser):
+    adm["org"].SaveStaff(opb.SaveStaffRequest(staff=opb.Staff(id="adm-E3", name="秦晓明", org_unit_id="adm-fgw")),
+                         timeout=10)
+    create_users(stack, {"adm-qxm": ("秦晓明", "requester", "adm-fgw"), "adm-qxl": ("钱小龙", "requester", "adm-om")},
+                 staff={"adm-qxm": "adm-E3"})
+    page = browser(viewport=(1360, 900))
+    log_in(page, portal, "adm-root")
+    page.locator('[data-test="side-menu"]').get_by_role("link", name="用户", exact=True).click()
+    page.wait_for_url(lambda u: u.split("?")[0].endswith("/admin/users"))
+    users = page.locator('[data-test="users"]')
+    users.locator("tbody tr").first.wait_for()  # every user the administrator may see, a page of them
+    shot(page, "admin-18-users")
+    dropdowns_closed(page)
+    page.get_by_role("combobox", name="全部机构").click(force=True)
+    page.locator(".el-tree-node__content:visible", has_text="某区人民政府（管理测试）").click()
+    dropdowns_closed(page)
+    page.locator('[data-test="users-search"]').fill("qx")
+    users.get_by_text("钱小龙").wait_for()
+    users.get_by_text("秦晓明").wait_for()
+    page.locator('[data-test="users-search"]').fill("qxm")
+    users.get_by_text("钱小龙").wait_for(state="detached")
+    row = users.locator("tr", has_text="秦晓明")
+    row.get_by_text("adm-qxm").wait_for()
+    row.get_by_text("adm-E3").wait_for()
+    row.get_by_text("正常").wait_for()
+    row.get_by_text("区发展和改革局（含下级）").wait_for()
+    assert page.locator('[data-test="users-total"]').inner_text().startswith("共 1 人")
+    shot(page, "admin-19-users-pinyin")
+    row.locator('[data-test="user-grants"]').click()
+    page.wait_for_url(lambda u: "/admin/roles" in u and "subject=adm-qxm" in u)
+    grants = page.locator('[data-test="grants"]')
+    grants.get_by_text("区发展和改革局").wait_for()
+    assert page.locator('[data-test="grant-subject"]').input_value() == "adm-qxm"
+    shot(page, "admin-20-user-grants")

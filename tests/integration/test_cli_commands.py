@@ -151,3 +151,26 @@ def test_an_asset_file_is_checked_without_writing_then_imported(grpc_server, eng
         assert conn.execute(sa.text("SELECT count(*) FROM assets")).scalar() == 0
     [done] = _json("budget", "assets", "import", str(good))
     assert done["imported"] == 2
+
+
+def test_org_user_list_finds_by_pinyin_initials_with_state_and_grants(grpc_server, engine_for, admin_token,
+                                                                        monkeypatch):
+    from govkit import config
+    from govops.org.v1 import org_pb2 as opb
+    from govops.org.v1 import org_pb2_grpc as opb_grpc
+    from org import setup
+
+    engine_for("org")
+    setup.after_migrate(config.load("org"))  # built-in roles (truncated with the tables)
+    target = grpc_server("org")["org"]
+    monkeypatch.setenv("GOVOPS_ORG_GRPC_TARGET", target)
+    monkeypatch.setenv("GOVOPS_TOKEN", admin_token)
+    org = opb_grpc.OrgServiceStub(channel(target, admin_token))
+    identity = opb_grpc.IdentityServiceStub(channel(target, admin_token))
+    org.CreateOrgUnit(opb.CreateOrgUnitRequest(id="gov", name="某市人民政府", kind=opb.ORG_UNIT_KIND_GOVERNMENT))
+    for username, name in (("zhangsan", "张三"), ("lisi", "李四")):
+        identity.CreateUser(opb.CreateUserRequest(username=username, password="long-enough-pw", display_name=name))
+    org.GrantRole(opb.GrantRoleRequest(subject="zhangsan", role="requester", org_unit_id="gov"))
+    assert _json("org", "user", "list", "--q", "zs") == [{"username": "zhangsan", "name": "张三", "staff_id": "",
+                                                          "state": "active", "grants": ["requester@gov"]}]
+    assert [u["username"] for u in _json("org", "user", "list", "--unit", "gov")] == ["zhangsan"]

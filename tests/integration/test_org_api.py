@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from govkit.client import channel
 from govkit.grpc_server import iter_bad_request
+from govops.common.v1 import common_pb2
 from govops.org.v1 import org_pb2 as pb
 from govops.org.v1 import org_pb2_grpc as pb_grpc
 from tests.paging import assert_garbage_token_refused, read_paged
@@ -539,3 +540,76 @@ def test_a_stale_roster_refusal_names_who_published_meanwhile_and_when(org, admi
     tuesday = read(zhang, _ts(monday + timedelta(days=1)), _ts(monday + timedelta(days=2)))
     assert (tuesday.last_published_by, tuesday.last_published_by_name) == ("li", "李组长")
     assert read(zhang, end, _ts(monday + timedelta(days=14))).last_published_by == ""  # next week: nobody
+
+
+def _users(identity, **kw):
+    return identity.ListUsers(pb.ListUsersRequest(**kw))
+
+
+def test_list_users_finds_by_chinese_pinyin_and_unit_pages_and_stays_in_scope(admin, org, signer):
+    stub, identity = admin
+    _tree(stub)
+    stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id="E1", name="张三", org_unit_id="fgw-xxc")))
+    stub.SaveStaff(pb.SaveStaffRequest(staff=pb.Staff(id="E2", name="李四", org_unit_id="czj")))
+    people = (("zhangsan", "张三", "E1"), ("lisi", "李四", "E2"), ("wangwu", "王五", ""),
+              ("zhaoliu", "赵六", ""), ("anna", "安娜", ""))
+    for username, name, staff in people:
+        identity.CreateUser(pb.CreateUserRequest(username=username, password="long-enough-pw", display_name=name,
+                                                 staff_id=staff))
+    # 王五 has no staff record: a grant in 发改委 places him there; 赵六 has neither.
+    stub.GrantRole(pb.GrantRoleRequest(subject="wangwu", role="requester", org_unit_id="fgw"))
+
+    everyone = _users(identity)
+    assert [u.display_name for u in everyone.users] == ["安娜", "李四", "王五", "张三", "赵六"]  # pinyin order
+    assert everyone.page.total_size == 5 and not everyone.page.next_page_token
+    zs = _users(identity, q="zs").users
+    assert [u.username for u in zs] == ["zhangsan"]
+    assert zs[0].staff_id == "E1" and zs[0].staff_org_unit_id == "fgw-xxc" and zs[0].state == pb.USER_STATE_ACTIVE
+    assert [u.username for u in _users(identity, q="张").users] == ["zhangsan"]
+    assert [u.username for u in _users(identity, q="LiSi").users] == ["lisi"]  # pinyin, any case
+    assert [u.username for u in _users(identity, q="wang").users] == ["wangwu"]
+    wangwu = _users(identity, q="王五").users[0]
+    assert [(g.role, g.org_unit_id) for g in wangwu.grants] == [("requester", "fgw")]
+    assert [u.username for u in _users(identity, org_unit_id="fgw").users] == ["wangwu", "zhangsan"]
+    assert [u.username for u in _users(identity, org_unit_id="fgw-xxc").users] == ["zhangsan"]
+
+    pages = []
+    first = _users(identity, page=common_pb2.PageRequest(page_size=2))
+    pages.append([u.username for u in first.users])
+    second = _users(identity, page=common_pb2.PageRequest(page_size=2, page_token=first.page.next_page_token))
+    pages.append([u.username for u in second.users])
+    third = _users(identity, page=common_pb2.PageRequest(page_size=2, page_token=second.page.next_page_token))
+    pages.append([u.username for u in third.users])
+    assert pages == [["anna", "lisi"], ["wangwu", "zhangsan"], ["zhaoliu"]] and not third.page.next_page_token
+
+    # Renaming updates the keys: 张三 → 章三丰 is found by "zsf".
+    identity.UpdateUser(pb.UpdateUserRequest(username="zhangsan", display_name="章三丰"))
+    assert [u.username for u in _users(identity, q="zsf").users] == ["zhangsan"]
+
+    # A locked account says so.
+    public = pb_grpc.IdentityServiceStub(channel(org, None))
+    for _ in range(5):
+        _code(lambda: _login(public, "zhaoliu", "wrong-password"))
+    locked = _users(identity, q="zhaoliu").users[0]
+    assert locked.state == pb.USER_STATE_LOCKED and locked.locked_until.seconds > 0
+
+    # A department's administrator sees only users placed inside their scope.
+    fgw_admin = pb_grpc.IdentityServiceStub(channel(org, signer.mint(
+        "fgwadmin", perms=["org.identity"], extra={"units": ["fgw", "fgw-xxc"]})))
+    assert [u.username for u in fgw_admin.ListUsers(pb.ListUsersRequest()).users] == ["wangwu", "zhangsan"]
+    assert not fgw_admin.ListUsers(pb.ListUsersRequest(q="lisi")).users
+    code, _ = _code(lambda: fgw_admin.ListUsers(pb.ListUsersRequest(org_unit_id="czj")))
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+
+    reader = pb_grpc.IdentityServiceStub(channel(org, signer.mint("reader", perms=["org.read", "org.admin"],
+                                                                  scopes=[{"unit": "*"}])))
+    code, _ = _code(lambda: reader.ListUsers(pb.ListUsersRequest()))
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+
+    code, err = _code(lambda: _users(identity, page=common_pb2.PageRequest(page_size=-1)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and set(dict(iter_bad_request(err))) == {"page.page_size"}
+    code, err = _code(lambda: _users(identity, q="x" * 65))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and set(dict(iter_bad_request(err))) == {"q"}
+    code, err = _code(lambda: _users(identity, org_unit_id="nowhere"))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and set(dict(iter_bad_request(err))) == {"org_unit_id"}
+    assert_garbage_token_refused(identity.ListUsers, pb.ListUsersRequest(q="a"))

@@ -138,6 +138,9 @@ users = sa.Table(
     sa.Column("locked_until", sa.DateTime(timezone=True)),
     sa.Column("email", sa.Text, nullable=False, server_default=""),
     sa.Column("mobile", sa.Text, nullable=False, server_default=""),
+    # pinyin keys of display_name (govkit.pinyin): ListUsers searches and sorts by them
+    sa.Column("pinyin", sa.Text, nullable=False, server_default=""),
+    sa.Column("initials", sa.Text, nullable=False, server_default=""),
 )
 
 refresh_tokens = sa.Table(

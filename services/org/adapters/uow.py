@@ -305,6 +305,14 @@ class Roles:
     def revoke(self, assignment_id: str) -> None:
         self.conn.execute(t.role_assignments.delete().where(t.role_assignments.c.id == assignment_id))
 
+    def assignments_of_many(self, subjects: builtins.list[str]) -> dict[str, builtins.list[RoleAssignment]]:
+        q = sa.select(t.role_assignments).where(t.role_assignments.c.subject.in_(subjects)).order_by(
+            t.role_assignments.c.granted_at, t.role_assignments.c.id)
+        found: dict[str, builtins.list[RoleAssignment]] = {}
+        for r in self.conn.execute(q):
+            found.setdefault(r.subject, []).append(RoleAssignment(**r._mapping))
+        return found
+
     def assignments_of(self, subject: str) -> builtins.list[RoleAssignment]:
         q = sa.select(t.role_assignments).where(t.role_assignments.c.subject == subject).order_by(
             t.role_assignments.c.granted_at, t.role_assignments.c.id)
@@ -334,6 +342,30 @@ class Identities:
         rows = self.conn.execute(sa.select(u.c.username, u.c.staff_id, u.c.email, u.c.mobile).where(
             sa.or_(u.c.email != "", u.c.mobile != "")).order_by(u.c.username)).mappings()
         return [dict(r) for r in rows]
+
+    def list_users(self, query: str, *, within: list[set[str]]) -> list[tuple[User, str | None]]:
+        """Login users with their staff record's unit, in pinyin order of the display name. `query`
+        matches the username or display name (a part), or the name's full pinyin or initials;
+        each set in `within` keeps only users whose staff record or some grant lies in it."""
+        u, s, ra = t.users, t.staff, t.role_assignments
+        q = sa.select(u, s.c.org_unit_id.label("staff_org_unit_id")).select_from(
+            u.outerjoin(s, s.c.id == u.c.staff_id))
+        if query:
+            key = query.lower().replace(" ", "")
+            q = q.where(sa.or_(u.c.display_name.contains(query, autoescape=True),
+                               sa.func.lower(u.c.username).contains(query.lower(), autoescape=True),
+                               u.c.pinyin.contains(key, autoescape=True), u.c.initials.contains(key, autoescape=True)))
+        for units in within:
+            granted = sa.select(ra.c.subject).where(ra.c.org_unit_id.in_(sorted(units)))
+            q = q.where(sa.or_(s.c.org_unit_id.in_(sorted(units)), u.c.username.in_(granted)))
+        # "C": the keys are ASCII, compared as Python compares them (govkit.pinyin.sort_key).
+        q = q.order_by(u.c.pinyin.collate("C"), u.c.display_name, u.c.username)
+        rows = []
+        for r in self.conn.execute(q).mappings():
+            data = dict(r)
+            unit = data.pop("staff_org_unit_id")
+            rows.append((User(**data), unit))
+        return rows
 
     def save_user(self, u: User) -> None:
         self.conn.execute(t.users.update().where(t.users.c.username == u.username).values(

@@ -128,6 +128,17 @@ class UpdateUser:
 
 
 @dataclass(frozen=True)
+class ListUsers:
+    """Login users matching `q` (username, display name, its pinyin or initials), optionally only
+    those whose staff record or a grant lies in `org_unit_id`'s subtree; one page of them."""
+
+    q: str = ""
+    org_unit_id: str = ""
+    start: int = 0
+    size: int = 50
+
+
+@dataclass(frozen=True)
 class BootstrapAdmin:
     """The first administrator of a fresh installation: a user with `system_admin` on the subtree
     of `root_unit_id` (created as a government root unit when it does not exist yet)."""

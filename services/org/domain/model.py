@@ -265,6 +265,32 @@ class User:
     # where notify reaches a login user who has no staff record (e.g. a department requester)
     email: str = ""
     mobile: str = ""
+    # pinyin keys of display_name (govkit.pinyin.pinyin_keys), kept in step with it
+    pinyin: str = ""
+    initials: str = ""
+
+
+class UserState(Enum):
+    ACTIVE = "active"
+    LOCKED = "locked"  # too many failed logins; unlocks by itself at locked_until
+    DISABLED = "disabled"
+
+
+def user_state(user: User, now: datetime) -> UserState:
+    if not user.active:
+        return UserState.DISABLED
+    if user.locked_until and user.locked_until > now:
+        return UserState.LOCKED
+    return UserState.ACTIVE
+
+
+@dataclass(frozen=True)
+class UserListing:
+    """One row of ListUsers: the user, their staff record's unit (None without one) and grants."""
+
+    user: User
+    staff_org_unit_id: str | None
+    grants: tuple[RoleAssignment, ...] = ()
 
 
 @dataclass(frozen=True)

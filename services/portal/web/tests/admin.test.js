@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import { staleVersion } from '../src/modules/kb/stale.js'
-import { clock, dayOf, importErrors, lastPublisher, moveShift, reasonZh, unitTree, weekStart } from '../src/modules/admin/common.js'
+import { clock, dayOf, grantLabels, importErrors, lastPublisher, moveShift, reasonZh, unitTree, userStateTag, weekStart } from '../src/modules/admin/common.js'
 
 describe('admin helpers', () => {
+  it('labels a user\'s grants by role and unit name, marking subtree grants, codes when unknown', () => {
+    const roleName = (c) => ({ requester: '报障人' }[c] || c)
+    const unitName = (id) => ({ fgw: '发展和改革委员会' }[id] || id)
+    const grants = [{ role: 'requester', org_unit_id: 'fgw', subtree: true }, { role: 'custom', org_unit_id: 'gone' }]
+    expect(grantLabels(grants, roleName, unitName, '（含下级）')).toEqual(['报障人 · 发展和改革委员会（含下级）', 'custom · gone'])
+    expect(grantLabels(undefined, roleName, unitName, '')).toEqual([])
+  })
+
+  it('tags a user\'s state, an unknown one neutrally', () => {
+    expect(['USER_STATE_ACTIVE', 'USER_STATE_LOCKED', 'USER_STATE_DISABLED', undefined].map(userStateTag))
+      .toEqual(['success', 'warning', 'info', 'info'])
+  })
+
   it('lists an import report by row and column, file-level problems first', () => {
     const rows = importErrors([
       { field: 'rows[4].kind', description: "unknown asset kind 'toaster'" },

@@ -130,3 +130,16 @@ export function explain(t, err, problemMessage) {
   const text = problemMessage(t, err)
   return err && EXPLAINED.includes(err.code) && err.message ? `${text}：${err.message}` : text
 }
+
+// A ListUsers row's grants as short labels for the user table: "角色名 · 机构名", with the
+// subtree mark when the grant covers the units below; names from the lookups the page loaded
+// (the code or id itself when unknown).
+export function grantLabels(grants, roleName, unitName, subtreeMark) {
+  return (grants || []).map((g) => `${roleName(g.role)} · ${unitName(g.org_unit_id)}${g.subtree ? subtreeMark : ''}`)
+}
+
+// A user's state (ListUsers' UserState) as the tag type the table shows it with.
+export const USER_STATE_TAGS = { USER_STATE_ACTIVE: 'success', USER_STATE_LOCKED: 'warning', USER_STATE_DISABLED: 'info' }
+export function userStateTag(state) {
+  return USER_STATE_TAGS[state] || 'info'
+}

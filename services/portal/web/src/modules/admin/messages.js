@@ -2,7 +2,7 @@
 export default {
   'zh-CN': {
     admin: {
-      menu: { org: '组织机构', staff: '人员', groups: '支持组与值班', roles: '角色与授权', assets: '配置库（资产）' },
+      menu: { org: '组织机构', staff: '人员', groups: '支持组与值班', users: '用户', roles: '角色与授权', assets: '配置库（资产）' },
       empty: '暂无数据', edit: '编辑', save: '保存', cancel: '取消', remove: '删除', saved: '已保存',
       codeHint: '字母、数字、-、_ 或 .，如 fgw', yes: '是', no: '否', prev: '上一页', next: '下一页',
       kinds: {
@@ -44,6 +44,13 @@ export default {
         staleBy: '该周值班表已被 {name} 于 {at} 修改（您的修改未发布，仍显示在下方），请刷新后再改',
         lastPublished: '最近发布：{name} {at}',
       },
+      users: {
+        title: '用户', search: '姓名、用户名、拼音或首字母（如 zs）', anyUnit: '全部机构', find: '查询',
+        name: '姓名', username: '用户名', staffId: '人员编号', state: '状态', grants: '授权', none: '没有找到用户',
+        subtreeMark: '（含下级）', showGrants: '查看 {name} 的授权', total: '共 {n} 人', page: '第 {n} 页',
+        states: { USER_STATE_ACTIVE: '正常', USER_STATE_LOCKED: '已锁定', USER_STATE_DISABLED: '已停用', USER_STATE_UNSPECIFIED: '未知' },
+        lockedUntil: '锁定至 {at}',
+      },
       roles: {
         title: '角色与授权', grants: '授权', subject: '用户名', subjectHint: '用户名，或 sa:服务账号', lookUp: '查询授权',
         noGrants: '该用户没有任何授权', role: '角色', unit: '授权机构', subtree: '含下级', grantedBy: '授权人',
@@ -74,7 +81,7 @@ export default {
   },
   en: {
     admin: {
-      menu: { org: 'Organisation', staff: 'Staff', groups: 'Groups and rosters', roles: 'Roles and grants', assets: 'Configuration base' },
+      menu: { org: 'Organisation', staff: 'Staff', groups: 'Groups and rosters', users: 'Users', roles: 'Roles and grants', assets: 'Configuration base' },
       empty: 'Nothing yet', edit: 'Edit', save: 'Save', cancel: 'Cancel', remove: 'Remove', saved: 'Saved',
       codeHint: 'letters, digits, -, _ or ., e.g. fgw', yes: 'Yes', no: 'No', prev: 'Previous', next: 'Next',
       kinds: {
@@ -116,6 +123,13 @@ export default {
         stale: 'Someone else changed this week\'s roster (your changes were not published and are still shown below); reload, then edit again', reload: 'Reload',
         staleBy: '{name} changed this week\'s roster at {at} (your changes were not published and are still shown below); reload, then edit again',
         lastPublished: 'Last published by {name} at {at}',
+      },
+      users: {
+        title: 'Users', search: 'Name, username, pinyin or initials (e.g. zs)', anyUnit: 'All units', find: 'Search',
+        name: 'Name', username: 'Username', staffId: 'Staff id', state: 'State', grants: 'Grants', none: 'No user found',
+        subtreeMark: ' (and below)', showGrants: 'Show the grants of {name}', total: '{n} users', page: 'Page {n}',
+        states: { USER_STATE_ACTIVE: 'Active', USER_STATE_LOCKED: 'Locked', USER_STATE_DISABLED: 'Disabled', USER_STATE_UNSPECIFIED: 'Unknown' },
+        lockedUntil: 'Locked until {at}',
       },
       roles: {
         title: 'Roles and grants', grants: 'Grants', subject: 'Username', subjectHint: 'Username, or sa:<client id>', lookUp: 'Show grants',

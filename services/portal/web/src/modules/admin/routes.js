@@ -15,6 +15,10 @@ export default [
     meta: { menu: { group: 'admin', label: 'admin.menu.groups', order: 30, permission: 'org.admin' } },
   },
   {
+    path: '/admin/users', component: () => import('./UsersView.vue'),
+    meta: { menu: { group: 'admin', label: 'admin.menu.users', order: 35, permission: 'org.identity' } },
+  },
+  {
     path: '/admin/roles', component: () => import('./RolesView.vue'),
     meta: { menu: { group: 'admin', label: 'admin.menu.roles', order: 40, permission: 'org.grant' } },
   },
