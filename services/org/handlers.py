@@ -565,7 +565,10 @@ def list_users(cmd: c.ListUsers, uow: OrgUow, caller: Principal) -> tuple[list[U
         found = uow.identities.list_users(q, within=within)
         page = found[cmd.start:cmd.start + cmd.size]
         grants = uow.roles.assignments_of_many([user.username for user, _ in page]) if page else {}
-    return [UserListing(user, unit_id, tuple(grants.get(user.username, ()))) for user, unit_id in page], len(found)
+    # a scoped administrator sees the grants inside their scope only, not another department's
+    return [UserListing(user, unit_id, tuple(g for g in grants.get(user.username, ())
+                                             if caller.scope.allows(g.org_unit_id)))
+            for user, unit_id in page], len(found)
 
 
 BOOTSTRAP_ROLE = "system_admin"

@@ -598,6 +598,10 @@ def test_list_users_finds_by_chinese_pinyin_and_unit_pages_and_stays_in_scope(ad
         "fgwadmin", perms=["org.identity"], extra={"units": ["fgw", "fgw-xxc"]})))
     assert [u.username for u in fgw_admin.ListUsers(pb.ListUsersRequest()).users] == ["wangwu", "zhangsan"]
     assert not fgw_admin.ListUsers(pb.ListUsersRequest(q="lisi")).users
+    # … and of their grants only those inside that scope: 王五's role in 财政局 is not theirs to see
+    stub.GrantRole(pb.GrantRoleRequest(subject="wangwu", role="requester", org_unit_id="czj"))
+    assert {g.org_unit_id for g in _users(identity, q="王五").users[0].grants} == {"fgw", "czj"}
+    assert [g.org_unit_id for g in fgw_admin.ListUsers(pb.ListUsersRequest(q="王五")).users[0].grants] == ["fgw"]
     code, _ = _code(lambda: fgw_admin.ListUsers(pb.ListUsersRequest(org_unit_id="czj")))
     assert code == grpc.StatusCode.PERMISSION_DENIED
 
