@@ -491,8 +491,10 @@ def list_roles(uow: OrgUow, caller: Principal) -> list[Role]:
 
 
 def role_assignments(subject: str, uow: OrgUow, caller: Principal) -> list[RoleAssignment]:
+    """The subject's grants at units inside the caller's scope: a department's reader learns nothing
+    of the roles a person holds in another department."""
     with uow:
-        return uow.roles.assignments_of(subject)
+        return [a for a in uow.roles.assignments_of(subject) if caller.scope.allows(a.org_unit_id)]
 
 
 # ---- identity ----------------------------------------------------------------------------------

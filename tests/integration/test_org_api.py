@@ -617,3 +617,19 @@ def test_list_users_finds_by_chinese_pinyin_and_unit_pages_and_stays_in_scope(ad
     code, err = _code(lambda: _users(identity, org_unit_id="nowhere"))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and set(dict(iter_bad_request(err))) == {"org_unit_id"}
     assert_garbage_token_refused(identity.ListUsers, pb.ListUsersRequest(q="a"))
+
+
+def test_a_subjects_grants_are_listed_within_the_callers_scope(admin, org, signer):
+    """Department isolation for ListRoleAssignments: a reader scoped to 发改委 sees a subject's grant
+    there, not the one in 财政局 (every grant of every subject was listed to any org.read holder)."""
+    stub, identity = admin
+    _tree(stub)
+    identity.CreateUser(pb.CreateUserRequest(username="liu", password="long-enough-pw", display_name="刘一"))
+    stub.GrantRole(pb.GrantRoleRequest(subject="liu", role="requester", org_unit_id="fgw"))
+    stub.GrantRole(pb.GrantRoleRequest(subject="liu", role="requester", org_unit_id="czj"))
+    everything = stub.ListRoleAssignments(pb.ListRoleAssignmentsRequest(subject="liu")).assignments
+    assert sorted(a.org_unit_id for a in everything) == ["czj", "fgw"]
+    fgw_reader = pb_grpc.OrgServiceStub(channel(org, signer.mint("fgw-reader", perms=["org.read"],
+                                                                 extra={"units": ["fgw", "fgw-xxc"]})))
+    mine = fgw_reader.ListRoleAssignments(pb.ListRoleAssignmentsRequest(subject="liu")).assignments
+    assert [a.org_unit_id for a in mine] == ["fgw"]
