@@ -6,24 +6,18 @@ warning) and exports it. Screenshots budget-NN-*.png in .test-output/screens/.""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from budget.domain.assets import COLUMNS
-from budget.domain.sample import SAMPLE_NAME, SAMPLE_REGION, sample_body
-from budget.grpc_api import body_to_pb
 from govkit.client import channel
 from govkit.protoconv import as_money
 from govops.budget.v1 import budget_pb2 as pb
 from govops.budget.v1 import budget_pb2_grpc as pb_grpc
-from govops.org.v1 import org_pb2 as opb
-from govops.org.v1 import org_pb2_grpc
-from tests.e2e.browser import at, choose, create_users, log_in, shot
+from tests.e2e.browser import at, choose, log_in, shot
+from tests.e2e.budget_world import approved_standard, district, import_register
 
 GOV, DEPT = "bgt-gov", "bgt-dept"
 SERVERS = 45  # one asset group: 3 trace pages of 20 in the browser
@@ -31,28 +25,13 @@ SERVERS = 45  # one asset group: 3 trace pages of 20 in the browser
 
 @pytest.fixture(scope="module")
 def setup(stack):
-    stack.create_org_units([(GOV, "某县人民政府", "", "government"), (DEPT, "县数据资源局", GOV, "department")])
-    create_users(stack, {"bgt-boss": ("县运维中心 张主任", "om_centre_director", GOV),
-                         "bgt-fin": ("县财政局 李审核", "finance_reviewer", GOV)})
-    # the compiler also holds the approver's role: only the separation of duties stops them
-    org = org_pb2_grpc.OrgServiceStub(channel(stack.target("org"), stack.token()))
-    org.GrantRole(opb.GrantRoleRequest(subject="bgt-boss", role="finance_reviewer", org_unit_id=GOV, subtree=True),
-                  timeout=10)
-    admin = pb_grpc.BudgetServiceStub(channel(stack.target("budget"), stack.token()))
-    rows = io.StringIO()
-    w = csv.writer(rows)
-    w.writerow([COLUMNS[c] for c in ("code", "name", "kind", "org_unit_id", "original_value", "quantity",
-                                     "protection_level", "support_mode", "status")])
-    for n in range(SERVERS):  # one bulk call, not one RPC per asset
-        w.writerow([f"BGT-SRV-{n:03d}", f"政务云服务器{n:03d}", "server", DEPT, "80000.00", 1, 3, "现场", "在用"])
-    w.writerow(["BGT-FW-001", "边界防火墙", "security_device", DEPT, "300000.00", 1, 3, "现场", "在用"])
-    admin.ImportAssets(pb.ImportAssetsRequest(format=pb.FILE_FORMAT_CSV, content=rows.getvalue().encode()), timeout=60)
-    standard = admin.CreateStandard(pb.CreateStandardRequest(
-        code="BGT-E2E", name=f"{SAMPLE_NAME}（浏览器测试）", effective_from="2026-01-01", default_region=SAMPLE_REGION,
-        body=body_to_pb(sample_body())), timeout=30).standard
-    approver = pb_grpc.BudgetServiceStub(channel(stack.target("budget"), stack.token(subject="bgt-std-approver")))
-    approver.ApproveStandard(pb.ApproveStandardRequest(id=standard.id), timeout=30)
-    return standard
+    district(stack, (GOV, "某县人民政府"), (DEPT, "县数据资源局"), ("bgt-boss", "县运维中心 张主任"),
+             ("bgt-fin", "县财政局 李审核"))
+    servers = [(f"BGT-SRV-{n:03d}", f"政务云服务器{n:03d}", "server", DEPT, "80000.00", 1, 3, "现场", "在用")
+               for n in range(SERVERS)]
+    import_register(stack, [*servers, ("BGT-FW-001", "边界防火墙", "security_device", DEPT, "300000.00", 1, 3,
+                                       "现场", "在用")])
+    return approved_standard(stack, "BGT-E2E", "（浏览器测试）", "bgt-std-approver")
 
 
 def finance_stub(stack):

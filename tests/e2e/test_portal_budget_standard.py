@@ -7,22 +7,14 @@ reasons on the header's fields. Screenshots budget-std-NN-*.png."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from budget.domain.assets import COLUMNS
-from budget.domain.sample import SAMPLE_NAME, SAMPLE_REGION, sample_body
-from budget.grpc_api import body_to_pb
-from govkit.client import channel
-from govops.budget.v1 import budget_pb2 as pb
-from govops.budget.v1 import budget_pb2_grpc as pb_grpc
-from govops.org.v1 import org_pb2 as opb
-from govops.org.v1 import org_pb2_grpc
-from tests.e2e.browser import at, choose, create_users, log_in, shot
+from budget.domain.sample import SAMPLE_NAME
+from tests.e2e.browser import at, choose, log_in, shot
+from tests.e2e.budget_world import approved_standard, district, import_register
 
 GOV, DEPT = "hbs-gov", "hbs-dept"
 CODE = "HBS-STD"
@@ -30,28 +22,13 @@ CODE = "HBS-STD"
 
 @pytest.fixture(scope="module")
 def setup(stack):
-    stack.create_org_units([(GOV, "某市人民政府", "", "government"), (DEPT, "市大数据中心", GOV, "department")])
-    create_users(stack, {"hbs-officer": ("市运维中心 王预算", "om_centre_director", GOV),
-                         "hbs-fin": ("市财政局 赵审核", "finance_reviewer", GOV)})
-    # the officer may approve standards too: only the separation of duties stops them approving their own
-    org = org_pb2_grpc.OrgServiceStub(channel(stack.target("org"), stack.token()))
-    org.GrantRole(opb.GrantRoleRequest(subject="hbs-officer", role="finance_reviewer", org_unit_id=GOV, subtree=True),
-                  timeout=10)
-    admin = pb_grpc.BudgetServiceStub(channel(stack.target("budget"), stack.token()))
-    rows = io.StringIO()
-    w = csv.writer(rows)
-    w.writerow([COLUMNS[c] for c in ("code", "name", "kind", "org_unit_id", "original_value", "quantity",
-                                     "protection_level", "support_mode", "status")])
-    for n in range(10):
-        w.writerow([f"HBS-SRV-{n:02d}", f"市政务云服务器{n:02d}", "server", DEPT, "100000.00", 1, 2, "现场", "在用"])
-    w.writerow(["HBS-FW-01", "边界防火墙", "security_device", DEPT, "200000.00", 2, 2, "现场", "在用"])
-    admin.ImportAssets(pb.ImportAssetsRequest(format=pb.FILE_FORMAT_CSV, content=rows.getvalue().encode()), timeout=60)
-    v1 = admin.CreateStandard(pb.CreateStandardRequest(
-        code=CODE, name=f"{SAMPLE_NAME}（市级）", effective_from="2026-01-01", default_region=SAMPLE_REGION,
-        body=body_to_pb(sample_body())), timeout=30).standard
-    approver = pb_grpc.BudgetServiceStub(channel(stack.target("budget"), stack.token(subject="hbs-std-approver")))
-    approver.ApproveStandard(pb.ApproveStandardRequest(id=v1.id), timeout=30)
-    return v1
+    district(stack, (GOV, "某市人民政府"), (DEPT, "市大数据中心"), ("hbs-officer", "市运维中心 王预算"),
+             ("hbs-fin", "市财政局 赵审核"))
+    servers = [(f"HBS-SRV-{n:02d}", f"市政务云服务器{n:02d}", "server", DEPT, "100000.00", 1, 2, "现场", "在用")
+               for n in range(10)]
+    import_register(stack, [*servers, ("HBS-FW-01", "边界防火墙", "security_device", DEPT, "200000.00", 2, 2,
+                                       "现场", "在用")])
+    return approved_standard(stack, CODE, "（市级）", "hbs-std-approver")
 
 
 def test_draft_a_new_version_approve_it_apart_and_compile_with_it(stack, setup, portal, browser):
