@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from govkit.client import channel
-from govkit.protoconv import as_money
 from govops.budget.v1 import budget_pb2 as bpb
 from govops.budget.v1 import budget_pb2_grpc
 from govops.outsource.v1 import outsource_pb2 as pb
@@ -23,6 +22,7 @@ from govops.outsource.v1 import outsource_pb2_grpc as pb_grpc
 from outsource.domain.credit_code import check_character
 from tests.catchup import wait_until
 from tests.e2e.browser import create_users, log_in, shot
+from tests.e2e.vendor_contract import award_om_project
 
 GOV, VENDOR = "osc-gov", "osc-zx"
 CREDIT = "91110105600012345" + check_character("91110105600012345")
@@ -41,15 +41,8 @@ def awarded(stack):
     admin = pb_grpc.OutsourceServiceStub(channel(stack.target("outsource"), stack.token()))
     admin.RegisterVendor(pb.RegisterVendorRequest(id=VENDOR, name="智信运维（浏览器测试）有限公司", credit_code=CREDIT,
                                                   org_unit_id=GOV), timeout=10)
-    project = admin.CreateProject(pb.CreateProjectRequest(
-        name="2026年县政务云运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id=GOV, catalogue_item_ids=["osc-cloud-om"],
-        budget_year=2026, fee_category="software_om"), timeout=10).project
-    admin.StartProcurement(pb.StartProcurementRequest(
-        project_id=project.id, method=pb.PROCUREMENT_METHOD_COMPETITIVE_CONSULTATION), timeout=10)
-    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id=VENDOR, amount=as_money("480000.00")),
-                    timeout=10)
-    admin.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id=VENDOR, reason="综合评分第一"),
-                       timeout=10)
+    project = award_om_project(admin, unit=GOV, vendor_id=VENDOR, name="2026年县政务云运维外包", item="osc-cloud-om",
+                               method=pb.PROCUREMENT_METHOD_COMPETITIVE_CONSULTATION)
     return admin, project
 
 

@@ -43,6 +43,20 @@ def own_month(vendor_id: str, prefix: str) -> list[dict]:
     return events
 
 
+def award_om_project(admin, *, unit: str, vendor_id: str, name: str, item: str, method) -> pb.Project:
+    """A 2026 O&M project of `unit` (software_om) through procurement, one bid of 480,000.00, to its
+    award to `vendor_id` (already registered), all through gRPC."""
+    project = admin.CreateProject(pb.CreateProjectRequest(
+        name=name, kind=pb.PROJECT_KIND_OM, org_unit_id=unit, catalogue_item_ids=[item], budget_year=2026,
+        fee_category="software_om"), timeout=10).project
+    admin.StartProcurement(pb.StartProcurementRequest(project_id=project.id, method=method), timeout=10)
+    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id=vendor_id, amount=as_money("480000.00")),
+                    timeout=10)
+    admin.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id=vendor_id, reason="综合评分第一"),
+                       timeout=10)
+    return project
+
+
 def sign_om_contract(stack, *, unit: str, vendor_id: str, vendor_name: str, credit: str, prefix: str):
     """Registers the vendor, takes an O&M project of `unit` through procurement to a signed contract
     in execution (2026), adds a qualification expiring in 20 days and feeds November's tickets to
@@ -52,15 +66,8 @@ def sign_om_contract(stack, *, unit: str, vendor_id: str, vendor_name: str, cred
                                                   org_unit_id=unit, contacts=[pb.Contact(name="林涛", role="项目经理",
                                                                                          phone="13800000000")]),
                          timeout=10)
-    project = admin.CreateProject(pb.CreateProjectRequest(
-        name="2026年区政务应用系统运维外包", kind=pb.PROJECT_KIND_OM, org_unit_id=unit, catalogue_item_ids=["app-om"],
-        budget_year=2026, fee_category="software_om"), timeout=10).project
-    admin.StartProcurement(pb.StartProcurementRequest(
-        project_id=project.id, method=pb.PROCUREMENT_METHOD_PUBLIC_TENDER), timeout=10)
-    admin.RecordBid(pb.RecordBidRequest(project_id=project.id, vendor_id=vendor_id, amount=as_money("480000.00")),
-                    timeout=10)
-    admin.AwardProject(pb.AwardProjectRequest(project_id=project.id, vendor_id=vendor_id, reason="综合评分第一"),
-                       timeout=10)
+    project = award_om_project(admin, unit=unit, vendor_id=vendor_id, name="2026年区政务应用系统运维外包",
+                               item="app-om", method=pb.PROCUREMENT_METHOD_PUBLIC_TENDER)
     signed = admin.SignContract(pb.SignContractRequest(
         project_id=project.id, amount=as_money("480000.00"), starts_on="2026-01-01", ends_on="2026-12-31",
         signed_on="2025-12-20", vendor_group_id="app", deliverables=["运维方案", "月度报告"],
