@@ -11,6 +11,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from budget import handlers
+from budget.domain.commands import ApproveOverBudget
+from govkit.auth import Principal, Scope
 from govkit.events import Envelope
 from tests.integration.test_budget_commitments_db import _hardware, _payment, _signed, budget_db  # noqa: F401
 
@@ -75,3 +77,25 @@ def test_an_amendment_down_frees_budget_and_a_stale_or_unknown_one_changes_nothi
     assert handlers.on_contract_amended(_amended("x2", "HT-404", 2, "1.00"), uow()) == "unknown_contract"
     with engine.connect() as c:
         assert c.execute(sa.text("SELECT count(*) FROM commitments")).scalar() == 2
+
+
+def test_an_approved_overrun_needs_a_new_approval_for_an_increase_beyond_the_available_amount(budget_db):  # noqa: F811
+    engine, budget_id, uow = budget_db
+    hardware = _hardware(uow, budget_id)
+    over = str(hardware + Decimal("100.00"))
+    assert handlers.on_contract_signed(_signed("s1", "HT-1", over), uow()) == "over_budget"
+    with engine.connect() as c:
+        commitment_id = c.execute(sa.text("SELECT id::text FROM commitments")).scalar_one()
+    finance = Principal("finance", "finance", (), frozenset({"*"}), Scope(None))
+    handlers.approve_over_budget(ApproveOverBudget(commitment_id, "追加预算已报批"), uow(), finance)
+    # available is -100.00 now: a decrease stays approved, any increase beyond it needs a new approval
+    assert handlers.on_contract_amended(_amended("a2", "HT-1", 2, str(hardware + Decimal("50.00"))), uow()) == \
+        "approved"
+    assert _commitment(engine, "HT-1") == ("approved", hardware + Decimal("50.00"), 2)
+    assert handlers.on_contract_amended(_amended("a3", "HT-1", 3, over), uow()) == "over_budget"
+    assert _commitment(engine, "HT-1") == ("over_budget", Decimal(over), 3)
+    kind, data = _outbox(engine)[-1]
+    assert kind == "commitment_refused" and data["contract_version"] == 3 and "earlier approval" in data["reason"]
+    handlers.approve_over_budget(ApproveOverBudget(commitment_id, "再次追加"), uow(), finance)
+    kind, data = _outbox(engine)[-1]
+    assert kind == "commitment_approved" and data["contract_version"] == 3
