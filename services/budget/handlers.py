@@ -808,6 +808,65 @@ def apply_contract_signed(env: Envelope, uow: RecordingUow) -> str:
     return "over_budget"
 
 
+def on_contract_amended(env: Envelope, uow: RecordingUow) -> str:
+    """`apply_contract_amended` exactly once per envelope (the worker's path, through govkit.consumers)."""
+    d = deliver(uow, CONSUMER_CONTRACTS, env, apply_contract_amended)
+    return d.result if d.new else "duplicate"
+
+
+def apply_contract_amended(env: Envelope, uow: RecordingUow) -> str:
+    """outsource.contract_amended → the contract's commitment takes the amended amount (cm.amend).
+    Returns "committed" (open; `commitment_recorded` with the new amount), "approved" (an approved
+    overrun whose increase fits: stays approved, no event), "over_budget" (`commitment_refused`),
+    "stale" (version not newer: replayed or out of order, nothing changes), "unknown_contract" (no
+    commitment: not an O&M contract, or its signing not seen — logged, not an error) or "rejected".
+    Payload: docs/events.md, govops.outsource.contract_amended.v1."""
+    d = env.data
+    v = Validator()
+    amount = parse_decimal(v, "amount", d.get("amount"), positive=True, max_places=2)
+    contract_id = str(d.get("contract_id") or "")
+    if not contract_id:
+        v.fail("contract_id", "is required")
+    try:
+        version = int(d.get("version") or 0)
+    except (TypeError, ValueError):
+        version = 0
+    if version < 1:
+        v.fail("version", "must be a positive integer")
+    if v.violations:
+        log.error("amendment_rejected", event_id=env.id, violations=[f"{x.field}: {x.reason}" for x in v.violations])
+        return "rejected"
+    c = uow.budgets.commitment_for_contract(contract_id)
+    if c is None:
+        log.info("amendment_unknown_contract", contract_id=contract_id, version=version,
+                 note="no commitment: not an O&M contract, or its signing was not seen")
+        return "unknown_contract"
+    # Lock the budget row first (as signing and payments do), then the commitment.
+    b = uow.budgets.get(c.budget_id, for_update=True) if c.budget_id else None
+    c = uow.budgets.commitment(c.id, for_update=True) or c
+    available = _available(uow, b, c.fee_category) if b is not None else None
+    new = cm.amend(c, version, amount, available)
+    if new is None:
+        log.info("amendment_stale", contract_id=contract_id, version=version, commitment_version=c.contract_version)
+        return cm.STALE
+    uow.budgets.save_commitment(new)
+    shown = _money_str(available) if available is not None else "0.00"
+    if new.state == cm.OPEN:
+        uow.collect(CommitmentRecorded(commitment_id=c.id, contract_id=contract_id, project_id=c.project_id,
+                                       budget_id=c.budget_id or "", org_unit_id=c.org_unit_id, year=c.year,
+                                       fee_category=c.fee_category, amount=_money_str(amount), available=shown,
+                                       contract_version=version))
+        return "committed"
+    if new.state == cm.APPROVED:
+        return "approved"
+    log.warning("commitment_refused", contract_id=contract_id, commitment_id=c.id, reason=new.reason, version=version)
+    uow.collect(CommitmentRefused(commitment_id=c.id, contract_id=contract_id, project_id=c.project_id,
+                                  budget_id=c.budget_id or "", org_unit_id=c.org_unit_id, year=c.year,
+                                  fee_category=c.fee_category, amount=_money_str(amount), available=shown,
+                                  reason=new.reason, contract_version=version))
+    return "over_budget"
+
+
 def approve_over_budget(cmd: ApproveOverBudget, uow: RecordingUow, caller: Principal) -> cm.Commitment:
     """超预算审批: budget.approve, a reason, and not the contract's signer. The commitment then counts
     against available and its payments are spending; `commitment_approved` unblocks the contract
@@ -824,7 +883,7 @@ def approve_over_budget(cmd: ApproveOverBudget, uow: RecordingUow, caller: Princ
                                        budget_id=c.budget_id or "", org_unit_id=c.org_unit_id, year=c.year,
                                        fee_category=c.fee_category, amount=_money_str(c.amount),
                                        approved_by=c.approved_by, reason=c.approval_reason,
-                                       approved_at=jsonable(now)))
+                                       approved_at=jsonable(now), contract_version=c.contract_version))
         uow.commit()
     return c
 

@@ -44,3 +44,9 @@ class Service(OrgDirectoryConsumer):
     def on_contract_signed(self, env, uow) -> None:
         """A signed O&M contract commits budget (payload: docs/events.md, govops.outsource.contract_signed.v1)."""
         handlers.apply_contract_signed(env, uow)
+
+    @consume("outsource", "contract_amended", consumer=handlers.CONSUMER_CONTRACTS)
+    def on_contract_amended(self, env, uow) -> None:
+        """An amendment changes the contract's commitment (payload: docs/events.md,
+        govops.outsource.contract_amended.v1)."""
+        handlers.apply_contract_amended(env, uow)

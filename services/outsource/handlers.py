@@ -613,20 +613,26 @@ _LEARNED = {"commitment_recorded": "committed", "commitment_refused": "blocked",
 def apply_commitment_event(env: Envelope, uow: OutsourceUow) -> str:
     """budget's commitment_recorded / commitment_refused / commitment_approved → the contract's
     budget status (committed / blocked / approved), inside the consumer's transaction. Order- and
-    replay-safe (`next_budget_status`): an approval is final. Returns the new status, "ignored"
-    (nothing changes) or "unknown_contract"."""
+    replay-safe (`next_budget_status`): per contract version an approval is final; a decision about
+    a newer version (`contract_version`: an amendment) replaces it. Returns the new status,
+    "ignored" (nothing changes) or "unknown_contract"."""
     d = env.data
     learned = _LEARNED[env.type.split(".")[2]]
     contract = uow.contracts.get(str(d.get("contract_id") or ""), SYSTEM.scope, lock=True)
     if contract is None:
         return "unknown_contract"
-    status = next_budget_status(contract.budget_status, learned)
+    try:
+        version = int(d.get("contract_version") or 1)  # absent in events from before amendments: the signing
+    except (TypeError, ValueError):
+        version = 1
+    status = next_budget_status(contract.budget_status, learned, contract.budget_version, version)
     if status is None:
         return "ignored"
     note = str(d.get("reason") or "")
     if learned == "approved":
         note = f"over-budget approval by {d.get('approved_by', '')}: {note}"
-    uow.contracts.set_budget_status(contract.id, status, str(d.get("commitment_id") or "") or None, note[:1000])
+    uow.contracts.set_budget_status(contract.id, status, str(d.get("commitment_id") or "") or None, note[:1000],
+                                    version)
     return status
 
 

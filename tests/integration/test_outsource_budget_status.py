@@ -93,3 +93,34 @@ def test_a_commitment_that_fits_marks_the_contract_committed(admin, env, name, e
     assert handlers.on_commitment_recorded(_budget_event(name, "c1", contract.id), uow) == expected
     assert admin.GetContract(pb.GetContractRequest(id=contract.id)).contract.budget_status == \
         pb.CONTRACT_BUDGET_STATUS_COMMITTED
+
+
+def test_a_refused_amendment_blocks_an_approved_or_committed_contract_and_a_late_one_is_ignored(admin, env):  # noqa: F811
+    _register(admin)
+    project = _to_contract(admin)
+    contract = admin.SignContract(_sign_request(project.id)).contract
+    uow = lambda: OutsourceUnitOfWork(env[1])  # noqa: E731
+
+    def status():
+        with env[1].connect() as c:
+            return c.execute(sa.text("SELECT budget_status, budget_version FROM contracts")).one()
+
+    assert handlers.on_commitment_recorded(_budget_event("commitment_recorded", "c1", contract.id), uow()) == \
+        "committed"
+    # amendment v2 beyond the available amount: budget refuses it, the committed contract is blocked
+    assert handlers.on_commitment_refused(_budget_event("commitment_refused", "r2", contract.id, contract_version=2,
+                                                        reason="increase exceeds available"), uow()) == "blocked"
+    assert status() == ("blocked", 2)
+    assert handlers.on_commitment_approved(_budget_event("commitment_approved", "a2", contract.id, contract_version=2,
+                                                         approved_by="finance", reason="同意"), uow()) == "approved"
+    # amendment v3 beyond again: the approval covered v2's amount only
+    assert handlers.on_commitment_refused(_budget_event("commitment_refused", "r3", contract.id, contract_version=3,
+                                                        reason="increase exceeds available"), uow()) == "blocked"
+    assert status() == ("blocked", 3)
+    # a decision about an earlier version arriving late changes nothing
+    assert handlers.on_commitment_approved(_budget_event("commitment_approved", "a2b", contract.id,
+                                                         contract_version=2, approved_by="finance"), uow()) == "ignored"
+    assert handlers.on_commitment_recorded(_budget_event("commitment_recorded", "c1b", contract.id), uow()) == \
+        "ignored"
+    assert admin.GetContract(pb.GetContractRequest(id=contract.id)).contract.budget_status == \
+        pb.CONTRACT_BUDGET_STATUS_BLOCKED

@@ -45,6 +45,28 @@ def test_a_signed_contract_commits_budget_once(container_factory, config, engine
         assert [t.split(".")[2] for t in types] == ["commitment_recorded", "commitment_refused"]
 
 
+def test_an_amendment_changes_the_commitment_once(container_factory, config, engine_for):
+    engine = engine_for("budget")
+    _approved_budget(engine)
+    container = container_factory(BudgetWorker, config)
+    container.start()
+    dispatch = event_dispatcher(config)
+    with entrypoint_waiter(container, "on_contract_signed"):
+        dispatch("outsource", "contract_signed", _signed("s1", "HT-1", "100.00"))
+    for event_id, version, amount in (("a2", 2, "150.00"), ("a2", 2, "150.00"), ("a1", 1, "900.00")):
+        amended = Envelope(id=event_id, source="outsource", type="govops.outsource.contract_amended.v1",
+                           time="2027-03-01T02:00:00+00:00", subject="HT-1", org_unit_id="fgw", correlationid="c",
+                           data={"contract_id": "HT-1", "version": version, "amount": amount,
+                                 "ends_on": "2027-12-31", "reason": "扩容"}).to_dict()
+        with entrypoint_waiter(container, "on_contract_amended"):
+            dispatch("outsource", "contract_amended", amended)
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT state, amount::text, contract_version FROM commitments")).all() == [
+            ("open", "150.00", 2)]
+        types = c.execute(sa.text("SELECT type FROM outbox WHERE type LIKE '%commitment%' ORDER BY seq")).scalars()
+        assert [t.split(".")[2] for t in types] == ["commitment_recorded", "commitment_recorded"]
+
+
 def _decision(name, event_id, contract_id):
     return Envelope(id=event_id, source="budget", type=f"govops.budget.{name}.v1", time="2026-01-02T00:00:00+00:00",
                     subject="K-1", org_unit_id="om-centre", correlationid="c",

@@ -345,7 +345,8 @@ def _to_commitment(m, paid) -> Commitment:
                       signed_by=m["signed_by"], paid=paid if paid is not None else Decimal("0.00"),
                       reason=m["reason"], project_id=m["project_id"], vendor_id=m["vendor_id"],
                       approved_by=m["approved_by"], approval_reason=m["approval_reason"],
-                      approved_at=m["approved_at"], recorded_at=m["recorded_at"])
+                      approved_at=m["approved_at"], recorded_at=m["recorded_at"],
+                      contract_version=m["contract_version"])
 
 
 class BudgetRepository(_Scoped):
@@ -519,12 +520,13 @@ class BudgetRepository(_Scoped):
             budget_id=uuid.UUID(c.budget_id) if c.budget_id else None, org_unit_id=c.org_unit_id, year=c.year,
             fee_category=c.fee_category, amount=c.amount, state=c.state, reason=c.reason, signed_by=c.signed_by,
             approved_by=c.approved_by, approval_reason=c.approval_reason, approved_at=c.approved_at,
-            recorded_at=c.recorded_at).on_conflict_do_nothing(index_elements=["contract_id"])).rowcount == 1
+            recorded_at=c.recorded_at, contract_version=c.contract_version,
+        ).on_conflict_do_nothing(index_elements=["contract_id"])).rowcount == 1
 
     def save_commitment(self, c: Commitment) -> None:
         self.conn.execute(t.commitments.update().where(t.commitments.c.id == uuid.UUID(c.id)).values(
             state=c.state, reason=c.reason, approved_by=c.approved_by, approval_reason=c.approval_reason,
-            approved_at=c.approved_at))
+            approved_at=c.approved_at, amount=c.amount, contract_version=c.contract_version))
 
     def commitment(self, commitment_id: str, *, for_update: bool = False) -> Commitment | None:
         key = _uuid(commitment_id)

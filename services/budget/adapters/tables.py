@@ -188,6 +188,7 @@ commitments = sa.Table(
     sa.Column("approval_reason", sa.Text, nullable=False, server_default=""),
     sa.Column("approved_at", sa.DateTime(timezone=True)),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("contract_version", sa.Integer, nullable=False, server_default="1"),  # newer amendments only
     sa.Index("ix_commitments_budget", "budget_id"),
 )
 

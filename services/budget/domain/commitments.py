@@ -47,6 +47,7 @@ class Commitment:
     approval_reason: str = ""
     approved_at: datetime | None = None
     recorded_at: datetime | None = None
+    contract_version: int = 1   # the contract version the amount is from (signing: 1; amendments raise it)
 
     @property
     def remaining(self) -> Decimal:
@@ -88,6 +89,38 @@ def payment_decision(c: Commitment | None, amount: Decimal, available_amount: De
         return COUNTED, ""
     what = f"beyond commitment {c.id}'s remaining {c.remaining}" if c is not None else "with no commitment"
     return BLOCKED, f"payment {amount} ({what}) exceeds the available {available_amount}"
+
+
+STALE = "stale"
+
+
+def amend(c: Commitment, version: int, amount: Decimal, available_amount: Decimal | None) -> Commitment | None:
+    """A contract amendment (outsource.contract_amended) changes the commitment's amount. None: the
+    version is not newer than the commitment's (replayed or out of order) — nothing changes.
+
+    `available_amount` is the category's available amount as it stands (None: no approved budget),
+    which already counts this commitment's remaining if it counts; so for a counting commitment only
+    the growth of its remaining has to fit. An over-budget commitment does not count: it is decided
+    again as a whole with the new amount (it may fit now). A counting commitment (open, or approved
+    over budget) whose growth does not fit becomes over budget and needs a (new) over-budget
+    approval — an earlier approval covered the earlier amount only."""
+    if version <= c.contract_version:
+        return None
+    new = replace(c, amount=amount, contract_version=version)
+    if c.state == OVER_BUDGET:
+        if available_amount is not None and decide(new.remaining, available_amount) == OPEN:
+            return replace(new, state=OPEN, reason="")
+        return replace(new, reason=refusal_reason(amount, c.fee_category, available_amount))
+    growth = new.remaining - c.remaining
+    if growth <= 0 or (available_amount is not None and growth <= available_amount):
+        return new
+    why = refusal_reason(amount, c.fee_category, available_amount)
+    if available_amount is not None:
+        why = (f"amendment v{version} raises {c.amount} to {amount}: the increase {growth} exceeds the available "
+               f"{available_amount} in {c.fee_category}; an over-budget approval is needed")
+    if c.state == APPROVED:
+        why += f" (the earlier approval by {c.approved_by} covered {c.amount})"
+    return replace(new, state=OVER_BUDGET, reason=why, approved_by="", approval_reason="", approved_at=None)
 
 
 def approve(c: Commitment, approver: str, reason: str, at: datetime) -> Commitment:

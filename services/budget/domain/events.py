@@ -146,7 +146,8 @@ class CommitmentRecorded(_CommitmentSubject):
     year: int
     fee_category: str
     amount: str
-    available: str  # what the category had available before this commitment
+    available: str  # what the category had available before this commitment (or this amendment)
+    contract_version: int = 1  # the contract version the amount is from (an amendment: its version)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ class CommitmentRefused(_CommitmentSubject):
     amount: str
     available: str
     reason: str
+    contract_version: int = 1  # a refusal of an amendment carries the amendment's version
 
 
 @dataclass(frozen=True)
@@ -176,3 +178,4 @@ class CommitmentApproved(_CommitmentSubject):
     approved_by: str
     reason: str
     approved_at: str
+    contract_version: int = 1

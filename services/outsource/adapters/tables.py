@@ -114,6 +114,7 @@ contracts = sa.Table(
     sa.Column("budget_status", sa.Text, nullable=False, server_default="pending"),
     sa.Column("commitment_id", sa.Text),
     sa.Column("budget_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("budget_version", sa.Integer, nullable=False, server_default="1"),  # the version decided on
     sa.Column("signed_by", sa.Text, nullable=False, server_default=""),
 )
 contract_versions = sa.Table(

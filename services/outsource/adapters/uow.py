@@ -264,7 +264,7 @@ class Contracts:
             milestones=jsonable([vars(m) for m in c.milestones]), catalogue_item_ids=list(c.catalogue_item_ids),
             asset_ids=list(c.asset_ids), starts_on=v.starts_on, ends_on=v.ends_on, amount=v.amount,
             version=v.version, budget_status=c.budget_status, commitment_id=c.commitment_id,
-            budget_note=c.budget_note, signed_by=c.signed_by))
+            budget_note=c.budget_note, signed_by=c.signed_by, budget_version=c.budget_version))
         self.add_version(c.id, v, actor)
 
     def add_version(self, cid: str, v: ContractVersion, actor: str) -> None:
@@ -298,11 +298,13 @@ class Contracts:
                            for m in row.milestones)
         return Contract(row.id, row.project_id, row.vendor_id, row.org_unit_id, row.vendor_group_id, row.signed_on,
                         tuple(row.deliverables), milestones, versions, tuple(row.catalogue_item_ids),
-                        tuple(row.asset_ids), row.budget_status, row.commitment_id, row.budget_note, row.signed_by)
+                        tuple(row.asset_ids), row.budget_status, row.commitment_id, row.budget_note, row.signed_by,
+                        row.budget_version)
 
-    def set_budget_status(self, cid: str, status: str, commitment_id: str | None, note: str) -> None:
+    def set_budget_status(self, cid: str, status: str, commitment_id: str | None, note: str,
+                          version: int = 1) -> None:
         self.conn.execute(t.contracts.update().where(t.contracts.c.id == cid).values(
-            budget_status=status, commitment_id=commitment_id, budget_note=note))
+            budget_status=status, commitment_id=commitment_id, budget_note=note, budget_version=version))
 
     def overlapping(self, *, exclude_id: str | None, org_unit_id: str, catalogue_item_ids, asset_ids,
                     starts_on: date, ends_on: date) -> builtins.list[dict]:

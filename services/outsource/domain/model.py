@@ -326,6 +326,7 @@ class Contract:
     commitment_id: str | None = None
     budget_note: str = ""
     signed_by: str = ""
+    budget_version: int = 1  # the contract version budget_status is about (budget applies amendments)
 
     def require_budget_cleared(self) -> None:
         """A contract whose commitment budget refused (over budget, no approval yet) takes no payment."""
@@ -358,9 +359,16 @@ BUDGET_STATUSES = (PENDING, COMMITTED, BLOCKED, APPROVED, NOT_OM)
 _BUDGET_RANK = {PENDING: 0, COMMITTED: 1, BLOCKED: 1, APPROVED: 2, NOT_OM: 3}
 
 
-def next_budget_status(current: str, learned: str) -> str | None:
-    """The status after learning `learned` from budget, or None to keep `current`: budget's events
-    may arrive in any order or again, and an approval is final (a late refusal never re-blocks)."""
+def next_budget_status(current: str, learned: str, current_version: int = 1, version: int = 1) -> str | None:
+    """The status after learning `learned` from budget about contract version `version`, or None to
+    keep `current` (about `current_version`). Budget's events may arrive in any order or again:
+    a decision about an older version changes nothing, one about a newer version (an amendment)
+    replaces the current one whatever it is — a refused increase blocks even an approved or
+    committed contract. For the same version an approval is final (a late refusal never re-blocks)."""
+    if version < current_version or current == NOT_OM:
+        return None
+    if version > current_version:
+        return learned
     if _BUDGET_RANK.get(learned, -1) <= _BUDGET_RANK.get(current, 0) and current != PENDING:
         return None
     return learned if learned != current else None

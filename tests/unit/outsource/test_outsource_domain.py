@@ -249,6 +249,20 @@ def test_budget_status_learns_in_any_order_and_an_approval_is_final():
     assert next_budget_status("not_om", "blocked") is None
 
 
+def test_a_decision_about_a_newer_contract_version_replaces_the_status_and_an_older_one_is_ignored():
+    from outsource.domain.model import next_budget_status
+
+    # an amendment refused beyond the available amount blocks a committed or even an approved contract
+    assert next_budget_status("committed", "blocked", 1, 2) == "blocked"
+    assert next_budget_status("approved", "blocked", 1, 2) == "blocked"
+    assert next_budget_status("blocked", "committed", 1, 2) == "committed"   # a refused one fits once amended
+    # a late decision about an earlier version changes nothing; the same version keeps the old rule
+    assert next_budget_status("blocked", "approved", 2, 1) is None
+    assert next_budget_status("blocked", "committed", 2, 1) is None
+    assert next_budget_status("approved", "blocked", 2, 2) is None
+    assert next_budget_status("not_om", "blocked", 1, 2) is None
+
+
 def test_a_blocked_contract_takes_no_payment_and_names_the_commitment():
     from datetime import date
 
