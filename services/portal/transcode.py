@@ -143,7 +143,8 @@ def _element(field: FieldDescriptor, env: dict) -> str:
     if cpp == FieldDescriptor.CPPTYPE_ENUM:
         if field.enum_type.full_name == "google.protobuf.NullValue":
             return "None"
-        name = f"_enum_{field.number}"
+        # one table per enum type: a map entry's value field has a number of its own message's too
+        name = "_enum_" + field.enum_type.full_name.replace(".", "_")
         env[name] = {v.number: v.name for v in field.enum_type.values}
         return f"{name}.get(v, v)"
     if cpp in _INT64:

@@ -220,3 +220,34 @@ def test_replies_print_exactly_as_json_format_does_for_every_message_of_the_cata
                 assert list(got) == sorted(got, key=numbers.__getitem__), f"{name}: key order"
             checked += 1
     assert checked > 6 * 300
+
+
+def test_two_enums_of_one_message_keep_their_own_names():
+    """A message whose field 2 is one enum and whose map's values (field 2 of the map entry) are
+    another: each prints its own names (the compiled converter once named both tables by field number)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool
+
+    f = descriptor_pb2.FileDescriptorProto(name="transcode_enums_test.proto", package="tct", syntax="proto3")
+    enums = (("Colour", ["COLOUR_UNSPECIFIED", "COLOUR_RED"]), ("Shape", ["SHAPE_UNSPECIFIED", "SHAPE_ROUND"]))
+    for name, values in enums:
+        enum = f.enum_type.add(name=name)
+        for number, value in enumerate(values):
+            enum.value.add(name=value, number=number)
+    msg = f.message_type.add(name="Thing")
+    entry = msg.nested_type.add(name="ShapesEntry", options=descriptor_pb2.MessageOptions(map_entry=True))
+    entry.field.add(name="key", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
+                    label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    entry.field.add(name="value", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_ENUM, type_name=".tct.Shape",
+                    label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    msg.field.add(name="shapes", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE,
+                  type_name=".tct.Thing.ShapesEntry", label=descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED)
+    msg.field.add(name="colour", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_ENUM, type_name=".tct.Colour",
+                  label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(f)
+    thing = message_factory.GetMessageClass(pool.FindMessageTypeByName("tct.Thing"))(colour=1)
+    thing.shapes["a"] = 1
+    expected = json_format.MessageToDict(thing, preserving_proto_field_name=True,
+                                         always_print_fields_with_no_presence=True)
+    assert expected == {"colour": "COLOUR_RED", "shapes": {"a": "SHAPE_ROUND"}}
+    assert transcode.to_json(thing) == expected
