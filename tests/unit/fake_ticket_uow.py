@@ -387,7 +387,7 @@ class FakeViews:
     def __init__(self, s):
         self.s = s
 
-    def list(self, owner):
+    def list(self, owner, *, for_update=False):
         return [v for (o, _), v in self.s.views.items() if o == owner]
 
     def upsert(self, view):

@@ -652,9 +652,9 @@ class SavedViewRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def list(self, owner: str) -> builtins.list[SavedView]:
-        rows = self.conn.execute(sa.select(t.saved_views).where(t.saved_views.c.owner == owner)
-                                 .with_for_update()).mappings()
+    def list(self, owner: str, *, for_update: bool = False) -> builtins.list[SavedView]:
+        q = sa.select(t.saved_views).where(t.saved_views.c.owner == owner)
+        rows = self.conn.execute(q.with_for_update() if for_update else q).mappings()
         return [SavedView(owner=m["owner"], name=m["name"], view=m["view"], filter=m["filter"] or {},
                           updated_at=m["updated_at"]) for m in rows]
 

@@ -125,8 +125,8 @@ class AlertRepository(Protocol):
 
 
 class SavedViewRepository(Protocol):
-    def list(self, owner: str) -> builtins.list[SavedView]:
-        """The owner's views, in any order; locked, so two saves of one user serialise."""
+    def list(self, owner: str, *, for_update: bool = False) -> builtins.list[SavedView]:
+        """The owner's views, in any order; locked for a save, so two saves of one user serialise."""
     def upsert(self, view: SavedView) -> None: ...
     def delete(self, owner: str, name: str) -> bool:
         """False if the owner has no view of that name."""

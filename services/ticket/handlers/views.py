@@ -23,7 +23,7 @@ def save_view(cmd: SaveQueueView, uow: TicketUow, caller: Principal, *, now: dat
     name = checked_name(cmd.name)
     check_view(cmd.view, cmd.filter)
     with uow:
-        check_room(uow.views.list(caller.subject), name)  # the list locks the user's rows
+        check_room(uow.views.list(caller.subject, for_update=True), name)
         view = SavedView(owner=caller.subject, name=name, view=cmd.view, filter=cmd.filter,
                          updated_at=now or utcnow())
         uow.views.upsert(view)
