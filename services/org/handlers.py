@@ -490,11 +490,15 @@ def list_roles(uow: OrgUow, caller: Principal) -> list[Role]:
         return uow.roles.list()
 
 
+def _visible(grants, caller: Principal) -> list[RoleAssignment]:
+    """The grants at units inside the caller's scope: a department's reader learns nothing of the
+    roles a person holds in another department."""
+    return [a for a in grants if caller.scope.allows(a.org_unit_id)]
+
+
 def role_assignments(subject: str, uow: OrgUow, caller: Principal) -> list[RoleAssignment]:
-    """The subject's grants at units inside the caller's scope: a department's reader learns nothing
-    of the roles a person holds in another department."""
     with uow:
-        return [a for a in uow.roles.assignments_of(subject) if caller.scope.allows(a.org_unit_id)]
+        return _visible(uow.roles.assignments_of(subject), caller)
 
 
 # ---- identity ----------------------------------------------------------------------------------
@@ -567,9 +571,7 @@ def list_users(cmd: c.ListUsers, uow: OrgUow, caller: Principal) -> tuple[list[U
         found = uow.identities.list_users(q, within=within)
         page = found[cmd.start:cmd.start + cmd.size]
         grants = uow.roles.assignments_of_many([user.username for user, _ in page]) if page else {}
-    # a scoped administrator sees the grants inside their scope only, not another department's
-    return [UserListing(user, unit_id, tuple(g for g in grants.get(user.username, ())
-                                             if caller.scope.allows(g.org_unit_id)))
+    return [UserListing(user, unit_id, tuple(_visible(grants.get(user.username, ()), caller)))
             for user, unit_id in page], len(found)
 
 
