@@ -568,11 +568,10 @@ def list_users(cmd: c.ListUsers, uow: OrgUow, caller: Principal) -> tuple[list[U
             within.append(uow.org_units.subtree([unit.id]))
         if not caller.scope.is_global:
             within.append(set(caller.scope.units or ()))
-        found = uow.identities.list_users(q, within=within)
-        page = found[cmd.start:cmd.start + cmd.size]
+        page, total = uow.identities.list_users(q, within=within, offset=cmd.start, limit=cmd.size)
         grants = uow.roles.assignments_of_many([user.username for user, _ in page]) if page else {}
     return [UserListing(user, unit_id, tuple(_visible(grants.get(user.username, ()), caller)))
-            for user, unit_id in page], len(found)
+            for user, unit_id in page], total
 
 
 BOOTSTRAP_ROLE = "system_admin"

@@ -343,10 +343,12 @@ class Identities:
             sa.or_(u.c.email != "", u.c.mobile != "")).order_by(u.c.username)).mappings()
         return [dict(r) for r in rows]
 
-    def list_users(self, query: str, *, within: list[set[str]]) -> list[tuple[User, str | None]]:
-        """Login users with their staff record's unit, in pinyin order of the display name. `query`
-        matches the username or display name (a part), or the name's full pinyin or initials;
-        each set in `within` keeps only users whose staff record or some grant lies in it."""
+    def list_users(self, query: str, *, within: list[set[str]], offset: int,
+                   limit: int) -> tuple[list[tuple[User, str | None]], int]:
+        """One page of login users with their staff record's unit, in pinyin order of the display
+        name, and how many match in all. `query` matches the username or display name (a part), or
+        the name's full pinyin or initials; each set in `within` keeps only users whose staff record
+        or some grant lies in it."""
         u, s, ra = t.users, t.staff, t.role_assignments
         q = sa.select(u, s.c.org_unit_id.label("staff_org_unit_id")).select_from(
             u.outerjoin(s, s.c.id == u.c.staff_id))
@@ -358,14 +360,15 @@ class Identities:
         for units in within:
             granted = sa.select(ra.c.subject).where(ra.c.org_unit_id.in_(sorted(units)))
             q = q.where(sa.or_(s.c.org_unit_id.in_(sorted(units)), u.c.username.in_(granted)))
+        total = self.conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one()
         # "C": the keys are ASCII, compared as Python compares them (govkit.pinyin.sort_key).
-        q = q.order_by(u.c.pinyin.collate("C"), u.c.display_name, u.c.username)
+        q = q.order_by(u.c.pinyin.collate("C"), u.c.display_name, u.c.username).offset(offset).limit(limit)
         rows = []
         for r in self.conn.execute(q).mappings():
             data = dict(r)
             unit = data.pop("staff_org_unit_id")
             rows.append((User(**data), unit))
-        return rows
+        return rows, total
 
     def save_user(self, u: User) -> None:
         self.conn.execute(t.users.update().where(t.users.c.username == u.username).values(
